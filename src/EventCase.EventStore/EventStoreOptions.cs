@@ -1,0 +1,42 @@
+using EventCase.EventStore.Schema;
+
+namespace EventCase.EventStore;
+
+/// <summary>Settings of a <see cref="PostgresEventStore"/>.</summary>
+public sealed class EventStoreOptions
+{
+    /// <summary>The PostgreSQL schema holding the store's tables (a lower-case identifier). Default <c>eventcase</c>.</summary>
+    public string Schema { get; set; } = "eventcase";
+
+    /// <summary>
+    /// The largest accepted event, in UTF-8 bytes of serialized data plus metadata. Larger events are rejected with
+    /// <see cref="EventTooLargeException"/> before anything is sent. Default 256 KiB: a case event is a few hundred
+    /// bytes; attachments belong in a document store, referenced from the event.
+    /// </summary>
+    public int MaxEventSizeBytes { get; set; } = 256 * 1024;
+
+    /// <summary>The most events accepted in one append. Default 10,000.</summary>
+    public int MaxEventsPerAppend { get; set; } = 10_000;
+
+    /// <summary>The NOTIFY channel appends signal on: the schema name followed by <c>_appended</c>.</summary>
+    public string NotificationChannel => Schema + "_appended";
+
+    internal void Validate()
+    {
+        SchemaMigrator.ValidateIdentifier(Schema, nameof(Schema));
+        if (Schema.Length > 50)
+        {
+            throw new ArgumentException("Schema must be at most 50 characters (the notification channel adds a suffix).", nameof(Schema));
+        }
+
+        if (MaxEventSizeBytes < 1024)
+        {
+            throw new ArgumentException("MaxEventSizeBytes must be at least 1024.", nameof(MaxEventSizeBytes));
+        }
+
+        if (MaxEventsPerAppend < 1)
+        {
+            throw new ArgumentException("MaxEventsPerAppend must be at least 1.", nameof(MaxEventsPerAppend));
+        }
+    }
+}

@@ -1,0 +1,424 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using EventCase.EventStore.Schema;
+using EventCase.EventStore.Serialization;
+using NodaTime;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace EventCase.EventStore;
+
+/// <summary>
+/// The event store on PostgreSQL: streams with optimistic concurrency, tenants, metadata on every event, reads of a
+/// stream (forward, backward, up to a version or an instant) and of the global log, which no reader ever skips.
+/// Thread safe; one instance per data source and schema is meant to live as long as the application.
+/// </summary>
+public sealed class PostgresEventStore
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly EventStoreOptions _options;
+    private readonly string _appendSql;
+    private readonly string _readStreamColumns;
+    private readonly string _schema;
+
+    /// <summary>Creates a store over <paramref name="dataSource"/>. Call <see cref="MigrateAsync"/> once before use.</summary>
+    public PostgresEventStore(NpgsqlDataSource dataSource, EventSerializer serializer, EventStoreOptions? options = null)
+    {
+        _dataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource));
+        Serializer = serializer ?? throw new ArgumentNullException(nameof(serializer));
+        _options = options ?? new EventStoreOptions();
+        _options.Validate();
+        _schema = _options.Schema;
+        _appendSql = $"SELECT outcome, stream_version, positions FROM {_schema}.append_events($1, $2, $3, $4, $5, $6, $7, $8)";
+        _readStreamColumns =
+            "position, transaction_id, tenant_id, stream_id, stream_version, event_id, event_type, data, metadata, recorded_at";
+    }
+
+    /// <summary>The serializer (and through it the type registry) this store reads and writes with.</summary>
+    public EventSerializer Serializer { get; }
+
+    /// <summary>The store's settings.</summary>
+    public EventStoreOptions Options => _options;
+
+    /// <summary>The data source the store uses.</summary>
+    public NpgsqlDataSource DataSource => _dataSource;
+
+    /// <summary>The migration series of the event store's own schema.</summary>
+    public const string MigrationSet = "eventstore";
+
+    /// <summary>The event store's migration scripts.</summary>
+    public static IReadOnlyList<Migration> Migrations { get; } =
+        Migration.FromEmbeddedResources(typeof(PostgresEventStore).Assembly, ".Schema.Migrations.");
+
+    /// <summary>
+    /// Creates or upgrades the store's schema. Idempotent; safe when several processes call it at the same moment.
+    /// </summary>
+    public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken = default) =>
+        SchemaMigrator.MigrateAsync(
+            _dataSource,
+            _schema,
+            MigrationSet,
+            Migrations,
+            new Dictionary<string, string> { ["__channel__"] = _options.NotificationChannel },
+            cancellationToken);
+
+    /// <summary>
+    /// Appends <paramref name="events"/> to <paramref name="stream"/> atomically, in one round trip, if the stream is at
+    /// <paramref name="expectedVersion"/>.
+    /// </summary>
+    /// <param name="stream">The tenant and stream id.</param>
+    /// <param name="streamType">The kind of stream (recorded when the stream is created), for example <c>case</c>.</param>
+    /// <param name="expectedVersion">Optimistic concurrency: what the writer believes the stream's version is.</param>
+    /// <param name="events">One or more events.</param>
+    /// <param name="cancellationToken">Cancels the append (nothing is written unless it already committed).</param>
+    /// <exception cref="WrongExpectedVersionException">The stream is at another version. Nothing was written and no position was drawn.</exception>
+    /// <exception cref="DuplicateEventIdException">Some event ids are already stored, but not as this very append.</exception>
+    /// <exception cref="EventTooLargeException">An event exceeds <see cref="EventStoreOptions.MaxEventSizeBytes"/>.</exception>
+    /// <exception cref="InvalidEventStoreArgumentException">A bad stream name, stream type, or event list.</exception>
+    /// <exception cref="UnknownEventTypeException">An event's CLR type is not registered.</exception>
+    public async Task<AppendResult> AppendToStreamAsync(
+        StreamName stream,
+        string streamType,
+        ExpectedVersion expectedVersion,
+        IReadOnlyList<NewEvent> events,
+        CancellationToken cancellationToken = default)
+    {
+        var prepared = PrepareAppend(stream, streamType, expectedVersion, events);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        return await ExecuteAppendAsync(connection, null, prepared, cancellationToken);
+    }
+
+    /// <summary>
+    /// Appends within the caller's connection and transaction, so that other writes (inline projections, for example)
+    /// commit or roll back together with the events. The transaction must not have written anything before its first
+    /// append (the stream lock must come before the transaction draws its id); a violation is refused with
+    /// SQLSTATE 40001 rather than allowed to reorder the log.
+    /// </summary>
+    public Task<AppendResult> AppendToStreamAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction? transaction,
+        StreamName stream,
+        string streamType,
+        ExpectedVersion expectedVersion,
+        IReadOnlyList<NewEvent> events,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var prepared = PrepareAppend(stream, streamType, expectedVersion, events);
+        return ExecuteAppendAsync(connection, transaction, prepared, cancellationToken);
+    }
+
+    private PreparedAppend PrepareAppend(
+        StreamName stream, string streamType, ExpectedVersion expectedVersion, IReadOnlyList<NewEvent> events)
+    {
+        stream.Validate();
+        if (string.IsNullOrWhiteSpace(streamType) || streamType.Length > 100)
+        {
+            throw new InvalidEventStoreArgumentException(nameof(streamType), "must be 1–100 characters.");
+        }
+
+        if (events is null || events.Count == 0)
+        {
+            throw new InvalidEventStoreArgumentException(nameof(events), "an append needs at least one event.");
+        }
+
+        if (events.Count > _options.MaxEventsPerAppend)
+        {
+            throw new InvalidEventStoreArgumentException(
+                nameof(events), $"{events.Count} events in one append; at most {_options.MaxEventsPerAppend} are allowed.");
+        }
+
+        var ids = new Guid[events.Count];
+        var types = new string[events.Count];
+        var data = new string[events.Count];
+        var metadata = new string[events.Count];
+        var seen = new HashSet<Guid>();
+        for (var i = 0; i < events.Count; i++)
+        {
+            var newEvent = events[i] ?? throw new InvalidEventStoreArgumentException($"events[{i}]", "must not be null.");
+            if (newEvent.EventId == Guid.Empty)
+            {
+                throw new InvalidEventStoreArgumentException($"events[{i}].eventId", "must not be the empty GUID.");
+            }
+
+            if (!seen.Add(newEvent.EventId))
+            {
+                throw new InvalidEventStoreArgumentException($"events[{i}].eventId", $"{newEvent.EventId} appears twice in one append.");
+            }
+
+            if (newEvent.Metadata is null)
+            {
+                throw new InvalidEventStoreArgumentException($"events[{i}].metadata", "every event needs metadata (at least the actor).");
+            }
+
+            if (string.IsNullOrWhiteSpace(newEvent.Metadata.ActorId) || string.IsNullOrWhiteSpace(newEvent.Metadata.ActorRole))
+            {
+                throw new InvalidEventStoreArgumentException($"events[{i}].metadata", "actor id and actor role are required.");
+            }
+
+            var (typeName, json) = Serializer.SerializeData(newEvent.Data);
+            var metadataJson = Serializer.SerializeMetadata(newEvent.Metadata);
+            var size = Encoding.UTF8.GetByteCount(json) + Encoding.UTF8.GetByteCount(metadataJson);
+            if (size > _options.MaxEventSizeBytes)
+            {
+                throw new EventTooLargeException(stream.Tenant, stream.Id, typeName, size, _options.MaxEventSizeBytes);
+            }
+
+            ids[i] = newEvent.EventId;
+            types[i] = typeName;
+            data[i] = json;
+            metadata[i] = metadataJson;
+        }
+
+        return new PreparedAppend(stream, streamType, expectedVersion, ids, types, data, metadata);
+    }
+
+    private async Task<AppendResult> ExecuteAppendAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, PreparedAppend append, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(_appendSql, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = append.Stream.Tenant });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = append.Stream.Id });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = append.StreamType });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = append.Expected.Value });
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = append.EventIds });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = append.Types });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = append.Data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = append.Metadata, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+
+        short outcome;
+        long version;
+        long[]? positions;
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                throw new InvalidOperationException("append_events returned no row.");
+            }
+
+            outcome = reader.GetInt16(0);
+            version = reader.GetInt64(1);
+            positions = reader.IsDBNull(2) ? null : reader.GetFieldValue<long[]>(2);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "events_event_id_key")
+        {
+            throw new DuplicateEventIdException(append.Stream.Tenant, append.Stream.Id, "an event id of this append is already stored in another append.");
+        }
+
+        return outcome switch
+        {
+            0 => new AppendResult(append.Stream, version, positions!, AlreadyAppended: false),
+            1 => new AppendResult(append.Stream, version, positions!, AlreadyAppended: true),
+            2 => throw new WrongExpectedVersionException(append.Stream.Tenant, append.Stream.Id, append.Expected, version),
+            3 => throw new DuplicateEventIdException(
+                append.Stream.Tenant,
+                append.Stream.Id,
+                $"{version} of its {append.EventIds.Length} event ids are stored, not all of them in this stream."),
+            _ => throw new InvalidOperationException($"append_events returned unknown outcome {outcome}."),
+        };
+    }
+
+    /// <summary>What the store knows about <paramref name="stream"/>, or null when it has no events.</summary>
+    public async Task<StreamInfo?> GetStreamInfoAsync(StreamName stream, CancellationToken cancellationToken = default)
+    {
+        stream.Validate();
+        await using var command = _dataSource.CreateCommand(
+            $"SELECT stream_type, version, created_at, updated_at, archived, head_hash FROM {_schema}.streams WHERE tenant_id = $1 AND stream_id = $2");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Tenant });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Id });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        return new StreamInfo(
+            stream,
+            reader.GetString(0),
+            reader.GetInt64(1),
+            Instant.FromDateTimeUtc(reader.GetDateTime(2)),
+            Instant.FromDateTimeUtc(reader.GetDateTime(3)),
+            reader.GetBoolean(4),
+            reader.IsDBNull(5) ? null : reader.GetFieldValue<byte[]>(5));
+    }
+
+    /// <summary>
+    /// Reads events of <paramref name="stream"/>: all of them, or a slice (from/up to a version, up to an instant,
+    /// backward, at most N). An empty result means the stream has no events in that slice (or does not exist).
+    /// </summary>
+    /// <exception cref="UnknownEventTypeException">A stored event's type is neither registered nor upcastable.</exception>
+    public async IAsyncEnumerable<RecordedEvent> ReadStreamAsync(
+        StreamName stream,
+        ReadStreamOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        stream.Validate();
+        options ??= ReadStreamOptions.All;
+        options.Validate();
+        if (options.MaxCount == 0)
+        {
+            yield break;
+        }
+
+        var sql = new StringBuilder()
+            .Append("SELECT ").Append(_readStreamColumns).Append(" FROM ").Append(_schema).Append(".events")
+            .Append(" WHERE tenant_id = $1 AND stream_id = $2 AND stream_version BETWEEN $3 AND $4");
+        if (options.UpTo is not null)
+        {
+            sql.Append(" AND recorded_at <= $5");
+        }
+
+        sql.Append(" ORDER BY stream_version").Append(options.Direction == ReadDirection.Backward ? " DESC" : string.Empty);
+        if (options.MaxCount != int.MaxValue)
+        {
+            sql.Append(" LIMIT ").Append(options.MaxCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        await using var command = _dataSource.CreateCommand(sql.ToString());
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Tenant });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Id });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = options.FromVersion });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = options.ToVersion });
+        if (options.UpTo is { } upTo)
+        {
+            command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = upTo.ToDateTimeUtc() });
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return ReadEvent(reader);
+        }
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="maxCount"/> events of the global log after <paramref name="after"/>, in log order,
+    /// optionally only those of <paramref name="eventTypes"/> (stored names).
+    /// </summary>
+    /// <remarks>
+    /// Only events written by transactions older than every transaction still running are returned, in
+    /// (transaction id, position) order. Such a prefix of the log can never grow behind the reader: a transaction
+    /// that commits later has a younger id, so it sorts after the checkpoint. That is why no event is ever skipped,
+    /// with no gap timeouts. The price: a long-running write transaction anywhere on the cluster holds readers back
+    /// (they wait, they do not skip).
+    /// </remarks>
+    public async Task<LogBatch> ReadLogAsync(
+        LogPosition after,
+        int maxCount,
+        IReadOnlyCollection<string>? eventTypes = null,
+        CancellationToken cancellationToken = default)
+    {
+        if (maxCount < 1)
+        {
+            throw new InvalidEventStoreArgumentException(nameof(maxCount), "must be at least 1.");
+        }
+
+        var typeFilter = eventTypes is { Count: > 0 } ? eventTypes.ToArray() : null;
+        var sql = new StringBuilder()
+            .Append("SELECT ").Append(_readStreamColumns).Append(" FROM ").Append(_schema).Append(".events")
+            .Append(" WHERE (transaction_id, position) > ($1::xid8, $2)")
+            .Append(" AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())");
+        if (typeFilter is not null)
+        {
+            sql.Append(typeFilter.Length == 1 ? " AND event_type = $4" : " AND event_type = ANY($4)");
+        }
+
+        sql.Append(" ORDER BY transaction_id, position LIMIT $3");
+
+        await using var command = _dataSource.CreateCommand(sql.ToString());
+        command.Parameters.Add(new NpgsqlParameter<ulong> { TypedValue = after.TransactionId, NpgsqlDbType = NpgsqlDbType.Xid8 });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after.Position });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxCount });
+        if (typeFilter is { Length: 1 })
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = typeFilter[0] });
+        }
+        else if (typeFilter is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = typeFilter });
+        }
+
+        var events = new List<RecordedEvent>(Math.Min(maxCount, 1024));
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                events.Add(ReadEvent(reader));
+            }
+        }
+
+        return new LogBatch(events, events.Count == 0 ? after : events[^1].LogPosition);
+    }
+
+    /// <summary>
+    /// Follows the global log from <paramref name="after"/> for as long as the caller enumerates: reads in batches,
+    /// and when caught up waits for an append's NOTIFY (or <paramref name="pollInterval"/>, whichever comes first).
+    /// </summary>
+    public async IAsyncEnumerable<RecordedEvent> FollowLogAsync(
+        LogPosition after,
+        int batchSize = 500,
+        IReadOnlyCollection<string>? eventTypes = null,
+        TimeSpan? pollInterval = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var interval = pollInterval ?? TimeSpan.FromSeconds(1);
+        await using var listener = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using (var listen = new NpgsqlCommand($"LISTEN {_options.NotificationChannel}", listener))
+        {
+            await listen.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var checkpoint = after;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var batch = await ReadLogAsync(checkpoint, batchSize, eventTypes, cancellationToken);
+            foreach (var recorded in batch.Events)
+            {
+                yield return recorded;
+            }
+
+            checkpoint = batch.Checkpoint;
+            if (batch.Events.Count < batchSize)
+            {
+                // Caught up: sleep until an append commits (NOTIFY) or the poll interval passes. Polling covers
+                // events held back by an unrelated long transaction, whose end sends no notification.
+                await listener.WaitAsync(interval, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>The highest position drawn so far (0 for an empty log). Events below it may still be in flight.</summary>
+    public async Task<long> GetHighestPositionAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand($"SELECT coalesce(max(position), 0) FROM {_schema}.events");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private RecordedEvent ReadEvent(NpgsqlDataReader reader)
+    {
+        var position = reader.GetInt64(0);
+        var storedType = reader.GetString(6);
+        var (typeName, data) = Serializer.DeserializeData(storedType, reader.GetString(7), position);
+        return new RecordedEvent(
+            position,
+            reader.GetFieldValue<ulong>(1),
+            new StreamName(reader.GetString(2), reader.GetString(3)),
+            reader.GetInt64(4),
+            reader.GetGuid(5),
+            typeName,
+            storedType,
+            data,
+            Serializer.DeserializeMetadata(reader.GetString(8)),
+            Instant.FromDateTimeUtc(reader.GetDateTime(9)));
+    }
+
+    private sealed record PreparedAppend(
+        StreamName Stream,
+        string StreamType,
+        ExpectedVersion Expected,
+        Guid[] EventIds,
+        string[] Types,
+        string[] Data,
+        string[] Metadata);
+}
