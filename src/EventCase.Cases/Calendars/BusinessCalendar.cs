@@ -1,0 +1,363 @@
+using NodaTime;
+using NodaTime.TimeZones;
+
+namespace EventCase.Cases.Calendars;
+
+/// <summary>
+/// An agency's business calendar: an IANA time zone, weekly working hours (possibly split, e.g. 08:00–12:00 and
+/// 13:00–17:00) and holidays. Answers how much business time lies between two instants and when a given amount of
+/// business time, started at an instant, runs out.
+/// <para>
+/// Business time is measured as real elapsed time between instants, so a working period that spans a clock change
+/// counts the hours that actually passed (an 00:00–04:00 period on a spring-forward night is three hours long).
+/// Local times that do not exist are shifted forward; ambiguous period starts take the earlier instant and ambiguous
+/// period ends the later one.
+/// </para>
+/// <para>
+/// Long spans are computed arithmetically: whole weeks count as the nominal week's business time, corrected for the
+/// holidays and clock changes inside them (found by binary search and from the zone's transitions), so cost grows with
+/// the number of holidays and transitions in range, not with the number of days or hours.
+/// </para>
+/// Instances are immutable and thread safe.
+/// </summary>
+public sealed class BusinessCalendar
+{
+    private static readonly ZoneLocalMappingResolver StartResolver =
+        Resolvers.CreateMappingResolver(Resolvers.ReturnEarlier, Resolvers.ReturnForwardShifted);
+
+    private static readonly ZoneLocalMappingResolver EndResolver =
+        Resolvers.CreateMappingResolver(Resolvers.ReturnLater, Resolvers.ReturnForwardShifted);
+
+    // Indexed by (int)IsoDayOfWeek: 1 = Monday … 7 = Sunday. Index 0 is unused.
+    private readonly WorkingPeriod[][] _periodsByDay = new WorkingPeriod[8][];
+    private readonly Duration[] _nominalByDay = new Duration[8];
+    private readonly LocalDate[] _sortedHolidays;
+    private readonly HashSet<LocalDate> _holidays;
+
+    /// <summary>Creates a calendar.</summary>
+    /// <param name="zone">The agency's time zone.</param>
+    /// <param name="weeklyHours">Working periods per day of the week; days not present are non-working. Periods within a
+    /// day must be non-empty and must not overlap.</param>
+    /// <param name="holidays">Dates (in the agency's zone) with no working time at all.</param>
+    /// <exception cref="ArgumentException">The hours overlap, a period is empty, or the week has no working time at all.</exception>
+    public BusinessCalendar(
+        DateTimeZone zone,
+        IReadOnlyDictionary<IsoDayOfWeek, IReadOnlyList<WorkingPeriod>> weeklyHours,
+        IEnumerable<LocalDate>? holidays = null)
+    {
+        ArgumentNullException.ThrowIfNull(zone);
+        ArgumentNullException.ThrowIfNull(weeklyHours);
+        Zone = zone;
+        var nominalWeek = Duration.Zero;
+        for (var day = 1; day <= 7; day++)
+        {
+            var periods = weeklyHours.TryGetValue((IsoDayOfWeek)day, out var given)
+                ? given.OrderBy(p => p.StartNanos).ToArray()
+                : [];
+            for (var i = 0; i < periods.Length; i++)
+            {
+                if (periods[i].EndNanos <= periods[i].StartNanos)
+                {
+                    throw new ArgumentException($"Working period {periods[i]} on {(IsoDayOfWeek)day} ends before it starts.", nameof(weeklyHours));
+                }
+
+                if (i > 0 && periods[i].StartNanos < periods[i - 1].EndNanos)
+                {
+                    throw new ArgumentException($"Working periods {periods[i - 1]} and {periods[i]} on {(IsoDayOfWeek)day} overlap.", nameof(weeklyHours));
+                }
+            }
+
+            _periodsByDay[day] = periods;
+            _nominalByDay[day] = periods.Aggregate(Duration.Zero, (sum, p) => sum + p.NominalLength);
+            nominalWeek += _nominalByDay[day];
+        }
+
+        if (nominalWeek == Duration.Zero)
+        {
+            throw new ArgumentException("A business calendar needs some working time in the week.", nameof(weeklyHours));
+        }
+
+        NominalWeek = nominalWeek;
+        _holidays = [.. holidays ?? []];
+        _sortedHolidays = [.. _holidays.Order()];
+        WeeklyHours = Enumerable.Range(1, 7)
+            .Where(d => _periodsByDay[d].Length > 0)
+            .ToDictionary(d => (IsoDayOfWeek)d, d => (IReadOnlyList<WorkingPeriod>)_periodsByDay[d]);
+    }
+
+    /// <summary>A calendar with the same periods every Monday to Friday and nothing at weekends.</summary>
+    /// <param name="zoneId">An IANA time zone id, e.g. <c>America/New_York</c>.</param>
+    /// <param name="periods">The working periods of each weekday.</param>
+    /// <param name="holidays">Holidays, if any.</param>
+    /// <exception cref="DateTimeZoneNotFoundException">The zone id is unknown.</exception>
+    public static BusinessCalendar Weekdays(string zoneId, IReadOnlyList<WorkingPeriod> periods, IEnumerable<LocalDate>? holidays = null)
+    {
+        var hours = new Dictionary<IsoDayOfWeek, IReadOnlyList<WorkingPeriod>>();
+        for (var day = IsoDayOfWeek.Monday; day <= IsoDayOfWeek.Friday; day++)
+        {
+            hours[day] = periods;
+        }
+
+        return new BusinessCalendar(DateTimeZoneProviders.Tzdb[zoneId], hours, holidays);
+    }
+
+    /// <summary>The agency's time zone.</summary>
+    public DateTimeZone Zone { get; }
+
+    /// <summary>Working periods per day of the week, sorted; non-working days are absent.</summary>
+    public IReadOnlyDictionary<IsoDayOfWeek, IReadOnlyList<WorkingPeriod>> WeeklyHours { get; }
+
+    /// <summary>The holidays.</summary>
+    public IReadOnlySet<LocalDate> Holidays => _holidays;
+
+    /// <summary>Business time in a week without holidays or clock changes.</summary>
+    public Duration NominalWeek { get; }
+
+    /// <summary>True when <paramref name="instant"/> falls inside a working period of a working day.</summary>
+    public bool IsWorkingTime(Instant instant)
+    {
+        var date = instant.InZone(Zone).Date;
+        if (_holidays.Contains(date))
+        {
+            return false;
+        }
+
+        foreach (var period in _periodsByDay[(int)date.DayOfWeek])
+        {
+            var (start, end) = Map(date, period);
+            if (instant >= start && instant < end)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The business time of a whole day (zero on holidays and non-working days).</summary>
+    public Duration BusinessTimeOn(LocalDate date) => DayTime(date, null, null);
+
+    /// <summary>
+    /// The business time between <paramref name="from"/> and <paramref name="to"/>; zero when <paramref name="to"/>
+    /// is not after <paramref name="from"/>.
+    /// </summary>
+    public Duration BusinessTimeBetween(Instant from, Instant to)
+    {
+        if (to <= from)
+        {
+            return Duration.Zero;
+        }
+
+        var fromDate = from.InZone(Zone).Date;
+        var toDate = to.InZone(Zone).Date;
+        if (fromDate == toDate)
+        {
+            return DayTime(fromDate, from, to);
+        }
+
+        return DayTime(fromDate, from, null)
+            + WholeDaysTime(fromDate.PlusDays(1), toDate)
+            + DayTime(toDate, null, to);
+    }
+
+    /// <summary>
+    /// The instant at which <paramref name="amount"/> of business time, counted from <paramref name="start"/>, has
+    /// passed: the due instant of a business-hours target. A start outside working hours counts from the next working
+    /// period. An amount that runs out exactly at closing time is due at closing time, not at the next opening.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The amount is negative.</exception>
+    public Instant AddBusinessTime(Instant start, Duration amount)
+    {
+        if (amount < Duration.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(amount), amount, "Business time to add must not be negative.");
+        }
+
+        if (amount == Duration.Zero)
+        {
+            return start;
+        }
+
+        var date = start.InZone(Zone).Date;
+        var remaining = amount;
+        if (TryConsumeDay(date, start, ref remaining, out var due))
+        {
+            return due;
+        }
+
+        date = date.PlusDays(1);
+
+        // Skip whole weeks arithmetically, keeping at least one nominal week in hand so that the day-by-day walk below
+        // always finishes the job (holidays and clock changes make a real week differ from the nominal one).
+        var weekNanos = NominalWeek.ToInt64Nanoseconds();
+        while (true)
+        {
+            var weeks = (remaining.ToInt64Nanoseconds() / weekNanos) - 1;
+            if (weeks < 1)
+            {
+                break;
+            }
+
+            var end = date.PlusDays(checked((int)(weeks * 7)));
+            var time = WholeDaysTime(date, end);
+            if (time >= remaining)
+            {
+                break;
+            }
+
+            remaining -= time;
+            date = end;
+        }
+
+        // The loop terminates: the week has working time (checked in the constructor) and holidays are finite.
+        while (true)
+        {
+            if (TryConsumeDay(date, null, ref remaining, out due))
+            {
+                return due;
+            }
+
+            date = date.PlusDays(1);
+        }
+    }
+
+    /// <summary>Business time of the whole days in [<paramref name="from"/>, <paramref name="toExclusive"/>).</summary>
+    internal Duration WholeDaysTime(LocalDate from, LocalDate toExclusive)
+    {
+        if (toExclusive <= from)
+        {
+            return Duration.Zero;
+        }
+
+        var days = Period.DaysBetween(from, toExclusive);
+        var weeks = days / 7;
+        var total = NominalWeek * weeks;
+        var tail = from.PlusDays(weeks * 7);
+        for (var i = 0; i < days % 7; i++)
+        {
+            total += _nominalByDay[(int)tail.PlusDays(i).DayOfWeek];
+        }
+
+        // Holidays inside the range contribute nothing.
+        var index = Array.BinarySearch(_sortedHolidays, from);
+        if (index < 0)
+        {
+            index = ~index;
+        }
+
+        for (; index < _sortedHolidays.Length && _sortedHolidays[index] < toExclusive; index++)
+        {
+            total -= _nominalByDay[(int)_sortedHolidays[index].DayOfWeek];
+        }
+
+        // Days with a clock change count what really elapsed; only those days can differ from nominal.
+        foreach (var date in TransitionDates(from, toExclusive))
+        {
+            if (!_holidays.Contains(date))
+            {
+                total += DayTime(date, null, null) - _nominalByDay[(int)date.DayOfWeek];
+            }
+        }
+
+        return total;
+    }
+
+    private IEnumerable<LocalDate> TransitionDates(LocalDate from, LocalDate toExclusive)
+    {
+        var rangeStart = Zone.AtStartOfDay(from).ToInstant();
+        var rangeEnd = Zone.AtStartOfDay(toExclusive).ToInstant();
+        LocalDate? last = null;
+        foreach (var interval in Zone.GetZoneIntervals(rangeStart, rangeEnd))
+        {
+            if (!interval.HasStart || interval.Start <= rangeStart)
+            {
+                continue;
+            }
+
+            // The wall-clock dates just before and at the transition: a change at midnight touches both.
+            var before = (interval.Start - Duration.Epsilon).InZone(Zone).Date;
+            var after = interval.Start.InZone(Zone).Date;
+            foreach (var date in before == after ? [before] : new[] { before, after })
+            {
+                if (date >= from && date < toExclusive && date != last)
+                {
+                    last = date;
+                    yield return date;
+                }
+            }
+        }
+    }
+
+    private Duration DayTime(LocalDate date, Instant? clipFrom, Instant? clipTo)
+    {
+        if (_holidays.Contains(date))
+        {
+            return Duration.Zero;
+        }
+
+        var total = Duration.Zero;
+        foreach (var period in _periodsByDay[(int)date.DayOfWeek])
+        {
+            var (start, end) = Map(date, period);
+            if (clipFrom is { } f && f > start)
+            {
+                start = f;
+            }
+
+            if (clipTo is { } t && t < end)
+            {
+                end = t;
+            }
+
+            if (end > start)
+            {
+                total += end - start;
+            }
+        }
+
+        return total;
+    }
+
+    private bool TryConsumeDay(LocalDate date, Instant? clipFrom, ref Duration remaining, out Instant due)
+    {
+        due = default;
+        if (_holidays.Contains(date))
+        {
+            return false;
+        }
+
+        foreach (var period in _periodsByDay[(int)date.DayOfWeek])
+        {
+            var (start, end) = Map(date, period);
+            if (clipFrom is { } f && f > start)
+            {
+                start = f;
+            }
+
+            if (end <= start)
+            {
+                continue;
+            }
+
+            var available = end - start;
+            if (available >= remaining)
+            {
+                due = start + remaining;
+                return true;
+            }
+
+            remaining -= available;
+        }
+
+        return false;
+    }
+
+    private (Instant Start, Instant End) Map(LocalDate date, WorkingPeriod period)
+    {
+        var start = Zone.ResolveLocal(date + period.Start, StartResolver).ToInstant();
+        var end = period.End == LocalTime.Midnight
+            ? Zone.AtStartOfDay(date.PlusDays(1)).ToInstant()
+            : Zone.ResolveLocal(date + period.End, EndResolver).ToInstant();
+        return (start, end);
+    }
+}
