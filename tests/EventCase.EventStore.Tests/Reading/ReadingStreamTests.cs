@@ -1,0 +1,129 @@
+using System.Text.Json.Nodes;
+using EventCase.EventStore.Serialization;
+using EventCase.EventStore.Tests.Support;
+using EventCase.Testing;
+using NodaTime;
+
+namespace EventCase.EventStore.Tests.Reading;
+
+public sealed class ReadingStreamTests(DatabaseFixture database) : StoreTestBase(database), IClassFixture<DatabaseFixture>
+{
+    private async Task<StreamName> StreamWithNotesAppendedOneByOneAsync(int count)
+    {
+        var stream = NewStream();
+        for (var i = 1; i <= count; i++)
+        {
+            await Store.AppendToStreamAsync(stream, "thing", ExpectedVersion.Exactly(i - 1), [TestEvents.New(new NoteAdded(stream.Id, $"note {i}"))], Ct);
+        }
+
+        return stream;
+    }
+
+    [Fact]
+    public async Task A_stream_reads_forward_in_version_order_with_its_data()
+    {
+        var stream = await StreamWithNotesAppendedOneByOneAsync(4);
+
+        var events = await Store.ReadStreamAsync(stream, cancellationToken: Ct).ToListAsync(Ct);
+
+        Assert.Equal(["note 1", "note 2", "note 3", "note 4"], events.Select(e => ((NoteAdded)e.Data).Text));
+        Assert.All(events, e => Assert.Equal("test.note-added.v1", e.EventType));
+    }
+
+    [Fact]
+    public async Task A_stream_reads_backward_newest_first_and_a_count_limits_it()
+    {
+        var stream = await StreamWithNotesAppendedOneByOneAsync(5);
+
+        var lastTwo = await Store.ReadStreamAsync(stream, new ReadStreamOptions { Direction = ReadDirection.Backward, MaxCount = 2 }, Ct).ToListAsync(Ct);
+
+        Assert.Equal([5L, 4L], lastTwo.Select(e => e.StreamVersion));
+    }
+
+    [Fact]
+    public async Task A_stream_reads_from_a_version_and_up_to_a_version()
+    {
+        var stream = await StreamWithNotesAppendedOneByOneAsync(6);
+
+        var middle = await Store.ReadStreamAsync(stream, new ReadStreamOptions { FromVersion = 2, ToVersion = 4 }, Ct).ToListAsync(Ct);
+        var atVersion3 = await Store.ReadStreamAsync(stream, ReadStreamOptions.AtVersion(3), Ct).ToListAsync(Ct);
+
+        Assert.Equal([2L, 3L, 4L], middle.Select(e => e.StreamVersion));
+        Assert.Equal([1L, 2L, 3L], atVersion3.Select(e => e.StreamVersion));
+    }
+
+    [Fact]
+    public async Task Time_travel_to_an_instant_returns_the_events_recorded_up_to_it()
+    {
+        var stream = await StreamWithNotesAppendedOneByOneAsync(5);
+        var all = await Store.ReadStreamAsync(stream, cancellationToken: Ct).ToListAsync(Ct);
+        Assert.Equal(all.Select(e => e.RecordedAt).Order(), all.Select(e => e.RecordedAt));
+
+        var asOfThird = await Store.ReadStreamAsync(stream, ReadStreamOptions.AsOf(all[2].RecordedAt), Ct).ToListAsync(Ct);
+        var beforeFirst = await Store.ReadStreamAsync(stream, ReadStreamOptions.AsOf(all[0].RecordedAt - Duration.FromMilliseconds(1)), Ct).ToListAsync(Ct);
+        var afterLast = await Store.ReadStreamAsync(stream, ReadStreamOptions.AsOf(all[^1].RecordedAt + Duration.FromDays(1)), Ct).ToListAsync(Ct);
+
+        Assert.Equal([1L, 2L, 3L], asOfThird.Select(e => e.StreamVersion));
+        Assert.Empty(beforeFirst);
+        Assert.Equal(5, afterLast.Count);
+    }
+
+    [Fact]
+    public async Task Reading_a_stream_that_does_not_exist_returns_nothing()
+    {
+        var events = await Store.ReadStreamAsync(NewStream(), cancellationToken: Ct).ToListAsync(Ct);
+
+        Assert.Empty(events);
+        Assert.Null(await Store.GetStreamInfoAsync(NewStream(), Ct));
+    }
+
+    [Fact]
+    public async Task Bad_read_bounds_are_typed_errors()
+    {
+        await Assert.ThrowsAsync<InvalidEventStoreArgumentException>(async () =>
+            await Store.ReadStreamAsync(NewStream(), new ReadStreamOptions { FromVersion = 0 }, Ct).ToListAsync(Ct));
+        await Assert.ThrowsAsync<InvalidEventStoreArgumentException>(async () =>
+            await Store.ReadStreamAsync(NewStream(), new ReadStreamOptions { MaxCount = -1 }, Ct).ToListAsync(Ct));
+        await Assert.ThrowsAsync<InvalidEventStoreArgumentException>(async () =>
+            await Store.ReadStreamAsync(new StreamName("boston", ""), cancellationToken: Ct).ToListAsync(Ct));
+    }
+
+    [Fact]
+    public async Task An_old_event_version_is_upcast_to_the_current_record_on_read_and_the_stored_row_is_untouched()
+    {
+        var writerOfTheOldDays = CreateStore(new EventTypeRegistry().Register<PrioritySetV1>());
+        var stream = NewStream();
+        await writerOfTheOldDays.AppendToStreamAsync(stream, "thing", ExpectedVersion.NoStream, [TestEvents.New(new PrioritySetV1("high"))], Ct);
+
+        var today = CreateStore(TestEvents.Registry().AddUpcaster("test.priority-set.v1", "test.priority-set.v2", old => new JsonObject
+        {
+            ["level"] = old["level"]!.GetValue<string>() switch { "high" => 1, "normal" => 2, _ => 3 },
+            ["reason"] = "upcast from v1",
+        }));
+        var read = (await today.ReadStreamAsync(stream, cancellationToken: Ct).ToListAsync(Ct)).Single();
+
+        Assert.Equal(new PrioritySet(1, "upcast from v1"), read.Data);
+        Assert.Equal("test.priority-set.v2", read.EventType);
+        Assert.Equal("test.priority-set.v1", read.StoredEventType);
+        await using var command = DataSource.CreateCommand("SELECT event_type, data::text FROM eventcase.events WHERE stream_id = $1");
+        command.Parameters.AddWithValue(stream.Id);
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        Assert.True(await reader.ReadAsync(Ct));
+        Assert.Equal("test.priority-set.v1", reader.GetString(0));
+        Assert.Equal("""{"level": "high"}""", reader.GetString(1));
+    }
+
+    [Fact]
+    public async Task Reading_an_event_whose_type_name_is_unknown_is_a_typed_error_naming_it()
+    {
+        var stream = NewStream();
+        await Store.AppendToStreamAsync(stream, "thing", ExpectedVersion.NoStream, [TestEvents.New(new RareThingHappened(1))], Ct);
+        var forgetful = CreateStore(new EventTypeRegistry().Register<NoteAdded>());
+
+        var error = await Assert.ThrowsAsync<UnknownEventTypeException>(async () =>
+            await forgetful.ReadStreamAsync(stream, cancellationToken: Ct).ToListAsync(Ct));
+
+        Assert.Equal("test.rare-thing-happened.v1", error.TypeName);
+        Assert.Contains("test.rare-thing-happened.v1", error.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,109 @@
+using EventCase.EventStore.Schema;
+using EventCase.EventStore.Tests.Support;
+using EventCase.Testing;
+using Npgsql;
+
+namespace EventCase.EventStore.Tests.Schema;
+
+public sealed class SchemaMigrationTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private PostgresEventStore StoreIn(NpgsqlDataSource dataSource, string schema) =>
+        new(dataSource, new EventCase.EventStore.Serialization.EventSerializer(TestEvents.Registry()), new EventStoreOptions { Schema = schema });
+
+    [Fact]
+    public async Task Migrating_twice_applies_each_script_once()
+    {
+        var store = StoreIn(database.DataSource, "twice");
+
+        var first = await store.MigrateAsync(Ct);
+        var second = await store.MigrateAsync(Ct);
+
+        Assert.Equal(PostgresEventStore.Migrations.Select(m => m.Version), first);
+        Assert.Empty(second);
+        Assert.Equal(PostgresEventStore.Migrations.Max(m => m.Version), await SchemaMigrator.GetAppliedVersionAsync(database.DataSource, "twice", PostgresEventStore.MigrationSet, Ct));
+    }
+
+    [Fact]
+    public async Task Several_processes_starting_at_the_same_moment_migrate_once_and_all_succeed()
+    {
+        // Separate data sources stand in for separate processes: nothing is shared but the server.
+        var dataSources = Enumerable.Range(0, 6).Select(_ => NpgsqlDataSource.Create(database.ConnectionString)).ToArray();
+        try
+        {
+            using var start = new Barrier(dataSources.Length);
+            var runs = await Task.WhenAll(dataSources.Select(dataSource => Task.Run(async () =>
+            {
+                start.SignalAndWait(Ct);
+                return await StoreIn(dataSource, "racing").MigrateAsync(Ct);
+            }, Ct)));
+
+            Assert.Single(runs, applied => applied.Count > 0);
+            await using var count = database.DataSource.CreateCommand("SELECT count(*) FROM racing.schema_migrations");
+            Assert.Equal((long)PostgresEventStore.Migrations.Count, await count.ExecuteScalarAsync(Ct));
+        }
+        finally
+        {
+            foreach (var dataSource in dataSources)
+            {
+                await dataSource.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Two_schemas_in_one_database_are_two_independent_stores()
+    {
+        var north = StoreIn(database.DataSource, "north");
+        var south = StoreIn(database.DataSource, "south");
+        await north.MigrateAsync(Ct);
+        await south.MigrateAsync(Ct);
+        var stream = new StreamName("boston", "same-id");
+
+        await north.AppendToStreamAsync(stream, "thing", ExpectedVersion.NoStream, TestEvents.Notes("x", 2), Ct);
+        await south.AppendToStreamAsync(stream, "thing", ExpectedVersion.NoStream, TestEvents.Notes("x", 1), Ct);
+
+        Assert.Equal(2, (await north.GetStreamInfoAsync(stream, Ct))!.Version);
+        Assert.Equal(1, (await south.GetStreamInfoAsync(stream, Ct))!.Version);
+        Assert.Equal("south_appended", south.Options.NotificationChannel);
+    }
+
+    [Fact]
+    public async Task A_migration_edited_after_it_was_applied_is_refused()
+    {
+        var original = new Migration(1, "first", "CREATE TABLE __schema__.t (id int);");
+        var edited = new Migration(1, "first", "CREATE TABLE __schema__.t (id bigint);");
+        await SchemaMigrator.MigrateAsync(database.DataSource, "edited", "custom", [original], cancellationToken: Ct);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            SchemaMigrator.MigrateAsync(database.DataSource, "edited", "custom", [edited], cancellationToken: Ct));
+
+        Assert.Contains("was changed after it was applied", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_failing_migration_leaves_the_schema_as_it_was()
+    {
+        var good = new Migration(1, "good", "CREATE TABLE __schema__.good (id int);");
+        var bad = new Migration(2, "bad", "CREATE TABLE __schema__.half (id int); SELECT no_such_function();");
+        await SchemaMigrator.MigrateAsync(database.DataSource, "failing", "custom", [good], cancellationToken: Ct);
+
+        await Assert.ThrowsAsync<PostgresException>(() =>
+            SchemaMigrator.MigrateAsync(database.DataSource, "failing", "custom", [good, bad], cancellationToken: Ct));
+
+        await using var command = database.DataSource.CreateCommand("SELECT to_regclass('failing.half') IS NULL");
+        Assert.True((bool)(await command.ExecuteScalarAsync(Ct))!);
+        Assert.Equal(1, await SchemaMigrator.GetAppliedVersionAsync(database.DataSource, "failing", "custom", Ct));
+    }
+
+    [Theory]
+    [InlineData("Public")]
+    [InlineData("x; DROP SCHEMA public")]
+    [InlineData("")]
+    [InlineData("1abc")]
+    public void A_schema_name_that_is_not_a_plain_identifier_is_refused(string schema)
+    {
+        Assert.Throws<ArgumentException>(() => StoreIn(database.DataSource, schema));
+    }
+}
