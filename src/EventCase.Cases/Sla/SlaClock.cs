@@ -1,0 +1,184 @@
+using EventCase.Cases.Calendars;
+using NodaTime;
+
+namespace EventCase.Cases.Sla;
+
+/// <summary>
+/// The SLA clock of a case at one instant: its target, how much of it has been used, what is left, when it is (or
+/// was) due and when it was breached. Computed on the agency's <see cref="BusinessCalendar"/> with the case's pauses
+/// taken out. Immutable.
+/// </summary>
+/// <param name="Target">The target.</param>
+/// <param name="Started">When the clock started (the case opened).</param>
+/// <param name="Elapsed">Counted time used so far (business time, or wall time for calendar-day targets), pauses excluded.</param>
+/// <param name="Remaining">Counted time left before the target is missed; zero once breached.</param>
+/// <param name="Due">When the target runs out, given the pauses so far; null while a pause lasts and time is left
+/// (nobody knows when the citizen will answer).</param>
+/// <param name="BreachedAt">When the target was missed, if it was by the evaluation instant.</param>
+/// <param name="IsPaused">True while a pause lasts (and the clock has not stopped).</param>
+/// <param name="StoppedAt">When the clock stopped for good, if it did.</param>
+/// <param name="Pauses">The pauses taken into account.</param>
+public sealed record SlaClock(
+    SlaTarget Target,
+    Instant Started,
+    Duration Elapsed,
+    Duration Remaining,
+    Instant? Due,
+    Instant? BreachedAt,
+    bool IsPaused,
+    Instant? StoppedAt,
+    IReadOnlyList<PausedInterval> Pauses)
+{
+    /// <summary>True when the target was missed.</summary>
+    public bool IsBreached => BreachedAt is not null;
+
+    /// <summary>Computes the clock of a case as it stands at <paramref name="now"/>.</summary>
+    /// <param name="target">The case's SLA target.</param>
+    /// <param name="calendar">The agency's business calendar (for calendar-day targets only its time zone matters).</param>
+    /// <param name="timeline">The case's start, pauses and stop (see <see cref="SlaTimeline.FromHistory"/>).</param>
+    /// <param name="now">The evaluation instant; the clock counts nothing after it (nor after the stop).</param>
+    public static SlaClock Compute(SlaTarget target, BusinessCalendar calendar, SlaTimeline timeline, Instant now)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(calendar);
+        ArgumentNullException.ThrowIfNull(timeline);
+        var end = timeline.StoppedAt is { } stop && stop < now ? stop : now;
+        if (end < timeline.Started)
+        {
+            end = timeline.Started;
+        }
+
+        var scale = ScaleFor(target, calendar);
+        var allowed = AllowedTime(target, calendar, timeline.Started);
+        var pauses = Normalize(timeline.Pauses, timeline.Started, end);
+        var elapsed = Counted(scale, timeline.Started, end, pauses);
+        var due = Advance(scale, timeline.Started, allowed, Normalize(timeline.Pauses, timeline.Started, null));
+        var breachedAt = due is { } d && d <= end && elapsed >= allowed ? d : (Instant?)null;
+        var remaining = elapsed >= allowed ? Duration.Zero : allowed - elapsed;
+        var isPaused = timeline.StoppedAt is null && timeline.Pauses.Any(p => p.Start <= now && (p.End is null || p.End > now));
+        return new SlaClock(target, timeline.Started, elapsed, remaining, due, breachedAt, isPaused, timeline.StoppedAt, timeline.Pauses);
+    }
+
+    /// <summary>
+    /// Business time between <paramref name="from"/> and <paramref name="to"/> with the paused intervals taken out
+    /// (an open pause runs to <paramref name="to"/>).
+    /// </summary>
+    public static Duration BusinessTimeElapsed(BusinessCalendar calendar, Instant from, Instant to, IReadOnlyList<PausedInterval> pauses)
+    {
+        ArgumentNullException.ThrowIfNull(calendar);
+        ArgumentNullException.ThrowIfNull(pauses);
+        return to <= from ? Duration.Zero : Counted(calendar.BusinessTimeBetween, from, to, Normalize(pauses, from, to));
+    }
+
+    /// <summary>
+    /// When <paramref name="businessTime"/> counted from <paramref name="start"/> runs out, skipping the paused
+    /// intervals; null if an open pause begins before it runs out.
+    /// </summary>
+    public static Instant? DueInstant(BusinessCalendar calendar, Instant start, Duration businessTime, IReadOnlyList<PausedInterval> pauses)
+    {
+        ArgumentNullException.ThrowIfNull(calendar);
+        ArgumentNullException.ThrowIfNull(pauses);
+        return Advance(new Scale(calendar.BusinessTimeBetween, calendar.AddBusinessTime), start, businessTime, Normalize(pauses, start, null));
+    }
+
+    private sealed record Scale(Func<Instant, Instant, Duration> Between, Func<Instant, Duration, Instant> Add);
+
+    private static Scale ScaleFor(SlaTarget target, BusinessCalendar calendar) =>
+        target.Kind == SlaTargetKind.BusinessHours
+            ? new Scale(calendar.BusinessTimeBetween, calendar.AddBusinessTime)
+            : new Scale((a, b) => b > a ? b - a : Duration.Zero, (a, d) => a + d);
+
+    /// <summary>The counted time the target allows: the business time, or the wall time until the same local time N days later.</summary>
+    private static Duration AllowedTime(SlaTarget target, BusinessCalendar calendar, Instant started)
+    {
+        if (target.Kind == SlaTargetKind.BusinessHours)
+        {
+            return target.Amount;
+        }
+
+        var local = started.InZone(calendar.Zone).LocalDateTime.PlusDays(target.Days);
+        return calendar.Zone.AtLeniently(local).ToInstant() - started;
+    }
+
+    /// <summary>Pauses clipped to [from, to) (an open pause ends at <paramref name="to"/>, or never), sorted and merged.</summary>
+    private static List<(Instant Start, Instant? End)> Normalize(IReadOnlyList<PausedInterval> pauses, Instant from, Instant? to)
+    {
+        var result = new List<(Instant Start, Instant? End)>();
+        foreach (var pause in pauses.OrderBy(p => p.Start))
+        {
+            var start = pause.Start < from ? from : pause.Start;
+            var end = pause.End ?? to;
+            if (to is { } t)
+            {
+                if (start >= t)
+                {
+                    continue;
+                }
+
+                if (end is null || end > t)
+                {
+                    end = t;
+                }
+            }
+
+            if (end is { } e && e <= start)
+            {
+                continue;
+            }
+
+            if (result.Count > 0 && (result[^1].End is null || result[^1].End >= start))
+            {
+                var last = result[^1];
+                result[^1] = (last.Start, last.End is null || end is null ? null : Max(last.End.Value, end.Value));
+            }
+            else
+            {
+                result.Add((start, end));
+            }
+        }
+
+        return result;
+    }
+
+    private static Duration Counted(Scale scale, Instant from, Instant to, List<(Instant Start, Instant? End)> pauses) =>
+        Counted(scale.Between, from, to, pauses);
+
+    private static Duration Counted(Func<Instant, Instant, Duration> between, Instant from, Instant to, List<(Instant Start, Instant? End)> pauses)
+    {
+        var total = Duration.Zero;
+        var cursor = from;
+        foreach (var (start, end) in pauses)
+        {
+            total += between(cursor, start);
+            cursor = end ?? to;
+        }
+
+        return total + between(cursor, to);
+    }
+
+    private static Instant? Advance(Scale scale, Instant start, Duration amount, List<(Instant Start, Instant? End)> pauses)
+    {
+        var cursor = start;
+        var remaining = amount;
+        foreach (var (pauseStart, pauseEnd) in pauses)
+        {
+            var available = scale.Between(cursor, pauseStart);
+            if (available >= remaining)
+            {
+                return scale.Add(cursor, remaining);
+            }
+
+            remaining -= available;
+            if (pauseEnd is not { } resumed)
+            {
+                return null;
+            }
+
+            cursor = resumed;
+        }
+
+        return scale.Add(cursor, remaining);
+    }
+
+    private static Instant Max(Instant a, Instant b) => a > b ? a : b;
+}
