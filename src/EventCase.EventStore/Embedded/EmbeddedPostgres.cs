@@ -626,13 +626,20 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
             }
         }
 
-        if (ReadRunningServer(dataDirectory) is { } stillRunning)
+        // pg_ctl returns once postmaster.pid is gone; the postmaster itself may take a moment more to exit.
+        for (var waited = 0; waited < 50 && OsProcess.IsAlive(running.Pid); waited++)
+        {
+            await Task.Delay(100);
+        }
+
+        if (OsProcess.IsAlive(running.Pid))
         {
             try
             {
-                using var process = Process.GetProcessById(stillRunning.Pid);
+                using var process = Process.GetProcessById(running.Pid);
                 process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
+                using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await process.WaitForExitAsync(patience.Token);
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception or OperationCanceledException)
             {
