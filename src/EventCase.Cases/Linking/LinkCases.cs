@@ -51,13 +51,13 @@ internal static class LinkingRules
         var parent = command.ParentCaseId;
         if (parent == state.Id)
         {
-            return Reject(state, command, parent, CaseLinkProblem.SelfReference, "a case cannot be its own parent");
+            return Reject(state, command, parent, CaseLinkProblem.SelfReference, "another case as parent: a case cannot be its own parent");
         }
 
         if (command.ParentAncestry.Contains(state.Id) || state.Children.Contains(parent))
         {
             return Reject(state, command, parent, CaseLinkProblem.Cycle,
-                $"case {parent} descends from case {state.Label}, and a case cannot become a child of its own descendant");
+                $"a parent that does not descend from it: case {parent} descends from case {state.Label}, and a case cannot become a child of its own descendant");
         }
 
         if (state.Parent == parent)
@@ -75,13 +75,13 @@ internal static class LinkingRules
         var child = command.ChildCaseId;
         if (child == state.Id)
         {
-            return Reject(state, command, child, CaseLinkProblem.SelfReference, "a case cannot be its own child");
+            return Reject(state, command, child, CaseLinkProblem.SelfReference, "another case as child: a case cannot be its own child");
         }
 
         if (command.OwnAncestry.Contains(child) || state.Parent == child)
         {
             return Reject(state, command, child, CaseLinkProblem.Cycle,
-                $"case {child} is an ancestor of case {state.Label}, and a case cannot become a child of its own descendant");
+                $"a child that is not one of its ancestors: case {child} is an ancestor of case {state.Label}, and a case cannot become a child of its own descendant");
         }
 
         return state.Children.Contains(child)
