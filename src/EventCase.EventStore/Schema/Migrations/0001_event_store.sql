@@ -27,13 +27,13 @@ CREATE TABLE __schema__.events (
     -- transaction still running, in (transaction_id, position) order: that is the no-skip guarantee.
     transaction_id xid8        NOT NULL DEFAULT pg_current_xact_id(),
     hash           bytea,
-    CONSTRAINT events_pkey PRIMARY KEY (position),
+    -- The key is the global log's read order. Positions alone are unique too (an identity), but no reader needs them
+    -- alone, and one index fewer is measurably faster appends.
+    CONSTRAINT events_pkey PRIMARY KEY (transaction_id, position),
     CONSTRAINT events_stream_version_key UNIQUE (tenant_id, stream_id, stream_version),
     CONSTRAINT events_event_id_key UNIQUE (event_id)
 );
 
--- The global log's read order.
-CREATE INDEX events_log_order_idx ON __schema__.events (transaction_id, position);
 -- Filtering the log by type: a rare type among millions of events is an index range, not a scan.
 CREATE INDEX events_type_log_order_idx ON __schema__.events (event_type, transaction_id, position);
 
