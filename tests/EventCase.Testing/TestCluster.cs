@@ -43,6 +43,7 @@ public static class TestCluster
         {
             _stopped = true;
             server = _server;
+            _server = null;
         }
 
         if (server is null)

@@ -200,6 +200,25 @@ public sealed class EmbeddedPostgresTests : IDisposable
         Assert.Equal(1, await ScalarAsync<int>(first.ConnectionString, "SELECT 1"));
     }
 
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task As_root_a_persistent_directory_the_postgres_user_cannot_reach_is_refused_with_a_clear_message()
+    {
+        if (Environment.UserName != "root")
+        {
+            Assert.Skip("Only root runs PostgreSQL as another OS user.");
+        }
+
+        var locked = Path.Combine(_scratch, "locked");
+        Directory.CreateDirectory(locked, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        var error = await Assert.ThrowsAsync<EmbeddedPostgresException>(() => EmbeddedPostgres.StartAsync(
+            new EmbeddedPostgresOptions { Mode = EmbeddedPostgresMode.Persistent, DataDirectory = Path.Combine(locked, "pgdata") }, Token));
+
+        Assert.Contains("cannot write to", error.Message, StringComparison.Ordinal);
+        Assert.Contains("traversable", error.Message, StringComparison.Ordinal);
+    }
+
     private static async Task<int> DeadPidAsync()
     {
         using var process = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
