@@ -7,7 +7,7 @@ namespace EventCase.EventStore.Tests.Embedded;
 public sealed class EmbeddedPostgresTests : IDisposable
 {
     // Each test gets its own temporary root so that stale-cluster cleanup in one test never sees another's clusters.
-    private readonly string _scratch = Path.Combine(Path.GetTempPath(), "eventcase-embedded-tests", Guid.NewGuid().ToString("N"));
+    private readonly string _scratch = Path.Combine(Path.GetTempPath(), "eventcase-embedded-test-" + Guid.NewGuid().ToString("N"));
 
     public void Dispose()
     {
