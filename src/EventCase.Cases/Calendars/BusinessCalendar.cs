@@ -264,7 +264,9 @@ public sealed class BusinessCalendar
 
     private IEnumerable<LocalDate> TransitionDates(LocalDate from, LocalDate toExclusive)
     {
-        var rangeStart = Zone.AtStartOfDay(from).ToInstant();
+        // Look from a day early: a change at midnight starts exactly at the range's first instant (the day it shortens
+        // or lengthens is in range even though the transition is on its boundary). Dates are filtered below.
+        var rangeStart = Zone.AtStartOfDay(from).ToInstant() - Duration.FromDays(1);
         var rangeEnd = Zone.AtStartOfDay(toExclusive).ToInstant();
         LocalDate? last = null;
         foreach (var interval in Zone.GetZoneIntervals(rangeStart, rangeEnd))
