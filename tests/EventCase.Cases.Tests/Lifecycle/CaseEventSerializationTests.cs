@@ -108,3 +108,28 @@ public sealed class CaseEventSerializationTests
         Assert.False(Marked(typeof(FeedbackRecorded), nameof(FeedbackRecorded.Satisfaction)));
     }
 }
+
+public sealed class CatalogAndRoutingEventSerializationTests
+{
+    private static readonly NodaTime.Instant Now = NodaTime.Instant.FromUtc(2026, 1, 5, 12, 0);
+
+    public static TheoryData<string> Events() => ["defined", "rule-added-polygon", "rule-added-box"];
+
+    [Theory]
+    [MemberData(nameof(Events))]
+    public void Catalog_and_routing_events_round_trip_through_json_unchanged(string which)
+    {
+        object original = which switch
+        {
+            "defined" => new ServiceDefined(PotholeService.Code, PotholeService with { Keywords = ["road", "hole"] }, Now),
+            "rule-added-polygon" => new RoutingRuleAdded(
+                new RoutingRule("r1", 1, [Pothole], GeoArea.PolygonArea("Ward 3", new GeoPoint(0, 0), new GeoPoint(0, 1), new GeoPoint(1, 1)), Boston, Streets), Now),
+            _ => new RoutingRuleAdded(new RoutingRule("r2", 2, [], GeoArea.Rectangle("Downtown", new BoundingBox(1, 2, 3, 4)), Boston, Streets), Now),
+        };
+        var json = JsonSerializer.Serialize(original, original.GetType(), CaseJson.Options);
+
+        var read = JsonSerializer.Deserialize(json, original.GetType(), CaseJson.Options)!;
+
+        Assert.Equal(json, JsonSerializer.Serialize(read, read.GetType(), CaseJson.Options));
+    }
+}
