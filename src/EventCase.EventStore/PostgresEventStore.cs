@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using EventCase.EventStore.Projections;
 using EventCase.EventStore.Schema;
 using EventCase.EventStore.Serialization;
 using NodaTime;
@@ -22,17 +23,29 @@ public sealed class PostgresEventStore
     private readonly string _schema;
 
     /// <summary>Creates a store over <paramref name="dataSource"/>. Call <see cref="MigrateAsync"/> once before use.</summary>
-    public PostgresEventStore(NpgsqlDataSource dataSource, EventSerializer serializer, EventStoreOptions? options = null)
+    /// <param name="dataSource">The database.</param>
+    /// <param name="serializer">Event names, upcasters and JSON settings.</param>
+    /// <param name="options">Schema, limits.</param>
+    /// <param name="projections">The read models built from the log: inline ones are applied by every append, async ones
+    /// by a <see cref="ProjectionDaemon"/>.</param>
+    public PostgresEventStore(NpgsqlDataSource dataSource, EventSerializer serializer, EventStoreOptions? options = null, IEnumerable<Projection>? projections = null)
     {
         _dataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource));
         Serializer = serializer ?? throw new ArgumentNullException(nameof(serializer));
         _options = options ?? new EventStoreOptions();
         _options.Validate();
         _schema = _options.Schema;
-        _appendSql = $"SELECT outcome, stream_version, positions FROM {_schema}.append_events($1, $2, $3, $4, $5, $6, $7, $8)";
+        _appendSql = $"SELECT outcome, stream_version, positions, transaction_id, recorded_at FROM {_schema}.append_events($1, $2, $3, $4, $5, $6, $7, $8)";
         _readStreamColumns =
             "position, transaction_id, tenant_id, stream_id, stream_version, event_id, event_type, data, metadata, recorded_at";
+        _inlineLockKey = ProjectionWorker.InlineLockKey(_schema);
+        Projections = new ProjectionSet(this, serializer, projections ?? []);
     }
+
+    private readonly long _inlineLockKey;
+
+    /// <summary>The projections registered with this store.</summary>
+    public ProjectionSet Projections { get; }
 
     /// <summary>The serializer (and through it the type registry) this store reads and writes with.</summary>
     public EventSerializer Serializer { get; }
@@ -53,14 +66,18 @@ public sealed class PostgresEventStore
     /// <summary>
     /// Creates or upgrades the store's schema. Idempotent; safe when several processes call it at the same moment.
     /// </summary>
-    public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken = default) =>
-        SchemaMigrator.MigrateAsync(
+    public async Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        var applied = await SchemaMigrator.MigrateAsync(
             _dataSource,
             _schema,
             MigrationSet,
             Migrations,
             new Dictionary<string, string> { ["__channel__"] = _options.NotificationChannel },
             cancellationToken);
+        await Projections.EnsureCreatedAsync(cancellationToken);
+        return applied;
+    }
 
     /// <summary>
     /// Appends <paramref name="events"/> to <paramref name="stream"/> atomically, in one round trip, if the stream is at
@@ -85,7 +102,13 @@ public sealed class PostgresEventStore
     {
         var prepared = PrepareAppend(stream, streamType, expectedVersion, events);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        return await ExecuteAppendAsync(connection, null, prepared, cancellationToken);
+        if (!Projections.HasInline)
+        {
+            // A single statement is its own transaction: one round trip.
+            return await ExecuteAppendAsync(connection, null, prepared, cancellationToken);
+        }
+
+        return await AppendInOwnTransactionAsync(connection, prepared, cancellationToken);
     }
 
     /// <summary>
@@ -105,7 +128,17 @@ public sealed class PostgresEventStore
     {
         ArgumentNullException.ThrowIfNull(connection);
         var prepared = PrepareAppend(stream, streamType, expectedVersion, events);
-        return ExecuteAppendAsync(connection, transaction, prepared, cancellationToken);
+        return transaction is null && Projections.HasInline
+            ? AppendInOwnTransactionAsync(connection, prepared, cancellationToken)
+            : ExecuteAppendAsync(connection, transaction, prepared, cancellationToken);
+    }
+
+    private async Task<AppendResult> AppendInOwnTransactionAsync(NpgsqlConnection connection, PreparedAppend prepared, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var result = await ExecuteAppendAsync(connection, transaction, prepared, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return result;
     }
 
     private PreparedAppend PrepareAppend(
@@ -170,13 +203,23 @@ public sealed class PostgresEventStore
             metadata[i] = metadataJson;
         }
 
-        return new PreparedAppend(stream, streamType, expectedVersion, ids, types, data, metadata);
+        return new PreparedAppend(stream, streamType, expectedVersion, ids, types, data, metadata, events);
     }
 
     private async Task<AppendResult> ExecuteAppendAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction, PreparedAppend append, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(_appendSql, connection, transaction);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        if (Projections.HasInline)
+        {
+            // Inline projections are rebuilt under this lock held exclusively; appenders hold it shared, taken before
+            // their first write so that a waiting appender holds no transaction id back.
+            var lockInline = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock_shared($1)");
+            lockInline.Parameters.Add(new NpgsqlParameter<long> { TypedValue = _inlineLockKey });
+            batch.BatchCommands.Add(lockInline);
+        }
+
+        var command = new NpgsqlBatchCommand(_appendSql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = append.Stream.Tenant });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = append.Stream.Id });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = append.StreamType });
@@ -185,13 +228,21 @@ public sealed class PostgresEventStore
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = append.Types });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = append.Data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = append.Metadata, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        batch.BatchCommands.Add(command);
 
         short outcome;
         long version;
         long[]? positions;
+        ulong transactionId = 0;
+        var recordedAt = default(DateTime);
         try
         {
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            if (Projections.HasInline)
+            {
+                await reader.NextResultAsync(cancellationToken);
+            }
+
             if (!await reader.ReadAsync(cancellationToken))
             {
                 throw new InvalidOperationException("append_events returned no row.");
@@ -200,13 +251,18 @@ public sealed class PostgresEventStore
             outcome = reader.GetInt16(0);
             version = reader.GetInt64(1);
             positions = reader.IsDBNull(2) ? null : reader.GetFieldValue<long[]>(2);
+            if (outcome == 0)
+            {
+                transactionId = reader.GetFieldValue<ulong>(3);
+                recordedAt = reader.GetDateTime(4);
+            }
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "events_event_id_key")
         {
             throw new DuplicateEventIdException(append.Stream.Tenant, append.Stream.Id, "an event id of this append is already stored in another append.");
         }
 
-        return outcome switch
+        var result = outcome switch
         {
             0 => new AppendResult(append.Stream, version, positions!, AlreadyAppended: false),
             1 => new AppendResult(append.Stream, version, positions!, AlreadyAppended: true),
@@ -217,6 +273,23 @@ public sealed class PostgresEventStore
                 $"{version} of its {append.EventIds.Length} event ids are stored, not all of them in this stream."),
             _ => throw new InvalidOperationException($"append_events returned unknown outcome {outcome}."),
         };
+
+        if (outcome == 0 && Projections.HasInline)
+        {
+            var recorded = new RecordedEvent[append.EventIds.Length];
+            var firstVersion = version - append.EventIds.Length;
+            var at = Instant.FromDateTimeUtc(DateTime.SpecifyKind(recordedAt, DateTimeKind.Utc));
+            for (var i = 0; i < recorded.Length; i++)
+            {
+                var source = append.Events[i];
+                recorded[i] = new RecordedEvent(
+                    positions![i], transactionId, append.Stream, firstVersion + i + 1, source.EventId, append.Types[i], append.Types[i], source.Data, source.Metadata, at);
+            }
+
+            await Projections.ApplyInlineAsync(connection, transaction, recorded, cancellationToken);
+        }
+
+        return result;
     }
 
     /// <summary>What the store knows about <paramref name="stream"/>, or null when it has no events.</summary>
@@ -303,11 +376,37 @@ public sealed class PostgresEventStore
     /// with no gap timeouts. The price: a long-running write transaction anywhere on the cluster holds readers back
     /// (they wait, they do not skip).
     /// </remarks>
-    public async Task<LogBatch> ReadLogAsync(
+    public Task<LogBatch> ReadLogAsync(
         LogPosition after,
         int maxCount,
         IReadOnlyCollection<string>? eventTypes = null,
+        CancellationToken cancellationToken = default) =>
+        ReadLogCoreAsync(null, after, maxCount, eventTypes, null, cancellationToken);
+
+    /// <summary>
+    /// Reads the log like <see cref="ReadLogAsync(LogPosition, int, IReadOnlyCollection{string}?, CancellationToken)"/>, on the caller's connection, keeping only events for which
+    /// <paramref name="include"/> returns true for the stored type name. Rows left out are not deserialized, but the
+    /// checkpoint moves past them: the way a projection that handles a few types reads a log of many.
+    /// </summary>
+    public Task<LogBatch> ReadLogAsync(
+        NpgsqlConnection connection,
+        LogPosition after,
+        int maxCount,
+        Func<string, bool> include,
         CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(include);
+        return ReadLogCoreAsync(connection, after, maxCount, null, include, cancellationToken);
+    }
+
+    private async Task<LogBatch> ReadLogCoreAsync(
+        NpgsqlConnection? connection,
+        LogPosition after,
+        int maxCount,
+        IReadOnlyCollection<string>? eventTypes,
+        Func<string, bool>? include,
+        CancellationToken cancellationToken)
     {
         if (maxCount < 1)
         {
@@ -326,7 +425,7 @@ public sealed class PostgresEventStore
 
         sql.Append(" ORDER BY transaction_id, position LIMIT $3");
 
-        await using var command = _dataSource.CreateCommand(sql.ToString());
+        await using var command = connection is null ? _dataSource.CreateCommand(sql.ToString()) : new NpgsqlCommand(sql.ToString(), connection);
         command.Parameters.Add(new NpgsqlParameter<ulong> { TypedValue = after.TransactionId, NpgsqlDbType = NpgsqlDbType.Xid8 });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after.Position });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxCount });
@@ -340,15 +439,22 @@ public sealed class PostgresEventStore
         }
 
         var events = new List<RecordedEvent>(Math.Min(maxCount, 1024));
+        var checkpoint = after;
+        var rows = 0;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                events.Add(ReadEvent(reader));
+                rows++;
+                checkpoint = new LogPosition(reader.GetFieldValue<ulong>(1), reader.GetInt64(0));
+                if (include is null || include(reader.GetString(6)))
+                {
+                    events.Add(ReadEvent(reader));
+                }
             }
         }
 
-        return new LogBatch(events, events.Count == 0 ? after : events[^1].LogPosition);
+        return new LogBatch(events, checkpoint, rows);
     }
 
     /// <summary>
@@ -379,7 +485,7 @@ public sealed class PostgresEventStore
             }
 
             checkpoint = batch.Checkpoint;
-            if (batch.Events.Count < batchSize)
+            if (batch.RowsRead < batchSize)
             {
                 // Caught up: sleep until an append commits (NOTIFY) or the poll interval passes. Polling covers
                 // events held back by an unrelated long transaction, whose end sends no notification.
@@ -420,5 +526,6 @@ public sealed class PostgresEventStore
         Guid[] EventIds,
         string[] Types,
         string[] Data,
-        string[] Metadata);
+        string[] Metadata,
+        IReadOnlyList<NewEvent> Events);
 }

@@ -126,6 +126,18 @@ public sealed partial class EventTypeRegistry
 
     internal bool HasUpcaster(string name) => _upcastersByFromName.ContainsKey(name);
 
+    /// <summary>The name <paramref name="storedName"/> is read as once its upcaster chain is followed (itself when none).</summary>
+    public string ResolveName(string storedName)
+    {
+        var current = storedName;
+        for (var hops = 0; hops < MaxUpcastChain && _upcastersByFromName.TryGetValue(current, out var upcaster); hops++)
+        {
+            current = upcaster.ToName;
+        }
+
+        return current;
+    }
+
     /// <summary>Applies the upcaster chain starting at <paramref name="name"/>; returns the final name and JSON.</summary>
     internal (string Name, JsonObject Json) Upcast(string name, JsonObject json)
     {

@@ -56,7 +56,7 @@ CREATE FUNCTION __schema__.append_events(
     p_event_types      text[],
     p_data             jsonb[],
     p_metadata         jsonb[])
-RETURNS TABLE (outcome smallint, stream_version bigint, positions bigint[])
+RETURNS TABLE (outcome smallint, stream_version bigint, positions bigint[], transaction_id xid8, recorded_at timestamptz)
 LANGUAGE plpgsql
 AS $$
 DECLARE
@@ -84,9 +84,9 @@ BEGIN
           FROM __schema__.events e
          WHERE e.event_id = ANY (p_event_ids);
         IF v_found = v_count AND v_same_stream THEN
-            RETURN QUERY SELECT 1::smallint, v_last_version, v_positions;
+            RETURN QUERY SELECT 1::smallint, v_last_version, v_positions, NULL::xid8, NULL::timestamptz;
         ELSE
-            RETURN QUERY SELECT 3::smallint, v_found::bigint, NULL::bigint[];
+            RETURN QUERY SELECT 3::smallint, v_found::bigint, NULL::bigint[], NULL::xid8, NULL::timestamptz;
         END IF;
         RETURN;
     END IF;
@@ -102,7 +102,7 @@ BEGIN
     -- The version check comes before any insert, so a rejected append draws no position.
     IF (p_expected_version = -2 AND NOT v_exists)
        OR (p_expected_version >= 0 AND p_expected_version <> v_current) THEN
-        RETURN QUERY SELECT 2::smallint, v_current, NULL::bigint[];
+        RETURN QUERY SELECT 2::smallint, v_current, NULL::bigint[], NULL::xid8, NULL::timestamptz;
         RETURN;
     END IF;
 
@@ -144,6 +144,6 @@ BEGIN
     -- Delivered at commit; identical notifications of one transaction collapse into one.
     PERFORM pg_notify('__channel__', '');
 
-    RETURN QUERY SELECT 0::smallint, v_current + v_count, v_positions;
+    RETURN QUERY SELECT 0::smallint, v_current + v_count, v_positions, pg_current_xact_id(), v_now;
 END
 $$;

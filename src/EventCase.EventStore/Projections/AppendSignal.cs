@@ -1,0 +1,23 @@
+namespace EventCase.EventStore.Projections;
+
+/// <summary>Wakes every waiter when an append (or a control request) is notified. Thread safe.</summary>
+internal sealed class AppendSignal
+{
+    private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Pulse() => Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    /// <summary>Returns when the next pulse arrives or <paramref name="timeout"/> passes.</summary>
+    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var next = Volatile.Read(ref _next).Task;
+        try
+        {
+            await next.WaitAsync(timeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // The poll interval passed: look at the log anyway.
+        }
+    }
+}

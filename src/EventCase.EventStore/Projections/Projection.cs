@@ -1,0 +1,149 @@
+using EventCase.EventStore.Schema;
+using EventCase.EventStore.Serialization;
+
+namespace EventCase.EventStore.Projections;
+
+/// <summary>
+/// A read model built from the log. Derive from <see cref="Projection{TRow}"/>; this non-generic base is what the
+/// daemon, the rebuilder, the status reader and the inline applier work with.
+/// </summary>
+public abstract class Projection
+{
+    /// <summary>A unique name, a lower-case identifier such as <c>case_summary</c>. Also the default table name.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Bump it when the projection's logic or tables change: a projection whose stored version is older is rebuilt.</summary>
+    public virtual int Version => 1;
+
+    /// <summary>Inline (in the append transaction) or async (by the daemon). Default async.</summary>
+    public virtual ProjectionMode Mode => ProjectionMode.Async;
+
+    /// <summary>The event records this projection handles; other events are skipped without being deserialized.</summary>
+    public abstract IReadOnlyCollection<Type> EventTypes { get; }
+
+    /// <summary>The tables the projection owns: its row table first, then any entry tables.</summary>
+    public abstract IReadOnlyList<string> TableNames { get; }
+
+    internal abstract ProjectionRunner CreateRunner(EventSerializer serializer);
+
+    internal void Validate()
+    {
+        SchemaMigrator.ValidateIdentifier(Name, "projection name");
+        foreach (var table in TableNames)
+        {
+            SchemaMigrator.ValidateIdentifier(table, "projection table name");
+            if (table.Length > 50)
+            {
+                throw new ArgumentException($"Projection table name '{table}' is longer than 50 characters (rebuilds add a suffix).");
+            }
+
+            if (table is "events" or "streams" or "projections" or "schema_migrations" || table.EndsWith("__rebuild", StringComparison.Ordinal) || table.EndsWith("__old", StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"Projection table name '{table}' is reserved by the event store.");
+            }
+        }
+
+        if (EventTypes.Count == 0)
+        {
+            throw new ArgumentException($"Projection '{Name}' handles no event types.");
+        }
+    }
+}
+
+/// <summary>
+/// A projection that keeps one row per key (by default one per stream) and folds each event into it with the pure
+/// <see cref="Apply"/>. The runner does all I/O: it loads the rows a batch touches, applies the events in memory,
+/// and writes the changed rows and the checkpoint in one transaction; a rebuild folds the whole log in memory and
+/// writes the rows with binary COPY. Rows are stored as typed <see cref="Columns"/> (for queries and indexes) plus
+/// the row itself as jsonb (to load it back).
+/// </summary>
+/// <typeparam name="TRow">An immutable record: the row. Serialized with the store's JSON options.</typeparam>
+/// <example>
+/// <code>
+/// public sealed class OpenCasesPerWard : Projection&lt;WardRow&gt;
+/// {
+///     public override string Name =&gt; "open_cases_by_ward";
+///     public override IReadOnlyCollection&lt;Type&gt; EventTypes =&gt; [typeof(CaseOpened), typeof(CaseClosed)];
+///     public override IReadOnlyList&lt;ProjectionColumn&lt;WardRow&gt;&gt; Columns =&gt;
+///         [ProjectionColumn&lt;WardRow&gt;.Text("ward", r =&gt; r.Ward), ProjectionColumn&lt;WardRow&gt;.Bool("open", r =&gt; r.Open)];
+///     public override WardRow? Apply(WardRow? row, RecordedEvent e, ProjectionOutput output) =&gt; e.Data switch
+///     {
+///         CaseOpened o =&gt; new WardRow(o.Ward, Open: true),
+///         CaseClosed when row is not null =&gt; row with { Open = false },
+///         _ =&gt; row,
+///     };
+/// }
+/// </code>
+/// </example>
+public abstract class Projection<TRow> : Projection
+    where TRow : class
+{
+    /// <summary>The row table's name. Default: <see cref="Projection.Name"/>.</summary>
+    public virtual string TableName => Name;
+
+    /// <summary>The typed columns of the row table (besides <c>tenant_id</c>, <c>row_key</c> and <c>row_data</c>).</summary>
+    public abstract IReadOnlyList<ProjectionColumn<TRow>> Columns { get; }
+
+    /// <summary>
+    /// Extra indexes on the row table, as column lists, e.g. <c>"tenant_id, team, priority DESC"</c>. Created after a
+    /// rebuild's bulk load, which is faster than maintaining them row by row.
+    /// </summary>
+    public virtual IReadOnlyList<string> Indexes => [];
+
+    /// <summary>Append-only tables the projection writes through <see cref="ProjectionOutput.Emit{TEntry}"/>.</summary>
+    public virtual IReadOnlyList<EntryTable> EntryTables => [];
+
+    /// <inheritdoc />
+    public sealed override IReadOnlyList<string> TableNames => [TableName, .. EntryTables.Select(t => t.Name)];
+
+    /// <summary>
+    /// Which row (within the event's tenant) an event changes: by default the event's stream id, so one row per
+    /// stream. Return null to ignore the event. Inline projections must keep the default: the stream lock is what
+    /// keeps two appends from changing one row at once.
+    /// </summary>
+    public virtual string? RowKey(RecordedEvent recorded)
+    {
+        ArgumentNullException.ThrowIfNull(recorded);
+        return recorded.Stream.Id;
+    }
+
+    /// <summary>
+    /// Folds one event into the row. Pure: no I/O, no clock. Return the new row, the same row when nothing changes,
+    /// or null to delete it. Emit entries for append-only tables through <paramref name="output"/>.
+    /// </summary>
+    /// <param name="row">The current row, or null when there is none yet.</param>
+    /// <param name="recorded">The event, with its stream, version, metadata and instant.</param>
+    /// <param name="output">Where to emit entry rows.</param>
+    public abstract TRow? Apply(TRow? row, RecordedEvent recorded, ProjectionOutput output);
+
+    internal override ProjectionRunner CreateRunner(EventSerializer serializer) => new RowProjectionRunner<TRow>(this, serializer);
+}
+
+/// <summary>Receives the entries a projection emits while applying one event.</summary>
+public sealed class ProjectionOutput
+{
+    private readonly Dictionary<Type, EntryTable> _tablesByEntryType;
+    private readonly List<(EntryTable Table, object Entry)> _entries = [];
+
+    internal ProjectionOutput(IReadOnlyList<EntryTable> tables)
+    {
+        _tablesByEntryType = tables.ToDictionary(t => t.EntryType);
+    }
+
+    /// <summary>Adds a row to the entry table whose entry type is <typeparamref name="TEntry"/>.</summary>
+    public void Emit<TEntry>(TEntry entry)
+        where TEntry : class
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (!_tablesByEntryType.TryGetValue(typeof(TEntry), out var table))
+        {
+            throw new InvalidOperationException($"No entry table of the projection takes {typeof(TEntry).Name}.");
+        }
+
+        _entries.Add((table, entry));
+    }
+
+    internal IReadOnlyList<(EntryTable Table, object Entry)> Entries => _entries;
+
+    internal void Clear() => _entries.Clear();
+}

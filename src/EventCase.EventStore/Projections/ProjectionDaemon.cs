@@ -1,0 +1,183 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace EventCase.EventStore.Projections;
+
+/// <summary>
+/// Runs the store's projections: a hosted service usable from any .NET host. Every node may run it; each projection
+/// is owned by one node at a time through a PostgreSQL session advisory lock held on the connection that does its
+/// work, so when a node dies its connection closes, its locks go, and another node takes over within
+/// <see cref="ProjectionDaemonOptions.OwnershipRetryInterval"/>. Connections per node: one per owned projection plus
+/// one that listens for NOTIFY.
+/// </summary>
+public sealed class ProjectionDaemon : BackgroundService
+{
+    private readonly PostgresEventStore _store;
+    private readonly ProjectionDaemonOptions _options;
+    private readonly ILogger _logger;
+    private readonly AppendSignal _signal = new();
+
+    /// <summary>Creates the daemon for every projection registered with <paramref name="store"/>.</summary>
+    public ProjectionDaemon(PostgresEventStore store, ProjectionDaemonOptions? options = null, ILogger<ProjectionDaemon>? logger = null)
+    {
+        _store = store ?? throw new ArgumentNullException(nameof(store));
+        _options = options ?? new ProjectionDaemonOptions();
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>The daemon's settings.</summary>
+    public ProjectionDaemonOptions Options => _options;
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var agents = _store.Projections.Runners
+            .Select(runner => RunAgentAsync(new ProjectionWorker(_store, runner, _options), stoppingToken))
+            .ToList();
+        agents.Add(ListenAsync(stoppingToken));
+        await Task.WhenAll(agents);
+    }
+
+    private async Task ListenAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await _store.DataSource.OpenConnectionAsync(cancellationToken);
+                connection.Notification += (_, _) => _signal.Pulse();
+                await using (var listen = new NpgsqlCommand(
+                    $"LISTEN {_store.Options.NotificationChannel}; LISTEN {_store.Projections.ControlChannel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                _signal.Pulse();
+                while (!cancellationToken.IsCancellationRequested)
+                {
+                    await connection.WaitAsync(cancellationToken);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+            {
+                // Polling covers the gap until the listener is back.
+                _logger.LogWarning(e, "Projection daemon lost its NOTIFY connection; reconnecting.");
+                await DelayAsync(_options.OwnershipRetryInterval, cancellationToken);
+            }
+        }
+    }
+
+    private async Task RunAgentAsync(ProjectionWorker worker, CancellationToken cancellationToken)
+    {
+        var name = worker.Runner.Projection.Name;
+        var lockKey = LockKeys.For($"eventcase.projection.{_store.Options.Schema}.{name}");
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await _store.DataSource.OpenConnectionAsync(cancellationToken);
+                if (!await TryTakeOwnershipAsync(connection, lockKey, cancellationToken))
+                {
+                    await connection.CloseAsync();
+                    await DelayAsync(_options.OwnershipRetryInterval, cancellationToken);
+                    continue;
+                }
+
+                _logger.LogInformation("Node {Node} owns projection {Projection}.", _options.NodeId, name);
+                await RunOwnedAsync(worker, connection, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // A lost connection, a timeout, a transient error: the lock went with the connection; try again.
+                _logger.LogWarning(e, "Projection {Projection} stopped on node {Node}; retrying.", name, _options.NodeId);
+                await DelayAsync(_options.OwnershipRetryInterval, cancellationToken);
+            }
+        }
+    }
+
+    private async Task RunOwnedAsync(ProjectionWorker worker, NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var projection = worker.Runner.Projection;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var record = await worker.ReadRecordAsync(connection, cancellationToken);
+            if (record.State == ProjectionStates.Failed)
+            {
+                await HeartbeatAsync(connection, projection.Name, cancellationToken);
+                await _signal.WaitAsync(_options.PollInterval, cancellationToken);
+                continue;
+            }
+
+            if (worker.NeedsRebuild(record))
+            {
+                _logger.LogInformation("Rebuilding projection {Projection}.", projection.Name);
+                await worker.RebuildAsync(connection, cancellationToken);
+                continue;
+            }
+
+            if (projection.Mode == ProjectionMode.Inline)
+            {
+                // Appenders keep inline tables current; the owner only rebuilds them.
+                await HeartbeatAsync(connection, projection.Name, cancellationToken);
+                await _signal.WaitAsync(_options.PollInterval, cancellationToken);
+                continue;
+            }
+
+            int rows;
+            try
+            {
+                rows = await worker.StepAsync(connection, record.Checkpoint, cancellationToken);
+            }
+            catch (ProjectionFailedException failure)
+            {
+                _logger.LogError(failure, "Projection {Projection} failed; it stops until resumed.", projection.Name);
+                await worker.RecordFailureAsync(connection, failure, cancellationToken);
+                continue;
+            }
+
+            if (rows < _options.BatchSize)
+            {
+                await HeartbeatAsync(connection, projection.Name, cancellationToken);
+                await _signal.WaitAsync(_options.PollInterval, cancellationToken);
+            }
+        }
+    }
+
+    private static async Task<bool> TryTakeOwnershipAsync(NpgsqlConnection connection, long lockKey, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = lockKey });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private async Task HeartbeatAsync(NpgsqlConnection connection, string name, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            $"UPDATE {_store.Options.Schema}.projections SET owner = $2, owner_heartbeat_at = now() WHERE name = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _options.NodeId });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
+}

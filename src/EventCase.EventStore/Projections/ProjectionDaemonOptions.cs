@@ -1,0 +1,26 @@
+namespace EventCase.EventStore.Projections;
+
+/// <summary>Settings of the projection daemon.</summary>
+public sealed class ProjectionDaemonOptions
+{
+    /// <summary>This node's name in status reports. Default: machine name and process id.</summary>
+    public string NodeId { get; set; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    /// <summary>Events per live batch (one transaction each). Default 1,000.</summary>
+    public int BatchSize { get; set; } = 1_000;
+
+    /// <summary>Events per read while rebuilding (folded in memory). Default 20,000.</summary>
+    public int RebuildBatchSize { get; set; } = 20_000;
+
+    /// <summary>How often a caught-up projection looks at the log when no NOTIFY arrives. Default 2 s.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often a node that does not own a projection tries to take it over. Default 2 s.</summary>
+    public TimeSpan OwnershipRetryInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long an inline projection's swap waits for the end of the log to become visible. Default 10 s.</summary>
+    public TimeSpan InlineSwapVisibilityTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Test hook: runs inside a live batch's transaction just before it commits.</summary>
+    internal Func<string, LogBatch, CancellationToken, Task>? BeforeCommit { get; set; }
+}

@@ -1,0 +1,371 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using EventCase.EventStore.Serialization;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace EventCase.EventStore.Projections;
+
+/// <summary>The I/O side of a projection: DDL, applying a batch in a transaction, and rebuilding in memory.</summary>
+internal abstract class ProjectionRunner
+{
+    private readonly ConcurrentDictionary<string, bool> _handledByStoredName = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _handledNames;
+
+    protected ProjectionRunner(Projection projection, EventSerializer serializer)
+    {
+        Projection = projection;
+        Serializer = serializer;
+        _handledNames = projection.EventTypes.Select(serializer.Registry.GetName).ToHashSet(StringComparer.Ordinal);
+    }
+
+    public Projection Projection { get; }
+
+    protected EventSerializer Serializer { get; }
+
+    /// <summary>True when events stored under <paramref name="storedTypeName"/> (or an upcast of it) are handled.</summary>
+    public bool Handles(string storedTypeName) =>
+        _handledByStoredName.GetOrAdd(storedTypeName, name => _handledNames.Contains(Serializer.Registry.ResolveName(name)));
+
+    /// <summary>Creates the tables (with keys and indexes) when missing.</summary>
+    public abstract IEnumerable<string> CreateTablesSql(string schema, string suffix, bool withIndexes);
+
+    /// <summary>Adds keys and indexes after a bulk load.</summary>
+    public abstract IEnumerable<string> CreateIndexesSql(string schema, string suffix);
+
+    /// <summary>Applies handled events of <paramref name="events"/> to the tables with <paramref name="suffix"/>.</summary>
+    public abstract Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string schema, string suffix, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken);
+
+    /// <summary>Starts an in-memory rebuild.</summary>
+    public abstract RebuildFold BeginRebuild();
+
+    /// <summary>An in-memory fold of the whole log, written at the end with binary COPY.</summary>
+    internal abstract class RebuildFold
+    {
+        public abstract void Apply(RecordedEvent recorded);
+
+        /// <summary>Writes emitted entries so far (bounded memory for entry tables).</summary>
+        public abstract Task FlushEntriesAsync(NpgsqlConnection connection, string schema, string suffix, CancellationToken cancellationToken);
+
+        public abstract int PendingEntries { get; }
+
+        public abstract Task WriteRowsAsync(NpgsqlConnection connection, string schema, string suffix, CancellationToken cancellationToken);
+    }
+}
+
+/// <summary>Raised when a projection's own code throws on an event: the daemon records it and stops that projection.</summary>
+public sealed class ProjectionFailedException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public ProjectionFailedException(string projection, RecordedEvent recorded, Exception inner)
+        : base($"Projection '{projection}' failed on event {recorded.EventType} at position {recorded.Position} (stream {recorded.Stream}, version {recorded.StreamVersion}): {inner.Message}", inner)
+    {
+        ProjectionName = projection;
+        Event = recorded;
+    }
+
+    /// <summary>The projection.</summary>
+    public string ProjectionName { get; }
+
+    /// <summary>The event it failed on.</summary>
+    public RecordedEvent Event { get; }
+}
+
+internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
+    where TRow : class
+{
+    private readonly Projection<TRow> _projection;
+    private readonly IReadOnlyList<ProjectionColumn<TRow>> _columns;
+    private readonly IReadOnlyList<EntryTable> _entryTables;
+    private readonly JsonSerializerOptions _json;
+
+    public RowProjectionRunner(Projection<TRow> projection, EventSerializer serializer)
+        : base(projection, serializer)
+    {
+        _projection = projection;
+        _columns = projection.Columns;
+        _entryTables = projection.EntryTables;
+        _json = serializer.Options;
+        var names = _columns.Select(c => c.Name).ToList();
+        if (names.Intersect(["tenant_id", "row_key", "row_data"], StringComparer.Ordinal).Any() || names.Distinct(StringComparer.Ordinal).Count() != names.Count)
+        {
+            throw new ArgumentException($"Projection '{projection.Name}': column names must be unique and not tenant_id, row_key or row_data.");
+        }
+    }
+
+    private string Table(string schema, string suffix) => $"{schema}.{_projection.TableName}{suffix}";
+
+    public override IEnumerable<string> CreateTablesSql(string schema, string suffix, bool withIndexes)
+    {
+        var columns = string.Concat(_columns.Select(c => $", {c.Name} {c.SqlType}"));
+        yield return $"CREATE TABLE IF NOT EXISTS {Table(schema, suffix)} (tenant_id text NOT NULL, row_key text NOT NULL, row_data jsonb NOT NULL{columns}{(withIndexes ? ", PRIMARY KEY (tenant_id, row_key)" : string.Empty)})";
+        foreach (var entries in _entryTables)
+        {
+            var entryColumns = string.Concat(entries.ColumnDefinitions.Select(c => ", " + c));
+            yield return $"CREATE TABLE IF NOT EXISTS {schema}.{entries.Name}{suffix} (entry_id bigint GENERATED BY DEFAULT AS IDENTITY{(withIndexes ? " PRIMARY KEY" : string.Empty)}, tenant_id text NOT NULL, row_key text NOT NULL{entryColumns})";
+        }
+
+        if (withIndexes)
+        {
+            foreach (var sql in SecondaryIndexesSql(schema, suffix))
+            {
+                yield return sql;
+            }
+        }
+    }
+
+    public override IEnumerable<string> CreateIndexesSql(string schema, string suffix)
+    {
+        yield return $"ALTER TABLE {Table(schema, suffix)} ADD PRIMARY KEY (tenant_id, row_key)";
+        foreach (var entries in _entryTables)
+        {
+            yield return $"ALTER TABLE {schema}.{entries.Name}{suffix} ADD PRIMARY KEY (entry_id)";
+        }
+
+        foreach (var sql in SecondaryIndexesSql(schema, suffix))
+        {
+            yield return sql;
+        }
+    }
+
+    // Unnamed indexes: PostgreSQL picks a free name, so a shadow table's indexes never clash with the live ones'.
+    private IEnumerable<string> SecondaryIndexesSql(string schema, string suffix)
+    {
+        foreach (var index in _projection.Indexes)
+        {
+            yield return $"CREATE INDEX ON {Table(schema, suffix)} ({index})";
+        }
+
+        foreach (var entries in _entryTables)
+        {
+            foreach (var index in entries.IndexColumns)
+            {
+                yield return $"CREATE INDEX ON {schema}.{entries.Name}{suffix} ({index})";
+            }
+        }
+    }
+
+    public override async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string schema, string suffix, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken)
+    {
+        var keyed = new List<(RecordedEvent Event, (string Tenant, string Key) Key)>(events.Count);
+        foreach (var recorded in events)
+        {
+            if (!Handles(recorded.StoredEventType))
+            {
+                continue;
+            }
+
+            var key = _projection.RowKey(recorded);
+            if (key is not null)
+            {
+                keyed.Add((recorded, (recorded.Stream.Tenant, key)));
+            }
+        }
+
+        if (keyed.Count == 0)
+        {
+            return;
+        }
+
+        var rows = await LoadRowsAsync(connection, transaction, schema, suffix, keyed.Select(k => k.Key).Distinct().ToList(), cancellationToken);
+        var dirty = new HashSet<(string, string)>();
+        var output = new ProjectionOutput(_entryTables);
+        var entries = new List<(string Tenant, string Key, EntryTable Table, object Entry)>();
+        foreach (var (recorded, key) in keyed)
+        {
+            rows.TryGetValue(key, out var row);
+            output.Clear();
+            TRow? next;
+            try
+            {
+                next = _projection.Apply(row, recorded, output);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw new ProjectionFailedException(_projection.Name, recorded, e);
+            }
+
+            foreach (var (table, entry) in output.Entries)
+            {
+                entries.Add((key.Tenant, key.Key, table, entry));
+            }
+
+            if (!ReferenceEquals(next, row))
+            {
+                rows[key] = next;
+                dirty.Add(key);
+            }
+        }
+
+        var upserts = dirty.Where(k => rows[k] is not null).Select(k => (k.Item1, k.Item2, rows[k]!)).ToList();
+        var deletes = dirty.Where(k => rows[k] is null).ToList();
+        if (upserts.Count > 0)
+        {
+            await UpsertAsync(connection, transaction, schema, suffix, upserts, cancellationToken);
+        }
+
+        if (deletes.Count > 0)
+        {
+            await using var delete = new NpgsqlCommand(
+                $"DELETE FROM {Table(schema, suffix)} t USING unnest($1::text[], $2::text[]) AS k(tenant_id, row_key) WHERE t.tenant_id = k.tenant_id AND t.row_key = k.row_key",
+                connection,
+                transaction);
+            delete.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = deletes.Select(k => k.Item1).ToArray() });
+            delete.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = deletes.Select(k => k.Item2).ToArray() });
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (entries.Count > 0)
+        {
+            await CopyEntriesAsync(connection, schema, suffix, entries, cancellationToken);
+        }
+    }
+
+    private async Task<Dictionary<(string, string), TRow?>> LoadRowsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string schema, string suffix, List<(string Tenant, string Key)> keys, CancellationToken cancellationToken)
+    {
+        var rows = new Dictionary<(string, string), TRow?>(keys.Count);
+        await using var command = new NpgsqlCommand(
+            $"SELECT t.tenant_id, t.row_key, t.row_data::text FROM {Table(schema, suffix)} t JOIN unnest($1::text[], $2::text[]) AS k(tenant_id, row_key) ON t.tenant_id = k.tenant_id AND t.row_key = k.row_key",
+            connection,
+            transaction);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = keys.Select(k => k.Tenant).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = keys.Select(k => k.Key).ToArray() });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows[(reader.GetString(0), reader.GetString(1))] = JsonSerializer.Deserialize<TRow>(reader.GetString(2), _json);
+        }
+
+        return rows;
+    }
+
+    private async Task UpsertAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string schema, string suffix, List<(string Tenant, string Key, TRow Row)> upserts, CancellationToken cancellationToken)
+    {
+        var sql = new StringBuilder()
+            .Append("INSERT INTO ").Append(Table(schema, suffix)).Append(" (tenant_id, row_key, row_data");
+        foreach (var column in _columns)
+        {
+            sql.Append(", ").Append(column.Name);
+        }
+
+        sql.Append(") SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[]");
+        for (var i = 0; i < _columns.Count; i++)
+        {
+            sql.Append(", $").Append(i + 4).Append("::").Append(_columns[i].SqlType).Append("[]");
+        }
+
+        sql.Append(") ON CONFLICT (tenant_id, row_key) DO UPDATE SET row_data = EXCLUDED.row_data");
+        foreach (var column in _columns)
+        {
+            sql.Append(", ").Append(column.Name).Append(" = EXCLUDED.").Append(column.Name);
+        }
+
+        await using var command = new NpgsqlCommand(sql.ToString(), connection, transaction);
+        var rows = upserts.Select(u => u.Row).ToList();
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = upserts.Select(u => u.Tenant).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = upserts.Select(u => u.Key).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => JsonSerializer.Serialize(r, _json)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        foreach (var column in _columns)
+        {
+            command.Parameters.Add(column.ArrayParameter(rows));
+        }
+
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task CopyEntriesAsync(NpgsqlConnection connection, string schema, string suffix, IReadOnlyList<(string Tenant, string Key, EntryTable Table, object Entry)> entries, CancellationToken cancellationToken)
+    {
+        foreach (var group in entries.GroupBy(e => e.Table))
+        {
+            var columns = string.Join(", ", new[] { "tenant_id", "row_key" }.Concat(group.Key.ColumnNames));
+            await using var importer = await connection.BeginBinaryImportAsync(
+                $"COPY {schema}.{group.Key.Name}{suffix} ({columns}) FROM STDIN (FORMAT BINARY)", cancellationToken);
+            foreach (var (tenant, key, table, entry) in group)
+            {
+                await importer.StartRowAsync(cancellationToken);
+                importer.Write(tenant, NpgsqlDbType.Text);
+                importer.Write(key, NpgsqlDbType.Text);
+                table.Write(importer, entry);
+            }
+
+            await importer.CompleteAsync(cancellationToken);
+        }
+    }
+
+    public override RebuildFold BeginRebuild() => new Fold(this);
+
+    private sealed class Fold(RowProjectionRunner<TRow> runner) : RebuildFold
+    {
+        private readonly Dictionary<(string, string), TRow?> _rows = new(capacity: 1 << 16);
+        private readonly List<(string Tenant, string Key, EntryTable Table, object Entry)> _entries = [];
+        private readonly ProjectionOutput _output = new(runner._entryTables);
+
+        public override int PendingEntries => _entries.Count;
+
+        public override void Apply(RecordedEvent recorded)
+        {
+            var keyText = runner._projection.RowKey(recorded);
+            if (keyText is null)
+            {
+                return;
+            }
+
+            var key = (recorded.Stream.Tenant, keyText);
+            _rows.TryGetValue(key, out var row);
+            _output.Clear();
+            try
+            {
+                _rows[key] = runner._projection.Apply(row, recorded, _output);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw new ProjectionFailedException(runner._projection.Name, recorded, e);
+            }
+
+            foreach (var (table, entry) in _output.Entries)
+            {
+                _entries.Add((key.Tenant, keyText, table, entry));
+            }
+        }
+
+        public override async Task FlushEntriesAsync(NpgsqlConnection connection, string schema, string suffix, CancellationToken cancellationToken)
+        {
+            if (_entries.Count > 0)
+            {
+                await CopyEntriesAsync(connection, schema, suffix, _entries, cancellationToken);
+                _entries.Clear();
+            }
+        }
+
+        public override async Task WriteRowsAsync(NpgsqlConnection connection, string schema, string suffix, CancellationToken cancellationToken)
+        {
+            var columns = string.Join(", ", new[] { "tenant_id", "row_key", "row_data" }.Concat(runner._columns.Select(c => c.Name)));
+            await using (var importer = await connection.BeginBinaryImportAsync(
+                $"COPY {runner.Table(schema, suffix)} ({columns}) FROM STDIN (FORMAT BINARY)", cancellationToken))
+            {
+                foreach (var ((tenant, key), row) in _rows)
+                {
+                    if (row is null)
+                    {
+                        continue;
+                    }
+
+                    await importer.StartRowAsync(cancellationToken);
+                    importer.Write(tenant, NpgsqlDbType.Text);
+                    importer.Write(key, NpgsqlDbType.Text);
+                    importer.Write(JsonSerializer.Serialize(row, runner._json), NpgsqlDbType.Jsonb);
+                    foreach (var column in runner._columns)
+                    {
+                        column.Write(importer, row);
+                    }
+                }
+
+                await importer.CompleteAsync(cancellationToken);
+            }
+
+            _rows.Clear();
+            await FlushEntriesAsync(connection, schema, suffix, cancellationToken);
+        }
+    }
+}

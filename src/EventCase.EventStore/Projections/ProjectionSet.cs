@@ -1,0 +1,246 @@
+using EventCase.EventStore.Serialization;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace EventCase.EventStore.Projections;
+
+/// <summary>
+/// The projections registered with a store: their tables and rows in <c>projections</c> are created by the store's
+/// <c>MigrateAsync</c>; inline ones are applied by every append; the <see cref="ProjectionDaemon"/> runs the rest.
+/// </summary>
+public sealed class ProjectionSet
+{
+    private readonly PostgresEventStore _store;
+    private readonly IReadOnlyList<ProjectionRunner> _runners;
+    private readonly IReadOnlyList<ProjectionRunner> _inline;
+
+    internal ProjectionSet(PostgresEventStore store, EventSerializer serializer, IEnumerable<Projection> projections)
+    {
+        _store = store;
+        var list = projections.ToList();
+        foreach (var projection in list)
+        {
+            projection.Validate();
+        }
+
+        var duplicates = list.GroupBy(p => p.Name, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        var duplicateTables = list.SelectMany(p => p.TableNames).GroupBy(t => t, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        if (duplicates.Count > 0 || duplicateTables.Count > 0)
+        {
+            throw new ArgumentException($"Projection names and tables must be unique; repeated: {string.Join(", ", duplicates.Concat(duplicateTables))}.");
+        }
+
+        _runners = list.Select(p => p.CreateRunner(serializer)).ToList();
+        _inline = _runners.Where(r => r.Projection.Mode == ProjectionMode.Inline).ToList();
+    }
+
+    /// <summary>Every registered projection.</summary>
+    public IReadOnlyList<Projection> All => _runners.Select(r => r.Projection).ToList();
+
+    /// <summary>The NOTIFY channel for control requests (rebuild, resume).</summary>
+    public string ControlChannel => _store.Options.Schema + "_projection_control";
+
+    internal IReadOnlyList<ProjectionRunner> Runners => _runners;
+
+    internal bool HasInline => _inline.Count > 0;
+
+    /// <summary>Creates missing projection tables and registers missing projections. Part of the store's migration.</summary>
+    internal async Task EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        var schema = _store.Options.Schema;
+        await using var connection = await _store.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, transaction))
+        {
+            lockCommand.Parameters.Add(new NpgsqlParameter<long> { TypedValue = LockKeys.For("eventcase.projection-tables." + schema) });
+            await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        foreach (var runner in _runners)
+        {
+            foreach (var sql in runner.CreateTablesSql(schema, string.Empty, withIndexes: true))
+            {
+                await using var create = new NpgsqlCommand(sql, connection, transaction);
+                await create.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            // A projection registered on an empty log is built already; on a log with events it is built by its first
+            // owner (a rebuild), while its empty tables serve.
+            await using var register = new NpgsqlCommand(
+                $"""
+                 INSERT INTO {schema}.projections (name, version, built)
+                 VALUES ($1, $2, NOT EXISTS (SELECT 1 FROM {schema}.events))
+                 ON CONFLICT (name) DO NOTHING
+                 """,
+                connection,
+                transaction);
+            register.Parameters.Add(new NpgsqlParameter<string> { TypedValue = runner.Projection.Name });
+            register.Parameters.Add(new NpgsqlParameter<int> { TypedValue = runner.Projection.Version });
+            await register.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Applies freshly appended events to the inline projections, in the append's transaction.</summary>
+    internal async Task ApplyInlineAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken)
+    {
+        foreach (var runner in _inline)
+        {
+            await runner.ApplyAsync(connection, transaction, _store.Options.Schema, string.Empty, events, cancellationToken);
+        }
+    }
+
+    /// <summary>Asks the projection's owner to rebuild it (shadow tables, then an atomic swap). Returns at once.</summary>
+    /// <exception cref="ArgumentException">No projection of that name is registered.</exception>
+    public Task RequestRebuildAsync(string name, CancellationToken cancellationToken = default) =>
+        ControlAsync(name, "rebuild_requested_at = now(), state = CASE WHEN state = 'failed' THEN 'running' ELSE state END, error = NULL", cancellationToken);
+
+    /// <summary>Clears a failed projection so its owner retries from its checkpoint (after the cause was fixed).</summary>
+    public Task ResumeAsync(string name, CancellationToken cancellationToken = default) =>
+        ControlAsync(name, "state = 'running', error = NULL, failed_position = NULL, failed_event_id = NULL, failed_event_type = NULL", cancellationToken);
+
+    private async Task ControlAsync(string name, string assignments, CancellationToken cancellationToken)
+    {
+        if (!_runners.Any(r => string.Equals(r.Projection.Name, name, StringComparison.Ordinal)))
+        {
+            throw new ArgumentException($"No projection named '{name}'; known: {string.Join(", ", _runners.Select(r => r.Projection.Name))}.", nameof(name));
+        }
+
+        await using var command = _store.DataSource.CreateCommand(
+            $"UPDATE {_store.Options.Schema}.projections SET {assignments}, updated_at = now() WHERE name = $1; NOTIFY {ControlChannel}");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The status of every projection: checkpoint, head of the log, lag in events and seconds, owner, state, the
+    /// failure if any, rebuild progress, and the oldest transaction holding readers back, if one does.
+    /// </summary>
+    public async Task<IReadOnlyList<ProjectionStatus>> GetStatusAsync(CancellationToken cancellationToken = default)
+    {
+        var schema = _store.Options.Schema;
+        await using var connection = await _store.DataSource.OpenConnectionAsync(cancellationToken);
+        long head;
+        await using (var headCommand = new NpgsqlCommand($"SELECT coalesce(max(position), 0) FROM {schema}.events", connection))
+        {
+            head = (long)(await headCommand.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        string? waitingOn = null;
+        await using (var blocker = new NpgsqlCommand(
+            """
+            SELECT pid, backend_xid::text, extract(epoch FROM now() - xact_start)::double precision, left(coalesce(query, ''), 120)
+              FROM pg_stat_activity
+             WHERE backend_xid IS NOT NULL AND xact_start < now() - interval '1 second'
+             ORDER BY age(backend_xid) DESC
+             LIMIT 1
+            """,
+            connection))
+        await using (var reader = await blocker.ExecuteReaderAsync(cancellationToken))
+        {
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                waitingOn = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"transaction {reader.GetString(1)} (pid {reader.GetInt32(0)}) open for {reader.GetDouble(2):F1} s: {reader.GetString(3)}");
+            }
+        }
+
+        var statuses = new List<ProjectionStatus>();
+        foreach (var runner in _runners)
+        {
+            await using var command = new NpgsqlCommand(
+                $"""
+                 SELECT p.version, p.checkpoint_xid, p.checkpoint_position, p.state, p.built, p.owner, p.owner_heartbeat_at,
+                        p.failed_position, p.failed_event_id, p.failed_event_type, p.error,
+                        p.rebuild_started_at, p.rebuild_position, p.rebuild_events, p.rebuild_events_per_second, p.rebuild_target_position,
+                        (SELECT count(*) FROM (SELECT 1 FROM {schema}.events e WHERE (e.transaction_id, e.position) > (p.checkpoint_xid, p.checkpoint_position) LIMIT 1000001) lag),
+                        (SELECT e.recorded_at FROM {schema}.events e WHERE (e.transaction_id, e.position) > (p.checkpoint_xid, p.checkpoint_position) ORDER BY e.transaction_id, e.position LIMIT 1)
+                   FROM {schema}.projections p WHERE p.name = $1
+                 """,
+                connection);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = runner.Projection.Name });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                continue;
+            }
+
+            var inline = runner.Projection.Mode == ProjectionMode.Inline;
+            var oldestUnprocessed = reader.IsDBNull(17) ? (DateTime?)null : reader.GetDateTime(17);
+            double? rate = reader.IsDBNull(14) ? null : reader.GetDouble(14);
+            var rebuildPosition = reader.IsDBNull(12) ? (long?)null : reader.GetInt64(12);
+            var target = reader.IsDBNull(15) ? (long?)null : reader.GetInt64(15);
+            var state = reader.GetString(3);
+            TimeSpan? eta = state == ProjectionStates.Rebuilding && rate is > 0 && rebuildPosition is { } p && target is { } t
+                ? TimeSpan.FromSeconds(Math.Max(0, t - p) / rate.Value)
+                : null;
+            statuses.Add(new ProjectionStatus(
+                runner.Projection.Name,
+                runner.Projection.Mode,
+                reader.GetInt32(0),
+                new LogPosition(reader.GetFieldValue<ulong>(1), reader.GetInt64(2)),
+                head,
+                inline ? 0 : reader.GetInt64(16),
+                inline || oldestUnprocessed is null ? TimeSpan.Zero : DateTime.UtcNow - oldestUnprocessed.Value,
+                state,
+                reader.GetBoolean(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5),
+                reader.IsDBNull(6) ? null : NodaTime.Instant.FromDateTimeUtc(reader.GetDateTime(6)),
+                reader.IsDBNull(7) ? null : new ProjectionFailure(reader.GetInt64(7), reader.GetGuid(8), reader.GetString(9), reader.GetString(10)),
+                state == ProjectionStates.Rebuilding || rate is not null
+                    ? new RebuildProgress(reader.IsDBNull(11) ? null : NodaTime.Instant.FromDateTimeUtc(reader.GetDateTime(11)), rebuildPosition ?? 0, reader.IsDBNull(13) ? 0 : reader.GetInt64(13), rate ?? 0, target ?? 0, eta)
+                    : null,
+                waitingOn));
+        }
+
+        return statuses;
+    }
+}
+
+/// <summary>A projection's status.</summary>
+/// <param name="Name">The projection.</param>
+/// <param name="Mode">Inline or async.</param>
+/// <param name="Version">The version its live tables were built with.</param>
+/// <param name="Checkpoint">The last event its live tables reflect (async projections).</param>
+/// <param name="HeadPosition">The highest position in the log.</param>
+/// <param name="LagEvents">Events after the checkpoint (capped at 1,000,001; 0 for inline projections).</param>
+/// <param name="Lag">How long the oldest unprocessed event has waited.</param>
+/// <param name="State">running, rebuilding or failed.</param>
+/// <param name="Built">Whether the live tables have been built from the log at least once.</param>
+/// <param name="Owner">The node that owns it (last heartbeat in <paramref name="OwnerHeartbeatAt"/>).</param>
+/// <param name="OwnerHeartbeatAt">When the owner last reported.</param>
+/// <param name="Failure">The event it failed on and the error, when failed.</param>
+/// <param name="Rebuild">Progress of the running (or the last) rebuild.</param>
+/// <param name="WaitingOn">The oldest open write transaction on the server, which holds every log reader back, if one is open over a second.</param>
+public sealed record ProjectionStatus(
+    string Name,
+    ProjectionMode Mode,
+    int Version,
+    LogPosition Checkpoint,
+    long HeadPosition,
+    long LagEvents,
+    TimeSpan Lag,
+    string State,
+    bool Built,
+    string? Owner,
+    NodaTime.Instant? OwnerHeartbeatAt,
+    ProjectionFailure? Failure,
+    RebuildProgress? Rebuild,
+    string? WaitingOn);
+
+/// <summary>Where and why a projection failed.</summary>
+/// <param name="Position">The failing event's position.</param>
+/// <param name="EventId">The failing event's id.</param>
+/// <param name="EventType">The failing event's type.</param>
+/// <param name="Error">The exception the projection threw.</param>
+public sealed record ProjectionFailure(long Position, Guid EventId, string EventType, string Error);
+
+/// <summary>A rebuild's progress.</summary>
+/// <param name="StartedAt">When it started.</param>
+/// <param name="Position">The log position reached.</param>
+/// <param name="Events">Log rows processed.</param>
+/// <param name="EventsPerSecond">The rate so far.</param>
+/// <param name="TargetPosition">The head of the log when it started.</param>
+/// <param name="Eta">Estimated time to reach the target.</param>
+public sealed record RebuildProgress(NodaTime.Instant? StartedAt, long Position, long Events, double EventsPerSecond, long TargetPosition, TimeSpan? Eta);

@@ -1,0 +1,386 @@
+using System.Diagnostics;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace EventCase.EventStore.Projections;
+
+/// <summary>
+/// Does a projection's work on one connection: catching up from its checkpoint, rebuilding into shadow tables, and
+/// recording failures. Whoever drives it (a daemon agent holding the projection's ownership lock, or a test) must
+/// be the only one driving that projection.
+/// </summary>
+internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunner runner, ProjectionDaemonOptions options)
+{
+    internal const string ShadowSuffix = "__rebuild";
+
+    private string Schema => store.Options.Schema;
+
+    private Projection Projection => runner.Projection;
+
+    public ProjectionRunner Runner => runner;
+
+    /// <summary>The projection's row, or null when it was never registered.</summary>
+    public async Task<ProjectionRecord> ReadRecordAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            $"SELECT version, checkpoint_xid, checkpoint_position, state, built, rebuild_requested_at IS NOT NULL FROM {Schema}.projections WHERE name = $1",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Projection.Name });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            throw new InvalidOperationException($"Projection '{Projection.Name}' is not registered; run the store's MigrateAsync first.");
+        }
+
+        return new ProjectionRecord(
+            reader.GetInt32(0),
+            new LogPosition(reader.GetFieldValue<ulong>(1), reader.GetInt64(2)),
+            reader.GetString(3),
+            reader.GetBoolean(4),
+            reader.GetBoolean(5));
+    }
+
+    /// <summary>What the worker should do next, judged from the projection's row.</summary>
+    public bool NeedsRebuild(ProjectionRecord record) =>
+        record.State != ProjectionStates.Failed && (!record.Built || record.Version != Projection.Version || record.RebuildRequested);
+
+    /// <summary>
+    /// Applies the next batch after the checkpoint to the live tables, and moves the checkpoint, in one transaction:
+    /// each event takes effect exactly once even if the process dies mid-batch.
+    /// </summary>
+    /// <returns>How many log rows the step covered (0 when caught up).</returns>
+    public async Task<int> StepAsync(NpgsqlConnection connection, LogPosition checkpoint, CancellationToken cancellationToken)
+    {
+        var batch = await store.ReadLogAsync(connection, checkpoint, options.BatchSize, runner.Handles, cancellationToken);
+        if (batch.RowsRead == 0)
+        {
+            return 0;
+        }
+
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await runner.ApplyAsync(connection, transaction, Schema, string.Empty, batch.Events, cancellationToken);
+        await using (var update = new NpgsqlCommand(
+            $"UPDATE {Schema}.projections SET checkpoint_xid = $2, checkpoint_position = $3, owner = $4, owner_heartbeat_at = now(), updated_at = now() WHERE name = $1",
+            connection,
+            transaction))
+        {
+            update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Projection.Name });
+            update.Parameters.Add(new NpgsqlParameter<ulong> { TypedValue = batch.Checkpoint.TransactionId, NpgsqlDbType = NpgsqlDbType.Xid8 });
+            update.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.Checkpoint.Position });
+            update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = options.NodeId });
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (options.BeforeCommit is { } beforeCommit)
+        {
+            await beforeCommit(Projection.Name, batch, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return batch.RowsRead;
+    }
+
+    /// <summary>
+    /// Rebuilds the projection from position 0 into shadow tables while the live tables keep serving (and, for an
+    /// async projection, keep being updated between rebuild chunks), then swaps them in atomically.
+    /// </summary>
+    public async Task RebuildAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(
+            connection,
+            $"""
+             UPDATE {Schema}.projections
+                SET state = 'rebuilding', rebuild_started_at = now(), rebuild_requested_at = NULL, rebuild_position = 0, rebuild_events = 0,
+                    rebuild_events_per_second = NULL, rebuild_target_position = (SELECT coalesce(max(position), 0) FROM {Schema}.events),
+                    owner = $2, owner_heartbeat_at = now(), updated_at = now()
+              WHERE name = $1
+             """,
+            cancellationToken,
+            Projection.Name,
+            options.NodeId);
+        foreach (var table in Projection.TableNames)
+        {
+            await ExecuteAsync(connection, $"DROP TABLE IF EXISTS {Schema}.{table}{ShadowSuffix}", cancellationToken);
+        }
+
+        foreach (var sql in runner.CreateTablesSql(Schema, ShadowSuffix, withIndexes: false))
+        {
+            await ExecuteAsync(connection, sql, cancellationToken);
+        }
+
+        // Without statistics right after a bulk load the planner can misjudge the log reads; fresh statistics keep
+        // every batch an index range scan.
+        await ExecuteAsync(connection, $"ANALYZE {Schema}.events", cancellationToken);
+
+        var fold = runner.BeginRebuild();
+        var checkpoint = LogPosition.Start;
+        long events = 0;
+        var started = Stopwatch.GetTimestamp();
+        var lastProgress = started;
+        var live = (await ReadRecordAsync(connection, cancellationToken)).Checkpoint;
+        var keepLiveMoving = Projection.Mode == ProjectionMode.Async && (await ReadRecordAsync(connection, cancellationToken)).Built;
+        while (true)
+        {
+            var batch = await store.ReadLogAsync(connection, checkpoint, options.RebuildBatchSize, runner.Handles, cancellationToken);
+            try
+            {
+                foreach (var recorded in batch.Events)
+                {
+                    fold.Apply(recorded);
+                }
+            }
+            catch (ProjectionFailedException failure)
+            {
+                await RecordFailureAsync(connection, failure, cancellationToken);
+                return;
+            }
+
+            checkpoint = batch.Checkpoint;
+            events += batch.RowsRead;
+            if (fold.PendingEntries > 100_000)
+            {
+                await fold.FlushEntriesAsync(connection, Schema, ShadowSuffix, cancellationToken);
+            }
+
+            if (Stopwatch.GetElapsedTime(lastProgress) > TimeSpan.FromSeconds(1))
+            {
+                lastProgress = Stopwatch.GetTimestamp();
+                await ReportProgressAsync(connection, checkpoint, events, started, cancellationToken);
+                if (keepLiveMoving)
+                {
+                    // The live tables keep serving, and keep up, while the rebuild runs.
+                    var step = await StepAsync(connection, live, cancellationToken);
+                    if (step > 0)
+                    {
+                        live = (await ReadRecordAsync(connection, cancellationToken)).Checkpoint;
+                    }
+                }
+            }
+
+            if (batch.RowsRead < options.RebuildBatchSize)
+            {
+                break;
+            }
+        }
+
+        await fold.WriteRowsAsync(connection, Schema, ShadowSuffix, cancellationToken);
+        foreach (var sql in runner.CreateIndexesSql(Schema, ShadowSuffix))
+        {
+            await ExecuteAsync(connection, sql, cancellationToken);
+        }
+
+        foreach (var table in Projection.TableNames)
+        {
+            await ExecuteAsync(connection, $"ANALYZE {Schema}.{table}{ShadowSuffix}", cancellationToken);
+        }
+
+        // Catch the shadow up with what was appended while it was built.
+        while (true)
+        {
+            var batch = await store.ReadLogAsync(connection, checkpoint, options.BatchSize, runner.Handles, cancellationToken);
+            if (batch.RowsRead == 0)
+            {
+                break;
+            }
+
+            if (!await TryApplyToShadowAsync(connection, batch, cancellationToken))
+            {
+                return;
+            }
+
+            checkpoint = batch.Checkpoint;
+            events += batch.RowsRead;
+        }
+
+        await SwapAsync(connection, checkpoint, events, started, cancellationToken);
+    }
+
+    private async Task<bool> TryApplyToShadowAsync(NpgsqlConnection connection, LogBatch batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await runner.ApplyAsync(connection, null, Schema, ShadowSuffix, batch.Events, cancellationToken);
+            return true;
+        }
+        catch (ProjectionFailedException failure)
+        {
+            await RecordFailureAsync(connection, failure, cancellationToken);
+            return false;
+        }
+    }
+
+    private async Task SwapAsync(NpgsqlConnection connection, LogPosition checkpoint, long events, long started, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (Projection.Mode == ProjectionMode.Inline)
+        {
+            // Inline appenders hold this lock shared from before their first write. Holding it exclusively means every
+            // appender that wrote to the live tables has committed and no new one has written anything (so none holds
+            // a transaction id back): once the log is visible to its end, the shadow can catch up completely.
+            await ExecuteAsync(connection, "SELECT pg_advisory_xact_lock($1)", cancellationToken, transaction, InlineLockKey(Schema));
+            await WaitUntilLogFullyVisibleAsync(connection, transaction, cancellationToken);
+        }
+
+        while (true)
+        {
+            var batch = await store.ReadLogAsync(connection, checkpoint, options.BatchSize, runner.Handles, cancellationToken);
+            if (batch.RowsRead == 0)
+            {
+                break;
+            }
+
+            try
+            {
+                await runner.ApplyAsync(connection, transaction, Schema, ShadowSuffix, batch.Events, cancellationToken);
+            }
+            catch (ProjectionFailedException failure)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                await RecordFailureAsync(connection, failure, cancellationToken);
+                return;
+            }
+
+            checkpoint = batch.Checkpoint;
+            events += batch.RowsRead;
+        }
+
+        foreach (var table in Projection.TableNames)
+        {
+            await ExecuteAsync(connection, $"DROP TABLE IF EXISTS {Schema}.{table}__old", cancellationToken, transaction);
+            await ExecuteAsync(connection, $"ALTER TABLE IF EXISTS {Schema}.{table} RENAME TO {table}__old", cancellationToken, transaction);
+            await ExecuteAsync(connection, $"ALTER TABLE {Schema}.{table}{ShadowSuffix} RENAME TO {table}", cancellationToken, transaction);
+            await ExecuteAsync(connection, $"DROP TABLE IF EXISTS {Schema}.{table}__old", cancellationToken, transaction);
+        }
+
+        var seconds = Math.Max(Stopwatch.GetElapsedTime(started).TotalSeconds, 1e-6);
+        await using (var update = new NpgsqlCommand(
+            $"""
+             UPDATE {Schema}.projections
+                SET checkpoint_xid = $2, checkpoint_position = $3, state = 'running', built = true, version = $4,
+                    rebuild_position = $3, rebuild_events = $5, rebuild_events_per_second = $6, failed_position = NULL,
+                    failed_event_id = NULL, failed_event_type = NULL, error = NULL, owner_heartbeat_at = now(), updated_at = now()
+              WHERE name = $1
+             """,
+            connection,
+            transaction))
+        {
+            update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Projection.Name });
+            update.Parameters.Add(new NpgsqlParameter<ulong> { TypedValue = checkpoint.TransactionId, NpgsqlDbType = NpgsqlDbType.Xid8 });
+            update.Parameters.Add(new NpgsqlParameter<long> { TypedValue = checkpoint.Position });
+            update.Parameters.Add(new NpgsqlParameter<int> { TypedValue = Projection.Version });
+            update.Parameters.Add(new NpgsqlParameter<long> { TypedValue = events });
+            update.Parameters.Add(new NpgsqlParameter<double> { TypedValue = events / seconds });
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private async Task WaitUntilLogFullyVisibleAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(options.InlineSwapVisibilityTimeout.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            await using var command = new NpgsqlCommand(
+                $"SELECT coalesce((SELECT max(transaction_id) FROM {Schema}.events) < pg_snapshot_xmin(pg_current_snapshot()), true)",
+                connection,
+                transaction);
+            if ((bool)(await command.ExecuteScalarAsync(cancellationToken))!)
+            {
+                return;
+            }
+
+            if (Stopwatch.GetTimestamp() > deadline)
+            {
+                throw new TimeoutException(
+                    $"Projection '{Projection.Name}': a long-running transaction kept the end of the log from becoming visible; the swap will be retried.");
+            }
+
+            await Task.Delay(10, cancellationToken);
+        }
+    }
+
+    /// <summary>Records that the projection's code threw on an event: the projection stops there until resumed.</summary>
+    public async Task RecordFailureAsync(NpgsqlConnection connection, ProjectionFailedException failure, CancellationToken cancellationToken)
+    {
+        foreach (var table in Projection.TableNames)
+        {
+            await ExecuteAsync(connection, $"DROP TABLE IF EXISTS {Schema}.{table}{ShadowSuffix}", cancellationToken);
+        }
+
+        await using var update = new NpgsqlCommand(
+            $"""
+             UPDATE {Schema}.projections
+                SET state = 'failed', failed_position = $2, failed_event_id = $3, failed_event_type = $4, error = $5, updated_at = now()
+              WHERE name = $1
+             """,
+            connection);
+        update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Projection.Name });
+        update.Parameters.Add(new NpgsqlParameter<long> { TypedValue = failure.Event.Position });
+        update.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = failure.Event.EventId });
+        update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = failure.Event.EventType });
+        update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = failure.InnerException?.ToString() ?? failure.Message });
+        await update.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private async Task ReportProgressAsync(NpgsqlConnection connection, LogPosition checkpoint, long events, long started, CancellationToken cancellationToken)
+    {
+        var seconds = Math.Max(Stopwatch.GetElapsedTime(started).TotalSeconds, 1e-6);
+        await ExecuteAsync(
+            connection,
+            $"UPDATE {Schema}.projections SET rebuild_position = $2, rebuild_events = $3, rebuild_events_per_second = $4, owner_heartbeat_at = now(), updated_at = now() WHERE name = $1",
+            cancellationToken,
+            Projection.Name,
+            checkpoint.Position,
+            events,
+            events / seconds);
+    }
+
+    internal static long InlineLockKey(string schema) => LockKeys.For("eventcase.inline-projections." + schema);
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] parameters) =>
+        await ExecuteAsync(connection, sql, cancellationToken, null, parameters);
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, NpgsqlTransaction? transaction, params object[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
+
+/// <summary>The state a projection's row in <c>projections</c> holds.</summary>
+internal sealed record ProjectionRecord(int Version, LogPosition Checkpoint, string State, bool Built, bool RebuildRequested);
+
+/// <summary>The values of <c>projections.state</c>.</summary>
+public static class ProjectionStates
+{
+    /// <summary>Following the log.</summary>
+    public const string Running = "running";
+
+    /// <summary>Building shadow tables from position 0.</summary>
+    public const string Rebuilding = "rebuilding";
+
+    /// <summary>Stopped on an event its code threw on; see the recorded error.</summary>
+    public const string Failed = "failed";
+}
+
+/// <summary>Stable 64-bit advisory lock keys from names (FNV-1a), the same in every process.</summary>
+internal static class LockKeys
+{
+    public static long For(string name)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var c in name)
+        {
+            hash ^= c;
+            hash *= 1099511628211UL;
+        }
+
+        return unchecked((long)hash);
+    }
+}
