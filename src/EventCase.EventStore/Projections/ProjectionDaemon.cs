@@ -90,7 +90,16 @@ public sealed class ProjectionDaemon : BackgroundService
                 }
 
                 _logger.LogInformation("Node {Node} owns projection {Projection}.", _options.NodeId, name);
-                await RunOwnedAsync(worker, connection, cancellationToken);
+                try
+                {
+                    await RunOwnedAsync(worker, connection, cancellationToken);
+                }
+                finally
+                {
+                    // A pooled connection keeps session locks until it is reused: release ownership explicitly so
+                    // another node can take over at once. If the connection is broken the server has released it.
+                    await ReleaseOwnershipAsync(connection, lockKey);
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -158,6 +167,24 @@ public sealed class ProjectionDaemon : BackgroundService
         await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", connection);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = lockKey });
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private async Task ReleaseOwnershipAsync(NpgsqlConnection connection, long lockKey)
+    {
+        try
+        {
+            if (connection.FullState == System.Data.ConnectionState.Open)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", connection);
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = lockKey });
+                await command.ExecuteNonQueryAsync(timeout.Token);
+            }
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or InvalidOperationException)
+        {
+            _logger.LogDebug(e, "Could not release projection ownership explicitly; the connection is gone, and the lock with it.");
+        }
     }
 
     private async Task HeartbeatAsync(NpgsqlConnection connection, string name, CancellationToken cancellationToken)

@@ -21,6 +21,6 @@ public sealed class ProjectionDaemonOptions
     /// <summary>How long an inline projection's swap waits for the end of the log to become visible. Default 10 s.</summary>
     public TimeSpan InlineSwapVisibilityTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Test hook: runs inside a live batch's transaction just before it commits.</summary>
-    internal Func<string, LogBatch, CancellationToken, Task>? BeforeCommit { get; set; }
+    /// <summary>Test hook: runs on the worker's connection inside a live batch's transaction just before it commits.</summary>
+    internal Func<string, LogBatch, Npgsql.NpgsqlConnection, CancellationToken, Task>? BeforeCommit { get; set; }
 }

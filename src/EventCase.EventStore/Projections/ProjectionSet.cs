@@ -107,10 +107,12 @@ public sealed class ProjectionSet
             throw new ArgumentException($"No projection named '{name}'; known: {string.Join(", ", _runners.Select(r => r.Projection.Name))}.", nameof(name));
         }
 
-        await using var command = _store.DataSource.CreateCommand(
-            $"UPDATE {_store.Options.Schema}.projections SET {assignments}, updated_at = now() WHERE name = $1; NOTIFY {ControlChannel}");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var batch = _store.DataSource.CreateBatch();
+        var update = new NpgsqlBatchCommand($"UPDATE {_store.Options.Schema}.projections SET {assignments}, updated_at = now() WHERE name = $1");
+        update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+        batch.BatchCommands.Add(update);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"NOTIFY {ControlChannel}"));
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>

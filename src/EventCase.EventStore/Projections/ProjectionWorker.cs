@@ -73,7 +73,7 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
 
         if (options.BeforeCommit is { } beforeCommit)
         {
-            await beforeCommit(Projection.Name, batch, cancellationToken);
+            await beforeCommit(Projection.Name, batch, connection, cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);

@@ -1,0 +1,124 @@
+using EventCase.EventStore.Projections;
+using EventCase.EventStore.Tests.Support;
+using EventCase.Testing;
+
+namespace EventCase.EventStore.Tests.Projections;
+
+public sealed class InlineProjectionTests(DatabaseFixture database) : ProjectionTestBase(database), IClassFixture<DatabaseFixture>
+{
+    [Fact]
+    public async Task A_writer_reads_its_own_write_in_an_inline_projection_as_soon_as_the_append_returns()
+    {
+        var store = await CreateStoreAsync(null, new NoteTallyProjection(ProjectionMode.Inline));
+        var stream = new StreamName("boston", "thing-1");
+
+        for (var i = 1; i <= 5; i++)
+        {
+            var result = await AppendNotesAsync(store, stream, $"note {i}");
+            var row = (await RowsAsync())["boston/thing-1"];
+            Assert.Equal(i, row.Notes);
+            Assert.Equal(result.Positions[0], row.Positions[^1]);
+        }
+
+        Assert.Equal(5, await CountAsync($"SELECT count(*) FROM {Schema}.note_tally_entries"));
+    }
+
+    [Fact]
+    public async Task An_inline_projection_commits_and_rolls_back_with_the_append()
+    {
+        var store = await CreateStoreAsync(null, new NoteTallyProjection(ProjectionMode.Inline));
+        var stream = new StreamName("boston", "thing-2");
+
+        await using (var connection = await Database.DataSource.OpenConnectionAsync(Ct))
+        await using (var transaction = await connection.BeginTransactionAsync(Ct))
+        {
+            await store.AppendToStreamAsync(connection, transaction, stream, "thing", ExpectedVersion.NoStream, TestEvents.Notes(stream.Id, 3), Ct);
+            await transaction.RollbackAsync(Ct);
+        }
+
+        Assert.Empty(await RowsAsync());
+        Assert.Equal(0, await CountAsync($"SELECT count(*) FROM {Schema}.events"));
+    }
+
+    [Fact]
+    public async Task An_inline_projection_that_throws_fails_the_append_and_nothing_is_written()
+    {
+        var projection = new NoteTallyProjection(ProjectionMode.Inline) { FailOnText = "poison" };
+        var store = await CreateStoreAsync(null, projection);
+        var stream = new StreamName("boston", "thing-3");
+
+        var error = await Assert.ThrowsAsync<ProjectionFailedException>(() => AppendNotesAsync(store, stream, "fine", "poison"));
+
+        Assert.Equal("note_tally", error.ProjectionName);
+        Assert.Equal(0, await CountAsync($"SELECT count(*) FROM {Schema}.events"));
+        Assert.Empty(await RowsAsync());
+    }
+
+    [Fact]
+    public async Task An_idempotent_retry_is_not_applied_to_an_inline_projection_twice()
+    {
+        var store = await CreateStoreAsync(null, new NoteTallyProjection(ProjectionMode.Inline));
+        var stream = new StreamName("boston", "thing-4");
+        var events = TestEvents.Notes(stream.Id, 2);
+
+        await store.AppendToStreamAsync(stream, "thing", ExpectedVersion.NoStream, events, Ct);
+        var retry = await store.AppendToStreamAsync(stream, "thing", ExpectedVersion.NoStream, events, Ct);
+
+        Assert.True(retry.AlreadyAppended);
+        Assert.Equal(2, (await RowsAsync())["boston/thing-4"].Notes);
+    }
+
+    [Fact]
+    public async Task Concurrent_writers_keep_an_inline_projection_equal_to_the_log()
+    {
+        var store = await CreateStoreAsync(null, new NoteTallyProjection(ProjectionMode.Inline));
+        var streams = Enumerable.Range(0, 10).Select(i => new StreamName("boston", $"busy-{i}")).ToArray();
+
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(writer => Task.Run(async () =>
+        {
+            var random = new Random(writer);
+            for (var i = 0; i < 50; i++)
+            {
+                await AppendNotesAsync(store, streams[random.Next(streams.Length)], $"{writer}/{i}");
+            }
+        }, Ct)));
+
+        AssertSameRows(NoteTallyProjection.Expected(await WholeLogAsync(store)), await RowsAsync());
+    }
+
+    [Fact]
+    public async Task Rebuilding_an_inline_projection_while_writers_append_loses_nothing()
+    {
+        var store = await CreateStoreAsync(null, new NoteTallyProjection(ProjectionMode.Inline));
+        var streams = Enumerable.Range(0, 8).Select(i => new StreamName("boston", $"rebuilt-{i}")).ToArray();
+        for (var i = 0; i < 200; i++)
+        {
+            await AppendNotesAsync(store, streams[i % streams.Length], $"before {i}");
+        }
+
+        await using var daemon = new DaemonHost(store, new ProjectionDaemonOptions { NodeId = "inline-node", PollInterval = TimeSpan.FromMilliseconds(200) });
+        await daemon.StartAsync();
+        await CaughtUpAsync(store);
+        using var stopWriters = new CancellationTokenSource();
+        var writers = Enumerable.Range(0, 3).Select(writer => Task.Run(async () =>
+        {
+            var i = 0;
+            while (!stopWriters.IsCancellationRequested)
+            {
+                await AppendNotesAsync(store, streams[(writer + i) % streams.Length], $"during {writer}/{i++}");
+            }
+        }, Ct)).ToArray();
+
+        await store.Projections.RequestRebuildAsync("note_tally", Ct);
+        await WaitUntilAsync(async () => (await StatusAsync(store)).Rebuild?.StartedAt is not null, "the rebuild started");
+        await WaitUntilAsync(async () => (await StatusAsync(store)) is { State: ProjectionStates.Running, Rebuild.Events: > 0 }, "the rebuild finished");
+        await Task.Delay(200, Ct);
+        await stopWriters.CancelAsync();
+        await Task.WhenAll(writers);
+
+        var log = await WholeLogAsync(store);
+        Assert.True(log.Count > 200);
+        AssertSameRows(NoteTallyProjection.Expected(log), await RowsAsync());
+        Assert.Equal(log.Count(e => e.Data is NoteAdded), await CountAsync($"SELECT count(*) FROM {Schema}.note_tally_entries"));
+    }
+}

@@ -1,0 +1,89 @@
+using EventCase.EventStore.Projections;
+using EventCase.EventStore.Tests.Support;
+
+namespace EventCase.EventStore.Tests.Projections;
+
+/// <summary>One row per thing: how many notes it has, and the log position of every note applied to it, so that an
+/// event applied twice (or skipped) shows in the row.</summary>
+public sealed record NoteTally(string ThingId, int Notes, IReadOnlyList<long> Positions, string? LastText, string? Title);
+
+public sealed record NoteEntry(string Text, long Position, string Actor);
+
+public sealed class NoteTallyProjection(ProjectionMode mode = ProjectionMode.Async, string name = "note_tally") : Projection<NoteTally>
+{
+    /// <summary>The projection throws on a note with this text (a bug in a projection, as in real life).</summary>
+    public string? FailOnText { get; set; }
+
+    public override string Name => name;
+
+    public override ProjectionMode Mode => mode;
+
+    public override IReadOnlyCollection<Type> EventTypes => [typeof(ThingOpened), typeof(NoteAdded)];
+
+    public override IReadOnlyList<ProjectionColumn<NoteTally>> Columns =>
+    [
+        ProjectionColumn<NoteTally>.Text("thing_id", r => r.ThingId),
+        ProjectionColumn<NoteTally>.Int("notes", r => r.Notes),
+        ProjectionColumn<NoteTally>.Text("last_text", r => r.LastText),
+        ProjectionColumn<NoteTally>.Text("title", r => r.Title),
+    ];
+
+    public override IReadOnlyList<string> Indexes => ["tenant_id, notes DESC"];
+
+    public override IReadOnlyList<EntryTable> EntryTables =>
+    [
+        new EntryTable<NoteEntry>(
+            name + "_entries",
+            [
+                ProjectionColumn<NoteEntry>.Text("text", e => e.Text),
+                ProjectionColumn<NoteEntry>.Long("position", e => e.Position),
+                ProjectionColumn<NoteEntry>.Text("actor", e => e.Actor),
+            ],
+            ["tenant_id, row_key, position"]),
+    ];
+
+    public override NoteTally? Apply(NoteTally? row, RecordedEvent recorded, ProjectionOutput output)
+    {
+        ArgumentNullException.ThrowIfNull(recorded);
+        ArgumentNullException.ThrowIfNull(output);
+        switch (recorded.Data)
+        {
+            case ThingOpened opened:
+                return (row ?? new NoteTally(recorded.Stream.Id, 0, [], null, null)) with { Title = opened.Title };
+            case NoteAdded note:
+                if (FailOnText is not null && note.Text == FailOnText)
+                {
+                    throw new InvalidOperationException($"cannot tally '{note.Text}'");
+                }
+
+                output.Emit(new NoteEntry(note.Text, recorded.Position, recorded.Metadata.ActorId));
+                var current = row ?? new NoteTally(recorded.Stream.Id, 0, [], null, null);
+                return current with { Notes = current.Notes + 1, Positions = [.. current.Positions, recorded.Position], LastText = note.Text };
+            default:
+                return row;
+        }
+    }
+
+    /// <summary>What the rows must be: the same fold, computed here from every event of the log.</summary>
+    public static Dictionary<string, NoteTally> Expected(IEnumerable<RecordedEvent> log)
+    {
+        var rows = new Dictionary<string, NoteTally>(StringComparer.Ordinal);
+        foreach (var e in log)
+        {
+            var key = e.Stream.Tenant + "/" + e.Stream.Id;
+            rows.TryGetValue(key, out var row);
+            var next = e.Data switch
+            {
+                ThingOpened o => (row ?? new NoteTally(e.Stream.Id, 0, [], null, null)) with { Title = o.Title },
+                NoteAdded n => (row ?? new NoteTally(e.Stream.Id, 0, [], null, null)) is var r ? r with { Notes = r.Notes + 1, Positions = [.. r.Positions, e.Position], LastText = n.Text } : null,
+                _ => row,
+            };
+            if (next is not null)
+            {
+                rows[key] = next;
+            }
+        }
+
+        return rows;
+    }
+}

@@ -1,0 +1,263 @@
+using EventCase.EventStore.Projections;
+using EventCase.EventStore.Tests.Support;
+using EventCase.Testing;
+using Npgsql;
+
+namespace EventCase.EventStore.Tests.Projections;
+
+public sealed class ProjectionDaemonTests(DatabaseFixture database) : ProjectionTestBase(database), IClassFixture<DatabaseFixture>
+{
+    private static ProjectionDaemonOptions Options(string node, int batchSize = 50) => new()
+    {
+        NodeId = node,
+        BatchSize = batchSize,
+        PollInterval = TimeSpan.FromMilliseconds(200),
+        OwnershipRetryInterval = TimeSpan.FromMilliseconds(300),
+    };
+
+    [Fact]
+    public async Task The_daemon_builds_rows_from_the_log_and_keeps_following_it()
+    {
+        var store = await CreateStoreAsync(null, new NoteTallyProjection());
+        await using var daemon = new DaemonHost(store, Options("node-a"));
+        await daemon.StartAsync();
+
+        for (var i = 0; i < 30; i++)
+        {
+            await AppendNotesAsync(store, new StreamName("boston", $"t-{i % 4}"), $"n{i}");
+        }
+
+        await CaughtUpAsync(store);
+        AssertSameRows(NoteTallyProjection.Expected(await WholeLogAsync(store)), await RowsAsync());
+        var status = await StatusAsync(store);
+        Assert.Equal("node-a", status.Owner);
+        Assert.Equal(0, status.LagEvents);
+        Assert.Equal(status.HeadPosition, status.Checkpoint.Position);
+        Assert.Equal(30, await CountAsync($"SELECT count(*) FROM {Schema}.note_tally_entries"));
+    }
+
+    [Fact]
+    public async Task A_projection_added_to_a_log_with_history_is_built_from_position_zero()
+    {
+        var plain = await CreateStoreAsync();
+        for (var i = 0; i < 120; i++)
+        {
+            await AppendNotesAsync(plain, new StreamName("boston", $"old-{i % 7}"), $"old {i}");
+        }
+
+        var store = await CreateStoreAsync(null, new NoteTallyProjection());
+        var before = await StatusAsync(store);
+        Assert.False(before.Built);
+        Assert.Equal(120, before.LagEvents);
+
+        await using var daemon = new DaemonHost(store, Options("node-a"));
+        await daemon.StartAsync();
+        await CaughtUpAsync(store);
+
+        AssertSameRows(NoteTallyProjection.Expected(await WholeLogAsync(store)), await RowsAsync());
+        var after = await StatusAsync(store);
+        Assert.NotNull(after.Rebuild);
+        // The rebuild swaps at the end of the log it could see; anything held back by another transaction on the
+        // server at that moment is then applied by the live path, which the rows above prove.
+        Assert.InRange(after.Rebuild.Events, 1, 120);
+        Assert.True(after.Rebuild.EventsPerSecond > 0);
+    }
+
+    [Fact]
+    public async Task Each_event_takes_effect_exactly_once_when_the_daemon_dies_in_the_middle_of_batches()
+    {
+        var store = await CreateStoreAsync(null, new NoteTallyProjection());
+        for (var i = 0; i < 400; i++)
+        {
+            await AppendNotesAsync(store, new StreamName("boston", $"k-{i % 9}"), $"n{i}");
+        }
+
+        // Every third batch, the worker's connection is killed after the batch's rows were written and before its
+        // checkpoint commits: exactly what a process dying mid-batch looks like to PostgreSQL.
+        var batches = 0;
+        var kills = 0;
+        var options = Options("fragile", batchSize: 37);
+        options.BeforeCommit = async (_, _, connection, ct) =>
+        {
+            if (Interlocked.Increment(ref batches) % 3 == 0)
+            {
+                Interlocked.Increment(ref kills);
+                await using var kill = new NpgsqlCommand("SELECT pg_terminate_backend(pg_backend_pid())", connection);
+                await kill.ExecuteNonQueryAsync(ct);
+            }
+        };
+
+        await using (var daemon = new DaemonHost(store, options))
+        {
+            await daemon.StartAsync();
+            await CaughtUpAsync(store, seconds: 120);
+        }
+
+        Assert.True(kills >= 3, $"only {kills} kills happened");
+        var log = await WholeLogAsync(store);
+        AssertSameRows(NoteTallyProjection.Expected(log), await RowsAsync());
+        Assert.Equal(400, await CountAsync($"SELECT count(*) FROM {Schema}.note_tally_entries"));
+        Assert.Equal(400, await CountAsync($"SELECT count(DISTINCT position) FROM {Schema}.note_tally_entries"));
+    }
+
+    [Fact]
+    public async Task When_the_owning_node_stops_another_node_takes_over_within_seconds()
+    {
+        await using var nodeASource = NpgsqlDataSource.Create(Database.ConnectionString);
+        await using var nodeBSource = NpgsqlDataSource.Create(Database.ConnectionString);
+        var storeA = await CreateStoreAsync(nodeASource, new NoteTallyProjection());
+        var storeB = await CreateStoreAsync(nodeBSource, new NoteTallyProjection());
+        await using var nodeA = new DaemonHost(storeA, Options("node-a"));
+        await using var nodeB = new DaemonHost(storeB, Options("node-b"));
+
+        await nodeA.StartAsync();
+        await WaitUntilAsync(async () => (await StatusAsync(storeA)).Owner == "node-a", "node A owns the projection");
+        await nodeB.StartAsync();
+        for (var i = 0; i < 40; i++)
+        {
+            await AppendNotesAsync(storeA, new StreamName("boston", $"f-{i % 3}"), $"first {i}");
+        }
+
+        await CaughtUpAsync(storeA);
+        Assert.Equal("node-a", (await StatusAsync(storeA)).Owner);
+
+        await nodeA.StopAsync();
+        for (var i = 0; i < 40; i++)
+        {
+            await AppendNotesAsync(storeB, new StreamName("boston", $"f-{i % 3}"), $"second {i}");
+        }
+
+        await WaitUntilAsync(async () => (await StatusAsync(storeB)) is { Owner: "node-b", LagEvents: 0 }, "node B took over and caught up", seconds: 15);
+        AssertSameRows(NoteTallyProjection.Expected(await WholeLogAsync(storeB)), await RowsAsync());
+    }
+
+    [Fact]
+    public async Task A_projection_that_throws_stops_at_the_failing_event_and_resumes_once_fixed()
+    {
+        var projection = new NoteTallyProjection { FailOnText = "poison" };
+        var store = await CreateStoreAsync(null, projection);
+        await using var daemon = new DaemonHost(store, Options("node-a", batchSize: 10));
+        await daemon.StartAsync();
+        var stream = new StreamName("boston", "sick");
+        for (var i = 0; i < 25; i++)
+        {
+            await AppendNotesAsync(store, stream, $"ok {i}");
+        }
+
+        var poison = await AppendNotesAsync(store, stream, "poison");
+        await AppendNotesAsync(store, stream, "after");
+
+        await WaitUntilAsync(async () => (await StatusAsync(store)).State == ProjectionStates.Failed, "the projection failed");
+        var failed = await StatusAsync(store);
+        Assert.NotNull(failed.Failure);
+        Assert.Equal(poison.Positions[0], failed.Failure.Position);
+        Assert.Equal("test.note-added.v1", failed.Failure.EventType);
+        Assert.Contains("cannot tally 'poison'", failed.Failure.Error, StringComparison.Ordinal);
+        Assert.True(failed.Checkpoint.Position < poison.Positions[0]);
+        Assert.True(failed.LagEvents >= 2);
+
+        // It stays stopped: no silent loop, no skip.
+        await Task.Delay(800, Ct);
+        var still = await StatusAsync(store);
+        Assert.Equal(ProjectionStates.Failed, still.State);
+        Assert.Equal(failed.Checkpoint, still.Checkpoint);
+        Assert.DoesNotContain(poison.Positions[0], (await RowsAsync())["boston/sick"].Positions);
+
+        projection.FailOnText = null;
+        await store.Projections.ResumeAsync("note_tally", Ct);
+        await CaughtUpAsync(store);
+        var row = (await RowsAsync())["boston/sick"];
+        Assert.Equal(27, row.Notes);
+        Assert.Equal("after", row.LastText);
+        Assert.Null((await StatusAsync(store)).Failure);
+    }
+
+    [Fact]
+    public async Task A_rebuild_while_writers_keep_appending_ends_with_tables_equal_to_a_from_scratch_projection()
+    {
+        var store = await CreateStoreAsync(null, new NoteTallyProjection());
+        var streams = Enumerable.Range(0, 12).Select(i => new StreamName(i % 2 == 0 ? "boston" : "cambridge", $"r-{i}")).ToArray();
+        for (var i = 0; i < 600; i++)
+        {
+            await AppendNotesAsync(store, streams[i % streams.Length], $"before {i}");
+        }
+
+        var options = Options("node-a");
+        options.RebuildBatchSize = 50;
+        await using var daemon = new DaemonHost(store, options);
+        await daemon.StartAsync();
+        await CaughtUpAsync(store);
+        using var stopWriters = new CancellationTokenSource();
+        var writers = Enumerable.Range(0, 3).Select(writer => Task.Run(async () =>
+        {
+            var i = 0;
+            while (!stopWriters.IsCancellationRequested)
+            {
+                await AppendNotesAsync(store, streams[(writer * 5 + i) % streams.Length], $"during {writer}/{i++}");
+            }
+        }, Ct)).ToArray();
+
+        await Task.Delay(200, Ct);
+        await store.Projections.RequestRebuildAsync("note_tally", Ct);
+        await WaitUntilAsync(async () => (await StatusAsync(store)).Rebuild?.StartedAt is not null, "the rebuild started");
+        await WaitUntilAsync(async () => (await StatusAsync(store)) is { State: ProjectionStates.Running, Rebuild.Events: > 600 }, "the rebuild finished");
+        await stopWriters.CancelAsync();
+        await Task.WhenAll(writers);
+        await CaughtUpAsync(store);
+
+        var log = await WholeLogAsync(store);
+        AssertSameRows(NoteTallyProjection.Expected(log), await RowsAsync());
+        Assert.Equal(log.Count, await CountAsync($"SELECT count(*) FROM {Schema}.note_tally_entries"));
+        Assert.Equal(0, await CountAsync($"SELECT count(*) FROM pg_tables WHERE schemaname = '{Schema}' AND tablename LIKE '%__rebuild'"));
+    }
+
+    [Fact]
+    public async Task A_projection_whose_version_changed_is_rebuilt_on_start()
+    {
+        var store = await CreateStoreAsync(null, new NoteTallyProjection());
+        await using (var daemon = new DaemonHost(store, Options("node-a")))
+        {
+            await daemon.StartAsync();
+            await AppendNotesAsync(store, new StreamName("boston", "v"), "one", "two");
+            await CaughtUpAsync(store);
+        }
+
+        var upgraded = await CreateStoreAsync(null, new VersionTwo());
+        await using (var daemon = new DaemonHost(upgraded, Options("node-a")))
+        {
+            await daemon.StartAsync();
+            await WaitUntilAsync(async () => (await StatusAsync(upgraded)) is { Version: 2, State: ProjectionStates.Running, LagEvents: 0 }, "version 2 was built");
+        }
+
+        Assert.Equal(2, (await RowsAsync())["boston/v"].Notes);
+    }
+
+    [Fact]
+    public async Task Bad_projection_definitions_are_refused_with_the_reason()
+    {
+        Assert.Contains("reserved", Assert.Throws<ArgumentException>(() => new PostgresEventStore(Database.DataSource, new EventCase.EventStore.Serialization.EventSerializer(TestEvents.Registry()), null, [new NoteTallyProjection(name: "events")])).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => new PostgresEventStore(Database.DataSource, new EventCase.EventStore.Serialization.EventSerializer(TestEvents.Registry()), null, [new NoteTallyProjection(name: "Bad Name")]));
+        Assert.Contains("unique", Assert.Throws<ArgumentException>(() => new PostgresEventStore(Database.DataSource, new EventCase.EventStore.Serialization.EventSerializer(TestEvents.Registry()), null, [new NoteTallyProjection(), new NoteTallyProjection()])).Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<ArgumentException>(() => (new PostgresEventStore(Database.DataSource, new EventCase.EventStore.Serialization.EventSerializer(TestEvents.Registry()))).Projections.RequestRebuildAsync("nope", Ct));
+    }
+
+    private sealed class VersionTwo() : NoteTallyProjectionWrapper(2);
+}
+
+/// <summary>The same projection with another version number: what a developer ships after changing its logic.</summary>
+public class NoteTallyProjectionWrapper(int version) : Projection<NoteTally>
+{
+    private readonly NoteTallyProjection _inner = new();
+
+    public override string Name => _inner.Name;
+
+    public override int Version => version;
+
+    public override IReadOnlyCollection<Type> EventTypes => _inner.EventTypes;
+
+    public override IReadOnlyList<ProjectionColumn<NoteTally>> Columns => _inner.Columns;
+
+    public override IReadOnlyList<EntryTable> EntryTables => _inner.EntryTables;
+
+    public override NoteTally? Apply(NoteTally? row, RecordedEvent recorded, ProjectionOutput output) => _inner.Apply(row, recorded, output);
+}
