@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace EventCase.Cases.Catalog;
 
 /// <summary>The Open311 datatype of a service attribute.</summary>
@@ -48,7 +50,8 @@ public sealed record ServiceAttribute(
     bool Variable = true,
     string? DatatypeDescription = null)
 {
-    /// <summary>True for single- and multi-value list attributes.</summary>
+    /// <summary>True for single- and multi-value list attributes. Derived from <see cref="Datatype"/>, so not stored.</summary>
+    [JsonIgnore]
     public bool IsList => Datatype is AttributeDatatype.SingleValueList or AttributeDatatype.MultiValueList;
 }
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using EventCase.EventStore.Serialization;
 
 namespace EventCase.Cases;
@@ -45,7 +46,8 @@ public enum CasePriority
 /// <param name="Longitude">Degrees east, −180 to 180.</param>
 public sealed record GeoPoint(double Latitude, double Longitude)
 {
-    /// <summary>True when both coordinates are finite and within range.</summary>
+    /// <summary>True when both coordinates are finite and within range. Derived, so not stored.</summary>
+    [JsonIgnore]
     public bool IsValid =>
         double.IsFinite(Latitude) && double.IsFinite(Longitude)
         && Latitude is >= -90 and <= 90 && Longitude is >= -180 and <= 180;

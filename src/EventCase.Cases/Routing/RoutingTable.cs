@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using EventCase.EventStore.Serialization;
 using NodaTime;
 
@@ -40,7 +41,8 @@ public sealed record RoutingRequest(ServiceCode Service, AgencyId OwningAgency, 
 /// <param name="RuleId">The rule that matched, or null when the agency's default route was used.</param>
 public sealed record RouteAssignment(AgencyId Agency, TeamId Team, string? RuleId)
 {
-    /// <summary>True when no rule matched and the owning agency's default route applied.</summary>
+    /// <summary>True when no rule matched and the owning agency's default route applied. Derived, so not serialized.</summary>
+    [JsonIgnore]
     public bool IsDefault => RuleId is null;
 }
 

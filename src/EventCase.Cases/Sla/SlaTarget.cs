@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 using NodaTime;
 
 namespace EventCase.Cases.Sla;
@@ -46,7 +47,8 @@ public sealed record SlaTarget
     /// <summary>The business time, or the whole days, allowed.</summary>
     public Duration Amount { get; }
 
-    /// <summary>For calendar-day targets, the number of days.</summary>
+    /// <summary>For calendar-day targets, the number of days. Derived from <see cref="Amount"/>, so not stored.</summary>
+    [JsonIgnore]
     public int Days => (int)(Amount.BclCompatibleTicks / NodaConstants.TicksPerDay);
 
     /// <summary>A target of <paramref name="hours"/> business hours.</summary>

@@ -1,0 +1,275 @@
+using EventCase.Cases.Lifecycle;
+using EventCase.Cases.Numbering;
+using EventCase.Cases.Opening;
+using EventCase.EventStore;
+using EventCase.EventStore.Metadata;
+
+namespace EventCase.Cases.Handling;
+
+/// <summary>
+/// The single path every case command takes, from the API, the CLI or an importer: load the case stream (tenant =
+/// the caller's agency), fold it with <see cref="CaseDecider"/>, decide, and append the events at exactly the loaded
+/// version, with the caller's actor, correlation, causation, channel and reason on every event. When another writer
+/// got there first the command is re-loaded and re-decided (a bounded number of times), so no update is lost and
+/// every decision is made on the state it is appended to. Thread safe; one instance can serve the whole process.
+/// </summary>
+/// <remarks>
+/// Agencies are isolated by construction: a command is loaded from the stream of the caller's agency, so another
+/// agency's case is simply not there (<see cref="CaseNotFound"/>); and an open for another agency is refused.
+/// </remarks>
+public sealed class CaseCommandHandler
+{
+    private readonly PostgresEventStore _store;
+    private readonly ICaseNumberAllocator? _numbers;
+    private readonly CaseCommandHandlerOptions _options;
+
+    /// <summary>Creates a handler.</summary>
+    /// <param name="store">The event store; its registry must hold the case events (<see cref="CaseEvents.AddCaseEvents"/>).</param>
+    /// <param name="numbers">Draws case numbers for <see cref="OpenCaseAsync"/>; null when cases are only opened with
+    /// numbers drawn elsewhere (an import keeping its historical numbers).</param>
+    /// <param name="options">Retry settings.</param>
+    public CaseCommandHandler(PostgresEventStore store, ICaseNumberAllocator? numbers = null, CaseCommandHandlerOptions? options = null)
+    {
+        _store = store ?? throw new ArgumentNullException(nameof(store));
+        _numbers = numbers;
+        _options = options ?? new CaseCommandHandlerOptions();
+    }
+
+    /// <summary>Loads a case of <paramref name="agency"/>: its events, version and folded state.</summary>
+    /// <returns>The case; version 0 and <see cref="CaseState.Initial"/> when it does not exist.</returns>
+    public async Task<LoadedCase> LoadAsync(AgencyId agency, CaseId caseId, CancellationToken cancellationToken = default)
+    {
+        var stream = CaseStreams.For(agency, caseId);
+        var events = new List<RecordedEvent>();
+        var state = CaseState.Initial;
+        await foreach (var recorded in _store.ReadStreamAsync(stream, ReadStreamOptions.All, cancellationToken))
+        {
+            var @event = recorded.Data as CaseEvent
+                ?? throw new InvalidOperationException(
+                    $"Stream {stream} holds a {recorded.EventType} event at version {recorded.StreamVersion}, which is not a case event.");
+            state = CaseDecider.Evolve(state, @event);
+            events.Add(recorded);
+        }
+
+        return new LoadedCase(stream, events.Count == 0 ? 0 : events[^1].StreamVersion, state, events);
+    }
+
+    /// <summary>
+    /// Decides <paramref name="command"/> on the current state of its case and appends the result.
+    /// </summary>
+    /// <param name="command">The command; an <see cref="OpenCase"/> must carry its number already (see <see cref="OpenCaseAsync"/>).</param>
+    /// <param name="context">Who sends it, for which agency; optionally an idempotency key and an expected version.</param>
+    /// <param name="cancellationToken">Cancels loading and appending (an append that committed stays).</param>
+    public Task<CaseCommandResult> HandleAsync(CaseCommand command, CommandContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(context);
+        return HandleCoreAsync(command, context, null, cancellationToken);
+    }
+
+    /// <summary>
+    /// Opens a case with a newly drawn number: draws the next number of <paramref name="series"/>, builds the open
+    /// command with it, decides and appends. A case id that already exists draws no number: the answer is the
+    /// rejection (or <see cref="CaseCommandResult.AlreadyApplied"/> when the same idempotency key opened it). A number
+    /// drawn for an open that is then rejected is not reused: numbers may have gaps, never duplicates.
+    /// </summary>
+    /// <param name="context">Who opens it; <see cref="CommandContext.Agency"/> must be the series' agency.</param>
+    /// <param name="caseId">The new case's id, chosen by the caller.</param>
+    /// <param name="series">The agency's number series for the current year.</param>
+    /// <param name="createCommand">Builds the open command for <paramref name="caseId"/> with the drawn number.</param>
+    /// <param name="cancellationToken">Cancels the open.</param>
+    /// <exception cref="InvalidOperationException">The handler was created without a number allocator.</exception>
+    /// <exception cref="ArgumentException">The series is another agency's, or the command is for another case or number.</exception>
+    public async Task<CaseCommandResult> OpenCaseAsync(
+        CommandContext context,
+        CaseId caseId,
+        CaseNumberSeries series,
+        Func<CaseNumber, OpenCase> createCommand,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(caseId);
+        ArgumentNullException.ThrowIfNull(series);
+        ArgumentNullException.ThrowIfNull(createCommand);
+        var numbers = _numbers ?? throw new InvalidOperationException("This handler has no case number allocator; pass one to its constructor to open cases with new numbers.");
+        if (series.Agency != context.Agency)
+        {
+            throw new ArgumentException($"The number series of agency '{series.Agency}' cannot number a case of agency '{context.Agency}'.", nameof(series));
+        }
+
+        var loaded = await LoadAsync(context.Agency, caseId, cancellationToken);
+        if (loaded.Version > 0 || context.ExpectedVersion is > 0)
+        {
+            // Nothing to number: decide with a placeholder so the answer (already applied, precondition failed,
+            // already opened) is the one any other open of this case would get.
+            return await HandleCoreAsync(createCommand(series.Number(1)) with { CaseId = caseId }, context, loaded, cancellationToken);
+        }
+
+        var number = await numbers.AllocateAsync(series, cancellationToken);
+        var command = createCommand(number);
+        if (command.CaseId != caseId || command.Number != number)
+        {
+            throw new ArgumentException($"The open command must be for case '{caseId}' with number {number}; it was for '{command.CaseId}' with {command.Number}.", nameof(createCommand));
+        }
+
+        return await HandleCoreAsync(command, context, loaded, cancellationToken);
+    }
+
+    private async Task<CaseCommandResult> HandleCoreAsync(
+        CaseCommand command, CommandContext context, LoadedCase? preloaded, CancellationToken cancellationToken)
+    {
+        if (command is OpenCase open && open.Agency != context.Agency)
+        {
+            return new CaseCommandResult.Rejected(
+                new InvalidCommandInput(open.Number.Value, CaseStatus.NotOpened, open.Action, nameof(open.Agency),
+                    $"the caller's own agency '{context.Agency}', not '{open.Agency}'"),
+                0);
+        }
+
+        var key = context.IdempotencyKey;
+        for (var attempt = 1; ; attempt++)
+        {
+            var loaded = attempt == 1 && preloaded is not null
+                ? preloaded
+                : await LoadAsync(context.Agency, command.CaseId, cancellationToken);
+            if (key is not null && FindApplied(loaded, key) is { } applied)
+            {
+                return applied with { Attempts = attempt };
+            }
+
+            if (context.ExpectedVersion is { } expected && expected != loaded.Version)
+            {
+                return new CaseCommandResult.PreconditionFailed(expected, loaded.Version) { Attempts = attempt };
+            }
+
+            if (loaded.State is OpenedCase opened && opened.Agency != context.Agency)
+            {
+                // Cannot happen through this handler (the stream is the agency's own), but a stream written by hand
+                // must not leak one agency's case to another: answer as if it did not exist.
+                return new CaseCommandResult.Rejected(new CaseNotFound(command.CaseId.Value, command.Action), 0) { Attempts = attempt };
+            }
+
+            var decision = CaseDecider.Decide(command, loaded.State);
+            if (decision.Rejection is { } rejection)
+            {
+                return new CaseCommandResult.Rejected(rejection, loaded.Version) { Attempts = attempt };
+            }
+
+            if (decision.Events.Count == 0)
+            {
+                return new CaseCommandResult.Accepted(loaded.Version, [], loaded.State) { Attempts = attempt };
+            }
+
+            var newEvents = ToNewEvents(loaded.Stream, command, context, decision.Events);
+            if (_options.BeforeAppend is { } hook)
+            {
+                await hook(command, attempt, cancellationToken);
+            }
+
+            AppendResult appended;
+            try
+            {
+                appended = await _store.AppendToStreamAsync(
+                    loaded.Stream,
+                    CaseStreams.StreamType,
+                    loaded.Version == 0 ? ExpectedVersion.NoStream : ExpectedVersion.Exactly(loaded.Version),
+                    newEvents,
+                    cancellationToken);
+            }
+            catch (WrongExpectedVersionException conflict)
+            {
+                if (context.ExpectedVersion is { } ifMatch)
+                {
+                    // The caller asked for this exact version; re-deciding on a newer one would overrule them.
+                    return new CaseCommandResult.PreconditionFailed(ifMatch, conflict.ActualVersion) { Attempts = attempt };
+                }
+
+                if (attempt > _options.MaxConcurrencyRetries)
+                {
+                    return new CaseCommandResult.ConcurrencyConflict(conflict.ActualVersion) { Attempts = attempt };
+                }
+
+                continue;
+            }
+            catch (DuplicateEventIdException) when (key is not null && attempt <= _options.MaxConcurrencyRetries)
+            {
+                // The same key was applied concurrently with other events (a re-decision on a newer state): the next
+                // load finds them and answers AlreadyApplied.
+                continue;
+            }
+
+            if (appended.AlreadyAppended)
+            {
+                // The same key won a race with us: reload to answer with what it stored.
+                continue;
+            }
+
+            return new CaseCommandResult.Accepted(
+                appended.NextExpectedVersion, decision.Events, CaseDecider.Fold(loaded.State, decision.Events)) { Attempts = attempt };
+        }
+    }
+
+    private static NewEvent[] ToNewEvents(StreamName stream, CaseCommand command, CommandContext context, IReadOnlyList<CaseEvent> events)
+    {
+        var extra = new Dictionary<string, string>(StringComparer.Ordinal) { ["command"] = command.Action };
+        if (context.IdempotencyKey is { } key)
+        {
+            extra["idempotencyKey"] = key;
+        }
+
+        var metadata = new EventMetadata(
+            context.ActorId,
+            context.ActorRole,
+            context.CorrelationId,
+            context.CausationId ?? context.CorrelationId,
+            context.Channel,
+            context.Reason)
+        {
+            Extra = extra,
+        };
+        var result = new NewEvent[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            var id = context.IdempotencyKey is { } k ? CaseEventIds.ForIdempotencyKey(stream, k, i) : CaseEventIds.New();
+            result[i] = new NewEvent(id, events[i], metadata);
+        }
+
+        return result;
+    }
+
+    /// <summary>The earlier append made with <paramref name="key"/>, if the stream holds it.</summary>
+    private static CaseCommandResult.AlreadyApplied? FindApplied(LoadedCase loaded, string key)
+    {
+        var first = CaseEventIds.ForIdempotencyKey(loaded.Stream, key, 0);
+        var start = -1;
+        for (var i = 0; i < loaded.Events.Count; i++)
+        {
+            if (loaded.Events[i].EventId == first)
+            {
+                start = i;
+                break;
+            }
+        }
+
+        if (start < 0)
+        {
+            return null;
+        }
+
+        var end = start + 1;
+        while (end < loaded.Events.Count && loaded.Events[end].EventId == CaseEventIds.ForIdempotencyKey(loaded.Stream, key, end - start))
+        {
+            end++;
+        }
+
+        var events = loaded.Events.Skip(start).Take(end - start).Select(e => (CaseEvent)e.Data).ToArray();
+        return new CaseCommandResult.AlreadyApplied(loaded.Events[end - 1].StreamVersion, events, loaded.Version, loaded.State);
+    }
+}
+
+/// <summary>A case as loaded from its stream.</summary>
+/// <param name="Stream">The stream (tenant = agency, id = case id).</param>
+/// <param name="Version">The stream's version: the number of events, 0 when the case does not exist.</param>
+/// <param name="State">The state folded from the events.</param>
+/// <param name="Events">The events, oldest first, with their ids, versions and metadata.</param>
+public sealed record LoadedCase(StreamName Stream, long Version, CaseState State, IReadOnlyList<RecordedEvent> Events);

@@ -1,0 +1,30 @@
+using EventCase.EventStore.Schema;
+using Npgsql;
+
+namespace EventCase.Cases.Schema;
+
+/// <summary>
+/// The case domain's own tables (so far: the case number counters), migrated from the numbered <c>.sql</c> scripts
+/// embedded in this assembly, as their own migration set next to the event store's in the same schema.
+/// </summary>
+public static class CasesSchema
+{
+    /// <summary>The name of the case domain's migration series.</summary>
+    public const string MigrationSet = "cases";
+
+    /// <summary>The schema the tables go to unless told otherwise: the event store's default schema.</summary>
+    public const string DefaultSchema = "eventcase";
+
+    /// <summary>The case domain's migration scripts, in version order.</summary>
+    public static IReadOnlyList<Migration> Migrations { get; } =
+        Migration.FromEmbeddedResources(typeof(CasesSchema).Assembly, ".Schema.Migrations.");
+
+    /// <summary>
+    /// Creates or upgrades the case domain's tables in <paramref name="schema"/>. Idempotent and safe when several
+    /// nodes start at once (see <see cref="SchemaMigrator"/>).
+    /// </summary>
+    /// <returns>The versions applied by this call.</returns>
+    public static Task<IReadOnlyList<int>> MigrateAsync(
+        NpgsqlDataSource dataSource, string schema = DefaultSchema, CancellationToken cancellationToken = default) =>
+        SchemaMigrator.MigrateAsync(dataSource, schema, MigrationSet, Migrations, null, cancellationToken);
+}
