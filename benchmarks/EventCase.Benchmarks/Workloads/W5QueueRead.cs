@@ -40,7 +40,7 @@ internal sealed class W5QueueRead : IWorkload
             INSERT INTO eventcase.work_queue
                 (tenant_id, row_key, row_data, queued, team, assignee, urgency_rank, sort_due, status, service, priority,
                  escalation_level, sla_due, sla_breached_at, latitude, longitude)
-            SELECT 'boston', 'case-' || lpad(g::text, 7, '0'), jsonb_set($1::jsonb, '{caseId}', to_jsonb('case-' || lpad(g::text, 7, '0'))), g % 10 <> 0,
+            SELECT 'boston', 'case-' || lpad(g::text, 7, '0'), jsonb_set($1::jsonb, '{caseId}', to_jsonb('case-' || lpad(g::text, 7, '0'))), (g / 50) % 10 <> 0,
                    'team-' || (g % 50), CASE WHEN g % 3 = 0 THEN NULL ELSE 'agent-' || (g % 500) END,
                    (3 - (g / 7) % 4) * 4 + (3 - g % 4), timestamptz '2026-03-01' + (g % 100000) * interval '1 minute',
                    'assigned', 'streetlight-out', g % 4, (g / 7) % 4, timestamptz '2026-03-01' + (g % 100000) * interval '1 minute', NULL,
@@ -58,6 +58,12 @@ internal sealed class W5QueueRead : IWorkload
         {
             analyze.CommandTimeout = 900;
             await analyze.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var check = dataSource.CreateCommand("SELECT count(*) FROM eventcase.work_queue WHERE tenant_id = 'boston' AND queued"))
+        {
+            var queued = (long)(await check.ExecuteScalarAsync(cancellationToken))!;
+            context.Log.WriteLine($"  {cases:N0} cases stored, {queued:N0} of them queued");
         }
 
         var queries = new WorkQueueQueries(store);
