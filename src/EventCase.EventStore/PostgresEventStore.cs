@@ -37,7 +37,7 @@ public sealed class PostgresEventStore
         _schema = _options.Schema;
         _appendSql = $"SELECT outcome, stream_version, positions, transaction_id, recorded_at FROM {_schema}.append_events($1, $2, $3, $4, $5, $6, $7, $8)";
         _readStreamColumns =
-            "position, transaction_id, tenant_id, stream_id, stream_version, event_id, event_type, data, metadata, recorded_at";
+            "position, transaction_id, tenant_id, stream_id, stream_version, event_id, event_type, data, metadata, recorded_at, hash";
         _inlineLockKey = ProjectionWorker.InlineLockKey(_schema);
         Projections = new ProjectionSet(this, serializer, projections ?? []);
     }
@@ -673,7 +673,13 @@ public sealed class PostgresEventStore
             storedType,
             data,
             Serializer.DeserializeMetadata(reader.GetString(8)),
-            Instant.FromDateTimeUtc(reader.GetDateTime(9)));
+            Instant.FromDateTimeUtc(reader.GetDateTime(9)))
+        {
+            // A value of the wrong length (only a tampered row has one) is no hash; the verifier reports the row.
+            Hash = !reader.IsDBNull(10) && reader.GetFieldValue<byte[]>(10) is { Length: Auditing.AuditHash.Length } hash
+                ? Auditing.AuditHash.FromBytes(hash)
+                : null,
+        };
     }
 
     private sealed record PreparedAppend(
