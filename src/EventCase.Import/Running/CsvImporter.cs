@@ -196,7 +196,7 @@ public sealed class CsvImporter(PostgresEventStore store)
         private readonly Dictionary<string, long> _rejects = new(StringComparer.Ordinal);
         private readonly Dictionary<string, long> _flags = new(StringComparer.Ordinal);
         private long _imported, _flagged, _rejected, _already, _events;
-        private TimeSpan _lastProgress = TimeSpan.MinValue;
+        private TimeSpan? _lastProgress;
 
         public ImportOptions Options => options;
 
@@ -257,7 +257,7 @@ public sealed class CsvImporter(PostgresEventStore store)
             }
 
             var now = _clock.Elapsed;
-            if (!force && now - _lastProgress < options.ProgressInterval)
+            if (!force && _lastProgress is { } last && now - last < options.ProgressInterval)
             {
                 return;
             }
