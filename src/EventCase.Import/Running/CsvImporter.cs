@@ -63,10 +63,25 @@ public sealed class CsvImporter(PostgresEventStore store)
             FullMode = BoundedChannelFullMode.Wait,
         });
 
+        // A failing side cancels the other at once: a reader blocked on a full channel must not wait for writers that
+        // have all died, nor writers for a reader that has.
+        async Task CancelOnFailure(Func<Task> work)
+        {
+            try
+            {
+                await work();
+            }
+            catch
+            {
+                await failed.CancelAsync();
+                throw;
+            }
+        }
+
         var writers = Enumerable.Range(0, options.Writers)
-            .Select(_ => Task.Run(() => WriteBatchesAsync(batches.Reader, run, failed.Token), failed.Token))
+            .Select(_ => Task.Run(() => CancelOnFailure(() => WriteBatchesAsync(batches.Reader, run, failed.Token)), failed.Token))
             .ToArray();
-        Task reader = Task.Run(() => ReadRowsAsync(source, fileName, mapping, tenant, batches.Writer, run, failed.Token), failed.Token);
+        var reader = Task.Run(() => CancelOnFailure(() => ReadRowsAsync(source, fileName, mapping, tenant, batches.Writer, run, failed.Token)), failed.Token);
         try
         {
             await Task.WhenAll([reader, .. writers]);
@@ -78,9 +93,14 @@ public sealed class CsvImporter(PostgresEventStore store)
             await Task.WhenAll([reader, .. writers]).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             var errors = new[] { reader }.Concat(writers).Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions)
                 .Where(e => e is not OperationCanceledException).ToList();
-            if (errors.Count > 0 && !cancellationToken.IsCancellationRequested)
+            if (errors.Count == 1 && !cancellationToken.IsCancellationRequested)
             {
-                throw errors.Count == 1 ? errors[0] : new AggregateException(errors);
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(errors[0]);
+            }
+
+            if (errors.Count > 1 && !cancellationToken.IsCancellationRequested)
+            {
+                throw new AggregateException(errors);
             }
 
             throw;

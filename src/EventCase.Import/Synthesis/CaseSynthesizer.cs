@@ -60,6 +60,7 @@ internal sealed class CaseSynthesizer
     private readonly string _correlationId;
     private readonly SourceTimestamps _timestamps;
     private readonly Dictionary<string, int> _columns;
+    private readonly int _headerLength;
     private readonly int _sourceId, _created, _updated, _due, _closed, _service, _department, _queue, _status,
         _closureReason, _channel, _address, _latitude, _longitude, _point, _duplicateOf;
 
@@ -74,6 +75,7 @@ internal sealed class CaseSynthesizer
         _fileName = fileName;
         _correlationId = "import:" + mapping.Source + ":" + fileName;
         _timestamps = new SourceTimestamps(mapping.TimeZone, mapping.TimestampFormats);
+        _headerLength = header.Count;
         _columns = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < header.Count; i++)
         {
@@ -108,9 +110,9 @@ internal sealed class CaseSynthesizer
     public SynthesizedRow Synthesize(long row, string[] fields)
     {
         var findings = new List<QualityFinding>();
-        if (fields.Length != _columns.Count && fields.Length < MaxIndex())
+        if (fields.Length != _headerLength)
         {
-            return Reject(row, "", new QualityFinding(QualityRules.MalformedRow, $"{fields.Length} fields where the header has {_columns.Count}"));
+            return Reject(row, "", new QualityFinding(QualityRules.MalformedRow, $"{fields.Length} fields where the header has {_headerLength}"));
         }
 
         var sourceId = Field(fields, _sourceId);
@@ -437,8 +439,6 @@ internal sealed class CaseSynthesizer
     private static string Field(string[] fields, int index) => index >= 0 && index < fields.Length ? fields[index].Trim() : "";
 
     private static string ChannelName(Channel channel) => channel.ToString().ToLowerInvariant();
-
-    private int MaxIndex() => _columns.Count == 0 ? 0 : _columns.Values.Max() + 1;
 
     private int Required(string column, string what) =>
         _columns.TryGetValue(column, out var index)
