@@ -15,6 +15,8 @@ public abstract class ImportTestBase(DatabaseFixture database) : IAsyncLifetime
 {
     protected NpgsqlDataSource DataSource => database.DataSource;
 
+    protected string ConnectionString => database.ConnectionString;
+
     protected PostgresEventStore Store { get; private set; } = null!;
 
     protected static CancellationToken Ct => TestContext.Current.CancellationToken;
