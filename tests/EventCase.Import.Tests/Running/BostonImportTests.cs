@@ -156,6 +156,7 @@ public sealed class BostonImportTests(DatabaseFixture database) : ImportTestBase
         Assert.Equal(1_000, last.RowsCommitted);
         Assert.True(last.RowsPerSecond > 0);
         Assert.True(reports.Count > 10);
+        Assert.Contains(reports, r => r.EstimatedRemaining is not null);
         Assert.All(reports, r => Assert.InRange(r.Fraction ?? 0, 0, 1));
     }
 
