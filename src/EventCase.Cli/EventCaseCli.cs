@@ -2,6 +2,7 @@ using System.CommandLine;
 using EventCase.Cli.Audit;
 using EventCase.Cli.Db;
 using EventCase.Cli.Hosting;
+using EventCase.Cli.Import;
 using EventCase.Cli.Projections;
 using EventCase.Cli.Replay;
 using EventCase.EventStore;
@@ -26,6 +27,7 @@ internal static class EventCaseCli
         root.Subcommands.Add(ReplayCommand.Create(console));
         root.Subcommands.Add(ProjectionCommands.Create(console));
         root.Subcommands.Add(AuditCommands.Create(console));
+        root.Subcommands.Add(ImportCommand.Create(console));
         return root;
     }
 

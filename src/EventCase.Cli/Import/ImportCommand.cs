@@ -1,0 +1,127 @@
+using System.CommandLine;
+using System.Globalization;
+using EventCase.Cases;
+using EventCase.Cases.Handling;
+using EventCase.Cli.Hosting;
+using EventCase.EventStore;
+using EventCase.Import.Mapping;
+using EventCase.Import.Running;
+using Spectre.Console;
+
+namespace EventCase.Cli.Import;
+
+/// <summary><c>eventcase import &lt;file&gt; --mapping M --tenant T</c>: legacy 311 history in, full case lifecycles out.</summary>
+internal static class ImportCommand
+{
+    public static Command Create(IAnsiConsole console)
+    {
+        var file = new Argument<FileInfo>("file") { Description = "The CSV export to import" };
+        var mapping = new Option<FileInfo>("--mapping") { Description = "The mapping file (JSON; see mappings/ and docs/import.md)", Required = true };
+        var tenant = new Option<string>("--tenant") { Description = "The agency (tenant) the cases belong to", Required = true };
+        var rejects = new Option<FileInfo?>("--rejects") { Description = "Write the rejects report (CSV: row, source id, rule, reason) here (default: <file>.rejects.csv)" };
+        var batch = new Option<int>("--batch-size") { Description = "Cases per append batch", DefaultValueFactory = _ => 1_000 };
+        batch.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > 10_000)
+            {
+                r.AddError("--batch-size must be between 1 and 10000.");
+            }
+        });
+        var maxRows = new Option<long?>("--max-rows") { Description = "Stop after this many rows (a trial run)" };
+        var noRebuild = new Option<bool>("--no-rebuild") { Description = "Do not ask for the projections to be rebuilt afterwards" };
+        var command = new Command("import", "Import a legacy 311 CSV export as case streams; bad rows go to a rejects report, never silently dropped")
+        {
+            file, mapping, tenant, rejects, batch, maxRows, noRebuild,
+        };
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(file) is { Exists: false } f)
+            {
+                r.AddError($"{f.FullName} does not exist.");
+            }
+
+            if (r.GetValue(mapping) is { Exists: false } m)
+            {
+                r.AddError($"--mapping: {m.FullName} does not exist.");
+            }
+        });
+        command.SetAction(async (result, ct) =>
+        {
+            var source = result.GetValue(file)!;
+            ImportMapping importMapping;
+            try
+            {
+                importMapping = await ImportMapping.LoadAsync(result.GetValue(mapping)!.FullName, ct);
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or InvalidImportMappingException)
+            {
+                throw new CliException($"mapping {result.GetValue(mapping)!.Name}: {e.Message}");
+            }
+
+            var agency = new AgencyId(result.GetValue(tenant)!);
+            var report = result.GetValue(rejects)?.FullName ?? source.FullName + ".rejects.csv";
+            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), ct);
+
+            // Imports append without inline projections: they catch up afterwards, by rebuild, not row by row.
+            var store = new PostgresEventStore(session.DataSource, CaseEvents.CreateSerializer(), session.Store.Options);
+            ImportSummary summary = null!;
+            await console.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .StartAsync(async progress =>
+                {
+                    var task = progress.AddTask($"importing {source.Name}", maxValue: 1_000);
+                    var reporter = new Progress<ImportProgress>(p =>
+                    {
+                        task.Value = (p.Fraction ?? 0) * 1_000;
+                        task.Description = string.Create(CultureInfo.InvariantCulture, $"importing {source.Name}: {p.RowsCommitted:N0} rows, {p.RowsPerSecond:N0} rows/s");
+                    });
+                    summary = await new CsvImporter(store).ImportAsync(source.FullName, importMapping, agency, new ImportOptions
+                    {
+                        BatchSize = result.GetValue(batch),
+                        MaxRows = result.GetValue(maxRows),
+                        ReportPath = report,
+                        Progress = reporter,
+                    }, ct);
+                    task.Value = task.MaxValue;
+                });
+
+            var table = new Table().AddColumns("rows read", "imported", "flagged", "rejected", "already imported", "events written", "wall time", "events/s");
+            table.AddRow(
+                N(summary.RowsRead), N(summary.Imported), N(summary.Flagged), N(summary.Rejected), N(summary.AlreadyImported), N(summary.EventsWritten),
+                string.Create(CultureInfo.InvariantCulture, $"{summary.Elapsed.TotalSeconds:F1} s"), N((long)summary.EventsPerSecond));
+            console.Write(table);
+            foreach (var (rule, count) in summary.RejectsByRule)
+            {
+                console.WriteLine($"rejected ({rule}): {count:N0}");
+            }
+
+            foreach (var (rule, count) in summary.FlagsByRule)
+            {
+                console.WriteLine($"flagged ({rule}): {count:N0}");
+            }
+
+            if (summary.Rejected > 0)
+            {
+                console.WriteLine($"rejects report: {report}");
+            }
+
+            if (!result.GetValue(noRebuild) && summary.EventsWritten > 0)
+            {
+                var projections = await session.Store.Projections.GetStatusAsync(ct);
+                foreach (var projection in projections)
+                {
+                    await session.Store.Projections.RequestRebuildAsync(projection.Name, ct);
+                }
+
+                console.WriteLine(projections.Count == 0
+                    ? "no projections registered yet: the service builds them from the log when it starts."
+                    : $"rebuild requested for {projections.Count} projections; the running service (eventcase serve) rebuilds them from the log.");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+}
