@@ -14,9 +14,9 @@ namespace EventCase.Import.Tests.Statistics;
 /// <see cref="TimeZoneInfo"/>; nothing of the importer).
 /// </summary>
 /// <remarks>
-/// The statistics read model (branch <c>readmodels</c>) had not landed when this was written, so the event side is
-/// SQL over the event log (what a case summary holds: service, opened, closed and the source due date) rather than the
-/// read model's own query. Definitions (both sides): a case counts as opened in the local month of its opening and as
+/// The event side here is SQL over the event log (service, opened, closed and the source due date as recorded in
+/// <c>import.source_due</c>), so the on-time rate is exactly "closed at or before the source due date" over the cases
+/// that have one; <see cref="ReadModelStatisticsCheckTests"/> makes the same check through the shipped read model. Definitions (both sides): a case counts as opened in the local month of its opening and as
 /// closed in the local month of its closing; the median resolution time of a service and closing month is the median
 /// (interpolated for an even count) of closed − opened in seconds; the on-time rate is the share of those closed cases
 /// that have a source due date and closed at or before it. Rows the mapping rejects (closed before opened) are left
