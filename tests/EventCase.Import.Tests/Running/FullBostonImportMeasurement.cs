@@ -12,7 +12,7 @@ namespace EventCase.Import.Tests.Running;
 /// The whole Boston 2015 file (121,145 rows) on the embedded PostgreSQL, with wall time and events/s: explicit, so it
 /// runs only when asked for (<c>dotnet test --filter FullBostonImportMeasurement -- --explicit only</c>, or
 /// <c>EventCase.Import.Tests -method "*FullBoston*" -explicit only</c>). The summary goes to the test output and to
-/// <c>artifacts/import/</c> next to the rejects report.
+/// <c>import-measurements/</c> in the test output folder, next to the report.
 /// </summary>
 public sealed class FullBostonImportMeasurement(DatabaseFixture database) : ImportTestBase(database), IClassFixture<DatabaseFixture>
 {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using EventCase.Import.Running;
 using EventCase.Import.Tests.Support;
 using EventCase.Testing;
@@ -15,9 +14,9 @@ namespace EventCase.Import.Tests.Statistics;
 /// <see cref="TimeZoneInfo"/>; nothing of the importer).
 /// </summary>
 /// <remarks>
-/// The statistics read model (branch <c>readmodels</c>) had not landed when this was written, so the event side is
-/// SQL over the event log (what a case summary holds: service, opened, closed and the source due date) rather than the
-/// read model's own query. Definitions (both sides): a case counts as opened in the local month of its opening and as
+/// The event side here is SQL over the event log (service, opened, closed and the source due date as recorded in
+/// <c>import.source_due</c>), so the on-time rate is exactly "closed at or before the source due date" over the cases
+/// that have one; <see cref="ReadModelStatisticsCheckTests"/> makes the same check through the shipped read model. Definitions (both sides): a case counts as opened in the local month of its opening and as
 /// closed in the local month of its closing; the median resolution time of a service and closing month is the median
 /// (interpolated for an even count) of closed − opened in seconds; the on-time rate is the share of those closed cases
 /// that have a source due date and closed at or before it. Rows the mapping rejects (closed before opened) are left
@@ -67,110 +66,17 @@ public sealed class TransparencyStatisticsCheckTests(DatabaseFixture database) :
     /// <summary>The figures from the CSV lines, with no help from the importer.</summary>
     private static Dictionary<string, Figure> FromCsv(List<string> lines)
     {
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(Zone);
-        var header = SplitCsv(lines[0]);
-        int Column(string name) => Array.IndexOf(header, name);
-        int type = Column("TYPE"), open = Column("OPEN_DT"), target = Column("TARGET_DT"), closed = Column("CLOSED_DT");
-        var opened = new Dictionary<string, long>();
-        var closings = new Dictionary<string, List<(double Seconds, bool? OnTime)>>();
-        foreach (var line in lines.Skip(1))
+        var cases = SourceCase.FromCsv(lines);
+        var figures = cases.GroupBy(c => "opened|" + c.Type + "|" + SourceCase.Month(c.OpenLocal))
+            .ToDictionary(g => g.Key, g => new Figure(g.LongCount(), null, null));
+        foreach (var g in cases.Where(c => c.Closed is not null).GroupBy(c => "closed|" + c.Type + "|" + SourceCase.Month(c.ClosedLocal!.Value)))
         {
-            var f = SplitCsv(line);
-            var openLocal = Local(f[open]);
-            var openUtc = ToUtc(openLocal, zone);
-            DateTime? closeLocal = f[closed].Length > 0 ? Local(f[closed]) : null;
-            if (closeLocal is { } cl && ToUtc(cl, zone) < openUtc)
-            {
-                continue; // rejected by the mapping (close-before-open)
-            }
-
-            var key = "opened|" + f[type] + "|" + openLocal.ToString("yyyy-MM", CultureInfo.InvariantCulture);
-            opened[key] = opened.GetValueOrDefault(key) + 1;
-            if (closeLocal is { } c && f[Column("CASE_STATUS")] == "Closed")
-            {
-                var closeUtc = ToUtc(c, zone);
-                bool? onTime = f[target].Length > 0 ? closeUtc <= ToUtc(Local(f[target]), zone) : null;
-                var closedKey = "closed|" + f[type] + "|" + c.ToString("yyyy-MM", CultureInfo.InvariantCulture);
-                if (!closings.TryGetValue(closedKey, out var list))
-                {
-                    closings[closedKey] = list = [];
-                }
-
-                list.Add(((closeUtc - openUtc).TotalSeconds, onTime));
-            }
-        }
-
-        var figures = opened.ToDictionary(p => p.Key, p => new Figure(p.Value, null, null));
-        foreach (var (key, list) in closings)
-        {
-            var sorted = list.Select(x => x.Seconds).Order().ToList();
-            var median = sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
-            var withDue = list.Where(x => x.OnTime is not null).ToList();
-            double? rate = withDue.Count == 0 ? null : (double)withDue.Count(x => x.OnTime == true) / withDue.Count;
-            figures[key] = new Figure(list.Count, median, rate);
+            var withDue = g.Where(c => c.Due is not null).ToList();
+            figures[g.Key] = new Figure(g.LongCount(), SourceCase.Median(g.Select(c => (c.Closed!.Value - c.Opened).TotalSeconds)),
+                withDue.Count == 0 ? null : (double)withDue.Count(c => c.Closed <= c.Due) / withDue.Count);
         }
 
         return figures;
-    }
-
-    private static DateTime Local(string text) =>
-        DateTime.ParseExact(text, "MM/dd/yyyy hh:mm:ss tt", CultureInfo.InvariantCulture, DateTimeStyles.None);
-
-    /// <summary>Wall clock to UTC, by the rule docs/import.md states: a time in a DST gap moves forward by the gap (an
-    /// hour here), a time in the overlap takes the earlier instant (the daylight offset, the larger one).</summary>
-    private static DateTime ToUtc(DateTime local, TimeZoneInfo zone)
-    {
-        if (zone.IsInvalidTime(local))
-        {
-            return TimeZoneInfo.ConvertTimeToUtc(local.AddHours(1), zone);
-        }
-
-        var offset = zone.IsAmbiguousTime(local) ? zone.GetAmbiguousTimeOffsets(local).Max() : zone.GetUtcOffset(local);
-        return DateTime.SpecifyKind(local - offset, DateTimeKind.Utc);
-    }
-
-    /// <summary>RFC 4180 fields of one line (no embedded newlines in these files).</summary>
-    private static string[] SplitCsv(string line)
-    {
-        var fields = new List<string>();
-        var field = new StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < line.Length; i++)
-        {
-            var ch = line[i];
-            if (quoted)
-            {
-                if (ch == '"' && i + 1 < line.Length && line[i + 1] == '"')
-                {
-                    field.Append('"');
-                    i++;
-                }
-                else if (ch == '"')
-                {
-                    quoted = false;
-                }
-                else
-                {
-                    field.Append(ch);
-                }
-            }
-            else if (ch == '"')
-            {
-                quoted = true;
-            }
-            else if (ch == ',')
-            {
-                fields.Add(field.ToString());
-                field.Clear();
-            }
-            else
-            {
-                field.Append(ch);
-            }
-        }
-
-        fields.Add(field.ToString());
-        return [.. fields];
     }
 
     /// <summary>The same figures from the imported events.</summary>
