@@ -102,17 +102,18 @@ public sealed class ProjectionSet
 
     private async Task ControlAsync(string name, string assignments, CancellationToken cancellationToken)
     {
-        if (!_runners.Any(r => string.Equals(r.Projection.Name, name, StringComparison.Ordinal)))
-        {
-            throw new ArgumentException($"No projection named '{name}'; known: {string.Join(", ", _runners.Select(r => r.Projection.Name))}.", nameof(name));
-        }
-
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
         await using var batch = _store.DataSource.CreateBatch();
         var update = new NpgsqlBatchCommand($"UPDATE {_store.Options.Schema}.projections SET {assignments}, updated_at = now() WHERE name = $1");
         update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
         batch.BatchCommands.Add(update);
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"NOTIFY {ControlChannel}"));
         await batch.ExecuteNonQueryAsync(cancellationToken);
+        if (update.RecordsAffected == 0)
+        {
+            var known = (await GetStatusAsync(cancellationToken)).Select(s => s.Name);
+            throw new ArgumentException($"No projection named '{name}'; known: {string.Join(", ", known)}.", nameof(name));
+        }
     }
 
     /// <summary>
@@ -148,9 +149,21 @@ public sealed class ProjectionSet
             }
         }
 
-        var statuses = new List<ProjectionStatus>();
-        foreach (var runner in _runners)
+        // Every projection recorded in the database, registered in this process or not (a CLI registers none).
+        var names = new List<string>();
+        await using (var list = new NpgsqlCommand($"SELECT name FROM {schema}.projections ORDER BY name", connection))
+        await using (var reader = await list.ExecuteReaderAsync(cancellationToken))
         {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                names.Add(reader.GetString(0));
+            }
+        }
+
+        var statuses = new List<ProjectionStatus>();
+        foreach (var name in names)
+        {
+            var runner = _runners.FirstOrDefault(r => string.Equals(r.Projection.Name, name, StringComparison.Ordinal));
             await using var command = new NpgsqlCommand(
                 $"""
                  SELECT p.version, p.checkpoint_xid, p.checkpoint_position, p.state, p.built, p.owner, p.owner_heartbeat_at,
@@ -161,14 +174,15 @@ public sealed class ProjectionSet
                    FROM {schema}.projections p WHERE p.name = $1
                  """,
                 connection);
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = runner.Projection.Name });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             if (!await reader.ReadAsync(cancellationToken))
             {
                 continue;
             }
 
-            var inline = runner.Projection.Mode == ProjectionMode.Inline;
+            var mode = runner?.Projection.Mode;
+            var inline = mode == ProjectionMode.Inline;
             var oldestUnprocessed = reader.IsDBNull(17) ? (DateTime?)null : reader.GetDateTime(17);
             double? rate = reader.IsDBNull(14) ? null : reader.GetDouble(14);
             var rebuildPosition = reader.IsDBNull(12) ? (long?)null : reader.GetInt64(12);
@@ -178,8 +192,8 @@ public sealed class ProjectionSet
                 ? TimeSpan.FromSeconds(Math.Max(0, t - p) / rate.Value)
                 : null;
             statuses.Add(new ProjectionStatus(
-                runner.Projection.Name,
-                runner.Projection.Mode,
+                name,
+                mode,
                 reader.GetInt32(0),
                 new LogPosition(reader.GetFieldValue<ulong>(1), reader.GetInt64(2)),
                 head,
@@ -202,7 +216,7 @@ public sealed class ProjectionSet
 
 /// <summary>A projection's status.</summary>
 /// <param name="Name">The projection.</param>
-/// <param name="Mode">Inline or async.</param>
+/// <param name="Mode">Inline or async; null when the projection is not registered in this process.</param>
 /// <param name="Version">The version its live tables were built with.</param>
 /// <param name="Checkpoint">The last event its live tables reflect (async projections).</param>
 /// <param name="HeadPosition">The highest position in the log.</param>
@@ -217,7 +231,7 @@ public sealed class ProjectionSet
 /// <param name="WaitingOn">The oldest open write transaction on the server, which holds every log reader back, if one is open over a second.</param>
 public sealed record ProjectionStatus(
     string Name,
-    ProjectionMode Mode,
+    ProjectionMode? Mode,
     int Version,
     LogPosition Checkpoint,
     long HeadPosition,

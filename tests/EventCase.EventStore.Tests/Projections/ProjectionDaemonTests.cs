@@ -238,7 +238,9 @@ public sealed class ProjectionDaemonTests(DatabaseFixture database) : Projection
         Assert.Contains("reserved", Assert.Throws<ArgumentException>(() => new PostgresEventStore(Database.DataSource, new EventCase.EventStore.Serialization.EventSerializer(TestEvents.Registry()), null, [new NoteTallyProjection(name: "events")])).Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => new PostgresEventStore(Database.DataSource, new EventCase.EventStore.Serialization.EventSerializer(TestEvents.Registry()), null, [new NoteTallyProjection(name: "Bad Name")]));
         Assert.Contains("unique", Assert.Throws<ArgumentException>(() => new PostgresEventStore(Database.DataSource, new EventCase.EventStore.Serialization.EventSerializer(TestEvents.Registry()), null, [new NoteTallyProjection(), new NoteTallyProjection()])).Message, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<ArgumentException>(() => (new PostgresEventStore(Database.DataSource, new EventCase.EventStore.Serialization.EventSerializer(TestEvents.Registry()))).Projections.RequestRebuildAsync("nope", Ct));
+        var store = await CreateStoreAsync(null, new NoteTallyProjection());
+        var unknown = await Assert.ThrowsAsync<ArgumentException>(() => store.Projections.RequestRebuildAsync("nope", Ct));
+        Assert.Contains("note_tally", unknown.Message, StringComparison.Ordinal);
     }
 
     private sealed class VersionTwo() : NoteTallyProjectionWrapper(2);

@@ -1,0 +1,156 @@
+using EventCase.Cases.Assigning;
+using EventCase.Cases.Calendars;
+using EventCase.Cases.Cancelling;
+using EventCase.Cases.ChangingPriority;
+using EventCase.Cases.Closing;
+using EventCase.Cases.Escalating;
+using EventCase.Cases.Lifecycle;
+using EventCase.Cases.MarkingDuplicate;
+using EventCase.Cases.Opening;
+using EventCase.Cases.Reopening;
+using EventCase.Cases.RequestingInformation;
+using EventCase.Cases.Resolving;
+using EventCase.Cases.StartingWork;
+using EventCase.Cases.Transferring;
+using NodaTime;
+
+namespace EventCase.Cases.ReadModels.CaseSummary;
+
+/// <summary>
+/// The current state of one case as agents and citizens see it. One row per case stream; also the row of the work
+/// queue and the "last known values" of the audit trail. Immutable.
+/// </summary>
+/// <param name="CaseId">The case id (stream id).</param>
+/// <param name="CaseNumber">The human-readable number, e.g. <c>BOS-2026-000123</c>.</param>
+/// <param name="Agency">The agency holding the case (the stream's tenant).</param>
+/// <param name="Service">The service code.</param>
+/// <param name="Channel">Where the request came in.</param>
+/// <param name="Status">The current status.</param>
+/// <param name="Priority">The current priority.</param>
+/// <param name="EscalationLevel">Escalation tier, 0–3.</param>
+/// <param name="Team">The team responsible, if assigned (kept through resolution, as in the decider).</param>
+/// <param name="Assignee">The agent working the case, if one was picked.</param>
+/// <param name="CitizenReference">The pseudonymous reference of the citizen who asked, if known.</param>
+/// <param name="Latitude">Latitude of the location, if given.</param>
+/// <param name="Longitude">Longitude of the location, if given.</param>
+/// <param name="Address">The address as given, if any (personal data).</param>
+/// <param name="OpenedAt">When the case opened.</param>
+/// <param name="UpdatedAt">When its last event happened.</param>
+/// <param name="ResolvedAt">When the current resolution happened; null when not resolved (a reopen clears it).</param>
+/// <param name="ClosedAt">When it closed, if it did.</param>
+/// <param name="ReopenCount">How often it was reopened.</param>
+/// <param name="TransferredTo">The agency it was handed to, when transferred out.</param>
+/// <param name="DuplicateOf">The case it duplicates, when marked duplicate.</param>
+/// <param name="Sla">The SLA timeline so far.</param>
+/// <param name="SlaDue">When the SLA target runs out given the pauses so far; null while paused with time left.</param>
+/// <param name="SlaBreachedAt">When the target was missed, as known at the last event (see <see cref="IsSlaBreached"/>).</param>
+/// <param name="Version">The stream version the row reflects.</param>
+public sealed record CaseSummaryRow(
+    string CaseId,
+    string CaseNumber,
+    string Agency,
+    string Service,
+    Channel Channel,
+    CaseStatus Status,
+    CasePriority Priority,
+    int EscalationLevel,
+    string? Team,
+    string? Assignee,
+    string? CitizenReference,
+    double? Latitude,
+    double? Longitude,
+    string? Address,
+    Instant OpenedAt,
+    Instant UpdatedAt,
+    Instant? ResolvedAt,
+    Instant? ClosedAt,
+    int ReopenCount,
+    string? TransferredTo,
+    string? DuplicateOf,
+    SlaProgress Sla,
+    Instant? SlaDue,
+    Instant? SlaBreachedAt,
+    long Version)
+{
+    /// <summary>
+    /// True when the SLA target is missed as of <paramref name="now"/>: it was missed by the last event, or the due
+    /// instant has passed since while the clock kept running (no event needs to happen for a case to breach).
+    /// </summary>
+    public bool IsSlaBreached(Instant now) => SlaBreachedAt is not null || (Sla.StoppedAt is null && SlaDue is { } due && due <= now);
+
+    /// <summary>
+    /// Folds one event into the summary. Pure. Events before <see cref="CaseOpened"/> are ignored, as in the decider.
+    /// </summary>
+    /// <param name="row">The row so far, or null before the case opened.</param>
+    /// <param name="event">The case event.</param>
+    /// <param name="version">The event's stream version.</param>
+    /// <param name="calendar">The agency's calendar, to compute <see cref="SlaDue"/> and <see cref="SlaBreachedAt"/>;
+    /// null leaves them as they were (for read models that do not show the SLA).</param>
+    public static CaseSummaryRow? Evolve(CaseSummaryRow? row, CaseEvent @event, long version, BusinessCalendar? calendar)
+    {
+        ArgumentNullException.ThrowIfNull(@event);
+        if (row is null)
+        {
+            return @event is CaseOpened opened ? WithSla(Open(opened, version), calendar) : null;
+        }
+
+        var next = @event switch
+        {
+            CaseAssigned e => row with { Status = CaseStatus.Assigned, Team = e.To.Team.Value, Assignee = e.To.Agent?.Value },
+            CaseReassigned e => row with { Team = e.To.Team.Value, Assignee = e.To.Agent?.Value },
+            CaseUnassigned => row with { Status = CaseStatus.Open, Team = null, Assignee = null },
+            WorkStarted => row with { Status = CaseStatus.InProgress },
+            InformationRequested => row with { Status = CaseStatus.AwaitingCitizen },
+            InformationReceived => row with { Status = CaseStatus.InProgress },
+            CaseEscalated e => row with { EscalationLevel = e.ToLevel },
+            CaseDeescalated e => row with { EscalationLevel = e.ToLevel },
+            PriorityChanged e => row with { Priority = e.To },
+            CaseTransferred e => row with { Status = CaseStatus.TransferredOut, TransferredTo = e.ToAgency.Value },
+            CaseResolved e => row with { Status = CaseStatus.Resolved, ResolvedAt = e.At },
+            CaseClosed e => row with { Status = CaseStatus.Closed, ClosedAt = e.At },
+            CaseReopened => row with { Status = row.Team is null ? CaseStatus.Open : CaseStatus.Assigned, ResolvedAt = null, ReopenCount = row.ReopenCount + 1 },
+            CaseCancelled => row with { Status = CaseStatus.Cancelled },
+            CaseMarkedDuplicate e => row with { Status = CaseStatus.Duplicate, DuplicateOf = e.OriginalCaseId.Value },
+            _ => row,
+        };
+        return WithSla(next with { Sla = row.Sla.Apply(@event), UpdatedAt = @event.At, Version = version }, calendar);
+    }
+
+    private static CaseSummaryRow Open(CaseOpened e, long version) => new(
+        e.CaseId.Value,
+        e.Number.Value,
+        e.Agency.Value,
+        e.Service.Value,
+        e.Channel,
+        CaseStatus.Open,
+        e.Priority,
+        EscalationLevel: 0,
+        Team: null,
+        Assignee: null,
+        e.Citizen?.Reference,
+        e.Location?.Point?.Latitude,
+        e.Location?.Point?.Longitude,
+        e.Location?.Address,
+        e.At,
+        e.At,
+        ResolvedAt: null,
+        ClosedAt: null,
+        ReopenCount: 0,
+        TransferredTo: null,
+        DuplicateOf: null,
+        SlaProgress.Start(e),
+        SlaDue: null,
+        SlaBreachedAt: null,
+        version);
+
+    private static CaseSummaryRow WithSla(CaseSummaryRow row, BusinessCalendar? calendar)
+    {
+        if (calendar is null)
+        {
+            return row;
+        }
+
+        var clock = row.Sla.ClockAt(calendar, row.UpdatedAt);
+        return row with { SlaDue = clock.Due, SlaBreachedAt = clock.BreachedAt };
+    }
+}

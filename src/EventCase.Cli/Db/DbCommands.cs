@@ -1,0 +1,71 @@
+using System.CommandLine;
+using EventCase.Cli.Hosting;
+using EventCase.EventStore.Embedded;
+using Spectre.Console;
+
+namespace EventCase.Cli.Db;
+
+/// <summary><c>eventcase db start|stop|status</c>: the embedded PostgreSQL.</summary>
+internal static class DbCommands
+{
+    public static Command Create(IAnsiConsole console)
+    {
+        var db = new Command("db", "Manage the embedded PostgreSQL the service uses when no connection string is given");
+
+        var start = new Command("start", "Start the embedded PostgreSQL (initialising it on first use) and leave it running");
+        start.SetAction(async (result, ct) =>
+        {
+            var directory = Directory(result);
+            await using var postgres = new EmbeddedPostgres(new EmbeddedPostgresOptions
+            {
+                Mode = EmbeddedPostgresMode.Persistent,
+                DataDirectory = directory,
+                LeaveRunningOnDispose = true,
+            });
+            await postgres.StartAsync(ct);
+            console.MarkupLineInterpolated($"[green]running[/] {(postgres.AttachedToRunningServer ? "(already)" : "(started)")} in {directory}");
+            console.WriteLine($"connection: {postgres.ConnectionString};Database=eventcase");
+            return 0;
+        });
+
+        var stop = new Command("stop", "Stop the embedded PostgreSQL");
+        stop.SetAction(async (result, ct) =>
+        {
+            var directory = Directory(result);
+            await using var postgres = new EmbeddedPostgres(EmbeddedPostgresOptions.Persistent(directory));
+            if (!postgres.GetStatus().IsRunning)
+            {
+                console.WriteLine($"not running ({directory})");
+                return 0;
+            }
+
+            await postgres.StartAsync(ct);
+            await postgres.StopAsync(ct);
+            console.WriteLine($"stopped ({directory})");
+            return 0;
+        });
+
+        var status = new Command("status", "Show whether the embedded PostgreSQL runs, where, and on which port");
+        status.SetAction(result =>
+        {
+            var directory = Directory(result);
+            var state = new EmbeddedPostgres(EmbeddedPostgresOptions.Persistent(directory)).GetStatus();
+            var table = new Table().AddColumns("", "");
+            table.AddRow("data directory", directory);
+            table.AddRow("initialised", state.IsInitialized ? "yes" : "no");
+            table.AddRow("running", state.IsRunning ? $"yes (pid {state.ProcessId}, port {state.Port})" : "no");
+            table.AddRow("connection", state.ConnectionString ?? "–");
+            table.AddRow("log", state.LogPath);
+            console.Write(table);
+            return 0;
+        });
+
+        db.Subcommands.Add(start);
+        db.Subcommands.Add(stop);
+        db.Subcommands.Add(status);
+        return db;
+    }
+
+    private static string Directory(ParseResult result) =>
+        GlobalOptions.From(result).DataDirectory ?? DataDirectories.DefaultPostgresDirectory();
+}

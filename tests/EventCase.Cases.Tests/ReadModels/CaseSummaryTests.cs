@@ -1,0 +1,136 @@
+using EventCase.Cases.Assigning;
+using EventCase.Cases.Lifecycle;
+using EventCase.Cases.Opening;
+using EventCase.Cases.ReadModels.CaseSummary;
+using EventCase.Cases.ReadModels.WorkQueues;
+using EventCase.Cases.Sla;
+using EventCase.EventStore;
+using EventCase.EventStore.Metadata;
+using EventCase.EventStore.Projections;
+using EventCase.EventStore.Serialization;
+using EventCase.Testing;
+using static EventCase.Cases.Tests.ReadModels.ScriptedCases;
+
+namespace EventCase.Cases.Tests.ReadModels;
+
+public sealed class CaseSummaryFixture : ScriptedStoreFixture
+{
+    protected override Projection CreateProjection() => new CaseSummaryProjection(BostonCalendars);
+}
+
+public sealed class CaseSummaryTests(CaseSummaryFixture fixture) : IClassFixture<CaseSummaryFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private CaseSummaryQueries Queries => new(fixture.Tester.Store);
+
+    [Fact]
+    public async Task The_summary_of_every_scripted_case_matches_the_golden_file()
+    {
+        var rows = await fixture.Tester.RowsAsync<CaseSummaryRow>(Ct);
+
+        await Golden.VerifyAsync(rows, "scripted-cases", fixture.Golden());
+    }
+
+    [Fact]
+    public async Task SLA_due_instants_follow_the_agency_calendar_pauses_and_daylight_saving_time()
+    {
+        var c2 = await Queries.GetAsync(Boston, "case-002", Ct);
+        var c3 = await Queries.GetAsync(Boston, "case-003", Ct);
+        var c4 = await Queries.GetAsync(Boston, "case-004", Ct);
+        var c7 = await Queries.GetAsync(Boston, "case-007", Ct);
+        var c8 = await Queries.GetAsync(Boston, "case-008", Ct);
+
+        Assert.Equal(Utc(3, 9, 19, 0), c2!.SlaDue);
+        Assert.Equal(Utc(3, 9, 19, 0), c2.SlaBreachedAt);
+        Assert.Equal(Utc(3, 9, 13, 0), c3!.SlaDue);
+        Assert.Null(c3.SlaBreachedAt);
+        Assert.True(c3.IsSlaBreached(Now));
+        Assert.False(c3.IsSlaBreached(Utc(3, 9, 12, 59)));
+        Assert.Equal(Utc(3, 9, 15, 0), c4!.SlaDue);
+        Assert.Null(c7!.SlaDue);
+        Assert.False(c7.IsSlaBreached(Now));
+        Assert.Null(c8!.SlaDue);
+        Assert.False(c8.IsSlaBreached(Now));
+    }
+
+    [Fact]
+    public async Task A_case_is_found_by_the_number_citizens_quote()
+    {
+        var row = await Queries.GetByNumberAsync(Boston, "BOS-2026-000004", Ct);
+
+        Assert.Equal("case-004", row!.CaseId);
+        Assert.Null(await Queries.GetByNumberAsync("cambridge", "BOS-2026-000004", Ct));
+    }
+
+    [Fact]
+    public async Task Listing_pages_newest_first_without_repeats_or_gaps_and_filters_by_status_and_team()
+    {
+        var seen = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = await Queries.ListAsync(Boston, pageSize: 4, cursor: cursor, cancellationToken: Ct);
+            seen.AddRange(page.Items.Select(r => r.CaseId));
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        var resolved = await Queries.ListAsync(Boston, new CaseSummaryFilter([CaseStatus.Resolved]), cancellationToken: Ct);
+        var lighting = await Queries.ListAsync(Boston, new CaseSummaryFilter(Team: "lighting"), cancellationToken: Ct);
+
+        Assert.Equal(Enumerable.Range(1, 9).Reverse().Select(i => $"case-00{i}"), seen);
+        Assert.Equal(["case-009", "case-008", "case-002"], resolved.Items.Select(r => r.CaseId));
+        Assert.Equal(["case-007"], lighting.Items.Select(r => r.CaseId));
+        Assert.Throws<ArgumentException>(() => Queries.ListAsync(Boston, cursor: "not-a-cursor", cancellationToken: Ct).GetAwaiter().GetResult());
+    }
+
+    [Fact]
+    public void Folding_a_case_event_by_event_gives_the_same_SLA_timeline_as_the_domain_reading_the_whole_history()
+    {
+        foreach (var history in ByCase())
+        {
+            var events = history.ToList();
+            CaseSummaryRow? row = null;
+            foreach (var (e, version) in events.Select((e, i) => (e, i + 1L)))
+            {
+                row = CaseSummaryRow.Evolve(row, e, version, Calendar);
+            }
+
+            Assert.Equal(SlaTimeline.FromHistory(events), row!.Sla.ToTimeline(), new TimelineComparer());
+            Assert.Equal(CaseState.Fold(events).Status, row.Status);
+        }
+    }
+
+    [Fact]
+    public async Task A_writer_reads_its_own_writes_in_the_summary_and_the_queue_at_once()
+    {
+        var store = new PostgresEventStore(
+            fixture.DataSource,
+            new EventSerializer(ScriptedStoreFixture.Registry()),
+            new EventStoreOptions { Schema = "read_your_writes" },
+            [new CaseSummaryProjection(BostonCalendars), new WorkQueueProjection(BostonCalendars)]);
+        await store.MigrateAsync(Ct);
+        var opened = (CaseOpened)Events[0].Event;
+        var stream = new StreamName(Boston, "case-ryw");
+        var metadata = new EventMetadata("alice", "agent");
+
+        await store.AppendToStreamAsync(stream, "case", ExpectedVersion.NoStream, [new NewEvent(Guid.NewGuid(), opened with { CaseId = new CaseId("case-ryw") }, metadata)], Ct);
+        var afterOpen = await new CaseSummaryQueries(store).GetAsync(Boston, "case-ryw", Ct);
+        await store.AppendToStreamAsync(stream, "case", ExpectedVersion.Exactly(1), [new NewEvent(Guid.NewGuid(), new CaseAssigned(new CaseId("case-ryw"), new Assignment(new TeamId("streets"), new AgentId("alice")), opened.At), metadata)], Ct);
+        var afterAssign = await new CaseSummaryQueries(store).GetAsync(Boston, "case-ryw", Ct);
+        var queue = await new WorkQueueQueries(store).PageAsync(Boston, WorkQueueScope.OfAssignee("alice"), null, Now, cancellationToken: Ct);
+
+        Assert.Equal(CaseStatus.Open, afterOpen!.Status);
+        Assert.Equal((CaseStatus.Assigned, "streets", "alice", 2L), (afterAssign!.Status, afterAssign.Team, afterAssign.Assignee, afterAssign.Version));
+        Assert.Equal(["case-ryw"], queue.Items.Select(i => i.CaseId));
+    }
+
+    private sealed class TimelineComparer : IEqualityComparer<SlaTimeline>
+    {
+        public bool Equals(SlaTimeline? x, SlaTimeline? y) =>
+            x!.Started == y!.Started && x.StoppedAt == y.StoppedAt && x.Pauses.SequenceEqual(y.Pauses);
+
+        public int GetHashCode(SlaTimeline obj) => obj.Started.GetHashCode();
+    }
+}

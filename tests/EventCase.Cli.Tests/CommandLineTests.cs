@@ -1,0 +1,161 @@
+using System.Text.Json;
+using EventCase.Cases;
+using EventCase.Cases.Assigning;
+using EventCase.Cases.Catalog;
+using EventCase.Cases.Escalating;
+using EventCase.Cases.Handling;
+using EventCase.Cases.Numbering;
+using EventCase.Cases.Opening;
+using EventCase.Cases.Schema;
+using EventCase.Cases.Sla;
+using EventCase.EventStore;
+using EventCase.Testing;
+using NodaTime;
+
+namespace EventCase.Cli.Tests;
+
+public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static readonly Instant T0 = Instant.FromUtc(2026, 3, 2, 14, 0);
+
+    public static TheoryData<string> Commands => new() { "", "db", "db start", "db stop", "db status", "replay", "projections", "projections status", "projections rebuild" };
+
+    [Theory]
+    [MemberData(nameof(Commands))]
+    public async Task Every_command_has_help(string command)
+    {
+        var (exit, output, _) = await CliRunner.RunAsync([.. command.Split(' ', StringSplitOptions.RemoveEmptyEntries), "--help"]);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("Usage:", output, StringComparison.Ordinal);
+        Assert.Contains("Description:", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("error: Option '--agency' is required.", "replay", "case-1")]
+    [InlineData("--version and --at cannot be combined", "replay", "case-1", "--agency", "boston", "--version", "2", "--at", "2026-01-01T00:00:00Z")]
+    [InlineData("is not an ISO-8601 instant", "replay", "case-1", "--agency", "boston", "--at", "yesterday")]
+    [InlineData("Unrecognized command or argument 'frobnicate'", "frobnicate")]
+    public async Task Bad_arguments_are_one_clear_line_and_a_non_zero_exit(string expected, params string[] args)
+    {
+        var (exit, output, error) = await CliRunner.RunAsync(args);
+
+        Assert.Equal(2, exit);
+        Assert.Empty(output);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    private async Task<(AgencyId Agency, CaseId Case, CaseNumber Number)> OpenScriptedCaseAsync()
+    {
+        var store = new PostgresEventStore(database.DataSource, CaseEvents.CreateSerializer(), projections: [new CaseNumberLookupProjection()]);
+        await store.MigrateAsync(Ct);
+        await CasesSchema.MigrateAsync(database.DataSource, cancellationToken: Ct);
+        var handler = new CaseCommandHandler(store, new PostgresCaseNumberAllocator(database.DataSource));
+        var agency = new AgencyId("boston");
+        var caseId = new CaseId("case-" + Guid.NewGuid().ToString("N"));
+        var context = new CommandContext(agency, "agent-7", "agent", "corr-1", "phone", "citizen called");
+        var service = new ServiceDefinition(new ServiceCode("pothole"), "Pothole", "Potholes in the road", agency, CasePriority.Normal, SlaTarget.BusinessHours(16), []);
+        CaseNumber? number = null;
+        var opened = await handler.OpenCaseAsync(context, caseId, new CaseNumberSeries(agency, "BOS", 2026), n =>
+        {
+            number = n;
+            return new OpenCase(caseId, n, agency, new CatalogEntry(service), "Deep pothole", null, null, Channel.Phone, new Dictionary<string, IReadOnlyList<string>>(), T0);
+        }, Ct);
+        Assert.IsType<CaseCommandResult.Accepted>(opened);
+        Assert.IsType<CaseCommandResult.Accepted>(await handler.HandleAsync(new AssignCase(caseId, new Assignment(new TeamId("streets")), T0 + Duration.FromHours(1)), context, Ct));
+        Assert.IsType<CaseCommandResult.Accepted>(await handler.HandleAsync(new EscalateCase(caseId, 2, "near a school", T0 + Duration.FromHours(2)), context, Ct));
+        return (agency, caseId, number!);
+    }
+
+    [Fact]
+    public async Task Replay_shows_each_step_with_what_it_changed_and_the_final_state()
+    {
+        var (_, caseId, number) = await OpenScriptedCaseAsync();
+
+        var (exit, output, error) = await CliRunner.RunAsync("replay", caseId.Value, "--agency", "boston", "--connection", database.ConnectionString);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("case.opened.v1", output, StringComparison.Ordinal);
+        Assert.Contains("escalationLevel: 0 → 2", output, StringComparison.Ordinal);
+        Assert.Contains("agent-7 (agent)", output, StringComparison.Ordinal);
+        Assert.Contains(number.Value, output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replay_by_case_number_at_a_version_prints_the_state_at_that_version_as_json()
+    {
+        var (_, _, number) = await OpenScriptedCaseAsync();
+
+        var (exit, output, error) = await CliRunner.RunAsync("replay", number.Value, "--agency", "boston", "--version", "2", "--json", "--connection", database.ConnectionString);
+
+        Assert.True(exit == 0, error);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal(2, json.RootElement.GetProperty("version").GetInt64());
+        Assert.Equal(2, json.RootElement.GetProperty("steps").GetArrayLength());
+        Assert.Equal("Assigned", json.RootElement.GetProperty("state").GetProperty("status").GetString());
+        Assert.Equal("0", json.RootElement.GetProperty("state").GetProperty("escalationLevel").GetString());
+    }
+
+    [Fact]
+    public async Task Replaying_an_unknown_case_is_one_error_line_and_exit_code_one()
+    {
+        await OpenScriptedCaseAsync();
+
+        var (exit, _, error) = await CliRunner.RunAsync("replay", "BOS-2026-999999", "--agency", "boston", "--connection", database.ConnectionString);
+
+        Assert.Equal(1, exit);
+        Assert.Equal("error: no case BOS-2026-999999 in agency boston", error.Trim());
+    }
+
+    [Fact]
+    public async Task Projections_status_lists_the_projections_with_their_lag()
+    {
+        await OpenScriptedCaseAsync();
+
+        var (exit, output, error) = await CliRunner.RunAsync("projections", "status", "--connection", database.ConnectionString);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("case_numbers", output, StringComparison.Ordinal);
+        Assert.Contains("running", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rebuilding_an_unknown_projection_names_the_known_ones()
+    {
+        await OpenScriptedCaseAsync();
+
+        var (exit, _, error) = await CliRunner.RunAsync("projections", "rebuild", "no_such_thing", "--connection", database.ConnectionString);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("No projection named 'no_such_thing'; known: case_numbers", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Db_start_status_and_stop_manage_an_embedded_cluster_in_its_data_directory()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "eventcase-cli-test-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var (startExit, started, startError) = await CliRunner.RunAsync("db", "start", "--data-dir", directory);
+            Assert.True(startExit == 0, startError);
+            Assert.Contains("running (started)", started, StringComparison.Ordinal);
+
+            var (_, status, _) = await CliRunner.RunAsync("db", "status", "--data-dir", directory);
+            Assert.Contains("yes (pid", status, StringComparison.Ordinal);
+
+            var (stopExit, stopped, _) = await CliRunner.RunAsync("db", "stop", "--data-dir", directory);
+            Assert.Equal(0, stopExit);
+            Assert.Contains("stopped", stopped, StringComparison.Ordinal);
+            var (_, after, _) = await CliRunner.RunAsync("db", "status", "--data-dir", directory);
+            Assert.Contains("running        │ no", after, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await CliRunner.RunAsync("db", "stop", "--data-dir", directory);
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}
