@@ -5,6 +5,7 @@ using EventCase.Server.Health;
 using EventCase.Server.Hosting;
 using EventCase.Server.Http;
 using EventCase.Server.Open311;
+using EventCase.Server.Reports;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using NodaTime;
@@ -25,11 +26,12 @@ builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDefau
 builder.Services.AddExceptionHandler<UnexpectedErrorHandler>();
 builder.Services.AddSingleton<UnexpectedErrors>();
 builder.Services.AddSingleton<IClock>(SystemClock.Instance);
+builder.Services.AddSingleton<CalendarCache>();
 builder.Services.AddSingleton<EventCaseDatabase>();
 builder.Services.AddSingleton<ReferenceData>();
 builder.Services.AddHostedService<DatabaseStartup>();
 builder.Services.AddHostedService<ProjectionDaemonHost>();
-builder.Services.AddEventCaseAuth(builder.Configuration, builder.Environment);
+builder.Services.AddEventCaseAuth();
 builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
 {
     document.Info.Title = "EventCase API";
@@ -46,9 +48,13 @@ app.UseCorrelationAndRequestLogging();
 app.UseAuthentication();
 app.UseAuthorization();
 
+// Fail at start-up, not on the first request, when production has no signing key.
+_ = app.Services.GetRequiredService<TokenKeys>();
+
 app.MapOpenApi();
 app.MapHealthApi();
 app.MapCasesApi();
+app.MapReportsApi();
 app.MapAdminApi();
 app.MapOpen311Api();
 if (app.Environment.IsDevelopment())

@@ -1,8 +1,8 @@
-using System.Collections.Concurrent;
 using EventCase.Cases;
 using EventCase.Cases.Calendars;
 using EventCase.Cases.Catalog;
 using EventCase.Cases.Handling;
+using EventCase.Cases.ReadModels;
 using EventCase.Cases.Routing;
 using EventCase.EventStore;
 using EventCase.EventStore.Metadata;
@@ -23,7 +23,7 @@ public sealed record Versioned<T>(T Value, long Version, IReadOnlySet<Guid> Even
 /// ids cannot clash with case ids (the API accepts no case id starting with <c>$</c>). Reads fold the stream, so every
 /// node sees the same data; calendars are also cached for synchronous use by SLA computations.
 /// </summary>
-public sealed class ReferenceData(EventCaseDatabase database)
+public sealed class ReferenceData(EventCaseDatabase database, CalendarCache calendars)
 {
     /// <summary>The catalog stream id.</summary>
     public const string CatalogStream = "$catalog";
@@ -33,9 +33,6 @@ public sealed class ReferenceData(EventCaseDatabase database)
 
     /// <summary>The calendar stream id.</summary>
     public const string CalendarStream = "$calendar";
-
-    private readonly ConcurrentDictionary<string, (CalendarDefinition Definition, BusinessCalendar Calendar)> _calendars = new(StringComparer.Ordinal);
-    private static readonly BusinessCalendar DefaultCalendar = CalendarDefinition.Default.TryBuild().Calendar!;
 
     /// <summary>Warms the calendar cache for every agency that has a calendar.</summary>
     public async Task LoadAsync(CancellationToken cancellationToken)
@@ -79,15 +76,14 @@ public sealed class ReferenceData(EventCaseDatabase database)
         var definition = events.Count == 0 ? CalendarDefinition.Default : events[^1].Calendar;
         if (events.Count > 0 && definition.TryBuild().Calendar is { } calendar)
         {
-            _calendars[agency.Value] = (definition, calendar);
+            calendars.Set(agency.Value, calendar);
         }
 
         return new(definition, version, ids);
     }
 
     /// <summary>The agency's business calendar from the cache (the default calendar when it has none).</summary>
-    public BusinessCalendar CalendarFor(string agency) =>
-        _calendars.TryGetValue(agency, out var entry) ? entry.Calendar : DefaultCalendar;
+    public BusinessCalendar CalendarFor(string agency) => calendars.For(agency);
 
     /// <summary>
     /// Appends reference events to a stream of the agency at <paramref name="expectedVersion"/>. With an idempotency
@@ -131,4 +127,21 @@ public sealed class ReferenceData(EventCaseDatabase database)
 
         return (events, version, ids);
     }
+}
+
+/// <summary>
+/// The business calendar of each agency, kept in memory for the projections and queries that need one synchronously
+/// (<see cref="IAgencyCalendars"/>); filled from the calendar streams at start-up and on every change. An agency
+/// without a calendar gets <see cref="CalendarDefinition.Default"/>. Thread safe.
+/// </summary>
+public sealed class CalendarCache : IAgencyCalendars
+{
+    private static readonly BusinessCalendar DefaultCalendar = CalendarDefinition.Default.TryBuild().Calendar!;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, BusinessCalendar> _calendars = new(StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public BusinessCalendar For(string agency) => _calendars.TryGetValue(agency, out var calendar) ? calendar : DefaultCalendar;
+
+    /// <summary>Sets an agency's calendar.</summary>
+    public void Set(string agency, BusinessCalendar calendar) => _calendars[agency] = calendar;
 }

@@ -61,46 +61,27 @@ public sealed record TokenKeys(SymmetricSecurityKey Key, AuthSettings Settings, 
 public static class AuthSetup
 {
     /// <summary>Registers authentication and authorization.</summary>
-    public static IServiceCollection AddEventCaseAuth(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    public static IServiceCollection AddEventCaseAuth(this IServiceCollection services)
     {
-        var settings = configuration.GetSection(AuthSettings.Section).Get<AuthSettings>() ?? new AuthSettings();
-        TokenKeys keys;
-        if (string.IsNullOrWhiteSpace(settings.SigningKey))
+        // Read at resolution time, not while the builder runs, so configuration added by a host (or a test) applies.
+        services.AddSingleton(sp => CreateKeys(
+            sp.GetRequiredService<IConfiguration>().GetSection(AuthSettings.Section).Get<AuthSettings>() ?? new AuthSettings(),
+            sp.GetRequiredService<IHostEnvironment>()));
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<TokenKeys>((options, keys) =>
         {
-            if (!environment.IsDevelopment())
+            options.MapInboundClaims = false;
+            options.TokenValidationParameters = new TokenValidationParameters
             {
-                throw new InvalidOperationException("Auth:SigningKey is not configured. Set it (at least 32 characters) or run in the Development environment, which generates a key.");
-            }
-
-            keys = new TokenKeys(new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32)), settings, IsGenerated: true);
-        }
-        else
-        {
-            var bytes = Encoding.UTF8.GetBytes(settings.SigningKey);
-            if (bytes.Length < 32)
-            {
-                throw new InvalidOperationException("Auth:SigningKey must be at least 32 bytes long for HS256.");
-            }
-
-            keys = new TokenKeys(new SymmetricSecurityKey(bytes), settings, IsGenerated: false);
-        }
-
-        services.AddSingleton(keys);
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
-            .AddJwtBearer(options =>
-            {
-                options.MapInboundClaims = false;
-                options.TokenValidationParameters = new TokenValidationParameters
-                {
-                    ValidIssuer = settings.Issuer,
-                    ValidAudience = settings.Audience,
-                    IssuerSigningKey = keys.Key,
-                    ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
-                    NameClaimType = EventCaseClaims.Subject,
-                    RoleClaimType = EventCaseClaims.Role,
-                    ClockSkew = TimeSpan.FromSeconds(30),
-                };
-            });
+                ValidIssuer = keys.Settings.Issuer,
+                ValidAudience = keys.Settings.Audience,
+                IssuerSigningKey = keys.Key,
+                ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+                NameClaimType = EventCaseClaims.Subject,
+                RoleClaimType = EventCaseClaims.Role,
+                ClockSkew = TimeSpan.FromSeconds(30),
+            };
+        });
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Read, p => Require(p, Roles.All.ToArray()))
             .AddPolicy(Policies.Participate, p => Require(p, Roles.Citizen, Roles.Agent, Roles.Supervisor, Roles.Admin))
@@ -110,6 +91,27 @@ public static class AuthSetup
             .AddPolicy(Policies.Audit, p => Require(p, Roles.Auditor, Roles.Supervisor, Roles.Admin))
             .AddPolicy(Policies.Admin, p => Require(p, Roles.Admin));
         return services;
+    }
+
+    private static TokenKeys CreateKeys(AuthSettings settings, IHostEnvironment environment)
+    {
+        if (string.IsNullOrWhiteSpace(settings.SigningKey))
+        {
+            if (!environment.IsDevelopment())
+            {
+                throw new InvalidOperationException("Auth:SigningKey is not configured. Set it (at least 32 characters) or run in the Development environment, which generates a key.");
+            }
+
+            return new TokenKeys(new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32)), settings, IsGenerated: true);
+        }
+
+        var bytes = Encoding.UTF8.GetBytes(settings.SigningKey);
+        if (bytes.Length < 32)
+        {
+            throw new InvalidOperationException("Auth:SigningKey must be at least 32 bytes long for HS256.");
+        }
+
+        return new TokenKeys(new SymmetricSecurityKey(bytes), settings, IsGenerated: false);
     }
 
     private static void Require(Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder policy, params string[] roles) =>

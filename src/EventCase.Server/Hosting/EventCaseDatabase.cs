@@ -1,5 +1,11 @@
 using EventCase.Cases.Handling;
 using EventCase.Cases.Numbering;
+using EventCase.Cases.ReadModels;
+using EventCase.Cases.ReadModels.AuditTrail;
+using EventCase.Cases.ReadModels.CaseSummary;
+using EventCase.Cases.ReadModels.SlaClocks;
+using EventCase.Cases.ReadModels.TransparencyStatistics;
+using EventCase.Cases.ReadModels.WorkQueues;
 using EventCase.Cases.Schema;
 using EventCase.EventStore;
 using EventCase.EventStore.Embedded;
@@ -16,7 +22,7 @@ namespace EventCase.Server.Hosting;
 /// <see cref="DatabaseStartup"/> before the server takes requests; everything that needs the store waits for
 /// <see cref="WhenReady"/> or reads <see cref="Store"/> once the host is up.
 /// </summary>
-public sealed class EventCaseDatabase(IConfiguration configuration, IOptions<ServerSettings> settings, ILogger<EventCaseDatabase> logger) : IAsyncDisposable
+public sealed class EventCaseDatabase(IConfiguration configuration, IOptions<ServerSettings> settings, CalendarCache calendars, ILogger<EventCaseDatabase> logger) : IAsyncDisposable
 {
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private EmbeddedPostgres? _embedded;
@@ -74,17 +80,22 @@ public sealed class EventCaseDatabase(IConfiguration configuration, IOptions<Ser
 
             _dataSource = NpgsqlDataSource.Create(connectionString);
             var options = new EventStoreOptions { Schema = settings.Value.Schema };
-            _store = new PostgresEventStore(_dataSource, ServerEvents.CreateSerializer(), options, ServerProjections.Create());
+            _store = new PostgresEventStore(_dataSource, ServerEvents.CreateSerializer(), options, ServerProjections.Create(calendars));
             await _store.MigrateAsync(cancellationToken);
             await CasesSchema.MigrateAsync(_dataSource, options.Schema, cancellationToken);
-            _ready.TrySetResult();
         }
         catch (Exception e)
         {
-            _ready.TrySetException(e);
+            Fail(e);
             throw;
         }
     }
+
+    /// <summary>Marks start-up as failed.</summary>
+    public void Fail(Exception error) => _ready.TrySetException(error);
+
+    /// <summary>Marks the database ready (after the reference data is loaded and seeded).</summary>
+    public void MarkReady() => _ready.TrySetResult();
 
     /// <summary>Creates a command handler on this database.</summary>
     public CaseCommandHandler CreateHandler() => new(Store, new PostgresCaseNumberAllocator(DataSource, Schema));
@@ -108,7 +119,15 @@ public sealed class EventCaseDatabase(IConfiguration configuration, IOptions<Ser
 public static class ServerProjections
 {
     /// <summary>A fresh set of projection instances.</summary>
-    public static IReadOnlyList<Projection> Create() => [new CaseNumberLookupProjection()];
+    public static IReadOnlyList<Projection> Create(IAgencyCalendars calendars) =>
+    [
+        new CaseNumberLookupProjection(),
+        new CaseSummaryProjection(calendars),
+        new WorkQueueProjection(calendars),
+        new SlaClockProjection(calendars),
+        new AuditTrailProjection(),
+        new CaseFactsProjection(calendars),
+    ];
 }
 
 /// <summary>Starts the database before the server takes requests, then seeds the demo data.</summary>
@@ -117,11 +136,21 @@ internal sealed class DatabaseStartup(EventCaseDatabase database, ReferenceData 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await database.StartAsync(cancellationToken);
-        await reference.LoadAsync(cancellationToken);
-        if (settings.Value.SeedDemoData && await DemoSeed.SeedWhenEmptyAsync(reference, cancellationToken))
+        try
         {
-            logger.LogInformation("Seeded the demo agency '{Agency}': catalog, routing and calendar", DemoSeed.Agency);
+            await reference.LoadAsync(cancellationToken);
+            if (settings.Value.SeedDemoData && await DemoSeed.SeedWhenEmptyAsync(reference, cancellationToken))
+            {
+                logger.LogInformation("Seeded the demo agency '{Agency}': catalog, routing and calendar", DemoSeed.Agency);
+            }
         }
+        catch (Exception e)
+        {
+            database.Fail(e);
+            throw;
+        }
+
+        database.MarkReady();
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
