@@ -63,8 +63,9 @@ public static class CaseCommandPipeline
         var services = http.RequestServices;
         var database = services.GetRequiredService<EventCaseDatabase>();
         var caller = Caller.From(http.User);
-        if (caller.IsCitizen
-            && !CaseAccess.MaySee(caller, await CaseAccess.ReadFirstAsync(database.Store, caller.Agency, caseId, cancellationToken)))
+        // The case must be the caller's to see before anything about the request is looked at further: another agency's
+        // case (or another citizen's) is answered exactly like one that does not exist.
+        if (!CaseAccess.MaySee(caller, await CaseAccess.ReadFirstAsync(database.Store, caller.Agency, caseId, cancellationToken)))
         {
             return Problems.NotFoundCase(id);
         }
