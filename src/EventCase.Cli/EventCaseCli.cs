@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EventCase.Cli.Audit;
 using EventCase.Cli.Db;
 using EventCase.Cli.Hosting;
 using EventCase.Cli.Projections;
@@ -24,6 +25,7 @@ internal static class EventCaseCli
         root.Subcommands.Add(DbCommands.Create(console));
         root.Subcommands.Add(ReplayCommand.Create(console));
         root.Subcommands.Add(ProjectionCommands.Create(console));
+        root.Subcommands.Add(AuditCommands.Create(console));
         return root;
     }
 

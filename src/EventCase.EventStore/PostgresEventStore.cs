@@ -37,7 +37,7 @@ public sealed class PostgresEventStore
         _schema = _options.Schema;
         _appendSql = $"SELECT outcome, stream_version, positions, transaction_id, recorded_at FROM {_schema}.append_events($1, $2, $3, $4, $5, $6, $7, $8)";
         _readStreamColumns =
-            "position, transaction_id, tenant_id, stream_id, stream_version, event_id, event_type, data, metadata, recorded_at";
+            "position, transaction_id, tenant_id, stream_id, stream_version, event_id, event_type, data, metadata, recorded_at, hash";
         _inlineLockKey = ProjectionWorker.InlineLockKey(_schema);
         Projections = new ProjectionSet(this, serializer, projections ?? []);
     }
@@ -529,7 +529,8 @@ public sealed class PostgresEventStore
         var sql = new StringBuilder()
             .Append("SELECT ").Append(_readStreamColumns).Append(" FROM ").Append(_schema).Append(".events")
             .Append(" WHERE (transaction_id, position) > ($1::xid8, $2)")
-            .Append(" AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())");
+            // Evaluated once per statement (an InitPlan), not once per row.
+            .Append(" AND transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot()))");
         if (typeFilter is not null)
         {
             sql.Append(typeFilter.Length == 1 ? " AND event_type = $4" : " AND event_type = ANY($4)");
@@ -550,7 +551,7 @@ public sealed class PostgresEventStore
             command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = typeFilter });
         }
 
-        var events = new List<RecordedEvent>(Math.Min(maxCount, 1024));
+        var raw = new List<RawEvent>(Math.Min(maxCount, 1024));
         var checkpoint = after;
         var rows = 0;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
@@ -559,15 +560,59 @@ public sealed class PostgresEventStore
             {
                 rows++;
                 checkpoint = new LogPosition(reader.GetFieldValue<ulong>(1), reader.GetInt64(0));
-                if (include is null || include(reader.GetString(6)))
+                var storedType = reader.GetString(6);
+                if (include is null || include(storedType))
                 {
-                    events.Add(ReadEvent(reader));
+                    raw.Add(new RawEvent(
+                        reader.GetInt64(0), checkpoint.TransactionId, reader.GetString(2), reader.GetString(3), reader.GetInt64(4),
+                        reader.GetGuid(5), storedType, reader.GetString(7), reader.GetString(8), reader.GetDateTime(9)));
                 }
             }
         }
 
-        return new LogBatch(events, checkpoint, rows);
+        return new LogBatch(Materialize(raw), checkpoint, rows);
     }
+
+    /// <summary>
+    /// Deserializes raw rows into events. Deserialization is most of the cost of reading the log, so large batches
+    /// (rebuilds, catching up) are spread over every core; the order of the result is the order of the rows.
+    /// </summary>
+    private RecordedEvent[] Materialize(List<RawEvent> raw)
+    {
+        var events = new RecordedEvent[raw.Count];
+        if (raw.Count < 256)
+        {
+            for (var i = 0; i < raw.Count; i++)
+            {
+                events[i] = Materialize(raw[i]);
+            }
+        }
+        else
+        {
+            Parallel.For(0, raw.Count, i => events[i] = Materialize(raw[i]));
+        }
+
+        return events;
+    }
+
+    private RecordedEvent Materialize(RawEvent raw)
+    {
+        var (typeName, data) = Serializer.DeserializeData(raw.StoredType, raw.Data, raw.Position);
+        return new RecordedEvent(
+            raw.Position,
+            raw.TransactionId,
+            new StreamName(raw.Tenant, raw.StreamId),
+            raw.StreamVersion,
+            raw.EventId,
+            typeName,
+            raw.StoredType,
+            data,
+            Serializer.DeserializeMetadata(raw.Metadata),
+            Instant.FromDateTimeUtc(raw.RecordedAt));
+    }
+
+    private sealed record RawEvent(
+        long Position, ulong TransactionId, string Tenant, string StreamId, long StreamVersion, Guid EventId, string StoredType, string Data, string Metadata, DateTime RecordedAt);
 
     /// <summary>
     /// Follows the global log from <paramref name="after"/> for as long as the caller enumerates: reads in batches,
@@ -628,7 +673,13 @@ public sealed class PostgresEventStore
             storedType,
             data,
             Serializer.DeserializeMetadata(reader.GetString(8)),
-            Instant.FromDateTimeUtc(reader.GetDateTime(9)));
+            Instant.FromDateTimeUtc(reader.GetDateTime(9)))
+        {
+            // A value of the wrong length (only a tampered row has one) is no hash; the verifier reports the row.
+            Hash = !reader.IsDBNull(10) && reader.GetFieldValue<byte[]>(10) is { Length: Auditing.AuditHash.Length } hash
+                ? Auditing.AuditHash.FromBytes(hash)
+                : null,
+        };
     }
 
     private sealed record PreparedAppend(

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Text;
 using EventCase.Benchmarks.Running;
+using EventCase.Cases.Handling;
 using EventCase.EventStore;
 using EventCase.EventStore.Serialization;
-using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -24,17 +24,16 @@ internal sealed class W1AppendBatched : IWorkload
         var streams = context.Scaled(10_000, minimum: 20);
         var block = Math.Max(10, streams / 20);
         await using var dataSource = await context.CreateDatabaseAsync("w1", cancellationToken);
-        var store = new PostgresEventStore(dataSource, new EventSerializer(BenchEvents.Registry()));
+        var store = new PostgresEventStore(dataSource, CaseEvents.CreateSerializer());
         await store.MigrateAsync(cancellationToken);
         await CreateBaselineTableAsync(dataSource, cancellationToken);
         var serializer = store.Serializer;
-        var now = SystemClock.Instance.GetCurrentInstant();
 
         // Warm-up: JIT, prepared statements, pool, both sides.
         for (var i = 0; i < Math.Min(200, streams); i++)
         {
-            await AppendOursAsync(store, "warm-" + i, now, cancellationToken);
-            await InsertBaselineAsync(dataSource, serializer, "warm-" + i, now, cancellationToken);
+            await AppendOursAsync(store, 1_000_000 + i, cancellationToken);
+            await InsertBaselineAsync(dataSource, serializer, 1_000_000 + i, cancellationToken);
         }
 
         // Alternate blocks of ours and the baseline, so drift (checkpoints, autovacuum) hits both alike.
@@ -48,16 +47,16 @@ internal sealed class W1AppendBatched : IWorkload
             var started = Stopwatch.GetTimestamp();
             for (var i = start; i < end; i++)
             {
-                var caseId = "case-" + i;
-                await ours.TimeAsync(() => AppendOursAsync(store, caseId, now, cancellationToken));
+                var caseNumber = i;
+                await ours.TimeAsync(() => AppendOursAsync(store, caseNumber, cancellationToken));
             }
 
             oursWall += Stopwatch.GetElapsedTime(started);
             started = Stopwatch.GetTimestamp();
             for (var i = start; i < end; i++)
             {
-                var caseId = "case-" + i;
-                await baseline.TimeAsync(() => InsertBaselineAsync(dataSource, serializer, caseId, now, cancellationToken));
+                var caseNumber = i;
+                await baseline.TimeAsync(() => InsertBaselineAsync(dataSource, serializer, caseNumber, cancellationToken));
             }
 
             baselineWall += Stopwatch.GetElapsedTime(started);
@@ -70,8 +69,8 @@ internal sealed class W1AppendBatched : IWorkload
             $"{streams:N0} streams x 10 events; latency is per stream (one transaction)");
     }
 
-    private static Task<AppendResult> AppendOursAsync(PostgresEventStore store, string caseId, Instant now, CancellationToken cancellationToken) =>
-        store.AppendToStreamAsync(new StreamName("boston", caseId), "case", ExpectedVersion.NoStream, BenchEvents.NewEvents(caseId, now), cancellationToken);
+    private static Task<AppendResult> AppendOursAsync(PostgresEventStore store, int caseNumber, CancellationToken cancellationToken) =>
+        store.AppendToStreamAsync(CaseScripts.StreamFor(caseNumber), CaseStreams.StreamType, ExpectedVersion.NoStream, CaseScripts.NewEvents(caseNumber), cancellationToken);
 
     internal static async Task CreateBaselineTableAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
@@ -104,12 +103,12 @@ internal sealed class W1AppendBatched : IWorkload
         return sql.ToString();
     }
 
-    private static async Task InsertBaselineAsync(NpgsqlDataSource dataSource, EventSerializer serializer, string caseId, Instant now, CancellationToken cancellationToken)
+    private static async Task InsertBaselineAsync(NpgsqlDataSource dataSource, EventSerializer serializer, int caseNumber, CancellationToken cancellationToken)
     {
-        var metadata = serializer.SerializeMetadata(BenchEvents.Metadata);
+        var metadata = serializer.SerializeMetadata(CaseScripts.Metadata);
         await using var command = dataSource.CreateCommand(BaselineSql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = caseId });
-        foreach (var data in BenchEvents.Lifecycle(caseId, now))
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = CaseScripts.CaseIdFor(caseNumber).Value });
+        foreach (var data in CaseScripts.Lifecycle(caseNumber))
         {
             var (type, json) = serializer.SerializeData(data);
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = type });

@@ -119,9 +119,18 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
         var lastProgress = started;
         var live = (await ReadRecordAsync(connection, cancellationToken)).Checkpoint;
         var keepLiveMoving = Projection.Mode == ProjectionMode.Async && (await ReadRecordAsync(connection, cancellationToken)).Built;
+
+        // The next batch is read (on a second connection) while this one is folded: reading and folding overlap.
+        await using var reading = await store.DataSource.OpenConnectionAsync(cancellationToken);
+        var next = store.ReadLogAsync(reading, checkpoint, options.RebuildBatchSize, runner.Handles, cancellationToken);
         while (true)
         {
-            var batch = await store.ReadLogAsync(connection, checkpoint, options.RebuildBatchSize, runner.Handles, cancellationToken);
+            var batch = await next;
+            if (batch.RowsRead == options.RebuildBatchSize)
+            {
+                next = store.ReadLogAsync(reading, batch.Checkpoint, options.RebuildBatchSize, runner.Handles, cancellationToken);
+            }
+
             try
             {
                 foreach (var recorded in batch.Events)

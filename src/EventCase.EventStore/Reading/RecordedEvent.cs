@@ -1,3 +1,4 @@
+using EventCase.EventStore.Auditing;
 using EventCase.EventStore.Metadata;
 using NodaTime;
 
@@ -26,6 +27,14 @@ public sealed record RecordedEvent(
     EventMetadata Metadata,
     Instant RecordedAt)
 {
+    /// <summary>
+    /// The event's audit hash: SHA-256 of the previous event's hash in the stream and this event's canonical bytes
+    /// (<see cref="CanonicalEvent"/>). The design's "the event's metadata carries its hash" is realised as the event
+    /// row's own <c>hash</c> column, outside the metadata document (docs/decisions/0001-hash-column.md). Null for the
+    /// events an append hands to inline projections (the append does not read the hashes back).
+    /// </summary>
+    public AuditHash? Hash { get; init; }
+
     /// <summary>The event's place in the global log.</summary>
     public LogPosition LogPosition => new(TransactionId, Position);
 }

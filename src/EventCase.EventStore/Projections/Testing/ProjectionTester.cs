@@ -158,7 +158,7 @@ public sealed class ProjectionTester
 
     /// <summary>The projection's status.</summary>
     public async Task<ProjectionStatus> StatusAsync(CancellationToken cancellationToken = default) =>
-        (await Store.Projections.GetStatusAsync(cancellationToken)).Single();
+        (await Store.Projections.GetStatusAsync(cancellationToken)).Single(s => s.Name == Projection.Name);
 
     private async Task<LogPosition> EndOfLogAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {

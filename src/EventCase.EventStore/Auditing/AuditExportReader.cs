@@ -1,0 +1,271 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+
+namespace EventCase.EventStore.Auditing;
+
+/// <summary>
+/// Reads an audit export back (<see cref="ReadAsync"/>) and re-checks its hash chains without the database
+/// (<c>VerifyOfflineAsync</c>): the auditor's side of <see cref="AuditExporter"/>. Streams the file: constant
+/// memory. Thread safe (no state).
+/// </summary>
+public static class AuditExportReader
+{
+    /// <summary>The events of an export, in file order.</summary>
+    /// <exception cref="FormatException">A line is not an export row.</exception>
+    public static async IAsyncEnumerable<ExportedEvent> ReadAsync(
+        Stream source, AuditExportFormat format, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        using var reader = new StreamReader(source, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, 64 * 1024, leaveOpen: true);
+        if (format == AuditExportFormat.JsonLines)
+        {
+            var number = 0;
+            while (await reader.ReadLineAsync(cancellationToken) is { } line)
+            {
+                number++;
+                if (line.Length > 0)
+                {
+                    yield return ParseJsonLine(line, number);
+                }
+            }
+
+            yield break;
+        }
+
+        var csv = new CsvReader(reader);
+        var header = await csv.ReadRecordAsync(cancellationToken);
+        if (header is null || !header.SequenceEqual(AuditExporter.Columns, StringComparer.Ordinal))
+        {
+            throw new FormatException("The CSV does not start with the audit export header: " + string.Join(',', AuditExporter.Columns));
+        }
+
+        var row = 1;
+        while (await csv.ReadRecordAsync(cancellationToken) is { } fields)
+        {
+            row++;
+            yield return ParseCsvRecord(fields, row);
+        }
+    }
+
+    /// <summary>
+    /// Re-checks the chains of an export: every event's hash is SHA-256 of the previous hash and its canonical bytes,
+    /// versions run without gaps, each event names the hash of the one before it, and a stream's first version chains
+    /// from zero. The stream rows are not in an export, so a changed head or a deleted tail cannot be seen offline.
+    /// </summary>
+    public static async Task<AuditReport> VerifyOfflineAsync(
+        IAsyncEnumerable<ExportedEvent> events, string scope = "export", CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var started = Stopwatch.GetTimestamp();
+        var walker = new ChainWalker(new CanonicalEncoder());
+        var findings = new List<AuditFinding>();
+        long count = 0, streams = 0;
+        StreamName? open = null;
+        AuditFinding? fileFinding = null;
+        await foreach (var exported in events.WithCancellation(cancellationToken))
+        {
+            var e = exported.Event;
+            var name = new StreamName(e.Tenant, e.StreamId);
+            if (open != name)
+            {
+                if (open is not null)
+                {
+                    Finish();
+                }
+
+                open = name;
+                fileFinding = null;
+                // An export of a period starts a stream where the period does: the export names the hash it chains from.
+                var previous = exported.PreviousHash ?? AuditHash.Zero;
+                if (e.StreamVersion == 1 && previous != AuditHash.Zero)
+                {
+                    fileFinding = new AuditFinding(name, 1, TamperKind.EditedEvent, "version 1 names a previous hash other than zero");
+                }
+
+                walker.Begin(name, headKnown: false, head: null, e.StreamVersion, previous);
+            }
+            else if (fileFinding is null && !walker.IsBroken && e.StreamVersion == walker.ExpectedVersion && exported.PreviousHash != walker.Previous)
+            {
+                fileFinding = new AuditFinding(name, e.StreamVersion, TamperKind.EditedEvent, "its previousHash is not the hash of the event before it");
+            }
+
+            walker.Accept(e.StreamVersion, e.EventId, e.EventType, e.RecordedAtMicroseconds, e.DataJson, e.MetadataJson, exported.Hash);
+            count++;
+        }
+
+        if (open is not null)
+        {
+            Finish();
+        }
+
+        return new AuditReport(scope, streams, count, findings.Count, findings, Stopwatch.GetElapsedTime(started));
+
+        void Finish()
+        {
+            streams++;
+            var chain = walker.End();
+            var finding = chain is not null && (fileFinding is null || chain.Version <= fileFinding.Version) ? chain : fileFinding;
+            if (finding is not null)
+            {
+                findings.Add(finding);
+            }
+        }
+    }
+
+    /// <summary>Reads and verifies an export file in one pass.</summary>
+    public static Task<AuditReport> VerifyOfflineAsync(Stream source, AuditExportFormat format, CancellationToken cancellationToken = default) =>
+        VerifyOfflineAsync(ReadAsync(source, format, cancellationToken), "export", cancellationToken);
+
+    private static ExportedEvent ParseJsonLine(string line, int number)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            var root = document.RootElement;
+            return new ExportedEvent(
+                new CanonicalEvent(
+                    root.GetProperty("tenant").GetString()!,
+                    root.GetProperty("streamId").GetString()!,
+                    root.GetProperty("version").GetInt64(),
+                    root.GetProperty("eventId").GetGuid(),
+                    root.GetProperty("eventType").GetString()!,
+                    ParseMicros(root.GetProperty("recordedAt").GetString()!),
+                    // GetRawText is the text as it stands in the file: the exporter wrote the stored JSON verbatim.
+                    root.GetProperty("data").GetRawText(),
+                    root.GetProperty("metadata").GetRawText()),
+                root.GetProperty("position").GetInt64(),
+                ParseHash(root.GetProperty("previousHash").GetString()),
+                ParseHash(root.GetProperty("hash").GetString()));
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new FormatException($"Line {number} is not an audit export row: {e.Message}", e);
+        }
+    }
+
+    private static ExportedEvent ParseCsvRecord(List<string> fields, int row)
+    {
+        if (fields.Count != AuditExporter.Columns.Count)
+        {
+            throw new FormatException($"CSV record {row} has {fields.Count} fields, not {AuditExporter.Columns.Count}.");
+        }
+
+        try
+        {
+            return new ExportedEvent(
+                new CanonicalEvent(
+                    fields[0],
+                    fields[1],
+                    long.Parse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture),
+                    Guid.Parse(fields[4], CultureInfo.InvariantCulture),
+                    fields[5],
+                    ParseMicros(fields[6]),
+                    fields[7],
+                    fields[8]),
+                long.Parse(fields[3], NumberStyles.None, CultureInfo.InvariantCulture),
+                ParseHash(fields[9]),
+                ParseHash(fields[10]));
+        }
+        catch (FormatException e)
+        {
+            throw new FormatException($"CSV record {row} is not an audit export row: {e.Message}", e);
+        }
+    }
+
+    private static long ParseMicros(string text) => AuditExporter.Micros.Parse(text).GetValueOrThrow().ToUnixTimeTicks() / 10;
+
+    private static AuditHash? ParseHash(string? hex) => string.IsNullOrEmpty(hex) ? null : AuditHash.Parse(hex);
+
+    /// <summary>RFC 4180: fields separated by commas, quoted fields may hold commas, doubled quotes and line breaks.</summary>
+    private sealed class CsvReader(TextReader reader)
+    {
+        private readonly char[] _buffer = new char[64 * 1024];
+        private int _length;
+        private int _at;
+
+        public async Task<List<string>?> ReadRecordAsync(CancellationToken cancellationToken)
+        {
+            var fields = new List<string>();
+            var field = new StringBuilder();
+            var quoted = false;
+            var any = false;
+            while (true)
+            {
+                if (_at == _length)
+                {
+                    _length = await reader.ReadAsync(_buffer.AsMemory(), cancellationToken);
+                    _at = 0;
+                    if (_length == 0)
+                    {
+                        if (!any)
+                        {
+                            return null;
+                        }
+
+                        fields.Add(field.ToString());
+                        return fields;
+                    }
+                }
+
+                var c = _buffer[_at++];
+                any = true;
+                if (quoted)
+                {
+                    if (c != '"')
+                    {
+                        field.Append(c);
+                    }
+                    else if (await PeekAsync(cancellationToken) == '"')
+                    {
+                        _at++;
+                        field.Append('"');
+                    }
+                    else
+                    {
+                        quoted = false;
+                    }
+                }
+                else if (c == '"')
+                {
+                    quoted = true;
+                }
+                else if (c == ',')
+                {
+                    fields.Add(field.ToString());
+                    field.Clear();
+                }
+                else if (c == '\r')
+                {
+                    continue;
+                }
+                else if (c == '\n')
+                {
+                    fields.Add(field.ToString());
+                    return fields;
+                }
+                else
+                {
+                    field.Append(c);
+                }
+            }
+        }
+
+        private async Task<int> PeekAsync(CancellationToken cancellationToken)
+        {
+            if (_at == _length)
+            {
+                _length = await reader.ReadAsync(_buffer.AsMemory(), cancellationToken);
+                _at = 0;
+                if (_length == 0)
+                {
+                    return -1;
+                }
+            }
+
+            return _buffer[_at];
+        }
+    }
+}

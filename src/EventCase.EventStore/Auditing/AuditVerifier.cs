@@ -1,0 +1,283 @@
+using System.Data;
+using System.Diagnostics;
+using System.Text;
+using Npgsql;
+
+namespace EventCase.EventStore.Auditing;
+
+/// <summary>
+/// Verifies the audit hash chain of one stream, one tenant or the whole store: recomputes every event's hash from the
+/// row as stored, checks that each chains from the one before and that each stream row's head is its last event, and
+/// reports the first break of every broken stream with its most likely cause (<see cref="TamperKind"/>).
+/// </summary>
+/// <remarks>
+/// The store is read in one repeatable-read, read-only transaction (a consistent snapshot: appends running meanwhile
+/// are neither half-seen nor reported), in batches ordered by (tenant, stream, version) with keyset paging, so memory
+/// stays constant however large the store. Thread safe: each call uses its own connection.
+/// </remarks>
+public sealed class AuditVerifier
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly string _schema;
+    private readonly int _batchSize;
+    private readonly int _maxFindings;
+
+    /// <summary>A verifier of <paramref name="store"/>'s chain.</summary>
+    /// <param name="store">The store (its data source and schema are used).</param>
+    /// <param name="batchSize">Events per batch (default 50,000).</param>
+    /// <param name="maxFindings">The most findings a report lists (default 10,000); further broken streams are only counted.</param>
+    public AuditVerifier(PostgresEventStore store, int batchSize = 50_000, int maxFindings = 10_000)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxFindings, 0);
+        _dataSource = store.DataSource;
+        _schema = store.Options.Schema;
+        _batchSize = batchSize;
+        _maxFindings = maxFindings;
+    }
+
+    /// <summary>Verifies one stream.</summary>
+    public Task<AuditReport> VerifyStreamAsync(StreamName stream, IProgress<AuditProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        stream.Validate();
+        return VerifyAsync(stream.Tenant, stream.Id, $"stream {stream.Tenant}/{stream.Id}", progress, cancellationToken);
+    }
+
+    /// <summary>Verifies every stream of <paramref name="tenant"/>.</summary>
+    public Task<AuditReport> VerifyTenantAsync(string tenant, IProgress<AuditProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        StreamName.ValidateTenant(tenant);
+        return VerifyAsync(tenant, null, $"tenant {tenant}", progress, cancellationToken);
+    }
+
+    /// <summary>Verifies every stream of every tenant.</summary>
+    public Task<AuditReport> VerifyAllAsync(IProgress<AuditProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        VerifyAsync(null, null, "store", progress, cancellationToken);
+
+    private async Task<AuditReport> VerifyAsync(
+        string? tenant, string? streamId, string scope, IProgress<AuditProgress>? progress, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var findings = new List<AuditFinding>();
+        var walker = new ChainWalker(new CanonicalEncoder());
+        long events = 0, streams = 0, broken = 0;
+        var hashBuffer = new byte[64];
+
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        await using (var readOnly = new NpgsqlCommand("SET TRANSACTION READ ONLY", connection, transaction))
+        {
+            await readOnly.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var heads = new Dictionary<(string Tenant, string Stream), StreamHead>();
+        EventKey? lower = null;
+        StreamName? open = null;
+        while (true)
+        {
+            var upper = await ProbeUpperAsync(connection, transaction, tenant, streamId, lower, cancellationToken);
+            await LoadHeadsAsync(connection, transaction, tenant, streamId, lower, upper, heads, cancellationToken);
+
+            await using (var command = EventsCommand(connection, transaction, tenant, streamId, lower, upper))
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    var rowTenant = reader.GetString(0);
+                    var rowStream = reader.GetString(1);
+                    if (open is not { } current || !string.Equals(current.Id, rowStream, StringComparison.Ordinal) ||
+                        !string.Equals(current.Tenant, rowTenant, StringComparison.Ordinal))
+                    {
+                        if (open is not null)
+                        {
+                            Finish();
+                        }
+
+                        var name = new StreamName(rowTenant, rowStream);
+                        var found = heads.Remove((rowTenant, rowStream), out var head);
+                        walker.Begin(name, headKnown: true, found ? head : null);
+                        open = name;
+                    }
+
+                    walker.Accept(
+                        reader.GetInt64(2),
+                        reader.GetGuid(3),
+                        reader.GetString(4),
+                        CanonicalEvent.ToMicroseconds(reader.GetDateTime(5)),
+                        reader.GetString(6),
+                        reader.GetString(7),
+                        ReadHash(reader, 8, hashBuffer));
+                    events++;
+                }
+            }
+
+            if (upper is null && open is not null)
+            {
+                Finish();
+                open = null;
+            }
+
+            // Stream rows in this batch's key range that no event row belongs to.
+            foreach (var ((headTenant, headStream), head) in heads.OrderBy(h => h.Key.Tenant, StringComparer.Ordinal).ThenBy(h => h.Key.Stream, StringComparer.Ordinal))
+            {
+                walker.Begin(new StreamName(headTenant, headStream), headKnown: true, head);
+                Record(walker.End());
+            }
+
+            heads.Clear();
+            progress?.Report(new AuditProgress(events, streams, broken));
+            if (upper is null)
+            {
+                break;
+            }
+
+            lower = upper;
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        findings.Sort((a, b) =>
+        {
+            var byTenant = string.CompareOrdinal(a.Stream.Tenant, b.Stream.Tenant);
+            return byTenant != 0 ? byTenant : string.CompareOrdinal(a.Stream.Id, b.Stream.Id);
+        });
+        return new AuditReport(scope, streams, events, broken, findings, Stopwatch.GetElapsedTime(started));
+
+        void Finish() => Record(walker.End());
+
+        void Record(AuditFinding? finding)
+        {
+            streams++;
+            if (finding is null)
+            {
+                return;
+            }
+
+            broken++;
+            if (findings.Count < _maxFindings)
+            {
+                findings.Add(finding);
+            }
+        }
+    }
+
+    private static AuditHash? ReadHash(NpgsqlDataReader reader, int ordinal, byte[] buffer)
+    {
+        if (reader.IsDBNull(ordinal))
+        {
+            return null;
+        }
+
+        var length = reader.GetBytes(ordinal, 0, buffer, 0, buffer.Length);
+        // A stored value that is not 32 bytes long cannot be any event's hash; its SHA-256 stands in for it, which
+        // matches nothing either.
+        return length == AuditHash.Length ? AuditHash.FromBytes(buffer.AsSpan(0, AuditHash.Length)) : AuditHash.Compute(buffer.AsSpan(0, (int)length));
+    }
+
+    /// <summary>The key of the last event of the next batch, or null when the rest fits in one batch.</summary>
+    private async Task<EventKey?> ProbeUpperAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string? tenant, string? streamId, EventKey? lower, CancellationToken cancellationToken)
+    {
+        var sql = new StringBuilder("SELECT tenant_id, stream_id, stream_version FROM ").Append(_schema).Append(".events WHERE true");
+        await using var command = new NpgsqlCommand { Connection = connection, Transaction = transaction };
+        AppendScope(sql, command, tenant, streamId);
+        AppendLower(sql, command, lower, includeVersion: true);
+        sql.Append(" ORDER BY tenant_id, stream_id, stream_version OFFSET ").Append(_batchSize - 1).Append(" LIMIT 1");
+        command.CommandText = sql.ToString();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new EventKey(reader.GetString(0), reader.GetString(1), reader.GetInt64(2))
+            : null;
+    }
+
+    private async Task LoadHeadsAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        string? tenant,
+        string? streamId,
+        EventKey? lower,
+        EventKey? upper,
+        Dictionary<(string, string), StreamHead> heads,
+        CancellationToken cancellationToken)
+    {
+        var sql = new StringBuilder("SELECT tenant_id, stream_id, version, head_hash FROM ").Append(_schema).Append(".streams WHERE true");
+        await using var command = new NpgsqlCommand { Connection = connection, Transaction = transaction };
+        AppendScope(sql, command, tenant, streamId);
+        AppendLower(sql, command, lower, includeVersion: false);
+        if (upper is { } u)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = u.Tenant });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = u.Stream });
+            sql.Append(" AND (tenant_id, stream_id) <= ($").Append(command.Parameters.Count - 1).Append(", $").Append(command.Parameters.Count).Append(')');
+        }
+
+        command.CommandText = sql.ToString();
+        var hashBuffer = new byte[64];
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            heads[(reader.GetString(0), reader.GetString(1))] = new StreamHead(reader.GetInt64(2), ReadHash(reader, 3, hashBuffer));
+        }
+    }
+
+    private NpgsqlCommand EventsCommand(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string? tenant, string? streamId, EventKey? lower, EventKey? upper)
+    {
+        var sql = new StringBuilder(
+                "SELECT tenant_id, stream_id, stream_version, event_id, event_type, recorded_at, data::text, metadata::text, hash FROM ")
+            .Append(_schema).Append(".events WHERE true");
+        var command = new NpgsqlCommand { Connection = connection, Transaction = transaction };
+        AppendScope(sql, command, tenant, streamId);
+        AppendLower(sql, command, lower, includeVersion: true);
+        if (upper is { } u)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = u.Tenant });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = u.Stream });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = u.Version });
+            var n = command.Parameters.Count;
+            sql.Append(" AND (tenant_id, stream_id, stream_version) <= ($").Append(n - 2).Append(", $").Append(n - 1).Append(", $").Append(n).Append(')');
+        }
+
+        sql.Append(" ORDER BY tenant_id, stream_id, stream_version");
+        command.CommandText = sql.ToString();
+        return command;
+    }
+
+    private static void AppendScope(StringBuilder sql, NpgsqlCommand command, string? tenant, string? streamId)
+    {
+        if (tenant is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+            sql.Append(" AND tenant_id = $").Append(command.Parameters.Count);
+        }
+
+        if (streamId is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
+            sql.Append(" AND stream_id = $").Append(command.Parameters.Count);
+        }
+    }
+
+    private static void AppendLower(StringBuilder sql, NpgsqlCommand command, EventKey? lower, bool includeVersion)
+    {
+        if (lower is not { } l)
+        {
+            return;
+        }
+
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = l.Tenant });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = l.Stream });
+        var n = command.Parameters.Count;
+        if (includeVersion)
+        {
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = l.Version });
+            sql.Append(" AND (tenant_id, stream_id, stream_version) > ($").Append(n - 1).Append(", $").Append(n).Append(", $").Append(n + 1).Append(')');
+        }
+        else
+        {
+            sql.Append(" AND (tenant_id, stream_id) > ($").Append(n - 1).Append(", $").Append(n).Append(')');
+        }
+    }
+
+    private readonly record struct EventKey(string Tenant, string Stream, long Version);
+}

@@ -1,0 +1,153 @@
+using System.Text;
+using EventCase.EventStore.Auditing;
+using EventCase.EventStore.Tests.Support;
+using EventCase.Testing;
+using NodaTime;
+
+namespace EventCase.EventStore.Tests.Auditing;
+
+public sealed class ExportTests(DatabaseFixture database) : AuditTestBase(database), IClassFixture<DatabaseFixture>
+{
+    private const string Row = "tenant_id = $1 AND stream_id = $2";
+
+    private AuditExporter Exporter => new(Store, batchSize: 3);
+
+    [Theory]
+    [InlineData(AuditExportFormat.JsonLines)]
+    [InlineData(AuditExportFormat.Csv)]
+    public async Task A_stream_exported_and_read_back_offline_verifies_and_gives_the_same_events(AuditExportFormat format)
+    {
+        var stream = NewStream(NewTenant());
+        await Store.AppendToStreamAsync(stream, "thing", ExpectedVersion.NoStream, TestEvents.Notes(stream.Id, 4), Ct);
+        await Store.AppendToStreamAsync(
+            stream,
+            "thing",
+            ExpectedVersion.Exactly(4),
+            [TestEvents.New(new NoteAdded(stream.Id, "a, \"quoted\"\nline with é and 😀")), TestEvents.New(new RareThingHappened(7))],
+            Ct);
+        var stored = await Store.ReadStreamAsync(stream, cancellationToken: Ct).ToListAsync(Ct);
+
+        using var file = new MemoryStream();
+        var summary = await Exporter.ExportStreamAsync(stream, format, file, Ct);
+        file.Position = 0;
+        var exported = await AuditExportReader.ReadAsync(file, format, Ct).ToListAsync(Ct);
+        file.Position = 0;
+        var report = await AuditExportReader.VerifyOfflineAsync(file, format, Ct);
+
+        Assert.Equal(new AuditExportSummary(6, 1), summary);
+        Assert.True(report.IsIntact, string.Join("; ", report.Findings));
+        Assert.Equal(6, report.EventsChecked);
+        Assert.Equal(stored.Select(e => (e.StreamVersion, e.EventId, e.StoredEventType, e.Position, e.Hash, e.RecordedAt)),
+            exported.Select(e => (e.Event.StreamVersion, e.Event.EventId, e.Event.EventType, e.Position, e.Hash, e.Event.RecordedAt)));
+        Assert.Equal(AuditHash.Zero, exported[0].PreviousHash);
+        Assert.All(exported.Skip(1), (e, i) => Assert.Equal(exported[i].Hash, e.PreviousHash));
+        for (var v = 1; v <= 6; v++)
+        {
+            Assert.Equal(await CanonicalAsync(stream, v), exported[v - 1].Event);
+        }
+    }
+
+    [Fact]
+    public async Task A_json_lines_export_holds_the_stored_json_verbatim_and_the_hashes_in_hex()
+    {
+        var stream = await StreamWithNotesAsync(1);
+
+        using var file = new MemoryStream();
+        await Exporter.ExportStreamAsync(stream, AuditExportFormat.JsonLines, file, Ct);
+        var line = Encoding.UTF8.GetString(file.ToArray()).TrimEnd('\n');
+
+        var canonical = await CanonicalAsync(stream, 1);
+        Assert.Contains($"\"data\":{canonical.DataJson},", line, StringComparison.Ordinal);
+        Assert.Contains($"\"metadata\":{canonical.MetadataJson},", line, StringComparison.Ordinal);
+        Assert.Contains($"\"previousHash\":\"{AuditHash.Zero}\"", line, StringComparison.Ordinal);
+        Assert.Contains($"\"hash\":\"{Convert.ToHexStringLower(await StoredHashAsync(stream, 1))}\"", line, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', line);
+    }
+
+    [Fact]
+    public async Task A_tenants_period_export_holds_exactly_the_events_recorded_in_the_period_and_verifies_offline()
+    {
+        var tenant = NewTenant();
+        var early = await StreamWithNotesAsync(3, tenant);
+        await Task.Delay(20, Ct);
+        var from = await NowAsync();
+        var later = await StreamWithNotesAsync(4, tenant);
+        await Store.AppendToStreamAsync(early, "thing", ExpectedVersion.Exactly(3), TestEvents.Notes(early.Id, 2), Ct);
+        var to = await NowAsync();
+        await Task.Delay(20, Ct);
+        await Store.AppendToStreamAsync(later, "thing", ExpectedVersion.Exactly(4), TestEvents.Notes(later.Id, 1), Ct);
+        await StreamWithNotesAsync(2); // another tenant
+
+        using var file = new MemoryStream();
+        var summary = await Exporter.ExportTenantAsync(tenant, from, to, AuditExportFormat.Csv, file, Ct);
+        file.Position = 0;
+        var exported = await AuditExportReader.ReadAsync(file, AuditExportFormat.Csv, Ct).ToListAsync(Ct);
+        file.Position = 0;
+        var report = await AuditExportReader.VerifyOfflineAsync(file, AuditExportFormat.Csv, Ct);
+
+        Assert.Equal(new AuditExportSummary(6, 2), summary);
+        Assert.Equal(
+            new[] { (early.Id, 4L), (early.Id, 5L), (later.Id, 1L), (later.Id, 2L), (later.Id, 3L), (later.Id, 4L) }.OrderBy(e => e.Item1, StringComparer.Ordinal),
+            exported.Select(e => (e.Event.StreamId, e.Event.StreamVersion)));
+        // The period starts mid-stream: the first exported event names the hash it chains from.
+        Assert.Equal(AuditHash.FromBytes(await StoredHashAsync(early, 3)), exported.First(e => e.Event.StreamId == early.Id).PreviousHash);
+        Assert.True(report.IsIntact, string.Join("; ", report.Findings));
+        Assert.Equal(2, report.StreamsChecked);
+    }
+
+    [Theory]
+    [InlineData(AuditExportFormat.JsonLines)]
+    [InlineData(AuditExportFormat.Csv)]
+    public async Task Editing_an_export_file_is_found_offline(AuditExportFormat format)
+    {
+        var stream = await StreamWithNotesAsync(3);
+        using var file = new MemoryStream();
+        await Exporter.ExportStreamAsync(stream, format, file, Ct);
+
+        var lines = Encoding.UTF8.GetString(file.ToArray()).Split('\n');
+        var second = format == AuditExportFormat.Csv ? 2 : 1; // CSV has a header row
+        Assert.Contains("note 1", lines[second], StringComparison.Ordinal);
+        lines[second] = lines[second].Replace("note 1", "note 9", StringComparison.Ordinal);
+        var edited = string.Join('\n', lines);
+        var report = await AuditExportReader.VerifyOfflineAsync(new MemoryStream(Encoding.UTF8.GetBytes(edited)), format, Ct);
+
+        var finding = Assert.Single(report.Findings);
+        Assert.Equal((2L, TamperKind.EditedEvent), (finding.Version, finding.Kind));
+    }
+
+    [Fact]
+    public async Task Dropping_a_line_from_an_export_is_found_offline_as_a_deleted_event()
+    {
+        var stream = await StreamWithNotesAsync(4);
+        using var file = new MemoryStream();
+        await Exporter.ExportStreamAsync(stream, AuditExportFormat.JsonLines, file, Ct);
+
+        var lines = Encoding.UTF8.GetString(file.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+        lines.RemoveAt(2);
+        var report = await AuditExportReader.VerifyOfflineAsync(
+            new MemoryStream(Encoding.UTF8.GetBytes(string.Join('\n', lines))), AuditExportFormat.JsonLines, Ct);
+
+        var finding = Assert.Single(report.Findings);
+        Assert.Equal((3L, TamperKind.DeletedEvent), (finding.Version, finding.Kind));
+    }
+
+    [Fact]
+    public async Task An_export_of_a_tampered_store_fails_offline_verification_like_the_online_one()
+    {
+        var stream = await StreamWithNotesAsync(4);
+        await TamperAsync(stream, $"UPDATE eventcase.events SET metadata = '{{}}' WHERE {Row} AND stream_version = 2");
+
+        using var file = new MemoryStream();
+        await Exporter.ExportStreamAsync(stream, AuditExportFormat.JsonLines, file, Ct);
+        file.Position = 0;
+        var offline = await AuditExportReader.VerifyOfflineAsync(file, AuditExportFormat.JsonLines, Ct);
+
+        Assert.Equal(Assert.Single((await VerifyAsync(stream)).Findings), Assert.Single(offline.Findings));
+    }
+
+    private async Task<Instant> NowAsync()
+    {
+        await using var command = DataSource.CreateCommand("SELECT clock_timestamp()");
+        return Instant.FromDateTimeUtc((DateTime)(await command.ExecuteScalarAsync(Ct))!);
+    }
+}
