@@ -19,7 +19,8 @@ namespace EventCase.Server.Cases;
 /// <param name="Errors">Field errors (a builder returns null after adding some).</param>
 /// <param name="Database">The database (to look up other cases of the agency).</param>
 /// <param name="Settings">Server settings.</param>
-public sealed record CommandInput(CaseId CaseId, Instant Now, Caller Caller, Validation Errors, EventCaseDatabase Database, ServerSettings Settings);
+/// <param name="Cancellation">The request's cancellation token, for look-ups.</param>
+public sealed record CommandInput(CaseId CaseId, Instant Now, Caller Caller, Validation Errors, EventCaseDatabase Database, ServerSettings Settings, CancellationToken Cancellation);
 
 /// <summary>
 /// The path of every case command route: check the route id, read If-Match and Idempotency-Key, read and validate the
@@ -71,7 +72,7 @@ public static class CaseCommandPipeline
         }
 
         var input = new CommandInput(caseId, services.GetRequiredService<IClock>().GetCurrentInstant(), caller, new Validation(), database,
-            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ServerSettings>>().Value);
+            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ServerSettings>>().Value, cancellationToken);
         var command = await build(body!, input);
         if (command is null || !input.Errors.IsValid)
         {
