@@ -102,7 +102,7 @@ public static class Problems
         ArgumentNullException.ThrowIfNull(rejection);
         var extensions = new Dictionary<string, object?>
         {
-            ["caseStatus"] = rejection.Status.ToString(),
+            ["caseStatus"] = System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(rejection.Status.ToString()),
             ["action"] = rejection.Action,
             ["currentVersion"] = version,
         };
