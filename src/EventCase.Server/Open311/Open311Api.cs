@@ -468,6 +468,8 @@ public static class Open311Api
 
         var catalog = await reference.LoadCatalogAsync(agency, cancellationToken);
         var zone = reference.CalendarFor(agency.Value).Zone;
+        // expected_datetime: when the SLA runs out, from the case summary (inline, so current with the stream).
+        var summary = view.Status.IsActive() ? await new CaseSummaryQueries(database.Store).GetAsync(agency.Value, view.Id, cancellationToken) : null;
         var service = catalog.Value.Find(new ServiceCode(view.Service))?.Definition;
         string Date(Instant instant) => DatePattern.Format(instant.InZone(zone).ToOffsetDateTime());
         return new Open311Request(
@@ -481,7 +483,7 @@ public static class Open311Api
             view.Agency,
             Date(view.OpenedAt),
             Date(view.LastChangedAt),
-            null,
+            summary?.SlaDue is { } due ? Date(due) : null,
             isPublic ? null : view.Location?.Address,
             view.Location?.Point?.Latitude,
             view.Location?.Point?.Longitude);

@@ -67,6 +67,7 @@ public sealed class Open311Tests(ServerFixture server) : IClassFixture<ServerFix
         Assert.Equal("Hole", single["description"]!.GetValue<string>());
         // ISO-8601 with the agency's offset (America/New_York: -05:00 or -04:00).
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d-0[45]:00$", single["requested_datetime"]!.GetValue<string>());
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d-0[45]:00$", single["expected_datetime"]!.GetValue<string>());
 
         var byToken = (await ReadJsonAsync(await client.GetAsync($"/open311/v2/tokens/{token}.json")))[0]!;
         Assert.Equal(number, byToken["service_request_id"]!.GetValue<string>());
