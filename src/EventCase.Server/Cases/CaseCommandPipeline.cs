@@ -81,6 +81,7 @@ public static class CaseCommandPipeline
 
         var context = CreateContext(http, caller) with { IdempotencyKey = key, ExpectedVersion = expected };
         var result = await database.CreateHandler().HandleAsync(command, context, cancellationToken);
+        ServerMetrics.CommandHandled(command.Action, Outcome(result));
         return ToResponse(http, result, caseId, database.Store);
     }
 
@@ -126,6 +127,16 @@ public static class CaseCommandPipeline
             version,
             [.. events.Select(e => new CommandEvent(store.Serializer.Registry.GetName(e.GetType()), JsonSerializer.SerializeToElement(e, e.GetType(), ApiJson.Response)))]);
     }
+
+    /// <summary>The metric outcome of a result.</summary>
+    public static string Outcome(CaseCommandResult result) => result switch
+    {
+        CaseCommandResult.Accepted => "accepted",
+        CaseCommandResult.AlreadyApplied => "already-applied",
+        CaseCommandResult.Rejected => "rejected",
+        CaseCommandResult.PreconditionFailed => "precondition-failed",
+        _ => "conflict",
+    };
 
     private static string? NumberOf(CaseState state) => state is OpenedCase opened ? opened.Number.Value : null;
 }

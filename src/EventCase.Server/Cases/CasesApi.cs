@@ -165,6 +165,7 @@ public static class CasesApi
         var context = CaseCommandPipeline.CreateContext(http, caller, channel) with { IdempotencyKey = idempotencyKey };
         var result = await database.CreateHandler().OpenCaseAsync(context, caseId, series, number => new OpenCase(
             caseId, number, caller.Agency, entry, description, citizen, location, request.Channel ?? Channel.Web, attributes, now, request.Priority, team), cancellationToken);
+        ServerMetrics.CommandHandled("Open", CaseCommandPipeline.Outcome(result));
         var response = CaseCommandPipeline.ToResponse(http, result, caseId, database.Store);
         return response.Result switch
         {
