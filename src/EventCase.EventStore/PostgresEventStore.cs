@@ -39,10 +39,19 @@ public sealed class PostgresEventStore
         _readStreamColumns =
             "position, transaction_id, tenant_id, stream_id, stream_version, event_id, event_type, data, metadata, recorded_at, hash";
         _inlineLockKey = ProjectionWorker.InlineLockKey(_schema);
+        _notifier = new AppendNotifier(dataSource, _options.NotificationChannel);
         Projections = new ProjectionSet(this, serializer, projections ?? []);
     }
 
     private readonly long _inlineLockKey;
+    private readonly AppendNotifier _notifier;
+
+    /// <summary>
+    /// Wakes subscribers of the log (projection daemons) now. The store does this itself after every append it
+    /// commits; call it after committing a transaction in which you appended with the connection-and-transaction
+    /// overload, or subscribers notice your events only at their next poll.
+    /// </summary>
+    public void NotifyAppended() => _notifier.Signal();
 
     /// <summary>The projections registered with this store.</summary>
     public ProjectionSet Projections { get; }
@@ -105,7 +114,13 @@ public sealed class PostgresEventStore
         if (!Projections.HasInline)
         {
             // A single statement is its own transaction: one round trip.
-            return await ExecuteAppendAsync(connection, null, prepared, cancellationToken);
+            var result = await ExecuteAppendAsync(connection, null, prepared, cancellationToken);
+            if (!result.AlreadyAppended)
+            {
+                _notifier.Signal();
+            }
+
+            return result;
         }
 
         return await AppendInOwnTransactionAsync(connection, prepared, cancellationToken);
@@ -113,7 +128,8 @@ public sealed class PostgresEventStore
 
     /// <summary>
     /// Appends within the caller's connection and transaction, so that other writes (inline projections, for example)
-    /// commit or roll back together with the events. The transaction must not have written anything before its first
+    /// commit or roll back together with the events. Call <see cref="NotifyAppended"/> after committing to wake
+    /// subscribers at once (they poll otherwise). The transaction must not have written anything before its first
     /// append (the stream lock must come before the transaction draws its id); a violation is refused with
     /// SQLSTATE 40001 rather than allowed to reorder the log.
     /// </summary>
@@ -138,6 +154,11 @@ public sealed class PostgresEventStore
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var result = await ExecuteAppendAsync(connection, transaction, prepared, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        if (!result.AlreadyAppended)
+        {
+            _notifier.Signal();
+        }
+
         return result;
     }
 
@@ -238,6 +259,11 @@ public sealed class PostgresEventStore
         }
 
         await transaction.CommitAsync(cancellationToken);
+        if (results.Any(r => !r.AlreadyAppended))
+        {
+            _notifier.Signal();
+        }
+
         return results;
     }
 

@@ -24,7 +24,7 @@ internal static class DbCommands
             });
             await postgres.StartAsync(ct);
             console.MarkupLineInterpolated($"[green]running[/] {(postgres.AttachedToRunningServer ? "(already)" : "(started)")} in {directory}");
-            console.WriteLine($"connection: {postgres.ConnectionString};Database=eventcase");
+            console.WriteLine($"connection: {postgres.ConnectionString}");
             return 0;
         });
 

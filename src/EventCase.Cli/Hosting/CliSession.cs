@@ -34,24 +34,13 @@ internal sealed class CliSession : IAsyncDisposable
         {
             embedded = new EmbeddedPostgres(EmbeddedPostgresOptions.Persistent(options.DataDirectory ?? DataDirectories.DefaultPostgresDirectory()));
             await embedded.StartAsync(cancellationToken);
-            connection = new NpgsqlConnectionStringBuilder(embedded.ConnectionString) { Database = "eventcase" }.ConnectionString;
-            await EnsureDatabaseAsync(embedded.ConnectionString, cancellationToken);
+            // The same database the server uses on the embedded cluster.
+            connection = embedded.ConnectionString;
         }
 
         var session = new CliSession(NpgsqlDataSource.Create(connection), options.Schema, embedded);
         await session.Store.MigrateAsync(cancellationToken);
         return session;
-    }
-
-    private static async Task EnsureDatabaseAsync(string adminConnection, CancellationToken cancellationToken)
-    {
-        await using var admin = NpgsqlDataSource.Create(adminConnection);
-        await using var exists = admin.CreateCommand("SELECT 1 FROM pg_database WHERE datname = 'eventcase'");
-        if (await exists.ExecuteScalarAsync(cancellationToken) is null)
-        {
-            await using var create = admin.CreateCommand("CREATE DATABASE eventcase");
-            await create.ExecuteNonQueryAsync(cancellationToken);
-        }
     }
 
     public async ValueTask DisposeAsync()
