@@ -45,12 +45,19 @@ public sealed class EventCaseDatabase(IConfiguration configuration, IOptions<Ser
     public string? EmbeddedDataDirectory => _embedded?.DataDirectory;
 
     /// <summary>
-    /// The default data directory of the embedded cluster: <c>$XDG_DATA_HOME/eventcase/postgres</c> or
+    /// The default data directory of the embedded cluster: <c>$EVENTCASE_DATA_DIR</c>, else <c>$XDG_DATA_HOME/eventcase/postgres</c> or
     /// <c>~/.local/share/eventcase/postgres</c>; as root <c>/var/lib/eventcase/postgres</c>, which the unprivileged
     /// <c>postgres</c> user PostgreSQL then runs as can traverse (a root home directory is not).
     /// </summary>
     public static string DefaultDataDirectory()
     {
+        // The same directory the eventcase CLI uses, so `eventcase replay` reads what the server wrote.
+        var configured = Environment.GetEnvironmentVariable("EVENTCASE_DATA_DIR");
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return configured;
+        }
+
         if (OperatingSystem.IsLinux() && Environment.UserName == "root")
         {
             return "/var/lib/eventcase/postgres";
