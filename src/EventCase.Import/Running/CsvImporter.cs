@@ -1,0 +1,305 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading.Channels;
+using CsvHelper;
+using CsvHelper.Configuration;
+using EventCase.Cases;
+using EventCase.EventStore;
+using EventCase.Import.Mapping;
+using EventCase.Import.Reporting;
+using EventCase.Import.Synthesis;
+using NodaTime;
+
+namespace EventCase.Import.Running;
+
+/// <summary>
+/// Imports a 311 CSV export into case streams: reads the file row by row (constant memory apart from the set of source
+/// ids seen, used to reject duplicates), turns each row into a case stream (<see cref="ImportMapping"/>), reports bad rows,
+/// and appends the cases in large multi-stream batches while the next batch is being parsed.
+/// </summary>
+/// <remarks>
+/// Row order does not matter: every case is a stream of its own, written whole in one append, so a file that is not
+/// chronological (Boston's is grouped by case type) imports the same. The global log's order then follows the file, not
+/// the cases' instants; read models that care about time use the events' own instants. Construct the store used for
+/// importing without inline projections for speed and let projections catch up afterwards (daemon or rebuild); with
+/// inline projections every batch also writes their rows in its transaction. Re-running the same file appends nothing:
+/// every event id is derived from the tenant, the case stream and the source id, so the store answers each case with
+/// "already appended". Thread safe; one instance may run several imports.
+/// </remarks>
+/// <param name="store">The event store to write to.</param>
+public sealed class CsvImporter(PostgresEventStore store)
+{
+    private readonly PostgresEventStore _store = store ?? throw new ArgumentNullException(nameof(store));
+
+    /// <summary>Imports the CSV file at <paramref name="path"/> into <paramref name="tenant"/>.</summary>
+    /// <exception cref="InvalidImportMappingException">The mapping names a column the file does not have.</exception>
+    public async Task<ImportSummary> ImportAsync(
+        string path, ImportMapping mapping, AgencyId tenant, ImportOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        return await ImportAsync(file, Path.GetFileName(path), mapping, tenant, options, cancellationToken);
+    }
+
+    /// <summary>Imports CSV text from <paramref name="source"/> (named <paramref name="fileName"/> in metadata and the
+    /// report) into <paramref name="tenant"/>.</summary>
+    /// <exception cref="InvalidImportMappingException">The mapping names a column the file does not have.</exception>
+    public async Task<ImportSummary> ImportAsync(
+        Stream source, string fileName, ImportMapping mapping, AgencyId tenant, ImportOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(mapping);
+        ArgumentNullException.ThrowIfNull(tenant);
+        options ??= new ImportOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Writers, 1);
+        mapping.Validate();
+
+        var run = new ImportRun(options, source.CanSeek ? source.Length : null);
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var batches = System.Threading.Channels.Channel.CreateBounded<List<SynthesizedRow>>(new BoundedChannelOptions(options.Writers)
+        {
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+
+        // A failing side cancels the other at once: a reader blocked on a full channel must not wait for writers that
+        // have all died, nor writers for a reader that has.
+        async Task CancelOnFailure(Func<Task> work)
+        {
+            try
+            {
+                await work();
+            }
+            catch
+            {
+                await failed.CancelAsync();
+                throw;
+            }
+        }
+
+        var writers = Enumerable.Range(0, options.Writers)
+            .Select(_ => Task.Run(() => CancelOnFailure(() => WriteBatchesAsync(batches.Reader, run, failed.Token)), failed.Token))
+            .ToArray();
+        var reader = Task.Run(() => CancelOnFailure(() => ReadRowsAsync(source, fileName, mapping, tenant, batches.Writer, run, failed.Token)), failed.Token);
+        try
+        {
+            await Task.WhenAll([reader, .. writers]);
+        }
+        catch
+        {
+            await failed.CancelAsync();
+            batches.Writer.TryComplete();
+            await Task.WhenAll([reader, .. writers]).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            var errors = new[] { reader }.Concat(writers).Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions)
+                .Where(e => e is not OperationCanceledException).ToList();
+            if (errors.Count == 1 && !cancellationToken.IsCancellationRequested)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(errors[0]);
+            }
+
+            if (errors.Count > 1 && !cancellationToken.IsCancellationRequested)
+            {
+                throw new AggregateException(errors);
+            }
+
+            throw;
+        }
+
+        run.ReportProgress(force: true);
+        return run.ToSummary();
+    }
+
+    private static async Task ReadRowsAsync(
+        Stream source, string fileName, ImportMapping mapping, AgencyId tenant, ChannelWriter<List<SynthesizedRow>> batches, ImportRun run,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            string? badData = null;
+            var configuration = new CsvConfiguration(CultureInfo.InvariantCulture)
+            {
+                BadDataFound = args => badData ??= args.RawRecord,
+                DetectDelimiter = false,
+                TrimOptions = TrimOptions.None,
+            };
+            using var text = new StreamReader(source, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true);
+            using var parser = new CsvParser(text, configuration);
+            if (!parser.Read())
+            {
+                return;
+            }
+
+            var synthesizer = new CaseSynthesizer(mapping, tenant, fileName, parser.Record!);
+            await using var report = run.OpenReport();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var batch = new List<SynthesizedRow>(run.Options.BatchSize);
+            while (parser.Read())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (run.Options.MaxRows is { } max && run.RowsRead >= max)
+                {
+                    break;
+                }
+
+                run.RowsRead++;
+                var line = parser.RawRow;
+                var fields = parser.Record!;
+                SynthesizedRow row;
+                if (badData is not null)
+                {
+                    row = CaseSynthesizer.Malformed(line, "broken quoting: " + Truncate(badData));
+                    badData = null;
+                }
+                else
+                {
+                    var sourceId = synthesizer.SourceIdOf(fields);
+                    row = sourceId.Length > 0 && !seen.Add(sourceId)
+                        ? CaseSynthesizer.Duplicate(line, sourceId)
+                        : synthesizer.Synthesize(line, fields);
+                }
+
+                report?.Write(row);
+                if (row.IsRejected)
+                {
+                    run.CountRejected(row);
+                }
+                else
+                {
+                    batch.Add(row);
+                    if (batch.Count >= run.Options.BatchSize)
+                    {
+                        await batches.WriteAsync(batch, cancellationToken);
+                        batch = new List<SynthesizedRow>(run.Options.BatchSize);
+                    }
+                }
+
+                run.BytesRead = source.CanSeek ? source.Position : 0;
+                run.ReportProgress(force: false);
+            }
+
+            if (batch.Count > 0)
+            {
+                await batches.WriteAsync(batch, cancellationToken);
+            }
+
+            run.BytesRead = run.TotalBytes ?? run.BytesRead;
+        }
+        finally
+        {
+            batches.TryComplete();
+        }
+    }
+
+    private async Task WriteBatchesAsync(ChannelReader<List<SynthesizedRow>> batches, ImportRun run, CancellationToken cancellationToken)
+    {
+        await foreach (var batch in batches.ReadAllAsync(cancellationToken))
+        {
+            var appends = new StreamAppend[batch.Count];
+            for (var i = 0; i < batch.Count; i++)
+            {
+                appends[i] = batch[i].Append!;
+            }
+
+            var results = await _store.AppendToStreamsAsync(appends, cancellationToken);
+            run.CountAppended(batch, results);
+        }
+    }
+
+    private static string Truncate(string text) => text.Length <= 200 ? text.TrimEnd('\r', '\n') : text[..200] + "…";
+
+    /// <summary>The counters of one run, shared by the reader and the writers.</summary>
+    private sealed class ImportRun(ImportOptions options, long? totalBytes)
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly Lock _gate = new();
+        private readonly Dictionary<string, long> _rejects = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, long> _flags = new(StringComparer.Ordinal);
+        private long _imported, _flagged, _rejected, _already, _events;
+        private TimeSpan? _lastProgress;
+
+        public ImportOptions Options => options;
+
+        public long? TotalBytes => totalBytes;
+
+        public long RowsRead { get; set; }
+
+        public long BytesRead { get; set; }
+
+        public ReportWriter? OpenReport() => options.ReportPath is { } path ? new ReportWriter(path) : null;
+
+        public void CountRejected(SynthesizedRow row)
+        {
+            lock (_gate)
+            {
+                _rejected++;
+                foreach (var rule in row.Findings.Select(f => f.Rule).Distinct())
+                {
+                    _rejects[rule] = _rejects.GetValueOrDefault(rule) + 1;
+                }
+            }
+        }
+
+        public void CountAppended(List<SynthesizedRow> batch, IReadOnlyList<AppendResult> results)
+        {
+            lock (_gate)
+            {
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    var row = batch[i];
+                    if (results[i].AlreadyAppended)
+                    {
+                        _already++;
+                        continue;
+                    }
+
+                    _events += row.Append!.Events.Count;
+                    if (row.Findings.Count == 0)
+                    {
+                        _imported++;
+                        continue;
+                    }
+
+                    _flagged++;
+                    foreach (var rule in row.Findings.Select(f => f.Rule).Distinct())
+                    {
+                        _flags[rule] = _flags.GetValueOrDefault(rule) + 1;
+                    }
+                }
+            }
+        }
+
+        public void ReportProgress(bool force)
+        {
+            if (options.Progress is not { } progress)
+            {
+                return;
+            }
+
+            var now = _clock.Elapsed;
+            if (!force && _lastProgress is { } last && now - last < options.ProgressInterval)
+            {
+                return;
+            }
+
+            _lastProgress = now;
+            long committed, events;
+            lock (_gate)
+            {
+                committed = _imported + _flagged + _rejected + _already;
+                events = _events;
+            }
+
+            progress.Report(new ImportProgress(RowsRead, committed, events, BytesRead, totalBytes, Duration.FromTimeSpan(now)));
+        }
+
+        public ImportSummary ToSummary()
+        {
+            lock (_gate)
+            {
+                return new ImportSummary(RowsRead, _imported, _flagged, _rejected, _already, _events, Duration.FromTimeSpan(_clock.Elapsed),
+                    new SortedDictionary<string, long>(_rejects, StringComparer.Ordinal), new SortedDictionary<string, long>(_flags, StringComparer.Ordinal));
+            }
+        }
+    }
+}

@@ -1,0 +1,449 @@
+using System.Globalization;
+using System.Text;
+using EventCase.Cases;
+using EventCase.Cases.Assigning;
+using EventCase.Cases.Cancelling;
+using EventCase.Cases.Closing;
+using EventCase.Cases.Handling;
+using EventCase.Cases.Lifecycle;
+using EventCase.Cases.MarkingDuplicate;
+using EventCase.Cases.Opening;
+using EventCase.Cases.Resolving;
+using EventCase.Cases.Sla;
+using EventCase.Cases.Transferring;
+using EventCase.EventStore;
+using EventCase.EventStore.Metadata;
+using EventCase.Import.Mapping;
+using NodaTime;
+using NodaTime.Text;
+
+namespace EventCase.Import.Synthesis;
+
+/// <summary>A data-quality rule a row broke, and what exactly was wrong.</summary>
+/// <param name="Rule">The rule's name (<see cref="QualityRules"/>).</param>
+/// <param name="Reason">What was found, with the offending value.</param>
+public sealed record QualityFinding(string Rule, string Reason)
+{
+    /// <inheritdoc />
+    public override string ToString() => Rule + ": " + Reason;
+}
+
+/// <summary>One source row turned into a case stream's events, or rejected.</summary>
+/// <param name="Row">The row's line number in the file (the header is line 1).</param>
+/// <param name="SourceId">The source id, or empty when the row had none.</param>
+/// <param name="Append">The case stream's events; null when the row is rejected.</param>
+/// <param name="Findings">The rules the row broke: flags when imported, reasons when rejected.</param>
+internal sealed record SynthesizedRow(long Row, string SourceId, StreamAppend? Append, IReadOnlyList<QualityFinding> Findings)
+{
+    public bool IsRejected => Append is null;
+}
+
+/// <summary>
+/// Turns one source row into the events that reproduce what the source knows of the case (pure: no I/O, no clock).
+/// The events are built directly rather than through the decider because they are history, not requests; the
+/// sequence is one the decider accepts (opened → assigned → resolved → closed, or → cancelled / duplicate /
+/// transferred). Event ids are derived from (tenant, case stream, <c>import:</c> + source id, index), so the same row
+/// always yields the same ids and re-importing it is recognised by the store as a retry. Not thread safe (it reuses a
+/// header index); use one per reader.
+/// </summary>
+internal sealed class CaseSynthesizer
+{
+    /// <summary>The actor of every imported event.</summary>
+    public const string ActorId = "system:importer";
+
+    /// <summary>The actor role of every imported event.</summary>
+    public const string ActorRole = "system";
+
+    private readonly ImportMapping _mapping;
+    private readonly AgencyId _agency;
+    private readonly string _fileName;
+    private readonly string _correlationId;
+    private readonly SourceTimestamps _timestamps;
+    private readonly Dictionary<string, int> _columns;
+    private readonly int _headerLength;
+    private readonly int _sourceId, _created, _updated, _due, _closed, _service, _department, _queue, _status,
+        _closureReason, _channel, _address, _latitude, _longitude, _point, _duplicateOf;
+
+    private readonly int[] _description;
+    private readonly (string Name, int Index)[] _attributes;
+    private readonly SlaTarget _defaultSla;
+
+    public CaseSynthesizer(ImportMapping mapping, AgencyId agency, string fileName, IReadOnlyList<string> header)
+    {
+        _mapping = mapping;
+        _agency = agency;
+        _fileName = fileName;
+        _correlationId = "import:" + mapping.Source + ":" + fileName;
+        _timestamps = new SourceTimestamps(mapping.TimeZone, mapping.TimestampFormats);
+        _headerLength = header.Count;
+        _columns = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < header.Count; i++)
+        {
+            _columns.TryAdd(header[i], i);
+        }
+
+        var c = mapping.Columns;
+        _sourceId = Required(c.SourceId, "sourceId");
+        _created = Required(c.Created, "created");
+        _service = Required(c.Service, "service");
+        _status = Required(c.Status, "status");
+        _updated = Optional(c.Updated, "updated");
+        _due = Optional(c.Due, "due");
+        _closed = Optional(c.Closed, "closed");
+        _department = Optional(c.Department, "department");
+        _queue = Optional(c.Queue, "queue");
+        _closureReason = Optional(c.ClosureReason, "closureReason");
+        _channel = Optional(c.Channel, "channel");
+        _address = Optional(c.Address, "address");
+        _latitude = Optional(c.Latitude, "latitude");
+        _longitude = Optional(c.Longitude, "longitude");
+        _point = Optional(c.Point, "point");
+        _duplicateOf = Optional(c.DuplicateOf, "duplicateOf");
+        _description = c.Description.Select((d, i) => Required(d, $"description[{i}]")).ToArray();
+        _attributes = mapping.Attributes.Select(a => (a, Required(a, "attributes"))).ToArray();
+        _defaultSla = SlaTarget.CalendarDays(mapping.DefaultSlaDays);
+    }
+
+    public DateTimeZone Zone => _timestamps.Zone;
+
+    /// <summary>Builds the case of <paramref name="fields"/> (the row at line <paramref name="row"/>).</summary>
+    public SynthesizedRow Synthesize(long row, string[] fields)
+    {
+        var findings = new List<QualityFinding>();
+        if (fields.Length != _headerLength)
+        {
+            return Reject(row, "", new QualityFinding(QualityRules.MalformedRow, $"{fields.Length} fields where the header has {_headerLength}"));
+        }
+
+        var sourceId = Field(fields, _sourceId);
+        var createdText = Field(fields, _created);
+        var serviceText = Field(fields, _service);
+        var statusText = Field(fields, _status);
+        var missing = new List<string>();
+        if (sourceId.Length == 0) missing.Add(_mapping.Columns.SourceId);
+        if (createdText.Length == 0) missing.Add(_mapping.Columns.Created);
+        if (serviceText.Length == 0 || Slug(serviceText, lower: true).Length == 0) missing.Add(_mapping.Columns.Service);
+        if (statusText.Length == 0) missing.Add(_mapping.Columns.Status);
+        if (missing.Count > 0)
+        {
+            return Reject(row, sourceId, new QualityFinding(QualityRules.MissingRequiredField, "empty " + string.Join(", ", missing)));
+        }
+
+        if (_timestamps.Parse(createdText) is not { } created)
+        {
+            return Reject(row, sourceId, new QualityFinding(QualityRules.UnparseableCreated,
+                $"{_mapping.Columns.Created} '{createdText}' matches none of {string.Join(" | ", _mapping.TimestampFormats)}"));
+        }
+
+        CheckResolution(created, _mapping.Columns.Created, findings);
+        var caseIdText = _mapping.Cases.IdPrefix + sourceId;
+        if (caseIdText.Length > StreamName.MaxIdLength || caseIdText.AsSpan().ContainsAnyInRange('\0', '\x1f'))
+        {
+            return Reject(row, sourceId, new QualityFinding(QualityRules.InvalidIdentifier, $"case id '{caseIdText}' is not a valid stream id"));
+        }
+
+        var number = Number(row, sourceId, created.Local.Year);
+        if (number is null)
+        {
+            return Reject(row, sourceId, new QualityFinding(QualityRules.InvalidIdentifier, $"no case number sequence can be derived from source id '{sourceId}'"));
+        }
+
+        var updated = OptionalTimestamp(fields, _updated, _mapping.Columns.Updated, findings);
+        var due = OptionalTimestamp(fields, _due, _mapping.Columns.Due, findings);
+        var closed = OptionalTimestamp(fields, _closed, _mapping.Columns.Closed, findings);
+
+        var lifecycle = SourceLifecycle.Open;
+        if (_mapping.Statuses.TryGetValue(statusText, out var mapped))
+        {
+            lifecycle = mapped;
+        }
+        else
+        {
+            findings.Add(new QualityFinding(QualityRules.UnknownStatus, $"status '{statusText}' is not in the mapping; imported as open"));
+        }
+
+        // The instant the case ended in the source: the closed instant, else (for cancellations, duplicates and
+        // transfers, which some sources stamp only as an update) the updated instant.
+        Instant? endedAt = null;
+        if (lifecycle != SourceLifecycle.Open)
+        {
+            endedAt = closed?.Instant ?? updated?.Instant;
+            if (endedAt is null)
+            {
+                findings.Add(new QualityFinding(QualityRules.MissingClosedDate, $"status '{statusText}' ends the case but it has no closed or updated instant; left open"));
+                lifecycle = SourceLifecycle.Open;
+            }
+            else if (endedAt < created.Instant)
+            {
+                findings.Add(new QualityFinding(QualityRules.CloseBeforeOpen,
+                    $"ended {Format(endedAt.Value)} before it opened {Format(created.Instant)}; both kept as in the source"));
+            }
+        }
+
+        var sla = _defaultSla;
+        if (due is { } d)
+        {
+            if (d.Instant > created.Instant)
+            {
+                // The source's due instant as business time counted from the opening: on an always-open agency calendar
+                // the SLA clock is due exactly when the source says (see docs/import.md).
+                sla = SlaTarget.BusinessTime(d.Instant - created.Instant);
+            }
+            else
+            {
+                findings.Add(new QualityFinding(QualityRules.DueBeforeOpen,
+                    $"due {Format(d.Instant)} is not after the opening {Format(created.Instant)}; default SLA {_mapping.DefaultSla} used"));
+            }
+        }
+
+        var channelText = Field(fields, _channel);
+        var channel = _mapping.DefaultChannel;
+        if (channelText.Length > 0)
+        {
+            if (_mapping.Channels.TryGetValue(channelText, out var ch))
+            {
+                channel = ch;
+            }
+            else
+            {
+                findings.Add(new QualityFinding(QualityRules.UnknownChannel, $"channel '{channelText}' is not in the mapping; {ChannelName(channel)} used"));
+            }
+        }
+
+        var location = Location(fields, findings);
+        foreach (var finding in findings)
+        {
+            if (_mapping.PolicyFor(finding.Rule) == QualityPolicy.Reject)
+            {
+                return new SynthesizedRow(row, sourceId, null, findings.Where(f => _mapping.PolicyFor(f.Rule) == QualityPolicy.Reject).ToArray());
+            }
+        }
+
+        var caseId = new CaseId(caseIdText);
+        var stream = CaseStreams.For(_agency, caseId);
+        var queueText = Field(fields, _queue);
+        var team = queueText.Length > 0 && Slug(queueText, lower: true) is { Length: > 0 } slug ? new TeamId(slug) : new TeamId(_mapping.DefaultTeam);
+        var description = _description.Select(i => Field(fields, i)).FirstOrDefault(s => s.Length > 0) ?? serviceText;
+
+        var attributes = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        foreach (var (name, index) in _attributes)
+        {
+            if (Field(fields, index) is { Length: > 0 } value)
+            {
+                attributes[name] = [value];
+            }
+        }
+
+        attributes["import.source_id"] = [sourceId];
+        attributes["import.service"] = [serviceText];
+        attributes["import.status"] = [statusText];
+        Put(attributes, "import.queue", queueText);
+        Put(attributes, "import.department", Field(fields, _department));
+        Put(attributes, "import.channel", channelText);
+        if (due is { } sourceDue)
+        {
+            attributes["import.source_due"] = [Format(sourceDue.Instant)];
+        }
+
+        if (findings.Count > 0)
+        {
+            attributes["import.quality"] = findings.Select(f => f.ToString()).ToArray();
+        }
+
+        var metadata = new EventMetadata(ActorId, ActorRole, _correlationId, Channel: "import")
+        {
+            Extra = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["source"] = _mapping.Source,
+                ["source_file"] = _fileName,
+                ["source_row"] = row.ToString(CultureInfo.InvariantCulture),
+                ["source_id"] = sourceId,
+            },
+        };
+
+        var events = new List<object>(4)
+        {
+            new CaseOpened(caseId, number, _agency, new ServiceCode(Slug(serviceText, lower: true)), description, null, location, channel,
+                attributes, CasePriority.Normal, sla, created.Instant),
+            new CaseAssigned(caseId, new Assignment(team), created.Instant),
+        };
+        var reason = Field(fields, _closureReason) is { Length: > 0 } r ? r : $"{statusText} in {_mapping.Source}";
+        switch (lifecycle)
+        {
+            case SourceLifecycle.Closed:
+                events.Add(new CaseResolved(caseId, _mapping.ResolutionCode, reason, endedAt!.Value));
+                events.Add(new CaseClosed(caseId, endedAt.Value));
+                break;
+            case SourceLifecycle.Cancelled:
+                events.Add(new CaseCancelled(caseId, reason, endedAt!.Value));
+                break;
+            case SourceLifecycle.Transferred:
+                events.Add(new CaseTransferred(caseId, _agency, new AgencyId(_mapping.TransferredToAgency), reason, endedAt!.Value));
+                break;
+            case SourceLifecycle.Duplicate:
+                var original = Field(fields, _duplicateOf);
+                events.Add(new CaseMarkedDuplicate(caseId, new CaseId(_mapping.Cases.IdPrefix + (original.Length > 0 ? original : sourceId)), null, endedAt!.Value));
+                break;
+        }
+
+        var key = "import:" + sourceId;
+        var newEvents = new NewEvent[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            newEvents[i] = new NewEvent(CaseEventIds.ForIdempotencyKey(stream, key, i), events[i], metadata);
+        }
+
+        return new SynthesizedRow(row, sourceId, new StreamAppend(stream, CaseStreams.StreamType, ExpectedVersion.NoStream, newEvents), findings);
+    }
+
+    /// <summary>A row that could not be read at all (broken quoting): rejected as malformed.</summary>
+    public static SynthesizedRow Malformed(long row, string detail) =>
+        new(row, "", null, [new QualityFinding(QualityRules.MalformedRow, detail)]);
+
+    /// <summary>A second row with a source id already seen in this file.</summary>
+    public static SynthesizedRow Duplicate(long row, string sourceId) =>
+        new(row, sourceId, null, [new QualityFinding(QualityRules.DuplicateSourceId, $"source id '{sourceId}' already appeared earlier in the file")]);
+
+    /// <summary>The source id of a row, without synthesizing it (for duplicate detection).</summary>
+    public string SourceIdOf(string[] fields) => Field(fields, _sourceId);
+
+    internal static string Format(Instant instant) => InstantPattern.ExtendedIso.Format(instant);
+
+    /// <summary>
+    /// Lower-cases (for codes) and replaces every run of characters other than letters, digits, '-', '_' and '.' with
+    /// one '-', trimmed and cut to 64: "PWDx_Street Light Outages" → "pwdx_street-light-outages".
+    /// </summary>
+    internal static string Slug(string text, bool lower)
+    {
+        var builder = new StringBuilder(text.Length);
+        var dash = false;
+        foreach (var ch in text)
+        {
+            if (char.IsAsciiLetterOrDigit(ch) || ch is '_' or '.')
+            {
+                builder.Append(lower ? char.ToLowerInvariant(ch) : ch);
+                dash = false;
+            }
+            else if (!dash && builder.Length > 0)
+            {
+                builder.Append('-');
+                dash = true;
+            }
+        }
+
+        var slug = builder.ToString().TrimEnd('-');
+        return slug.Length > 64 ? slug[..64].TrimEnd('-') : slug;
+    }
+
+    private CaseLocation? Location(string[] fields, List<QualityFinding> findings)
+    {
+        var address = Field(fields, _address);
+        var latText = Field(fields, _latitude);
+        var lonText = Field(fields, _longitude);
+        var pointText = Field(fields, _point);
+        GeoPoint? point = null;
+        string? given = null;
+        if (latText.Length > 0 || lonText.Length > 0)
+        {
+            given = $"{latText}, {lonText}";
+            point = SourceCoordinates.FromPair(latText, lonText);
+        }
+        else if (pointText.Length > 0)
+        {
+            given = pointText;
+            point = SourceCoordinates.FromText(pointText);
+        }
+
+        if (given is not null && point is not { IsValid: true })
+        {
+            findings.Add(new QualityFinding(QualityRules.InvalidCoordinates, $"coordinates '{given}' are not a valid latitude/longitude; point dropped"));
+            point = null;
+        }
+        else if (point is { } p && _mapping.PlaceholderPoints.Any(h => Math.Abs(h.Latitude - p.Latitude) <= h.Tolerance && Math.Abs(h.Longitude - p.Longitude) <= h.Tolerance))
+        {
+            findings.Add(new QualityFinding(QualityRules.PlaceholderCoordinates, $"coordinates '{given}' are the source's default point; point dropped"));
+            point = null;
+        }
+
+        return point is null && address.Length == 0 ? null : new CaseLocation(point, address.Length == 0 ? null : address);
+    }
+
+    private ParsedTimestamp? OptionalTimestamp(string[] fields, int index, string? column, List<QualityFinding> findings)
+    {
+        var text = Field(fields, index);
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        if (_timestamps.Parse(text) is not { } parsed)
+        {
+            findings.Add(new QualityFinding(QualityRules.UnparseableDate,
+                $"{column} '{text}' matches none of {string.Join(" | ", _mapping.TimestampFormats)}; treated as absent"));
+            return null;
+        }
+
+        CheckResolution(parsed, column!, findings);
+        return parsed;
+    }
+
+    private void CheckResolution(ParsedTimestamp parsed, string column, List<QualityFinding> findings)
+    {
+        var local = LocalDateTimePattern.ExtendedIso.Format(parsed.Local);
+        switch (parsed.Resolution)
+        {
+            case LocalResolution.Skipped:
+                findings.Add(new QualityFinding(QualityRules.SkippedLocalTime,
+                    $"{column} {local} does not exist in {Zone.Id} (DST gap); taken as {Format(parsed.Instant)}"));
+                break;
+            case LocalResolution.Ambiguous:
+                findings.Add(new QualityFinding(QualityRules.AmbiguousLocalTime,
+                    $"{column} {local} happened twice in {Zone.Id} (DST overlap); the earlier {Format(parsed.Instant)} taken"));
+                break;
+        }
+    }
+
+    private CaseNumber? Number(long row, string sourceId, int year)
+    {
+        long sequence;
+        if (_mapping.Cases.NumberSequence == NumberSequenceSource.RowNumber)
+        {
+            sequence = row;
+        }
+        else
+        {
+            var digits = new string(sourceId.Where(char.IsAsciiDigit).ToArray());
+            if (digits.Length == 0)
+            {
+                return null;
+            }
+
+            sequence = long.Parse(digits.Length > 9 ? digits[^9..] : digits, NumberStyles.None, CultureInfo.InvariantCulture);
+        }
+
+        return sequence is >= 1 and <= 999_999_999 && year is >= 1900 and <= 9999
+            ? new CaseNumber(_mapping.Cases.NumberPrefix, year, (int)sequence)
+            : null;
+    }
+
+    private static SynthesizedRow Reject(long row, string sourceId, QualityFinding finding) => new(row, sourceId, null, [finding]);
+
+    private static void Put(Dictionary<string, IReadOnlyList<string>> attributes, string key, string value)
+    {
+        if (value.Length > 0)
+        {
+            attributes[key] = [value];
+        }
+    }
+
+    private static string Field(string[] fields, int index) => index >= 0 && index < fields.Length ? fields[index].Trim() : "";
+
+    private static string ChannelName(Channel channel) => channel.ToString().ToLowerInvariant();
+
+    private int Required(string column, string what) =>
+        _columns.TryGetValue(column, out var index)
+            ? index
+            : throw new InvalidImportMappingException($"{what} column '{column}' is not in the file's header ({string.Join(", ", _columns.Keys)}).");
+
+    private int Optional(string? column, string what) => column is null ? -1 : Required(column, what);
+}

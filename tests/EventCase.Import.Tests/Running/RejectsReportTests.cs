@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Text;
+using CsvHelper;
+using EventCase.Cases.Opening;
+using EventCase.Cases.Resolving;
+using EventCase.Import.Mapping;
+using EventCase.Import.Running;
+using EventCase.Import.Tests.Support;
+using EventCase.Testing;
+using NodaTime;
+
+namespace EventCase.Import.Tests.Running;
+
+/// <summary>
+/// A small file in Boston's format with one bad row per rule, built from real rows: each bad row is reported with its
+/// line, source id, rule and reason, and nothing is silently dropped or fixed.
+/// </summary>
+public sealed class RejectsReportTests(DatabaseFixture database) : ImportTestBase(database), IClassFixture<DatabaseFixture>
+{
+    private static readonly ImportMapping Mapping = SourceFiles.MappingFor(SourceFiles.Boston);
+
+    [Fact]
+    public async Task Every_bad_row_is_in_the_report_with_its_line_source_id_rule_and_reason()
+    {
+        var (file, report) = await WriteFileAsync();
+        var tenant = NewAgency("boston");
+        try
+        {
+            var summary = await ImportAsync(file, Mapping, tenant, new ImportOptions { ReportPath = report });
+
+            Assert.Equal(9, summary.RowsRead);
+            Assert.Equal(1, summary.Imported);
+            Assert.Equal(1, summary.Flagged);
+            Assert.Equal(7, summary.Rejected);
+            Assert.Equal(2, await StreamCountAsync(tenant));
+
+            var lines = await File.ReadAllLinesAsync(report, Ct);
+            Assert.Equal(
+            [
+                "row,source_id,disposition,rule,reason",
+                "3,101001426275,rejected,close-before-open,ended 2015-07-09T18:51:12Z before it opened 2015-07-09T18:51:24Z; both kept as in the source",
+                "4,900000000004,rejected,unparseable-created,OPEN_DT '2015-13-45 10:00' matches none of MM/dd/yyyy hh:mm:ss tt",
+                "5,900000000005,rejected,unknown-status,status 'Pending' is not in the mapping; imported as open",
+                "6,900000000006,rejected,missing-required-field,empty TYPE",
+                "7,101001242404,rejected,duplicate-source-id,source id '101001242404' already appeared earlier in the file",
+                "8,900000000008,rejected,unparseable-date,CLOSED_DT 'yesterday' matches none of MM/dd/yyyy hh:mm:ss tt; treated as absent",
+                "8,900000000008,rejected,missing-closed-date,status 'Closed' ends the case but it has no closed or updated instant; left open",
+                "9,,rejected,malformed-row,3 fields where the header has 34",
+                "10,900000000010,flagged,placeholder-coordinates,\"coordinates '42.3594, -71.0587' are the source's default point; point dropped\"",
+            ], lines);
+        }
+        finally
+        {
+            File.Delete(file);
+            File.Delete(report);
+        }
+    }
+
+    [Fact]
+    public async Task With_a_flag_policy_a_row_closed_before_it_opened_is_imported_as_the_source_has_it_and_flagged()
+    {
+        var (file, report) = await WriteFileAsync();
+        var tenant = NewAgency("boston");
+        var flagging = Mapping with
+        {
+            Quality = new Dictionary<string, QualityPolicy>(Mapping.Quality) { [QualityRules.CloseBeforeOpen] = QualityPolicy.Flag },
+        };
+        try
+        {
+            var summary = await ImportAsync(file, flagging, tenant);
+            Assert.Equal(2, summary.Flagged);
+            Assert.Equal(6, summary.Rejected);
+
+            var events = await CaseEventsAsync(tenant, "bos311-101001426275");
+            var opened = Assert.IsType<CaseOpened>(events[0].Data);
+            var resolved = Assert.IsType<CaseResolved>(events[2].Data);
+            Assert.Equal(Instant.FromUtc(2015, 7, 9, 18, 51, 24), opened.At);
+            Assert.Equal(Instant.FromUtc(2015, 7, 9, 18, 51, 12), resolved.At);
+            Assert.StartsWith("close-before-open: ended 2015-07-09T18:51:12Z", Assert.Single(opened.Attributes["import.quality"]), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+            File.Delete(report);
+        }
+    }
+
+    [Fact]
+    public async Task A_mapping_naming_a_column_the_file_lacks_is_refused_before_anything_is_written()
+    {
+        var tenant = NewAgency("boston");
+        var wrong = Mapping with { Columns = Mapping.Columns with { Queue = "NO_SUCH_COLUMN" } };
+        var error = await Assert.ThrowsAsync<InvalidImportMappingException>(() =>
+            ImportAsync(SourceFiles.PathOf(SourceFiles.Boston), wrong, tenant, new ImportOptions { MaxRows = 10 }));
+        Assert.Contains("queue column 'NO_SUCH_COLUMN' is not in the file's header", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await EventCountAsync(tenant));
+    }
+
+    /// <summary>Lines 2 and 7469 of the Boston file (a good row and a real close-before-open), then one row per rule.</summary>
+    private static async Task<(string File, string Report)> WriteFileAsync()
+    {
+        var lines = File.ReadLines(SourceFiles.PathOf(SourceFiles.Boston)).Take(7469).ToList();
+        var header = lines[0];
+        var good = Split(lines[1]);
+        var closedBeforeOpened = lines[7468];
+        var columns = Split(header);
+        string Row(string id, params (string Column, string Value)[] changes)
+        {
+            var fields = (string[])good.Clone();
+            fields[Array.IndexOf(columns, "CASE_ENQUIRY_ID")] = id;
+            foreach (var (column, value) in changes)
+            {
+                fields[Array.IndexOf(columns, column)] = value;
+            }
+
+            return Join(fields);
+        }
+
+        var text = new StringBuilder()
+            .AppendLine(header)
+            .AppendLine(lines[1])
+            .AppendLine(closedBeforeOpened)
+            .AppendLine(Row("900000000004", ("OPEN_DT", "2015-13-45 10:00")))
+            .AppendLine(Row("900000000005", ("CASE_STATUS", "Pending")))
+            .AppendLine(Row("900000000006", ("TYPE", "")))
+            .AppendLine(Row("101001242404"))
+            .AppendLine(Row("900000000008", ("CLOSED_DT", "yesterday")))
+            .AppendLine("1,2,3")
+            .AppendLine(Row("900000000010", ("LATITUDE", "42.3594"), ("LONGITUDE", "-71.0587")))
+            .ToString();
+        var file = Path.Combine(Path.GetTempPath(), "boston-bad-" + Guid.NewGuid().ToString("N") + ".csv");
+        await File.WriteAllTextAsync(file, text, Ct);
+        return (file, file + ".report.csv");
+    }
+
+    private static string[] Split(string line)
+    {
+        using var parser = new CsvParser(new StringReader(line), CultureInfo.InvariantCulture);
+        parser.Read();
+        return parser.Record!;
+    }
+
+    private static string Join(string[] fields)
+    {
+        using var writer = new StringWriter(CultureInfo.InvariantCulture);
+        using (var csv = new CsvWriter(writer, CultureInfo.InvariantCulture))
+        {
+            foreach (var field in fields)
+            {
+                csv.WriteField(field);
+            }
+        }
+
+        return writer.ToString();
+    }
+}
