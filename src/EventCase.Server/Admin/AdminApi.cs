@@ -1,0 +1,379 @@
+using EventCase.Cases;
+using EventCase.Cases.Catalog;
+using EventCase.Cases.Routing;
+using EventCase.Cases.Sla;
+using EventCase.EventStore;
+using EventCase.EventStore.Metadata;
+using EventCase.Server.Auth;
+using EventCase.Server.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using NodaTime;
+
+namespace EventCase.Server.Admin;
+
+/// <summary>
+/// Admin routes of the caller's agency: the service catalog, the routing rules and the business calendar. Reads are
+/// open to staff and auditors, writes to admins. Every write honours If-Match (the stream version, 412 otherwise) and
+/// Idempotency-Key (a retry appends nothing and answers with the current state).
+/// </summary>
+public static class AdminApi
+{
+    /// <summary>Maps <c>/admin</c>.</summary>
+    public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder endpoints)
+    {
+        var admin = endpoints.MapGroup("/admin").WithTags("Admin")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        admin.MapGet("/services", GetCatalogAsync).WithName("GetServiceCatalog").WithSummary("The agency's service catalog.")
+            .RequireAuthorization(Policies.StaffOrAuditor);
+        Write(admin.MapPost("/services", DefineServiceAsync).WithName("DefineService").WithSummary("Adds a service to the catalog.").Accepts<ServiceRequest>("application/json"));
+        Write(admin.MapPut("/services/{code}", UpdateServiceAsync).WithName("UpdateService").WithSummary("Changes a service's definition.").Accepts<ServiceRequest>("application/json"));
+        Write(admin.MapPost("/services/{code}/retire", RetireServiceAsync).WithName("RetireService").WithSummary("Stops offering a service.").Accepts<RetireServiceRequest>("application/json"));
+        Write(admin.MapPost("/services/{code}/reinstate", ReinstateServiceAsync).WithName("ReinstateService").WithSummary("Offers a retired service again."));
+        admin.MapGet("/routing", GetRoutingAsync).WithName("GetRoutingTable").WithSummary("The agency's routing rules and default team.")
+            .RequireAuthorization(Policies.StaffOrAuditor);
+        Write(admin.MapPost("/routing/rules", AddRuleAsync).WithName("AddRoutingRule").WithSummary("Adds a routing rule.").Accepts<RoutingRuleRequest>("application/json"));
+        Write(admin.MapPut("/routing/rules/{ruleId}", ReplaceRuleAsync).WithName("ReplaceRoutingRule").WithSummary("Replaces a routing rule.").Accepts<RoutingRuleRequest>("application/json"));
+        Write(admin.MapDelete("/routing/rules/{ruleId}", RemoveRuleAsync).WithName("RemoveRoutingRule").WithSummary("Removes a routing rule."));
+        Write(admin.MapPut("/routing/default", SetDefaultAsync).WithName("SetDefaultRoute").WithSummary("Sets the team that gets what no rule matches.").Accepts<DefaultRouteRequest>("application/json"));
+        admin.MapGet("/calendar", GetCalendarAsync).WithName("GetCalendar").WithSummary("The agency's business calendar.")
+            .RequireAuthorization(Policies.StaffOrAuditor);
+        Write(admin.MapPut("/calendar", SetCalendarAsync).WithName("SetCalendar").WithSummary("Sets the agency's business calendar (zone, weekly hours, holidays).").Accepts<CalendarDefinition>("application/json"));
+        return endpoints;
+    }
+
+    private static void Write(RouteHandlerBuilder route) =>
+        route.RequireAuthorization(Policies.Admin)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+    private static async Task<Ok<CatalogView>> GetCatalogAsync(HttpContext http, ReferenceData reference, CancellationToken cancellationToken)
+    {
+        var catalog = await reference.LoadCatalogAsync(Caller.From(http.User).Agency, cancellationToken);
+        VersionHeaders.SetETag(http.Response, catalog.Version);
+        return TypedResults.Ok(ToView(catalog));
+    }
+
+    private static async Task<Ok<RoutingView>> GetRoutingAsync(HttpContext http, ReferenceData reference, CancellationToken cancellationToken)
+    {
+        var agency = Caller.From(http.User).Agency;
+        var routing = await reference.LoadRoutingAsync(agency, cancellationToken);
+        VersionHeaders.SetETag(http.Response, routing.Version);
+        return TypedResults.Ok(ToView(routing, agency));
+    }
+
+    private static async Task<Ok<CalendarView>> GetCalendarAsync(HttpContext http, ReferenceData reference, CancellationToken cancellationToken)
+    {
+        var calendar = await reference.LoadCalendarAsync(Caller.From(http.User).Agency, cancellationToken);
+        VersionHeaders.SetETag(http.Response, calendar.Version);
+        return TypedResults.Ok(new CalendarView(calendar.Version, calendar.Value));
+    }
+
+    private static Task<Results<Ok<CatalogView>, ProblemHttpResult>> DefineServiceAsync(HttpContext http, ReferenceData reference, IClock clock, CancellationToken cancellationToken) =>
+        CatalogWriteAsync<ServiceRequest>(http, reference, clock, null, (r, agency, now, v) => Definition(r, r.Code, agency, v) is { } d ? new DefineService(d, now) : null, cancellationToken);
+
+    private static Task<Results<Ok<CatalogView>, ProblemHttpResult>> UpdateServiceAsync(string code, HttpContext http, ReferenceData reference, IClock clock, CancellationToken cancellationToken) =>
+        CatalogWriteAsync<ServiceRequest>(http, reference, clock, code, (r, agency, now, v) =>
+        {
+            if (r.Code is not null && r.Code != code)
+            {
+                v.Add("code", "must match the code in the path (or be left out).");
+            }
+
+            return Definition(r, code, agency, v) is { } d ? new UpdateService(d, now) : null;
+        }, cancellationToken);
+
+    private static Task<Results<Ok<CatalogView>, ProblemHttpResult>> RetireServiceAsync(string code, HttpContext http, ReferenceData reference, IClock clock, CancellationToken cancellationToken) =>
+        CatalogWriteAsync<RetireServiceRequest>(http, reference, clock, code, (r, _, now, v) =>
+            v.Value(code, "code", ServiceCode.From) is { } c ? new RetireService(c, v.Text(r.Reason, "reason", 2000), now) : null, cancellationToken);
+
+    private static Task<Results<Ok<CatalogView>, ProblemHttpResult>> ReinstateServiceAsync(string code, HttpContext http, ReferenceData reference, IClock clock, CancellationToken cancellationToken) =>
+        CatalogWriteAsync<EmptyAdminRequest>(http, reference, clock, code, (_, _, now, v) =>
+            v.Value(code, "code", ServiceCode.From) is { } c ? new ReinstateService(c, now) : null, cancellationToken);
+
+    private static Task<Results<Ok<RoutingView>, ProblemHttpResult>> AddRuleAsync(HttpContext http, ReferenceData reference, IClock clock, CancellationToken cancellationToken) =>
+        RoutingWriteAsync<RoutingRuleRequest>(http, reference, clock, (r, agency, now, v) => Rule(r, r.RuleId, agency, v) is { } rule ? new AddRoutingRule(rule, now) : null, cancellationToken);
+
+    private static Task<Results<Ok<RoutingView>, ProblemHttpResult>> ReplaceRuleAsync(string ruleId, HttpContext http, ReferenceData reference, IClock clock, CancellationToken cancellationToken) =>
+        RoutingWriteAsync<RoutingRuleRequest>(http, reference, clock, (r, agency, now, v) => Rule(r, ruleId, agency, v) is { } rule ? new ReplaceRoutingRule(rule, now) : null, cancellationToken);
+
+    private static Task<Results<Ok<RoutingView>, ProblemHttpResult>> RemoveRuleAsync(string ruleId, HttpContext http, ReferenceData reference, IClock clock, CancellationToken cancellationToken) =>
+        RoutingWriteAsync<EmptyAdminRequest>(http, reference, clock, (_, _, now, v) => new RemoveRoutingRule(v.Text(ruleId, "ruleId", 100), now), cancellationToken);
+
+    private static Task<Results<Ok<RoutingView>, ProblemHttpResult>> SetDefaultAsync(HttpContext http, ReferenceData reference, IClock clock, CancellationToken cancellationToken) =>
+        RoutingWriteAsync<DefaultRouteRequest>(http, reference, clock, (r, agency, now, v) =>
+            v.Value(r.Team, "team", TeamId.From) is { } team ? new SetDefaultRoute(agency, team, now) : null, cancellationToken);
+
+    private static async Task<Results<Ok<CalendarView>, ProblemHttpResult>> SetCalendarAsync(HttpContext http, ReferenceData reference, IClock clock, CancellationToken cancellationToken)
+    {
+        var pre = Preconditions(http);
+        if (pre.Problem is not null)
+        {
+            return pre.Problem;
+        }
+
+        var (body, problem) = await JsonBody.ReadAsync<CalendarDefinition>(http.Request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var caller = Caller.From(http.User);
+        var (calendar, error) = body!.TryBuild();
+        if (calendar is null || (body.Holidays?.Any(h => h.Year is < 1900 or > 9999) ?? false) || (body.Hours?.Count ?? 0) > 100 || (body.Holidays?.Count ?? 0) > 1000)
+        {
+            return Problems.Invalid(error is not null && error.Contains("time zone", StringComparison.Ordinal) ? "zone" : "hours", error ?? "is out of range.");
+        }
+
+        var current = await reference.LoadCalendarAsync(caller.Agency, cancellationToken);
+        if (ReferenceData.AlreadyApplied(current, caller.Agency, ReferenceData.CalendarStream, pre.Key))
+        {
+            return Ok(http, new CalendarView(current.Version, current.Value), current.Version);
+        }
+
+        var appended = await AppendAsync(http, reference, caller, ReferenceData.CalendarStream, current.Version, pre, [new CalendarSet(caller.Agency, body, clock.GetCurrentInstant())], cancellationToken);
+        if (appended.Problem is not null)
+        {
+            return appended.Problem;
+        }
+
+        var after = await reference.LoadCalendarAsync(caller.Agency, cancellationToken);
+        return Ok(http, new CalendarView(after.Version, after.Value), after.Version);
+    }
+
+    private static async Task<Results<Ok<CatalogView>, ProblemHttpResult>> CatalogWriteAsync<TRequest>(
+        HttpContext http, ReferenceData reference, IClock clock, string? pathCode, Func<TRequest, AgencyId, Instant, Validation, CatalogCommand?> build, CancellationToken cancellationToken)
+        where TRequest : class
+    {
+        var pre = Preconditions(http);
+        if (pre.Problem is not null)
+        {
+            return pre.Problem;
+        }
+
+        var (body, problem) = await JsonBody.ReadAsync<TRequest>(http.Request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var caller = Caller.From(http.User);
+        var v = new Validation();
+        var command = build(body!, caller.Agency, clock.GetCurrentInstant(), v);
+        if (command is null || !v.IsValid)
+        {
+            return v.Problem();
+        }
+
+        var current = await reference.LoadCatalogAsync(caller.Agency, cancellationToken);
+        if (ReferenceData.AlreadyApplied(current, caller.Agency, ReferenceData.CatalogStream, pre.Key))
+        {
+            return Ok(http, ToView(current), current.Version);
+        }
+
+        var decision = ServiceCatalog.Decide(command, current.Value);
+        if (decision.Rejection is { } rejection)
+        {
+            return rejection.Kind switch
+            {
+                CatalogRejectionKind.UnknownService => Problems.Of(StatusCodes.Status404NotFound, "catalog.unknown-service", "No such service.", rejection.Message),
+                CatalogRejectionKind.InvalidDefinition => Problems.Of(StatusCodes.Status422UnprocessableEntity, "catalog.invalid-definition", "The definition is not valid.", rejection.Message),
+                CatalogRejectionKind.AlreadyDefined => Problems.Of(StatusCodes.Status409Conflict, "catalog.already-defined", "The service exists.", rejection.Message),
+                CatalogRejectionKind.Retired => Problems.Of(StatusCodes.Status409Conflict, "catalog.retired", "The service is retired.", rejection.Message),
+                _ => Problems.Of(StatusCodes.Status409Conflict, "catalog.not-retired", "The service is offered.", rejection.Message),
+            };
+        }
+
+        var appended = await AppendAsync(http, reference, caller, ReferenceData.CatalogStream, current.Version, pre, [.. decision.Events], cancellationToken);
+        if (appended.Problem is not null)
+        {
+            return appended.Problem;
+        }
+
+        var after = await reference.LoadCatalogAsync(caller.Agency, cancellationToken);
+        return Ok(http, ToView(after), after.Version);
+    }
+
+    private static async Task<Results<Ok<RoutingView>, ProblemHttpResult>> RoutingWriteAsync<TRequest>(
+        HttpContext http, ReferenceData reference, IClock clock, Func<TRequest, AgencyId, Instant, Validation, RoutingCommand?> build, CancellationToken cancellationToken)
+        where TRequest : class
+    {
+        var pre = Preconditions(http);
+        if (pre.Problem is not null)
+        {
+            return pre.Problem;
+        }
+
+        var (body, problem) = await JsonBody.ReadAsync<TRequest>(http.Request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var caller = Caller.From(http.User);
+        var v = new Validation();
+        var command = build(body!, caller.Agency, clock.GetCurrentInstant(), v);
+        if (command is null || !v.IsValid)
+        {
+            return v.Problem();
+        }
+
+        var current = await reference.LoadRoutingAsync(caller.Agency, cancellationToken);
+        if (ReferenceData.AlreadyApplied(current, caller.Agency, ReferenceData.RoutingStream, pre.Key))
+        {
+            return Ok(http, ToView(current, caller.Agency), current.Version);
+        }
+
+        var decision = RoutingTable.Decide(command, current.Value);
+        if (decision.Rejection is { } rejection)
+        {
+            return rejection.Message.Contains("does not exist", StringComparison.Ordinal)
+                ? Problems.Of(StatusCodes.Status404NotFound, "routing.unknown-rule", "No such routing rule.", rejection.Message)
+                : Problems.Of(StatusCodes.Status409Conflict, "routing.rejected", "The routing change is refused.", rejection.Message);
+        }
+
+        var appended = await AppendAsync(http, reference, caller, ReferenceData.RoutingStream, current.Version, pre, [.. decision.Events], cancellationToken);
+        if (appended.Problem is not null)
+        {
+            return appended.Problem;
+        }
+
+        var after = await reference.LoadRoutingAsync(caller.Agency, cancellationToken);
+        return Ok(http, ToView(after, caller.Agency), after.Version);
+    }
+
+    private sealed record Precondition(long? Expected, string? Key, ProblemHttpResult? Problem);
+
+    private static Precondition Preconditions(HttpContext http)
+    {
+        if (!VersionHeaders.TryReadIfMatch(http.Request, out var expected))
+        {
+            return new(null, null, Problems.Invalid("If-Match", "must be an entity tag holding a version, such as \"3\"."));
+        }
+
+        return VersionHeaders.TryReadIdempotencyKey(http.Request, out var key)
+            ? new(expected, key, null)
+            : new(null, null, Problems.Invalid("Idempotency-Key", "must be 1–200 printable ASCII characters."));
+    }
+
+    private static async Task<(AppendResult? Result, ProblemHttpResult? Problem)> AppendAsync(
+        HttpContext http, ReferenceData reference, Caller caller, string stream, long loadedVersion, Precondition pre, IReadOnlyList<object> events, CancellationToken cancellationToken)
+    {
+        if (pre.Expected is { } expected && expected != loadedVersion)
+        {
+            VersionHeaders.SetETag(http.Response, loadedVersion);
+            return (null, Problems.Precondition(expected, loadedVersion));
+        }
+
+        if (events.Count == 0)
+        {
+            return (null, null);
+        }
+
+        var metadata = new EventMetadata(caller.Subject, caller.Role, Correlation.Of(http), Correlation.Of(http), "api");
+        try
+        {
+            return (await reference.AppendAsync(caller.Agency, stream, loadedVersion, events, metadata, pre.Key, cancellationToken), null);
+        }
+        catch (WrongExpectedVersionException e)
+        {
+            return (null, pre.Expected is not null ? Problems.Precondition(pre.Expected.Value, e.ActualVersion) : Problems.Conflict(e.ActualVersion));
+        }
+    }
+
+    private static Ok<T> Ok<T>(HttpContext http, T view, long version)
+    {
+        VersionHeaders.SetETag(http.Response, version);
+        return TypedResults.Ok(view);
+    }
+
+    private static CatalogView ToView(Versioned<ServiceCatalog> catalog) =>
+        new(catalog.Version, [.. catalog.Value.Services.Values.OrderBy(e => e.Definition.Code.Value, StringComparer.Ordinal)]);
+
+    private static RoutingView ToView(Versioned<RoutingTable> routing, AgencyId agency) =>
+        new(routing.Version, routing.Value.RulesInEvaluationOrder, routing.Value.Defaults.GetValueOrDefault(agency));
+
+    private static ServiceDefinition? Definition(ServiceRequest r, string? code, AgencyId agency, Validation v)
+    {
+        var serviceCode = v.Value(code, "code", ServiceCode.From);
+        var name = v.Text(r.Name, "name", 200);
+        var description = v.Text(r.Description, "description", 2000, required: false);
+        SlaTarget? sla = null;
+        if ((r.SlaHours is null) == (r.SlaCalendarDays is null))
+        {
+            v.Add("slaHours", "give exactly one of slaHours or slaCalendarDays.");
+        }
+        else if (r.SlaHours is { } hours)
+        {
+            sla = hours is > 0 and <= 10_000 ? SlaTarget.BusinessHours(hours) : null;
+            if (sla is null)
+            {
+                v.Add("slaHours", "must be from 1 to 10000.");
+            }
+        }
+        else if (r.SlaCalendarDays is { } days)
+        {
+            sla = days is > 0 and <= 3650 ? SlaTarget.CalendarDays(days) : null;
+            if (sla is null)
+            {
+                v.Add("slaCalendarDays", "must be from 1 to 3650.");
+            }
+        }
+
+        var attributes = new List<ServiceAttribute>();
+        foreach (var (a, i) in (r.Attributes ?? []).Select((a, i) => (a, i)))
+        {
+            var field = FormattableString.Invariant($"attributes[{i}]");
+            if (a is null)
+            {
+                v.Add(field, "must be an object.");
+                continue;
+            }
+
+            var values = (a.Values ?? []).Select(x => new AttributeValue(v.Text(x?.Key, field + ".values.key", 100), v.Text(x?.Name, field + ".values.name", 200))).ToArray();
+            attributes.Add(new ServiceAttribute(v.Text(a.Code, field + ".code", 64), v.Required(a.Datatype, field + ".datatype"), a.Required ?? false,
+                v.Text(a.Description, field + ".description", 1000), a.Order ?? i + 1, values, a.Variable ?? true));
+        }
+
+        if (r.Keywords is { Length: > 50 } || (r.Keywords?.Any(k => k is null || k.Length > 100) ?? false))
+        {
+            v.Add("keywords", "at most 50 keywords of at most 100 characters.");
+        }
+
+        return v.IsValid
+            ? new ServiceDefinition(serviceCode!, name, description, agency, r.DefaultPriority ?? CasePriority.Normal, sla!, attributes,
+                string.IsNullOrWhiteSpace(r.Group) ? null : v.Text(r.Group, "group", 100), r.Keywords)
+            : null;
+    }
+
+    private static RoutingRule? Rule(RoutingRuleRequest r, string? ruleId, AgencyId agency, Validation v)
+    {
+        var id = v.Text(ruleId, "ruleId", 100);
+        var team = v.Value(r.Team, "team", TeamId.From);
+        var services = (r.Services ?? []).Select((s, i) => v.Value(s, FormattableString.Invariant($"services[{i}]"), ServiceCode.From)).ToArray();
+        GeoArea? area = null;
+        if (r.Area is { } a)
+        {
+            if (a is { South: { } s, West: { } w, North: { } n, East: { } e } && s is >= -90 and <= 90 && n is >= -90 and <= 90 && s <= n && w is >= -180 and <= 180 && e is >= -180 and <= 180)
+            {
+                try
+                {
+                    area = GeoArea.Rectangle(v.Text(a.Name, "area.name", 200), new BoundingBox(s, w, n, e));
+                }
+                catch (ArgumentException ex)
+                {
+                    v.Add("area", ex.Message.Split(" (Parameter", 2)[0]);
+                }
+            }
+            else
+            {
+                v.Add("area", "needs south ≤ north latitudes (−90…90) and west, east longitudes (−180…180).");
+            }
+        }
+
+        return v.IsValid ? new RoutingRule(id, r.Priority ?? 100, services!, area, agency, team!) : null;
+    }
+}
+
+/// <summary>A write without input.</summary>
+public sealed record EmptyAdminRequest;

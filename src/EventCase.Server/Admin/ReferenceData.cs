@@ -1,0 +1,147 @@
+using EventCase.Cases;
+using EventCase.Cases.Calendars;
+using EventCase.Cases.Catalog;
+using EventCase.Cases.Handling;
+using EventCase.Cases.ReadModels;
+using EventCase.Cases.Routing;
+using EventCase.EventStore;
+using EventCase.EventStore.Metadata;
+using EventCase.Server.Hosting;
+
+namespace EventCase.Server.Admin;
+
+/// <summary>A reference-data stream folded to its current value, with its version (the ETag of admin routes).</summary>
+/// <typeparam name="T">The folded value.</typeparam>
+/// <param name="Value">The value.</param>
+/// <param name="Version">The stream version; 0 when nothing was ever stored.</param>
+/// <param name="EventIds">Ids of the stored events (to recognise a retried idempotent write).</param>
+public sealed record Versioned<T>(T Value, long Version, IReadOnlySet<Guid> EventIds);
+
+/// <summary>
+/// The per-agency reference data behind case intake: the service catalog, the routing table and the business calendar.
+/// Each lives in an event stream of the agency (tenant) — <c>$catalog</c>, <c>$routing</c>, <c>$calendar</c> — whose
+/// ids cannot clash with case ids (the API accepts no case id starting with <c>$</c>). Reads fold the stream, so every
+/// node sees the same data; calendars are also cached for synchronous use by SLA computations.
+/// </summary>
+public sealed class ReferenceData(EventCaseDatabase database, CalendarCache calendars)
+{
+    /// <summary>The catalog stream id.</summary>
+    public const string CatalogStream = "$catalog";
+
+    /// <summary>The routing stream id.</summary>
+    public const string RoutingStream = "$routing";
+
+    /// <summary>The calendar stream id.</summary>
+    public const string CalendarStream = "$calendar";
+
+    /// <summary>Warms the calendar cache for every agency that has a calendar.</summary>
+    public async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand(
+            $"SELECT tenant_id FROM {database.Schema}.streams WHERE stream_id = $1");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = CalendarStream });
+        var agencies = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                agencies.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var agency in agencies)
+        {
+            await LoadCalendarAsync(new AgencyId(agency), cancellationToken);
+        }
+    }
+
+    /// <summary>The agency's service catalog.</summary>
+    public async Task<Versioned<ServiceCatalog>> LoadCatalogAsync(AgencyId agency, CancellationToken cancellationToken)
+    {
+        var (events, version, ids) = await ReadAsync<CatalogEvent>(agency, CatalogStream, cancellationToken);
+        return new(ServiceCatalog.Fold(events), version, ids);
+    }
+
+    /// <summary>The agency's routing table.</summary>
+    public async Task<Versioned<RoutingTable>> LoadRoutingAsync(AgencyId agency, CancellationToken cancellationToken)
+    {
+        var (events, version, ids) = await ReadAsync<RoutingEvent>(agency, RoutingStream, cancellationToken);
+        return new(RoutingTable.Fold(events), version, ids);
+    }
+
+    /// <summary>The agency's calendar definition (the default one when none was set).</summary>
+    public async Task<Versioned<CalendarDefinition>> LoadCalendarAsync(AgencyId agency, CancellationToken cancellationToken)
+    {
+        var (events, version, ids) = await ReadAsync<CalendarSet>(agency, CalendarStream, cancellationToken);
+        var definition = events.Count == 0 ? CalendarDefinition.Default : events[^1].Calendar;
+        if (events.Count > 0 && definition.TryBuild().Calendar is { } calendar)
+        {
+            calendars.Set(agency.Value, calendar);
+        }
+
+        return new(definition, version, ids);
+    }
+
+    /// <summary>The agency's business calendar from the cache (the default calendar when it has none).</summary>
+    public BusinessCalendar CalendarFor(string agency) => calendars.For(agency);
+
+    /// <summary>
+    /// Appends reference events to a stream of the agency at <paramref name="expectedVersion"/>. With an idempotency
+    /// key the event ids are derived from it, so a retry appends nothing.
+    /// </summary>
+    public async Task<AppendResult> AppendAsync(
+        AgencyId agency, string streamId, long expectedVersion, IReadOnlyList<object> events, EventMetadata metadata, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var stream = new StreamName(agency.Value, streamId);
+        var newEvents = events.Select((e, i) => new NewEvent(
+            idempotencyKey is null ? CaseEventIds.New() : CaseEventIds.ForIdempotencyKey(stream, idempotencyKey, i), e, metadata)).ToArray();
+        var result = await database.Store.AppendToStreamAsync(stream, streamId.TrimStart('$'), ExpectedVersion.Exactly(expectedVersion), newEvents, cancellationToken);
+        if (streamId == CalendarStream)
+        {
+            await LoadCalendarAsync(agency, cancellationToken);
+        }
+
+        return result;
+    }
+
+    /// <summary>True when the write made with <paramref name="idempotencyKey"/> is already stored in the stream.</summary>
+    public static bool AlreadyApplied<T>(Versioned<T> current, AgencyId agency, string streamId, string? idempotencyKey) =>
+        idempotencyKey is not null
+        && current.EventIds.Contains(CaseEventIds.ForIdempotencyKey(new StreamName(agency.Value, streamId), idempotencyKey, 0));
+
+    private async Task<(List<T> Events, long Version, HashSet<Guid> Ids)> ReadAsync<T>(AgencyId agency, string streamId, CancellationToken cancellationToken)
+    {
+        var events = new List<T>();
+        var ids = new HashSet<Guid>();
+        long version = 0;
+        await foreach (var recorded in database.Store.ReadStreamAsync(new StreamName(agency.Value, streamId), ReadStreamOptions.All, cancellationToken))
+        {
+            if (recorded.Data is T e)
+            {
+                events.Add(e);
+            }
+
+            ids.Add(recorded.EventId);
+            version = recorded.StreamVersion;
+        }
+
+        return (events, version, ids);
+    }
+}
+
+/// <summary>
+/// The business calendar of each agency, kept in memory for the projections and queries that need one synchronously
+/// (<see cref="IAgencyCalendars"/>); filled from the calendar streams at start-up and on every change. An agency
+/// without a calendar gets <see cref="CalendarDefinition.Default"/>. Thread safe.
+/// </summary>
+public sealed class CalendarCache : IAgencyCalendars
+{
+    private static readonly BusinessCalendar DefaultCalendar = CalendarDefinition.Default.TryBuild().Calendar!;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, BusinessCalendar> _calendars = new(StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public BusinessCalendar For(string agency) => _calendars.TryGetValue(agency, out var calendar) ? calendar : DefaultCalendar;
+
+    /// <summary>Sets an agency's calendar.</summary>
+    public void Set(string agency, BusinessCalendar calendar) => _calendars[agency] = calendar;
+}

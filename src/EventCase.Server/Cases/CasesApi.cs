@@ -1,0 +1,285 @@
+using EventCase.Cases;
+using EventCase.Cases.Catalog;
+using EventCase.Cases.Handling;
+using EventCase.Cases.Numbering;
+using EventCase.Cases.Opening;
+using EventCase.Cases.Routing;
+using EventCase.EventStore;
+using EventCase.Server.Admin;
+using EventCase.Server.Auth;
+using EventCase.Server.Hosting;
+using EventCase.Server.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using NodaTime;
+
+namespace EventCase.Server.Cases;
+
+/// <summary>The case routes: open, get, history, time travel, and (in <see cref="CaseCommandsApi"/>) one route per command.</summary>
+public static class CasesApi
+{
+    /// <summary>Maps <c>/cases</c>.</summary>
+    public static IEndpointRouteBuilder MapCasesApi(this IEndpointRouteBuilder endpoints)
+    {
+        var cases = endpoints.MapGroup("/cases").WithTags("Cases").ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        cases.MapPost("/", OpenAsync)
+            .WithName("OpenCase").WithSummary("Opens a case. With an Idempotency-Key the case id is derived from the key, so a retry opens nothing new.")
+            .Accepts<OpenCaseRequest>("application/json")
+            .RequireAuthorization(Policies.Participate)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        cases.MapGet("/{id}", GetAsync)
+            .WithName("GetCase").WithSummary("The case now; ETag is its version.")
+            .RequireAuthorization(Policies.Read).ProducesProblem(StatusCodes.Status404NotFound);
+        cases.MapGet("/by-number/{number}", GetByNumberAsync)
+            .WithName("GetCaseByNumber").WithSummary("The case with this number (e.g. DEMO-2026-000001).")
+            .RequireAuthorization(Policies.Read).ProducesProblem(StatusCodes.Status404NotFound);
+        cases.MapGet("/{id}/history", HistoryAsync)
+            .WithName("GetCaseHistory").WithSummary("Every event of the case with its metadata (citizens: without internal notes).")
+            .RequireAuthorization(Policies.Read).ProducesProblem(StatusCodes.Status404NotFound);
+        cases.MapGet("/{id}/as-of", AsOfAsync)
+            .WithName("GetCaseAsOf").WithSummary("Time travel: the case as it was at ?version=N or at ?at=<ISO-8601 instant>.")
+            .RequireAuthorization(Policies.Read).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        CaseCommandsApi.Map(cases);
+        return endpoints;
+    }
+
+    private static async Task<Results<Created<CommandResponse>, ProblemHttpResult>> OpenAsync(
+        HttpContext http, EventCaseDatabase database, ReferenceData reference, IClock clock, IOptions<ServerSettings> settings, CancellationToken cancellationToken)
+    {
+        if (!VersionHeaders.TryReadIdempotencyKey(http.Request, out var key))
+        {
+            return Problems.Invalid("Idempotency-Key", "must be 1–200 printable ASCII characters.");
+        }
+
+        var (body, problem) = await JsonBody.ReadAsync<OpenCaseRequest>(http.Request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var caller = Caller.From(http.User);
+        var request = body!;
+        if (caller.IsCitizen)
+        {
+            if (request.Priority is not null)
+            {
+                return Problems.ForbiddenFor("Citizens cannot set a priority.");
+            }
+
+            // A citizen always opens for themselves: the reference comes from their token.
+            request = request with { Citizen = (request.Citizen ?? new CitizenRequest(null, null, null, null)) with { Reference = caller.CitizenReference } };
+        }
+
+        var now = clock.GetCurrentInstant();
+        var outcome = await OpenCaseAsync(http, caller, request, key, channel: "api", database, reference, settings.Value, now, cancellationToken);
+        return outcome;
+    }
+
+    /// <summary>
+    /// Opens a case for <paramref name="caller"/> (shared by the REST and Open311 routes): validate, look the service up
+    /// in the agency's catalog, route it, draw a number and append.
+    /// </summary>
+    public static async Task<Results<Created<CommandResponse>, ProblemHttpResult>> OpenCaseAsync(
+        HttpContext http, Caller caller, OpenCaseRequest request, string? idempotencyKey, string channel,
+        EventCaseDatabase database, ReferenceData reference, ServerSettings settings, Instant now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(settings);
+        var v = new Validation();
+        var service = v.Value(request.Service, "service", ServiceCode.From);
+        var description = v.Text(request.Description, "description", 4000);
+        CitizenContact? citizen = null;
+        if (request.Citizen is { } c)
+        {
+            var reference_ = v.Text(c.Reference, "citizen.reference", 200);
+            citizen = new CitizenContact(reference_, Optional(v, c.Name, "citizen.name", 200), Optional(v, c.Email, "citizen.email", 320), Optional(v, c.Phone, "citizen.phone", 50));
+        }
+
+        CaseLocation? location = null;
+        if (request.Location is { } l)
+        {
+            GeoPoint? point = null;
+            if (l.Latitude is not null || l.Longitude is not null)
+            {
+                if (l.Latitude is not { } lat || !double.IsFinite(lat) || lat is < -90 or > 90)
+                {
+                    v.Add("location.latitude", "must be a number from -90 to 90 (with longitude).");
+                }
+                else if (l.Longitude is not { } lon || !double.IsFinite(lon) || lon is < -180 or > 180)
+                {
+                    v.Add("location.longitude", "must be a number from -180 to 180 (with latitude).");
+                }
+                else
+                {
+                    point = new GeoPoint(lat, lon);
+                }
+            }
+
+            var address = Optional(v, l.Address, "location.address", 500);
+            if (point is null && address is null && v.IsValid)
+            {
+                v.Add("location", "needs latitude and longitude, or an address.");
+            }
+
+            location = new CaseLocation(point, address);
+        }
+
+        var attributes = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        foreach (var (code, values) in request.Attributes ?? [])
+        {
+            if (code.Length is 0 or > 64 || values is null || values.Length > 50 || values.Any(x => x is null || x.Length > 1000))
+            {
+                v.Add("attributes." + (code.Length > 64 ? code[..64] : code), "must be a list of at most 50 values of at most 1000 characters.");
+                continue;
+            }
+
+            attributes[code] = values;
+        }
+
+        if (!v.IsValid)
+        {
+            return v.Problem();
+        }
+
+        var catalog = await reference.LoadCatalogAsync(caller.Agency, cancellationToken);
+        if (catalog.Value.Find(service!) is not { } entry)
+        {
+            var unknown = new Validation();
+            unknown.Add("service", $"'{service}' is not a service of agency '{caller.Agency}'.");
+            return unknown.Problem();
+        }
+
+        var routing = await reference.LoadRoutingAsync(caller.Agency, cancellationToken);
+        var route = routing.Value.Route(new RoutingRequest(service!, caller.Agency, location?.Point));
+        var team = route is not null && route.Agency == caller.Agency ? route.Team : null;
+        var caseId = idempotencyKey is null
+            ? new CaseId(Guid.CreateVersion7().ToString())
+            : new CaseId(CaseEventIds.ForIdempotencyKey(new StreamName(caller.Agency.Value, "$open"), idempotencyKey, 0).ToString());
+        var calendar = reference.CalendarFor(caller.Agency.Value);
+        var series = CaseNumberSeries.At(caller.Agency, PrefixFor(caller.Agency, settings), now, calendar.Zone);
+        var context = CaseCommandPipeline.CreateContext(http, caller, channel) with { IdempotencyKey = idempotencyKey };
+        var result = await database.CreateHandler().OpenCaseAsync(context, caseId, series, number => new OpenCase(
+            caseId, number, caller.Agency, entry, description, citizen, location, request.Channel ?? Channel.Web, attributes, now, request.Priority, team), cancellationToken);
+        ServerMetrics.CommandHandled("Open", CaseCommandPipeline.Outcome(result));
+        var response = CaseCommandPipeline.ToResponse(http, result, caseId, database.Store);
+        return response.Result switch
+        {
+            Ok<CommandResponse> ok => TypedResults.Created($"/cases/{caseId.Value}", ok.Value),
+            ProblemHttpResult p => p,
+            _ => throw new InvalidOperationException("Unexpected open result."),
+        };
+    }
+
+    /// <summary>The case number prefix of an agency: configured, or its id's letters and digits upper-cased (2–8).</summary>
+    public static string PrefixFor(AgencyId agency, ServerSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(agency);
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.CasePrefixes.TryGetValue(agency.Value, out var configured) && !string.IsNullOrWhiteSpace(configured))
+        {
+            return configured;
+        }
+
+        var letters = new string([.. agency.Value.Where(char.IsAsciiLetterOrDigit).Select(char.ToUpperInvariant)]);
+        letters = letters.Length == 0 || !char.IsAsciiLetter(letters[0]) ? "C" + letters : letters;
+        return (letters.Length < 2 ? letters + "X" : letters)[..Math.Min(8, Math.Max(2, letters.Length))];
+    }
+
+    private static async Task<Results<Ok<CaseView>, ProblemHttpResult>> GetAsync(string id, HttpContext http, EventCaseDatabase database, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User);
+        if (!CaseAccess.TryParseId(id, out var caseId))
+        {
+            return Problems.NotFoundCase(id);
+        }
+
+        var events = await CaseAccess.ReadAsync(database.Store, caller.Agency, caseId, ReadStreamOptions.All, cancellationToken);
+        if (events.Count == 0 || !CaseAccess.MaySee(caller, events[0]) || CaseView.Fold(events, caller.IsCitizen) is not { } view)
+        {
+            return Problems.NotFoundCase(id);
+        }
+
+        VersionHeaders.SetETag(http.Response, view.Version);
+        return TypedResults.Ok(view);
+    }
+
+    private static async Task<Results<Ok<CaseView>, ProblemHttpResult>> GetByNumberAsync(string number, HttpContext http, EventCaseDatabase database, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User);
+        if (!CaseNumber.TryParse(number, out var parsed))
+        {
+            return Problems.NotFoundCase(number);
+        }
+
+        var entry = await new CaseNumberLookup(database.Store).FindAsync(caller.Agency, parsed, cancellationToken);
+        return entry is null ? Problems.NotFoundCase(number) : await GetAsync(entry.CaseId.Value, http, database, cancellationToken);
+    }
+
+    private static async Task<Results<Ok<CaseHistory>, ProblemHttpResult>> HistoryAsync(string id, HttpContext http, EventCaseDatabase database, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User);
+        if (!CaseAccess.TryParseId(id, out var caseId))
+        {
+            return Problems.NotFoundCase(id);
+        }
+
+        var events = await CaseAccess.ReadAsync(database.Store, caller.Agency, caseId, ReadStreamOptions.All, cancellationToken);
+        if (events.Count == 0 || !CaseAccess.MaySee(caller, events[0]))
+        {
+            return Problems.NotFoundCase(id);
+        }
+
+        var version = events[^1].StreamVersion;
+        VersionHeaders.SetETag(http.Response, version);
+        return TypedResults.Ok(new CaseHistory(id, version,
+            [.. events.Where(e => !caller.IsCitizen || HistoryEntry.IsPublic(e)).Select(HistoryEntry.From)]));
+    }
+
+    private static async Task<Results<Ok<CaseAsOf>, ProblemHttpResult>> AsOfAsync(
+        string id, string? version, string? at, HttpContext http, EventCaseDatabase database, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User);
+        if (!CaseAccess.TryParseId(id, out var caseId))
+        {
+            return Problems.NotFoundCase(id);
+        }
+
+        var v = new Validation();
+        var toVersion = v.Long(version, "version", 1, long.MaxValue / 2);
+        var toInstant = v.Instant(at, "at");
+        if (v.IsValid && (toVersion is null) == (toInstant is null))
+        {
+            v.Add(toVersion is null ? "version" : "at", "give exactly one of ?version=N or ?at=<ISO-8601 instant>.");
+        }
+
+        if (!v.IsValid)
+        {
+            return v.Problem();
+        }
+
+        var current = await CaseAccess.ReadAsync(database.Store, caller.Agency, caseId, ReadStreamOptions.All, cancellationToken);
+        if (current.Count == 0 || !CaseAccess.MaySee(caller, current[0]))
+        {
+            return Problems.NotFoundCase(id);
+        }
+
+        var options = toVersion is { } n ? ReadStreamOptions.AtVersion(n) : ReadStreamOptions.AsOf(toInstant!.Value);
+        var events = await CaseAccess.ReadAsync(database.Store, caller.Agency, caseId, options, cancellationToken);
+        if (CaseView.Fold(events, caller.IsCitizen) is not { } view)
+        {
+            return Problems.Of(StatusCodes.Status404NotFound, "case.not-yet-opened", "The case did not exist then.",
+                $"Case '{id}' was opened after the instant asked for.");
+        }
+
+        VersionHeaders.SetETag(http.Response, view.Version);
+        return TypedResults.Ok(new CaseAsOf(view.Version, toInstant, current[^1].StreamVersion, view));
+    }
+
+    private static string? Optional(Validation v, string? value, string field, int max) =>
+        string.IsNullOrWhiteSpace(value) ? null : v.Text(value, field, max);
+}

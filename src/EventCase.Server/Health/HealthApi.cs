@@ -1,0 +1,78 @@
+using EventCase.Cases.Schema;
+using EventCase.EventStore;
+using EventCase.EventStore.Schema;
+using EventCase.Server.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace EventCase.Server.Health;
+
+/// <summary>A readiness check.</summary>
+/// <param name="Name">What was checked.</param>
+/// <param name="Healthy">Whether it passed.</param>
+/// <param name="Detail">What was found.</param>
+public sealed record HealthCheck(string Name, bool Healthy, string Detail);
+
+/// <summary>The readiness report.</summary>
+/// <param name="Status">healthy or unhealthy.</param>
+/// <param name="Checks">Each check.</param>
+public sealed record HealthReport(string Status, IReadOnlyList<HealthCheck> Checks);
+
+/// <summary><c>/health/live</c> (the process answers) and <c>/health/ready</c> (database, schema, projection lag).</summary>
+public static class HealthApi
+{
+    /// <summary>Projection lag above which the service reports not ready.</summary>
+    public static readonly TimeSpan MaxProjectionLag = TimeSpan.FromMinutes(5);
+
+    /// <summary>Maps the health routes (anonymous).</summary>
+    public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder endpoints)
+    {
+        var health = endpoints.MapGroup("/health").WithTags("Health").AllowAnonymous();
+        health.MapGet("/live", static () => TypedResults.Ok(new HealthReport("healthy", [new HealthCheck("process", true, "answering")])))
+            .WithName("Live").WithSummary("The process is up.");
+        health.MapGet("/ready", ReadyAsync)
+            .WithName("Ready").WithSummary("Database reachable, schema current, projections caught up.")
+            .Produces<HealthReport>(StatusCodes.Status503ServiceUnavailable);
+        return endpoints;
+    }
+
+    private static async Task<Results<Ok<HealthReport>, JsonHttpResult<HealthReport>>> ReadyAsync(EventCaseDatabase database, CancellationToken cancellationToken)
+    {
+        var checks = new List<HealthCheck>();
+        if (!database.WhenReady.IsCompletedSuccessfully)
+        {
+            checks.Add(new HealthCheck("database", false, database.WhenReady.IsFaulted ? "start-up failed" : "starting"));
+            return Unhealthy(checks);
+        }
+
+        try
+        {
+            await using (var ping = database.DataSource.CreateCommand("SELECT 1"))
+            {
+                await ping.ExecuteScalarAsync(cancellationToken);
+            }
+
+            checks.Add(new HealthCheck("database", true, "reachable"));
+            var store = await SchemaMigrator.GetAppliedVersionAsync(database.DataSource, database.Schema, PostgresEventStore.MigrationSet, cancellationToken);
+            var cases = await SchemaMigrator.GetAppliedVersionAsync(database.DataSource, database.Schema, CasesSchema.MigrationSet, cancellationToken);
+            var storeLatest = PostgresEventStore.Migrations.Max(m => m.Version);
+            var casesLatest = CasesSchema.Migrations.Max(m => m.Version);
+            checks.Add(new HealthCheck("schema", store == storeLatest && cases == casesLatest,
+                FormattableString.Invariant($"eventstore {store}/{storeLatest}, cases {cases}/{casesLatest}")));
+            foreach (var status in await database.Store.Projections.GetStatusAsync(cancellationToken))
+            {
+                var healthy = status.Failure is null && status.Lag <= MaxProjectionLag;
+                checks.Add(new HealthCheck("projection:" + status.Name, healthy,
+                    FormattableString.Invariant($"{status.State}, {status.LagEvents} events behind ({status.Lag.TotalSeconds:0.#} s)")));
+            }
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            checks.Add(new HealthCheck("database", false, "unreachable"));
+        }
+
+        return checks.All(c => c.Healthy) ? TypedResults.Ok(new HealthReport("healthy", checks)) : Unhealthy(checks);
+    }
+
+    private static JsonHttpResult<HealthReport> Unhealthy(List<HealthCheck> checks) =>
+        TypedResults.Json(new HealthReport("unhealthy", checks), statusCode: StatusCodes.Status503ServiceUnavailable);
+}

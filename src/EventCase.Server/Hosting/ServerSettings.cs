@@ -1,0 +1,27 @@
+namespace EventCase.Server.Hosting;
+
+/// <summary>The <c>EventCase</c> configuration section.</summary>
+public sealed class ServerSettings
+{
+    /// <summary>The configuration section name.</summary>
+    public const string Section = "EventCase";
+
+    /// <summary>The PostgreSQL schema of the event store and the case tables.</summary>
+    public string Schema { get; set; } = "eventcase";
+
+    /// <summary>Where the embedded PostgreSQL keeps its data when no connection string is configured; empty picks a
+    /// per-user default (see <see cref="EventCaseDatabase.DefaultDataDirectory"/>).</summary>
+    public string DataDirectory { get; set; } = "";
+
+    /// <summary>Seed a small demo catalog, routing table and calendar when the database holds none.</summary>
+    public bool SeedDemoData { get; set; } = true;
+
+    /// <summary>How long after resolution a case may be reopened.</summary>
+    public int ReopenWindowDays { get; set; } = 30;
+
+    /// <summary>The largest request body the API reads; larger ones are answered 413.</summary>
+    public int MaxRequestBodyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Case number prefixes per agency (agency id → 2–8 upper-case letters or digits).</summary>
+    public Dictionary<string, string> CasePrefixes { get; set; } = new(StringComparer.Ordinal);
+}

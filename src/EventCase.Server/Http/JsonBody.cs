@@ -1,0 +1,133 @@
+using System.Text.Json;
+using EventCase.Server.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace EventCase.Server.Http;
+
+/// <summary>
+/// Reads a JSON request body strictly and boundedly. Every way a body can be wrong — too large, not JSON, malformed,
+/// a wrong type, an unknown member, <c>null</c> — becomes a 4xx problem naming the field, and nothing is decided or
+/// written. The framework's own body binding is not used so that none of these reaches the exception handler.
+/// </summary>
+public static class JsonBody
+{
+    /// <summary>Reads the body as <typeparamref name="T"/>; exactly one of the results is non-null.</summary>
+    public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var limit = request.HttpContext.RequestServices.GetRequiredService<IOptions<ServerSettings>>().Value.MaxRequestBodyBytes;
+        if (request.ContentLength > limit)
+        {
+            return (null, TooLarge(limit));
+        }
+
+        var noContentType = string.IsNullOrWhiteSpace(request.ContentType);
+        if (!noContentType && !IsJson(request.ContentType))
+        {
+            return (null, Problems.Of(StatusCodes.Status415UnsupportedMediaType, Problems.UnsupportedMediaType, "The body must be JSON.",
+                "Send Content-Type: application/json."));
+        }
+
+        byte[] body;
+        try
+        {
+            using var buffer = new MemoryStream();
+            var chunk = new byte[8192];
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (buffer.Length + read > limit)
+                {
+                    return (null, TooLarge(limit));
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+
+            body = buffer.ToArray();
+        }
+        catch (BadHttpRequestException e)
+        {
+            return (null, e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? TooLarge(limit)
+                : Problems.Invalid("body", "The request body could not be read."));
+        }
+
+        if (body.Length == 0)
+        {
+            // No body at all reads as {}: commands without input need none, and missing fields are named below.
+            body = "{}"u8.ToArray();
+        }
+        else if (noContentType)
+        {
+            return (null, Problems.Of(StatusCodes.Status415UnsupportedMediaType, Problems.UnsupportedMediaType, "The body must be JSON.",
+                "Send Content-Type: application/json."));
+        }
+
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(body, ApiJson.Request);
+            return value is null
+                ? (null, Problems.Invalid("body", "The body must be a JSON object, not null."))
+                : (value, null);
+        }
+        catch (JsonException e)
+        {
+            return (null, Problems.Invalid(FieldOf(e.Path), Describe(e)));
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException or OverflowException)
+        {
+            // A value object's constructor refused a value (a converter or record constructor threw).
+            return (null, Problems.Invalid("body", "A value in the body is not valid: " + e.Message));
+        }
+    }
+
+    /// <summary>True for <c>application/json</c> and <c>application/*+json</c>.</summary>
+    public static bool IsJson(string? contentType)
+    {
+        if (string.IsNullOrWhiteSpace(contentType))
+        {
+            return false;
+        }
+
+        var mediaType = contentType.Split(';')[0].Trim();
+        return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || (mediaType.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>"$.to.team" → "to.team"; "$" or nothing → "body".</summary>
+    public static string FieldOf(string? path)
+    {
+        if (string.IsNullOrEmpty(path) || path == "$")
+        {
+            return "body";
+        }
+
+        var field = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+        return field.Length == 0 ? "body" : field;
+    }
+
+    private static string Describe(JsonException e)
+    {
+        // The framework's messages name CLR types and repeat the path; say it plainly instead.
+        var message = e.Message;
+        if (message.Contains("could not be mapped", StringComparison.Ordinal))
+        {
+            return "This member is not part of the request.";
+        }
+
+        if (message.Contains("could not be converted", StringComparison.Ordinal))
+        {
+            return "The value has the wrong type or format.";
+        }
+
+        var end = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return end > 0 ? message[..end] : message;
+    }
+
+    private static ProblemHttpResult TooLarge(int limit) =>
+        Problems.Of(StatusCodes.Status413PayloadTooLarge, Problems.BodyTooLarge, "The body is too large.",
+            FormattableString.Invariant($"The API reads bodies of at most {limit} bytes."));
+}

@@ -1,0 +1,147 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using NodaTime;
+using NodaTime.Text;
+
+namespace EventCase.Server.Http;
+
+/// <summary>Collects per-field errors while a request is turned into domain values.</summary>
+public sealed class Validation
+{
+    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    /// <summary>True when no error was found.</summary>
+    public bool IsValid => _errors.Count == 0;
+
+    /// <summary>Records an error.</summary>
+    public void Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var list))
+        {
+            _errors[field] = list = [];
+        }
+
+        list.Add(message);
+    }
+
+    /// <summary>The 400 problem naming every failing field.</summary>
+    public ProblemHttpResult Problem() =>
+        Problems.Invalid(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal));
+
+    /// <summary>A required, non-blank text of at most <paramref name="maxLength"/> characters without control characters.</summary>
+    public string Text(string? value, string field, int maxLength = 4000, bool required = true)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            if (required)
+            {
+                Add(field, "is required.");
+            }
+
+            return "";
+        }
+
+        if (value.Length > maxLength)
+        {
+            Add(field, FormattableString.Invariant($"is at most {maxLength} characters."));
+        }
+        else if (value.Any(c => char.IsControl(c) && c is not '\n' and not '\r' and not '\t'))
+        {
+            Add(field, "must not contain control characters.");
+        }
+
+        return value;
+    }
+
+    /// <summary>A value object made by <paramref name="create"/>, which throws <see cref="ArgumentException"/> for a bad value.</summary>
+    public T? Value<T>(string? value, string field, Func<string, T> create, bool required = true)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        if (string.IsNullOrEmpty(value))
+        {
+            if (required)
+            {
+                Add(field, "is required.");
+            }
+
+            return null;
+        }
+
+        try
+        {
+            return create(value);
+        }
+        catch (ArgumentException e)
+        {
+            Add(field, e.Message.Split(" (Parameter", 2)[0]);
+            return null;
+        }
+    }
+
+    /// <summary>A required value type.</summary>
+    public T Required<T>(T? value, string field)
+        where T : struct
+    {
+        if (value is null)
+        {
+            Add(field, "is required.");
+            return default;
+        }
+
+        return value.Value;
+    }
+
+    /// <summary>Parses an instant: ISO-8601 with Z or an offset, within years 1900–9999.</summary>
+    public Instant? Instant(string? text, string field)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        var instant = InstantPattern.ExtendedIso.Parse(text);
+        if (instant.Success)
+        {
+            return InRange(instant.Value, field);
+        }
+
+        var offset = OffsetDateTimePattern.ExtendedIso.Parse(text);
+        if (offset.Success)
+        {
+            return InRange(offset.Value.ToInstant(), field);
+        }
+
+        Add(field, "is not an ISO-8601 instant such as 2026-03-03T14:00:00Z or 2026-03-03T09:00:00-05:00.");
+        return null;
+    }
+
+    /// <summary>Parses a positive integer query value.</summary>
+    public long? Long(string? text, string field, long min, long max)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        {
+            Add(field, FormattableString.Invariant($"must be a whole number from {min} to {max}."));
+            return null;
+        }
+
+        return value;
+    }
+
+    private Instant? InRange(Instant instant, string field)
+    {
+        var year = instant.InUtc().Year;
+        if (year is < 1900 or > 9999)
+        {
+            Add(field, "must be between the years 1900 and 9999.");
+            return null;
+        }
+
+        return instant;
+    }
+}

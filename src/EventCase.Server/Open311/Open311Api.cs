@@ -1,0 +1,637 @@
+using System.Globalization;
+using System.Text;
+using System.Xml;
+using EventCase.Cases;
+using EventCase.Cases.Catalog;
+using EventCase.Cases.Lifecycle;
+using EventCase.Cases.Numbering;
+using EventCase.Cases.ReadModels.CaseSummary;
+using EventCase.EventStore;
+using EventCase.Server.Admin;
+using EventCase.Server.Auth;
+using EventCase.Server.Cases;
+using EventCase.Server.Hosting;
+using EventCase.Server.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using NodaTime;
+using NodaTime.Text;
+
+namespace EventCase.Server.Open311;
+
+/// <summary>An Open311 client credential: what an <c>api_key</c> may do.</summary>
+public sealed class Open311Client
+{
+    /// <summary>The agency whose cases the key reads and opens.</summary>
+    public string Agency { get; set; } = "";
+
+    /// <summary>The role the key acts in (agent by default).</summary>
+    public string Role { get; set; } = Roles.Agent;
+
+    /// <summary>A label for the logs and event metadata.</summary>
+    public string Name { get; set; } = "";
+}
+
+/// <summary>The <c>Open311</c> configuration section.</summary>
+public sealed class Open311Settings
+{
+    /// <summary>The configuration section name.</summary>
+    public const string Section = "Open311";
+
+    /// <summary>The jurisdiction id.</summary>
+    public string Jurisdiction { get; set; } = "demo";
+
+    /// <summary>The agency whose services and requests are shown to callers without an api_key (read-only).</summary>
+    public string PublicAgency { get; set; } = DemoSeed.Agency;
+
+    /// <summary>api_key → client credential.</summary>
+    public Dictionary<string, Open311Client> Clients { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>An Open311 service request as GeoReport v2 names its fields.</summary>
+internal sealed record Open311Request(
+    string ServiceRequestId, string Token, string Status, string? StatusNotes, string ServiceName, string ServiceCode, string? Description,
+    string AgencyResponsible, string RequestedDatetime, string UpdatedDatetime, string? ExpectedDatetime, string? Address, double? Lat, double? Long);
+
+/// <summary>
+/// Open311 GeoReport v2 under <c>/open311/v2/</c>, on the same cases as the REST API: <c>services</c>, service
+/// definitions, <c>requests</c> (POST and GET with <c>service_request_id</c>, <c>service_code</c>, <c>start_date</c>,
+/// <c>end_date</c>, <c>status</c>), a single request and <c>tokens/{token}</c>, each as <c>.json</c> or <c>.xml</c>.
+/// <c>service_request_id</c> is the case number, <c>token</c> the case id. An <c>api_key</c> maps to a configured
+/// client (agency and role); without one, reads show the public agency and leave descriptions out. Dates are
+/// ISO-8601 with the agency's offset; statuses are <c>open</c> and <c>closed</c>. Errors use the GeoReport error
+/// list (<c>[{"code":400,"description":"…"}]</c>, <c>&lt;errors&gt;</c>), as Open311 clients expect.
+/// </summary>
+public static class Open311Api
+{
+    private static readonly OffsetDateTimePattern DatePattern = OffsetDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm':'sso<+HH:mm>");
+
+    /// <summary>Maps <c>/open311/v2</c>.</summary>
+    public static IEndpointRouteBuilder MapOpen311Api(this IEndpointRouteBuilder endpoints)
+    {
+        var open311 = endpoints.MapGroup("/open311/v2").WithTags("Open311").AllowAnonymous();
+        Doc(open311.MapGet("/services.{format}", ServicesAsync).WithName("Open311Services").WithSummary("GeoReport v2: the service list."));
+        Doc(open311.MapGet("/services/{code}.{format}", ServiceDefinitionAsync).WithName("Open311ServiceDefinition").WithSummary("GeoReport v2: a service definition (attributes)."));
+        Doc(open311.MapPost("/requests.{format}", PostRequestAsync).WithName("Open311PostRequest").WithSummary("GeoReport v2: submit a request (form-encoded; api_key required).")
+            .Accepts<Dictionary<string, string>>("application/x-www-form-urlencoded"), StatusCodes.Status201Created);
+        Doc(open311.MapGet("/requests.{format}", GetRequestsAsync).WithName("Open311GetRequests").WithSummary("GeoReport v2: requests, filtered by service_request_id, service_code, start_date, end_date, status."));
+        Doc(open311.MapGet("/requests/{id}.{format}", GetRequestAsync).WithName("Open311GetRequest").WithSummary("GeoReport v2: one request."));
+        Doc(open311.MapGet("/tokens/{token}.{format}", TokenAsync).WithName("Open311Token").WithSummary("GeoReport v2: the request id of a token."));
+        return endpoints;
+    }
+
+    private sealed record Client(Caller Caller, bool IsPublic);
+
+    private static void Doc(RouteHandlerBuilder route, int success = StatusCodes.Status200OK)
+    {
+        route.Produces(success, null, "application/json", "text/xml");
+        foreach (var status in new[] { 400, 403, 404, 413 })
+        {
+            route.Produces(status, null, "application/json", "text/xml");
+        }
+    }
+
+    private static async Task<IResult> ServicesAsync(string format, HttpContext http, ReferenceData reference, IOptions<Open311Settings> settings, CancellationToken cancellationToken)
+    {
+        if (!TryFormat(format, out var xml))
+        {
+            return NotFound();
+        }
+
+        if (Authenticate(http, settings.Value, http.Request.Query["api_key"]) is not { } client)
+        {
+            return Error(xml, 403, "api_key is not valid.");
+        }
+
+        var catalog = await reference.LoadCatalogAsync(client.Caller.Agency, cancellationToken);
+        var services = catalog.Value.Offered.ToList();
+        if (xml)
+        {
+            return Xml(w =>
+            {
+                w.WriteStartElement("services");
+                foreach (var s in services)
+                {
+                    w.WriteStartElement("service");
+                    Element(w, "service_code", s.Code.Value);
+                    Element(w, "service_name", s.Name);
+                    Element(w, "description", s.Description);
+                    Element(w, "metadata", s.Attributes.Count > 0 ? "true" : "false");
+                    Element(w, "type", "realtime");
+                    Element(w, "keywords", string.Join(",", s.Keywords ?? []));
+                    Element(w, "group", s.Group ?? "");
+                    w.WriteEndElement();
+                }
+
+                w.WriteEndElement();
+            });
+        }
+
+        return TypedResults.Json(services.Select(s => new Dictionary<string, object?>
+        {
+            ["service_code"] = s.Code.Value,
+            ["service_name"] = s.Name,
+            ["description"] = s.Description,
+            ["metadata"] = s.Attributes.Count > 0,
+            ["type"] = "realtime",
+            ["keywords"] = string.Join(",", s.Keywords ?? []),
+            ["group"] = s.Group ?? "",
+        }).ToList());
+    }
+
+    private static async Task<IResult> ServiceDefinitionAsync(string code, string format, HttpContext http, ReferenceData reference, IOptions<Open311Settings> settings, CancellationToken cancellationToken)
+    {
+        if (!TryFormat(format, out var xml))
+        {
+            return NotFound();
+        }
+
+        if (Authenticate(http, settings.Value, http.Request.Query["api_key"]) is not { } client)
+        {
+            return Error(xml, 403, "api_key is not valid.");
+        }
+
+        var catalog = await reference.LoadCatalogAsync(client.Caller.Agency, cancellationToken);
+        ServiceDefinition? definition = null;
+        try
+        {
+            definition = catalog.Value.Find(new ServiceCode(code)) is { IsRetired: false } entry ? entry.Definition : null;
+        }
+        catch (ArgumentException)
+        {
+            // Not a service code: not found below.
+        }
+
+        if (definition is null)
+        {
+            return Error(xml, 404, "service_code was not found.");
+        }
+
+        var attributes = definition.Attributes.OrderBy(a => a.Order).ToList();
+        if (xml)
+        {
+            return Xml(w =>
+            {
+                w.WriteStartElement("service_definition");
+                Element(w, "service_code", definition.Code.Value);
+                w.WriteStartElement("attributes");
+                foreach (var a in attributes)
+                {
+                    w.WriteStartElement("attribute");
+                    Element(w, "variable", a.Variable ? "true" : "false");
+                    Element(w, "code", a.Code);
+                    Element(w, "datatype", Datatype(a.Datatype));
+                    Element(w, "required", a.Required ? "true" : "false");
+                    Element(w, "datatype_description", a.DatatypeDescription ?? "");
+                    Element(w, "order", a.Order.ToString(CultureInfo.InvariantCulture));
+                    Element(w, "description", a.Description);
+                    w.WriteStartElement("values");
+                    foreach (var v in a.Values)
+                    {
+                        w.WriteStartElement("value");
+                        Element(w, "key", v.Key);
+                        Element(w, "name", v.Name);
+                        w.WriteEndElement();
+                    }
+
+                    w.WriteEndElement();
+                    w.WriteEndElement();
+                }
+
+                w.WriteEndElement();
+                w.WriteEndElement();
+            });
+        }
+
+        return TypedResults.Json(new Dictionary<string, object?>
+        {
+            ["service_code"] = definition.Code.Value,
+            ["attributes"] = attributes.Select(a => new Dictionary<string, object?>
+            {
+                ["variable"] = a.Variable,
+                ["code"] = a.Code,
+                ["datatype"] = Datatype(a.Datatype),
+                ["required"] = a.Required,
+                ["datatype_description"] = a.DatatypeDescription,
+                ["order"] = a.Order,
+                ["description"] = a.Description,
+                ["values"] = a.Values.Select(v => new Dictionary<string, string> { ["key"] = v.Key, ["name"] = v.Name }).ToList(),
+            }).ToList(),
+        });
+    }
+
+    private static async Task<IResult> PostRequestAsync(
+        string format, HttpContext http, EventCaseDatabase database, ReferenceData reference, IClock clock,
+        IOptions<Open311Settings> settings, IOptions<ServerSettings> serverSettings, CancellationToken cancellationToken)
+    {
+        if (!TryFormat(format, out var xml))
+        {
+            return NotFound();
+        }
+
+        if (!http.Request.HasFormContentType)
+        {
+            return Error(xml, 400, "Send the request as application/x-www-form-urlencoded (or multipart/form-data).");
+        }
+
+        IFormCollection form;
+        try
+        {
+            if (http.Request.ContentLength > serverSettings.Value.MaxRequestBodyBytes)
+            {
+                return Error(xml, 413, "The request body is too large.");
+            }
+
+            form = await http.Request.ReadFormAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
+        {
+            return Error(xml, 400, "The form could not be read.");
+        }
+
+        var apiKey = form["api_key"].Count > 0 ? form["api_key"] : http.Request.Query["api_key"];
+        if (Authenticate(http, settings.Value, apiKey) is not { IsPublic: false } client || client.Caller.Role is Roles.Auditor)
+        {
+            return Error(xml, 403, "A valid api_key is required to submit requests.");
+        }
+
+        var attributes = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var (key, values) in form)
+        {
+            if (key.StartsWith("attribute[", StringComparison.Ordinal) && key.EndsWith(']'))
+            {
+                attributes[key["attribute[".Length..^1]] = [.. values.Where(v => v is not null).Select(v => v!)];
+            }
+        }
+
+        var lat = Number(form["lat"]);
+        var lon = Number(form["long"]);
+        if ((form["lat"].Count > 0 && lat is null) || (form["long"].Count > 0 && lon is null))
+        {
+            return Error(xml, 400, "lat and long must be decimal degrees.");
+        }
+
+        var address = Text(form["address_string"]);
+        if (lat is null && lon is null && address is null)
+        {
+            return Error(xml, 400, "A location is required: lat and long, or address_string.");
+        }
+
+        var reference_ = Text(form["account_id"]) ?? Text(form["email"]) ?? Text(form["device_id"]);
+        var name = string.Join(" ", new[] { Text(form["first_name"]), Text(form["last_name"]) }.Where(n => n is not null));
+        var request = new OpenCaseRequest(
+            Text(form["service_code"]),
+            Text(form["description"]) ?? "(no description)",
+            reference_ is null ? null : new CitizenRequest(reference_, name.Length == 0 ? null : name, Text(form["email"]), Text(form["phone"])),
+            new LocationRequest(lat, lon, address),
+            Channel.Api,
+            attributes,
+            null);
+        var idempotencyKey = http.Request.Headers.ContainsKey("Idempotency-Key") && VersionHeaders.TryReadIdempotencyKey(http.Request, out var k) ? k : null;
+        var outcome = await CasesApi.OpenCaseAsync(http, client.Caller, request, idempotencyKey, "open311", database, reference, serverSettings.Value, clock.GetCurrentInstant(), cancellationToken);
+        if (outcome.Result is ProblemHttpResult problem)
+        {
+            var detail = problem.ProblemDetails.Extensions.TryGetValue("errors", out var errors) && errors is IDictionary<string, string[]> fields
+                ? string.Join("; ", fields.Select(f => $"{Open311Field(f.Key)}: {string.Join(" ", f.Value)}"))
+                : problem.ProblemDetails.Detail ?? problem.ProblemDetails.Title ?? "The request was refused.";
+            return Error(xml, problem.StatusCode is 422 or 409 ? 400 : problem.StatusCode, detail);
+        }
+
+        var created = ((Created<CommandResponse>)outcome.Result).Value!;
+        if (xml)
+        {
+            return Xml(w =>
+            {
+                w.WriteStartElement("service_requests");
+                w.WriteStartElement("request");
+                Element(w, "service_request_id", created.Number ?? "");
+                Element(w, "token", created.CaseId);
+                Element(w, "service_notice", "");
+                Element(w, "account_id", reference_ ?? "");
+                w.WriteEndElement();
+                w.WriteEndElement();
+            }, StatusCodes.Status201Created);
+        }
+
+        return TypedResults.Json(
+            new[] { new Dictionary<string, object?> { ["service_request_id"] = created.Number, ["token"] = created.CaseId, ["service_notice"] = "", ["account_id"] = reference_ } },
+            statusCode: StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> GetRequestsAsync(
+        string format, HttpContext http, EventCaseDatabase database, ReferenceData reference, IOptions<Open311Settings> settings, IClock clock, CancellationToken cancellationToken)
+    {
+        if (!TryFormat(format, out var xml))
+        {
+            return NotFound();
+        }
+
+        var query = http.Request.Query;
+        if (Authenticate(http, settings.Value, query["api_key"]) is not { } client)
+        {
+            return Error(xml, 403, "api_key is not valid.");
+        }
+
+        var agency = client.Caller.Agency;
+        var requests = new List<Open311Request>();
+        var ids = query["service_request_id"].ToString();
+        if (!string.IsNullOrWhiteSpace(ids))
+        {
+            foreach (var id in ids.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Take(200))
+            {
+                if (await FindAsync(database, reference, agency, id, client.IsPublic, cancellationToken) is { } found)
+                {
+                    requests.Add(found);
+                }
+            }
+
+            return Requests(xml, requests);
+        }
+
+        var v = new Validation();
+        var start = v.Instant(query["start_date"], "start_date");
+        var end = v.Instant(query["end_date"], "end_date");
+        IReadOnlyList<CaseStatus>? statuses = null;
+        var status = query["status"].ToString();
+        if (!string.IsNullOrWhiteSpace(status))
+        {
+            var wanted = status.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (wanted.Any(s => s is not ("open" or "closed")))
+            {
+                return Error(xml, 400, "status must be open, closed or both.");
+            }
+
+            statuses = [.. CaseStatuses.All.Where(s => s != CaseStatus.NotOpened && wanted.Contains(Open311Status(s)))];
+        }
+
+        string? serviceCode = string.IsNullOrWhiteSpace(query["service_code"]) ? null : query["service_code"].ToString();
+        if (serviceCode is not null)
+        {
+            v.Value(serviceCode, "service_code", ServiceCode.From);
+        }
+
+        if (!v.IsValid)
+        {
+            return Error(xml, 400, "start_date and end_date must be ISO-8601 date-times with an offset; service_code must be a service code.");
+        }
+
+        // The spec's default window: the last 90 days.
+        start ??= (end ?? clock.GetCurrentInstant()) - Duration.FromDays(90);
+        var page = await new CaseSummaryQueries(database.Store).ListAsync(
+            agency.Value, new CaseSummaryFilter(statuses, serviceCode, OpenedFrom: start, OpenedBefore: end), 200, null, cancellationToken);
+        foreach (var row in page.Items)
+        {
+            if (await FindAsync(database, reference, agency, row.CaseId, client.IsPublic, cancellationToken) is { } found)
+            {
+                requests.Add(found);
+            }
+        }
+
+        return Requests(xml, requests);
+    }
+
+    private static async Task<IResult> GetRequestAsync(
+        string id, string format, HttpContext http, EventCaseDatabase database, ReferenceData reference, IOptions<Open311Settings> settings, CancellationToken cancellationToken)
+    {
+        if (!TryFormat(format, out var xml))
+        {
+            return NotFound();
+        }
+
+        if (Authenticate(http, settings.Value, http.Request.Query["api_key"]) is not { } client)
+        {
+            return Error(xml, 403, "api_key is not valid.");
+        }
+
+        return await FindAsync(database, reference, client.Caller.Agency, id, client.IsPublic, cancellationToken) is { } found
+            ? Requests(xml, [found])
+            : Error(xml, 404, "service_request_id was not found.");
+    }
+
+    private static async Task<IResult> TokenAsync(
+        string token, string format, HttpContext http, EventCaseDatabase database, IOptions<Open311Settings> settings, CancellationToken cancellationToken)
+    {
+        if (!TryFormat(format, out var xml))
+        {
+            return NotFound();
+        }
+
+        if (Authenticate(http, settings.Value, http.Request.Query["api_key"]) is not { } client)
+        {
+            return Error(xml, 403, "api_key is not valid.");
+        }
+
+        if (!CaseAccess.TryParseId(token, out var caseId)
+            || await CaseAccess.ReadFirstAsync(database.Store, client.Caller.Agency, caseId, cancellationToken) is not { Data: EventCase.Cases.Opening.CaseOpened opened })
+        {
+            return Error(xml, 404, "token was not found.");
+        }
+
+        if (xml)
+        {
+            return Xml(w =>
+            {
+                w.WriteStartElement("service_requests");
+                w.WriteStartElement("request");
+                Element(w, "service_request_id", opened.Number.Value);
+                Element(w, "token", token);
+                w.WriteEndElement();
+                w.WriteEndElement();
+            });
+        }
+
+        return TypedResults.Json(new[] { new Dictionary<string, string> { ["service_request_id"] = opened.Number.Value, ["token"] = token } });
+    }
+
+    private static async Task<Open311Request?> FindAsync(EventCaseDatabase database, ReferenceData reference, AgencyId agency, string id, bool isPublic, CancellationToken cancellationToken)
+    {
+        CaseId? caseId = null;
+        if (CaseNumber.TryParse(id, out var number))
+        {
+            caseId = (await new CaseNumberLookup(database.Store).FindAsync(agency, number, cancellationToken))?.CaseId;
+        }
+        else if (CaseAccess.TryParseId(id, out var parsed))
+        {
+            caseId = parsed;
+        }
+
+        if (caseId is null)
+        {
+            return null;
+        }
+
+        var events = await CaseAccess.ReadAsync(database.Store, agency, caseId, ReadStreamOptions.All, cancellationToken);
+        if (CaseView.Fold(events, publicOnly: true) is not { } view)
+        {
+            return null;
+        }
+
+        var catalog = await reference.LoadCatalogAsync(agency, cancellationToken);
+        var zone = reference.CalendarFor(agency.Value).Zone;
+        // expected_datetime: when the SLA runs out, from the case summary (inline, so current with the stream).
+        var summary = view.Status.IsActive() ? await new CaseSummaryQueries(database.Store).GetAsync(agency.Value, view.Id, cancellationToken) : null;
+        var service = catalog.Value.Find(new ServiceCode(view.Service))?.Definition;
+        string Date(Instant instant) => DatePattern.Format(instant.InZone(zone).ToOffsetDateTime());
+        return new Open311Request(
+            view.Number,
+            view.Id,
+            Open311Status(view.Status),
+            view.Resolution?.PublicSummary ?? view.Notes.LastOrDefault(n => n.Visibility == EventCase.Cases.AddingNotes.NoteVisibility.Public)?.Text,
+            service?.Name ?? view.Service,
+            view.Service,
+            isPublic ? null : view.Description,
+            view.Agency,
+            Date(view.OpenedAt),
+            Date(view.LastChangedAt),
+            summary?.SlaDue is { } due ? Date(due) : null,
+            isPublic ? null : view.Location?.Address,
+            view.Location?.Point?.Latitude,
+            view.Location?.Point?.Longitude);
+    }
+
+    private static IResult Requests(bool xml, IReadOnlyList<Open311Request> requests)
+    {
+        if (xml)
+        {
+            return Xml(w =>
+            {
+                w.WriteStartElement("service_requests");
+                foreach (var r in requests)
+                {
+                    w.WriteStartElement("request");
+                    Element(w, "service_request_id", r.ServiceRequestId);
+                    Element(w, "status", r.Status);
+                    Element(w, "status_notes", r.StatusNotes ?? "");
+                    Element(w, "service_name", r.ServiceName);
+                    Element(w, "service_code", r.ServiceCode);
+                    Element(w, "description", r.Description ?? "");
+                    Element(w, "agency_responsible", r.AgencyResponsible);
+                    Element(w, "service_notice", "");
+                    Element(w, "requested_datetime", r.RequestedDatetime);
+                    Element(w, "updated_datetime", r.UpdatedDatetime);
+                    Element(w, "expected_datetime", r.ExpectedDatetime ?? "");
+                    Element(w, "address", r.Address ?? "");
+                    Element(w, "address_id", "");
+                    Element(w, "zipcode", "");
+                    Element(w, "lat", r.Lat?.ToString(CultureInfo.InvariantCulture) ?? "");
+                    Element(w, "long", r.Long?.ToString(CultureInfo.InvariantCulture) ?? "");
+                    Element(w, "media_url", "");
+                    w.WriteEndElement();
+                }
+
+                w.WriteEndElement();
+            });
+        }
+
+        return TypedResults.Json(requests.Select(r => new Dictionary<string, object?>
+        {
+            ["service_request_id"] = r.ServiceRequestId,
+            ["status"] = r.Status,
+            ["status_notes"] = r.StatusNotes,
+            ["service_name"] = r.ServiceName,
+            ["service_code"] = r.ServiceCode,
+            ["description"] = r.Description,
+            ["agency_responsible"] = r.AgencyResponsible,
+            ["service_notice"] = "",
+            ["requested_datetime"] = r.RequestedDatetime,
+            ["updated_datetime"] = r.UpdatedDatetime,
+            ["expected_datetime"] = r.ExpectedDatetime,
+            ["address"] = r.Address,
+            ["address_id"] = null,
+            ["zipcode"] = null,
+            ["lat"] = r.Lat,
+            ["long"] = r.Long,
+            ["media_url"] = null,
+        }).ToList());
+    }
+
+    /// <summary>open while the case is worked, closed once resolved or ended.</summary>
+    internal static string Open311Status(CaseStatus status) => status.IsActive() ? "open" : "closed";
+
+    private static Client? Authenticate(HttpContext http, Open311Settings settings, Microsoft.Extensions.Primitives.StringValues apiKey)
+    {
+        var key = apiKey.ToString();
+        if (string.IsNullOrEmpty(key))
+        {
+            return new Client(new Caller("open311:public", "public", new AgencyId(settings.PublicAgency), null), IsPublic: true);
+        }
+
+        if (!settings.Clients.TryGetValue(key, out var configured) || string.IsNullOrWhiteSpace(configured.Agency)
+            || configured.Role is not (Roles.Agent or Roles.Supervisor or Roles.Admin or Roles.Auditor))
+        {
+            return null;
+        }
+
+        var name = string.IsNullOrWhiteSpace(configured.Name) ? "client" : configured.Name;
+        return new Client(new Caller("open311:" + name, configured.Role, new AgencyId(configured.Agency), null), IsPublic: false);
+    }
+
+    private static bool TryFormat(string format, out bool xml)
+    {
+        xml = format == "xml";
+        return format is "json" or "xml";
+    }
+
+    private static string Datatype(AttributeDatatype datatype) => datatype switch
+    {
+        AttributeDatatype.String => "string",
+        AttributeDatatype.Number => "number",
+        AttributeDatatype.Datetime => "datetime",
+        AttributeDatatype.Text => "text",
+        AttributeDatatype.SingleValueList => "singlevaluelist",
+        _ => "multivaluelist",
+    };
+
+    private static string Open311Field(string field) => field switch
+    {
+        "service" => "service_code",
+        "location.latitude" => "lat",
+        "location.longitude" => "long",
+        "location.address" => "address_string",
+        _ when field.StartsWith("attributes.", StringComparison.Ordinal) => $"attribute[{field["attributes.".Length..]}]",
+        _ => field.Replace("citizen.", "", StringComparison.Ordinal),
+    };
+
+    private static string? Text(Microsoft.Extensions.Primitives.StringValues value) =>
+        string.IsNullOrWhiteSpace(value.ToString()) ? null : value.ToString();
+
+    private static double? Number(Microsoft.Extensions.Primitives.StringValues value) =>
+        double.TryParse(value.ToString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number) ? number : null;
+
+    private static IResult NotFound() => Error(false, 404, "Use .json or .xml.");
+
+    private static IResult Error(bool xml, int status, string description)
+    {
+        if (xml)
+        {
+            return Xml(w =>
+            {
+                w.WriteStartElement("errors");
+                w.WriteStartElement("error");
+                Element(w, "code", status.ToString(CultureInfo.InvariantCulture));
+                Element(w, "description", description);
+                w.WriteEndElement();
+                w.WriteEndElement();
+            }, status);
+        }
+
+        return TypedResults.Json(new[] { new Dictionary<string, object> { ["code"] = status, ["description"] = description } }, statusCode: status);
+    }
+
+    private static void Element(XmlWriter writer, string name, string value) => writer.WriteElementString(name, value);
+
+    private static ContentHttpResult Xml(Action<XmlWriter> write, int status = StatusCodes.Status200OK)
+    {
+        var builder = new StringBuilder();
+        using (var writer = XmlWriter.Create(builder, new XmlWriterSettings { Encoding = Encoding.UTF8, Indent = false, CheckCharacters = false }))
+        {
+            writer.WriteStartDocument();
+            write(writer);
+            writer.WriteEndDocument();
+        }
+
+        // StringBuilder output declares utf-16; the body is sent as UTF-8.
+        var text = builder.ToString().Replace("encoding=\"utf-16\"", "encoding=\"utf-8\"", StringComparison.Ordinal);
+        return TypedResults.Text(text, "text/xml", Encoding.UTF8, status);
+    }
+}

@@ -1,0 +1,88 @@
+using EventCase.Server.Admin;
+using EventCase.Server.Auth;
+using EventCase.Server.Cases;
+using EventCase.Server.Health;
+using EventCase.Server.Hosting;
+using EventCase.Server.Http;
+using EventCase.Server.Open311;
+using EventCase.Server.Reports;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using NodaTime;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// Loopback by default: a fresh checkout must not expose an API with a development key to the network.
+if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]) && string.IsNullOrWhiteSpace(builder.Configuration["ASPNETCORE_URLS"])
+    && string.IsNullOrWhiteSpace(builder.Configuration["http_ports"]))
+{
+    builder.WebHost.UseUrls("http://127.0.0.1:5311");
+}
+
+builder.Services.Configure<ServerSettings>(builder.Configuration.GetSection(ServerSettings.Section));
+builder.Services.Configure<Open311Settings>(builder.Configuration.GetSection(Open311Settings.Section));
+builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
+builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDefaults.Customize);
+builder.Services.AddExceptionHandler<UnexpectedErrorHandler>();
+builder.Services.AddSingleton<UnexpectedErrors>();
+builder.Services.AddSingleton<IClock>(SystemClock.Instance);
+builder.Services.AddSingleton<CalendarCache>();
+builder.Services.AddSingleton<EventCaseDatabase>();
+builder.Services.AddSingleton<ReferenceData>();
+builder.Services.AddHostedService<DatabaseStartup>();
+builder.Services.AddHostedService<ProjectionDaemonHost>();
+builder.Services.AddEventCaseAuth();
+builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+{
+    document.Info.Title = "EventCase API";
+    document.Info.Description = "Event-sourced case management: REST API, Open311 GeoReport v2, time travel, audit. Errors are RFC 9457 problem details with type https://eventcase.dev/problems/{code}.";
+    return Task.CompletedTask;
+}));
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseCorrelationAndRequestLogging();
+app.UseAuthentication();
+app.UseAuthorization();
+
+// Fail at start-up, not on the first request, when production has no signing key.
+_ = app.Services.GetRequiredService<TokenKeys>();
+
+app.MapOpenApi();
+app.MapHealthApi();
+app.MapCasesApi();
+app.MapReportsApi();
+app.MapAdminApi();
+app.MapOpen311Api();
+if (app.Environment.IsDevelopment())
+{
+    app.MapDevTokenApi();
+}
+
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+    var database = app.Services.GetRequiredService<EventCaseDatabase>();
+    foreach (var address in addresses)
+    {
+        Console.WriteLine($"EventCase is listening on {address}  (OpenAPI: {address}/openapi/v1.json, health: {address}/health/ready)");
+    }
+
+    if (database.EmbeddedDataDirectory is { } directory)
+    {
+        Console.WriteLine($"Embedded PostgreSQL data directory: {directory}");
+    }
+
+    if (app.Environment.IsDevelopment())
+    {
+        Console.WriteLine("Development: get a token with  curl -s -X POST <url>/dev/token -H 'Content-Type: application/json' -d '{\"role\":\"agent\",\"agency\":\"demo-city\"}'");
+    }
+});
+
+await app.RunAsync();
+
+/// <summary>The entry point, visible to <c>WebApplicationFactory&lt;Program&gt;</c>.</summary>
+public partial class Program;

@@ -1,0 +1,301 @@
+using System.Text;
+using EventCase.Cases;
+using EventCase.Cases.Lifecycle;
+using EventCase.Cases.ReadModels;
+using EventCase.Cases.ReadModels.AuditTrail;
+using EventCase.Cases.ReadModels.CaseSummary;
+using EventCase.Cases.ReadModels.SlaClocks;
+using EventCase.Cases.ReadModels.TransparencyStatistics;
+using EventCase.Cases.ReadModels.WorkQueues;
+using EventCase.Server.Admin;
+using EventCase.Server.Auth;
+using EventCase.Server.Cases;
+using EventCase.Server.Hosting;
+using EventCase.Server.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using NodaTime;
+using NodaTime.Text;
+
+namespace EventCase.Server.Reports;
+
+/// <summary>A page of a keyset-paged list.</summary>
+/// <typeparam name="T">The item type.</typeparam>
+/// <param name="Items">The items.</param>
+/// <param name="NextCursor">Pass as <c>?cursor=</c> for the next page; null on the last page.</param>
+public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);
+
+/// <summary>The read-model routes: case lists, work queues, SLA clocks, the audit trail and transparency statistics.</summary>
+public static class ReportsApi
+{
+    /// <summary>Maps the routes.</summary>
+    public static IEndpointRouteBuilder MapReportsApi(this IEndpointRouteBuilder endpoints)
+    {
+        var cases = endpoints.MapGroup("/cases").WithTags("Cases")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        cases.MapGet("/", ListCasesAsync).WithName("ListCases")
+            .WithSummary("Lists the agency's cases, newest first, with filters (status, service, team, assignee, openedFrom, openedBefore) and keyset paging (limit, cursor). Citizens see only their own.")
+            .RequireAuthorization(Policies.Read);
+
+        var queues = endpoints.MapGroup("/queues").WithTags("Work queues")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .RequireAuthorization(Policies.StaffOrAuditor);
+        queues.MapGet("/", QueueAsync).WithName("GetWorkQueue")
+            .WithSummary("The open cases of the agency (or ?team= / ?assignee=) by escalation, priority and SLA due; filters status, service, unassigned, breached; keyset paging.");
+
+        var sla = endpoints.MapGroup("/sla").WithTags("SLA")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .RequireAuthorization(Policies.StaffOrAuditor);
+        sla.MapGet("/breaching", BreachingAsync).WithName("GetSlaBreachingWithin")
+            .WithSummary("SLA clocks that will breach within ?withinHours=N (1–720), soonest first.");
+        sla.MapGet("/cases/{id}", SlaClockAsync).WithName("GetSlaClock")
+            .WithSummary("The SLA clock of one case: target, business time elapsed and remaining, pauses, due and breach.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        var audit = endpoints.MapGroup("/audit").WithTags("Audit")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .RequireAuthorization(Policies.Audit);
+        audit.MapGet("/cases/{id}", AuditCaseAsync).WithName("GetCaseAuditTrail")
+            .WithSummary("Who did what, when and why to a case, with before → after changes.").ProducesProblem(StatusCodes.Status404NotFound);
+        audit.MapGet("/actors/{actorId}", AuditActorAsync).WithName("GetActorAuditTrail")
+            .WithSummary("Everything one actor did in the agency (?from=, ?to= instants; ?limit=).");
+
+        var statistics = endpoints.MapGroup("/statistics").WithTags("Statistics")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .RequireAuthorization(Policies.StaffOrAuditor);
+        statistics.MapGet("/transparency", StatisticsJsonAsync).WithName("GetTransparencyStatistics")
+            .WithSummary("Opened, resolved, backlog, resolution times, SLA compliance and reopen rate per service and ?granularity=day|week|month from ?from= to ?to= (local dates).");
+        statistics.MapGet("/transparency.csv", StatisticsCsvAsync).WithName("GetTransparencyStatisticsCsv")
+            .WithSummary("The same statistics as CSV (RFC 4180).").Produces<string>(StatusCodes.Status200OK, "text/csv");
+        return endpoints;
+    }
+
+    private static async Task<Results<Ok<Page<CaseSummaryRow>>, ProblemHttpResult>> ListCasesAsync(
+        HttpContext http, EventCaseDatabase database, string? status, string? service, string? team, string? assignee,
+        string? openedFrom, string? openedBefore, string? limit, string? cursor, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User);
+        var v = new Validation();
+        var statuses = Statuses(v, status);
+        var from = v.Instant(openedFrom, "openedFrom");
+        var before = v.Instant(openedBefore, "openedBefore");
+        var size = (int)(v.Long(limit, "limit", 1, 200) ?? 50);
+        CheckCode(v, service, "service");
+        CheckCode(v, team, "team");
+        if (assignee is { Length: > 200 })
+        {
+            v.Add("assignee", "is at most 200 characters.");
+        }
+
+        if (!v.IsValid)
+        {
+            return v.Problem();
+        }
+
+        var filter = new CaseSummaryFilter(statuses, service, team, assignee, caller.IsCitizen ? caller.CitizenReference : null, from, before);
+        try
+        {
+            var page = await new CaseSummaryQueries(database.Store).ListAsync(caller.Agency.Value, filter, size, Cursor(cursor), cancellationToken);
+            return TypedResults.Ok(new Page<CaseSummaryRow>(page.Items, page.NextCursor));
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            return Problems.Invalid("cursor", "is not a cursor this list returned.");
+        }
+    }
+
+    private static async Task<Results<Ok<Page<WorkQueueItem>>, ProblemHttpResult>> QueueAsync(
+        HttpContext http, EventCaseDatabase database, IClock clock, string? team, string? assignee, string? status, string? service,
+        bool? unassigned, bool? breached, string? limit, string? cursor, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User);
+        var v = new Validation();
+        var statuses = Statuses(v, status);
+        var size = (int)(v.Long(limit, "limit", 1, 200) ?? 50);
+        CheckCode(v, team, "team");
+        CheckCode(v, service, "service");
+        if (team is not null && assignee is not null)
+        {
+            v.Add("assignee", "give either ?team= or ?assignee=, not both.");
+        }
+
+        if (assignee is { Length: > 200 })
+        {
+            v.Add("assignee", "is at most 200 characters.");
+        }
+
+        if (!v.IsValid)
+        {
+            return v.Problem();
+        }
+
+        var scope = team is not null ? WorkQueueScope.OfTeam(team) : assignee is not null ? WorkQueueScope.OfAssignee(assignee) : WorkQueueScope.Agency;
+        try
+        {
+            var page = await new WorkQueueQueries(database.Store).PageAsync(
+                caller.Agency.Value, scope, new WorkQueueFilter(statuses, service, unassigned, breached), clock.GetCurrentInstant(), size, Cursor(cursor), cancellationToken);
+            return TypedResults.Ok(new Page<WorkQueueItem>(page.Items, page.NextCursor));
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            return Problems.Invalid("cursor", "is not a cursor this queue returned.");
+        }
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<SlaClockView>>, ProblemHttpResult>> BreachingAsync(
+        HttpContext http, EventCaseDatabase database, CalendarCache calendars, IClock clock, string? withinHours, string? limit, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User);
+        var v = new Validation();
+        var hours = v.Long(withinHours, "withinHours", 1, 720);
+        if (hours is null && v.IsValid)
+        {
+            v.Add("withinHours", "is required.");
+        }
+
+        var size = (int)(v.Long(limit, "limit", 1, 1000) ?? 500);
+        if (!v.IsValid)
+        {
+            return v.Problem();
+        }
+
+        var clocks = await new SlaClockQueries(database.Store, calendars).BreachingWithinAsync(
+            caller.Agency.Value, Duration.FromHours(hours!.Value), clock.GetCurrentInstant(), size, cancellationToken);
+        return TypedResults.Ok(clocks);
+    }
+
+    private static async Task<Results<Ok<SlaClockView>, ProblemHttpResult>> SlaClockAsync(
+        string id, HttpContext http, EventCaseDatabase database, CalendarCache calendars, IClock clock, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User);
+        if (!CaseAccess.TryParseId(id, out var caseId))
+        {
+            return Problems.NotFoundCase(id);
+        }
+
+        var view = await new SlaClockQueries(database.Store, calendars).GetAsync(caller.Agency.Value, caseId.Value, clock.GetCurrentInstant(), cancellationToken);
+        return view is null ? Problems.NotFoundCase(id) : TypedResults.Ok(view);
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<AuditEntry>>, ProblemHttpResult>> AuditCaseAsync(
+        string id, HttpContext http, EventCaseDatabase database, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User);
+        if (!CaseAccess.TryParseId(id, out var caseId)
+            || await CaseAccess.ReadFirstAsync(database.Store, caller.Agency, caseId, cancellationToken) is null)
+        {
+            return Problems.NotFoundCase(id);
+        }
+
+        return TypedResults.Ok(await new AuditTrailQueries(database.Store).ForCaseAsync(caller.Agency.Value, caseId.Value, cancellationToken));
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<AuditEntry>>, ProblemHttpResult>> AuditActorAsync(
+        string actorId, HttpContext http, EventCaseDatabase database, string? from, string? to, string? limit, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User);
+        var v = new Validation();
+        v.Text(actorId, "actorId", 200);
+        var start = v.Instant(from, "from");
+        var end = v.Instant(to, "to");
+        var size = (int)(v.Long(limit, "limit", 1, 10_000) ?? 1000);
+        if (!v.IsValid)
+        {
+            return v.Problem();
+        }
+
+        return TypedResults.Ok(await new AuditTrailQueries(database.Store).ForActorAsync(caller.Agency.Value, actorId, start, end, size, cancellationToken));
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<TransparencyStatisticsRow>>, ProblemHttpResult>> StatisticsJsonAsync(
+        HttpContext http, EventCaseDatabase database, CalendarCache calendars, IClock clock, string? granularity, string? from, string? to, CancellationToken cancellationToken)
+    {
+        var (rows, problem) = await StatisticsAsync(http, database, calendars, clock, granularity, from, to, cancellationToken);
+        return problem is not null ? problem : TypedResults.Ok(rows!);
+    }
+
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> StatisticsCsvAsync(
+        HttpContext http, EventCaseDatabase database, CalendarCache calendars, IClock clock, string? granularity, string? from, string? to, CancellationToken cancellationToken)
+    {
+        var (rows, problem) = await StatisticsAsync(http, database, calendars, clock, granularity, from, to, cancellationToken);
+        return problem is not null ? problem : TypedResults.Text(TransparencyReport.ToCsv(rows!), "text/csv", Encoding.UTF8);
+    }
+
+    private static async Task<(IReadOnlyList<TransparencyStatisticsRow>? Rows, ProblemHttpResult? Problem)> StatisticsAsync(
+        HttpContext http, EventCaseDatabase database, CalendarCache calendars, IClock clock, string? granularity, string? from, string? to, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User);
+        var v = new Validation();
+        var unit = StatisticsGranularity.Month;
+        if (granularity is not null && !Enum.TryParse(granularity, ignoreCase: true, out unit))
+        {
+            v.Add("granularity", "must be day, week or month.");
+        }
+
+        var today = clock.GetCurrentInstant().InZone(calendars.For(caller.Agency.Value).Zone).Date;
+        var end = Date(v, to, "to") ?? today;
+        var start = Date(v, from, "from") ?? end.PlusMonths(-3);
+        if (v.IsValid && (start > end || Period.Between(start, end, PeriodUnits.Days).Days > 3660))
+        {
+            v.Add("from", "must be on or before ?to= and at most ten years before it.");
+        }
+
+        if (!v.IsValid)
+        {
+            return (null, v.Problem());
+        }
+
+        var rows = await new TransparencyStatisticsQueries(database.Store, calendars).ComputeAsync(caller.Agency.Value, unit, start, end, cancellationToken);
+        return (rows, null);
+    }
+
+    private static LocalDate? Date(Validation v, string? text, string field)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        var parsed = LocalDatePattern.Iso.Parse(text);
+        if (!parsed.Success || parsed.Value.Year is < 1900 or > 9999)
+        {
+            v.Add(field, "is not an ISO-8601 date (YYYY-MM-DD) between 1900 and 9999.");
+            return null;
+        }
+
+        return parsed.Value;
+    }
+
+    private static IReadOnlyList<CaseStatus>? Statuses(Validation v, string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        var statuses = new List<CaseStatus>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (Enum.TryParse<CaseStatus>(part, ignoreCase: true, out var status) && Enum.IsDefined(status) && !part.Any(char.IsAsciiDigit))
+            {
+                statuses.Add(status);
+            }
+            else
+            {
+                v.Add("status", "must be a comma-separated list of " + string.Join(", ", CaseStatuses.All) + ".");
+                return null;
+            }
+        }
+
+        return statuses;
+    }
+
+    private static void CheckCode(Validation v, string? value, string field)
+    {
+        if (value is not null)
+        {
+            v.Value(value, field, TeamId.From);
+        }
+    }
+
+    private static string? Cursor(string? cursor) => string.IsNullOrWhiteSpace(cursor) ? null : cursor;
+}

@@ -1,0 +1,176 @@
+using System.Net;
+using EventCase.Server.Auth;
+using EventCase.Server.Tests.Support;
+using static EventCase.Server.Tests.Support.ServerFixture;
+
+namespace EventCase.Server.Tests.Http;
+
+public sealed class ConcurrencyAndIdempotencyTests(ServerFixture server) : IClassFixture<ServerFixture>
+{
+    private static HttpRequestMessage Post(string path, string json, string? ifMatch = null, string? key = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = Json(json) };
+        if (ifMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        }
+
+        if (key is not null)
+        {
+            request.Headers.Add("Idempotency-Key", key);
+        }
+
+        return request;
+    }
+
+    [Fact]
+    public async Task Opening_twice_with_the_same_key_opens_one_case_and_answers_the_same()
+    {
+        using var client = server.Client(Roles.Agent);
+        var before = await server.EventCountAsync();
+        const string body = """{"service":"graffiti","description":"Tag on wall","location":{"address":"5 Pine St"}}""";
+        using var first = await client.SendAsync(Post("/cases", body, key: "open-key-1"));
+        using var second = await client.SendAsync(Post("/cases", body, key: "open-key-1"));
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, second.StatusCode);
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await second.Content.ReadAsStringAsync());
+        Assert.Equal(first.Headers.ETag, second.Headers.ETag);
+        Assert.Equal(before + 2, await server.EventCountAsync()); // opened + routed, once
+    }
+
+    [Fact]
+    public async Task Concurrent_opens_with_the_same_key_still_open_one_case()
+    {
+        using var client = server.Client(Roles.Agent);
+        const string body = """{"service":"graffiti","description":"Tag","location":{"address":"6 Pine St"}}""";
+        var responses = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => client.SendAsync(Post("/cases", body, key: "open-race"))));
+        var ids = new HashSet<string>();
+        foreach (var response in responses)
+        {
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.Created, text);
+            ids.Add((await ReadJsonAsync(response))["caseId"]!.GetValue<string>());
+            response.Dispose();
+        }
+
+        Assert.Single(ids);
+    }
+
+    [Fact]
+    public async Task A_command_retried_with_its_key_returns_the_first_answer_even_after_the_case_moved_on()
+    {
+        var id = await server.OpenCaseAsync();
+        using var client = server.Client(Roles.Agent);
+        using var first = await client.SendAsync(Post($"/cases/{id}/escalate", """{"toLevel":1,"reason":"Busy"}""", key: "esc-1"));
+        var firstBody = await first.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        await Cases.CaseRoutesTests.PostOkAsync(client, $"/cases/{id}/priority", """{"to":"high"}""");
+        var before = await server.EventCountAsync();
+
+        using var retry = await client.SendAsync(Post($"/cases/{id}/escalate", """{"toLevel":1,"reason":"Busy"}""", key: "esc-1"));
+        Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+        Assert.Equal(firstBody, await retry.Content.ReadAsStringAsync());
+        Assert.Equal(first.Headers.ETag, retry.Headers.ETag);
+        Assert.Equal(before, await server.EventCountAsync());
+    }
+
+    [Fact]
+    public async Task Two_writers_with_the_same_if_match_one_wins_the_other_gets_412_with_the_current_version()
+    {
+        var id = await server.OpenCaseAsync();
+        using var client = server.Client(Roles.Agent);
+        using var get = await client.GetAsync($"/cases/{id}");
+        var etag = get.Headers.ETag!.Tag;
+
+        using var alice = await client.SendAsync(Post($"/cases/{id}/priority", """{"to":"high"}""", ifMatch: etag));
+        using var bob = await client.SendAsync(Post($"/cases/{id}/priority", """{"to":"low"}""", ifMatch: etag));
+        Assert.Equal(HttpStatusCode.OK, alice.StatusCode);
+        Assert.Equal(HttpStatusCode.PreconditionFailed, bob.StatusCode);
+        var problem = await ReadJsonAsync(bob);
+        Assert.Equal("https://eventcase.dev/problems/concurrency.precondition-failed", problem["type"]!.GetValue<string>());
+        Assert.Equal(alice.Headers.ETag!.Tag, $"\"{problem["currentVersion"]}\"");
+        Assert.Equal(alice.Headers.ETag, bob.Headers.ETag);
+    }
+
+    [Fact]
+    public async Task Racing_writers_without_if_match_lose_no_update_and_an_incompatible_one_is_refused_with_a_reason()
+    {
+        var id = await server.OpenCaseAsync();
+        using var client = server.Client(Roles.Agent);
+        var responses = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => client.SendAsync(Post($"/cases/{id}/escalate", """{"toLevel":1,"reason":"Race"}"""))));
+        Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
+        Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.OK), r => Assert.Equal(HttpStatusCode.Conflict, r.StatusCode));
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+
+        // Compatible writers are re-decided on the new state; one that loses more races than the handler retries gets
+        // 409 concurrency.conflict with the current version. Either way no accepted note is lost.
+        var notes = await Task.WhenAll(Enumerable.Range(0, 5).Select(i => client.SendAsync(Post($"/cases/{id}/notes", $$"""{"text":"note {{i}}"}"""))));
+        foreach (var refused in notes.Where(r => r.StatusCode != HttpStatusCode.OK))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+            var problem = await ReadJsonAsync(refused);
+            Assert.Equal("https://eventcase.dev/problems/concurrency.conflict", problem["type"]!.GetValue<string>());
+            Assert.NotNull(problem["currentVersion"]);
+        }
+
+        var view = await ReadJsonAsync(await client.GetAsync($"/cases/{id}"));
+        Assert.Equal(notes.Count(r => r.StatusCode == HttpStatusCode.OK), view["notes"]!.AsArray().Count);
+        Assert.True(view["notes"]!.AsArray().Count >= 1);
+    }
+
+    [Fact]
+    public void A_concurrency_conflict_is_409_with_the_current_version()
+    {
+        var http = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        var store = server.Services.GetService(typeof(EventCase.Server.Hosting.EventCaseDatabase)) as EventCase.Server.Hosting.EventCaseDatabase;
+        var result = EventCase.Server.Cases.CaseCommandPipeline.ToResponse(
+            http, new EventCase.Cases.Handling.CaseCommandResult.ConcurrencyConflict(7), new EventCase.Cases.CaseId("c-1"), store!.Store);
+        var problem = Assert.IsType<Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult>(result.Result);
+        Assert.Equal(409, problem.StatusCode);
+        Assert.Equal(7L, problem.ProblemDetails.Extensions["currentVersion"]);
+        Assert.Equal("https://eventcase.dev/problems/concurrency.conflict", problem.ProblemDetails.Type);
+    }
+
+    [Fact]
+    public async Task The_correlation_id_of_the_request_is_echoed_and_written_into_the_events()
+    {
+        var id = await server.OpenCaseAsync();
+        using var client = server.Client(Roles.Agent);
+        using var request = Post($"/cases/{id}/escalate", """{"toLevel":1,"reason":"x"}""");
+        request.Headers.Add("X-Correlation-Id", "call-centre-4711");
+        using var response = await client.SendAsync(request);
+        Assert.Equal("call-centre-4711", response.Headers.GetValues("X-Correlation-Id").Single());
+        var history = await ReadJsonAsync(await client.GetAsync($"/cases/{id}/history"));
+        Assert.Equal("call-centre-4711", history["events"]!.AsArray().Last()!["metadata"]!["correlationId"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Admin_writes_honour_if_match_and_idempotency_keys()
+    {
+        using var admin = server.Client(Roles.Admin);
+        using var get = await admin.GetAsync("/admin/routing");
+        var etag = get.Headers.ETag!.Tag;
+        const string rule = """{"ruleId":"lights","priority":5,"services":["streetlight"],"team":"electric"}""";
+        var request = new HttpRequestMessage(HttpMethod.Post, "/admin/routing/rules") { Content = Json(rule) };
+        request.Headers.Add("Idempotency-Key", "rule-1");
+        request.Headers.TryAddWithoutValidation("If-Match", etag);
+        using var first = await admin.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var retry = new HttpRequestMessage(HttpMethod.Post, "/admin/routing/rules") { Content = Json(rule) };
+        retry.Headers.Add("Idempotency-Key", "rule-1");
+        using var second = await admin.SendAsync(retry);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        var stale = new HttpRequestMessage(HttpMethod.Put, "/admin/routing/default") { Content = Json("""{"team":"x"}""") };
+        stale.Headers.TryAddWithoutValidation("If-Match", etag);
+        using var third = await admin.SendAsync(stale);
+        Assert.Equal(HttpStatusCode.PreconditionFailed, third.StatusCode);
+
+        var id = await server.OpenCaseAsync(service: "streetlight");
+        using var agent = server.Client(Roles.Agent);
+        var view = await ReadJsonAsync(await agent.GetAsync($"/cases/{id}"));
+        Assert.Equal("electric", view["assignment"]!["team"]!.GetValue<string>());
+    }
+}

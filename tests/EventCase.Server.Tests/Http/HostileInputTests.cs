@@ -1,0 +1,153 @@
+using System.Net;
+using System.Text;
+using EventCase.Server.Auth;
+using EventCase.Server.Tests.Support;
+using static EventCase.Server.Tests.Support.ServerFixture;
+
+namespace EventCase.Server.Tests.Http;
+
+/// <summary>
+/// Hostile input: each request is answered 4xx with an RFC 9457 problem of a stable type naming the field, writes
+/// nothing, and never reaches the unexpected-error handler.
+/// </summary>
+public sealed class HostileInputTests(ServerFixture server) : IClassFixture<ServerFixture>
+{
+    /// <summary>method, path ({id} = an open case), content type, body, status, the field named in errors (or "").</summary>
+    public static TheoryData<string, string, string, string, int, string> Cases => new()
+    {
+        { "POST", "/cases/{id}/assign", "application/json", """{"team":""", 400, "" },
+        { "POST", "/cases/{id}/assign", "application/json", """{"team":"roads",}""", 400, "" },
+        { "POST", "/cases/{id}/assign", "application/json", "null", 400, "body" },
+        { "POST", "/cases/{id}/assign", "application/json", "[]", 400, "body" },
+        { "POST", "/cases/{id}/assign", "application/json", "\"roads\"", 400, "body" },
+        { "POST", "/cases/{id}/assign", "application/json", new string('[', 200) + new string(']', 200), 400, "" },
+        { "POST", "/cases/{id}/assign", "application/json", """{"team":"roads","isAdmin":true}""", 400, "isAdmin" },
+        { "POST", "/cases/{id}/assign", "application/json", """{"team":42}""", 400, "team" },
+        { "POST", "/cases/{id}/assign", "application/json", """{"team":"roads'; DROP TABLE eventcase.events;--"}""", 400, "team" },
+        { "POST", "/cases/{id}/assign", "application/json", """{"team":"<script>alert(1)</script>"}""", 400, "team" },
+        { "POST", "/cases/{id}/assign", "application/json", """{"team":"roads","agent":"bob\u0000"}""", 400, "agent" },
+        { "POST", "/cases/{id}/assign", "text/plain", """{"team":"roads"}""", 415, "" },
+        { "POST", "/cases/{id}/assign", "application/xml", "<team>roads</team>", 415, "" },
+        { "POST", "/cases/{id}/escalate", "application/json", """{"toLevel":"two","reason":"x"}""", 400, "toLevel" },
+        { "POST", "/cases/{id}/escalate", "application/json", """{"toLevel":99999999999,"reason":"x"}""", 400, "toLevel" },
+        { "POST", "/cases/{id}/escalate", "application/json", """{"toLevel":1.5,"reason":"x"}""", 400, "toLevel" },
+        { "POST", "/cases/{id}/escalate", "application/json", """{"reason":"x"}""", 400, "toLevel" },
+        { "POST", "/cases/{id}/priority", "application/json", """{"to":3}""", 400, "to" },
+        { "POST", "/cases/{id}/priority", "application/json", """{"to":"critical"}""", 400, "to" },
+        { "POST", "/cases/{id}/feedback", "application/json", """{"satisfaction":true}""", 400, "satisfaction" },
+        { "POST", "/cases/{id}/notes", "application/json", """{"text":"x","visibility":"secret"}""", 400, "visibility" },
+        { "POST", "/cases/{id}/notes", "application/json", "{\"text\":\"" + new string('x', 5000) + "\"}", 400, "text" },
+        { "POST", "/cases/{id}/notes", "application/json", "{\"text\":\"" + new string('x', 20_000) + "\"}", 413, "" },
+        { "POST", "/cases/{id}/transfer", "application/json", """{"toAgency":"../../etc","reason":"x"}""", 400, "toAgency" },
+        { "POST", "/cases/{id}/mark-duplicate", "application/json", """{"originalCaseId":"' OR 1=1 --"}""", 400, "originalCaseId" },
+        { "POST", "/cases/..%2F..%2Fetc%2Fpasswd/assign", "application/json", """{"team":"roads"}""", 404, "" },
+        { "POST", "/cases/%24catalog/assign", "application/json", """{"team":"roads"}""", 404, "" },
+        { "POST", "/cases/" + new string('a', 300) + "/assign", "application/json", """{"team":"roads"}""", 404, "" },
+        { "POST", "/cases", "application/json", """{"service":"pothole","description":"x","location":{"latitude":1000,"longitude":0}}""", 400, "location.latitude" },
+        { "POST", "/cases", "application/json", """{"service":"pothole","description":"x","location":{"latitude":"NaN","longitude":0}}""", 400, "location.latitude" },
+        { "POST", "/cases", "application/json", """{"service":"pothole; DROP TABLE x","description":"x"}""", 400, "service" },
+        { "POST", "/cases", "application/json", """{"service":"unicorns","description":"x"}""", 400, "service" },
+        { "POST", "/cases", "application/json", """{"service":"pothole","description":"x","channel":"telepathy"}""", 400, "channel" },
+        { "POST", "/cases", "application/json", """{"service":"pothole","description":"x","attributes":{"depth":"deep"}}""", 400, "attributes.depth" },
+        { "POST", "/cases", "application/json", """{"service":"pothole","description":""}""", 400, "description" },
+        { "GET", "/cases/{id}/as-of?at=99999-01-01T00:00:00Z", "", "", 400, "at" },
+        { "GET", "/cases/{id}/as-of?at=1800-01-01T00:00:00Z", "", "", 400, "at" },
+        { "GET", "/cases/{id}/as-of?at=yesterday", "", "", 400, "at" },
+        { "GET", "/cases/{id}/as-of?version=-1", "", "", 400, "version" },
+        { "GET", "/cases/{id}/as-of?version=1e3", "", "", 400, "version" },
+        { "GET", "/cases/{id}/as-of?version=99999999999999999999999", "", "", 400, "version" },
+        { "GET", "/cases/{id}/as-of", "", "", 400, "version" },
+        { "GET", "/cases?limit=0", "", "", 400, "limit" },
+        { "GET", "/cases?status=deleted", "", "", 400, "status" },
+        { "GET", "/cases?status=1", "", "", 400, "status" },
+        { "GET", "/cases?cursor=not-a-cursor", "", "", 400, "cursor" },
+        { "GET", "/cases?openedFrom=2026-02-30T00:00:00Z", "", "", 400, "openedFrom" },
+        { "GET", "/cases?team=%27%20OR%201%3D1", "", "", 400, "team" },
+        { "GET", "/queues?cursor=%00%01", "", "", 400, "cursor" },
+        { "GET", "/queues?team=a&assignee=b", "", "", 400, "assignee" },
+        { "GET", "/sla/breaching?withinHours=-1", "", "", 400, "withinHours" },
+        { "GET", "/sla/breaching", "", "", 400, "withinHours" },
+        { "GET", "/statistics/transparency?granularity=century", "", "", 400, "granularity" },
+        { "GET", "/statistics/transparency?from=2026-13-01", "", "", 400, "from" },
+        { "GET", "/statistics/transparency?from=0001-01-01&to=9999-12-31", "", "", 400, "from" },
+        { "GET", "/audit/actors/x?from=never", "", "", 400, "from" },
+        { "PUT", "/admin/calendar", "application/json", """{"zone":"Mars/Olympus","hours":[],"holidays":[]}""", 400, "zone" },
+        { "PUT", "/admin/calendar", "application/json", """{"zone":"Etc/UTC","hours":[{"day":"monday","start":"25:00","end":"26:00"}],"holidays":[]}""", 400, "hours[0].start" },
+        { "POST", "/admin/services", "application/json", """{"code":"x y","name":"X","slaHours":-5}""", 400, "code" },
+        { "POST", "/admin/routing/rules", "application/json", """{"ruleId":"r","team":"t","area":{"name":"a","south":100,"west":0,"north":0,"east":0}}""", 400, "area" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Hostile_input_is_a_4xx_problem_naming_the_field_and_writes_nothing(string method, string path, string contentType, string body, int status, string field)
+    {
+        var id = await server.OpenCaseAsync();
+        var before = await server.EventCountAsync();
+        using var client = server.Client(Roles.Admin);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path.Replace("{id}", id, StringComparison.Ordinal));
+        if (contentType.Length > 0)
+        {
+            request.Content = new StringContent(body, Encoding.UTF8, contentType);
+        }
+
+        using var response = await client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(status == (int)response.StatusCode, $"{(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = System.Text.Json.Nodes.JsonNode.Parse(text)!;
+        Assert.StartsWith("https://eventcase.dev/problems/", problem["type"]!.GetValue<string>(), StringComparison.Ordinal);
+        if (field.Length > 0)
+        {
+            Assert.True(problem["errors"]?[field] is not null, $"errors should name '{field}': {text}");
+        }
+
+        Assert.DoesNotContain("Exception", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("EventCase.", text, StringComparison.Ordinal);
+        Assert.Equal(before, await server.EventCountAsync());
+        Assert.Equal(0, server.UnexpectedErrorCount);
+    }
+
+    [Fact]
+    public async Task A_body_larger_than_the_limit_without_a_content_length_is_413()
+    {
+        var id = await server.OpenCaseAsync();
+        using var client = server.Client(Roles.Agent);
+        var stream = new MemoryStream(Encoding.UTF8.GetBytes("{\"text\":\"" + new string('x', 100_000) + "\"}"));
+        using var content = new StreamContent(stream);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/cases/{id}/notes") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("If-Match", "\"three\"")]
+    [InlineData("If-Match", "W/\"-4\"")]
+    [InlineData("Idempotency-Key", "key\twith-a-tab")]
+    [InlineData("Idempotency-Key", "x")]
+    public async Task Malformed_concurrency_headers_are_400_naming_the_header(string header, string value)
+    {
+        var id = await server.OpenCaseAsync();
+        var before = await server.EventCountAsync();
+        using var client = server.Client(Roles.Agent);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/cases/{id}/escalate") { Content = Json("""{"toLevel":1,"reason":"x"}""") };
+        request.Headers.TryAddWithoutValidation(header, value == "x" ? new string('x', 300) : value);
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.NotNull((await ReadJsonAsync(response))["errors"]![header]);
+        Assert.Equal(before, await server.EventCountAsync());
+    }
+
+    [Fact]
+    public async Task Unknown_routes_and_methods_are_problems_too()
+    {
+        using var client = server.Client(Roles.Agent);
+        using var missing = await client.GetAsync("/nowhere");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("https://eventcase.dev/problems/resource.not-found", (await ReadJsonAsync(missing))["type"]!.GetValue<string>());
+        using var method = await client.DeleteAsync("/cases");
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, method.StatusCode);
+        Assert.Equal(0, server.UnexpectedErrorCount);
+    }
+}

@@ -1,0 +1,64 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using EventCase.Server.Tests.Support;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EventCase.Server.Tests.Http;
+
+public sealed class OpenApiAndHealthTests(ServerFixture server) : IClassFixture<ServerFixture>
+{
+    [Fact]
+    public async Task The_openapi_document_lists_every_route_with_its_error_responses()
+    {
+        using var client = server.Client();
+        using var response = await client.GetAsync("/openapi/v1.json");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var document = await ServerFixture.ReadJsonAsync(response);
+        var paths = document["paths"]!.AsObject();
+
+        var routes = server.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<HttpMethodMetadata>() is not null)
+            .Select(e => (Path: "/" + (e.RoutePattern.RawText ?? "").Trim('/'), Methods: e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods))
+            .Where(r => !r.Path.StartsWith("/openapi", StringComparison.Ordinal))
+            .ToList();
+        Assert.True(routes.Count > 50, $"only {routes.Count} routes found");
+        foreach (var (path, methods) in routes)
+        {
+            var documented = paths.FirstOrDefault(p => string.Equals(p.Key.TrimEnd('/'), path.TrimEnd('/'), StringComparison.Ordinal)).Value;
+            Assert.True(documented is not null, $"{path} is not in the OpenAPI document");
+            foreach (var method in methods)
+            {
+                var operation = documented![method.ToLowerInvariant()];
+                Assert.True(operation is not null, $"{method} {path} is not in the OpenAPI document");
+                if (path.StartsWith("/cases", StringComparison.Ordinal) || path.StartsWith("/admin", StringComparison.Ordinal))
+                {
+                    var responses = operation!["responses"]!.AsObject();
+                    Assert.True(responses.ContainsKey("401") && responses.ContainsKey("403"), $"{method} {path} documents no auth errors");
+                    Assert.Contains(responses, r => r.Key.StartsWith('4') && r.Value!["content"]?["application/problem+json"] is not null);
+                }
+            }
+        }
+
+        var open = paths["/cases"]!["post"]!["responses"]!.AsObject();
+        Assert.True(open.ContainsKey("201") && open.ContainsKey("400") && open.ContainsKey("422") && open.ContainsKey("413"));
+        var assign = paths["/cases/{id}/assign"]!["post"]!["responses"]!.AsObject();
+        Assert.True(assign.ContainsKey("412") && assign.ContainsKey("409") && assign.ContainsKey("404"));
+    }
+
+    [Fact]
+    public async Task Health_live_and_ready_report_the_database_schema_and_projections()
+    {
+        using var client = server.Client();
+        using var live = await client.GetAsync("/health/live");
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        using var ready = await client.GetAsync("/health/ready");
+        var report = await ServerFixture.ReadJsonAsync(ready);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        var checks = report["checks"]!.AsArray().Select(c => c!["name"]!.GetValue<string>()).ToList();
+        Assert.Contains("database", checks);
+        Assert.Contains("schema", checks);
+        Assert.Contains("projection:case_summary", checks);
+        Assert.Contains("projection:audit_trail", checks);
+    }
+}

@@ -1,0 +1,165 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using System.Xml.Linq;
+using EventCase.Server.Auth;
+using EventCase.Server.Tests.Support;
+using static EventCase.Server.Tests.Support.ServerFixture;
+
+namespace EventCase.Server.Tests.Open311;
+
+public sealed class Open311Tests(ServerFixture server) : IClassFixture<ServerFixture>
+{
+    private static FormUrlEncodedContent Form(params (string Key, string Value)[] fields) =>
+        new(fields.Select(f => new KeyValuePair<string, string>(f.Key, f.Value)));
+
+    private async Task<(string Number, string Token)> PostAsync(string format = "json")
+    {
+        using var client = server.Client();
+        using var response = await client.PostAsync($"/open311/v2/requests.{format}", Form(
+            ("api_key", "agent-key-a"), ("service_code", "pothole"), ("lat", "42.35"), ("long", "-71.06"),
+            ("address_string", "1 Main St"), ("email", "ann@example.org"), ("first_name", "Ann"), ("description", "Hole"), ("attribute[depth]", "deep")));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, text);
+        if (format == "xml")
+        {
+            var request = XDocument.Parse(text).Root!.Element("request")!;
+            return (request.Element("service_request_id")!.Value, request.Element("token")!.Value);
+        }
+
+        var json = JsonNode.Parse(text)![0]!;
+        return (json["service_request_id"]!.GetValue<string>(), json["token"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Services_and_definitions_are_served_as_json_and_xml()
+    {
+        using var client = server.Client();
+        var services = (await ReadJsonAsync(await client.GetAsync("/open311/v2/services.json"))).AsArray();
+        Assert.Contains(services, s => s!["service_code"]!.GetValue<string>() == "pothole" && s["metadata"]!.GetValue<bool>());
+
+        var xml = XDocument.Parse(await client.GetStringAsync("/open311/v2/services.xml"));
+        Assert.Equal("services", xml.Root!.Name.LocalName);
+        Assert.Contains(xml.Root.Elements("service"), s => s.Element("service_code")!.Value == "pothole");
+
+        var definition = await ReadJsonAsync(await client.GetAsync("/open311/v2/services/pothole.json"));
+        Assert.Equal("singlevaluelist", definition["attributes"]![0]!["datatype"]!.GetValue<string>());
+        var definitionXml = XDocument.Parse(await client.GetStringAsync("/open311/v2/services/pothole.xml"));
+        Assert.Equal("service_definition", definitionXml.Root!.Name.LocalName);
+        Assert.Equal("deep", definitionXml.Root.Descendants("value").Last().Element("key")!.Value);
+
+        using var missing = await client.GetAsync("/open311/v2/services/nope.json");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal(404, (await ReadJsonAsync(missing))[0]!["code"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task A_posted_request_is_a_case_of_the_api_keys_agency_visible_through_rest_and_open311()
+    {
+        var (number, token) = await PostAsync();
+        using var agent = server.Client(Roles.Agent);
+        var view = await ReadJsonAsync(await agent.GetAsync($"/cases/{token}"));
+        Assert.Equal(number, view["number"]!.GetValue<string>());
+        Assert.Equal("api", view["channel"]!.GetValue<string>());
+
+        using var client = server.Client();
+        var single = (await ReadJsonAsync(await client.GetAsync($"/open311/v2/requests/{number}.json?api_key=agent-key-a")))[0]!;
+        Assert.Equal("open", single["status"]!.GetValue<string>());
+        Assert.Equal("Hole", single["description"]!.GetValue<string>());
+        // ISO-8601 with the agency's offset (America/New_York: -05:00 or -04:00).
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d-0[45]:00$", single["requested_datetime"]!.GetValue<string>());
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d-0[45]:00$", single["expected_datetime"]!.GetValue<string>());
+
+        var byToken = (await ReadJsonAsync(await client.GetAsync($"/open311/v2/tokens/{token}.json")))[0]!;
+        Assert.Equal(number, byToken["service_request_id"]!.GetValue<string>());
+        var tokenXml = XDocument.Parse(await client.GetStringAsync($"/open311/v2/tokens/{token}.xml"));
+        Assert.Equal(number, tokenXml.Root!.Element("request")!.Element("service_request_id")!.Value);
+
+        await CaseRoutesTestsAccess.ResolveAsync(agent, token);
+        var closed = (await ReadJsonAsync(await client.GetAsync($"/open311/v2/requests/{number}.json")))[0]!;
+        Assert.Equal("closed", closed["status"]!.GetValue<string>());
+        Assert.Equal("Filled", closed["status_notes"]!.GetValue<string>());
+        Assert.Null(closed["description"]); // no api_key: public view without the citizen's words
+    }
+
+    [Fact]
+    public async Task Requests_are_filtered_by_id_service_dates_and_status_in_json_and_xml()
+    {
+        var (first, _) = await PostAsync();
+        var (second, _) = await PostAsync("xml");
+        using var client = server.Client();
+        var both = (await ReadJsonAsync(await client.GetAsync($"/open311/v2/requests.json?service_request_id={first},{second}"))).AsArray();
+        Assert.Equal([first, second], both.Select(r => r!["service_request_id"]!.GetValue<string>()));
+
+        var open = (await ReadJsonAsync(await client.GetAsync("/open311/v2/requests.json?status=open&service_code=pothole&start_date=2000-01-01T00:00:00Z"))).AsArray();
+        Assert.Contains(open, r => r!["service_request_id"]!.GetValue<string>() == first);
+        var closed = (await ReadJsonAsync(await client.GetAsync("/open311/v2/requests.json?status=closed&start_date=2000-01-01T00:00:00-05:00"))).AsArray();
+        Assert.DoesNotContain(closed, r => r!["service_request_id"]!.GetValue<string>() == first);
+        var none = (await ReadJsonAsync(await client.GetAsync("/open311/v2/requests.json?end_date=2001-01-01T00:00:00Z"))).AsArray();
+        Assert.Empty(none);
+
+        var xml = XDocument.Parse(await client.GetStringAsync($"/open311/v2/requests.xml?service_request_id={first}"));
+        var request = xml.Root!.Element("request")!;
+        Assert.Equal("service_requests", xml.Root.Name.LocalName);
+        Assert.Equal(first, request.Element("service_request_id")!.Value);
+        Assert.Equal("open", request.Element("status")!.Value);
+        Assert.NotNull(request.Element("requested_datetime"));
+    }
+
+    [Theory]
+    [InlineData("/open311/v2/requests.json?status=pending", HttpStatusCode.BadRequest)]
+    [InlineData("/open311/v2/requests.json?start_date=yesterday", HttpStatusCode.BadRequest)]
+    [InlineData("/open311/v2/requests.json?api_key=wrong", HttpStatusCode.Forbidden)]
+    [InlineData("/open311/v2/requests/NOPE-2026-000001.json", HttpStatusCode.NotFound)]
+    [InlineData("/open311/v2/tokens/%27%3B%20DROP%20TABLE.json", HttpStatusCode.NotFound)]
+    [InlineData("/open311/v2/services.csv", HttpStatusCode.NotFound)]
+    public async Task Bad_open311_queries_are_open311_errors_never_500(string path, HttpStatusCode expected)
+    {
+        using var client = server.Client();
+        using var response = await client.GetAsync(path);
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal(0, server.UnexpectedErrorCount);
+    }
+
+    [Fact]
+    public async Task Posting_needs_a_valid_api_key_a_known_service_and_a_location_and_writes_nothing_otherwise()
+    {
+        var before = await server.EventCountAsync();
+        using var client = server.Client();
+        foreach (var (form, status) in new[]
+        {
+            (Form(("service_code", "pothole"), ("lat", "1"), ("long", "1")), HttpStatusCode.Forbidden),
+            (Form(("api_key", "wrong"), ("service_code", "pothole"), ("lat", "1"), ("long", "1")), HttpStatusCode.Forbidden),
+            (Form(("api_key", "agent-key-a"), ("service_code", "unicorns"), ("lat", "1"), ("long", "1")), HttpStatusCode.BadRequest),
+            (Form(("api_key", "agent-key-a"), ("service_code", "pothole")), HttpStatusCode.BadRequest),
+            (Form(("api_key", "agent-key-a"), ("service_code", "pothole"), ("lat", "north"), ("long", "1")), HttpStatusCode.BadRequest),
+            (Form(("api_key", "agent-key-a"), ("service_code", "pothole"), ("lat", "1"), ("long", "1"), ("attribute[depth]", "bottomless")), HttpStatusCode.BadRequest),
+        })
+        {
+            using var response = await client.PostAsync("/open311/v2/requests.xml", form);
+            Assert.Equal(status, response.StatusCode);
+            Assert.Equal("errors", XDocument.Parse(await response.Content.ReadAsStringAsync()).Root!.Name.LocalName);
+        }
+
+        Assert.Equal(before, await server.EventCountAsync());
+        Assert.Equal(0, server.UnexpectedErrorCount);
+    }
+
+    [Fact]
+    public async Task An_api_key_of_another_agency_does_not_see_the_request()
+    {
+        var (number, token) = await PostAsync();
+        using var client = server.Client();
+        using var response = await client.GetAsync($"/open311/v2/requests/{number}.json?api_key=agent-key-b");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        using var byToken = await client.GetAsync($"/open311/v2/tokens/{token}.json?api_key=agent-key-b");
+        Assert.Equal(HttpStatusCode.NotFound, byToken.StatusCode);
+    }
+}
+
+internal static class CaseRoutesTestsAccess
+{
+    public static async Task ResolveAsync(HttpClient agent, string id)
+    {
+        await Cases.CaseRoutesTests.PostOkAsync(agent, $"/cases/{id}/resolve", """{"resolutionCode":"repaired","publicSummary":"Filled"}""");
+    }
+}
