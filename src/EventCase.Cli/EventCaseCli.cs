@@ -3,6 +3,8 @@ using EventCase.Cli.Audit;
 using EventCase.Cli.Db;
 using EventCase.Cli.Hosting;
 using EventCase.Cli.Import;
+using EventCase.Cli.Reports;
+using EventCase.Cli.Serve;
 using EventCase.Cli.Projections;
 using EventCase.Cli.Replay;
 using EventCase.EventStore;
@@ -28,6 +30,8 @@ internal static class EventCaseCli
         root.Subcommands.Add(ProjectionCommands.Create(console));
         root.Subcommands.Add(AuditCommands.Create(console));
         root.Subcommands.Add(ImportCommand.Create(console));
+        root.Subcommands.Add(ReportCommands.Create(console));
+        root.Subcommands.Insert(0, ServeCommand.Create());
         return root;
     }
 

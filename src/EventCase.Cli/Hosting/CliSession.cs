@@ -1,5 +1,7 @@
-using EventCase.Cases.Handling;
-using EventCase.Cases.Numbering;
+using EventCase.Cases.Calendars;
+using EventCase.Cases.ReadModels;
+using EventCase.Server.Admin;
+using EventCase.Server.Hosting;
 using EventCase.EventStore;
 using EventCase.EventStore.Embedded;
 using Npgsql;
@@ -19,12 +21,32 @@ internal sealed class CliSession : IAsyncDisposable
     {
         DataSource = dataSource;
         _embedded = embedded;
-        Store = new PostgresEventStore(dataSource, CaseEvents.CreateSerializer(), new EventStoreOptions { Schema = schema }, [new CaseNumberLookupProjection()]);
+        // The service's event types and projections, so that the CLI sees the database exactly as the service does.
+        Store = new PostgresEventStore(dataSource, ServerEvents.CreateSerializer(), new EventStoreOptions { Schema = schema }, ServerProjections.Create(Calendars));
     }
 
     public NpgsqlDataSource DataSource { get; }
 
     public PostgresEventStore Store { get; }
+
+    /// <summary>Calendars for the projections' definitions; reports load each agency's own (see <see cref="LoadCalendarAsync"/>).</summary>
+    public static AgencyCalendars Calendars { get; } = AgencyCalendars.Single(CalendarDefinition.Default.TryBuild().Calendar!);
+
+    /// <summary>The agency's business calendar as the service stores it (its <c>$calendar</c> stream), or the default.</summary>
+    public async Task<BusinessCalendar> LoadCalendarAsync(string agency, CancellationToken cancellationToken)
+    {
+        CalendarDefinition? definition = null;
+        await foreach (var recorded in Store.ReadStreamAsync(new StreamName(agency, ReferenceData.CalendarStream), cancellationToken: cancellationToken))
+        {
+            if (recorded.Data is CalendarSet set)
+            {
+                definition = set.Calendar;
+            }
+        }
+
+        var (calendar, problem) = (definition ?? CalendarDefinition.Default).TryBuild();
+        return calendar ?? throw new CliException($"the calendar of {agency} cannot be used: {problem}");
+    }
 
     public static async Task<CliSession> OpenAsync(GlobalOptions options, CancellationToken cancellationToken)
     {

@@ -1,0 +1,64 @@
+using System.CommandLine;
+using EventCase.Cli.Hosting;
+using EventCase.Server.Admin;
+
+namespace EventCase.Cli.Serve;
+
+/// <summary><c>eventcase serve</c>: runs the HTTP service (REST, Open311, projections) in this process.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var urls = new Option<string?>("--urls") { Description = "Where to listen (default http://127.0.0.1:5311)" };
+        var environment = new Option<string>("--environment") { Description = "ASP.NET Core environment; Production needs Auth:SigningKey (e.g. $Auth__SigningKey), Development generates one and enables dev tokens", DefaultValueFactory = _ => "Production" };
+        var command = new Command("serve", "Run the EventCase service: REST API, Open311, projection daemon (embedded PostgreSQL unless --connection)") { urls, environment };
+        command.SetAction(async (result, ct) =>
+        {
+            var options = GlobalOptions.From(result);
+            var args = new List<string> { "--environment", result.GetValue(environment)!, "--EventCase:Schema", options.Schema };
+            if ((options.Connection ?? Environment.GetEnvironmentVariable("EVENTCASE_CONNECTION")) is { Length: > 0 } connection)
+            {
+                args.AddRange(["--ConnectionStrings:EventCase", connection]);
+            }
+
+            if (options.DataDirectory is { } directory)
+            {
+                args.AddRange(["--EventCase:DataDirectory", directory]);
+            }
+
+            if (result.GetValue(urls) is { } listen)
+            {
+                args.AddRange(["--urls", listen]);
+            }
+
+            // The service's own entry point, so that `serve` and `dotnet run --project src/EventCase.Server` are one program.
+            var entryPoint = typeof(ServerEvents).Assembly.EntryPoint
+                ?? throw new InvalidOperationException("the service assembly has no entry point");
+            object? run;
+            try
+            {
+                run = entryPoint.Invoke(null, [args.ToArray()]);
+            }
+            catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
+            {
+                // The service's own error (e.g. no signing key in Production), not the reflection wrapper.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
+                throw;
+            }
+
+            switch (run)
+            {
+                case Task<int> withCode:
+                    return await withCode.WaitAsync(ct);
+                case Task task:
+                    await task.WaitAsync(ct);
+                    return 0;
+                case int code:
+                    return code;
+                default:
+                    return 0;
+            }
+        });
+        return command;
+    }
+}

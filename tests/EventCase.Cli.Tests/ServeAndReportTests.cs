@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using EventCase.Testing;
+
+namespace EventCase.Cli.Tests;
+
+public sealed class ServeAndReportTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Serve_runs_the_service_which_answers_its_health_check()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var cli = Path.Combine(AppContext.BaseDirectory, "eventcase.dll");
+        using var process = Process.Start(new ProcessStartInfo("dotnet", [cli, "serve", "--environment", "Development", "--connection", database.ConnectionString, "--urls", $"http://127.0.0.1:{port}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+            var deadline = DateTime.UtcNow.AddSeconds(90);
+            HttpStatusCode? status = null;
+            while (DateTime.UtcNow < deadline && !process.HasExited)
+            {
+                try
+                {
+                    status = (await http.GetAsync(new Uri("/health/ready", UriKind.Relative), Ct)).StatusCode;
+                    if (status == HttpStatusCode.OK)
+                    {
+                        break;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet.
+                }
+
+                await Task.Delay(250, Ct);
+            }
+
+            Assert.True(status == HttpStatusCode.OK, $"health was {status}; exited: {process.HasExited}");
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(Ct);
+        }
+    }
+
+    [Fact]
+    public async Task Serve_in_production_without_a_signing_key_is_one_clear_error()
+    {
+        var (exit, _, error) = await CliRunner.RunAsync("serve", "--connection", database.ConnectionString, "--urls", "http://127.0.0.1:1");
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith("error: Auth:SigningKey is not configured.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Transparency_report_prints_csv_with_its_header()
+    {
+        var (exit, output, error) = await CliRunner.RunAsync(
+            "report", "transparency", "--agency", "boston", "--period", "week", "--format", "csv", "--from", "2026-01-01", "--to", "2026-03-31", "--connection", database.ConnectionString);
+
+        Assert.True(exit == 0, error);
+        Assert.StartsWith("agency,service,", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("is not a date such as 2026-03-01", "report", "transparency", "--agency", "boston", "--from", "March")]
+    [InlineData("Argument 'quarter' not recognized", "report", "transparency", "--agency", "boston", "--period", "quarter")]
+    public async Task Bad_report_arguments_are_one_clear_line(string expected, params string[] args)
+    {
+        var (exit, _, error) = await CliRunner.RunAsync(args);
+
+        Assert.Equal(2, exit);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+}
