@@ -6,7 +6,7 @@ using EventCase.EventStore.Embedded;
 // dotnet run -c Release --project benchmarks/EventCase.Benchmarks -- [workloads] [--scale N] [--connection CS]
 // Workloads are named by id (W1) or name (append-batched); none means all. --micro runs the BenchmarkDotNet suites.
 
-IWorkload[] all = [new W1AppendBatched(), new W2AppendSingle(), new W3AggregateLoad(), new W4Rebuild(), new W5QueueRead(), new W6AsOf(), new LogReadDiagnostics()];
+IWorkload[] all = [new W1AppendBatched(), new W2AppendSingle(), new W3AggregateLoad(), new W4Rebuild(), new W5QueueRead(), new W6AsOf(), new W8Replay311(), new W9AuditVerify(), new LogReadDiagnostics()];
 
 double scale = 1;
 string? connection = null;
@@ -22,7 +22,7 @@ for (var i = 0; i < args.Length; i++)
             connection = args[++i];
             break;
         case "--micro":
-            BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args.Skip(i + 1).ToArray());
+            BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(EventCase.Benchmarks.Running.ResultsTable).Assembly).Run(args.Skip(i + 1).ToArray());
             return 0;
         case "--help" or "-h":
             Console.WriteLine("usage: EventCase.Benchmarks [W1 W2 …|names] [--scale N] [--connection CS] | --micro [BenchmarkDotNet args]");

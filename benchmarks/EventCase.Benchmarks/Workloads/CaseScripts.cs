@@ -19,7 +19,7 @@ namespace EventCase.Benchmarks.Workloads;
 /// Realistic case histories made of the domain's own events: opened (with about 200 bytes of citizen text), assigned,
 /// six notes, escalated, resolved. Each event happens an hour after the one before.
 /// </summary>
-internal static class CaseScripts
+public static class CaseScripts
 {
     public const string Description =
         "Streetlight out on the corner of Tremont and Boylston since Tuesday night; the whole block is dark and people are crossing in the dark near the bus stop. Please send a crew.";

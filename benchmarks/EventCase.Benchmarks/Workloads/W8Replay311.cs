@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using EventCase.Benchmarks.Running;
+using EventCase.Cases;
+using EventCase.Cases.Handling;
+using EventCase.EventStore;
+using EventCase.EventStore.Projections;
+using EventCase.Import.Mapping;
+using EventCase.Import.Running;
+using EventCase.Server.Hosting;
+
+namespace EventCase.Benchmarks.Workloads;
+
+/// <summary>
+/// W8: import the real Boston 2015 file (121k cases with their lifecycles) end to end, then run the service's
+/// projection daemon until every projection has been built from the log and caught up.
+/// </summary>
+internal sealed class W8Replay311 : IWorkload
+{
+    public string Id => "W8";
+
+    public string Name => "replay-311";
+
+    public async Task<WorkloadResult> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
+    {
+        var root = RepositoryRoot();
+        var file = Path.Combine(root, "..", "shared", "data", "311", "boston_311_2015.csv");
+        var mapping = await ImportMapping.LoadAsync(Path.Combine(root, "mappings", "boston_311_2015.json"), cancellationToken);
+        await using var dataSource = await context.CreateDatabaseAsync("w8", cancellationToken);
+        var importStore = new PostgresEventStore(dataSource, CaseEvents.CreateSerializer());
+        await importStore.MigrateAsync(cancellationToken);
+        var maxRows = context.Scale >= 1 ? (long?)null : (long)Math.Max(100, 121_145 * context.Scale);
+        var summary = await new CsvImporter(importStore).ImportAsync(file, mapping, new AgencyId("boston"), new ImportOptions { MaxRows = maxRows }, cancellationToken);
+        context.Log.WriteLine($"  imported {summary.Imported + summary.Flagged:N0} cases ({summary.EventsWritten:N0} events) in {summary.Elapsed.TotalSeconds:F1} s; {summary.Rejected:N0} rejected");
+
+        // The service's projections, registered after the import: the daemon builds each from position 0.
+        var store = new PostgresEventStore(dataSource, CaseEvents.CreateSerializer(), projections: ServerProjections.Create(CaseScripts.Calendars));
+        await store.MigrateAsync(cancellationToken);
+        var started = Stopwatch.GetTimestamp();
+        using (var daemon = new ProjectionDaemon(store, new ProjectionDaemonOptions { PollInterval = TimeSpan.FromMilliseconds(100) }))
+        {
+            await daemon.StartAsync(cancellationToken);
+            while (true)
+            {
+                var statuses = await store.Projections.GetStatusAsync(cancellationToken);
+                if (statuses.FirstOrDefault(s => s.State == ProjectionStates.Failed) is { } failed)
+                {
+                    throw new InvalidOperationException($"{failed.Name} failed: {failed.Failure?.Error}");
+                }
+
+                if (statuses.All(s => s is { Built: true, State: ProjectionStates.Running, LagEvents: 0 }))
+                {
+                    break;
+                }
+
+                await Task.Delay(100, cancellationToken);
+            }
+
+            await daemon.StopAsync(cancellationToken);
+        }
+
+        var catchUp = Stopwatch.GetElapsedTime(started);
+        var cases = summary.Imported + summary.Flagged;
+        var seconds = summary.Elapsed.TotalSeconds;
+        return new WorkloadResult(
+            $"{Id} {Name}",
+            new Measurement("events imported", summary.EventsWritten, TimeSpan.FromSeconds(seconds), null, "events/s"),
+            null,
+            string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{summary.RowsRead:N0} rows, {cases:N0} cases ({cases / seconds:N0} cases/s), {summary.Rejected:N0} rejected; all 6 projections built and caught up {catchUp.TotalSeconds:F1} s later ({summary.EventsWritten * 6 / catchUp.TotalSeconds:N0} projection-events/s)"));
+    }
+
+    internal static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "EventCase.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("run the benchmarks from the repository");
+    }
+}
