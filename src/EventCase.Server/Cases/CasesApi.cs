@@ -1,3 +1,4 @@
+using EventCase.Cases.Replaying;
 using EventCase.Cases;
 using EventCase.Cases.Catalog;
 using EventCase.Cases.Handling;
@@ -268,8 +269,10 @@ public static class CasesApi
             return Problems.NotFoundCase(id);
         }
 
-        var options = toVersion is { } n ? ReadStreamOptions.AtVersion(n) : ReadStreamOptions.AsOf(toInstant!.Value);
-        var events = await CaseAccess.ReadAsync(database.Store, caller.Agency, caseId, options, cancellationToken);
+        // "At an instant" is the case's own timeline (each event's At), as in `eventcase replay --at`: for imported
+        // history it differs from when the store recorded the events (decision 0003).
+        var upTo = toVersion ?? CaseReplay.AtInstant(current, toInstant!.Value).Version;
+        var events = current.Where(e => e.StreamVersion <= upTo).ToList();
         if (CaseView.Fold(events, caller.IsCitizen) is not { } view)
         {
             return Problems.Of(StatusCodes.Status404NotFound, "case.not-yet-opened", "The case did not exist then.",
