@@ -589,9 +589,7 @@ public sealed class PostgresEventStore
                 var storedType = reader.GetString(6);
                 if (include is null || include(storedType))
                 {
-                    raw.Add(new RawEvent(
-                        reader.GetInt64(0), checkpoint.TransactionId, reader.GetString(2), reader.GetString(3), reader.GetInt64(4),
-                        reader.GetGuid(5), storedType, reader.GetString(7), reader.GetString(8), reader.GetDateTime(9)));
+                    raw.Add(ReadRaw(reader));
                 }
             }
         }
@@ -621,6 +619,7 @@ public sealed class PostgresEventStore
         return events;
     }
 
+    /// <summary>Every read of events (stream or log) builds them here, so all carry the same fields.</summary>
     private RecordedEvent Materialize(RawEvent raw)
     {
         var (typeName, data) = Serializer.DeserializeData(raw.StoredType, raw.Data, raw.Position);
@@ -634,11 +633,21 @@ public sealed class PostgresEventStore
             raw.StoredType,
             data,
             Serializer.DeserializeMetadata(raw.Metadata),
-            Instant.FromDateTimeUtc(raw.RecordedAt));
+            Instant.FromDateTimeUtc(raw.RecordedAt))
+        {
+            // A value of the wrong length (only a tampered row has one) is no hash; the verifier reports the row.
+            Hash = raw.Hash is { Length: Auditing.AuditHash.Length } hash ? Auditing.AuditHash.FromBytes(hash) : null,
+        };
     }
 
+    /// <summary>A row of <see cref="_readStreamColumns"/>, not yet deserialized.</summary>
+    private static RawEvent ReadRaw(NpgsqlDataReader reader) => new(
+        reader.GetInt64(0), reader.GetFieldValue<ulong>(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4),
+        reader.GetGuid(5), reader.GetString(6), reader.GetString(7), reader.GetString(8), reader.GetDateTime(9),
+        reader.IsDBNull(10) ? null : reader.GetFieldValue<byte[]>(10));
+
     private sealed record RawEvent(
-        long Position, ulong TransactionId, string Tenant, string StreamId, long StreamVersion, Guid EventId, string StoredType, string Data, string Metadata, DateTime RecordedAt);
+        long Position, ulong TransactionId, string Tenant, string StreamId, long StreamVersion, Guid EventId, string StoredType, string Data, string Metadata, DateTime RecordedAt, byte[]? Hash);
 
     /// <summary>
     /// Follows the global log from <paramref name="after"/> for as long as the caller enumerates: reads in batches,
@@ -684,29 +693,7 @@ public sealed class PostgresEventStore
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    private RecordedEvent ReadEvent(NpgsqlDataReader reader)
-    {
-        var position = reader.GetInt64(0);
-        var storedType = reader.GetString(6);
-        var (typeName, data) = Serializer.DeserializeData(storedType, reader.GetString(7), position);
-        return new RecordedEvent(
-            position,
-            reader.GetFieldValue<ulong>(1),
-            new StreamName(reader.GetString(2), reader.GetString(3)),
-            reader.GetInt64(4),
-            reader.GetGuid(5),
-            typeName,
-            storedType,
-            data,
-            Serializer.DeserializeMetadata(reader.GetString(8)),
-            Instant.FromDateTimeUtc(reader.GetDateTime(9)))
-        {
-            // A value of the wrong length (only a tampered row has one) is no hash; the verifier reports the row.
-            Hash = !reader.IsDBNull(10) && reader.GetFieldValue<byte[]>(10) is { Length: Auditing.AuditHash.Length } hash
-                ? Auditing.AuditHash.FromBytes(hash)
-                : null,
-        };
-    }
+    private RecordedEvent ReadEvent(NpgsqlDataReader reader) => Materialize(ReadRaw(reader));
 
     private sealed record PreparedAppend(
         StreamName Stream,

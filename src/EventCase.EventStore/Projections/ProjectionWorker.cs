@@ -117,8 +117,9 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
         long events = 0;
         var started = Stopwatch.GetTimestamp();
         var lastProgress = started;
-        var live = (await ReadRecordAsync(connection, cancellationToken)).Checkpoint;
-        var keepLiveMoving = Projection.Mode == ProjectionMode.Async && (await ReadRecordAsync(connection, cancellationToken)).Built;
+        var before = await ReadRecordAsync(connection, cancellationToken);
+        var live = before.Checkpoint;
+        var keepLiveMoving = Projection.Mode == ProjectionMode.Async && before.Built;
 
         // The next batch is read (on a second connection) while this one is folded: reading and folding overlap.
         await using var reading = await store.DataSource.OpenConnectionAsync(cancellationToken);

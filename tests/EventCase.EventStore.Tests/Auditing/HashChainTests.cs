@@ -26,6 +26,31 @@ public sealed class HashChainTests(DatabaseFixture database) : AuditTestBase(dat
     }
 
     [Fact]
+    public async Task Events_read_from_the_global_log_carry_the_same_hashes_as_from_their_stream()
+    {
+        var stream = await StreamWithNotesAsync(3);
+        var fromStream = await Store.ReadStreamAsync(stream, ReadStreamOptions.All, Ct).ToListAsync(Ct);
+
+        var fromLog = new List<RecordedEvent>();
+        var checkpoint = LogPosition.Start;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (fromLog.Count(e => e.Stream == stream) < 3)
+        {
+            var batch = await Store.ReadLogAsync(checkpoint, 5_000, cancellationToken: Ct);
+            fromLog.AddRange(batch.Events);
+            checkpoint = batch.Checkpoint;
+            if (batch.RowsRead == 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the log did not become readable");
+                await Task.Delay(20, Ct);
+            }
+        }
+
+        Assert.All(fromStream, e => Assert.NotNull(e.Hash));
+        Assert.Equal(fromStream.Select(e => e.Hash), fromLog.Where(e => e.Stream == stream).Select(e => e.Hash));
+    }
+
+    [Fact]
     public async Task The_stream_row_keeps_the_last_events_hash_as_its_head()
     {
         var stream = await StreamWithNotesAsync(4);
