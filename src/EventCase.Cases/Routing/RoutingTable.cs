@@ -100,9 +100,23 @@ public sealed record RemoveRoutingRule(string RuleId, Instant Now) : RoutingComm
 /// <param name="Now">The current instant.</param>
 public sealed record SetDefaultRoute(AgencyId Agency, TeamId Team, Instant Now) : RoutingCommand(Now);
 
+/// <summary>Why a routing command was refused.</summary>
+public enum RoutingRejectionKind
+{
+    /// <summary>A rule needs an id.</summary>
+    MissingRuleId,
+
+    /// <summary>A rule with that id exists already.</summary>
+    AlreadyExists,
+
+    /// <summary>No rule has that id.</summary>
+    UnknownRule,
+}
+
 /// <summary>A refused routing command.</summary>
+/// <param name="Kind">Why, as a value (what an API maps to a status code).</param>
 /// <param name="Message">The rule, in plain words.</param>
-public sealed record RoutingRejection(string Message)
+public sealed record RoutingRejection(RoutingRejectionKind Kind, string Message)
 {
     /// <inheritdoc />
     public override string ToString() => Message;
@@ -125,7 +139,7 @@ public sealed class RoutingDecision : Decision<RoutingEvent, RoutingRejection>
     public static RoutingDecision Accept(params RoutingEvent[] events) => new(events);
 
     /// <summary>Refused.</summary>
-    public static RoutingDecision Reject(string message) => new(new RoutingRejection(message));
+    public static RoutingDecision Reject(RoutingRejectionKind kind, string message) => new(new RoutingRejection(kind, message));
 }
 
 /// <summary>
@@ -207,12 +221,12 @@ public sealed record RoutingTable
         bool Exists(string id) => table.Rules.Any(r => r.RuleId == id);
         return command switch
         {
-            AddRoutingRule c when string.IsNullOrWhiteSpace(c.Rule.RuleId) => RoutingDecision.Reject("AddRoutingRule needs a rule id"),
-            AddRoutingRule c when Exists(c.Rule.RuleId) => RoutingDecision.Reject($"routing rule '{c.Rule.RuleId}' already exists; AddRoutingRule needs a new id (use ReplaceRoutingRule to change it)"),
+            AddRoutingRule c when string.IsNullOrWhiteSpace(c.Rule.RuleId) => RoutingDecision.Reject(RoutingRejectionKind.MissingRuleId, "AddRoutingRule needs a rule id"),
+            AddRoutingRule c when Exists(c.Rule.RuleId) => RoutingDecision.Reject(RoutingRejectionKind.AlreadyExists, $"routing rule '{c.Rule.RuleId}' already exists; AddRoutingRule needs a new id (use ReplaceRoutingRule to change it)"),
             AddRoutingRule c => RoutingDecision.Accept(new RoutingRuleAdded(c.Rule, c.Now)),
-            ReplaceRoutingRule c when !Exists(c.Rule.RuleId) => RoutingDecision.Reject($"routing rule '{c.Rule.RuleId}' does not exist; ReplaceRoutingRule needs an existing rule"),
+            ReplaceRoutingRule c when !Exists(c.Rule.RuleId) => RoutingDecision.Reject(RoutingRejectionKind.UnknownRule, $"routing rule '{c.Rule.RuleId}' does not exist; ReplaceRoutingRule needs an existing rule"),
             ReplaceRoutingRule c => RoutingDecision.Accept(new RoutingRuleReplaced(c.Rule, c.Now)),
-            RemoveRoutingRule c when !Exists(c.RuleId) => RoutingDecision.Reject($"routing rule '{c.RuleId}' does not exist; RemoveRoutingRule needs an existing rule"),
+            RemoveRoutingRule c when !Exists(c.RuleId) => RoutingDecision.Reject(RoutingRejectionKind.UnknownRule, $"routing rule '{c.RuleId}' does not exist; RemoveRoutingRule needs an existing rule"),
             RemoveRoutingRule c => RoutingDecision.Accept(new RoutingRuleRemoved(c.RuleId, c.Now)),
             SetDefaultRoute c when table.Defaults.TryGetValue(c.Agency, out var team) && team == c.Team => RoutingDecision.Accept(),
             SetDefaultRoute c => RoutingDecision.Accept(new DefaultRouteSet(c.Agency, c.Team, c.Now)),

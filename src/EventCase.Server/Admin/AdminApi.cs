@@ -227,7 +227,7 @@ public static class AdminApi
         var decision = RoutingTable.Decide(command, current.Value);
         if (decision.Rejection is { } rejection)
         {
-            return rejection.Message.Contains("does not exist", StringComparison.Ordinal)
+            return rejection.Kind == RoutingRejectionKind.UnknownRule
                 ? Problems.Of(StatusCodes.Status404NotFound, "routing.unknown-rule", "No such routing rule.", rejection.Message)
                 : Problems.Of(StatusCodes.Status409Conflict, "routing.rejected", "The routing change is refused.", rejection.Message);
         }

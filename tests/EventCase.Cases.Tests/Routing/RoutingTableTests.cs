@@ -133,8 +133,9 @@ public sealed class RoutingTableTests
         Assert.Equal(
             "routing rule 'a' already exists; AddRoutingRule needs a new id (use ReplaceRoutingRule to change it)",
             RoutingTable.Decide(new AddRoutingRule(Rule("a", 2, null, "y"), Now), table).Rejection!.Message);
-        Assert.True(RoutingTable.Decide(new ReplaceRoutingRule(Rule("z", 1, null, "y"), Now), table).IsRejected);
-        Assert.True(RoutingTable.Decide(new RemoveRoutingRule("z", Now), table).IsRejected);
+        Assert.Equal(RoutingRejectionKind.AlreadyExists, RoutingTable.Decide(new AddRoutingRule(Rule("a", 2, null, "y"), Now), table).Rejection!.Kind);
+        Assert.Equal(RoutingRejectionKind.UnknownRule, RoutingTable.Decide(new ReplaceRoutingRule(Rule("z", 1, null, "y"), Now), table).Rejection!.Kind);
+        Assert.Equal(RoutingRejectionKind.UnknownRule, RoutingTable.Decide(new RemoveRoutingRule("z", Now), table).Rejection!.Kind);
         Assert.Empty(RoutingTable.Decide(new SetDefaultRoute(Boston, new TeamId("dispatch"), Now), table).Events);
     }
 }
