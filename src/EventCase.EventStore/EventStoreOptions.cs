@@ -18,6 +18,13 @@ public sealed class EventStoreOptions
     /// <summary>The most events accepted in one append. Default 10,000.</summary>
     public int MaxEventsPerAppend { get; set; } = 10_000;
 
+    /// <summary>
+    /// Whether appends and stream reads use server-side prepared statements (prepared once per pooled connection).
+    /// Default true: it spares PostgreSQL a parse and plan on every call. Turn it off only behind a pooler that cannot
+    /// keep prepared statements (PgBouncer in transaction mode before 1.21).
+    /// </summary>
+    public bool PrepareStatements { get; set; } = true;
+
     /// <summary>The NOTIFY channel appends signal on: the schema name followed by <c>_appended</c>.</summary>
     public string NotificationChannel => Schema + "_appended";
 

@@ -213,6 +213,7 @@ public sealed class PostgresEventStore
         }
 
         var rows = new List<(short Outcome, long Version, long[]? Positions, ulong TransactionId, DateTime RecordedAt)>(prepared.Count);
+        await PrepareAsync(batch, cancellationToken);
         try
         {
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
@@ -353,6 +354,7 @@ public sealed class PostgresEventStore
         long[]? positions;
         ulong transactionId = 0;
         var recordedAt = default(DateTime);
+        await PrepareAsync(batch, cancellationToken);
         try
         {
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
@@ -434,10 +436,13 @@ public sealed class PostgresEventStore
     public async Task<StreamInfo?> GetStreamInfoAsync(StreamName stream, CancellationToken cancellationToken = default)
     {
         stream.Validate();
-        await using var command = _dataSource.CreateCommand(
-            $"SELECT stream_type, version, created_at, updated_at, archived, head_hash FROM {_schema}.streams WHERE tenant_id = $1 AND stream_id = $2");
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            $"SELECT stream_type, version, created_at, updated_at, archived, head_hash FROM {_schema}.streams WHERE tenant_id = $1 AND stream_id = $2",
+            connection);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Tenant });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Id });
+        await PrepareAsync(command, cancellationToken);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
@@ -472,30 +477,31 @@ public sealed class PostgresEventStore
             yield break;
         }
 
+        // A handful of fixed texts (direction × up-to-instant), so each is prepared once per connection; the limit is a
+        // parameter for the same reason.
         var sql = new StringBuilder()
             .Append("SELECT ").Append(_readStreamColumns).Append(" FROM ").Append(_schema).Append(".events")
             .Append(" WHERE tenant_id = $1 AND stream_id = $2 AND stream_version BETWEEN $3 AND $4");
         if (options.UpTo is not null)
         {
-            sql.Append(" AND recorded_at <= $5");
+            sql.Append(" AND recorded_at <= $6");
         }
 
-        sql.Append(" ORDER BY stream_version").Append(options.Direction == ReadDirection.Backward ? " DESC" : string.Empty);
-        if (options.MaxCount != int.MaxValue)
-        {
-            sql.Append(" LIMIT ").Append(options.MaxCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
+        sql.Append(" ORDER BY stream_version").Append(options.Direction == ReadDirection.Backward ? " DESC" : string.Empty).Append(" LIMIT $5");
 
-        await using var command = _dataSource.CreateCommand(sql.ToString());
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(sql.ToString(), connection);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Tenant });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Id });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = options.FromVersion });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = options.ToVersion });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = options.MaxCount });
         if (options.UpTo is { } upTo)
         {
             command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = upTo.ToDateTimeUtc() });
         }
 
+        await PrepareAsync(command, cancellationToken);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -692,6 +698,19 @@ public sealed class PostgresEventStore
         await using var command = _dataSource.CreateCommand($"SELECT coalesce(max(position), 0) FROM {_schema}.events");
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
+
+    /// <summary>
+    /// Prepares the store's fixed statements (appends, stream reads) on the connection they run on, when
+    /// <see cref="EventStoreOptions.PrepareStatements"/> is on. Npgsql keeps a prepared statement with the physical
+    /// connection across pool returns, so only the first use on a connection costs a round trip; every later one skips
+    /// PostgreSQL's parse and plan, which is a large share of a short read's or a single-event append's time.
+    /// Log reads are never prepared: their best plan depends on where the checkpoint is.
+    /// </summary>
+    private Task PrepareAsync(NpgsqlCommand command, CancellationToken cancellationToken) =>
+        _options.PrepareStatements ? command.PrepareAsync(cancellationToken) : Task.CompletedTask;
+
+    private Task PrepareAsync(NpgsqlBatch batch, CancellationToken cancellationToken) =>
+        _options.PrepareStatements ? batch.PrepareAsync(cancellationToken) : Task.CompletedTask;
 
     private RecordedEvent ReadEvent(NpgsqlDataReader reader) => Materialize(ReadRaw(reader));
 

@@ -4,7 +4,7 @@ namespace EventCase.EventStore;
 
 /// <summary>
 /// Tells subscribers (projection daemons) that appends committed, with a NOTIFY sent after the commit in a tiny
-/// transaction of its own. Coalesced: while one notification is being sent, any number of further signals cause
+/// transaction of its own (committed asynchronously: it waits for no WAL flush). Coalesced: while one notification is being sent, any number of further signals cause
 /// exactly one more, so a burst of appends costs a few notifications, and every append is followed by one that was
 /// sent after it committed. Failures are ignored: subscribers poll as a fallback. Thread safe.
 /// </summary>
@@ -13,7 +13,9 @@ internal sealed class AppendNotifier(NpgsqlDataSource dataSource, string channel
     private const int Idle = 0;
     private const int Sending = 1;
     private const int SendingAndPending = 2;
-    private readonly string _sql = $"SELECT pg_notify('{channel}', '')";
+    // A NOTIFY draws a transaction id, so its commit is a WAL record that synchronous_commit would wait to flush:
+    // a wake-up hint needs no durability, so this one transaction commits asynchronously and never waits on the disk.
+    private readonly string _sql = $"SELECT set_config('synchronous_commit', 'off', true), pg_notify('{channel}', '')";
     private int _state;
 
     public void Signal()
