@@ -6,7 +6,7 @@ using EventCase.EventStore.Embedded;
 // dotnet run -c Release --project benchmarks/EventCase.Benchmarks -- [workloads] [--scale N] [--connection CS]
 // Workloads are named by id (W1) or name (append-batched); none means all. --micro runs the BenchmarkDotNet suites.
 
-IWorkload[] all = [new W1AppendBatched(), new W2AppendSingle(), new W3AggregateLoad(), new W4Rebuild(), new W5QueueRead(), new W6AsOf(), new W8Replay311(), new W9AuditVerify(), new LogReadDiagnostics()];
+IWorkload[] all = [new W1AppendBatched(), new W2AppendSingle(), new W3AggregateLoad(), new W4Rebuild(), new W5QueueRead(), new W6AsOf(), new W7HttpOpen(), new W8Replay311(), new W9AuditVerify(), new LogReadDiagnostics()];
 
 double scale = 1;
 string? connection = null;

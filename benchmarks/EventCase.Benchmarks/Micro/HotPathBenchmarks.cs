@@ -5,6 +5,7 @@ using EventCase.Cases.Escalating;
 using EventCase.Cases.Handling;
 using EventCase.Cases.Lifecycle;
 using EventCase.EventStore.Auditing;
+using EventCase.EventStore.Metadata;
 using EventCase.EventStore.Serialization;
 using NodaTime;
 
@@ -43,6 +44,9 @@ public class HotPathBenchmarks
 
     [Benchmark]
     public object DeserializeOpened() => _serializer.DeserializeData("case.opened.v1", _openedJson).Data;
+
+    [Benchmark]
+    public EventMetadata DeserializeMetadata() => _serializer.DeserializeMetadata(_canonical.MetadataJson);
 
     [Benchmark]
     public object DeserializeNote() => _serializer.DeserializeData("case.note-added.v1", _noteJson).Data;

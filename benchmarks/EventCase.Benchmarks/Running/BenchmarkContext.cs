@@ -15,7 +15,11 @@ internal sealed class BenchmarkContext(string serverConnectionString, double sca
     /// A fresh database for one workload, with the connection settings we recommend for the store: prepared
     /// statements (auto-prepare), no connection reset round trip when a pooled connection is returned.
     /// </summary>
-    public async Task<NpgsqlDataSource> CreateDatabaseAsync(string name, CancellationToken cancellationToken)
+    public async Task<NpgsqlDataSource> CreateDatabaseAsync(string name, CancellationToken cancellationToken) =>
+        NpgsqlDataSource.Create(await CreateDatabaseNameAsync(name, cancellationToken));
+
+    /// <summary>Like <see cref="CreateDatabaseAsync"/>, for a component that makes its own data source: the connection string.</summary>
+    public async Task<string> CreateDatabaseNameAsync(string name, CancellationToken cancellationToken)
     {
         var database = "bench_" + name + "_" + Guid.NewGuid().ToString("N")[..8];
         await using (var admin = NpgsqlDataSource.Create(serverConnectionString))
@@ -32,6 +36,6 @@ internal sealed class BenchmarkContext(string serverConnectionString, double sca
             NoResetOnClose = true,
             MaxPoolSize = 64,
         };
-        return NpgsqlDataSource.Create(builder.ConnectionString);
+        return builder.ConnectionString;
     }
 }
