@@ -17,6 +17,7 @@ public sealed class BadInputTests(AgencyHostFixture host) : IClassFixture<Agency
         { """{"service":"pothole","description":"Half a point","latitude":39.8}""", "longitude" },
         { """{"service":"pothole","description":"Nowhere"}""", "location" },
         { """{"service":"pothole","description":"Odd mail","address":"1 Main St","citizenEmail":"not-an-address"}""", "citizenEmail" },
+        { $$"""{"service":"pothole","description":"Long name","address":"1 Main St","citizenName":"{{new string('n', 201)}}"}""", "citizenName" },
     };
 
     [Theory]
@@ -62,7 +63,7 @@ public sealed class BadInputTests(AgencyHostFixture host) : IClassFixture<Agency
     }
 
     [Fact]
-    public async Task An_unknown_request_is_404_for_reads_and_for_commands()
+    public async Task An_unknown_request_is_404_for_reads_and_for_commands_even_when_it_names_a_reference_stream()
     {
         using var client = host.Client();
         var before = await host.CaseCountAsync();
@@ -70,10 +71,14 @@ public sealed class BadInputTests(AgencyHostFixture host) : IClassFixture<Agency
         using var get = await client.GetAsync("/requests/no-such-request");
         using var assign = await client.PostAsync("/requests/no-such-request/assign", Json("""{"team":"public-works"}"""));
         using var start = await client.PostAsync("/requests/no-such-request/start", null);
+        using var unknownUuid = await client.PostAsync($"/requests/{Guid.CreateVersion7()}/start", null);
+        using var referenceStream = await client.PostAsync("/requests/$catalog/start", null);
 
         Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, assign.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, start.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknownUuid.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, referenceStream.StatusCode);
         Assert.Equal("application/problem+json", get.Content.Headers.ContentType?.MediaType);
         Assert.Equal(before, await host.CaseCountAsync());
     }

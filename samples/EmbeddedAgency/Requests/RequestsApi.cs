@@ -80,6 +80,11 @@ public static class RequestsApi
             Fail("location", "give latitude and longitude, or an address.");
         }
 
+        if (body.CitizenName is { Length: > 200 })
+        {
+            Fail("citizenName", "must be at most 200 characters.");
+        }
+
         if (body.CitizenEmail is { } email && (email.Length > 320 || !email.Contains('@', StringComparison.Ordinal)))
         {
             Fail("citizenEmail", "must be an e-mail address.");
@@ -91,9 +96,11 @@ public static class RequestsApi
         }
 
         var key = http.Request.Headers["Idempotency-Key"].FirstOrDefault();
+        // The reference is pseudonymous on purpose (name and e-mail are personal data, erasable later); a real desk
+        // would use its own contact id for the caller.
         var citizen = body.CitizenName is null && body.CitizenEmail is null
             ? null
-            : new CitizenContact(body.CitizenEmail ?? body.CitizenName!, body.CitizenName, body.CitizenEmail, null);
+            : new CitizenContact("caller-" + Guid.CreateVersion7().ToString("N"), body.CitizenName, body.CitizenEmail, null);
         var request = new IntakeRequest(
             service!, body.Description!, citizen, new CaseLocation(point, body.Address), Channel.Phone, new Dictionary<string, IReadOnlyList<string>>());
         var caseId = CaseIntake.NewCaseId(Agency, key);
@@ -123,7 +130,7 @@ public static class RequestsApi
     private static async Task<Results<Ok<RequestView>, ProblemHttpResult>> GetAsync(
         string id, CaseSummaryQueries summaries, IClock clock, CancellationToken cancellationToken)
     {
-        var row = await summaries.GetAsync(Springfield.Agency, id, cancellationToken);
+        var row = IsRequestId(id) ? await summaries.GetAsync(Springfield.Agency, id, cancellationToken) : null;
         return row is null ? CommandResults.NotFound(id) : TypedResults.Ok(RequestView.From(row, clock.GetCurrentInstant()));
     }
 
@@ -167,14 +174,20 @@ public static class RequestsApi
     private static async Task<Results<Ok<CommandApplied>, ValidationProblem, ProblemHttpResult>> HandleAsync(
         string id, Func<CaseId, CaseCommand> command, HttpContext http, CaseCommandHandler handler, CancellationToken cancellationToken)
     {
-        if (!TryCreate(() => new CaseId(id), out var caseId))
+        if (!IsRequestId(id))
         {
             return CommandResults.NotFound(id);
         }
 
-        var result = await handler.HandleAsync(command(caseId!), Context(http, http.Request.Headers["Idempotency-Key"].FirstOrDefault()), cancellationToken);
+        var result = await handler.HandleAsync(command(new CaseId(id)), Context(http, http.Request.Headers["Idempotency-Key"].FirstOrDefault()), cancellationToken);
         return CommandResults.From(id, result);
     }
+
+    /// <summary>
+    /// This desk's request ids are UUIDs (<see cref="CaseIntake.NewCaseId"/>). Anything else is not one of its requests —
+    /// in particular not the agency's reference streams (<c>$catalog</c>, …), which live beside the cases.
+    /// </summary>
+    private static bool IsRequestId(string id) => Guid.TryParse(id, out _);
 
     /// <summary>Who acts: the desk agent named in <c>X-Agent</c> (a real host takes it from its own sign-in).</summary>
     private static CommandContext Context(HttpContext http, string? idempotencyKey)
