@@ -1,3 +1,6 @@
+using EventCase.Cases.Agencies;
+using EventCase.Cases.ReadModels;
+using EventCase.Hosting;
 using EventCase.Server.Admin;
 using EventCase.Server.Auth;
 using EventCase.Server.Cases;
@@ -28,9 +31,19 @@ builder.Services.AddSingleton<UnexpectedErrors>();
 builder.Services.AddSingleton<IClock>(SystemClock.Instance);
 builder.Services.AddSingleton<CalendarCache>();
 builder.Services.AddSingleton<EventCaseDatabase>();
-builder.Services.AddSingleton<ReferenceData>();
+builder.Services.AddSingleton(sp => new ReferenceData(() => sp.GetRequiredService<EventCaseDatabase>().Store, sp.GetRequiredService<CalendarCache>()));
 builder.Services.AddHostedService<DatabaseStartup>();
-builder.Services.AddHostedService<ProjectionDaemonHost>();
+builder.Services.AddHostedService(sp =>
+{
+    var database = sp.GetRequiredService<EventCaseDatabase>();
+    return new ProjectionDaemonService(
+        async stoppingToken =>
+        {
+            await database.WhenReady.WaitAsync(stoppingToken);
+            return database.Store;
+        },
+        sp.GetRequiredService<ILoggerFactory>());
+});
 builder.Services.AddEventCaseAuth();
 builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
 {

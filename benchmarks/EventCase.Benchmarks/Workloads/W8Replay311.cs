@@ -6,7 +6,7 @@ using EventCase.EventStore;
 using EventCase.EventStore.Projections;
 using EventCase.Import.Mapping;
 using EventCase.Import.Running;
-using EventCase.Server.Hosting;
+using EventCase.Cases.ReadModels;
 
 namespace EventCase.Benchmarks.Workloads;
 
@@ -33,7 +33,7 @@ internal sealed class W8Replay311 : IWorkload
         context.Log.WriteLine($"  imported {summary.Imported + summary.Flagged:N0} cases ({summary.EventsWritten:N0} events) in {summary.Elapsed.TotalSeconds:F1} s; {summary.Rejected:N0} rejected");
 
         // The service's projections, registered after the import: the daemon builds each from position 0.
-        var store = new PostgresEventStore(dataSource, CaseEvents.CreateSerializer(), projections: ServerProjections.Create(CaseScripts.Calendars));
+        var store = new PostgresEventStore(dataSource, CaseEvents.CreateSerializer(), projections: BuiltInProjections.Create(CaseScripts.Calendars));
         await store.MigrateAsync(cancellationToken);
         var started = Stopwatch.GetTimestamp();
         using (var daemon = new ProjectionDaemon(store, new ProjectionDaemonOptions { PollInterval = TimeSpan.FromMilliseconds(100) }))

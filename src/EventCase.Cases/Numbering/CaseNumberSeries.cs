@@ -41,6 +41,18 @@ public sealed record CaseNumberSeries
         return new CaseNumberSeries(agency, prefix, now.InZone(zone).Year);
     }
 
+    /// <summary>
+    /// The prefix an agency gets when none is configured: the letters and digits of its id, upper-cased, 2–8 of them,
+    /// starting with a letter (<c>demo-city</c> → <c>DEMOCITY</c>, <c>7x</c> → <c>C7X</c>).
+    /// </summary>
+    public static string DefaultPrefix(AgencyId agency)
+    {
+        ArgumentNullException.ThrowIfNull(agency);
+        var letters = new string([.. agency.Value.Where(char.IsAsciiLetterOrDigit).Select(char.ToUpperInvariant)]);
+        letters = letters.Length == 0 || !char.IsAsciiLetter(letters[0]) ? "C" + letters : letters;
+        return (letters.Length < 2 ? letters + "X" : letters)[..Math.Min(8, Math.Max(2, letters.Length))];
+    }
+
     /// <summary>The number with <paramref name="sequence"/> in this series.</summary>
     public CaseNumber Number(int sequence) => new(Prefix, Year, sequence);
 }

@@ -1,7 +1,7 @@
+using EventCase.Cases.Agencies;
 using EventCase.Cases.Calendars;
+using EventCase.Cases.Handling;
 using EventCase.Cases.ReadModels;
-using EventCase.Server.Admin;
-using EventCase.Server.Hosting;
 using EventCase.EventStore;
 using EventCase.EventStore.Embedded;
 using Npgsql;
@@ -22,7 +22,7 @@ internal sealed class CliSession : IAsyncDisposable
         DataSource = dataSource;
         _embedded = embedded;
         // The service's event types and projections, so that the CLI sees the database exactly as the service does.
-        Store = new PostgresEventStore(dataSource, ServerEvents.CreateSerializer(), new EventStoreOptions { Schema = schema }, ServerProjections.Create(Calendars));
+        Store = new PostgresEventStore(dataSource, CaseEvents.CreateSerializer(), new EventStoreOptions { Schema = schema }, BuiltInProjections.Create(Calendars));
     }
 
     public NpgsqlDataSource DataSource { get; }

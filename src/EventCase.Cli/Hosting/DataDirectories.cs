@@ -1,4 +1,4 @@
-using EventCase.Server.Hosting;
+using EventCase.Hosting;
 
 namespace EventCase.Cli.Hosting;
 
@@ -9,5 +9,5 @@ namespace EventCase.Cli.Hosting;
 internal static class DataDirectories
 {
     /// <summary><c>$EVENTCASE_DATA_DIR</c>; as root <c>/var/lib/eventcase/postgres</c>; else <c>$XDG_DATA_HOME/eventcase/postgres</c> or <c>~/.local/share/eventcase/postgres</c>.</summary>
-    public static string DefaultPostgresDirectory() => EventCaseDatabase.DefaultDataDirectory();
+    public static string DefaultPostgresDirectory() => EventCaseDataDirectory.Default();
 }

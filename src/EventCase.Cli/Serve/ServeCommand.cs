@@ -1,6 +1,5 @@
 using System.CommandLine;
 using EventCase.Cli.Hosting;
-using EventCase.Server.Admin;
 
 namespace EventCase.Cli.Serve;
 
@@ -32,7 +31,7 @@ internal static class ServeCommand
             }
 
             // The service's own entry point, so that `serve` and `dotnet run --project src/EventCase.Server` are one program.
-            var entryPoint = typeof(ServerEvents).Assembly.EntryPoint
+            var entryPoint = typeof(EventCase.Server.Hosting.EventCaseDatabase).Assembly.EntryPoint
                 ?? throw new InvalidOperationException("the service assembly has no entry point");
             object? run;
             try

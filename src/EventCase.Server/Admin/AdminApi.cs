@@ -1,4 +1,6 @@
 using EventCase.Cases;
+using EventCase.Cases.Agencies;
+using EventCase.Cases.Calendars;
 using EventCase.Cases.Catalog;
 using EventCase.Cases.Routing;
 using EventCase.Cases.Sla;

@@ -1,4 +1,5 @@
 using EventCase.Cases;
+using EventCase.Cases.Calendars;
 using EventCase.Cases.Catalog;
 using EventCase.Cases.Routing;
 

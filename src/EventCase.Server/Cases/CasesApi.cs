@@ -1,7 +1,9 @@
 using EventCase.Cases.Replaying;
 using EventCase.Cases;
 using EventCase.Cases.Catalog;
+using EventCase.Cases.Agencies;
 using EventCase.Cases.Handling;
+using EventCase.Cases.Intake;
 using EventCase.Cases.Numbering;
 using EventCase.Cases.Opening;
 using EventCase.Cases.Routing;
@@ -147,25 +149,19 @@ public static class CasesApi
             return v.Problem();
         }
 
-        var catalog = await reference.LoadCatalogAsync(caller.Agency, cancellationToken);
-        if (catalog.Value.Find(service!) is not { } entry)
+        var caseId = CaseIntake.NewCaseId(caller.Agency, idempotencyKey);
+        var context = CaseCommandPipeline.CreateContext(http, caller, channel) with { IdempotencyKey = idempotencyKey };
+        var intake = new CaseIntake(reference, database.CreateHandler());
+        var outcome = await intake.OpenAsync(
+            context, caseId, PrefixFor(caller.Agency, settings),
+            new IntakeRequest(service!, description, citizen, location, request.Channel ?? Channel.Web, attributes, request.Priority), now, cancellationToken);
+        if (outcome is not IntakeResult.Handled { Result: var result })
         {
             var unknown = new Validation();
             unknown.Add("service", $"'{service}' is not a service of agency '{caller.Agency}'.");
             return unknown.Problem();
         }
 
-        var routing = await reference.LoadRoutingAsync(caller.Agency, cancellationToken);
-        var route = routing.Value.Route(new RoutingRequest(service!, caller.Agency, location?.Point));
-        var team = route is not null && route.Agency == caller.Agency ? route.Team : null;
-        var caseId = idempotencyKey is null
-            ? new CaseId(Guid.CreateVersion7().ToString())
-            : new CaseId(CaseEventIds.ForIdempotencyKey(new StreamName(caller.Agency.Value, "$open"), idempotencyKey, 0).ToString());
-        var calendar = reference.CalendarFor(caller.Agency.Value);
-        var series = CaseNumberSeries.At(caller.Agency, PrefixFor(caller.Agency, settings), now, calendar.Zone);
-        var context = CaseCommandPipeline.CreateContext(http, caller, channel) with { IdempotencyKey = idempotencyKey };
-        var result = await database.CreateHandler().OpenCaseAsync(context, caseId, series, number => new OpenCase(
-            caseId, number, caller.Agency, entry, description, citizen, location, request.Channel ?? Channel.Web, attributes, now, request.Priority, team), cancellationToken);
         ServerMetrics.CommandHandled("Open", CaseCommandPipeline.Outcome(result));
         var response = CaseCommandPipeline.ToResponse(http, result, caseId, database.Store);
         return response.Result switch
@@ -186,9 +182,7 @@ public static class CasesApi
             return configured;
         }
 
-        var letters = new string([.. agency.Value.Where(char.IsAsciiLetterOrDigit).Select(char.ToUpperInvariant)]);
-        letters = letters.Length == 0 || !char.IsAsciiLetter(letters[0]) ? "C" + letters : letters;
-        return (letters.Length < 2 ? letters + "X" : letters)[..Math.Min(8, Math.Max(2, letters.Length))];
+        return CaseNumberSeries.DefaultPrefix(agency);
     }
 
     private static async Task<Results<Ok<CaseView>, ProblemHttpResult>> GetAsync(string id, HttpContext http, EventCaseDatabase database, CancellationToken cancellationToken)

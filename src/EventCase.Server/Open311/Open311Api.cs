@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Xml;
 using EventCase.Cases;
+using EventCase.Cases.Agencies;
 using EventCase.Cases.Catalog;
 using EventCase.Cases.Lifecycle;
 using EventCase.Cases.Numbering;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using EventCase.Cases.AddingNotes;
+using EventCase.Cases.Calendars;
 using EventCase.Cases.Assigning;
 using EventCase.Cases.Catalog;
 using EventCase.Cases.ChangingPriority;
@@ -45,12 +46,13 @@ public sealed class CaseEventStoreSerializationTests
         new RoutingRuleAdded(new RoutingRule("r1", 1, [Pothole], GeoArea.PolygonArea("Ward 3", new GeoPoint(0, 0), new GeoPoint(0, 1), new GeoPoint(1, 1)), Boston, Streets), Now),
         new RoutingRuleReplaced(new RoutingRule("r1", 2, [], GeoArea.Rectangle("Downtown", new BoundingBox(1, 2, 3, 4)), Boston, Lighting), Now),
         new RoutingRuleRemoved("r1", Now), new DefaultRouteSet(Boston, Streets, Now),
+        new CalendarSet(Boston, new CalendarDefinition("America/New_York", [new CalendarHours(IsoDayOfWeek.Monday, new LocalTime(8, 0), new LocalTime(17, 0))], [new LocalDate(2026, 12, 25)]), Now),
     ];
 
     public static TheoryData<int> Indexes() => [.. Enumerable.Range(0, OneOfEach.Length)];
 
     [Fact]
-    public void The_registry_holds_every_case_catalog_and_routing_event_and_the_examples_cover_them_all()
+    public void The_registry_holds_every_case_catalog_routing_and_calendar_event_and_the_examples_cover_them_all()
     {
         var registry = CaseEvents.CreateRegistry();
 
@@ -59,6 +61,7 @@ public sealed class CaseEventStoreSerializationTests
         Assert.Equal("case.opened.v1", registry.GetName(typeof(CaseOpened)));
         Assert.Equal("catalog.service-defined.v1", registry.GetName(typeof(ServiceDefined)));
         Assert.Equal("routing.default-route-set.v1", registry.GetName(typeof(DefaultRouteSet)));
+        Assert.Equal("calendar.set.v1", registry.GetName(typeof(CalendarSet)));
     }
 
     [Fact]

@@ -1,10 +1,7 @@
-using EventCase.Cases;
-using EventCase.Cases.Calendars;
-using EventCase.Cases.Handling;
 using EventCase.EventStore.Serialization;
 using NodaTime;
 
-namespace EventCase.Server.Admin;
+namespace EventCase.Cases.Calendars;
 
 /// <summary>One working period of a weekday in an agency's calendar.</summary>
 /// <param name="Day">The weekday.</param>
@@ -52,10 +49,3 @@ public sealed record CalendarDefinition(string Zone, IReadOnlyList<CalendarHours
 /// <param name="At">When.</param>
 [EventType("calendar.set.v1")]
 public sealed record CalendarSet(AgencyId Agency, CalendarDefinition Calendar, Instant At);
-
-/// <summary>The event types this service stores: every case-domain event plus the calendar events.</summary>
-public static class ServerEvents
-{
-    /// <summary>A serializer over every event type the service reads and writes.</summary>
-    public static EventSerializer CreateSerializer() => new(CaseEvents.CreateRegistry().Register<CalendarSet>());
-}

@@ -1,4 +1,3 @@
-using EventCase.Cases;
 using EventCase.Cases.Calendars;
 using EventCase.Cases.Catalog;
 using EventCase.Cases.Handling;
@@ -6,9 +5,9 @@ using EventCase.Cases.ReadModels;
 using EventCase.Cases.Routing;
 using EventCase.EventStore;
 using EventCase.EventStore.Metadata;
-using EventCase.Server.Hosting;
+using Npgsql;
 
-namespace EventCase.Server.Admin;
+namespace EventCase.Cases.Agencies;
 
 /// <summary>A reference-data stream folded to its current value, with its version (the ETag of admin routes).</summary>
 /// <typeparam name="T">The folded value.</typeparam>
@@ -21,9 +20,12 @@ public sealed record Versioned<T>(T Value, long Version, IReadOnlySet<Guid> Even
 /// The per-agency reference data behind case intake: the service catalog, the routing table and the business calendar.
 /// Each lives in an event stream of the agency (tenant) — <c>$catalog</c>, <c>$routing</c>, <c>$calendar</c> — whose
 /// ids cannot clash with case ids (the API accepts no case id starting with <c>$</c>). Reads fold the stream, so every
-/// node sees the same data; calendars are also cached for synchronous use by SLA computations.
+/// node sees the same data; calendars are also cached for synchronous use by SLA computations. Thread safe.
 /// </summary>
-public sealed class ReferenceData(EventCaseDatabase database, CalendarCache calendars)
+/// <param name="store">The event store, asked for on every use: a host creates this reader before its database is
+/// started, and the store exists only afterwards.</param>
+/// <param name="calendars">The calendar cache this reader keeps up to date.</param>
+public sealed class ReferenceData(Func<PostgresEventStore> store, CalendarCache calendars)
 {
     /// <summary>The catalog stream id.</summary>
     public const string CatalogStream = "$catalog";
@@ -37,9 +39,10 @@ public sealed class ReferenceData(EventCaseDatabase database, CalendarCache cale
     /// <summary>Warms the calendar cache for every agency that has a calendar.</summary>
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
-        await using var command = database.DataSource.CreateCommand(
-            $"SELECT tenant_id FROM {database.Schema}.streams WHERE stream_id = $1");
-        command.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = CalendarStream });
+        var eventStore = store();
+        await using var command = eventStore.DataSource.CreateCommand(
+            $"SELECT tenant_id FROM {eventStore.Options.Schema}.streams WHERE stream_id = $1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = CalendarStream });
         var agencies = new List<string>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
@@ -95,7 +98,7 @@ public sealed class ReferenceData(EventCaseDatabase database, CalendarCache cale
         var stream = new StreamName(agency.Value, streamId);
         var newEvents = events.Select((e, i) => new NewEvent(
             idempotencyKey is null ? CaseEventIds.New() : CaseEventIds.ForIdempotencyKey(stream, idempotencyKey, i), e, metadata)).ToArray();
-        var result = await database.Store.AppendToStreamAsync(stream, streamId.TrimStart('$'), ExpectedVersion.Exactly(expectedVersion), newEvents, cancellationToken);
+        var result = await store().AppendToStreamAsync(stream, streamId.TrimStart('$'), ExpectedVersion.Exactly(expectedVersion), newEvents, cancellationToken);
         if (streamId == CalendarStream)
         {
             await LoadCalendarAsync(agency, cancellationToken);
@@ -114,7 +117,7 @@ public sealed class ReferenceData(EventCaseDatabase database, CalendarCache cale
         var events = new List<T>();
         var ids = new HashSet<Guid>();
         long version = 0;
-        await foreach (var recorded in database.Store.ReadStreamAsync(new StreamName(agency.Value, streamId), ReadStreamOptions.All, cancellationToken))
+        await foreach (var recorded in store().ReadStreamAsync(new StreamName(agency.Value, streamId), ReadStreamOptions.All, cancellationToken))
         {
             if (recorded.Data is T e)
             {
@@ -127,21 +130,4 @@ public sealed class ReferenceData(EventCaseDatabase database, CalendarCache cale
 
         return (events, version, ids);
     }
-}
-
-/// <summary>
-/// The business calendar of each agency, kept in memory for the projections and queries that need one synchronously
-/// (<see cref="IAgencyCalendars"/>); filled from the calendar streams at start-up and on every change. An agency
-/// without a calendar gets <see cref="CalendarDefinition.Default"/>. Thread safe.
-/// </summary>
-public sealed class CalendarCache : IAgencyCalendars
-{
-    private static readonly BusinessCalendar DefaultCalendar = CalendarDefinition.Default.TryBuild().Calendar!;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, BusinessCalendar> _calendars = new(StringComparer.Ordinal);
-
-    /// <inheritdoc />
-    public BusinessCalendar For(string agency) => _calendars.TryGetValue(agency, out var calendar) ? calendar : DefaultCalendar;
-
-    /// <summary>Sets an agency's calendar.</summary>
-    public void Set(string agency, BusinessCalendar calendar) => _calendars[agency] = calendar;
 }

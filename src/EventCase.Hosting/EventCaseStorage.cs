@@ -1,0 +1,99 @@
+using EventCase.Cases.Handling;
+using EventCase.Cases.Numbering;
+using EventCase.Cases.ReadModels;
+using EventCase.Cases.Schema;
+using EventCase.EventStore;
+using EventCase.EventStore.Embedded;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace EventCase.Hosting;
+
+/// <summary>
+/// The PostgreSQL database an EventCase host runs on, connected and migrated: the data source, the event store with
+/// every case-domain event type and the built-in projections, and the case tables. Opened once per process by the
+/// service and by <c>services.AddEventCase(...)</c>; thread safe once open.
+/// </summary>
+public sealed class EventCaseStorage : IAsyncDisposable
+{
+    private readonly EmbeddedPostgres? _embedded;
+
+    private EventCaseStorage(NpgsqlDataSource dataSource, PostgresEventStore store, EmbeddedPostgres? embedded)
+    {
+        DataSource = dataSource;
+        Store = store;
+        _embedded = embedded;
+    }
+
+    /// <summary>The data source every query and append goes through.</summary>
+    public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>The event store.</summary>
+    public PostgresEventStore Store { get; }
+
+    /// <summary>The schema the event store and the case tables live in.</summary>
+    public string Schema => Store.Options.Schema;
+
+    /// <summary>Where the embedded cluster keeps its data, or null when a connection string was given.</summary>
+    public string? EmbeddedDataDirectory => _embedded?.DataDirectory;
+
+    /// <summary>
+    /// Connects to <paramref name="connectionString"/> or, when it is null or blank, starts (or attaches to) an embedded
+    /// PostgreSQL cluster in <paramref name="embeddedDataDirectory"/> (default <see cref="EventCaseDataDirectory.Default"/>),
+    /// then migrates the event store and the case tables. Migrations are idempotent and safe when several nodes start at once.
+    /// </summary>
+    /// <param name="connectionString">A PostgreSQL connection string; null or blank for the embedded cluster.</param>
+    /// <param name="embeddedDataDirectory">The embedded cluster's data directory; null or blank for the default.</param>
+    /// <param name="schema">The schema of the event store and the case tables.</param>
+    /// <param name="calendars">The agencies' business calendars, for the built-in read models.</param>
+    /// <param name="logger">Where to say which database is used.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <exception cref="EmbeddedPostgresException">The embedded cluster could not start (no PostgreSQL binaries, …).</exception>
+    /// <exception cref="NpgsqlException">The database cannot be reached.</exception>
+    public static async Task<EventCaseStorage> OpenAsync(
+        string? connectionString, string? embeddedDataDirectory, string schema, IAgencyCalendars calendars, ILogger logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(logger);
+        EmbeddedPostgres? embedded = null;
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            var directory = string.IsNullOrWhiteSpace(embeddedDataDirectory) ? EventCaseDataDirectory.Default() : embeddedDataDirectory;
+            logger.LogInformation("No connection string configured: starting the embedded PostgreSQL in {DataDirectory}", directory);
+            embedded = await EmbeddedPostgres.StartAsync(EmbeddedPostgresOptions.Persistent(directory), cancellationToken);
+            connectionString = embedded.ConnectionString;
+            logger.LogInformation("Embedded PostgreSQL {How} on port {Port}", embedded.AttachedToRunningServer ? "attached" : "started", embedded.Port);
+        }
+
+        var dataSource = NpgsqlDataSource.Create(connectionString);
+        try
+        {
+            var store = new PostgresEventStore(dataSource, CaseEvents.CreateSerializer(), new EventStoreOptions { Schema = schema }, BuiltInProjections.Create(calendars));
+            await store.MigrateAsync(cancellationToken);
+            await CasesSchema.MigrateAsync(dataSource, schema, cancellationToken);
+            return new EventCaseStorage(dataSource, store, embedded);
+        }
+        catch
+        {
+            await dataSource.DisposeAsync();
+            if (embedded is not null)
+            {
+                await embedded.DisposeAsync();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>A command handler on this database, with the case number allocator.</summary>
+    public CaseCommandHandler CreateHandler() => new(Store, new PostgresCaseNumberAllocator(DataSource, Schema));
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await DataSource.DisposeAsync();
+        if (_embedded is not null)
+        {
+            await _embedded.DisposeAsync();
+        }
+    }
+}
