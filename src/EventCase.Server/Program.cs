@@ -24,7 +24,13 @@ if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]) && string.IsNullOrW
 
 builder.Services.Configure<ServerSettings>(builder.Configuration.GetSection(ServerSettings.Section));
 builder.Services.Configure<Open311Settings>(builder.Configuration.GetSection(Open311Settings.Section));
-builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
+builder.Services.ConfigureHttpJsonOptions(o =>
+{
+    ApiJson.Configure(o.SerializerOptions);
+    // Bodies are read by JsonBody with ApiJson.Request, which refuses numbers in strings; these options write responses
+    // and describe the schemas in the OpenAPI document, which would otherwise say "integer or string" for every number.
+    o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+});
 builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDefaults.Customize);
 builder.Services.AddExceptionHandler<UnexpectedErrorHandler>();
 builder.Services.AddSingleton<UnexpectedErrors>();
@@ -50,7 +56,7 @@ builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
     document.Info.Title = "EventCase API";
     document.Info.Description = "Event-sourced case management: REST API, Open311 GeoReport v2, time travel, audit. Errors are RFC 9457 problem details with type https://eventcase.dev/problems/{code}.";
     return Task.CompletedTask;
-}));
+}).AddSchemaTransformer(OpenApiSchemas.DescribeTextValues));
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
 
 var app = builder.Build();
