@@ -39,6 +39,7 @@ internal sealed class W7HttpOpen : IWorkload
         {
             builder.UseEnvironment("Production");
             builder.UseSetting("urls", "http://127.0.0.1:0");
+            builder.UseSetting("hostBuilder:reloadConfigOnChange", "false");
             builder.UseSetting("ConnectionStrings:EventCase", database);
             builder.UseSetting("Auth:SigningKey", Convert.ToBase64String(Guid.NewGuid().ToByteArray()) + Convert.ToBase64String(Guid.NewGuid().ToByteArray()));
             builder.UseSetting("Logging:LogLevel:Default", "Warning");

@@ -1,5 +1,6 @@
 using EventCase.Cases;
 using EventCase.Cases.Agencies;
+using EventCase.Cases.Catalog;
 using EventCase.Cases.Sla;
 using EventCase.EventStore;
 using EventCase.Hosting;
@@ -75,7 +76,35 @@ public sealed class AgencyReferenceDataTests(DatabaseFixture database) : IClassF
         Assert.Equal(SlaTarget.BusinessHours(24), engineCatalog.Find(new ServiceCode("pothole"))!.Definition.Sla);
     }
 
-    private async Task<EventCase.Cases.Catalog.ServiceCatalog> ReadCatalogAsync()
+    [Fact]
+    public async Task A_node_that_cached_the_catalog_sees_a_change_another_node_made_on_its_next_read()
+    {
+        var agency = new AgencyId("ogdenville");
+        var token = TestContext.Current.CancellationToken;
+        var calendars = new EventCase.Cases.ReadModels.CalendarCache();
+        await using var storage = await EventCaseStorage.OpenAsync(
+            database.ConnectionString, null, EventCaseOptions.DefaultSchema, calendars, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, token);
+        var nodeA = new ReferenceData(() => storage.Store, calendars);
+        var nodeB = new ReferenceData(() => storage.Store, new EventCase.Cases.ReadModels.CalendarCache());
+        var metadata = new EventCase.EventStore.Metadata.EventMetadata("admin-1", "admin");
+        var at = Instant.FromUtc(2026, 11, 1, 12, 0);
+        ServiceDefined Pothole(int hours) => new(new ServiceCode("pothole"), new ServiceDefinition(
+            new ServiceCode("pothole"), "Pothole", "A hole.", agency, CasePriority.Normal, SlaTarget.BusinessHours(hours), [], "Streets", []), at);
+        await nodeB.AppendAsync(agency, ReferenceData.CatalogStream, 0, [Pothole(40)], metadata, null, token);
+
+        var first = await nodeA.LoadIntakeAsync(agency, token);
+        var unchanged = await nodeA.LoadIntakeAsync(agency, token);
+        Assert.Same(first.Catalog, unchanged.Catalog); // folded once, served from the cache while the stream stands still
+        Assert.Equal(0, first.Routing.Version);
+
+        await nodeB.AppendAsync(agency, ReferenceData.CatalogStream, 1, [Pothole(8)], metadata, null, token);
+        var after = await nodeA.LoadIntakeAsync(agency, token);
+        Assert.Equal(2, after.Catalog.Version);
+        Assert.Equal(SlaTarget.BusinessHours(8), after.Catalog.Value.Find(new ServiceCode("pothole"))!.Definition.Sla);
+        Assert.Equal(2, (await nodeA.LoadCatalogAsync(agency, token)).Version);
+    }
+
+    private async Task<ServiceCatalog> ReadCatalogAsync()
     {
         var calendars = new EventCase.Cases.ReadModels.CalendarCache();
         await using var storage = await EventCaseStorage.OpenAsync(

@@ -19,14 +19,17 @@ public sealed record Versioned<T>(T Value, long Version, IReadOnlySet<Guid> Even
 /// <summary>
 /// The per-agency reference data behind case intake: the service catalog, the routing table and the business calendar.
 /// Each lives in an event stream of the agency (tenant) — <c>$catalog</c>, <c>$routing</c>, <c>$calendar</c> — whose
-/// ids cannot clash with case ids (the API accepts no case id starting with <c>$</c>). Reads fold the stream, so every
-/// node sees the same data; calendars are also cached for synchronous use by SLA computations. Thread safe.
+/// ids cannot clash with case ids (the API accepts no case id starting with <c>$</c>). Every read checks the streams'
+/// versions in the database and refolds a stream only when it moved, so every node sees every change at once; calendars are also cached for synchronous use by SLA computations. Thread safe.
 /// </summary>
 /// <param name="store">The event store, asked for on every use: a host creates this reader before its database is
 /// started, and the store exists only afterwards.</param>
 /// <param name="calendars">The calendar cache this reader keeps up to date.</param>
 public sealed class ReferenceData(Func<PostgresEventStore> store, CalendarCache calendars)
 {
+    // Folded catalogs and routing tables by (agency, stream), each with the stream version it was folded at.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Agency, string Stream), object> _folded = new();
+
     /// <summary>The catalog stream id.</summary>
     public const string CatalogStream = "$catalog";
 
@@ -58,18 +61,30 @@ public sealed class ReferenceData(Func<PostgresEventStore> store, CalendarCache 
         }
     }
 
-    /// <summary>The agency's service catalog.</summary>
+    /// <summary>The agency's service catalog, as of the latest committed change.</summary>
     public async Task<Versioned<ServiceCatalog>> LoadCatalogAsync(AgencyId agency, CancellationToken cancellationToken)
     {
-        var (events, version, ids) = await ReadAsync<CatalogEvent>(agency, CatalogStream, cancellationToken);
-        return new(ServiceCatalog.Fold(events), version, ids);
+        var versions = await ReadVersionsAsync(agency, cancellationToken);
+        return await CurrentAsync<CatalogEvent, ServiceCatalog>(agency, CatalogStream, versions, ServiceCatalog.Fold, cancellationToken);
     }
 
-    /// <summary>The agency's routing table.</summary>
+    /// <summary>The agency's routing table, as of the latest committed change.</summary>
     public async Task<Versioned<RoutingTable>> LoadRoutingAsync(AgencyId agency, CancellationToken cancellationToken)
     {
-        var (events, version, ids) = await ReadAsync<RoutingEvent>(agency, RoutingStream, cancellationToken);
-        return new(RoutingTable.Fold(events), version, ids);
+        var versions = await ReadVersionsAsync(agency, cancellationToken);
+        return await CurrentAsync<RoutingEvent, RoutingTable>(agency, RoutingStream, versions, RoutingTable.Fold, cancellationToken);
+    }
+
+    /// <summary>
+    /// What case intake needs, the catalog and the routing table, both as of the latest committed change: one primary-key
+    /// lookup of the two streams' versions, plus a read of a stream only when it changed since this node last folded it.
+    /// </summary>
+    public async Task<(Versioned<ServiceCatalog> Catalog, Versioned<RoutingTable> Routing)> LoadIntakeAsync(AgencyId agency, CancellationToken cancellationToken)
+    {
+        var versions = await ReadVersionsAsync(agency, cancellationToken);
+        var catalog = await CurrentAsync<CatalogEvent, ServiceCatalog>(agency, CatalogStream, versions, ServiceCatalog.Fold, cancellationToken);
+        var routing = await CurrentAsync<RoutingEvent, RoutingTable>(agency, RoutingStream, versions, RoutingTable.Fold, cancellationToken);
+        return (catalog, routing);
     }
 
     /// <summary>The agency's calendar definition (the default one when none was set).</summary>
@@ -111,6 +126,54 @@ public sealed class ReferenceData(Func<PostgresEventStore> store, CalendarCache 
     public static bool AlreadyApplied<T>(Versioned<T> current, AgencyId agency, string streamId, string? idempotencyKey) =>
         idempotencyKey is not null
         && current.EventIds.Contains(CaseEventIds.ForIdempotencyKey(new StreamName(agency.Value, streamId), idempotencyKey, 0));
+
+    /// <summary>
+    /// The folded value of a reference stream at <paramref name="versions"/>: from this node's cache when the stream has
+    /// not moved since it was folded (the version is the stream's, read in the same round trip for every stream, so
+    /// a change made by any node is seen at once), else read and folded afresh.
+    /// </summary>
+    private async Task<Versioned<TValue>> CurrentAsync<TEvent, TValue>(
+        AgencyId agency, string streamId, IReadOnlyDictionary<string, long> versions, Func<List<TEvent>, TValue> fold, CancellationToken cancellationToken)
+    {
+        var current = versions.GetValueOrDefault(streamId);
+        var key = (agency.Value, streamId);
+        if (_folded.TryGetValue(key, out var cached) && cached is Versioned<TValue> hit && hit.Version == current)
+        {
+            return hit;
+        }
+
+        var (events, version, ids) = await ReadAsync<TEvent>(agency, streamId, cancellationToken);
+        var value = new Versioned<TValue>(fold(events), version, ids);
+        // Keep the newest fold when two requests race to refresh the same stream.
+        _folded.AddOrUpdate(key, value, (_, existing) => existing is Versioned<TValue> other && other.Version > version ? existing : value);
+        return value;
+    }
+
+    /// <summary>The versions of the agency's reference streams (absent: never written), one indexed lookup.</summary>
+    private async Task<Dictionary<string, long>> ReadVersionsAsync(AgencyId agency, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(agency);
+        var eventStore = store();
+        await using var connection = await eventStore.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            $"SELECT stream_id, version FROM {eventStore.Options.Schema}.streams WHERE tenant_id = $1 AND stream_id IN ($2, $3)", connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = agency.Value });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = CatalogStream });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = RoutingStream });
+        if (eventStore.Options.PrepareStatements)
+        {
+            await command.PrepareAsync(cancellationToken);
+        }
+
+        var versions = new Dictionary<string, long>(2, StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            versions[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return versions;
+    }
 
     private async Task<(List<T> Events, long Version, HashSet<Guid> Ids)> ReadAsync<T>(AgencyId agency, string streamId, CancellationToken cancellationToken)
     {

@@ -77,13 +77,12 @@ public sealed class CaseIntake(ReferenceData reference, CaseCommandHandler handl
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(request);
         var agency = context.Agency;
-        var catalog = await reference.LoadCatalogAsync(agency, cancellationToken);
+        var (catalog, routing) = await reference.LoadIntakeAsync(agency, cancellationToken);
         if (catalog.Value.Find(request.Service) is not { } entry)
         {
             return new IntakeResult.UnknownService(agency, request.Service);
         }
 
-        var routing = await reference.LoadRoutingAsync(agency, cancellationToken);
         var route = routing.Value.Route(new RoutingRequest(request.Service, agency, request.Location?.Point));
         // A rule may route to another agency; the case still opens here (the caller's agency) and only takes a team of its own.
         var team = route is not null && route.Agency == agency ? route.Team : null;
