@@ -19,7 +19,8 @@ internal sealed class W5QueueRead : IWorkload
 
     public async Task<WorkloadResult> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
     {
-        var cases = context.Scaled(1_000_000, minimum: 1_000);
+        // At least enough that every team still has more than a page queued (50 teams, 9 in 10 cases queued).
+        var cases = context.Scaled(1_000_000, minimum: 5_000);
         var reads = context.Scaled(5_000, minimum: 100);
         await using var dataSource = await context.CreateDatabaseAsync("w5", cancellationToken);
         var store = new PostgresEventStore(dataSource, CaseEvents.CreateSerializer(), projections: [new WorkQueueProjection(CaseScripts.Calendars)]);
