@@ -35,7 +35,98 @@ internal abstract class ProjectionRunner
     public abstract IEnumerable<string> CreateIndexesSql(string schema, string suffix);
 
     /// <summary>Applies handled events of <paramref name="events"/> to the tables with <paramref name="suffix"/>.</summary>
-    public abstract Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string schema, string suffix, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken);
+    public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string schema, string suffix, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken)
+    {
+        if (BeginApply(schema, suffix, events) is { } application)
+        {
+            await ApplyAllAsync(connection, transaction, [application], prepare: false, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The first step of applying <paramref name="events"/>: which rows they touch. Null when none of them is handled.
+    /// Splitting the application in steps lets several projections share round trips (see <see cref="ApplyAllAsync"/>).
+    /// </summary>
+    public abstract PendingApplication? BeginApply(string schema, string suffix, IReadOnlyList<RecordedEvent> events);
+
+    /// <summary>
+    /// Applies several projections' pending applications in two round trips, whatever their number: one batch loads
+    /// every row they touch, one batch writes every changed row (entry tables follow with one COPY each).
+    /// </summary>
+    public static async Task ApplyAllAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<PendingApplication> applications, bool prepare, CancellationToken cancellationToken)
+    {
+        if (applications.Count == 0)
+        {
+            return;
+        }
+
+        await using (var load = new NpgsqlBatch(connection, transaction))
+        {
+            foreach (var application in applications)
+            {
+                load.BatchCommands.Add(application.CreateLoadCommand());
+            }
+
+            if (prepare)
+            {
+                await load.PrepareAsync(cancellationToken);
+            }
+
+            await using var reader = await load.ExecuteReaderAsync(cancellationToken);
+            for (var i = 0; i < applications.Count; i++)
+            {
+                if (i > 0)
+                {
+                    await reader.NextResultAsync(cancellationToken);
+                }
+
+                await applications[i].ReadRowsAsync(reader, cancellationToken);
+            }
+        }
+
+        await using (var write = new NpgsqlBatch(connection, transaction))
+        {
+            foreach (var application in applications)
+            {
+                foreach (var command in application.Apply())
+                {
+                    write.BatchCommands.Add(command);
+                }
+            }
+
+            if (write.BatchCommands.Count > 0)
+            {
+                if (prepare)
+                {
+                    await write.PrepareAsync(cancellationToken);
+                }
+
+                await write.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        foreach (var application in applications)
+        {
+            await application.CopyEntriesAsync(connection, cancellationToken);
+        }
+    }
+
+    /// <summary>One projection's application of a list of events, in steps: load the rows, apply, write.</summary>
+    internal abstract class PendingApplication
+    {
+        /// <summary>The statement that loads the touched rows (one result set).</summary>
+        public abstract NpgsqlBatchCommand CreateLoadCommand();
+
+        /// <summary>Reads the load's result set (the reader is positioned on it).</summary>
+        public abstract Task ReadRowsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken);
+
+        /// <summary>Applies the events to the loaded rows and returns the statements writing the changed ones.</summary>
+        public abstract IEnumerable<NpgsqlBatchCommand> Apply();
+
+        /// <summary>Writes the entries the events emitted.</summary>
+        public abstract Task CopyEntriesAsync(NpgsqlConnection connection, CancellationToken cancellationToken);
+    }
 
     /// <summary>Starts an in-memory rebuild.</summary>
     public abstract RebuildFold BeginRebuild();
@@ -146,9 +237,9 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
         }
     }
 
-    public override async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string schema, string suffix, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken)
+    public override PendingApplication? BeginApply(string schema, string suffix, IReadOnlyList<RecordedEvent> events)
     {
-        var keyed = new List<(RecordedEvent Event, (string Tenant, string Key) Key)>(events.Count);
+        List<(RecordedEvent Event, (string Tenant, string Key) Key)>? keyed = null;
         foreach (var recorded in events)
         {
             if (!Handles(recorded.StoredEventType))
@@ -159,109 +250,97 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
             var key = _projection.RowKey(recorded);
             if (key is not null)
             {
-                keyed.Add((recorded, (recorded.Stream.Tenant, key)));
+                (keyed ??= new List<(RecordedEvent, (string, string))>(events.Count)).Add((recorded, (recorded.Stream.Tenant, key)));
             }
         }
 
-        if (keyed.Count == 0)
-        {
-            return;
-        }
-
-        var rows = await LoadRowsAsync(connection, transaction, schema, suffix, keyed.Select(k => k.Key).Distinct().ToList(), cancellationToken);
-        var dirty = new HashSet<(string, string)>();
-        var output = new ProjectionOutput(_entryTables);
-        var entries = new List<(string Tenant, string Key, EntryTable Table, object Entry)>();
-        foreach (var (recorded, key) in keyed)
-        {
-            rows.TryGetValue(key, out var row);
-            output.Clear();
-            TRow? next;
-            try
-            {
-                next = _projection.Apply(row, recorded, output);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                throw new ProjectionFailedException(_projection.Name, recorded, e);
-            }
-
-            foreach (var (table, entry) in output.Entries)
-            {
-                entries.Add((key.Tenant, key.Key, table, entry));
-            }
-
-            if (!ReferenceEquals(next, row))
-            {
-                rows[key] = next;
-                dirty.Add(key);
-            }
-        }
-
-        var upserts = dirty.Where(k => rows[k] is not null).Select(k => (k.Item1, k.Item2, rows[k]!)).ToList();
-        var deletes = dirty.Where(k => rows[k] is null).ToList();
-        if (upserts.Count > 0)
-        {
-            await UpsertAsync(connection, transaction, schema, suffix, upserts, cancellationToken);
-        }
-
-        if (deletes.Count > 0)
-        {
-            await using var delete = new NpgsqlCommand(
-                $"DELETE FROM {Table(schema, suffix)} t USING unnest($1::text[], $2::text[]) AS k(tenant_id, row_key) WHERE t.tenant_id = k.tenant_id AND t.row_key = k.row_key",
-                connection,
-                transaction);
-            delete.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = deletes.Select(k => k.Item1).ToArray() });
-            delete.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = deletes.Select(k => k.Item2).ToArray() });
-            await delete.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        if (entries.Count > 0)
-        {
-            await CopyEntriesAsync(connection, schema, suffix, entries, cancellationToken);
-        }
+        return keyed is null ? null : new Application(this, schema, suffix, keyed);
     }
 
-    private async Task<Dictionary<(string, string), TRow?>> LoadRowsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string schema, string suffix, List<(string Tenant, string Key)> keys, CancellationToken cancellationToken)
+    private sealed class Application(
+        RowProjectionRunner<TRow> runner, string schema, string suffix, List<(RecordedEvent Event, (string Tenant, string Key) Key)> keyed)
+        : PendingApplication
     {
-        var rows = new Dictionary<(string, string), TRow?>(keys.Count);
-        await using var command = new NpgsqlCommand(
-            $"SELECT t.tenant_id, t.row_key, t.row_data::text FROM {Table(schema, suffix)} t JOIN unnest($1::text[], $2::text[]) AS k(tenant_id, row_key) ON t.tenant_id = k.tenant_id AND t.row_key = k.row_key",
-            connection,
-            transaction);
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = keys.Select(k => k.Tenant).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = keys.Select(k => k.Key).ToArray() });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        private readonly Dictionary<(string, string), TRow?> _rows = new(keyed.Count);
+        private readonly List<(string Tenant, string Key, EntryTable Table, object Entry)> _entries = [];
+
+        public override NpgsqlBatchCommand CreateLoadCommand()
         {
-            rows[(reader.GetString(0), reader.GetString(1))] = JsonSerializer.Deserialize<TRow>(reader.GetString(2), _json);
+            var keys = keyed.Select(k => k.Key).Distinct().ToList();
+            var command = new NpgsqlBatchCommand(
+                $"SELECT t.tenant_id, t.row_key, t.row_data::text FROM {runner.Table(schema, suffix)} t JOIN unnest($1::text[], $2::text[]) AS k(tenant_id, row_key) ON t.tenant_id = k.tenant_id AND t.row_key = k.row_key");
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = keys.Select(k => k.Tenant).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = keys.Select(k => k.Key).ToArray() });
+            return command;
         }
 
-        return rows;
+        public override async Task ReadRowsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                _rows[(reader.GetString(0), reader.GetString(1))] = JsonSerializer.Deserialize<TRow>(reader.GetString(2), runner._json);
+            }
+        }
+
+        public override IEnumerable<NpgsqlBatchCommand> Apply()
+        {
+            var dirty = new HashSet<(string, string)>();
+            var output = new ProjectionOutput(runner._entryTables);
+            foreach (var (recorded, key) in keyed)
+            {
+                _rows.TryGetValue(key, out var row);
+                output.Clear();
+                TRow? next;
+                try
+                {
+                    next = runner._projection.Apply(row, recorded, output);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    throw new ProjectionFailedException(runner._projection.Name, recorded, e);
+                }
+
+                foreach (var (table, entry) in output.Entries)
+                {
+                    _entries.Add((key.Tenant, key.Key, table, entry));
+                }
+
+                if (!ReferenceEquals(next, row))
+                {
+                    _rows[key] = next;
+                    dirty.Add(key);
+                }
+            }
+
+            var upserts = dirty.Where(k => _rows[k] is not null).Select(k => (k.Item1, k.Item2, _rows[k]!)).ToList();
+            var deletes = dirty.Where(k => _rows[k] is null).ToList();
+            var commands = new List<NpgsqlBatchCommand>(2);
+            if (upserts.Count > 0)
+            {
+                commands.Add(runner.CreateUpsertCommand(schema, suffix, upserts));
+            }
+
+            if (deletes.Count > 0)
+            {
+                var delete = new NpgsqlBatchCommand(
+                    $"DELETE FROM {runner.Table(schema, suffix)} t USING unnest($1::text[], $2::text[]) AS k(tenant_id, row_key) WHERE t.tenant_id = k.tenant_id AND t.row_key = k.row_key");
+                delete.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = deletes.Select(k => k.Item1).ToArray() });
+                delete.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = deletes.Select(k => k.Item2).ToArray() });
+                commands.Add(delete);
+            }
+
+            return commands;
+        }
+
+        public override Task CopyEntriesAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+            _entries.Count > 0 ? RowProjectionRunner<TRow>.CopyEntriesAsync(connection, schema, suffix, _entries, cancellationToken) : Task.CompletedTask;
     }
 
-    private async Task UpsertAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string schema, string suffix, List<(string Tenant, string Key, TRow Row)> upserts, CancellationToken cancellationToken)
+    private string? _upsertSqlTemplate;
+
+    private NpgsqlBatchCommand CreateUpsertCommand(string schema, string suffix, List<(string Tenant, string Key, TRow Row)> upserts)
     {
-        var sql = new StringBuilder()
-            .Append("INSERT INTO ").Append(Table(schema, suffix)).Append(" (tenant_id, row_key, row_data");
-        foreach (var column in _columns)
-        {
-            sql.Append(", ").Append(column.Name);
-        }
-
-        sql.Append(") SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[]");
-        for (var i = 0; i < _columns.Count; i++)
-        {
-            sql.Append(", $").Append(i + 4).Append("::").Append(_columns[i].SqlType).Append("[]");
-        }
-
-        sql.Append(") ON CONFLICT (tenant_id, row_key) DO UPDATE SET row_data = EXCLUDED.row_data");
-        foreach (var column in _columns)
-        {
-            sql.Append(", ").Append(column.Name).Append(" = EXCLUDED.").Append(column.Name);
-        }
-
-        await using var command = new NpgsqlCommand(sql.ToString(), connection, transaction);
+        var command = new NpgsqlBatchCommand(UpsertSql(schema, suffix));
         var rows = upserts.Select(u => u.Row).ToList();
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = upserts.Select(u => u.Tenant).ToArray() });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = upserts.Select(u => u.Key).ToArray() });
@@ -271,7 +350,39 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
             command.Parameters.Add(column.ArrayParameter(rows));
         }
 
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        return command;
+    }
+
+    private string UpsertSql(string schema, string suffix)
+    {
+        // The statement only differs by table name; the rest is built once.
+        var template = _upsertSqlTemplate;
+        if (template is null)
+        {
+            var sql = new StringBuilder()
+                .Append("INSERT INTO {0} (tenant_id, row_key, row_data");
+            foreach (var column in _columns)
+            {
+                sql.Append(", ").Append(column.Name);
+            }
+
+            sql.Append(") SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[]");
+            for (var i = 0; i < _columns.Count; i++)
+            {
+                sql.Append(", $").Append(i + 4).Append("::").Append(_columns[i].SqlType).Append("[]");
+            }
+
+            sql.Append(") ON CONFLICT (tenant_id, row_key) DO UPDATE SET row_data = EXCLUDED.row_data");
+            foreach (var column in _columns)
+            {
+                sql.Append(", ").Append(column.Name).Append(" = EXCLUDED.").Append(column.Name);
+            }
+
+            template = sql.ToString();
+            _upsertSqlTemplate = template;
+        }
+
+        return template.Replace("{0}", Table(schema, suffix), StringComparison.Ordinal);
     }
 
     private static async Task CopyEntriesAsync(NpgsqlConnection connection, string schema, string suffix, IReadOnlyList<(string Tenant, string Key, EntryTable Table, object Entry)> entries, CancellationToken cancellationToken)

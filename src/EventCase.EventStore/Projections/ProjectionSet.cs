@@ -85,10 +85,18 @@ public sealed class ProjectionSet
     /// <summary>Applies freshly appended events to the inline projections, in the append's transaction.</summary>
     internal async Task ApplyInlineAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken)
     {
+        // Every inline projection's rows are loaded in one round trip and written in one more, however many there are:
+        // this runs inside the append's transaction, holding its stream lock.
+        var applications = new List<ProjectionRunner.PendingApplication>(_inline.Count);
         foreach (var runner in _inline)
         {
-            await runner.ApplyAsync(connection, transaction, _store.Options.Schema, string.Empty, events, cancellationToken);
+            if (runner.BeginApply(_store.Options.Schema, string.Empty, events) is { } application)
+            {
+                applications.Add(application);
+            }
         }
+
+        await ProjectionRunner.ApplyAllAsync(connection, transaction, applications, _store.Options.PrepareStatements, cancellationToken);
     }
 
     /// <summary>Asks the projection's owner to rebuild it (shadow tables, then an atomic swap). Returns at once.</summary>
