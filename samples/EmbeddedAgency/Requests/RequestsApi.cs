@@ -103,15 +103,14 @@ public static class RequestsApi
             : new CitizenContact("caller-" + Guid.CreateVersion7().ToString("N"), body.CitizenName, body.CitizenEmail, null);
         var request = new IntakeRequest(
             service!, body.Description!, citizen, new CaseLocation(point, body.Address), Channel.Phone, new Dictionary<string, IReadOnlyList<string>>());
-        var caseId = CaseIntake.NewCaseId(Agency, key);
         var prefix = engine.FindAgency(Agency)!.CaseNumberPrefix;
-        var outcome = await intake.OpenAsync(Context(http, key), caseId, prefix, request, clock.GetCurrentInstant(), cancellationToken);
+        var outcome = await intake.OpenAsync(Context(http, key), prefix, request, clock.GetCurrentInstant(), cancellationToken);
         return outcome switch
         {
             IntakeResult.UnknownService u => CommandResults.Invalid("service", $"'{u.Service}' is not a service of {u.Agency}; see the catalog."),
-            IntakeResult.Handled { Result: CaseCommandResult.Accepted a } => Created(caseId, a.State, a.Version),
-            IntakeResult.Handled { Result: CaseCommandResult.AlreadyApplied a } => Created(caseId, a.State, a.CurrentVersion),
-            IntakeResult.Handled h => CommandResults.From(caseId.Value, h.Result).Result switch
+            IntakeResult.Handled { Result: CaseCommandResult.Accepted a } h => Created(h.CaseId, a.State, a.Version),
+            IntakeResult.Handled { Result: CaseCommandResult.AlreadyApplied a } h => Created(h.CaseId, a.State, a.CurrentVersion),
+            IntakeResult.Handled h => CommandResults.From(h.CaseId.Value, h.Result).Result switch
             {
                 ValidationProblem v => v,
                 ProblemHttpResult p => p,

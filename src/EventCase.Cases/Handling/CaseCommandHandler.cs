@@ -80,12 +80,34 @@ public sealed class CaseCommandHandler
     /// <param name="cancellationToken">Cancels the open.</param>
     /// <exception cref="InvalidOperationException">The handler was created without a number allocator.</exception>
     /// <exception cref="ArgumentException">The series is another agency's, or the command is for another case or number.</exception>
-    public async Task<CaseCommandResult> OpenCaseAsync(
+    public Task<CaseCommandResult> OpenCaseAsync(
         CommandContext context,
         CaseId caseId,
         CaseNumberSeries series,
         Func<CaseNumber, OpenCase> createCommand,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        OpenCaseCoreAsync(context, caseId, minted: false, series, createCommand, cancellationToken);
+
+    /// <summary>
+    /// <see cref="OpenCaseAsync"/> for a case id this process has just minted as a UUIDv7 (no idempotency key): no
+    /// stream can have it, so the open skips reading the stream first. Should one exist all the same, the append
+    /// (expecting no stream) is refused and the open is decided again on the stored case, as any other conflict is.
+    /// </summary>
+    internal Task<CaseCommandResult> OpenMintedCaseAsync(
+        CommandContext context,
+        CaseId caseId,
+        CaseNumberSeries series,
+        Func<CaseNumber, OpenCase> createCommand,
+        CancellationToken cancellationToken) =>
+        OpenCaseCoreAsync(context, caseId, minted: true, series, createCommand, cancellationToken);
+
+    private async Task<CaseCommandResult> OpenCaseCoreAsync(
+        CommandContext context,
+        CaseId caseId,
+        bool minted,
+        CaseNumberSeries series,
+        Func<CaseNumber, OpenCase> createCommand,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(caseId);
@@ -97,7 +119,9 @@ public sealed class CaseCommandHandler
             throw new ArgumentException($"The number series of agency '{series.Agency}' cannot number a case of agency '{context.Agency}'.", nameof(series));
         }
 
-        var loaded = await LoadAsync(context.Agency, caseId, cancellationToken);
+        var loaded = minted && context.IdempotencyKey is null && context.ExpectedVersion is null
+            ? new LoadedCase(CaseStreams.For(context.Agency, caseId), 0, CaseState.Initial, [])
+            : await LoadAsync(context.Agency, caseId, cancellationToken);
         if (loaded.Version > 0 || context.ExpectedVersion is > 0)
         {
             // Nothing to number: decide with a placeholder so the answer (already applied, precondition failed,

@@ -64,6 +64,24 @@ public sealed class CaseIntake(ReferenceData reference, CaseCommandHandler handl
             : new CaseId(CaseEventIds.ForIdempotencyKey(new StreamName(agency.Value, "$open"), idempotencyKey, 0).ToString());
     }
 
+    /// <summary>
+    /// Opens a case of <see cref="CommandContext.Agency"/> for <paramref name="request"/> under a new id
+    /// (<see cref="NewCaseId"/> of the context's idempotency key). Without an idempotency key the id is a fresh UUIDv7
+    /// that no stream can hold, so the open does not read the case's stream first: one round trip fewer.
+    /// </summary>
+    /// <param name="context">Who asks, for which agency (and the idempotency key, if any).</param>
+    /// <param name="numberPrefix">The agency's case number prefix (see <see cref="CaseNumberSeries.DefaultPrefix"/>).</param>
+    /// <param name="request">The request.</param>
+    /// <param name="now">The current instant.</param>
+    /// <param name="cancellationToken">Cancels the open.</param>
+    /// <returns>The result; <see cref="IntakeResult.Handled.CaseId"/> is the id the case was opened under.</returns>
+    public Task<IntakeResult> OpenAsync(
+        CommandContext context, string numberPrefix, IntakeRequest request, Instant now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return OpenCoreAsync(context, NewCaseId(context.Agency, context.IdempotencyKey), minted: context.IdempotencyKey is null, numberPrefix, request, now, cancellationToken);
+    }
+
     /// <summary>Opens a case of <see cref="CommandContext.Agency"/> for <paramref name="request"/>.</summary>
     /// <param name="context">Who asks, for which agency (and the idempotency key, if any).</param>
     /// <param name="caseId">The new case's id (see <see cref="NewCaseId"/>).</param>
@@ -71,10 +89,17 @@ public sealed class CaseIntake(ReferenceData reference, CaseCommandHandler handl
     /// <param name="request">The request.</param>
     /// <param name="now">The current instant.</param>
     /// <param name="cancellationToken">Cancels the open.</param>
-    public async Task<IntakeResult> OpenAsync(
+    public Task<IntakeResult> OpenAsync(
         CommandContext context, CaseId caseId, string numberPrefix, IntakeRequest request, Instant now, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(caseId);
+        return OpenCoreAsync(context, caseId, minted: false, numberPrefix, request, now, cancellationToken);
+    }
+
+    private async Task<IntakeResult> OpenCoreAsync(
+        CommandContext context, CaseId caseId, bool minted, string numberPrefix, IntakeRequest request, Instant now, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(request);
         var agency = context.Agency;
         var (catalog, routing) = await reference.LoadIntakeAsync(agency, cancellationToken);
@@ -87,9 +112,11 @@ public sealed class CaseIntake(ReferenceData reference, CaseCommandHandler handl
         // A rule may route to another agency; the case still opens here (the caller's agency) and only takes a team of its own.
         var team = route is not null && route.Agency == agency ? route.Team : null;
         var series = CaseNumberSeries.At(agency, numberPrefix, now, reference.CalendarFor(agency.Value).Zone);
-        var result = await handler.OpenCaseAsync(context, caseId, series, number => new OpenCase(
-            caseId, number, agency, entry, request.Description, request.Citizen, request.Location, request.Channel, request.Attributes, now, request.Priority, team),
-            cancellationToken);
+        OpenCase CreateCommand(CaseNumber number) => new(
+            caseId, number, agency, entry, request.Description, request.Citizen, request.Location, request.Channel, request.Attributes, now, request.Priority, team);
+        var result = minted
+            ? await handler.OpenMintedCaseAsync(context, caseId, series, CreateCommand, cancellationToken)
+            : await handler.OpenCaseAsync(context, caseId, series, CreateCommand, cancellationToken);
         return new IntakeResult.Handled(caseId, result);
     }
 }

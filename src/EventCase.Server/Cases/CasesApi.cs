@@ -149,13 +149,12 @@ public static class CasesApi
             return v.Problem();
         }
 
-        var caseId = CaseIntake.NewCaseId(caller.Agency, idempotencyKey);
         var context = CaseCommandPipeline.CreateContext(http, caller, channel) with { IdempotencyKey = idempotencyKey };
         var intake = new CaseIntake(reference, database.CreateHandler());
         var outcome = await intake.OpenAsync(
-            context, caseId, PrefixFor(caller.Agency, settings),
+            context, PrefixFor(caller.Agency, settings),
             new IntakeRequest(service!, description, citizen, location, request.Channel ?? Channel.Web, attributes, request.Priority), now, cancellationToken);
-        if (outcome is not IntakeResult.Handled { Result: var result })
+        if (outcome is not IntakeResult.Handled { CaseId: var caseId, Result: var result })
         {
             var unknown = new Validation();
             unknown.Add("service", $"'{service}' is not a service of agency '{caller.Agency}'.");

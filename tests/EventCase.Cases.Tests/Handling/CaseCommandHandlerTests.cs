@@ -268,6 +268,51 @@ public sealed class CaseCommandHandlerTests(DatabaseFixture database) : HandlerT
     }
 
     [Fact]
+    public async Task An_open_under_a_freshly_minted_id_numbers_and_stores_the_case_without_reading_its_stream_first()
+    {
+        var agency = NewAgency();
+        var handler = Handler();
+        var caseId = NewCaseId();
+
+        var result = await handler.OpenMintedCaseAsync(Agent(agency), caseId, Series(agency), OpenFor(caseId, agency), Ct);
+
+        var accepted = Assert.IsType<CaseCommandResult.Accepted>(result);
+        Assert.Equal(1, accepted.Version);
+        Assert.Equal("BOS-2026-000001", ((OpenedCase)accepted.State).Number.Value);
+        Assert.Single(await ReadAsync(agency, caseId));
+    }
+
+    [Fact]
+    public async Task An_open_under_a_minted_id_that_exists_after_all_is_decided_again_on_the_stored_case_and_rejected()
+    {
+        var agency = NewAgency();
+        var handler = Handler();
+        var caseId = await OpenCaseAsync(agency, handler);
+
+        var again = await handler.OpenMintedCaseAsync(Agent(agency), caseId, Series(agency), OpenFor(caseId, agency), Ct);
+
+        var rejected = Assert.IsType<CaseCommandResult.Rejected>(again);
+        Assert.Equal("case.already-opened", rejected.Rejection.Code);
+        Assert.Equal(2, again.Attempts);
+        Assert.Single(await ReadAsync(agency, caseId));
+    }
+
+    [Fact]
+    public async Task An_open_under_a_minted_id_with_an_idempotency_key_still_reads_the_stream_and_answers_a_retry_as_applied()
+    {
+        var agency = NewAgency();
+        var handler = Handler();
+        var caseId = NewCaseId();
+        var context = Agent(agency) with { IdempotencyKey = "minted-1" };
+
+        await handler.OpenMintedCaseAsync(context, caseId, Series(agency), OpenFor(caseId, agency), Ct);
+        var retry = await handler.OpenMintedCaseAsync(context, caseId, Series(agency), OpenFor(caseId, agency), Ct);
+
+        Assert.Equal(1, Assert.IsType<CaseCommandResult.AlreadyApplied>(retry).Version);
+        Assert.Single(await ReadAsync(agency, caseId));
+    }
+
+    [Fact]
     public async Task A_caller_of_another_agency_cannot_see_or_change_a_case()
     {
         var boston = NewAgency();
