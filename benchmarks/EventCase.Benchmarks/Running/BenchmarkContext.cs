@@ -12,6 +12,32 @@ internal sealed class BenchmarkContext(string serverConnectionString, double sca
     public int Scaled(int baseCount, int minimum = 1) => Math.Max(minimum, (int)Math.Round(baseCount * Scale));
 
     /// <summary>
+    /// Runs warm-up rounds until the JIT has settled: tiered compilation keeps recompiling hot methods (tier 0, then
+    /// instrumented, then optimized with profile data) for many seconds under load, and a measurement taken meanwhile
+    /// times unoptimized code and the compiler thread's own CPU. A round that compiles fewer than
+    /// <paramref name="settledBelow"/> methods ends the warm-up, as does <paramref name="limit"/> (90 s; one round at a
+    /// smoke-test scale below 0.1, where no figure means anything).
+    /// </summary>
+    /// <returns>The number of rounds run.</returns>
+    public async Task<int> WarmUpAsync(Func<int, Task> round, int settledBelow = 25, TimeSpan? limit = null)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var rounds = 0;
+        while (true)
+        {
+            var before = System.Runtime.JitInfo.GetCompiledMethodCount();
+            await round(rounds++);
+            var compiled = System.Runtime.JitInfo.GetCompiledMethodCount() - before;
+            if (compiled < settledBelow || System.Diagnostics.Stopwatch.GetElapsedTime(started) > (limit ?? (Scale < 0.1 ? TimeSpan.Zero : TimeSpan.FromSeconds(90))))
+            {
+                Log.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"  warm-up: {rounds} rounds in {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s, {compiled} methods compiled in the last"));
+                return rounds;
+            }
+        }
+    }
+
+    /// <summary>
     /// A fresh database for one workload, with the connection settings we recommend for the store: prepared
     /// statements (auto-prepare), no connection reset round trip when a pooled connection is returned.
     /// </summary>

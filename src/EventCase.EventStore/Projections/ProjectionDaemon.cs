@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -17,7 +18,10 @@ public sealed class ProjectionDaemon : BackgroundService
     private readonly PostgresEventStore _store;
     private readonly ProjectionDaemonOptions _options;
     private readonly ILogger _logger;
+    // Appends wake the async projections; control requests (rebuild, resume) wake every agent. Inline projections'
+    // agents only rebuild and report, so appends — thousands a second — do not wake them.
     private readonly AppendSignal _signal = new();
+    private readonly AppendSignal _control = new();
 
     /// <summary>Creates the daemon for every projection registered with <paramref name="store"/>.</summary>
     public ProjectionDaemon(PostgresEventStore store, ProjectionDaemonOptions? options = null, ILogger<ProjectionDaemon>? logger = null)
@@ -47,7 +51,15 @@ public sealed class ProjectionDaemon : BackgroundService
             try
             {
                 await using var connection = await _store.DataSource.OpenConnectionAsync(cancellationToken);
-                connection.Notification += (_, _) => _signal.Pulse();
+                var controlChannel = _store.Projections.ControlChannel;
+                connection.Notification += (_, e) =>
+                {
+                    _signal.Pulse();
+                    if (string.Equals(e.Channel, controlChannel, StringComparison.Ordinal))
+                    {
+                        _control.Pulse();
+                    }
+                };
                 await using (var listen = new NpgsqlCommand(
                     $"LISTEN {_store.Options.NotificationChannel}; LISTEN {_store.Projections.ControlChannel}", connection))
                 {
@@ -55,6 +67,7 @@ public sealed class ProjectionDaemon : BackgroundService
                 }
 
                 _signal.Pulse();
+                _control.Pulse();
                 while (!cancellationToken.IsCancellationRequested)
                 {
                     await connection.WaitAsync(cancellationToken);
@@ -117,13 +130,25 @@ public sealed class ProjectionDaemon : BackgroundService
     private async Task RunOwnedAsync(ProjectionWorker worker, NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         var projection = worker.Runner.Projection;
+        var lastHeartbeat = 0L;
+        async Task HeartbeatDueAsync()
+        {
+            // The heartbeat is for status reports (ownership itself is the session lock): every poll interval is
+            // plenty, and it would otherwise be a write per wake-up, hundreds a second under load.
+            if (lastHeartbeat == 0 || Stopwatch.GetElapsedTime(lastHeartbeat) >= _options.PollInterval)
+            {
+                await HeartbeatAsync(connection, projection.Name, cancellationToken);
+                lastHeartbeat = Stopwatch.GetTimestamp();
+            }
+        }
+
         while (!cancellationToken.IsCancellationRequested)
         {
             var record = await worker.ReadRecordAsync(connection, cancellationToken);
             if (record.State == ProjectionStates.Failed)
             {
-                await HeartbeatAsync(connection, projection.Name, cancellationToken);
-                await _signal.WaitAsync(_options.PollInterval, cancellationToken);
+                await HeartbeatDueAsync();
+                await _control.WaitAsync(_options.PollInterval, cancellationToken);
                 continue;
             }
 
@@ -137,8 +162,8 @@ public sealed class ProjectionDaemon : BackgroundService
             if (projection.Mode == ProjectionMode.Inline)
             {
                 // Appenders keep inline tables current; the owner only rebuilds them.
-                await HeartbeatAsync(connection, projection.Name, cancellationToken);
-                await _signal.WaitAsync(_options.PollInterval, cancellationToken);
+                await HeartbeatDueAsync();
+                await _control.WaitAsync(_options.PollInterval, cancellationToken);
                 continue;
             }
 
@@ -154,9 +179,15 @@ public sealed class ProjectionDaemon : BackgroundService
                 continue;
             }
 
+            if (rows > 0)
+            {
+                // The step's checkpoint update carried a heartbeat.
+                lastHeartbeat = Stopwatch.GetTimestamp();
+            }
+
             if (rows < _options.BatchSize)
             {
-                await HeartbeatAsync(connection, projection.Name, cancellationToken);
+                await HeartbeatDueAsync();
                 await _signal.WaitAsync(_options.PollInterval, cancellationToken);
             }
         }
@@ -189,11 +220,14 @@ public sealed class ProjectionDaemon : BackgroundService
 
     private async Task HeartbeatAsync(NpgsqlConnection connection, string name, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(
-            $"UPDATE {_store.Options.Schema}.projections SET owner = $2, owner_heartbeat_at = now() WHERE name = $1", connection);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _options.NodeId });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        // One implicit transaction; a status report needs no WAL flush, so it commits asynchronously.
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('synchronous_commit', 'off', true)"));
+        var update = new NpgsqlBatchCommand($"UPDATE {_store.Options.Schema}.projections SET owner = $2, owner_heartbeat_at = now() WHERE name = $1");
+        update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+        update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _options.NodeId });
+        batch.BatchCommands.Add(update);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static async Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken)

@@ -59,15 +59,19 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
 
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await runner.ApplyAsync(connection, transaction, Schema, string.Empty, batch.Events, cancellationToken);
-        await using (var update = new NpgsqlCommand(
-            $"UPDATE {Schema}.projections SET checkpoint_xid = $2, checkpoint_position = $3, owner = $4, owner_heartbeat_at = now(), updated_at = now() WHERE name = $1",
-            connection,
-            transaction))
+        await using (var update = new NpgsqlBatch(connection, transaction))
         {
-            update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Projection.Name });
-            update.Parameters.Add(new NpgsqlParameter<ulong> { TypedValue = batch.Checkpoint.TransactionId, NpgsqlDbType = NpgsqlDbType.Xid8 });
-            update.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.Checkpoint.Position });
-            update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = options.NodeId });
+            // The batch's rows and its checkpoint commit together, and the events they derive from are durable
+            // already: a crash that loses this commit only makes the next owner apply the batch again. So it commits
+            // asynchronously and does not queue behind appends for a WAL flush (decision 0008).
+            update.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('synchronous_commit', 'off', true)"));
+            var checkpointUpdate = new NpgsqlBatchCommand(
+                $"UPDATE {Schema}.projections SET checkpoint_xid = $2, checkpoint_position = $3, owner = $4, owner_heartbeat_at = now(), updated_at = now() WHERE name = $1");
+            checkpointUpdate.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Projection.Name });
+            checkpointUpdate.Parameters.Add(new NpgsqlParameter<ulong> { TypedValue = batch.Checkpoint.TransactionId, NpgsqlDbType = NpgsqlDbType.Xid8 });
+            checkpointUpdate.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.Checkpoint.Position });
+            checkpointUpdate.Parameters.Add(new NpgsqlParameter<string> { TypedValue = options.NodeId });
+            update.BatchCommands.Add(checkpointUpdate);
             await update.ExecuteNonQueryAsync(cancellationToken);
         }
 
