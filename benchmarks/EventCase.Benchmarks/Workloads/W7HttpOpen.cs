@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Runtime;
 using System.Net.Http.Headers;
 using System.Text;
 using EventCase.Benchmarks.Running;
@@ -91,12 +92,14 @@ internal sealed class W7HttpOpen : IWorkload
         var ours = new LatencyRecorder();
         var baseline = new LatencyRecorder();
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var pausedBefore = GC.GetTotalPauseDuration();
+        var collectionsBefore = GC.CollectionCount(0);
         var started = Stopwatch.GetTimestamp();
         await RunClientsAsync(requests, Open, ours);
         var oursWall = Stopwatch.GetElapsedTime(started);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         context.Log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  W7: this process (service and clients) used {cpu.TotalSeconds / oursWall.TotalSeconds:F2} cores, {cpu.TotalMilliseconds * 1000 / requests:F0} µs of CPU per open; {ThreadPool.ThreadCount} pool threads, {ThreadPool.PendingWorkItemCount} queued"));
+            $"  W7: this process (service and clients) used {cpu.TotalSeconds / oursWall.TotalSeconds:F2} cores, {cpu.TotalMilliseconds * 1000 / requests:F0} µs of CPU per open; {ThreadPool.ThreadCount} pool threads; {GC.CollectionCount(0) - collectionsBefore} GCs pausing {(GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds / oursWall.TotalMilliseconds:P0} of the time ({(GCSettings.IsServerGC ? "server" : "workstation")} GC)"));
         started = Stopwatch.GetTimestamp();
         await RunClientsAsync(requests, Live, baseline);
         var baselineWall = Stopwatch.GetElapsedTime(started);

@@ -131,6 +131,8 @@ public sealed class ProjectionDaemon : BackgroundService
     {
         var projection = worker.Runner.Projection;
         var lastHeartbeat = 0L;
+        var lastStep = 0L;
+        var caughtUp = false;
         async Task HeartbeatDueAsync()
         {
             // The heartbeat is for status reports (ownership itself is the session lock): every poll interval is
@@ -167,6 +169,13 @@ public sealed class ProjectionDaemon : BackgroundService
                 continue;
             }
 
+            if (caughtUp && Stopwatch.GetElapsedTime(lastStep) is var sinceLastStep && sinceLastStep < _options.MinimumStepInterval)
+            {
+                // Woken right after catching up: let the window's appends gather into one batch.
+                await DelayAsync(_options.MinimumStepInterval - sinceLastStep, cancellationToken);
+            }
+
+            lastStep = Stopwatch.GetTimestamp();
             int rows;
             try
             {
@@ -185,7 +194,8 @@ public sealed class ProjectionDaemon : BackgroundService
                 lastHeartbeat = Stopwatch.GetTimestamp();
             }
 
-            if (rows < _options.BatchSize)
+            caughtUp = rows < _options.BatchSize;
+            if (caughtUp)
             {
                 await HeartbeatDueAsync();
                 await _signal.WaitAsync(_options.PollInterval, cancellationToken);

@@ -15,6 +15,13 @@ public sealed class ProjectionDaemonOptions
     /// <summary>How often a caught-up projection looks at the log when no NOTIFY arrives. Default 2 s.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// The least time between the starts of two live steps of one async projection once it has caught up. Under a
+    /// steady stream of appends this gathers the events of that window into one batch (one transaction, a handful of
+    /// statements) instead of a step per notification; an async projection lags by up to this much more. Default 20 ms.
+    /// </summary>
+    public TimeSpan MinimumStepInterval { get; set; } = TimeSpan.FromMilliseconds(20);
+
     /// <summary>How often a node that does not own a projection tries to take it over. Default 2 s.</summary>
     public TimeSpan OwnershipRetryInterval { get; set; } = TimeSpan.FromSeconds(2);
 
