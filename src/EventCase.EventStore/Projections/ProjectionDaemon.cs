@@ -10,8 +10,9 @@ namespace EventCase.EventStore.Projections;
 /// Runs the store's projections: a hosted service usable from any .NET host. Every node may run it; each projection
 /// is owned by one node at a time through a PostgreSQL session advisory lock held on the connection that does its
 /// work, so when a node dies its connection closes, its locks go, and another node takes over within
-/// <see cref="ProjectionDaemonOptions.OwnershipRetryInterval"/>. Connections per node: one per owned projection plus
-/// one that listens for NOTIFY.
+/// <see cref="ProjectionDaemonOptions.OwnershipRetryInterval"/>. Projections that need a rebuild at the same time are
+/// rebuilt in one pass over the log (see <see cref="ProjectionDaemonOptions.RebuildGatherWindow"/>). Connections per
+/// node: one per owned projection, one more per rebuild pass (to read ahead), plus one that listens for NOTIFY.
 /// </summary>
 public sealed class ProjectionDaemon : BackgroundService
 {
@@ -22,6 +23,7 @@ public sealed class ProjectionDaemon : BackgroundService
     // agents only rebuild and report, so appends — thousands a second — do not wake them.
     private readonly AppendSignal _signal = new();
     private readonly AppendSignal _control = new();
+    private readonly RebuildGathering _rebuilds;
 
     /// <summary>Creates the daemon for every projection registered with <paramref name="store"/>.</summary>
     public ProjectionDaemon(PostgresEventStore store, ProjectionDaemonOptions? options = null, ILogger<ProjectionDaemon>? logger = null)
@@ -29,6 +31,7 @@ public sealed class ProjectionDaemon : BackgroundService
         _store = store ?? throw new ArgumentNullException(nameof(store));
         _options = options ?? new ProjectionDaemonOptions();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _rebuilds = new RebuildGathering(_options.RebuildGatherWindow, _logger);
     }
 
     /// <summary>The daemon's settings.</summary>
@@ -89,13 +92,13 @@ public sealed class ProjectionDaemon : BackgroundService
     private async Task RunAgentAsync(ProjectionWorker worker, CancellationToken cancellationToken)
     {
         var name = worker.Runner.Projection.Name;
-        var lockKey = LockKeys.For($"eventcase.projection.{_store.Options.Schema}.{name}");
+        var lockKey = ProjectionOwnership.LockKey(_store.Options.Schema, name);
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
                 await using var connection = await _store.DataSource.OpenConnectionAsync(cancellationToken);
-                if (!await TryTakeOwnershipAsync(connection, lockKey, cancellationToken))
+                if (!await ProjectionOwnership.TryTakeAsync(connection, lockKey, cancellationToken))
                 {
                     await connection.CloseAsync();
                     await DelayAsync(_options.OwnershipRetryInterval, cancellationToken);
@@ -105,13 +108,13 @@ public sealed class ProjectionDaemon : BackgroundService
                 _logger.LogInformation("Node {Node} owns projection {Projection}.", _options.NodeId, name);
                 try
                 {
-                    await RunOwnedAsync(worker, connection, cancellationToken);
+                    await RunOwnedAsync(worker, connection, lockKey, cancellationToken);
                 }
                 finally
                 {
                     // A pooled connection keeps session locks until it is reused: release ownership explicitly so
                     // another node can take over at once. If the connection is broken the server has released it.
-                    await ReleaseOwnershipAsync(connection, lockKey);
+                    await ProjectionOwnership.ReleaseAsync(connection, lockKey, _logger);
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -127,7 +130,7 @@ public sealed class ProjectionDaemon : BackgroundService
         }
     }
 
-    private async Task RunOwnedAsync(ProjectionWorker worker, NpgsqlConnection connection, CancellationToken cancellationToken)
+    private async Task RunOwnedAsync(ProjectionWorker worker, NpgsqlConnection connection, long lockKey, CancellationToken cancellationToken)
     {
         var projection = worker.Runner.Projection;
         var lastHeartbeat = 0L;
@@ -157,7 +160,14 @@ public sealed class ProjectionDaemon : BackgroundService
             if (worker.NeedsRebuild(record))
             {
                 _logger.LogInformation("Rebuilding projection {Projection}.", projection.Name);
-                await worker.RebuildAsync(connection, cancellationToken);
+
+                // Projections due for a rebuild at the same time share one pass over the log. One that handed its
+                // ownership to the agent leading the pass takes ownership again afterwards.
+                if (!await _rebuilds.RebuildAsync(worker, connection, lockKey, cancellationToken))
+                {
+                    return;
+                }
+
                 continue;
             }
 
@@ -200,31 +210,6 @@ public sealed class ProjectionDaemon : BackgroundService
                 await HeartbeatDueAsync();
                 await _signal.WaitAsync(_options.PollInterval, cancellationToken);
             }
-        }
-    }
-
-    private static async Task<bool> TryTakeOwnershipAsync(NpgsqlConnection connection, long lockKey, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", connection);
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = lockKey });
-        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
-
-    private async Task ReleaseOwnershipAsync(NpgsqlConnection connection, long lockKey)
-    {
-        try
-        {
-            if (connection.FullState == System.Data.ConnectionState.Open)
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", connection);
-                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = lockKey });
-                await command.ExecuteNonQueryAsync(timeout.Token);
-            }
-        }
-        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or InvalidOperationException)
-        {
-            _logger.LogDebug(e, "Could not release projection ownership explicitly; the connection is gone, and the lock with it.");
         }
     }
 

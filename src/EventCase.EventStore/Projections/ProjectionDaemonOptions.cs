@@ -25,6 +25,14 @@ public sealed class ProjectionDaemonOptions
     /// <summary>How often a node that does not own a projection tries to take it over. Default 2 s.</summary>
     public TimeSpan OwnershipRetryInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long the first projection found needing a rebuild waits for others of this daemon that need one too (at
+    /// first start, after a version bump, after rebuilds requested together), so that they are rebuilt in one pass over
+    /// the log: each event read and deserialized once for all of them. Zero still gathers those already waiting.
+    /// Default 250 ms.
+    /// </summary>
+    public TimeSpan RebuildGatherWindow { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>How long an inline projection's swap waits for the end of the log to become visible. Default 10 s.</summary>
     public TimeSpan InlineSwapVisibilityTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -19,6 +19,10 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
 
     public ProjectionRunner Runner => runner;
 
+    public PostgresEventStore Store => store;
+
+    public ProjectionDaemonOptions Options => options;
+
     /// <summary>The projection's row, or null when it was never registered.</summary>
     public async Task<ProjectionRecord> ReadRecordAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
@@ -88,7 +92,152 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
     /// Rebuilds the projection from position 0 into shadow tables while the live tables keep serving (and, for an
     /// async projection, keep being updated between rebuild chunks), then swaps them in atomically.
     /// </summary>
-    public async Task RebuildAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    public Task RebuildAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        RebuildTogetherAsync([this], connection, cancellationToken);
+
+    /// <summary>
+    /// Rebuilds several projections of one store in a single pass over the log: each event is read and deserialized
+    /// once and folded into every projection that handles it. Each projection keeps the guarantees of a rebuild of its
+    /// own: its shadow tables, progress, live catch-up between chunks, its own catch-up of what was appended meanwhile
+    /// and its own atomic swap. A projection whose code throws is recorded as failed and dropped from the pass; the
+    /// others go on. The caller must own every one of them (hold their ownership locks, or be a test).
+    /// </summary>
+    public static async Task RebuildTogetherAsync(IReadOnlyList<ProjectionWorker> workers, NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(workers);
+        if (workers.Count == 0)
+        {
+            return;
+        }
+
+        var lead = workers[0];
+        if (workers.Any(w => !ReferenceEquals(w.Store, lead.Store)) || workers.Select(w => w.Projection.Name).Distinct(StringComparer.Ordinal).Count() != workers.Count)
+        {
+            throw new ArgumentException("Projections rebuilt together must be distinct projections of one store.", nameof(workers));
+        }
+
+        var store = lead.Store;
+        var options = lead.Options;
+        var builds = new List<ShadowBuild>(workers.Count);
+        foreach (var worker in workers)
+        {
+            builds.Add(await worker.BeginShadowAsync(connection, cancellationToken));
+        }
+
+        // Without statistics right after a bulk load the planner can misjudge the log reads; fresh statistics keep
+        // every batch an index range scan.
+        await ExecuteAsync(connection, $"ANALYZE {lead.Schema}.events", cancellationToken);
+
+        var checkpoint = LogPosition.Start;
+        long events = 0;
+        var started = Stopwatch.GetTimestamp();
+        var lastProgress = started;
+
+        // One projection reads only the types it handles; several read the union, and each folds what it handles.
+        var active = builds;
+        Func<string, bool> include = builds.Count == 1
+            ? lead.Runner.Handles
+            : storedType =>
+            {
+                foreach (var build in active)
+                {
+                    if (build.Worker.Runner.Handles(storedType))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            };
+
+        // The next batch is read (on a second connection) while this one is folded: reading and folding overlap.
+        await using var reading = await store.DataSource.OpenConnectionAsync(cancellationToken);
+        var next = store.ReadLogAsync(reading, checkpoint, options.RebuildBatchSize, include, cancellationToken);
+        while (true)
+        {
+            var batch = await next;
+            if (batch.RowsRead == options.RebuildBatchSize)
+            {
+                next = store.ReadLogAsync(reading, batch.Checkpoint, options.RebuildBatchSize, include, cancellationToken);
+            }
+
+            FoldBatch(active, batch.Events, filter: builds.Count > 1);
+            foreach (var failed in active.Where(b => b.Failure is not null).ToList())
+            {
+                await failed.Worker.RecordFailureAsync(connection, failed.Failure!, cancellationToken);
+            }
+
+            active = active.Where(b => b.Failure is null).ToList();
+            if (active.Count == 0)
+            {
+                // Every projection failed: let the read in flight finish before its connection is returned.
+                if (batch.RowsRead == options.RebuildBatchSize)
+                {
+                    await next;
+                }
+
+                return;
+            }
+
+            checkpoint = batch.Checkpoint;
+            events += batch.RowsRead;
+            foreach (var build in active.Where(b => b.Fold.PendingEntries > 100_000))
+            {
+                await build.Fold.FlushEntriesAsync(connection, lead.Schema, ShadowSuffix, cancellationToken);
+            }
+
+            if (Stopwatch.GetElapsedTime(lastProgress) > TimeSpan.FromSeconds(1))
+            {
+                lastProgress = Stopwatch.GetTimestamp();
+                foreach (var build in active.ToList())
+                {
+                    await build.Worker.ReportProgressAsync(connection, checkpoint, events, started, cancellationToken);
+                    if (build.KeepLiveMoving && !await build.StepLiveAsync(connection, cancellationToken))
+                    {
+                        active = active.Where(b => b != build).ToList();
+                    }
+                }
+
+                if (active.Count == 0)
+                {
+                    if (batch.RowsRead == options.RebuildBatchSize)
+                    {
+                        await next;
+                    }
+
+                    return;
+                }
+            }
+
+            if (batch.RowsRead < options.RebuildBatchSize)
+            {
+                break;
+            }
+        }
+
+        foreach (var build in active)
+        {
+            await build.Worker.FinishShadowAsync(connection, build.Fold, checkpoint, events, started, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Folds a batch into every projection of the pass. Projections are independent (each has its own rows), so when
+    /// there are several they fold side by side; each projection still sees its events one at a time, in log order.
+    /// </summary>
+    private static void FoldBatch(List<ShadowBuild> builds, IReadOnlyList<RecordedEvent> events, bool filter)
+    {
+        if (builds.Count == 1)
+        {
+            builds[0].Apply(events, filter);
+            return;
+        }
+
+        Parallel.ForEach(builds, build => build.Apply(events, filter));
+    }
+
+    /// <summary>Marks the projection as rebuilding and creates its empty shadow tables (keys and indexes come after the load).</summary>
+    private async Task<ShadowBuild> BeginShadowAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         await ExecuteAsync(
             connection,
@@ -112,71 +261,13 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
             await ExecuteAsync(connection, sql, cancellationToken);
         }
 
-        // Without statistics right after a bulk load the planner can misjudge the log reads; fresh statistics keep
-        // every batch an index range scan.
-        await ExecuteAsync(connection, $"ANALYZE {Schema}.events", cancellationToken);
-
-        var fold = runner.BeginRebuild();
-        var checkpoint = LogPosition.Start;
-        long events = 0;
-        var started = Stopwatch.GetTimestamp();
-        var lastProgress = started;
         var before = await ReadRecordAsync(connection, cancellationToken);
-        var live = before.Checkpoint;
-        var keepLiveMoving = Projection.Mode == ProjectionMode.Async && before.Built;
+        return new ShadowBuild(this, runner.BeginRebuild(), before.Checkpoint, Projection.Mode == ProjectionMode.Async && before.Built);
+    }
 
-        // The next batch is read (on a second connection) while this one is folded: reading and folding overlap.
-        await using var reading = await store.DataSource.OpenConnectionAsync(cancellationToken);
-        var next = store.ReadLogAsync(reading, checkpoint, options.RebuildBatchSize, runner.Handles, cancellationToken);
-        while (true)
-        {
-            var batch = await next;
-            if (batch.RowsRead == options.RebuildBatchSize)
-            {
-                next = store.ReadLogAsync(reading, batch.Checkpoint, options.RebuildBatchSize, runner.Handles, cancellationToken);
-            }
-
-            try
-            {
-                foreach (var recorded in batch.Events)
-                {
-                    fold.Apply(recorded);
-                }
-            }
-            catch (ProjectionFailedException failure)
-            {
-                await RecordFailureAsync(connection, failure, cancellationToken);
-                return;
-            }
-
-            checkpoint = batch.Checkpoint;
-            events += batch.RowsRead;
-            if (fold.PendingEntries > 100_000)
-            {
-                await fold.FlushEntriesAsync(connection, Schema, ShadowSuffix, cancellationToken);
-            }
-
-            if (Stopwatch.GetElapsedTime(lastProgress) > TimeSpan.FromSeconds(1))
-            {
-                lastProgress = Stopwatch.GetTimestamp();
-                await ReportProgressAsync(connection, checkpoint, events, started, cancellationToken);
-                if (keepLiveMoving)
-                {
-                    // The live tables keep serving, and keep up, while the rebuild runs.
-                    var step = await StepAsync(connection, live, cancellationToken);
-                    if (step > 0)
-                    {
-                        live = (await ReadRecordAsync(connection, cancellationToken)).Checkpoint;
-                    }
-                }
-            }
-
-            if (batch.RowsRead < options.RebuildBatchSize)
-            {
-                break;
-            }
-        }
-
+    /// <summary>Writes the folded rows, indexes and analyzes the shadow, catches it up with what was appended meanwhile, and swaps.</summary>
+    private async Task FinishShadowAsync(NpgsqlConnection connection, ProjectionRunner.RebuildFold fold, LogPosition checkpoint, long events, long started, CancellationToken cancellationToken)
+    {
         await fold.WriteRowsAsync(connection, Schema, ShadowSuffix, cancellationToken);
         foreach (var sql in runner.CreateIndexesSql(Schema, ShadowSuffix))
         {
@@ -207,6 +298,60 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
         }
 
         await SwapAsync(connection, checkpoint, events, started, cancellationToken);
+    }
+
+    /// <summary>One projection's part of a rebuild pass: its in-memory fold and, for an async projection that was built, its live checkpoint.</summary>
+    private sealed class ShadowBuild(ProjectionWorker worker, ProjectionRunner.RebuildFold fold, LogPosition live, bool keepLiveMoving)
+    {
+        private LogPosition _live = live;
+
+        public ProjectionWorker Worker { get; } = worker;
+
+        public ProjectionRunner.RebuildFold Fold { get; } = fold;
+
+        public bool KeepLiveMoving { get; } = keepLiveMoving;
+
+        /// <summary>Where the projection's own code threw, if it did; the pass goes on without it.</summary>
+        public ProjectionFailedException? Failure { get; private set; }
+
+        /// <summary>Folds the events this projection handles (all of them when <paramref name="filter"/> is false: the read kept only those).</summary>
+        public void Apply(IReadOnlyList<RecordedEvent> events, bool filter)
+        {
+            var runner = Worker.Runner;
+            try
+            {
+                foreach (var recorded in events)
+                {
+                    if (!filter || runner.Handles(recorded.StoredEventType))
+                    {
+                        Fold.Apply(recorded);
+                    }
+                }
+            }
+            catch (ProjectionFailedException failure)
+            {
+                Failure = failure;
+            }
+        }
+
+        /// <summary>The live tables keep serving, and keep up, while the rebuild runs. False when the projection failed.</summary>
+        public async Task<bool> StepLiveAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+        {
+            try
+            {
+                if (await Worker.StepAsync(connection, _live, cancellationToken) > 0)
+                {
+                    _live = (await Worker.ReadRecordAsync(connection, cancellationToken)).Checkpoint;
+                }
+
+                return true;
+            }
+            catch (ProjectionFailedException failure)
+            {
+                await Worker.RecordFailureAsync(connection, failure, cancellationToken);
+                return false;
+            }
+        }
     }
 
     private async Task<bool> TryApplyToShadowAsync(NpgsqlConnection connection, LogBatch batch, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using EventCase.Cases.AddingNotes;
 using EventCase.Cases.Assigning;
 using EventCase.Cases.Lifecycle;
 using EventCase.Cases.Opening;
@@ -99,6 +100,36 @@ public sealed class CaseSummaryTests(CaseSummaryFixture fixture) : IClassFixture
 
             Assert.Equal(SlaTimeline.FromHistory(events), row!.Sla.ToTimeline(), new TimelineComparer());
             Assert.Equal(CaseState.Fold(events).Status, row.Status);
+        }
+    }
+
+    [Fact]
+    public void After_every_event_the_SLA_due_and_breach_instants_are_those_of_the_clock_computed_from_scratch()
+    {
+        // The fold skips the clock when an event leaves the SLA timeline as it was; it must give the same answers.
+        var id = new CaseId("case-sla");
+        var opened = new CaseOpened(
+            id, new CaseNumber("BOS", 2026, 99), new AgencyId(Boston), new ServiceCode("pothole"), "Something is broken", null, null, Channel.Web,
+            new Dictionary<string, IReadOnlyList<string>>(), CasePriority.Normal, SlaTarget.BusinessHours(16), Utc(3, 2, 15, 0));
+        CaseEvent[] notes =
+        [
+            opened,
+            new NoteAdded(id, NoteVisibility.Internal, "before the due instant", Utc(3, 3, 15, 0)),
+            new NoteAdded(id, NoteVisibility.Internal, "past the due instant: breached now", Utc(3, 5, 15, 0)),
+            new NoteAdded(id, NoteVisibility.Internal, "still breached, at the same instant", Utc(3, 9, 15, 0)),
+            new NoteAdded(id, NoteVisibility.Internal, "dated before the due instant (imported history)", Utc(3, 2, 16, 0)),
+            new NoteAdded(id, NoteVisibility.Internal, "past it again", Utc(3, 10, 15, 0)),
+        ];
+
+        foreach (var history in ByCase().Select(c => c.ToList()).Append([.. notes]))
+        {
+            CaseSummaryRow? row = null;
+            foreach (var (e, version) in history.Select((e, i) => (e, i + 1L)))
+            {
+                row = CaseSummaryRow.Evolve(row, e, version, Calendar);
+                var clock = row!.Sla.ClockAt(Calendar, row.UpdatedAt);
+                Assert.True(clock.Due == row.SlaDue && clock.BreachedAt == row.SlaBreachedAt, $"{row.CaseId} after {e.GetType().Name} at {e.At}: due {row.SlaDue}, breached {row.SlaBreachedAt}; the clock says {clock.Due}, {clock.BreachedAt}");
+            }
         }
     }
 

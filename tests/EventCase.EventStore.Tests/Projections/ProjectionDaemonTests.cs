@@ -233,6 +233,40 @@ public sealed class ProjectionDaemonTests(DatabaseFixture database) : Projection
     }
 
     [Fact]
+    public async Task Projections_due_for_a_rebuild_at_the_same_time_are_rebuilt_in_one_pass_over_the_log()
+    {
+        var plain = await CreateStoreAsync();
+        for (var i = 0; i < 150; i++)
+        {
+            await AppendNotesAsync(plain, new StreamName(i % 3 == 0 ? "cambridge" : "boston", $"old-{i % 9}"), $"old {i}");
+        }
+
+        var store = await CreateStoreAsync(null, new NoteTallyProjection(name: "tally_a"), new NoteTallyProjection(ProjectionMode.Inline, name: "tally_b"));
+        var log = new LogCapture();
+        await using var daemon = new DaemonHost(store, Options("node-a"), log);
+        await daemon.StartAsync();
+        await CaughtUpAsync(store, "tally_a");
+        await WaitUntilAsync(async () => await StatusAsync(store, "tally_b") is { State: ProjectionStates.Running, Built: true }, "tally_b was built");
+
+        var expected = NoteTallyProjection.Expected(await WholeLogAsync(store));
+        AssertSameRows(expected, await RowsAsync("tally_a"));
+        AssertSameRows(expected, await RowsAsync("tally_b"));
+        Assert.Contains(log.Messages, m => m.Contains("in one pass", StringComparison.Ordinal) && m.Contains("tally_a", StringComparison.Ordinal) && m.Contains("tally_b", StringComparison.Ordinal));
+        foreach (var name in new[] { "tally_a", "tally_b" })
+        {
+            var status = await StatusAsync(store, name);
+            Assert.Equal("node-a", status.Owner);
+            Assert.InRange(status.Rebuild!.Events, 1, 150);
+        }
+
+        // Ownership went back to each projection's own agent: the async one keeps following the log.
+        await AppendNotesAsync(store, new StreamName("boston", "new"), "after the rebuild");
+        await CaughtUpAsync(store, "tally_a");
+        Assert.Equal(1, (await RowsAsync("tally_a"))["boston/new"].Notes);
+        Assert.Equal(0, await CountAsync($"SELECT count(*) FROM pg_tables WHERE schemaname = '{Schema}' AND tablename LIKE '%__rebuild'"));
+    }
+
+    [Fact]
     public async Task Bad_projection_definitions_are_refused_with_the_reason()
     {
         Assert.Contains("reserved", Assert.Throws<ArgumentException>(() => new PostgresEventStore(Database.DataSource, new EventCase.EventStore.Serialization.EventSerializer(TestEvents.Registry()), null, [new NoteTallyProjection(name: "events")])).Message, StringComparison.Ordinal);
@@ -262,4 +296,23 @@ public class NoteTallyProjectionWrapper(int version) : Projection<NoteTally>
     public override IReadOnlyList<EntryTable> EntryTables => _inner.EntryTables;
 
     public override NoteTally? Apply(NoteTally? row, RecordedEvent recorded, ProjectionOutput output) => _inner.Apply(row, recorded, output);
+}
+
+/// <summary>Keeps the daemon's log messages, to see what it decided.</summary>
+public sealed class LogCapture : Microsoft.Extensions.Logging.ILogger<ProjectionDaemon>
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _messages = new();
+
+    public IReadOnlyCollection<string> Messages => _messages;
+
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        ArgumentNullException.ThrowIfNull(formatter);
+        _messages.Enqueue(formatter(state, exception));
+    }
 }

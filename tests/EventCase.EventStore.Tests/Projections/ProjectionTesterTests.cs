@@ -1,3 +1,4 @@
+using EventCase.EventStore.Projections;
 using EventCase.EventStore.Projections.Testing;
 using EventCase.EventStore.Tests.Support;
 using EventCase.Testing;
@@ -41,5 +42,57 @@ public sealed class ProjectionTesterTests(DatabaseFixture database) : IClassFixt
 
         Assert.Equal(live.Select(r => (r.ThingId, r.Notes, string.Join(",", r.Positions))), rebuilt.Select(r => (r.ThingId, r.Notes, string.Join(",", r.Positions))));
         Assert.Equal(30, (await tester.StatusAsync(Ct)).Rebuild!.Events);
+    }
+
+    [Fact]
+    public async Task Projections_rebuilt_together_in_one_pass_get_the_same_rows_as_rebuilt_one_by_one()
+    {
+        var testers = await ProjectionTester.CreateManyAsync(
+            database.DataSource, TestEvents.Registry(), [new NoteTallyProjection(name: "tally_a"), new NoteTallyProjection(ProjectionMode.Inline, name: "tally_b")], "tester_c", Ct);
+        for (var i = 0; i < 40; i++)
+        {
+            await testers[0].AppendAsync(new StreamName(i % 2 == 0 ? "boston" : "cambridge", $"c-{i % 5}"), new NoteAdded($"c-{i % 5}", $"n{i}"));
+        }
+
+        await testers[0].CatchUpAsync(Ct);
+        var live = await testers[0].RowsAsync<NoteTally>(Ct);
+        await ProjectionTester.RebuildTogetherAsync(testers, Ct);
+
+        foreach (var tester in testers)
+        {
+            var rebuilt = await tester.RowsAsync<NoteTally>(Ct);
+            Assert.Equal(live.Select(r => (r.ThingId, r.Notes, string.Join(",", r.Positions))), rebuilt.Select(r => (r.ThingId, r.Notes, string.Join(",", r.Positions))));
+            var status = await tester.StatusAsync(Ct);
+            Assert.Equal((ProjectionStates.Running, true, 40L), (status.State, status.Built, status.Rebuild!.Events));
+            Assert.Equal(40L, (long)(await tester.QueryAsync($"SELECT count(*) AS n FROM {tester.Table(tester.Projection.Name + "_entries")}"))[0]["n"]!);
+        }
+
+        // Rebuilding one alone still works the same.
+        await testers[1].RebuildAsync(Ct);
+        Assert.Equal(live.Count, (await testers[1].RowsAsync<NoteTally>(Ct)).Count);
+    }
+
+    [Fact]
+    public async Task A_projection_that_throws_in_a_rebuild_together_fails_alone_and_the_others_are_still_rebuilt()
+    {
+        var failing = new NoteTallyProjection(name: "tally_bad");
+        var testers = await ProjectionTester.CreateManyAsync(
+            database.DataSource, TestEvents.Registry(), [failing, new NoteTallyProjection(name: "tally_good")], "tester_d", Ct);
+        for (var i = 0; i < 30; i++)
+        {
+            await testers[0].AppendAsync(new StreamName("boston", $"c-{i % 3}"), new NoteAdded($"c-{i % 3}", i == 17 ? "poison" : $"n{i}"));
+        }
+
+        failing.FailOnText = "poison";
+        await ProjectionTester.RebuildTogetherAsync(testers, Ct);
+
+        var bad = await testers[0].StatusAsync(Ct);
+        Assert.Equal(ProjectionStates.Failed, bad.State);
+        Assert.Contains("cannot tally 'poison'", bad.Failure!.Error, StringComparison.Ordinal);
+        var good = await testers[1].StatusAsync(Ct);
+        Assert.Equal((ProjectionStates.Running, true, 30L), (good.State, good.Built, good.Rebuild!.Events));
+        Assert.Equal(30, (await testers[1].RowsAsync<NoteTally>(Ct)).Sum(r => r.Notes));
+        var shadows = await testers[0].QueryAsync("SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'tester_d' AND tablename LIKE '%__rebuild'");
+        Assert.Equal(0L, shadows[0]["n"]);
     }
 }

@@ -47,6 +47,47 @@ public sealed class ProjectionTester
         return new ProjectionTester(store, new ProjectionWorker(store, runner, new ProjectionDaemonOptions { NodeId = "tester" }));
     }
 
+    /// <summary>
+    /// Creates one store (schema <paramref name="schema"/>) with every one of <paramref name="projections"/> registered,
+    /// migrates it, and returns a tester for each projection, in the same order; they share <see cref="Store"/>, so
+    /// they can be rebuilt together with <see cref="RebuildTogetherAsync"/>.
+    /// </summary>
+    public static async Task<IReadOnlyList<ProjectionTester>> CreateManyAsync(
+        NpgsqlDataSource dataSource, EventTypeRegistry registry, IReadOnlyList<Projection> projections, string schema = "eventcase", CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(projections);
+        if (projections.Count == 0)
+        {
+            throw new ArgumentException("At least one projection is needed.", nameof(projections));
+        }
+
+        var store = new PostgresEventStore(dataSource, new EventSerializer(registry), new EventStoreOptions { Schema = schema }, projections);
+        await store.MigrateAsync(cancellationToken);
+        var options = new ProjectionDaemonOptions { NodeId = "tester" };
+        return store.Projections.Runners.Select(runner => new ProjectionTester(store, new ProjectionWorker(store, runner, options))).ToList();
+    }
+
+    /// <summary>
+    /// Rebuilds the testers' projections now in one pass over the log (each event read and deserialized once, folded
+    /// into every projection that handles it), each into its shadow tables, then swaps each one in, as the daemon does
+    /// when several projections need a rebuild at once. A projection that throws is recorded as failed; the others
+    /// are still rebuilt.
+    /// </summary>
+    /// <param name="testers">Testers of distinct projections made by one <see cref="CreateManyAsync"/>.</param>
+    /// <param name="cancellationToken">Cancels the rebuild.</param>
+    /// <exception cref="ArgumentException">The testers do not share a store, or one projection is named twice.</exception>
+    public static async Task RebuildTogetherAsync(IReadOnlyList<ProjectionTester> testers, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(testers);
+        if (testers.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await testers[0].Store.DataSource.OpenConnectionAsync(cancellationToken);
+        await ProjectionWorker.RebuildTogetherAsync(testers.Select(t => t._worker).ToList(), connection, cancellationToken);
+    }
+
     /// <summary>Appends <paramref name="events"/> to <paramref name="stream"/> with <see cref="DefaultMetadata"/>.</summary>
     public Task<AppendResult> AppendAsync(StreamName stream, params object[] events) => AppendAsync(stream, DefaultMetadata, events);
 

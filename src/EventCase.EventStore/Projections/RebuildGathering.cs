@@ -1,0 +1,154 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace EventCase.EventStore.Projections;
+
+/// <summary>
+/// Gathers the projections of one daemon that need a rebuild at about the same time (at first start, after a version
+/// bump, after rebuilds requested together) into one rebuild pass over the log, so that each event is read and
+/// deserialized once for all of them. The first agent to need a rebuild leads: it waits
+/// <see cref="ProjectionDaemonOptions.RebuildGatherWindow"/> for others, takes over their ownership locks on its own
+/// connection, rebuilds them all, and gives the locks back. An agent that joins gives its lock up first, so that the
+/// connection doing the work always holds the lock of every projection it rebuilds; if another node takes the
+/// projection in between, it is left out and that node rebuilds it. Thread safe.
+/// </summary>
+internal sealed class RebuildGathering(TimeSpan window, ILogger logger)
+{
+    private readonly Lock _gate = new();
+    private List<Member>? _open;
+
+    /// <summary>
+    /// Rebuilds <paramref name="worker"/>'s projection, together with any others that need it at the same time.
+    /// </summary>
+    /// <returns>
+    /// True when the caller led the rebuild and still owns its projection; false when it handed its ownership over
+    /// (it no longer holds <paramref name="lockKey"/>) and must take ownership again before doing anything.
+    /// </returns>
+    public async Task<bool> RebuildAsync(ProjectionWorker worker, NpgsqlConnection connection, long lockKey, CancellationToken cancellationToken)
+    {
+        bool lead;
+        lock (_gate)
+        {
+            lead = _open is null;
+            _open ??= [];
+        }
+
+        return lead
+            ? await LeadAsync(worker, connection, cancellationToken)
+            : await JoinAsync(new Member(worker, lockKey), connection, cancellationToken);
+    }
+
+    private async Task<bool> JoinAsync(Member member, NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        // Give the lock up before joining: the leader takes it on its own connection.
+        await ProjectionOwnership.ReleaseAsync(connection, member.LockKey, logger);
+        lock (_gate)
+        {
+            if (_open is null)
+            {
+                // The gathering closed meanwhile; take ownership again and look afresh.
+                return false;
+            }
+
+            _open.Add(member);
+        }
+
+        await member.Done.Task.WaitAsync(cancellationToken);
+        return false;
+    }
+
+    private async Task<bool> LeadAsync(ProjectionWorker worker, NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var members = new List<Member>();
+        var taken = new List<Member>();
+        try
+        {
+            try
+            {
+                await Task.Delay(window, cancellationToken);
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    members = _open!;
+                    _open = null;
+                }
+            }
+
+            var workers = new List<ProjectionWorker> { worker };
+            foreach (var member in members)
+            {
+                if (!await ProjectionOwnership.TryTakeAsync(connection, member.LockKey, cancellationToken))
+                {
+                    // Another node took it while it changed hands: that node owns it now, and rebuilds it.
+                    continue;
+                }
+
+                taken.Add(member);
+                var record = await member.Worker.ReadRecordAsync(connection, cancellationToken);
+                if (member.Worker.NeedsRebuild(record))
+                {
+                    workers.Add(member.Worker);
+                }
+            }
+
+            if (workers.Count > 1)
+            {
+                logger.LogInformation("Rebuilding projections {Projections} in one pass over the log.", string.Join(", ", workers.Select(w => w.Runner.Projection.Name)));
+            }
+
+            await ProjectionWorker.RebuildTogetherAsync(workers, connection, cancellationToken);
+            return true;
+        }
+        finally
+        {
+            foreach (var member in taken)
+            {
+                await ProjectionOwnership.ReleaseAsync(connection, member.LockKey, logger);
+            }
+
+            foreach (var member in members)
+            {
+                member.Done.TrySetResult();
+            }
+        }
+    }
+
+    private sealed record Member(ProjectionWorker Worker, long LockKey)
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
+
+/// <summary>A projection's ownership: a PostgreSQL session advisory lock held by the connection that does its work.</summary>
+internal static class ProjectionOwnership
+{
+    public static long LockKey(string schema, string projection) => LockKeys.For($"eventcase.projection.{schema}.{projection}");
+
+    public static async Task<bool> TryTakeAsync(NpgsqlConnection connection, long lockKey, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = lockKey });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>Releases the lock if the connection still works; if it is broken, the server has released it already.</summary>
+    public static async Task ReleaseAsync(NpgsqlConnection connection, long lockKey, ILogger logger)
+    {
+        try
+        {
+            if (connection.FullState == System.Data.ConnectionState.Open)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", connection);
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = lockKey });
+                await command.ExecuteNonQueryAsync(timeout.Token);
+            }
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or InvalidOperationException)
+        {
+            logger.LogDebug(e, "Could not release projection ownership explicitly; the connection is gone, and the lock with it.");
+        }
+    }
+}
