@@ -9,8 +9,11 @@ public sealed class ProjectionDaemonOptions
     /// <summary>Events per live batch (one transaction each). Default 1,000.</summary>
     public int BatchSize { get; set; } = 1_000;
 
-    /// <summary>Events per read while rebuilding (folded in memory). Default 20,000.</summary>
-    public int RebuildBatchSize { get; set; } = 20_000;
+    /// <summary>
+    /// Events per read while rebuilding (folded in memory). Default 4,000: W4 measured ~10 % faster rebuilds than with
+    /// 20,000, as smaller batches die young instead of surviving into older GC generations.
+    /// </summary>
+    public int RebuildBatchSize { get; set; } = 4_000;
 
     /// <summary>How often a caught-up projection looks at the log when no NOTIFY arrives. Default 2 s.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
