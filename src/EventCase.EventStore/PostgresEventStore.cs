@@ -646,14 +646,17 @@ public sealed class PostgresEventStore
         };
     }
 
-    /// <summary>A row of <see cref="_readStreamColumns"/>, not yet deserialized.</summary>
+    /// <summary>
+    /// A row of <see cref="_readStreamColumns"/>, not yet deserialized. The JSON documents stay UTF-8 bytes, as they
+    /// arrive: reading them as strings would transcode each to UTF-16 and the deserializer straight back.
+    /// </summary>
     private static RawEvent ReadRaw(NpgsqlDataReader reader) => new(
         reader.GetInt64(0), reader.GetFieldValue<ulong>(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4),
-        reader.GetGuid(5), reader.GetString(6), reader.GetString(7), reader.GetString(8), reader.GetDateTime(9),
+        reader.GetGuid(5), reader.GetString(6), reader.GetFieldValue<byte[]>(7), reader.GetFieldValue<byte[]>(8), reader.GetDateTime(9),
         reader.IsDBNull(10) ? null : reader.GetFieldValue<byte[]>(10));
 
     private sealed record RawEvent(
-        long Position, ulong TransactionId, string Tenant, string StreamId, long StreamVersion, Guid EventId, string StoredType, string Data, string Metadata, DateTime RecordedAt, byte[]? Hash);
+        long Position, ulong TransactionId, string Tenant, string StreamId, long StreamVersion, Guid EventId, string StoredType, byte[] Data, byte[] Metadata, DateTime RecordedAt, byte[]? Hash);
 
     /// <summary>
     /// Follows the global log from <paramref name="after"/> for as long as the caller enumerates: reads in batches,

@@ -59,17 +59,31 @@ public sealed class EventSerializer
         JsonSerializer.Deserialize<EventMetadata>(json, Options)
         ?? throw new JsonException("Event metadata is null.");
 
+    /// <summary>Reads metadata JSON given as UTF-8 bytes (as the store reads it: no transcoding to a string and back).</summary>
+    public EventMetadata DeserializeMetadata(ReadOnlySpan<byte> utf8Json) =>
+        JsonSerializer.Deserialize<EventMetadata>(utf8Json, Options)
+        ?? throw new JsonException("Event metadata is null.");
+
     /// <summary>
     /// Reads event data stored under <paramref name="storedTypeName"/>, upcasting it first when an upcaster exists.
     /// </summary>
     /// <returns>The current type name and the event record.</returns>
     /// <exception cref="UnknownEventTypeException">Neither the name nor any upcast of it is registered.</exception>
-    public (string TypeName, object Data) DeserializeData(string storedTypeName, string json, long? position = null)
+    public (string TypeName, object Data) DeserializeData(string storedTypeName, string json, long? position = null) =>
+        DeserializeData(storedTypeName, System.Text.Encoding.UTF8.GetBytes(json), position);
+
+    /// <summary>
+    /// Reads event data given as UTF-8 bytes (as the store reads it) stored under <paramref name="storedTypeName"/>,
+    /// upcasting it first when an upcaster exists.
+    /// </summary>
+    /// <returns>The current type name and the event record.</returns>
+    /// <exception cref="UnknownEventTypeException">Neither the name nor any upcast of it is registered.</exception>
+    public (string TypeName, object Data) DeserializeData(string storedTypeName, ReadOnlySpan<byte> utf8Json, long? position = null)
     {
         var typeName = storedTypeName;
         if (Registry.HasUpcaster(storedTypeName))
         {
-            var node = JsonNode.Parse(json) as JsonObject
+            var node = JsonNode.Parse(utf8Json) as JsonObject
                 ?? throw new JsonException($"Event data of '{storedTypeName}' is not a JSON object.");
             (typeName, node) = Registry.Upcast(storedTypeName, node);
             var upcastType = Registry.FindType(typeName) ?? throw UnknownEventTypeException.ForName(storedTypeName, position);
@@ -78,7 +92,7 @@ public sealed class EventSerializer
         }
 
         var type = Registry.FindType(typeName) ?? throw UnknownEventTypeException.ForName(storedTypeName, position);
-        return (typeName, JsonSerializer.Deserialize(json, type, Options)
+        return (typeName, JsonSerializer.Deserialize(utf8Json, type, Options)
             ?? throw new JsonException($"Event data of '{typeName}' is null."));
     }
 }
