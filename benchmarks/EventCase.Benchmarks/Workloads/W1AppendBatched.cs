@@ -29,12 +29,16 @@ internal sealed class W1AppendBatched : IWorkload
         await CreateBaselineTableAsync(dataSource, cancellationToken);
         var serializer = store.Serializer;
 
-        // Warm-up: JIT, prepared statements, pool, both sides.
-        for (var i = 0; i < Math.Min(200, streams); i++)
+        // Warm-up: prepared statements, pool, both sides, and the JIT until it has settled.
+        var warmUpRound = Math.Min(200, streams);
+        await context.WarmUpAsync(async round =>
         {
-            await AppendOursAsync(store, 1_000_000 + i, cancellationToken);
-            await InsertBaselineAsync(dataSource, serializer, 1_000_000 + i, cancellationToken);
-        }
+            for (var i = 0; i < warmUpRound; i++)
+            {
+                await AppendOursAsync(store, 1_000_000 + (round * warmUpRound) + i, cancellationToken);
+                await InsertBaselineAsync(dataSource, serializer, 1_000_000 + (round * warmUpRound) + i, cancellationToken);
+            }
+        });
 
         // Alternate blocks of ours and the baseline, so drift (checkpoints, autovacuum) hits both alike.
         var ours = new LatencyRecorder();

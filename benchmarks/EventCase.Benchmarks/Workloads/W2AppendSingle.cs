@@ -68,9 +68,12 @@ internal sealed class W2AppendSingle : IWorkload
             }
         }
 
-        // Warm-up both paths.
-        await Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Ours(w, 20, new LatencyRecorder())));
-        await Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Baseline(w, 20, new LatencyRecorder())));
+        // Warm-up both paths, until the JIT has settled.
+        await context.WarmUpAsync(async _ =>
+        {
+            await Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Ours(w, 20, new LatencyRecorder())));
+            await Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Baseline(w, 20, new LatencyRecorder())));
+        });
 
         var ours = new LatencyRecorder();
         var baseline = new LatencyRecorder();
