@@ -62,14 +62,18 @@ public static class CaseScripts
     public static NewEvent[] NewEvents(int i) => Lifecycle(i).Select(e => new NewEvent(Guid.CreateVersion7(), e, Metadata)).ToArray();
 
     /// <summary>Writes <paramref name="cases"/> full case histories fast: many streams per round trip.</summary>
-    public static async Task LoadAsync(PostgresEventStore store, int cases, int firstCase, TextWriter log, CancellationToken cancellationToken)
+    public static Task LoadAsync(PostgresEventStore store, int cases, int firstCase, TextWriter log, CancellationToken cancellationToken) =>
+        LoadAsync(store, cases, firstCase, 10, log, cancellationToken);
+
+    /// <summary>Writes the first <paramref name="eventsPerCase"/> events of <paramref name="cases"/> case histories fast: many streams per round trip.</summary>
+    public static async Task LoadAsync(PostgresEventStore store, int cases, int firstCase, int eventsPerCase, TextWriter log, CancellationToken cancellationToken)
     {
         const int perBatch = 500;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         for (var from = 0; from < cases; from += perBatch)
         {
             var batch = Enumerable.Range(firstCase + from, Math.Min(perBatch, cases - from))
-                .Select(i => new StreamAppend(StreamFor(i), CaseStreams.StreamType, ExpectedVersion.NoStream, NewEvents(i)))
+                .Select(i => new StreamAppend(StreamFor(i), CaseStreams.StreamType, ExpectedVersion.NoStream, NewEvents(i)[..eventsPerCase]))
                 .ToArray();
             await store.AppendToStreamsAsync(batch, cancellationToken);
             if (from % 20_000 == 0 && from > 0)

@@ -55,6 +55,43 @@ public sealed class CaseCommandHandler
     }
 
     /// <summary>
+    /// Loads a case of <paramref name="agency"/>: its version and folded state, from its latest snapshot and the events
+    /// after it (the snapshot the handler takes every <see cref="CaseCommandHandlerOptions.SnapshotEvery"/> events), or
+    /// from all its events when it has none. The same state <see cref="LoadAsync"/> folds, without the history.
+    /// </summary>
+    /// <returns>The case; version 0 and <see cref="CaseState.Initial"/> when it does not exist.</returns>
+    public async Task<LoadedCaseState> LoadStateAsync(AgencyId agency, CaseId caseId, CancellationToken cancellationToken = default)
+    {
+        var loaded = await LoadLatestAsync(agency, caseId, cancellationToken);
+        return new LoadedCaseState(loaded.Stream, loaded.Version, loaded.State);
+    }
+
+    /// <summary>
+    /// The case from its latest snapshot and the events after it. <see cref="LoadedCase.Events"/> holds only those
+    /// events: enough to decide a command, not to find an idempotency key applied before the snapshot (keyed commands
+    /// load the whole history).
+    /// </summary>
+    private async Task<LoadedCase> LoadLatestAsync(AgencyId agency, CaseId caseId, CancellationToken cancellationToken)
+    {
+        var stream = CaseStreams.For(agency, caseId);
+        var read = await _store.ReadStreamFromSnapshotAsync(stream, CaseStateSnapshot.Kind, cancellationToken);
+        var state = read.Snapshot is { } snapshot
+            ? CaseStateSnapshot.Deserialize(snapshot.Utf8State, _store.Serializer.Options)
+            : CaseState.Initial;
+        var version = read.Snapshot?.Version ?? 0;
+        foreach (var recorded in read.Events)
+        {
+            var @event = recorded.Data as CaseEvent
+                ?? throw new InvalidOperationException(
+                    $"Stream {stream} holds a {recorded.EventType} event at version {recorded.StreamVersion}, which is not a case event.");
+            state = CaseDecider.Evolve(state, @event);
+            version = recorded.StreamVersion;
+        }
+
+        return new LoadedCase(stream, version, state, read.Events);
+    }
+
+    /// <summary>
     /// Decides <paramref name="command"/> on the current state of its case and appends the result.
     /// </summary>
     /// <param name="command">The command; an <see cref="OpenCase"/> must carry its number already (see <see cref="OpenCaseAsync"/>).</param>
@@ -153,9 +190,12 @@ public sealed class CaseCommandHandler
         var key = context.IdempotencyKey;
         for (var attempt = 1; ; attempt++)
         {
+            // A command with an idempotency key needs the whole history, to find an earlier append with that key.
             var loaded = attempt == 1 && preloaded is not null
                 ? preloaded
-                : await LoadAsync(context.Agency, command.CaseId, cancellationToken);
+                : key is null
+                    ? await LoadLatestAsync(context.Agency, command.CaseId, cancellationToken)
+                    : await LoadAsync(context.Agency, command.CaseId, cancellationToken);
             if (key is not null && FindApplied(loaded, key) is { } applied)
             {
                 return applied with { Attempts = attempt };
@@ -228,8 +268,32 @@ public sealed class CaseCommandHandler
                 continue;
             }
 
-            return new CaseCommandResult.Accepted(
-                appended.NextExpectedVersion, decision.Events, CaseDecider.Fold(loaded.State, decision.Events)) { Attempts = attempt };
+            var state = CaseDecider.Fold(loaded.State, decision.Events);
+            await SnapshotIfDueAsync(loaded.Stream, loaded.Version, appended.NextExpectedVersion, state, cancellationToken);
+            return new CaseCommandResult.Accepted(appended.NextExpectedVersion, decision.Events, state) { Attempts = attempt };
+        }
+    }
+
+    /// <summary>
+    /// Takes a snapshot when an append crosses a multiple of <see cref="CaseCommandHandlerOptions.SnapshotEvery"/>: the
+    /// state is the fold at exactly the new version (the append expected the loaded version). A failed snapshot write is
+    /// ignored: the command succeeded, and a load without that snapshot only reads more events.
+    /// </summary>
+    private async Task SnapshotIfDueAsync(StreamName stream, long before, long after, CaseState state, CancellationToken cancellationToken)
+    {
+        var every = _options.SnapshotEvery;
+        if (every == 0 || state is not OpenedCase opened || before / every == after / every)
+        {
+            return;
+        }
+
+        try
+        {
+            await _store.SaveSnapshotAsync(stream, CaseStateSnapshot.Kind, after, CaseStateSnapshot.Serialize(opened, _store.Serializer.Options), cancellationToken);
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException or OperationCanceledException)
+        {
+            // The next crossing takes one; meanwhile loads fold from the previous snapshot.
         }
     }
 
@@ -290,6 +354,12 @@ public sealed class CaseCommandHandler
         return new CaseCommandResult.AlreadyApplied(loaded.Events[end - 1].StreamVersion, events, loaded.Version, loaded.State);
     }
 }
+
+/// <summary>A case's version and state, as <see cref="CaseCommandHandler.LoadStateAsync"/> loads it.</summary>
+/// <param name="Stream">The stream (tenant = agency, id = case id).</param>
+/// <param name="Version">The stream's version: the number of events, 0 when the case does not exist.</param>
+/// <param name="State">The state folded from the events.</param>
+public sealed record LoadedCaseState(StreamName Stream, long Version, CaseState State);
 
 /// <summary>A case as loaded from its stream.</summary>
 /// <param name="Stream">The stream (tenant = agency, id = case id).</param>

@@ -20,6 +20,21 @@ public sealed class CaseCommandHandlerOptions
     } = 3;
 
     /// <summary>
+    /// The handler snapshots a case's state each time its version crosses a multiple of this, so that deciding a
+    /// command reads the latest snapshot and fewer than this many events after it. Default 8; 0 turns snapshots off
+    /// (cases are then always folded from all their events).
+    /// </summary>
+    public int SnapshotEvery
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            field = value;
+        }
+    } = 8;
+
+    /// <summary>
     /// Test hook: awaited after each decision, before its append (arguments: the command, the 1-based attempt). Lets
     /// tests line up racing handlers so that both decide on the same version.
     /// </summary>

@@ -1,0 +1,71 @@
+using System.Text.Json;
+using EventCase.Cases.Lifecycle;
+using EventCase.Cases.Sla;
+using NodaTime;
+
+namespace EventCase.Cases.Handling;
+
+/// <summary>
+/// The stored form of an <see cref="OpenedCase"/> in a snapshot: every property, by name. A snapshot is a cache of the
+/// fold, so it must be exactly what <see cref="CaseDecider.Evolve"/> would rebuild. Change <see cref="Kind"/> whenever
+/// <see cref="OpenedCase"/> gains a property or Evolve changes what it computes: snapshots of the old kind are then no
+/// longer read (cases fold from their events and are snapshotted again). A test fails when a property of
+/// <see cref="OpenedCase"/> is missing here.
+/// </summary>
+internal sealed record CaseStateSnapshot(
+    CaseStatus Status,
+    CaseId Id,
+    CaseNumber Number,
+    AgencyId Agency,
+    ServiceCode Service,
+    Channel Channel,
+    CasePriority Priority,
+    SlaTarget Sla,
+    Instant OpenedAt,
+    Instant LastChangedAt,
+    Assignment? Assignment,
+    int EscalationLevel,
+    CaseResolution? Resolution,
+    int ReopenCount,
+    int? Satisfaction,
+    CaseId? DuplicateOf,
+    AgencyId? TransferredTo,
+    CaseId? Parent,
+    IReadOnlyList<CaseId> Children)
+{
+    /// <summary>The snapshot kind: the fold and the shape of this record.</summary>
+    public const string Kind = "case-state.v1";
+
+    public static CaseStateSnapshot From(OpenedCase state) => new(
+        state.Status, state.Id, state.Number, state.Agency, state.Service, state.Channel, state.Priority, state.Sla,
+        state.OpenedAt, state.LastChangedAt, state.Assignment, state.EscalationLevel, state.Resolution, state.ReopenCount,
+        state.Satisfaction, state.DuplicateOf, state.TransferredTo, state.Parent, state.Children);
+
+    public OpenedCase ToState() => new()
+    {
+        Status = Status,
+        Id = Id,
+        Number = Number,
+        Agency = Agency,
+        Service = Service,
+        Channel = Channel,
+        Priority = Priority,
+        Sla = Sla,
+        OpenedAt = OpenedAt,
+        LastChangedAt = LastChangedAt,
+        Assignment = Assignment,
+        EscalationLevel = EscalationLevel,
+        Resolution = Resolution,
+        ReopenCount = ReopenCount,
+        Satisfaction = Satisfaction,
+        DuplicateOf = DuplicateOf,
+        TransferredTo = TransferredTo,
+        Parent = Parent,
+        Children = Children,
+    };
+
+    public static byte[] Serialize(OpenedCase state, JsonSerializerOptions options) => JsonSerializer.SerializeToUtf8Bytes(From(state), options);
+
+    public static OpenedCase Deserialize(ReadOnlySpan<byte> utf8State, JsonSerializerOptions options) =>
+        (JsonSerializer.Deserialize<CaseStateSnapshot>(utf8State, options) ?? throw new JsonException("A case snapshot is null.")).ToState();
+}
