@@ -279,7 +279,9 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
             await ExecuteAsync(connection, $"ANALYZE {Schema}.{table}{ShadowSuffix}", cancellationToken);
         }
 
-        // Catch the shadow up with what was appended while it was built.
+        // Catch the shadow up with what was appended while it was built. Writers keep appending meanwhile, possibly
+        // faster than a catch-up applies: so this stops at the first batch that is not full (an inline projection then
+        // finishes under its lock in the swap; an async one is continued by the live agent from the swapped checkpoint).
         while (true)
         {
             var batch = await store.ReadLogAsync(connection, checkpoint, options.BatchSize, runner.Handles, cancellationToken);
@@ -295,6 +297,10 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
 
             checkpoint = batch.Checkpoint;
             events += batch.RowsRead;
+            if (batch.RowsRead < options.BatchSize)
+            {
+                break;
+            }
         }
 
         await SwapAsync(connection, checkpoint, events, started, cancellationToken);
@@ -380,7 +386,10 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
             await WaitUntilLogFullyVisibleAsync(connection, transaction, cancellationToken);
         }
 
-        while (true)
+        // An inline projection must be complete when it goes live, and with every appender held off by the lock the
+        // log has an end to reach. An async projection goes live at the checkpoint it reached: its agent carries on
+        // from there, as it does after any batch, so a busy log cannot keep the swap from ever happening.
+        while (Projection.Mode == ProjectionMode.Inline)
         {
             var batch = await store.ReadLogAsync(connection, checkpoint, options.BatchSize, runner.Handles, cancellationToken);
             if (batch.RowsRead == 0)

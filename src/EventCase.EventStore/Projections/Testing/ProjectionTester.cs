@@ -70,8 +70,8 @@ public sealed class ProjectionTester
     /// <summary>
     /// Rebuilds the testers' projections now in one pass over the log (each event read and deserialized once, folded
     /// into every projection that handles it), each into its shadow tables, then swaps each one in, as the daemon does
-    /// when several projections need a rebuild at once. A projection that throws is recorded as failed; the others
-    /// are still rebuilt.
+    /// when several projections need a rebuild at once, from every event appended before the call. A projection that
+    /// throws is recorded as failed; the others are still rebuilt.
     /// </summary>
     /// <param name="testers">Testers of distinct projections made by one <see cref="CreateManyAsync"/>.</param>
     /// <param name="cancellationToken">Cancels the rebuild.</param>
@@ -85,6 +85,7 @@ public sealed class ProjectionTester
         }
 
         await using var connection = await testers[0].Store.DataSource.OpenConnectionAsync(cancellationToken);
+        await WaitUntilLogReadableAsync(testers[0].Store, connection, cancellationToken);
         await ProjectionWorker.RebuildTogetherAsync(testers.Select(t => t._worker).ToList(), connection, cancellationToken);
     }
 
@@ -147,11 +148,34 @@ public sealed class ProjectionTester
         }
     }
 
-    /// <summary>Rebuilds the projection from position 0 now (shadow tables, then the swap).</summary>
+    /// <summary>
+    /// Rebuilds the projection from position 0 now (shadow tables, then the swap), from every event appended before the
+    /// call: it first waits until they are all readable (an older transaction elsewhere on the server can hold the end
+    /// of the log back for a moment).
+    /// </summary>
     public async Task RebuildAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await Store.DataSource.OpenConnectionAsync(cancellationToken);
+        await WaitUntilLogReadableAsync(Store, connection, cancellationToken);
         await _worker.RebuildAsync(connection, cancellationToken);
+    }
+
+    /// <summary>Waits until every event appended so far is readable from the log (60 s at most).</summary>
+    private static async Task WaitUntilLogReadableAsync(PostgresEventStore store, NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        await using var command = new NpgsqlCommand(
+            $"SELECT coalesce((SELECT max(transaction_id) FROM {store.Options.Schema}.events) < pg_snapshot_xmin(pg_current_snapshot()), true)",
+            connection);
+        while (!(bool)(await command.ExecuteScalarAsync(cancellationToken))!)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("The end of the log did not become readable within 60 s.");
+            }
+
+            await Task.Delay(10, cancellationToken);
+        }
     }
 
     /// <summary>The schema-qualified name of the projection's row table (or of <paramref name="table"/>).</summary>
