@@ -38,6 +38,7 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
     [InlineData("--version and --at cannot be combined", "replay", "case-1", "--agency", "boston", "--version", "2", "--at", "2026-01-01T00:00:00Z")]
     [InlineData("is not an ISO-8601 instant", "replay", "case-1", "--agency", "boston", "--at", "yesterday")]
     [InlineData("Unrecognized command or argument 'frobnicate'", "frobnicate")]
+    [InlineData("Cannot parse argument 'abc' for option '--version'", "replay", "x", "--agency", "a", "--version", "abc")]
     public async Task Bad_arguments_are_one_clear_line_and_a_non_zero_exit(string expected, params string[] args)
     {
         var (exit, output, error) = await CliRunner.RunAsync(args);
@@ -46,6 +47,27 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
         Assert.Empty(output);
         Assert.Contains(expected, error, StringComparison.Ordinal);
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task An_unparsable_number_for_an_option_with_its_own_check_is_a_clear_error_not_a_crash()
+    {
+        var csv = Path.GetTempFileName();
+        var mapping = Path.GetTempFileName();
+        try
+        {
+            var (exit, output, error) = await CliRunner.RunAsync("import", csv, "--tenant", "t", "--mapping", mapping, "--batch-size", "abc");
+
+            Assert.Equal(2, exit);
+            Assert.Empty(output);
+            Assert.Contains("Cannot parse argument 'abc' for option '--batch-size'", error, StringComparison.Ordinal);
+            Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+        finally
+        {
+            File.Delete(csv);
+            File.Delete(mapping);
+        }
     }
 
     private async Task<(AgencyId Agency, CaseId Case, CaseNumber Number)> OpenScriptedCaseAsync()

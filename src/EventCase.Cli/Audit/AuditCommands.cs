@@ -35,7 +35,7 @@ internal static class AuditCommands
         {
             tenant, stream, since, key,
         };
-        command.Validators.Add(r =>
+        command.AddValidator(r =>
         {
             if (r.GetValue(stream) is not null && r.GetValue(tenant) is null)
             {
@@ -153,7 +153,7 @@ internal static class AuditCommands
         {
             tenant, stream, from, to, format, output,
         };
-        command.Validators.Add(r =>
+        command.AddValidator(r =>
         {
             var hasStream = r.GetValue(stream) is not null;
             var hasPeriod = r.GetValue(from) is not null || r.GetValue(to) is not null;

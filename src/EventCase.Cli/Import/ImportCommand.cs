@@ -20,7 +20,7 @@ internal static class ImportCommand
         var tenant = new Option<string>("--tenant") { Description = "The agency (tenant) the cases belong to", Required = true };
         var rejects = new Option<FileInfo?>("--rejects") { Description = "Write the rejects report (CSV: row, source id, rule, reason) here (default: <file>.rejects.csv)" };
         var batch = new Option<int>("--batch-size") { Description = "Cases per append batch", DefaultValueFactory = _ => 1_000 };
-        batch.Validators.Add(r =>
+        batch.AddValidator(r =>
         {
             if (r.GetValueOrDefault<int>() is < 1 or > 10_000)
             {
@@ -33,7 +33,7 @@ internal static class ImportCommand
         {
             file, mapping, tenant, rejects, batch, maxRows, noRebuild,
         };
-        command.Validators.Add(r =>
+        command.AddValidator(r =>
         {
             if (r.GetValue(file) is { Exists: false } f)
             {

@@ -25,7 +25,7 @@ internal static class ReplayCommand
         {
             caseArgument, agency, version, at, json,
         };
-        command.Validators.Add(result =>
+        command.AddValidator(result =>
         {
             if (result.GetValue(version) is not null && result.GetValue(at) is not null)
             {

@@ -26,7 +26,7 @@ internal static class ReportCommands
         {
             agency, period, format, from, to,
         };
-        transparency.Validators.Add(r =>
+        transparency.AddValidator(r =>
         {
             foreach (var option in new[] { from, to })
             {
