@@ -28,20 +28,61 @@ internal static class OpenApiSchemas
     public static Task DescribeTextValues(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
     {
         var type = Nullable.GetUnderlyingType(context.JsonTypeInfo.Type) ?? context.JsonTypeInfo.Type;
+        if (DescribeText(schema, type))
+        {
+            return Task.CompletedTask;
+        }
+
+        // A list of such values: the generator leaves its items without a schema, so say what each item is.
+        if (ElementType(type) is { } element && (schema.Items is null || schema.Items is OpenApiSchema { Type: null }))
+        {
+            var items = new OpenApiSchema();
+            if (DescribeText(items, element))
+            {
+                schema.Items = items;
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Describes a value written as a JSON string; false when <paramref name="type"/> is not one.</summary>
+    private static bool DescribeText(OpenApiSchema schema, Type type)
+    {
         if (NodaTimeText.TryGetValue(type, out var text))
         {
             schema.Type = JsonSchemaType.String;
             schema.Format = text.Format;
             schema.Description ??= text.Description;
+            return true;
         }
-        else if (type.GetCustomAttribute<JsonConverterAttribute>()?.ConverterType is { IsGenericType: true } converter
-                 && converter.GetGenericTypeDefinition() == typeof(StringValueJsonConverter<>))
+
+        if (type.GetCustomAttribute<JsonConverterAttribute>()?.ConverterType is { IsGenericType: true } converter
+            && converter.GetGenericTypeDefinition() == typeof(StringValueJsonConverter<>))
         {
             schema.Type = JsonSchemaType.String;
             schema.Properties?.Clear();
             schema.Required?.Clear();
+            return true;
         }
 
-        return Task.CompletedTask;
+        return false;
+    }
+
+    private static Type? ElementType(Type type)
+    {
+        if (type == typeof(string))
+        {
+            return null;
+        }
+
+        if (type.IsArray)
+        {
+            return type.GetElementType();
+        }
+
+        return type.GetInterfaces().Append(type)
+            .FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>))
+            ?.GetGenericArguments()[0];
     }
 }

@@ -47,6 +47,45 @@ public sealed class OpenApiAndHealthTests(ServerFixture server) : IClassFixture<
     }
 
     [Fact]
+    public async Task Every_array_in_the_openapi_document_says_what_its_items_are()
+    {
+        using var client = server.Client();
+        using var response = await client.GetAsync("/openapi/v1.json");
+        var document = await ServerFixture.ReadJsonAsync(response);
+        var untyped = new List<string>();
+        void Walk(JsonNode? node, string path)
+        {
+            if (node is JsonObject obj)
+            {
+                var type = obj["type"];
+                var isArray = type is JsonValue v && v.ToString() == "array" || type is JsonArray a && a.Any(t => t?.ToString() == "array");
+                if (isArray && obj["items"] is null)
+                {
+                    untyped.Add(path);
+                }
+
+                foreach (var (key, child) in obj)
+                {
+                    Walk(child, path + "/" + key);
+                }
+            }
+            else if (node is JsonArray array)
+            {
+                for (var i = 0; i < array.Count; i++)
+                {
+                    Walk(array[i], $"{path}[{i}]");
+                }
+            }
+        }
+
+        Walk(document, string.Empty);
+
+        Assert.Empty(untyped);
+        var holidays = document["components"]!["schemas"]!["CalendarDefinition"]!["properties"]!["holidays"]!["items"]!;
+        Assert.Equal(("string", "date"), (holidays["type"]!.ToString(), holidays["format"]!.ToString()));
+    }
+
+    [Fact]
     public async Task Health_live_and_ready_report_the_database_schema_and_projections()
     {
         using var client = server.Client();
