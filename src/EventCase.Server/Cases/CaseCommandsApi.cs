@@ -84,7 +84,7 @@ public static class CaseCommandsApi
                     return null;
                 }
 
-                var self = await i.Database.CreateHandler().LoadAsync(i.Caller.Agency, i.CaseId, i.Cancellation);
+                var self = await i.Database.CreateHandler().LoadStateAsync(i.Caller.Agency, i.CaseId, i.Cancellation);
                 var ancestry = self.State is OpenedCase opened ? [opened.Id, .. await AncestryAsync(i, opened)] : new List<CaseId>();
                 return new LinkChildCase(i.CaseId, child.Id, ancestry, i.Now);
             });
@@ -130,7 +130,7 @@ public static class CaseCommandsApi
             return null;
         }
 
-        var loaded = await input.Database.CreateHandler().LoadAsync(input.Caller.Agency, other, input.Cancellation);
+        var loaded = await input.Database.CreateHandler().LoadStateAsync(input.Caller.Agency, other, input.Cancellation);
         if (loaded.State is not OpenedCase opened)
         {
             input.Errors.Add(field, "names no case of your agency.");
@@ -148,7 +148,7 @@ public static class CaseCommandsApi
         while (current.Parent is { } parent && ancestry.Count < 100 && !ancestry.Contains(parent))
         {
             ancestry.Add(parent);
-            var loaded = await input.Database.CreateHandler().LoadAsync(input.Caller.Agency, parent, input.Cancellation);
+            var loaded = await input.Database.CreateHandler().LoadStateAsync(input.Caller.Agency, parent, input.Cancellation);
             if (loaded.State is not OpenedCase next)
             {
                 break;
