@@ -585,7 +585,7 @@ public sealed class PostgresEventStore
 
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('synchronous_commit', 'off', true)"));
+        batch.BatchCommands.Add(AsynchronousCommit.BatchCommand());
         var upsert = new NpgsqlBatchCommand(
             $"""
              INSERT INTO {_schema}.snapshots AS s (tenant_id, stream_id, kind, version, state, taken_at)

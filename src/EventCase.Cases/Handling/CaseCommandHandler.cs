@@ -41,17 +41,27 @@ public sealed class CaseCommandHandler
     {
         var stream = CaseStreams.For(agency, caseId);
         var events = new List<RecordedEvent>();
-        var state = CaseState.Initial;
         await foreach (var recorded in _store.ReadStreamAsync(stream, ReadStreamOptions.All, cancellationToken))
+        {
+            events.Add(recorded);
+        }
+
+        return Fold(stream, 0, CaseState.Initial, events);
+    }
+
+    /// <summary>Folds <paramref name="events"/> (a stream's, oldest first) onto <paramref name="state"/> at <paramref name="version"/>.</summary>
+    private static LoadedCase Fold(StreamName stream, long version, CaseState state, IReadOnlyList<RecordedEvent> events)
+    {
+        foreach (var recorded in events)
         {
             var @event = recorded.Data as CaseEvent
                 ?? throw new InvalidOperationException(
                     $"Stream {stream} holds a {recorded.EventType} event at version {recorded.StreamVersion}, which is not a case event.");
             state = CaseDecider.Evolve(state, @event);
-            events.Add(recorded);
+            version = recorded.StreamVersion;
         }
 
-        return new LoadedCase(stream, events.Count == 0 ? 0 : events[^1].StreamVersion, state, events);
+        return new LoadedCase(stream, version, state, events);
     }
 
     /// <summary>
@@ -78,17 +88,7 @@ public sealed class CaseCommandHandler
         var state = read.Snapshot is { } snapshot
             ? CaseStateSnapshot.Deserialize(snapshot.Utf8State, _store.Serializer.Options)
             : CaseState.Initial;
-        var version = read.Snapshot?.Version ?? 0;
-        foreach (var recorded in read.Events)
-        {
-            var @event = recorded.Data as CaseEvent
-                ?? throw new InvalidOperationException(
-                    $"Stream {stream} holds a {recorded.EventType} event at version {recorded.StreamVersion}, which is not a case event.");
-            state = CaseDecider.Evolve(state, @event);
-            version = recorded.StreamVersion;
-        }
-
-        return new LoadedCase(stream, version, state, read.Events);
+        return Fold(stream, read.Snapshot?.Version ?? 0, state, read.Events);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using EventCase.Cases.Schema;
+using EventCase.EventStore;
 using EventCase.EventStore.Schema;
 using Npgsql;
 
@@ -37,7 +38,7 @@ public sealed class PostgresCaseNumberAllocator : ICaseNumberAllocator
         // Safe: a number reaches a case only through that case's append, whose own commit flushes the WAL up to and
         // past this update; a crash can only forget numbers that no committed case carries.
         await using var batch = _dataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('synchronous_commit', 'off', true)"));
+        batch.BatchCommands.Add(AsynchronousCommit.BatchCommand());
         var command = new NpgsqlBatchCommand(_sql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = series.Agency.Value });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = series.Year });

@@ -12,29 +12,21 @@ internal static class CommandValidation
     /// turning a typo into a crash.
     /// </summary>
     public static void AddValidator(this Command command, Action<CommandResult> validate) =>
-        command.Validators.Add(result =>
-        {
-            try
-            {
-                validate(result);
-            }
-            catch (InvalidOperationException)
-            {
-                // An unparsable value; the parse error names it.
-            }
-        });
+        command.Validators.Add(SkippingUnparsableValues(validate));
 
     /// <summary>Adds a validator of an option's value, skipped (like the command's) when the value does not parse.</summary>
     public static void AddValidator(this Option option, Action<OptionResult> validate) =>
-        option.Validators.Add(result =>
+        option.Validators.Add(SkippingUnparsableValues(validate));
+
+    private static Action<T> SkippingUnparsableValues<T>(Action<T> validate) => result =>
+    {
+        try
         {
-            try
-            {
-                validate(result);
-            }
-            catch (InvalidOperationException)
-            {
-                // An unparsable value; the parse error names it.
-            }
-        });
+            validate(result);
+        }
+        catch (InvalidOperationException)
+        {
+            // An unparsable value; the parse error names it.
+        }
+    };
 }

@@ -217,7 +217,7 @@ public sealed class ProjectionDaemon : BackgroundService
     {
         // One implicit transaction; a status report needs no WAL flush, so it commits asynchronously.
         await using var batch = new NpgsqlBatch(connection);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('synchronous_commit', 'off', true)"));
+        batch.BatchCommands.Add(AsynchronousCommit.BatchCommand());
         var update = new NpgsqlBatchCommand($"UPDATE {_store.Options.Schema}.projections SET owner = $2, owner_heartbeat_at = now() WHERE name = $1");
         update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
         update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _options.NodeId });

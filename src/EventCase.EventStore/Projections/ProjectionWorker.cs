@@ -68,7 +68,7 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
             // The batch's rows and its checkpoint commit together, and the events they derive from are durable
             // already: a crash that loses this commit only makes the next owner apply the batch again. So it commits
             // asynchronously and does not queue behind appends for a WAL flush (decision 0008).
-            update.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('synchronous_commit', 'off', true)"));
+            update.BatchCommands.Add(AsynchronousCommit.BatchCommand());
             var checkpointUpdate = new NpgsqlBatchCommand(
                 $"UPDATE {Schema}.projections SET checkpoint_xid = $2, checkpoint_position = $3, owner = $4, owner_heartbeat_at = now(), updated_at = now() WHERE name = $1");
             checkpointUpdate.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Projection.Name });
@@ -444,24 +444,32 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
         await transaction.CommitAsync(cancellationToken);
     }
 
-    private async Task WaitUntilLogFullyVisibleAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
-    {
-        var deadline = Stopwatch.GetTimestamp() + (long)(options.InlineSwapVisibilityTimeout.TotalSeconds * Stopwatch.Frequency);
-        while (true)
-        {
-            await using var command = new NpgsqlCommand(
-                $"SELECT coalesce((SELECT max(transaction_id) FROM {Schema}.events) < pg_snapshot_xmin(pg_current_snapshot()), true)",
-                connection,
-                transaction);
-            if ((bool)(await command.ExecuteScalarAsync(cancellationToken))!)
-            {
-                return;
-            }
+    private Task WaitUntilLogFullyVisibleAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+        WaitUntilLogFullyVisibleAsync(
+            connection,
+            transaction,
+            Schema,
+            options.InlineSwapVisibilityTimeout,
+            $"Projection '{Projection.Name}': a long-running transaction kept the end of the log from becoming visible; the swap will be retried.",
+            cancellationToken);
 
+    /// <summary>
+    /// Waits until every event stored so far is readable from the log (no transaction older than the newest event is
+    /// still running anywhere on the server), or throws a <see cref="TimeoutException"/> with <paramref name="timeoutMessage"/>.
+    /// </summary>
+    internal static async Task WaitUntilLogFullyVisibleAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, string schema, TimeSpan timeout, string timeoutMessage, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        await using var command = new NpgsqlCommand(
+            $"SELECT coalesce((SELECT max(transaction_id) FROM {schema}.events) < pg_snapshot_xmin(pg_current_snapshot()), true)",
+            connection,
+            transaction);
+        while (!(bool)(await command.ExecuteScalarAsync(cancellationToken))!)
+        {
             if (Stopwatch.GetTimestamp() > deadline)
             {
-                throw new TimeoutException(
-                    $"Projection '{Projection.Name}': a long-running transaction kept the end of the log from becoming visible; the swap will be retried.");
+                throw new TimeoutException(timeoutMessage);
             }
 
             await Task.Delay(10, cancellationToken);

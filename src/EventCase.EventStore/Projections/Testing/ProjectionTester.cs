@@ -161,22 +161,9 @@ public sealed class ProjectionTester
     }
 
     /// <summary>Waits until every event appended so far is readable from the log (60 s at most).</summary>
-    private static async Task WaitUntilLogReadableAsync(PostgresEventStore store, NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        await using var command = new NpgsqlCommand(
-            $"SELECT coalesce((SELECT max(transaction_id) FROM {store.Options.Schema}.events) < pg_snapshot_xmin(pg_current_snapshot()), true)",
-            connection);
-        while (!(bool)(await command.ExecuteScalarAsync(cancellationToken))!)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("The end of the log did not become readable within 60 s.");
-            }
-
-            await Task.Delay(10, cancellationToken);
-        }
-    }
+    private static Task WaitUntilLogReadableAsync(PostgresEventStore store, NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        ProjectionWorker.WaitUntilLogFullyVisibleAsync(
+            connection, null, store.Options.Schema, TimeSpan.FromSeconds(60), "The end of the log did not become readable within 60 s.", cancellationToken);
 
     /// <summary>The schema-qualified name of the projection's row table (or of <paramref name="table"/>).</summary>
     public string Table(string? table = null) => $"{Store.Options.Schema}.{table ?? Projection.TableNames[0]}";
