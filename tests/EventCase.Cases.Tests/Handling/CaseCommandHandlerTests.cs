@@ -268,7 +268,7 @@ public sealed class CaseCommandHandlerTests(DatabaseFixture database) : HandlerT
     }
 
     [Fact]
-    public async Task An_open_under_a_freshly_minted_id_numbers_and_stores_the_case_without_reading_its_stream_first()
+    public async Task An_open_under_a_freshly_minted_id_numbers_and_stores_the_case()
     {
         var agency = NewAgency();
         var handler = Handler();
