@@ -21,6 +21,7 @@ public sealed class PostgresEventStore
     private readonly string _appendSql;
     private readonly string _readStreamColumns;
     private readonly string _readFromSnapshotSql;
+    private readonly string _readDataFromSnapshotSql;
     private readonly string _schema;
 
     /// <summary>Creates a store over <paramref name="dataSource"/>. Call <see cref="MigrateAsync"/> once before use.</summary>
@@ -50,6 +51,20 @@ public sealed class PostgresEventStore
              UNION ALL
              SELECT * FROM (
                  SELECT {_readStreamColumns}, 1
+                   FROM {_schema}.events
+                  WHERE tenant_id = $1 AND stream_id = $2 AND stream_version > coalesce((SELECT version FROM snapshot), 0)
+                  ORDER BY stream_version) tail
+             """;
+        // The same statement for a fold: only what a fold reads. Leaving out the metadata, ids and hash saves the server
+        // rendering them and the client parsing them, about a sixth of a load (W3).
+        _readDataFromSnapshotSql =
+            $"""
+             WITH snapshot AS MATERIALIZED (
+                 SELECT version, state FROM {_schema}.snapshots WHERE tenant_id = $1 AND stream_id = $2 AND kind = $3)
+             SELECT NULL::bigint, version, NULL::text, state FROM snapshot
+             UNION ALL
+             SELECT * FROM (
+                 SELECT position, stream_version, event_type, data
                    FROM {_schema}.events
                   WHERE tenant_id = $1 AND stream_id = $2 AND stream_version > coalesce((SELECT version FROM snapshot), 0)
                   ORDER BY stream_version) tail
@@ -558,6 +573,44 @@ public sealed class PostgresEventStore
         // The statement returns them in order already; sorting a handful of events costs nothing and relies on nothing.
         events.Sort(static (a, b) => a.StreamVersion.CompareTo(b.StreamVersion));
         return new SnapshotAndEvents(snapshot, events);
+    }
+
+    /// <summary>
+    /// Like <see cref="ReadStreamFromSnapshotAsync"/>, for a fold: reads the latest snapshot of <paramref name="kind"/>
+    /// of <paramref name="stream"/> and the events after it, but of each event only its version, type and data, not its
+    /// metadata, ids or hash. Cheaper, for the loads that only decide (a command without an idempotency key).
+    /// </summary>
+    /// <exception cref="InvalidEventStoreArgumentException">A bad stream name or kind.</exception>
+    /// <exception cref="UnknownEventTypeException">A stored event's type is neither registered nor upcastable.</exception>
+    public async Task<SnapshotAndEventData> ReadStreamDataFromSnapshotAsync(StreamName stream, string kind, CancellationToken cancellationToken = default)
+    {
+        stream.Validate();
+        ValidateSnapshotKind(kind);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(_readDataFromSnapshotSql, connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Tenant });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Id });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = kind });
+        await PrepareAsync(command, cancellationToken);
+        StreamSnapshot? snapshot = null;
+        var events = new List<StreamEventData>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (reader.IsDBNull(0))
+            {
+                snapshot = new StreamSnapshot(kind, reader.GetInt64(1), reader.GetFieldValue<byte[]>(3));
+                continue;
+            }
+
+            var position = reader.GetInt64(0);
+            var storedType = reader.GetString(2);
+            var (typeName, data) = Serializer.DeserializeData(storedType, reader.GetFieldValue<byte[]>(3), position);
+            events.Add(new StreamEventData(position, reader.GetInt64(1), typeName, data));
+        }
+
+        events.Sort(static (a, b) => a.StreamVersion.CompareTo(b.StreamVersion));
+        return new SnapshotAndEventData(snapshot, events);
     }
 
     /// <summary>

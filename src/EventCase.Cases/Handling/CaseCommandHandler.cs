@@ -54,15 +54,18 @@ public sealed class CaseCommandHandler
     {
         foreach (var recorded in events)
         {
-            var @event = recorded.Data as CaseEvent
-                ?? throw new InvalidOperationException(
-                    $"Stream {stream} holds a {recorded.EventType} event at version {recorded.StreamVersion}, which is not a case event.");
-            state = CaseDecider.Evolve(state, @event);
+            state = Evolve(stream, state, recorded.Data, recorded.EventType, recorded.StreamVersion);
             version = recorded.StreamVersion;
         }
 
         return new LoadedCase(stream, version, state, events);
     }
+
+    private static CaseState Evolve(StreamName stream, CaseState state, object data, string eventType, long streamVersion) =>
+        CaseDecider.Evolve(
+            state,
+            data as CaseEvent ?? throw new InvalidOperationException(
+                $"Stream {stream} holds a {eventType} event at version {streamVersion}, which is not a case event."));
 
     /// <summary>
     /// Loads a case of <paramref name="agency"/>: its version and folded state, from its latest snapshot and the events
@@ -77,18 +80,25 @@ public sealed class CaseCommandHandler
     }
 
     /// <summary>
-    /// The case from its latest snapshot and the events after it. <see cref="LoadedCase.Events"/> holds only those
-    /// events: enough to decide a command, not to find an idempotency key applied before the snapshot (keyed commands
-    /// load the whole history).
+    /// The case from its latest snapshot and the events after it, of which it reads only what the fold needs.
+    /// <see cref="LoadedCase.Events"/> is empty: the state is enough to decide a command, but not to find an
+    /// idempotency key (keyed commands load the whole history).
     /// </summary>
     private async Task<LoadedCase> LoadLatestAsync(AgencyId agency, CaseId caseId, CancellationToken cancellationToken)
     {
         var stream = CaseStreams.For(agency, caseId);
-        var read = await _store.ReadStreamFromSnapshotAsync(stream, CaseStateSnapshot.Kind, cancellationToken);
+        var read = await _store.ReadStreamDataFromSnapshotAsync(stream, CaseStateSnapshot.Kind, cancellationToken);
+        var version = read.Snapshot?.Version ?? 0;
         var state = read.Snapshot is { } snapshot
             ? CaseStateSnapshot.Deserialize(snapshot.Utf8State, _store.Serializer.Options)
             : CaseState.Initial;
-        return Fold(stream, read.Snapshot?.Version ?? 0, state, read.Events);
+        foreach (var @event in read.Events)
+        {
+            state = Evolve(stream, state, @event.Data, @event.EventType, @event.StreamVersion);
+            version = @event.StreamVersion;
+        }
+
+        return new LoadedCase(stream, version, state, []);
     }
 
     /// <summary>

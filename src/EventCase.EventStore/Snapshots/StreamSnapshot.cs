@@ -10,3 +10,15 @@ public sealed record StreamSnapshot(string Kind, long Version, byte[] Utf8State)
 /// <param name="Snapshot">The latest snapshot of the kind asked for; null when there is none.</param>
 /// <param name="Events">The events after the snapshot (every event when there is none), oldest first.</param>
 public sealed record SnapshotAndEvents(StreamSnapshot? Snapshot, IReadOnlyList<RecordedEvent> Events);
+
+/// <summary>What <see cref="PostgresEventStore.ReadStreamDataFromSnapshotAsync"/> read.</summary>
+/// <param name="Snapshot">The latest snapshot of the kind asked for; null when there is none.</param>
+/// <param name="Events">The events after the snapshot (every event when there is none), oldest first.</param>
+public sealed record SnapshotAndEventData(StreamSnapshot? Snapshot, IReadOnlyList<StreamEventData> Events);
+
+/// <summary>An event as a fold needs it: no metadata, ids or hash.</summary>
+/// <param name="Position">Global position (for error messages and diagnostics).</param>
+/// <param name="StreamVersion">Its version within the stream.</param>
+/// <param name="EventType">The stable type name after upcasting.</param>
+/// <param name="Data">The deserialized event record.</param>
+public sealed record StreamEventData(long Position, long StreamVersion, string EventType, object Data);

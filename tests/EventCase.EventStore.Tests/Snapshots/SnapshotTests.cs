@@ -112,12 +112,48 @@ public sealed class SnapshotTests(DatabaseFixture database) : StoreTestBase(data
         var noVersion = await Assert.ThrowsAsync<InvalidEventStoreArgumentException>(() => Store.SaveSnapshotAsync(stream, Kind, 0, State("x"), Ct));
         var empty = await Assert.ThrowsAsync<InvalidEventStoreArgumentException>(() => Store.SaveSnapshotAsync(stream, Kind, 1, ReadOnlyMemory<byte>.Empty, Ct));
         var readNoKind = await Assert.ThrowsAsync<InvalidEventStoreArgumentException>(() => Store.ReadStreamFromSnapshotAsync(stream, "", Ct));
+        var readDataNoKind = await Assert.ThrowsAsync<InvalidEventStoreArgumentException>(() => Store.ReadStreamDataFromSnapshotAsync(stream, "", Ct));
 
         Assert.Equal("kind", noKind.Field);
         Assert.Equal("kind", longKind.Field);
         Assert.Equal("version", noVersion.Field);
         Assert.Equal("utf8State", empty.Field);
         Assert.Equal("kind", readNoKind.Field);
+        Assert.Equal("kind", readDataNoKind.Field);
         Assert.Null((await Store.ReadStreamFromSnapshotAsync(stream, Kind, Ct)).Snapshot);
+    }
+
+    [Fact]
+    public async Task The_read_for_a_fold_returns_the_same_snapshot_versions_types_and_data_as_the_full_read()
+    {
+        var stream = await StreamWithNotesAsync(5);
+        var snapshots = new long?[] { null, 3, 5 };
+
+        foreach (var version in snapshots)
+        {
+            if (version is { } v)
+            {
+                await Store.SaveSnapshotAsync(stream, Kind, v, State($"at {v}"), Ct);
+            }
+
+            var full = await Store.ReadStreamFromSnapshotAsync(stream, Kind, Ct);
+            var data = await Store.ReadStreamDataFromSnapshotAsync(stream, Kind, Ct);
+
+            Assert.Equal(full.Snapshot?.Version, data.Snapshot?.Version);
+            Assert.Equal(full.Snapshot?.Utf8State, data.Snapshot?.Utf8State);
+            Assert.Equal(
+                full.Events.Select(e => (e.Position, e.StreamVersion, e.EventType, e.Data)),
+                data.Events.Select(e => (e.Position, e.StreamVersion, e.EventType, e.Data)));
+            Assert.Equal(5 - (version ?? 0), data.Events.Count);
+        }
+    }
+
+    [Fact]
+    public async Task The_read_for_a_fold_of_a_stream_that_does_not_exist_is_empty()
+    {
+        var read = await Store.ReadStreamDataFromSnapshotAsync(NewStream(), Kind, Ct);
+
+        Assert.Null(read.Snapshot);
+        Assert.Empty(read.Events);
     }
 }
