@@ -356,10 +356,29 @@ public sealed class BusinessCalendar
 
     private (Instant Start, Instant End) Map(LocalDate date, WorkingPeriod period)
     {
-        var start = Zone.ResolveLocal(date + period.Start, StartResolver).ToInstant();
+        var start = InstantAwayFromOffsetChanges(date + period.Start)
+            ?? Zone.ResolveLocal(date + period.Start, StartResolver).ToInstant();
         var end = period.End == LocalTime.Midnight
-            ? Zone.AtStartOfDay(date.PlusDays(1)).ToInstant()
-            : Zone.ResolveLocal(date + period.End, EndResolver).ToInstant();
+            ? InstantAwayFromOffsetChanges(date.PlusDays(1).AtMidnight()) ?? Zone.AtStartOfDay(date.PlusDays(1)).ToInstant()
+            : InstantAwayFromOffsetChanges(date + period.End) ?? Zone.ResolveLocal(date + period.End, EndResolver).ToInstant();
         return (start, end);
     }
+
+    /// <summary>
+    /// The instant of <paramref name="local"/> when the zone's offset does not change within two days of it, where
+    /// every resolver gives the same answer; null near a change, for the resolvers to decide. SLA clocks map working
+    /// periods for every event a read model folds, and resolving allocates while this does not.
+    /// </summary>
+    private Instant? InstantAwayFromOffsetChanges(LocalDateTime local)
+    {
+        // Offsets are within ±18 hours, so the instant is within a day of the local time read as UTC: an interval
+        // that covers two days either side of that guess holds the instant and its only offset.
+        var guess = local.InUtc().ToInstant();
+        var interval = Zone.GetZoneInterval(guess);
+        return (!interval.HasStart || interval.Start < guess - OffsetChangeMargin) && (!interval.HasEnd || interval.End > guess + OffsetChangeMargin)
+            ? local.WithOffset(interval.WallOffset).ToInstant()
+            : null;
+    }
+
+    private static readonly Duration OffsetChangeMargin = Duration.FromDays(2);
 }

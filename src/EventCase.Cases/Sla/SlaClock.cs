@@ -55,7 +55,7 @@ public sealed record SlaClock(
         var due = Advance(scale, timeline.Started, allowed, Normalize(timeline.Pauses, timeline.Started, null));
         var breachedAt = due is { } d && d <= end && elapsed >= allowed ? d : (Instant?)null;
         var remaining = elapsed >= allowed ? Duration.Zero : allowed - elapsed;
-        var isPaused = timeline.StoppedAt is null && timeline.Pauses.Any(p => p.Start <= now && (p.End is null || p.End > now));
+        var isPaused = timeline.StoppedAt is null && IsPausedAt(timeline.Pauses, now);
         return new SlaClock(target, timeline.Started, elapsed, remaining, due, breachedAt, isPaused, timeline.StoppedAt, timeline.Pauses);
     }
 
@@ -67,7 +67,7 @@ public sealed record SlaClock(
     {
         ArgumentNullException.ThrowIfNull(calendar);
         ArgumentNullException.ThrowIfNull(pauses);
-        return to <= from ? Duration.Zero : Counted(calendar.BusinessTimeBetween, from, to, Normalize(pauses, from, to));
+        return to <= from ? Duration.Zero : Counted(new Scale(calendar), from, to, Normalize(pauses, from, to));
     }
 
     /// <summary>
@@ -78,15 +78,37 @@ public sealed record SlaClock(
     {
         ArgumentNullException.ThrowIfNull(calendar);
         ArgumentNullException.ThrowIfNull(pauses);
-        return Advance(new Scale(calendar.BusinessTimeBetween, calendar.AddBusinessTime), start, businessTime, Normalize(pauses, start, null));
+        return Advance(new Scale(calendar), start, businessTime, Normalize(pauses, start, null));
     }
 
-    private sealed record Scale(Func<Instant, Instant, Duration> Between, Func<Instant, Duration, Instant> Add);
+    /// <summary>
+    /// How time is counted: business time on a calendar, or wall time (calendar-day targets). A struct, not delegates:
+    /// a clock is computed for every event a read model folds.
+    /// </summary>
+    private readonly struct Scale(BusinessCalendar? businessHours)
+    {
+        public Duration Between(Instant from, Instant to) =>
+            businessHours is { } calendar ? calendar.BusinessTimeBetween(from, to) : to > from ? to - from : Duration.Zero;
+
+        public Instant Add(Instant from, Duration amount) =>
+            businessHours is { } calendar ? calendar.AddBusinessTime(from, amount) : from + amount;
+    }
 
     private static Scale ScaleFor(SlaTarget target, BusinessCalendar calendar) =>
-        target.Kind == SlaTargetKind.BusinessHours
-            ? new Scale(calendar.BusinessTimeBetween, calendar.AddBusinessTime)
-            : new Scale((a, b) => b > a ? b - a : Duration.Zero, (a, d) => a + d);
+        new(target.Kind == SlaTargetKind.BusinessHours ? calendar : null);
+
+    private static bool IsPausedAt(IReadOnlyList<PausedInterval> pauses, Instant now)
+    {
+        for (var i = 0; i < pauses.Count; i++)
+        {
+            if (pauses[i].Start <= now && (pauses[i].End is null || pauses[i].End > now))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>The counted time the target allows: the business time, or the wall time until the same local time N days later.</summary>
     private static Duration AllowedTime(SlaTarget target, BusinessCalendar calendar, Instant started)
@@ -103,9 +125,11 @@ public sealed record SlaClock(
     /// <summary>Pauses clipped to [from, to) (an open pause ends at <paramref name="to"/>, or never), sorted and merged.</summary>
     private static List<(Instant Start, Instant? End)> Normalize(IReadOnlyList<PausedInterval> pauses, Instant from, Instant? to)
     {
-        var result = new List<(Instant Start, Instant? End)>();
-        foreach (var pause in pauses.OrderBy(p => p.Start))
+        var result = new List<(Instant Start, Instant? End)>(pauses.Count);
+        var ordered = IsSorted(pauses) ? pauses : [.. pauses.OrderBy(p => p.Start)];
+        for (var i = 0; i < ordered.Count; i++)
         {
+            var pause = ordered[i];
             var start = pause.Start < from ? from : pause.Start;
             var end = pause.End ?? to;
             if (to is { } t)
@@ -140,20 +164,31 @@ public sealed record SlaClock(
         return result;
     }
 
-    private static Duration Counted(Scale scale, Instant from, Instant to, List<(Instant Start, Instant? End)> pauses) =>
-        Counted(scale.Between, from, to, pauses);
+    // Pauses are recorded in order, so sorting them is almost never needed.
+    private static bool IsSorted(IReadOnlyList<PausedInterval> pauses)
+    {
+        for (var i = 1; i < pauses.Count; i++)
+        {
+            if (pauses[i].Start < pauses[i - 1].Start)
+            {
+                return false;
+            }
+        }
 
-    private static Duration Counted(Func<Instant, Instant, Duration> between, Instant from, Instant to, List<(Instant Start, Instant? End)> pauses)
+        return true;
+    }
+
+    private static Duration Counted(Scale scale, Instant from, Instant to, List<(Instant Start, Instant? End)> pauses)
     {
         var total = Duration.Zero;
         var cursor = from;
         foreach (var (start, end) in pauses)
         {
-            total += between(cursor, start);
+            total += scale.Between(cursor, start);
             cursor = end ?? to;
         }
 
-        return total + between(cursor, to);
+        return total + scale.Between(cursor, to);
     }
 
     private static Instant? Advance(Scale scale, Instant start, Duration amount, List<(Instant Start, Instant? End)> pauses)

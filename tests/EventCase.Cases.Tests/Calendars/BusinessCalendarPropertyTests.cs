@@ -1,5 +1,6 @@
 using EventCase.Cases.Calendars;
 using NodaTime;
+using NodaTime.TimeZones;
 
 namespace EventCase.Cases.Tests.Calendars;
 
@@ -111,5 +112,37 @@ public sealed class BusinessCalendarPropertyTests
 
         // A day-by-day walk would visit 3,640 days per call; 1,000 calls of the arithmetic path take milliseconds.
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"1000 ten-year due computations took {watch.Elapsed}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Zones))]
+    [InlineData("Australia/Lord_Howe")]
+    [InlineData("America/Havana")]
+    public void Every_day_of_a_decade_maps_its_working_periods_as_the_zone_resolvers_do(string zoneId)
+    {
+        // The calendar maps a working period without the resolvers when no offset change is near; the resolvers
+        // (earlier for a start, later for an end, forward-shifted in gaps; midnight as the start of the next day)
+        // are the reference for every day, including each day with a change.
+        var zone = DateTimeZoneProviders.Tzdb[zoneId];
+        var periods = new[] { WorkingPeriod.Of(0, 0, 1, 30), WorkingPeriod.Of(2, 0, 3, 0), WorkingPeriod.Of(8, 30, 17, 0), WorkingPeriod.Of(23, 0, 24, 0) };
+        var hours = Enumerable.Range(1, 7).ToDictionary(d => (IsoDayOfWeek)d, _ => (IReadOnlyList<WorkingPeriod>)periods);
+        var calendar = new BusinessCalendar(zone, hours);
+        var startResolver = Resolvers.CreateMappingResolver(Resolvers.ReturnEarlier, Resolvers.ReturnForwardShifted);
+        var endResolver = Resolvers.CreateMappingResolver(Resolvers.ReturnLater, Resolvers.ReturnForwardShifted);
+
+        for (var date = new LocalDate(2020, 1, 1); date < new LocalDate(2030, 1, 1); date = date.PlusDays(1))
+        {
+            var expected = Duration.Zero;
+            foreach (var period in periods)
+            {
+                var start = zone.ResolveLocal(date + period.Start, startResolver).ToInstant();
+                var end = period.End == LocalTime.Midnight
+                    ? zone.AtStartOfDay(date.PlusDays(1)).ToInstant()
+                    : zone.ResolveLocal(date + period.End, endResolver).ToInstant();
+                expected += end > start ? end - start : Duration.Zero;
+            }
+
+            Assert.True(expected == calendar.BusinessTimeOn(date), $"{zoneId} {date}: expected {expected}, got {calendar.BusinessTimeOn(date)}");
+        }
     }
 }
