@@ -45,6 +45,30 @@ public sealed class ProjectionTesterTests(DatabaseFixture database) : IClassFixt
     }
 
     [Fact]
+    public async Task A_row_table_keeps_no_statistics_on_its_row_documents_before_and_after_a_rebuild()
+    {
+        var tester = await ProjectionTester.CreateAsync(database.DataSource, TestEvents.Registry(), new NoteTallyProjection(), "tester_stats", Ct);
+        await tester.AppendAsync(new StreamName("boston", "c-1"), new NoteAdded("c-1", "n"));
+        await tester.CatchUpAsync(Ct);
+        var table = tester.Table("note_tally");
+
+        async Task<(object RowData, object RowKey)> TargetsAsync()
+        {
+            var rows = await tester.QueryAsync(
+                "SELECT attname, coalesce(attstattarget, -1)::int AS target FROM pg_attribute WHERE attrelid = $1::regclass AND attname IN ('row_data', 'row_key')",
+                table);
+            return (rows.Single(r => (string)r["attname"]! == "row_data")["target"]!, rows.Single(r => (string)r["attname"]! == "row_key")["target"]!);
+        }
+
+        var created = await TargetsAsync();
+        await tester.RebuildAsync(Ct);
+        var rebuilt = await TargetsAsync();
+
+        Assert.Equal((0, -1), ((int)created.RowData, (int)created.RowKey));
+        Assert.Equal((0, -1), ((int)rebuilt.RowData, (int)rebuilt.RowKey));
+    }
+
+    [Fact]
     public async Task Projections_rebuilt_together_in_one_pass_get_the_same_rows_as_rebuilt_one_by_one()
     {
         var testers = await ProjectionTester.CreateManyAsync(

@@ -106,4 +106,33 @@ public sealed class SchemaMigrationTests(DatabaseFixture database) : IClassFixtu
     {
         Assert.Throws<ArgumentException>(() => StoreIn(database.DataSource, schema));
     }
+
+    [Fact]
+    public async Task The_json_documents_carry_no_statistics_while_the_columns_queries_filter_on_keep_theirs()
+    {
+        await StoreIn(database.DataSource, "stats").MigrateAsync(Ct);
+
+        // attstattarget: 0 = not sampled by ANALYZE; -1 (or null from PostgreSQL 17) = the default target.
+        await using var command = database.DataSource.CreateCommand(
+            """
+            SELECT c.relname || '.' || a.attname, coalesce(a.attstattarget, -1)
+              FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = 'stats' AND c.relname IN ('events', 'snapshots') AND a.attnum > 0 AND NOT a.attisdropped
+            """);
+        var targets = new Dictionary<string, int>();
+        await using (var reader = await command.ExecuteReaderAsync(Ct))
+        {
+            while (await reader.ReadAsync(Ct))
+            {
+                targets[reader.GetString(0)] = Convert.ToInt32(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        Assert.Equal(0, targets["events.data"]);
+        Assert.Equal(0, targets["events.metadata"]);
+        Assert.Equal(0, targets["snapshots.state"]);
+        Assert.Equal(-1, targets["events.stream_id"]);
+        Assert.Equal(-1, targets["events.event_type"]);
+        Assert.Equal(-1, targets["events.recorded_at"]);
+    }
 }
