@@ -44,9 +44,15 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
             reader.GetBoolean(5));
     }
 
-    /// <summary>What the worker should do next, judged from the projection's row.</summary>
+    /// <summary>
+    /// What the worker should do next, judged from the projection's row: rebuild when it was never built, its version
+    /// changed, a rebuild was requested, or a rebuild was started and never finished. Only the projection's owner
+    /// reads this, and a rebuild runs under that ownership: an owner that finds the state "rebuilding" is looking at a
+    /// rebuild whose process died or lost its connection (its request was taken when it started), so it starts again.
+    /// </summary>
     public bool NeedsRebuild(ProjectionRecord record) =>
-        record.State != ProjectionStates.Failed && (!record.Built || record.Version != Projection.Version || record.RebuildRequested);
+        record.State != ProjectionStates.Failed
+        && (!record.Built || record.Version != Projection.Version || record.RebuildRequested || record.State == ProjectionStates.Rebuilding);
 
     /// <summary>
     /// Applies the next batch after the checkpoint to the live tables, and moves the checkpoint, in one transaction:

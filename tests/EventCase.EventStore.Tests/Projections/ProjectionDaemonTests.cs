@@ -233,6 +233,41 @@ public sealed class ProjectionDaemonTests(DatabaseFixture database) : Projection
     }
 
     [Fact]
+    public async Task A_rebuild_that_died_part_way_is_started_again_by_the_next_owner()
+    {
+        var store = await CreateStoreAsync(null, new NoteTallyProjection());
+        await using (var daemon = new DaemonHost(store, Options("node-a")))
+        {
+            await daemon.StartAsync();
+            await AppendNotesAsync(store, new StreamName("boston", "d-1"), "one", "two");
+            await AppendNotesAsync(store, new StreamName("boston", "d-2"), "three");
+            await CaughtUpAsync(store);
+        }
+
+        // What a requested rebuild leaves when its process dies after starting: the request taken (cleared), the state
+        // "rebuilding", a half-built shadow table. The live rows are wrong, which is why the rebuild was requested.
+        await using (var command = Database.DataSource.CreateCommand(
+            $"""
+             UPDATE {Schema}.projections SET state = 'rebuilding', rebuild_started_at = now(), rebuild_requested_at = NULL,
+                    rebuild_position = 1, rebuild_events = 1 WHERE name = 'note_tally';
+             DELETE FROM {Schema}.note_tally WHERE row_key = 'd-2';
+             CREATE TABLE {Schema}.note_tally__rebuild (LIKE {Schema}.note_tally);
+             """))
+        {
+            await command.ExecuteNonQueryAsync(Ct);
+        }
+
+        await using (var daemon = new DaemonHost(store, Options("node-b")))
+        {
+            await daemon.StartAsync();
+            await WaitUntilAsync(async () => await StatusAsync(store) is { State: ProjectionStates.Running, Owner: "node-b", Rebuild.Events: 3 }, "the rebuild was done again", seconds: 20);
+        }
+
+        AssertSameRows(NoteTallyProjection.Expected(await WholeLogAsync(store)), await RowsAsync());
+        Assert.Equal(0, await CountAsync($"SELECT count(*) FROM pg_tables WHERE schemaname = '{Schema}' AND tablename LIKE '%__rebuild'"));
+    }
+
+    [Fact]
     public async Task Projections_due_for_a_rebuild_at_the_same_time_are_rebuilt_in_one_pass_over_the_log()
     {
         var plain = await CreateStoreAsync();
