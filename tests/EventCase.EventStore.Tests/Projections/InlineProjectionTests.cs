@@ -1,6 +1,7 @@
 using EventCase.EventStore.Projections;
 using EventCase.EventStore.Tests.Support;
 using EventCase.Testing;
+using Npgsql;
 
 namespace EventCase.EventStore.Tests.Projections;
 
@@ -21,6 +22,61 @@ public sealed class InlineProjectionTests(DatabaseFixture database) : Projection
         }
 
         Assert.Equal(5, await CountAsync($"SELECT count(*) FROM {Schema}.note_tally_entries"));
+    }
+
+    [Fact]
+    public async Task Rows_are_looked_up_by_key_even_through_plans_cached_while_the_table_was_nearly_empty()
+    {
+        // One connection, so that every batch append reuses the statements it prepared while the table was small
+        // (where scanning it is the cheapest plan). Imports append like this: many streams per transaction.
+        await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(Database.ConnectionString) { MaxPoolSize = 1 }.ConnectionString);
+        var store = await CreateStoreAsync(dataSource, new NoteTallyProjection(ProjectionMode.Inline));
+        var table = $"{Schema}.note_tally";
+
+        // No ANALYZE (nor any change to the table's definition) comes to replace the plans once they are cached.
+        await ExecuteAsync(dataSource, $"ALTER TABLE {table} SET (autovacuum_enabled = false)");
+        async Task AppendToEveryStreamAsync(string text) => await store.AppendToStreamsAsync(
+            [.. Enumerable.Range(0, 100).Select(s => new StreamAppend(new StreamName("boston", $"c-{s}"), "thing", ExpectedVersion.Any, [TestEvents.New(new NoteAdded($"c-{s}", text))]))],
+            Ct);
+        for (var i = 0; i < 8; i++)
+        {
+            await AppendToEveryStreamAsync($"early {i}");
+        }
+
+        // The table grows behind the cached plans' back.
+        await ExecuteAsync(
+            dataSource,
+            $"""
+             INSERT INTO {table}
+             SELECT (jsonb_populate_record(NULL::{table}, to_jsonb(t) || jsonb_build_object('row_key', t.row_key || '-' || g))).*
+               FROM {table} t, generate_series(1, 200) g
+             """);
+        var scansBefore = await SequentialScansAsync(dataSource, table);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await AppendToEveryStreamAsync($"later {i}");
+        }
+
+        Assert.Equal(scansBefore, await SequentialScansAsync(dataSource, table));
+        Assert.Equal(11, (await RowsAsync())["boston/c-0"].Notes);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlDataSource dataSource, string sql)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync(Ct);
+    }
+
+    /// <summary>Sequential scans of the table so far, including the ones the (only) backend has not reported yet.</summary>
+    private static async Task<long> SequentialScansAsync(NpgsqlDataSource dataSource, string table)
+    {
+        // A backend reports its statistics when it goes idle, at most once a second unless told to at once.
+        await ExecuteAsync(dataSource, "SELECT pg_stat_force_next_flush()");
+        await Task.Delay(TimeSpan.FromMilliseconds(300), Ct);
+        await using var command = dataSource.CreateCommand("SELECT seq_scan FROM pg_stat_user_tables WHERE relid = $1::regclass");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = table });
+        return (long)(await command.ExecuteScalarAsync(Ct))!;
     }
 
     [Fact]
