@@ -55,7 +55,7 @@ public abstract class Projection
 /// <see cref="Apply"/>. The runner does all I/O: it loads the rows a batch touches, applies the events in memory,
 /// and writes the changed rows and the checkpoint in one transaction; a rebuild folds the whole log in memory and
 /// writes the rows with binary COPY. Rows are stored as typed <see cref="Columns"/> (for queries and indexes) plus
-/// the row itself as jsonb (to load it back).
+/// the row itself as a json document (to load it back).
 /// </summary>
 /// <typeparam name="TRow">An immutable record: the row. Serialized with the store's JSON options.</typeparam>
 /// <example>

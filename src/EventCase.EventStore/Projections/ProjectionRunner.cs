@@ -202,7 +202,11 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
     public override IEnumerable<string> CreateTablesSql(string schema, string suffix, bool withIndexes)
     {
         var columns = string.Concat(_columns.Select(c => $", {c.Name} {c.SqlType}"));
-        yield return $"CREATE TABLE IF NOT EXISTS {Table(schema, suffix)} (tenant_id text NOT NULL, row_key text NOT NULL, row_data jsonb NOT NULL{columns}{(withIndexes ? ", PRIMARY KEY (tenant_id, row_key)" : string.Empty)})";
+        // The row document is stored and read back whole, never queried into (the typed columns are for that): json,
+        // which PostgreSQL only validates and returns as written, rather than jsonb, which it parses into a tree on
+        // every write and renders back on every read (decision 0012). Tables made before keep jsonb until their next
+        // rebuild; every statement here works with either.
+        yield return $"CREATE TABLE IF NOT EXISTS {Table(schema, suffix)} (tenant_id text NOT NULL, row_key text NOT NULL, row_data json NOT NULL{columns}{(withIndexes ? ", PRIMARY KEY (tenant_id, row_key)" : string.Empty)})";
 
         // No query filters on the row document, and sampling it was three quarters of the time ANALYZE spent on a
         // table (the one a rebuild runs before its swap). The lock this takes does not block reads or writes.
@@ -360,7 +364,7 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
         var rows = upserts.Select(u => u.Row).ToList();
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = upserts.Select(u => u.Tenant).ToArray() });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = upserts.Select(u => u.Key).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => JsonSerializer.Serialize(r, _json)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => JsonSerializer.Serialize(r, _json)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Json });
         foreach (var column in _columns)
         {
             command.Parameters.Add(column.ArrayParameter(rows));
@@ -382,7 +386,8 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
                 sql.Append(", ").Append(column.Name);
             }
 
-            sql.Append(") SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[]");
+            // json converts to jsonb on assignment: the same statement writes a table made before decision 0012.
+            sql.Append(") SELECT * FROM unnest($1::text[], $2::text[], $3::json[]");
             for (var i = 0; i < _columns.Count; i++)
             {
                 sql.Append(", $").Append(i + 4).Append("::").Append(_columns[i].SqlType).Append("[]");
@@ -481,7 +486,8 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
                     await importer.StartRowAsync(cancellationToken);
                     importer.Write(tenant, NpgsqlDbType.Text);
                     importer.Write(key, NpgsqlDbType.Text);
-                    importer.Write(JsonSerializer.Serialize(row, runner._json), NpgsqlDbType.Jsonb);
+                    // Only into shadow tables this version made: json (a binary COPY must match the column's type).
+                    importer.Write(JsonSerializer.Serialize(row, runner._json), NpgsqlDbType.Json);
                     foreach (var column in runner._columns)
                     {
                         column.Write(importer, row);

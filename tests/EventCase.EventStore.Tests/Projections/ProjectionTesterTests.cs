@@ -45,6 +45,32 @@ public sealed class ProjectionTesterTests(DatabaseFixture database) : IClassFixt
     }
 
     [Fact]
+    public async Task A_row_table_made_with_jsonb_documents_keeps_working_and_a_rebuild_makes_them_json()
+    {
+        var tester = await ProjectionTester.CreateAsync(database.DataSource, TestEvents.Registry(), new NoteTallyProjection(), "tester_jsonb", Ct);
+        var table = tester.Table("note_tally");
+        async Task<string> DocumentTypeAsync() => (string)(await tester.QueryAsync(
+            "SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = $1::regclass AND attname = 'row_data'", table))[0]["type"]!;
+        var created = await DocumentTypeAsync();
+
+        // A table as the versions before decision 0012 made it, with rows in it.
+        await tester.AppendAsync(new StreamName("boston", "c-1"), new ThingOpened("c-1", "Pothole", NodaTime.Instant.FromUtc(2026, 3, 2, 14, 0)), new NoteAdded("c-1", "one"));
+        await tester.CatchUpAsync(Ct);
+        await tester.QueryAsync($"ALTER TABLE {table} ALTER COLUMN row_data TYPE jsonb USING row_data::jsonb");
+        await tester.AppendAsync(new StreamName("boston", "c-1"), new NoteAdded("c-1", "two"));
+        await tester.AppendAsync(new StreamName("boston", "c-2"), new NoteAdded("c-2", "three"));
+        await tester.CatchUpAsync(Ct);
+        var onJsonb = await tester.RowsAsync<NoteTally>(Ct);
+        await tester.RebuildAsync(Ct);
+        var rebuilt = await tester.RowsAsync<NoteTally>(Ct);
+
+        Assert.Equal("json", created);
+        Assert.Equal(["c-1:2:Pothole", "c-2:1:"], onJsonb.Select(r => $"{r.ThingId}:{r.Notes}:{r.Title}").Order());
+        Assert.Equal(onJsonb.Select(r => (r.ThingId, r.Notes, r.Title, string.Join(",", r.Positions))).Order(), rebuilt.Select(r => (r.ThingId, r.Notes, r.Title, string.Join(",", r.Positions))).Order());
+        Assert.Equal("json", await DocumentTypeAsync());
+    }
+
+    [Fact]
     public async Task A_row_table_keeps_no_statistics_on_its_row_documents_before_and_after_a_rebuild()
     {
         var tester = await ProjectionTester.CreateAsync(database.DataSource, TestEvents.Registry(), new NoteTallyProjection(), "tester_stats", Ct);
