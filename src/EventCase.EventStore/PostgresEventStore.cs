@@ -551,11 +551,7 @@ public sealed class PostgresEventStore
         stream.Validate();
         ValidateSnapshotKind(kind);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(_readFromSnapshotSql, connection);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Tenant });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Id });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = kind });
-        await PrepareAsync(command, cancellationToken);
+        await using var command = await SnapshotReadAsync(connection, _readFromSnapshotSql, stream, kind, cancellationToken);
         StreamSnapshot? snapshot = null;
         var events = new List<RecordedEvent>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -587,11 +583,7 @@ public sealed class PostgresEventStore
         stream.Validate();
         ValidateSnapshotKind(kind);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(_readDataFromSnapshotSql, connection);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Tenant });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Id });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = kind });
-        await PrepareAsync(command, cancellationToken);
+        await using var command = await SnapshotReadAsync(connection, _readDataFromSnapshotSql, stream, kind, cancellationToken);
         StreamSnapshot? snapshot = null;
         var events = new List<StreamEventData>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -611,6 +603,17 @@ public sealed class PostgresEventStore
 
         events.Sort(static (a, b) => a.StreamVersion.CompareTo(b.StreamVersion));
         return new SnapshotAndEventData(snapshot, events);
+    }
+
+    /// <summary>One of the snapshot reads, prepared: the statement takes the tenant, stream id and kind (checked already).</summary>
+    private async Task<NpgsqlCommand> SnapshotReadAsync(NpgsqlConnection connection, string sql, StreamName stream, string kind, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Tenant });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Id });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = kind });
+        await PrepareAsync(command, cancellationToken);
+        return command;
     }
 
     /// <summary>
