@@ -56,7 +56,7 @@ builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
     document.Info.Title = "EventCase API";
     document.Info.Description = "Event-sourced case management: REST API, Open311 GeoReport v2, time travel, audit. Errors are RFC 9457 problem details with type https://eventcase.dev/problems/{code}.";
     return Task.CompletedTask;
-}).AddSchemaTransformer(OpenApiSchemas.DescribeTextValues));
+}).AddSchemaTransformer(OpenApiSchemas.DescribeTextValues).AddSchemaTransformer(OpenApiSchemas.DescribeRequiredProperties));
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
 
 var app = builder.Build();

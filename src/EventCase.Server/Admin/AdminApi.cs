@@ -27,13 +27,13 @@ public static class AdminApi
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         admin.MapGet("/services", GetCatalogAsync).WithName("GetServiceCatalog").WithSummary("The agency's service catalog.")
             .RequireAuthorization(Policies.StaffOrAuditor);
-        Write(admin.MapPost("/services", DefineServiceAsync).WithName("DefineService").WithSummary("Adds a service to the catalog.").Accepts<ServiceRequest>("application/json"));
+        Write(admin.MapPost("/services", DefineServiceAsync).WithName("DefineService").WithSummary("Adds a service to the catalog (its code is required in the body).").Accepts<ServiceRequest>("application/json"));
         Write(admin.MapPut("/services/{code}", UpdateServiceAsync).WithName("UpdateService").WithSummary("Changes a service's definition.").Accepts<ServiceRequest>("application/json"));
         Write(admin.MapPost("/services/{code}/retire", RetireServiceAsync).WithName("RetireService").WithSummary("Stops offering a service.").Accepts<RetireServiceRequest>("application/json"));
         Write(admin.MapPost("/services/{code}/reinstate", ReinstateServiceAsync).WithName("ReinstateService").WithSummary("Offers a retired service again."));
         admin.MapGet("/routing", GetRoutingAsync).WithName("GetRoutingTable").WithSummary("The agency's routing rules and default team.")
             .RequireAuthorization(Policies.StaffOrAuditor);
-        Write(admin.MapPost("/routing/rules", AddRuleAsync).WithName("AddRoutingRule").WithSummary("Adds a routing rule.").Accepts<RoutingRuleRequest>("application/json"));
+        Write(admin.MapPost("/routing/rules", AddRuleAsync).WithName("AddRoutingRule").WithSummary("Adds a routing rule (its ruleId is required in the body).").Accepts<RoutingRuleRequest>("application/json"));
         Write(admin.MapPut("/routing/rules/{ruleId}", ReplaceRuleAsync).WithName("ReplaceRoutingRule").WithSummary("Replaces a routing rule.").Accepts<RoutingRuleRequest>("application/json"));
         Write(admin.MapDelete("/routing/rules/{ruleId}", RemoveRuleAsync).WithName("RemoveRoutingRule").WithSummary("Removes a routing rule."));
         Write(admin.MapPut("/routing/default", SetDefaultAsync).WithName("SetDefaultRoute").WithSummary("Sets the team that gets what no rule matches.").Accepts<DefaultRouteRequest>("application/json"));

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using EventCase.Cases;
 using EventCase.Cases.Calendars;
 using EventCase.Cases.Catalog;
@@ -8,7 +9,7 @@ namespace EventCase.Server.Admin;
 /// <summary>A list value of a service attribute.</summary>
 /// <param name="Key">The stored key.</param>
 /// <param name="Name">The label.</param>
-public sealed record AttributeValueRequest(string? Key, string? Name);
+public sealed record AttributeValueRequest([property: Required] string? Key, [property: Required] string? Name);
 
 /// <summary>A service attribute (an Open311 attribute definition).</summary>
 /// <param name="Code">The attribute code.</param>
@@ -18,10 +19,10 @@ public sealed record AttributeValueRequest(string? Key, string? Name);
 /// <param name="Order">Display order.</param>
 /// <param name="Values">List values.</param>
 /// <param name="Variable">False for information-only attributes.</param>
-public sealed record ServiceAttributeRequest(string? Code, AttributeDatatype? Datatype, bool? Required, string? Description, int? Order, AttributeValueRequest[]? Values, bool? Variable);
+public sealed record ServiceAttributeRequest([property: Required] string? Code, [property: Required] AttributeDatatype? Datatype, bool? Required, [property: Required] string? Description, int? Order, AttributeValueRequest[]? Values, bool? Variable);
 
 /// <summary>Defines or updates a service of the caller's agency.</summary>
-/// <param name="Code">The service code (path value for updates).</param>
+/// <param name="Code">The service code: required to define a service; updates take it from the path.</param>
 /// <param name="Name">The name.</param>
 /// <param name="Description">The description.</param>
 /// <param name="DefaultPriority">The default priority.</param>
@@ -31,12 +32,12 @@ public sealed record ServiceAttributeRequest(string? Code, AttributeDatatype? Da
 /// <param name="Group">Open311 group.</param>
 /// <param name="Keywords">Open311 keywords.</param>
 public sealed record ServiceRequest(
-    string? Code, string? Name, string? Description, CasePriority? DefaultPriority, int? SlaHours, int? SlaCalendarDays,
+    string? Code, [property: Required] string? Name, string? Description, CasePriority? DefaultPriority, int? SlaHours, int? SlaCalendarDays,
     ServiceAttributeRequest[]? Attributes, string? Group, string[]? Keywords);
 
 /// <summary>Retires a service.</summary>
 /// <param name="Reason">Why.</param>
-public sealed record RetireServiceRequest(string? Reason);
+public sealed record RetireServiceRequest([property: Required] string? Reason);
 
 /// <summary>A rectangle on the map.</summary>
 /// <param name="Name">The area's name.</param>
@@ -44,19 +45,19 @@ public sealed record RetireServiceRequest(string? Reason);
 /// <param name="West">Western longitude.</param>
 /// <param name="North">Northern latitude.</param>
 /// <param name="East">Eastern longitude.</param>
-public sealed record AreaRequest(string? Name, double? South, double? West, double? North, double? East);
+public sealed record AreaRequest([property: Required] string? Name, [property: Required] double? South, [property: Required] double? West, [property: Required] double? North, [property: Required] double? East);
 
 /// <summary>A routing rule of the caller's agency.</summary>
-/// <param name="RuleId">The rule id (path value for replacements).</param>
+/// <param name="RuleId">The rule id: required to add a rule; replacements take it from the path.</param>
 /// <param name="Priority">Lower is evaluated first.</param>
 /// <param name="Services">Services it applies to (empty = all).</param>
 /// <param name="Area">The area it applies to (none = everywhere).</param>
 /// <param name="Team">The team cases go to.</param>
-public sealed record RoutingRuleRequest(string? RuleId, int? Priority, string[]? Services, AreaRequest? Area, string? Team);
+public sealed record RoutingRuleRequest(string? RuleId, int? Priority, string[]? Services, AreaRequest? Area, [property: Required] string? Team);
 
 /// <summary>The agency's default team.</summary>
 /// <param name="Team">The team.</param>
-public sealed record DefaultRouteRequest(string? Team);
+public sealed record DefaultRouteRequest([property: Required] string? Team);
 
 /// <summary>The catalog of an agency.</summary>
 /// <param name="Version">The catalog stream version (the ETag).</param>

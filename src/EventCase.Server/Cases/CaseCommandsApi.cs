@@ -29,7 +29,7 @@ public static class CaseCommandsApi
         Map<AssignRequest>(cases, "assign", "AssignCase", Policies.Staff, "Assigns (or reassigns) the case to a team and optionally an agent.",
             static (r, i) => Done(i, new AssignCase(i.CaseId, new Assignment(
                 i.Errors.Value(r.Team, "team", TeamId.From)!, i.Errors.Value(r.Agent, "agent", AgentId.From, required: false)), i.Now)));
-        Map<ReasonRequest>(cases, "unassign", "UnassignCase", Policies.Staff, "Takes the case back to the unassigned pool.",
+        Map<ReasonRequest>(cases, "unassign", "UnassignCase", Policies.Staff, "Takes the case back to the unassigned pool (a reason is optional).",
             static (r, i) => Done(i, new UnassignCase(i.CaseId, Optional(i, r.Reason, "reason"), i.Now)));
         Map<EmptyRequest>(cases, "start-work", "StartWork", Policies.Staff, "Starts work on an assigned case.",
             static (_, i) => Done(i, new StartWork(i.CaseId, i.Now)));
@@ -59,9 +59,9 @@ public static class CaseCommandsApi
             static (r, i) => Done(i, new ResolveCase(i.CaseId, i.Errors.Text(r.ResolutionCode, "resolutionCode", 100), i.Errors.Text(r.PublicSummary, "publicSummary"), i.Now)));
         Map<EmptyRequest>(cases, "close", "CloseCase", Policies.Staff, "Closes a resolved case for good.",
             static (_, i) => Done(i, new CloseCase(i.CaseId, i.Now)));
-        Map<ReasonRequest>(cases, "reopen", "ReopenCase", Policies.Staff, "Reopens a resolved case within the reopen window.",
+        Map<ReasonRequest>(cases, "reopen", "ReopenCase", Policies.Staff, "Reopens a resolved case within the reopen window (a reason is required).",
             static (r, i) => Done(i, new ReopenCase(i.CaseId, i.Errors.Text(r.Reason, "reason", 2000), Duration.FromDays(i.Settings.ReopenWindowDays), i.Now)));
-        Map<ReasonRequest>(cases, "cancel", "CancelCase", Policies.Staff, "Cancels the case.",
+        Map<ReasonRequest>(cases, "cancel", "CancelCase", Policies.Staff, "Cancels the case (a reason is required).",
             static (r, i) => Done(i, new CancelCase(i.CaseId, i.Errors.Text(r.Reason, "reason", 2000), i.Now)));
         Map<MarkDuplicateRequest>(cases, "mark-duplicate", "MarkDuplicate", Policies.Staff, "Marks the case as a duplicate of another case of the agency.",
             static async (r, i) =>

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using EventCase.Cases;
 using EventCase.Cases.AddingNotes;
 using EventCase.Cases.RecordingContacts;
@@ -9,7 +10,7 @@ namespace EventCase.Server.Cases;
 /// <param name="Name">Name.</param>
 /// <param name="Email">E-mail.</param>
 /// <param name="Phone">Phone.</param>
-public sealed record CitizenRequest(string? Reference, string? Name, string? Email, string? Phone);
+public sealed record CitizenRequest([property: Required] string? Reference, string? Name, string? Email, string? Phone);
 
 /// <summary>A location on an open request.</summary>
 /// <param name="Latitude">WGS 84 latitude.</param>
@@ -26,8 +27,8 @@ public sealed record LocationRequest(double? Latitude, double? Longitude, string
 /// <param name="Attributes">Service attribute code → values.</param>
 /// <param name="Priority">An explicit priority (staff only).</param>
 public sealed record OpenCaseRequest(
-    string? Service,
-    string? Description,
+    [property: Required] string? Service,
+    [property: Required] string? Description,
     CitizenRequest? Citizen,
     LocationRequest? Location,
     Channel? Channel,
@@ -37,10 +38,10 @@ public sealed record OpenCaseRequest(
 /// <summary>Assigns to a team and optionally an agent.</summary>
 /// <param name="Team">The team.</param>
 /// <param name="Agent">The agent.</param>
-public sealed record AssignRequest(string? Team, string? Agent);
+public sealed record AssignRequest([property: Required] string? Team, string? Agent);
 
-/// <summary>A command that only needs a reason (optional or required depending on the command).</summary>
-/// <param name="Reason">Why.</param>
+/// <summary>A command that only needs a reason.</summary>
+/// <param name="Reason">Why: required to reopen or cancel a case, optional to unassign it.</param>
 public sealed record ReasonRequest(string? Reason);
 
 /// <summary>A command without input.</summary>
@@ -49,56 +50,56 @@ public sealed record EmptyRequest;
 /// <summary>Asks the citizen for information.</summary>
 /// <param name="Question">The question.</param>
 /// <param name="Via">How it is asked.</param>
-public sealed record RequestInformationRequest(string? Question, Channel? Via);
+public sealed record RequestInformationRequest([property: Required] string? Question, Channel? Via);
 
 /// <summary>Records the citizen's answer.</summary>
 /// <param name="Response">The answer.</param>
 /// <param name="Via">How it came in.</param>
-public sealed record InformationReceivedRequest(string? Response, Channel? Via);
+public sealed record InformationReceivedRequest([property: Required] string? Response, Channel? Via);
 
 /// <summary>Adds a note.</summary>
 /// <param name="Visibility">Internal (default) or public.</param>
 /// <param name="Text">The note.</param>
-public sealed record AddNoteRequest(NoteVisibility? Visibility, string? Text);
+public sealed record AddNoteRequest(NoteVisibility? Visibility, [property: Required] string? Text);
 
 /// <summary>Records a contact with the citizen.</summary>
 /// <param name="Direction">Inbound or outbound.</param>
 /// <param name="Channel">How.</param>
 /// <param name="Summary">What was said.</param>
-public sealed record RecordContactRequest(ContactDirection? Direction, Channel? Channel, string? Summary);
+public sealed record RecordContactRequest([property: Required] ContactDirection? Direction, [property: Required] Channel? Channel, [property: Required] string? Summary);
 
 /// <summary>Escalates or de-escalates.</summary>
 /// <param name="ToLevel">The new tier.</param>
 /// <param name="Reason">Why.</param>
-public sealed record EscalationRequest(int? ToLevel, string? Reason);
+public sealed record EscalationRequest([property: Required] int? ToLevel, [property: Required] string? Reason);
 
 /// <summary>Changes the priority.</summary>
 /// <param name="To">The new priority.</param>
 /// <param name="Reason">Why.</param>
-public sealed record ChangePriorityRequest(CasePriority? To, string? Reason);
+public sealed record ChangePriorityRequest([property: Required] CasePriority? To, string? Reason);
 
 /// <summary>Transfers to another agency.</summary>
 /// <param name="ToAgency">The agency.</param>
 /// <param name="Reason">Why.</param>
-public sealed record TransferRequest(string? ToAgency, string? Reason);
+public sealed record TransferRequest([property: Required] string? ToAgency, [property: Required] string? Reason);
 
 /// <summary>Resolves.</summary>
 /// <param name="ResolutionCode">The code.</param>
 /// <param name="PublicSummary">What the citizen is told.</param>
-public sealed record ResolveRequest(string? ResolutionCode, string? PublicSummary);
+public sealed record ResolveRequest([property: Required] string? ResolutionCode, [property: Required] string? PublicSummary);
 
 /// <summary>Marks as a duplicate.</summary>
 /// <param name="OriginalCaseId">The case it duplicates.</param>
-public sealed record MarkDuplicateRequest(string? OriginalCaseId);
+public sealed record MarkDuplicateRequest([property: Required] string? OriginalCaseId);
 
 /// <summary>Links a parent or child case.</summary>
 /// <param name="CaseId">The other case.</param>
-public sealed record LinkRequest(string? CaseId);
+public sealed record LinkRequest([property: Required] string? CaseId);
 
 /// <summary>Records the citizen's feedback.</summary>
 /// <param name="Satisfaction">1–5.</param>
 /// <param name="Comment">A comment.</param>
-public sealed record FeedbackRequest(int? Satisfaction, string? Comment);
+public sealed record FeedbackRequest([property: Required] int? Satisfaction, string? Comment);
 
 /// <summary>The answer to an accepted command (and, identically, to its retry with the same Idempotency-Key).</summary>
 /// <param name="CaseId">The case.</param>

@@ -1,5 +1,7 @@
+using System.ComponentModel.DataAnnotations;
 using System.Reflection;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using EventCase.Cases;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
@@ -44,6 +46,68 @@ internal static class OpenApiSchemas
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Says which properties an object must have. The generator lists every constructor parameter as required; but a
+    /// request field typed nullable may be left out (the service's own validation decides, and names the field), and
+    /// a response property that can be null is left out of the JSON (nulls are not written). So required are the
+    /// properties that cannot be null, and the request fields marked <see cref="RequiredAttribute"/>: the ones the
+    /// service always refuses to go without.
+    /// </summary>
+    public static Task DescribeRequiredProperties(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
+    {
+        if (context.JsonTypeInfo.Kind != JsonTypeInfoKind.Object || schema.Properties is not { Count: > 0 } properties)
+        {
+            return Task.CompletedTask;
+        }
+
+        var required = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var property in context.JsonTypeInfo.Properties)
+        {
+            if (!properties.TryGetValue(property.Name, out var propertySchema))
+            {
+                continue;
+            }
+
+            if (property.AttributeProvider?.IsDefined(typeof(RequiredAttribute), inherit: true) == true)
+            {
+                // Typed nullable so that a missing field gets the service's own error, but null is refused as well.
+                properties[property.Name] = WithoutNull(propertySchema);
+                required.Add(property.Name);
+            }
+            else if (!(property.IsGetNullable || property.IsSetNullable))
+            {
+                required.Add(property.Name);
+            }
+        }
+
+        schema.Required = required.Count > 0 ? required : null;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The schema without its null alternative: <c>["null", "string"]</c> becomes <c>"string"</c>, and
+    /// <c>oneOf: [null, $ref]</c> becomes the reference.</summary>
+    private static IOpenApiSchema WithoutNull(IOpenApiSchema schema)
+    {
+        if (schema is OpenApiSchema { OneOf: { Count: 2 } alternatives } && alternatives.Count(a => a is OpenApiSchema { Type: JsonSchemaType.Null }) == 1)
+        {
+            return alternatives.Single(a => a is not OpenApiSchema { Type: JsonSchemaType.Null });
+        }
+
+        if (schema is OpenApiSchema { Type: { } type } concrete && type != JsonSchemaType.Null && type.HasFlag(JsonSchemaType.Null))
+        {
+            concrete.Type = type & ~JsonSchemaType.Null;
+        }
+
+        // A nullable property of a component type (an enum, a record) is marked here and wrapped in oneOf [null, $ref]
+        // when the document is put together; without the mark it stays the plain reference.
+        if (schema is OpenApiSchema { Metadata: { } metadata })
+        {
+            metadata.Remove("x-is-nullable-property");
+        }
+
+        return schema;
     }
 
     /// <summary>Describes a value written as a JSON string; false when <paramref name="type"/> is not one.</summary>

@@ -86,6 +86,54 @@ public sealed class OpenApiAndHealthTests(ServerFixture server) : IClassFixture<
     }
 
     [Fact]
+    public async Task The_fields_the_document_says_a_request_requires_are_the_ones_the_service_refuses_to_go_without()
+    {
+        using var anonymous = server.Client();
+        using var documentResponse = await anonymous.GetAsync("/openapi/v1.json");
+        var document = await ServerFixture.ReadJsonAsync(documentResponse);
+        var schemas = document["components"]!["schemas"]!.AsObject();
+        static List<string> Required(JsonNode schema) =>
+            [.. (schema["required"]?.AsArray() ?? []).Select(r => r!.GetValue<string>()).Order(StringComparer.Ordinal)];
+
+        // Nothing required may be null: a required field is refused when missing and when null alike.
+        foreach (var (name, schema) in schemas)
+        {
+            foreach (var field in Required(schema!))
+            {
+                var property = schema!["properties"]![field]!;
+                var nullable = property["type"] is JsonArray types && types.Any(t => t!.GetValue<string>() == "null")
+                    || property["oneOf"] is JsonArray alternatives && alternatives.Any(a => a?["type"]?.GetValue<string>() == "null");
+                Assert.False(nullable, $"{name}.{field} is required but may be null");
+            }
+        }
+
+        // Every case command, sent with an empty body: the fields it names as required are the ones documented, except
+        // where one request shape serves commands that differ (a reason is needed to reopen or cancel, not to unassign).
+        var caseId = await server.OpenCaseAsync();
+        using var supervisor = server.Client(EventCase.Server.Auth.Roles.Supervisor);
+        var endpoints = document["paths"]!.AsObject()
+            .Where(p => p.Key.StartsWith("/cases/{id}/", StringComparison.Ordinal) && p.Value!["post"]?["requestBody"] is not null)
+            .Select(p => (Path: p.Key, Schema: p.Value!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>().Split('/')[^1]))
+            .ToList();
+        var undocumented = new Dictionary<string, string[]>(StringComparer.Ordinal) { ["/cases/{id}/reopen"] = ["reason"], ["/cases/{id}/cancel"] = ["reason"] };
+        Assert.True(endpoints.Count >= 15, $"only {endpoints.Count} case commands found");
+        foreach (var (path, schemaName) in endpoints)
+        {
+            using var response = await supervisor.PostAsync(path.Replace("{id}", caseId, StringComparison.Ordinal), ServerFixture.Json("{}"));
+            var body = await ServerFixture.ReadJsonAsync(response);
+            var refused = body["errors"]?.AsObject().Where(e => e.Value!.AsArray().Any(m => m!.GetValue<string>() == "is required.")).Select(e => e.Key) ?? [];
+            var expected = Required(schemas[schemaName]!).Concat(undocumented.GetValueOrDefault(path, [])).Order(StringComparer.Ordinal);
+            Assert.True(expected.SequenceEqual(refused.Order(StringComparer.Ordinal)), $"{path} ({schemaName}): documented {string.Join(",", expected)}, refused {string.Join(",", refused)}");
+        }
+
+        using var agent = server.Client(EventCase.Server.Auth.Roles.Agent);
+        using var open = await agent.PostAsync("/cases", ServerFixture.Json("{}"));
+        var openErrors = (await ServerFixture.ReadJsonAsync(open))["errors"]!.AsObject().Select(e => e.Key).Order(StringComparer.Ordinal);
+        Assert.Equal(["description", "service"], Required(schemas["OpenCaseRequest"]!));
+        Assert.Equal(["description", "service"], openErrors);
+    }
+
+    [Fact]
     public async Task Health_live_and_ready_report_the_database_schema_and_projections()
     {
         using var client = server.Client();
