@@ -62,6 +62,7 @@ internal abstract class ProjectionRunner
             return;
         }
 
+        string seqscanBefore;
         await using (var load = new NpgsqlBatch(connection, transaction))
         {
             load.BatchCommands.Add(NoScansCommand());
@@ -76,6 +77,8 @@ internal abstract class ProjectionRunner
             }
 
             await using var reader = await load.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            seqscanBefore = reader.GetString(0);
             for (var i = 0; i < applications.Count; i++)
             {
                 await reader.NextResultAsync(cancellationToken);
@@ -85,18 +88,25 @@ internal abstract class ProjectionRunner
 
         await using (var write = new NpgsqlBatch(connection, transaction))
         {
-            if (transaction is null)
-            {
-                // Without a transaction each batch is its own: the setting must be made again.
-                write.BatchCommands.Add(NoScansCommand());
-            }
-
             foreach (var application in applications)
             {
                 foreach (var command in application.Apply())
                 {
                     write.BatchCommands.Add(command);
                 }
+            }
+
+            if (transaction is null && write.BatchCommands.Count > 0)
+            {
+                // Without a transaction each batch is its own: the setting must be made again.
+                write.BatchCommands.Insert(0, NoScansCommand());
+            }
+            else if (transaction is not null)
+            {
+                // The transaction goes on after this (the caller's, or the append's): it gets its own setting back.
+                var restore = new NpgsqlBatchCommand("SELECT set_config('enable_seqscan', $1, true)");
+                restore.Parameters.Add(new NpgsqlParameter<string> { TypedValue = seqscanBefore });
+                write.BatchCommands.Add(restore);
             }
 
             if (write.BatchCommands.Count > 0)
@@ -122,7 +132,8 @@ internal abstract class ProjectionRunner
     /// table grows, until the next ANALYZE: W7 measured a load that had become a 4 ms scan of a 23,000-row table. With
     /// sequential scans off for the transaction, every plan, cached or not, looks rows up through the key.
     /// </summary>
-    private static NpgsqlBatchCommand NoScansCommand() => new("SELECT set_config('enable_seqscan', 'off', true)");
+    /// <remarks>It also returns the setting it replaces, to be put back in a transaction that goes on afterwards.</remarks>
+    private static NpgsqlBatchCommand NoScansCommand() => new("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)");
 
     /// <summary>One projection's application of a list of events, in steps: load the rows, apply, write.</summary>
     internal abstract class PendingApplication

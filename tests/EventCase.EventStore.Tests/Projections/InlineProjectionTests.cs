@@ -97,6 +97,35 @@ public sealed class InlineProjectionTests(DatabaseFixture database) : Projection
     }
 
     [Fact]
+    public async Task An_append_in_the_callers_transaction_leaves_its_planner_settings_as_they_were()
+    {
+        // The inline projections look rows up with sequential scans off; the caller's transaction goes on after the
+        // append, with its own setting, whether it was the default or its own choice.
+        var store = await CreateStoreAsync(null, new NoteTallyProjection(ProjectionMode.Inline));
+        var settings = new List<string>();
+        foreach (var (setting, stream) in new[] { ("on", new StreamName("boston", "thing-5")), ("off", new StreamName("boston", "thing-6")) })
+        {
+            await using var connection = await Database.DataSource.OpenConnectionAsync(Ct);
+            await using var transaction = await connection.BeginTransactionAsync(Ct);
+            await using (var set = new NpgsqlCommand($"SET LOCAL enable_seqscan = {setting}", connection, transaction))
+            {
+                await set.ExecuteNonQueryAsync(Ct);
+            }
+
+            await store.AppendToStreamAsync(connection, transaction, stream, "thing", ExpectedVersion.NoStream, TestEvents.Notes(stream.Id, 2), Ct);
+            await using (var show = new NpgsqlCommand("SHOW enable_seqscan", connection, transaction))
+            {
+                settings.Add((string)(await show.ExecuteScalarAsync(Ct))!);
+            }
+
+            await transaction.CommitAsync(Ct);
+        }
+
+        Assert.Equal(["on", "off"], settings);
+        Assert.Equal(2, (await RowsAsync())["boston/thing-6"].Notes);
+    }
+
+    [Fact]
     public async Task An_inline_projection_that_throws_fails_the_append_and_nothing_is_written()
     {
         var projection = new NoteTallyProjection(ProjectionMode.Inline) { FailOnText = "poison" };
