@@ -338,9 +338,10 @@ public static class Open311Api
         var ids = query["service_request_id"].ToString();
         if (!string.IsNullOrWhiteSpace(ids))
         {
+            var byId = await ReadingAsync(database, reference, agency, client.IsPublic, cancellationToken);
             foreach (var id in ids.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Take(200))
             {
-                if (await FindAsync(database, reference, agency, id, client.IsPublic, cancellationToken) is { } found)
+                if (await FindAsync(byId, id, cancellationToken) is { } found)
                 {
                     requests.Add(found);
                 }
@@ -380,9 +381,11 @@ public static class Open311Api
         start ??= (end ?? clock.GetCurrentInstant()) - Duration.FromDays(90);
         var page = await new CaseSummaryQueries(database.Store).ListAsync(
             agency.Value, new CaseSummaryFilter(statuses, serviceCode, OpenedFrom: start, OpenedBefore: end), 200, null, cancellationToken);
+        // The catalog and the time zone are read once for the page, and each case's expected time comes from its row.
+        var reading = await ReadingAsync(database, reference, agency, client.IsPublic, cancellationToken);
         foreach (var row in page.Items)
         {
-            if (await FindAsync(database, reference, agency, row.CaseId, client.IsPublic, cancellationToken) is { } found)
+            if (CaseAccess.TryParseId(row.CaseId, out var caseId) && await RenderAsync(reading, caseId, row, cancellationToken) is { } found)
             {
                 requests.Add(found);
             }
@@ -404,7 +407,8 @@ public static class Open311Api
             return Error(xml, 403, "api_key is not valid.");
         }
 
-        return await FindAsync(database, reference, client.Caller.Agency, id, client.IsPublic, cancellationToken) is { } found
+        var reading = await ReadingAsync(database, reference, client.Caller.Agency, client.IsPublic, cancellationToken);
+        return await FindAsync(reading, id, cancellationToken) is { } found
             ? Requests(xml, [found])
             : Error(xml, 404, "service_request_id was not found.");
     }
@@ -444,34 +448,45 @@ public static class Open311Api
         return TypedResults.Json(new[] { new Dictionary<string, string> { ["service_request_id"] = opened.Number.Value, ["token"] = token } });
     }
 
-    private static async Task<Open311Request?> FindAsync(EventCaseDatabase database, ReferenceData reference, AgencyId agency, string id, bool isPublic, CancellationToken cancellationToken)
+    /// <summary>What rendering requests of one agency for one caller needs, read once per HTTP request.</summary>
+    private sealed record Reading(EventCaseDatabase Database, AgencyId Agency, ServiceCatalog Catalog, DateTimeZone Zone, bool IsPublic);
+
+    private static async Task<Reading> ReadingAsync(EventCaseDatabase database, ReferenceData reference, AgencyId agency, bool isPublic, CancellationToken cancellationToken) =>
+        new(database, agency, (await reference.LoadCatalogAsync(agency, cancellationToken)).Value, reference.CalendarFor(agency.Value).Zone, isPublic);
+
+    /// <summary>The request with a case number or case id, if the agency has it.</summary>
+    private static async Task<Open311Request?> FindAsync(Reading reading, string id, CancellationToken cancellationToken)
     {
         CaseId? caseId = null;
         if (CaseNumber.TryParse(id, out var number))
         {
-            caseId = (await new CaseNumberLookup(database.Store).FindAsync(agency, number, cancellationToken))?.CaseId;
+            caseId = (await new CaseNumberLookup(reading.Database.Store).FindAsync(reading.Agency, number, cancellationToken))?.CaseId;
         }
         else if (CaseAccess.TryParseId(id, out var parsed))
         {
             caseId = parsed;
         }
 
-        if (caseId is null)
-        {
-            return null;
-        }
+        return caseId is null ? null : await RenderAsync(reading, caseId, null, cancellationToken);
+    }
 
+    /// <summary>
+    /// The request of a case, from its stream; <paramref name="listed"/> is its case summary row when the caller listed
+    /// it already (its SLA due time is the expected time), else it is read for an active case.
+    /// </summary>
+    private static async Task<Open311Request?> RenderAsync(Reading reading, CaseId caseId, CaseSummaryRow? listed, CancellationToken cancellationToken)
+    {
+        var (database, agency, catalog, zone, isPublic) = reading;
         var events = await CaseAccess.ReadAsync(database.Store, agency, caseId, ReadStreamOptions.All, cancellationToken);
         if (CaseView.Fold(events, publicOnly: true) is not { } view)
         {
             return null;
         }
 
-        var catalog = await reference.LoadCatalogAsync(agency, cancellationToken);
-        var zone = reference.CalendarFor(agency.Value).Zone;
         // expected_datetime: when the SLA runs out, from the case summary (inline, so current with the stream).
-        var summary = view.Status.IsActive() ? await new CaseSummaryQueries(database.Store).GetAsync(agency.Value, view.Id, cancellationToken) : null;
-        var service = catalog.Value.Find(new ServiceCode(view.Service))?.Definition;
+        var summary = !view.Status.IsActive() ? null
+            : listed ?? await new CaseSummaryQueries(database.Store).GetAsync(agency.Value, view.Id, cancellationToken);
+        var service = catalog.Find(new ServiceCode(view.Service))?.Definition;
         string Date(Instant instant) => DatePattern.Format(instant.InZone(zone).ToOffsetDateTime());
         return new Open311Request(
             view.Number,

@@ -92,6 +92,11 @@ public sealed class Open311Tests(ServerFixture server) : IClassFixture<ServerFix
 
         var open = (await ReadJsonAsync(await client.GetAsync("/open311/v2/requests.json?status=open&service_code=pothole&start_date=2000-01-01T00:00:00Z"))).AsArray();
         Assert.Contains(open, r => r!["service_request_id"]!.GetValue<string>() == first);
+        // A listed request is the same as the request read on its own, its expected time included.
+        var listed = open.Single(r => r!["service_request_id"]!.GetValue<string>() == first)!;
+        var alone = (await ReadJsonAsync(await client.GetAsync($"/open311/v2/requests/{first}.json")))[0]!;
+        Assert.Equal(alone.ToJsonString(), listed.ToJsonString());
+        Assert.NotNull(listed["expected_datetime"]);
         var closed = (await ReadJsonAsync(await client.GetAsync("/open311/v2/requests.json?status=closed&start_date=2000-01-01T00:00:00-05:00"))).AsArray();
         Assert.DoesNotContain(closed, r => r!["service_request_id"]!.GetValue<string>() == first);
         var none = (await ReadJsonAsync(await client.GetAsync("/open311/v2/requests.json?end_date=2001-01-01T00:00:00Z"))).AsArray();
