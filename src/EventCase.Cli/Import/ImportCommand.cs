@@ -85,11 +85,17 @@ internal static class ImportCommand
                     task.Value = task.MaxValue;
                 });
 
-            var table = new Table().AddColumns("rows read", "imported", "flagged", "rejected", "already imported", "events written", "wall time", "events/s");
+            var table = new Table().AddColumns("rows read", "imported", "flagged", "rejected", "already imported", "updated", "changed since", "events written", "wall time", "events/s");
             table.AddRow(
-                N(summary.RowsRead), N(summary.Imported), N(summary.Flagged), N(summary.Rejected), N(summary.AlreadyImported), N(summary.EventsWritten),
-                string.Create(CultureInfo.InvariantCulture, $"{summary.Elapsed.TotalSeconds:F1} s"), N((long)summary.EventsPerSecond));
+                N(summary.RowsRead), N(summary.Imported), N(summary.Flagged), N(summary.Rejected), N(summary.AlreadyImported), N(summary.Updated), N(summary.Changed),
+                N(summary.EventsWritten), string.Create(CultureInfo.InvariantCulture, $"{summary.Elapsed.TotalSeconds:F1} s"), N((long)summary.EventsPerSecond));
             console.Write(table);
+            if (summary.Changed > 0)
+            {
+                // Markup-free: source ids are data.
+                console.WriteLine($"changed since imported, left as they are ({summary.Changed:N0}): {string.Join(", ", summary.ChangedSourceIds)}{(summary.Changed > summary.ChangedSourceIds.Count ? ", …" : string.Empty)}");
+            }
+
             foreach (var (rule, count) in summary.RejectsByRule)
             {
                 console.WriteLine($"rejected ({rule}): {count:N0}");

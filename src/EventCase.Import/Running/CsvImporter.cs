@@ -195,14 +195,44 @@ public sealed class CsvImporter(PostgresEventStore store)
     {
         await foreach (var batch in batches.ReadAllAsync(cancellationToken))
         {
-            var appends = new StreamAppend[batch.Count];
-            for (var i = 0; i < batch.Count; i++)
+            // What an earlier import of the same cases stored decides what this one appends (event ids are derived from
+            // the source id and the event's index, so a case's history as the importer writes it is known in advance):
+            //  - nothing stored: the whole history;
+            //  - a prefix of it: the rest (a newer export in which the case moved on), after the stored version;
+            //  - all of it: nothing (already imported);
+            //  - the importer's first event, then something else: the case changed since it was imported (an agent
+            //    worked on it, or the source rewrote its past); it is left as it is and counted;
+            //  - anything else: someone else's stream; appended as new, which the store refuses, failing the import.
+            var stored = await _store.ReadEventIdsAsync([.. batch.Select(r => r.Append!.Stream)], cancellationToken);
+            var appends = new List<StreamAppend>(batch.Count);
+            var appended = new List<(SynthesizedRow Row, bool Update)>(batch.Count);
+            foreach (var row in batch)
             {
-                appends[i] = batch[i].Append!;
+                var append = row.Append!;
+                if (!stored.TryGetValue(append.Stream, out var ids) || ids[0] != append.Events[0].EventId)
+                {
+                    appends.Add(append);
+                    appended.Add((row, false));
+                }
+                else if (ids.Count <= append.Events.Count && ids.Select((id, i) => id == append.Events[i].EventId).All(same => same))
+                {
+                    if (ids.Count == append.Events.Count)
+                    {
+                        run.CountAlreadyImported();
+                        continue;
+                    }
+
+                    appends.Add(append with { ExpectedVersion = ExpectedVersion.Exactly(ids.Count), Events = [.. append.Events.Skip(ids.Count)] });
+                    appended.Add((row, true));
+                }
+                else
+                {
+                    run.CountChanged(row);
+                }
             }
 
-            var results = await _store.AppendToStreamsAsync(appends, cancellationToken);
-            run.CountAppended(batch, results);
+            var results = appends.Count > 0 ? await _store.AppendToStreamsAsync(appends, cancellationToken) : [];
+            run.CountAppended(appended, appends, results);
         }
     }
 
@@ -215,7 +245,8 @@ public sealed class CsvImporter(PostgresEventStore store)
         private readonly Lock _gate = new();
         private readonly Dictionary<string, long> _rejects = new(StringComparer.Ordinal);
         private readonly Dictionary<string, long> _flags = new(StringComparer.Ordinal);
-        private long _imported, _flagged, _rejected, _already, _events;
+        private long _imported, _flagged, _rejected, _already, _updated, _changed, _events;
+        private readonly List<string> _changedSourceIds = [];
         private TimeSpan? _lastProgress;
 
         public ImportOptions Options => options;
@@ -240,20 +271,46 @@ public sealed class CsvImporter(PostgresEventStore store)
             }
         }
 
-        public void CountAppended(List<SynthesizedRow> batch, IReadOnlyList<AppendResult> results)
+        public void CountAlreadyImported()
+        {
+            lock (_gate)
+            {
+                _already++;
+            }
+        }
+
+        public void CountChanged(SynthesizedRow row)
+        {
+            lock (_gate)
+            {
+                _changed++;
+                if (_changedSourceIds.Count < ImportSummary.ChangedSourceIdsListed)
+                {
+                    _changedSourceIds.Add(row.SourceId);
+                }
+            }
+        }
+
+        public void CountAppended(List<(SynthesizedRow Row, bool Update)> batch, List<StreamAppend> appends, IReadOnlyList<AppendResult> results)
         {
             lock (_gate)
             {
                 for (var i = 0; i < batch.Count; i++)
                 {
-                    var row = batch[i];
+                    var (row, update) = batch[i];
                     if (results[i].AlreadyAppended)
                     {
                         _already++;
                         continue;
                     }
 
-                    _events += row.Append!.Events.Count;
+                    _events += appends[i].Events.Count;
+                    if (update)
+                    {
+                        _updated++;
+                        continue;
+                    }
+
                     if (row.Findings.Count == 0)
                     {
                         _imported++;
@@ -286,7 +343,7 @@ public sealed class CsvImporter(PostgresEventStore store)
             long committed, events;
             lock (_gate)
             {
-                committed = _imported + _flagged + _rejected + _already;
+                committed = _imported + _flagged + _rejected + _already + _updated + _changed;
                 events = _events;
             }
 
@@ -298,7 +355,12 @@ public sealed class CsvImporter(PostgresEventStore store)
             lock (_gate)
             {
                 return new ImportSummary(RowsRead, _imported, _flagged, _rejected, _already, _events, Duration.FromTimeSpan(_clock.Elapsed),
-                    new SortedDictionary<string, long>(_rejects, StringComparer.Ordinal), new SortedDictionary<string, long>(_flags, StringComparer.Ordinal));
+                    new SortedDictionary<string, long>(_rejects, StringComparer.Ordinal), new SortedDictionary<string, long>(_flags, StringComparer.Ordinal))
+                {
+                    Updated = _updated,
+                    Changed = _changed,
+                    ChangedSourceIds = [.. _changedSourceIds],
+                };
             }
         }
     }

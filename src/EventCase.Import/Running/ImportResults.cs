@@ -3,7 +3,7 @@ using NodaTime;
 namespace EventCase.Import.Running;
 
 /// <summary>What one import did. Invariant: <see cref="RowsRead"/> = <see cref="Imported"/> + <see cref="Flagged"/> +
-/// <see cref="Rejected"/> + <see cref="AlreadyImported"/>.</summary>
+/// <see cref="Rejected"/> + <see cref="AlreadyImported"/> + <see cref="Updated"/> + <see cref="Changed"/>.</summary>
 /// <param name="RowsRead">Data rows read (the header not counted).</param>
 /// <param name="Imported">Rows imported clean (a new case stream each).</param>
 /// <param name="Flagged">Rows imported with at least one data-quality flag recorded.</param>
@@ -24,6 +24,24 @@ public sealed record ImportSummary(
     IReadOnlyDictionary<string, long> RejectsByRule,
     IReadOnlyDictionary<string, long> FlagsByRule)
 {
+    /// <summary>How many of the changed cases' source ids <see cref="ChangedSourceIds"/> lists at most.</summary>
+    public const int ChangedSourceIdsListed = 100;
+
+    /// <summary>
+    /// Rows whose case an earlier run imported with fewer events: a newer export in which the case moved on (say from
+    /// open to closed). The events it gained were appended after the stored ones.
+    /// </summary>
+    public long Updated { get; init; }
+
+    /// <summary>
+    /// Rows whose case changed since it was imported (an agent worked on it, or the source's past of it differs from
+    /// what was imported): nothing was appended, the case stays as it is.
+    /// </summary>
+    public long Changed { get; init; }
+
+    /// <summary>The source ids of the first <see cref="ChangedSourceIdsListed"/> changed cases.</summary>
+    public IReadOnlyList<string> ChangedSourceIds { get; init; } = [];
+
     /// <summary>Events written per second of wall time.</summary>
     public double EventsPerSecond => Elapsed > Duration.Zero ? EventsWritten / Elapsed.TotalSeconds : 0;
 

@@ -20,6 +20,22 @@ public sealed class ReadingStreamTests(DatabaseFixture database) : StoreTestBase
     }
 
     [Fact]
+    public async Task The_event_ids_of_several_streams_are_read_in_stream_order_in_one_call_and_streams_without_events_are_absent()
+    {
+        var first = await StreamWithNotesAppendedOneByOneAsync(3);
+        var second = await StreamWithNotesAppendedOneByOneAsync(1);
+        var empty = NewStream();
+
+        var ids = await Store.ReadEventIdsAsync([first, empty, second, first], Ct);
+
+        Assert.Equal([first, second], ids.Keys.OrderBy(s => s == first ? 0 : 1));
+        Assert.Equal((await Store.ReadStreamAsync(first, cancellationToken: Ct).ToListAsync(Ct)).Select(e => e.EventId), ids[first]);
+        Assert.Equal((await Store.ReadStreamAsync(second, cancellationToken: Ct).ToListAsync(Ct)).Select(e => e.EventId), ids[second]);
+        Assert.Empty(await Store.ReadEventIdsAsync([], Ct));
+        Assert.Equal("streamId", (await Assert.ThrowsAsync<InvalidEventStoreArgumentException>(() => Store.ReadEventIdsAsync([new StreamName("boston", "")], Ct))).Field);
+    }
+
+    [Fact]
     public async Task A_stream_reads_forward_in_version_order_with_its_data()
     {
         var stream = await StreamWithNotesAppendedOneByOneAsync(4);
