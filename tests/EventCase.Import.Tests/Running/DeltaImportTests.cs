@@ -16,38 +16,27 @@ namespace EventCase.Import.Tests.Running;
 /// here since are left as they are, and nothing is written twice.</summary>
 public sealed class DeltaImportTests(DatabaseFixture database) : ImportTestBase(database), IClassFixture<DatabaseFixture>
 {
-    private const string MappingJson = """
-        {
-          "source": "springfield-crm",
-          "timeZone": "Europe/Berlin",
-          "timestampFormats": [ "yyyy-MM-dd HH:mm:ss" ],
-          "columns": { "sourceId": "id", "created": "created", "updated": "updated", "closed": "closed", "service": "type", "status": "state" },
-          "statuses": { "new": "open", "done": "closed" },
-          "cases": { "idPrefix": "spr-", "numberPrefix": "SPR", "numberSequence": "row-number" },
-        }
-        """;
-
     private const string Monday = """
-        id,created,updated,closed,type,state
-        B1,2026-04-01 09:00:00,,,Street lights,new
-        B2,2026-04-01 10:00:00,,,Noise,new
-        B3,2026-04-01 11:00:00,2026-04-02 12:00:00,2026-04-02 12:00:00,Noise,done
+        id,created,updated,closed,type,state,via,same_as,where
+        B1,2026-04-01 09:00:00,,,Street lights,new,web,,
+        B2,2026-04-01 10:00:00,,,Noise,new,web,,
+        B3,2026-04-01 11:00:00,2026-04-02 12:00:00,2026-04-02 12:00:00,Noise,done,web,,
         """;
 
     // A day later: B1 and B2 were closed in the source, B3 is as it was, B4 is new.
     private const string Tuesday = """
-        id,created,updated,closed,type,state
-        B1,2026-04-01 09:00:00,2026-04-03 08:00:00,2026-04-03 08:00:00,Street lights,done
-        B2,2026-04-01 10:00:00,2026-04-03 09:00:00,2026-04-03 09:00:00,Noise,done
-        B3,2026-04-01 11:00:00,2026-04-02 12:00:00,2026-04-02 12:00:00,Noise,done
-        B4,2026-04-02 15:00:00,,,Noise,new
+        id,created,updated,closed,type,state,via,same_as,where
+        B1,2026-04-01 09:00:00,2026-04-03 08:00:00,2026-04-03 08:00:00,Street lights,done,web,,
+        B2,2026-04-01 10:00:00,2026-04-03 09:00:00,2026-04-03 09:00:00,Noise,done,web,,
+        B3,2026-04-01 11:00:00,2026-04-02 12:00:00,2026-04-02 12:00:00,Noise,done,web,,
+        B4,2026-04-02 15:00:00,,,Noise,new,web,,
         """;
 
     [Fact]
     public async Task A_newer_export_appends_what_cases_gained_and_leaves_cases_worked_on_here_as_they_are()
     {
         var tenant = NewAgency("springfield");
-        var mapping = ImportMapping.Parse(MappingJson);
+        var mapping = ImportMapping.Parse(GenericSourceImportTests.MappingJson);
         var monday = await ImportCsvAsync(Monday, mapping, tenant);
         var b1Before = await CaseEventsAsync(tenant, "spr-B1");
 
@@ -79,19 +68,5 @@ public sealed class DeltaImportTests(DatabaseFixture database) : ImportTestBase(
 
         // The same export again: nothing more.
         Assert.Equal((3L, 1L, 0L, 0L), (again.AlreadyImported, again.Changed, again.Updated, again.EventsWritten));
-    }
-
-    private async Task<ImportSummary> ImportCsvAsync(string csv, ImportMapping mapping, AgencyId tenant)
-    {
-        var file = Path.Combine(Path.GetTempPath(), "springfield-" + Guid.NewGuid().ToString("N") + ".csv");
-        await File.WriteAllTextAsync(file, csv, Ct);
-        try
-        {
-            return await ImportAsync(file, mapping, tenant);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
     }
 }

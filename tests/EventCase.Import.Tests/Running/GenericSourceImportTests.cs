@@ -14,7 +14,8 @@ namespace EventCase.Import.Tests.Running;
 /// update-only end instant, imported through a mapping written here.</summary>
 public sealed class GenericSourceImportTests(DatabaseFixture database) : ImportTestBase(database), IClassFixture<DatabaseFixture>
 {
-    private const string MappingJson = """
+    /// <summary>The mapping of the small Springfield export (other import tests reuse it).</summary>
+    internal const string MappingJson = """
         {
           "source": "springfield-crm",
           "timeZone": "Europe/Berlin",
@@ -39,41 +40,32 @@ public sealed class GenericSourceImportTests(DatabaseFixture database) : ImportT
     [Fact]
     public async Task A_mapping_for_another_city_drives_duplicates_cancellations_dst_and_unknown_channels()
     {
-        var file = Path.Combine(Path.GetTempPath(), "springfield-" + Guid.NewGuid().ToString("N") + ".csv");
-        await File.WriteAllTextAsync(file, Csv, Ct);
         var tenant = NewAgency("springfield");
-        try
-        {
-            var summary = await ImportAsync(file, ImportMapping.Parse(MappingJson), tenant);
-            Assert.Equal((3L, 1L, 2L, 0L), (summary.RowsRead, summary.Imported, summary.Flagged, summary.Rejected));
-            Assert.Equal(1, summary.FlagsByRule[QualityRules.SkippedLocalTime]);
-            Assert.Equal(1, summary.FlagsByRule[QualityRules.AmbiguousLocalTime]);
-            Assert.Equal(1, summary.FlagsByRule[QualityRules.UnknownChannel]);
+        var summary = await ImportCsvAsync(Csv, ImportMapping.Parse(MappingJson), tenant);
+        Assert.Equal((3L, 1L, 2L, 0L), (summary.RowsRead, summary.Imported, summary.Flagged, summary.Rejected));
+        Assert.Equal(1, summary.FlagsByRule[QualityRules.SkippedLocalTime]);
+        Assert.Equal(1, summary.FlagsByRule[QualityRules.AmbiguousLocalTime]);
+        Assert.Equal(1, summary.FlagsByRule[QualityRules.UnknownChannel]);
 
-            // 29 March 2026 02:30 does not exist in Berlin (clocks jump 02:00 CET → 03:00 CEST): 03:30 CEST = 01:30 UTC.
-            var a1 = await CaseEventsAsync(tenant, "spr-A1");
-            var opened = Assert.IsType<CaseOpened>(a1[0].Data);
-            Assert.Equal(Instant.FromUtc(2026, 3, 29, 1, 30), opened.At);
-            Assert.Equal("SPR-2026-000002", opened.Number.Value);
-            Assert.Equal(new GeoPoint(52.5, 13.4), opened.Location!.Point);
-            Assert.StartsWith("skipped-local-time: created 2026-03-29T02:30:00 does not exist in Europe/Berlin", Assert.Single(opened.Attributes["import.quality"]), StringComparison.Ordinal);
+        // 29 March 2026 02:30 does not exist in Berlin (clocks jump 02:00 CET → 03:00 CEST): 03:30 CEST = 01:30 UTC.
+        var a1 = await CaseEventsAsync(tenant, "spr-A1");
+        var opened = Assert.IsType<CaseOpened>(a1[0].Data);
+        Assert.Equal(Instant.FromUtc(2026, 3, 29, 1, 30), opened.At);
+        Assert.Equal("SPR-2026-000002", opened.Number.Value);
+        Assert.Equal(new GeoPoint(52.5, 13.4), opened.Location!.Point);
+        Assert.StartsWith("skipped-local-time: created 2026-03-29T02:30:00 does not exist in Europe/Berlin", Assert.Single(opened.Attributes["import.quality"]), StringComparison.Ordinal);
 
-            // A duplicate with no closed instant ends at its updated instant and points at the original's stream.
-            var a2 = await CaseEventsAsync(tenant, "spr-A2");
-            Assert.Equal(new CaseMarkedDuplicate(new CaseId("spr-A2"), new CaseId("spr-A1"), null, Instant.FromUtc(2026, 3, 30, 7, 0)), a2[2].Data);
-            Assert.Equal(CaseStatus.Duplicate, Fold(a2).Status);
+        // A duplicate with no closed instant ends at its updated instant and points at the original's stream.
+        var a2 = await CaseEventsAsync(tenant, "spr-A2");
+        Assert.Equal(new CaseMarkedDuplicate(new CaseId("spr-A2"), new CaseId("spr-A1"), null, Instant.FromUtc(2026, 3, 30, 7, 0)), a2[2].Data);
+        Assert.Equal(CaseStatus.Duplicate, Fold(a2).Status);
 
-            // 25 October 2026 02:30 happened twice in Berlin: the earlier (CEST, UTC+2) is taken. "fax" is no mapped channel.
-            var a3 = await CaseEventsAsync(tenant, "spr-A3");
-            var opened3 = Assert.IsType<CaseOpened>(a3[0].Data);
-            Assert.Equal(Instant.FromUtc(2026, 10, 25, 0, 30), opened3.At);
-            Assert.Equal(Channel.Phone, opened3.Channel);
-            Assert.Equal(CaseStatus.Cancelled, Fold(a3).Status);
-            Assert.Equal(2, opened3.Attributes["import.quality"].Count);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        // 25 October 2026 02:30 happened twice in Berlin: the earlier (CEST, UTC+2) is taken. "fax" is no mapped channel.
+        var a3 = await CaseEventsAsync(tenant, "spr-A3");
+        var opened3 = Assert.IsType<CaseOpened>(a3[0].Data);
+        Assert.Equal(Instant.FromUtc(2026, 10, 25, 0, 30), opened3.At);
+        Assert.Equal(Channel.Phone, opened3.Channel);
+        Assert.Equal(CaseStatus.Cancelled, Fold(a3).Status);
+        Assert.Equal(2, opened3.Attributes["import.quality"].Count);
     }
 }

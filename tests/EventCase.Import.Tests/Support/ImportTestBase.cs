@@ -38,6 +38,21 @@ public abstract class ImportTestBase(DatabaseFixture database) : IAsyncLifetime
     protected Task<ImportSummary> ImportAsync(string file, ImportMapping mapping, AgencyId tenant, ImportOptions? options = null) =>
         new CsvImporter(Store).ImportAsync(file, mapping, tenant, options, Ct);
 
+    /// <summary>Imports <paramref name="csv"/> (written to a temporary file, deleted afterwards).</summary>
+    protected async Task<ImportSummary> ImportCsvAsync(string csv, ImportMapping mapping, AgencyId tenant, ImportOptions? options = null)
+    {
+        var file = Path.Combine(Path.GetTempPath(), "import-" + Guid.NewGuid().ToString("N") + ".csv");
+        await File.WriteAllTextAsync(file, csv, Ct);
+        try
+        {
+            return await ImportAsync(file, mapping, tenant, options);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     /// <summary>The events of one imported case, in order.</summary>
     protected async Task<IReadOnlyList<RecordedEvent>> CaseEventsAsync(AgencyId tenant, string caseId)
     {
