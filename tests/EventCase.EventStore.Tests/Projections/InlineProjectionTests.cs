@@ -97,6 +97,34 @@ public sealed class InlineProjectionTests(DatabaseFixture database) : Projection
     }
 
     [Fact]
+    public async Task Starting_the_store_again_creates_no_second_copy_of_a_projections_indexes()
+    {
+        async Task<long> IndexesAsync() => await CountAsync(
+            $"SELECT count(*) FROM pg_indexes WHERE schemaname = '{Schema}' AND tablename IN ('note_tally', 'note_tally_entries')");
+
+        await CreateStoreAsync(null, new NoteTallyProjection(ProjectionMode.Inline));
+        var first = await IndexesAsync();
+        await CreateStoreAsync(null, new NoteTallyProjection(ProjectionMode.Inline));
+        await CreateStoreAsync(null, new NoteTallyProjection(ProjectionMode.Inline));
+
+        // Keys of both tables, the projection's index on the rows and the entries' index.
+        Assert.Equal(4, first);
+        Assert.Equal(first, await IndexesAsync());
+
+        // Copies that earlier versions made at every start are dropped at the next one.
+        await using (var copies = Database.DataSource.CreateCommand(
+            $"CREATE INDEX ON {Schema}.note_tally (tenant_id, notes DESC); CREATE INDEX ON {Schema}.note_tally (tenant_id, notes DESC); CREATE INDEX ON {Schema}.note_tally_entries (tenant_id, row_key, position)"))
+        {
+            await copies.ExecuteNonQueryAsync(Ct);
+        }
+
+        await CreateStoreAsync(null, new NoteTallyProjection(ProjectionMode.Inline));
+        Assert.Equal(first, await IndexesAsync());
+        await AppendNotesAsync((await CreateStoreAsync(null, new NoteTallyProjection(ProjectionMode.Inline))), new StreamName("boston", "thing-9"), "still indexed");
+        Assert.Equal(1, (await RowsAsync())["boston/thing-9"].Notes);
+    }
+
+    [Fact]
     public async Task An_append_in_the_callers_transaction_leaves_its_planner_settings_as_they_were()
     {
         // The inline projections look rows up with sequential scans off; the caller's transaction goes on after the
