@@ -65,7 +65,7 @@ internal abstract class ProjectionRunner
         string seqscanBefore;
         await using (var load = new NpgsqlBatch(connection, transaction))
         {
-            load.BatchCommands.Add(NoScansCommand());
+            load.BatchCommands.Add(KeyLookups.BatchCommand());
             foreach (var application in applications)
             {
                 load.BatchCommands.Add(application.CreateLoadCommand());
@@ -99,14 +99,12 @@ internal abstract class ProjectionRunner
             if (transaction is null && write.BatchCommands.Count > 0)
             {
                 // Without a transaction each batch is its own: the setting must be made again.
-                write.BatchCommands.Insert(0, NoScansCommand());
+                write.BatchCommands.Insert(0, KeyLookups.BatchCommand());
             }
             else if (transaction is not null)
             {
                 // The transaction goes on after this (the caller's, or the append's): it gets its own setting back.
-                var restore = new NpgsqlBatchCommand("SELECT set_config('enable_seqscan', $1, true)");
-                restore.Parameters.Add(new NpgsqlParameter<string> { TypedValue = seqscanBefore });
-                write.BatchCommands.Add(restore);
+                write.BatchCommands.Add(KeyLookups.RestoreCommand(seqscanBefore));
             }
 
             if (write.BatchCommands.Count > 0)
@@ -125,15 +123,6 @@ internal abstract class ProjectionRunner
             await application.CopyEntriesAsync(connection, cancellationToken);
         }
     }
-
-    /// <summary>
-    /// Rows are always loaded and deleted by key, and a sequential scan is never right for that; but the statements are
-    /// prepared, and a plan cached while a table was nearly empty (a scan is cheapest there) would stay cached as the
-    /// table grows, until the next ANALYZE: W7 measured a load that had become a 4 ms scan of a 23,000-row table. With
-    /// sequential scans off for the transaction, every plan, cached or not, looks rows up through the key.
-    /// </summary>
-    /// <remarks>It also returns the setting it replaces, to be put back in a transaction that goes on afterwards.</remarks>
-    private static NpgsqlBatchCommand NoScansCommand() => new("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)");
 
     /// <summary>One projection's application of a list of events, in steps: load the rows, apply, write.</summary>
     internal abstract class PendingApplication

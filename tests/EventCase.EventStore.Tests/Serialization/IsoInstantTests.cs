@@ -98,6 +98,18 @@ public sealed class IsoInstantTests
     }
 
     [Fact]
+    public void The_shape_every_event_writes_is_read_and_written_without_the_pattern()
+    {
+        var instant = Instant.FromUtc(2026, 3, 8, 7, 0, 0) + Duration.FromMilliseconds(250);
+        Span<byte> text = stackalloc byte[IsoInstant.MaxLength];
+
+        Assert.True(IsoInstant.TryFormat(instant, text, out var written));
+        Assert.Equal("2026-03-08T07:00:00.25Z", Encoding.UTF8.GetString(text[..written]));
+        Assert.True(IsoInstant.TryParse(text[..written], out var read));
+        Assert.Equal(instant, read);
+    }
+
+    [Fact]
     public void An_escaped_instant_string_is_read_through_the_pattern()
     {
         Assert.Equal(Instant.FromUtc(2026, 3, 8, 7, 0, 0), JsonSerializer.Deserialize<Instant>("\"2026-03-08T07:00:00\\u005A\"", Options));
