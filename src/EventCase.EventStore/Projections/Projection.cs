@@ -90,6 +90,16 @@ public abstract class Projection<TRow> : Projection
     /// </summary>
     public virtual IReadOnlyList<string> Indexes => [];
 
+    /// <summary>
+    /// Groups of row-table columns whose values go together, as column lists, e.g. <c>"tenant_id, assignee"</c> (an
+    /// agent works for one agency). PostgreSQL estimates a filter on several columns as if they were independent, and
+    /// for correlated columns that underestimates the rows so far that it may pick a scan and a sort over the ordered
+    /// index; the store keeps functional-dependency statistics (<c>CREATE STATISTICS … (dependencies)</c>) on each
+    /// group so the planner knows better. Each group names at least two columns: <c>tenant_id</c>, <c>row_key</c> or
+    /// the projection's <see cref="Columns"/>.
+    /// </summary>
+    public virtual IReadOnlyList<string> CorrelatedColumns => [];
+
     /// <summary>Append-only tables the projection writes through <see cref="ProjectionOutput.Emit{TEntry}"/>.</summary>
     public virtual IReadOnlyList<EntryTable> EntryTables => [];
 

@@ -35,6 +35,12 @@ internal abstract class ProjectionRunner
     /// <summary>Adds keys and indexes after a bulk load.</summary>
     public abstract IEnumerable<string> CreateIndexesSql(string schema, string suffix);
 
+    /// <summary>
+    /// What a swap runs after the tables with <paramref name="suffix"/> took the live names and the old ones were
+    /// dropped: objects named after their table (the tables' statistics) take the live names too.
+    /// </summary>
+    public virtual IEnumerable<string> GoLiveSql(string schema, string suffix) => [];
+
     /// <summary>Applies handled events of <paramref name="events"/> to the tables with <paramref name="suffix"/>.</summary>
     public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string schema, string suffix, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken)
     {
@@ -182,6 +188,7 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
     private readonly IReadOnlyList<ProjectionColumn<TRow>> _columns;
     private readonly IReadOnlyList<EntryTable> _entryTables;
     private readonly JsonSerializerOptions _json;
+    private readonly IReadOnlyList<string> _correlated;
 
     public RowProjectionRunner(Projection<TRow> projection, EventSerializer serializer)
         : base(projection, serializer)
@@ -195,7 +202,54 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
         {
             throw new ArgumentException($"Projection '{projection.Name}': column names must be unique and not tenant_id, row_key or row_data.");
         }
+
+        _correlated = projection.CorrelatedColumns.Select(group => CorrelatedGroup(projection, names, group)).ToList();
     }
+
+    /// <summary>A correlated-columns group in a normal form (validated: known columns, at least two, none twice).</summary>
+    private static string CorrelatedGroup(Projection<TRow> projection, List<string> columnNames, string group)
+    {
+        var columns = (group ?? string.Empty).Split(',', StringSplitOptions.TrimEntries);
+        foreach (var column in columns)
+        {
+            if (column is not ("tenant_id" or "row_key") && !columnNames.Contains(column, StringComparer.Ordinal))
+            {
+                throw new ArgumentException($"Projection '{projection.Name}': correlated columns '{group}' name '{column}', which is not tenant_id, row_key or one of its columns.");
+            }
+        }
+
+        if (columns.Length < 2 || columns.Distinct(StringComparer.Ordinal).Count() != columns.Length)
+        {
+            throw new ArgumentException($"Projection '{projection.Name}': correlated columns '{group}' must name at least two different columns.");
+        }
+
+        return string.Join(", ", columns);
+    }
+
+    /// <summary>
+    /// The name of a correlated group's statistics on the table with <paramref name="suffix"/>. Statistics need a name
+    /// unique in the schema (PostgreSQL 15 picks none itself): the table name and a digest of suffix and columns, so
+    /// a shadow's never clash with the live table's, and at most 60 characters (table names have at most 50).
+    /// </summary>
+    private string StatisticsName(string suffix, string columns)
+    {
+        var digest = System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(suffix + "\n" + columns));
+        return $"{_projection.TableName}_s{Convert.ToHexStringLower(digest, 0, 4)}";
+    }
+
+    /// <summary>
+    /// Creates a group's statistics when missing. When they are new on a table that has rows (a store made before the
+    /// group was declared), the table is analyzed at once, so the planner need not wait for autovacuum to use them.
+    /// </summary>
+    private string CreateStatisticsSql(string schema, string suffix, string columns, bool analyze) =>
+        $"""
+         DO $stats$ BEGIN
+             IF NOT EXISTS (SELECT FROM pg_statistic_ext WHERE stxname = '{StatisticsName(suffix, columns)}' AND stxnamespace = '{schema}'::regnamespace) THEN
+                 CREATE STATISTICS {schema}.{StatisticsName(suffix, columns)} (dependencies) ON {columns} FROM {Table(schema, suffix)};
+                 {(analyze ? $"ANALYZE {Table(schema, suffix)};" : string.Empty)}
+             END IF;
+         END $stats$
+         """;
 
     private string Table(string schema, string suffix) => $"{schema}.{_projection.TableName}{suffix}";
 
@@ -225,6 +279,11 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
 
         if (withIndexes)
         {
+            foreach (var group in _correlated)
+            {
+                yield return CreateStatisticsSql(schema, suffix, group, analyze: true);
+            }
+
             // Earlier versions added one more copy of every index at every start: drop the copies (a table that has
             // none is left alone; dropping one blocks the table for a moment, once).
             yield return DropDuplicateIndexesSql(Table(schema, suffix));
@@ -284,6 +343,20 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
         foreach (var sql in SecondaryIndexesSql(schema, suffix))
         {
             yield return sql;
+        }
+
+        // Before the rebuild's ANALYZE, which computes them.
+        foreach (var columns in _correlated)
+        {
+            yield return CreateStatisticsSql(schema, suffix, columns, analyze: false);
+        }
+    }
+
+    public override IEnumerable<string> GoLiveSql(string schema, string suffix)
+    {
+        foreach (var columns in _correlated)
+        {
+            yield return $"ALTER STATISTICS {schema}.{StatisticsName(suffix, columns)} RENAME TO {StatisticsName(string.Empty, columns)}";
         }
     }
 

@@ -426,6 +426,11 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
             await ExecuteAsync(connection, $"DROP TABLE IF EXISTS {Schema}.{table}__old", cancellationToken, transaction);
         }
 
+        foreach (var sql in runner.GoLiveSql(Schema, ShadowSuffix))
+        {
+            await ExecuteAsync(connection, sql, cancellationToken, transaction);
+        }
+
         var seconds = Math.Max(Stopwatch.GetElapsedTime(started).TotalSeconds, 1e-6);
         await using (var update = new NpgsqlCommand(
             $"""

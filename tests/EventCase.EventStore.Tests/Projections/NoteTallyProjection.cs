@@ -30,6 +30,11 @@ public sealed class NoteTallyProjection(ProjectionMode mode = ProjectionMode.Asy
 
     public override IReadOnlyList<string> Indexes => ["tenant_id, notes DESC"];
 
+    /// <summary>What <see cref="CorrelatedColumns"/> declares (nothing by default).</summary>
+    public IReadOnlyList<string> Correlated { get; init; } = [];
+
+    public override IReadOnlyList<string> CorrelatedColumns => Correlated;
+
     public override IReadOnlyList<EntryTable> EntryTables =>
     [
         new EntryTable<NoteEntry>(

@@ -302,11 +302,66 @@ public sealed class ProjectionDaemonTests(DatabaseFixture database) : Projection
     }
 
     [Fact]
+    public async Task Correlated_columns_keep_their_statistics_through_starts_and_rebuilds()
+    {
+        // The statistics of a table are named: a shadow's must not clash with the live table's, and after the swap the
+        // live table must have them (computed by the rebuild's ANALYZE) under the name the next start looks for.
+        async Task<List<(string Name, string Table, string Columns, bool Computed)>> StatisticsAsync()
+        {
+            await using var command = Database.DataSource.CreateCommand(
+                $"""
+                 SELECT s.stxname::text, s.stxrelid::regclass::text, pg_get_statisticsobjdef_columns(s.oid),
+                        EXISTS (SELECT 1 FROM pg_statistic_ext_data d WHERE d.stxoid = s.oid AND d.stxddependencies IS NOT NULL)
+                   FROM pg_statistic_ext s WHERE s.stxnamespace = '{Schema}'::regnamespace ORDER BY 1
+                 """);
+            await using var reader = await command.ExecuteReaderAsync(Ct);
+            var found = new List<(string, string, string, bool)>();
+            while (await reader.ReadAsync(Ct))
+            {
+                found.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetBoolean(3)));
+            }
+
+            return found;
+        }
+
+        NoteTallyProjection Tally() => new() { Correlated = ["tenant_id ,last_text"] };
+        var store = await CreateStoreAsync(null, Tally());
+        for (var i = 0; i < 40; i++)
+        {
+            await AppendNotesAsync(store, new StreamName(i % 2 == 0 ? "boston" : "cambridge", $"c-{i}"), $"text of {i}");
+        }
+
+        var created = Assert.Single(await StatisticsAsync());
+        Assert.Equal(($"{Schema}.note_tally", "tenant_id, last_text"), (created.Table, created.Columns));
+        await CreateStoreAsync(null, Tally());
+        Assert.Equal([created], await StatisticsAsync());
+
+        await using var daemon = new DaemonHost(store, Options("node-a"));
+        await daemon.StartAsync();
+        await CaughtUpAsync(store);
+        for (var rebuild = 1; rebuild <= 2; rebuild++)
+        {
+            var before = (await StatusAsync(store)).Rebuild?.StartedAt;
+            await store.Projections.RequestRebuildAsync("note_tally", Ct);
+            await WaitUntilAsync(async () => await StatusAsync(store) is { State: ProjectionStates.Running } status && status.Rebuild?.StartedAt != before, $"rebuild {rebuild} finished");
+            Assert.Equal([created with { Computed = true }], await StatisticsAsync());
+        }
+
+        await CreateStoreAsync(null, Tally());
+        Assert.Equal([created with { Computed = true }], await StatisticsAsync());
+        AssertSameRows(NoteTallyProjection.Expected(await WholeLogAsync(store)), await RowsAsync());
+    }
+
+    [Fact]
     public async Task Bad_projection_definitions_are_refused_with_the_reason()
     {
         Assert.Contains("reserved", Assert.Throws<ArgumentException>(() => new PostgresEventStore(Database.DataSource, new EventCase.EventStore.Serialization.EventSerializer(TestEvents.Registry()), null, [new NoteTallyProjection(name: "events")])).Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => new PostgresEventStore(Database.DataSource, new EventCase.EventStore.Serialization.EventSerializer(TestEvents.Registry()), null, [new NoteTallyProjection(name: "Bad Name")]));
         Assert.Contains("unique", Assert.Throws<ArgumentException>(() => new PostgresEventStore(Database.DataSource, new EventCase.EventStore.Serialization.EventSerializer(TestEvents.Registry()), null, [new NoteTallyProjection(), new NoteTallyProjection()])).Message, StringComparison.Ordinal);
+        Assert.Contains("'nope'", Assert.Throws<ArgumentException>(() => new PostgresEventStore(Database.DataSource, new EventCase.EventStore.Serialization.EventSerializer(TestEvents.Registry()), null, [new NoteTallyProjection { Correlated = ["tenant_id, nope"] }])).Message, StringComparison.Ordinal);
+        Assert.Contains("at least two", Assert.Throws<ArgumentException>(() => new PostgresEventStore(Database.DataSource, new EventCase.EventStore.Serialization.EventSerializer(TestEvents.Registry()), null, [new NoteTallyProjection { Correlated = ["notes"] }])).Message, StringComparison.Ordinal);
+        Assert.Contains("at least two", Assert.Throws<ArgumentException>(() => new PostgresEventStore(Database.DataSource, new EventCase.EventStore.Serialization.EventSerializer(TestEvents.Registry()), null, [new NoteTallyProjection { Correlated = ["notes, notes"] }])).Message, StringComparison.Ordinal);
+        Assert.Contains("'row_data'", Assert.Throws<ArgumentException>(() => new PostgresEventStore(Database.DataSource, new EventCase.EventStore.Serialization.EventSerializer(TestEvents.Registry()), null, [new NoteTallyProjection { Correlated = ["tenant_id, row_data"] }])).Message, StringComparison.Ordinal);
         var store = await CreateStoreAsync(null, new NoteTallyProjection());
         var unknown = await Assert.ThrowsAsync<ArgumentException>(() => store.Projections.RequestRebuildAsync("nope", Ct));
         Assert.Contains("note_tally", unknown.Message, StringComparison.Ordinal);
@@ -348,6 +403,6 @@ public sealed class LogCapture : Microsoft.Extensions.Logging.ILogger<Projection
     public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
         ArgumentNullException.ThrowIfNull(formatter);
-        _messages.Enqueue(formatter(state, exception));
+        _messages.Enqueue(exception is null ? formatter(state, exception) : $"{formatter(state, exception)} {exception.Message}");
     }
 }
