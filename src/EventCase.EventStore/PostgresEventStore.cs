@@ -759,6 +759,26 @@ public sealed class PostgresEventStore
         int maxCount,
         IReadOnlyCollection<string>? eventTypes,
         Func<string, bool>? include,
+        CancellationToken cancellationToken) =>
+        Materialize(await ReadRawLogAsync(connection, after, maxCount, eventTypes, include, cancellationToken));
+
+    /// <summary>
+    /// Reads a log batch like <see cref="ReadLogAsync(NpgsqlConnection, LogPosition, int, Func{string, bool}, CancellationToken)"/>
+    /// without deserializing it: a rebuild asks for the next batch as soon as this one has arrived, and deserializes
+    /// it (<see cref="Materialize(RawLogBatch)"/>) while the server works on the next.
+    /// </summary>
+    internal Task<RawLogBatch> ReadRawLogAsync(NpgsqlConnection connection, LogPosition after, int maxCount, Func<string, bool> include, CancellationToken cancellationToken) =>
+        ReadRawLogAsync(connection, after, maxCount, null, include, cancellationToken);
+
+    /// <summary>Deserializes a raw batch.</summary>
+    internal LogBatch Materialize(RawLogBatch batch) => new(Materialize(batch.Rows), batch.Checkpoint, batch.RowsRead);
+
+    private async Task<RawLogBatch> ReadRawLogAsync(
+        NpgsqlConnection? connection,
+        LogPosition after,
+        int maxCount,
+        IReadOnlyCollection<string>? eventTypes,
+        Func<string, bool>? include,
         CancellationToken cancellationToken)
     {
         if (maxCount < 1)
@@ -809,8 +829,11 @@ public sealed class PostgresEventStore
             }
         }
 
-        return new LogBatch(Materialize(raw), checkpoint, rows);
+        return new RawLogBatch(raw, checkpoint, rows);
     }
+
+    /// <summary>A log batch as read, not yet deserialized.</summary>
+    internal sealed record RawLogBatch(List<RawEvent> Rows, LogPosition Checkpoint, int RowsRead);
 
     /// <summary>
     /// Deserializes raw rows into events. Deserialization is most of the cost of reading the log, so large batches
@@ -864,7 +887,7 @@ public sealed class PostgresEventStore
         reader.GetGuid(5), reader.GetString(6), reader.GetFieldValue<byte[]>(7), reader.GetFieldValue<byte[]>(8), reader.GetDateTime(9),
         reader.IsDBNull(10) ? null : reader.GetFieldValue<byte[]>(10));
 
-    private sealed record RawEvent(
+    internal sealed record RawEvent(
         long Position, ulong TransactionId, string Tenant, string StreamId, long StreamVersion, Guid EventId, string StoredType, byte[] Data, byte[] Metadata, DateTime RecordedAt, byte[]? Hash);
 
     /// <summary>

@@ -156,68 +156,69 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
                 return false;
             };
 
-        // The next batch is read (on a second connection) while this one is folded: reading and folding overlap.
+        // The next batch is read (on a second connection) while this one is deserialized and folded: the server works
+        // on the next batch while the client works on this one.
         await using var reading = await store.DataSource.OpenConnectionAsync(cancellationToken);
-        var next = store.ReadLogAsync(reading, checkpoint, options.RebuildBatchSize, include, cancellationToken);
-        while (true)
+        Task<PostgresEventStore.RawLogBatch>? next = store.ReadRawLogAsync(reading, checkpoint, options.RebuildBatchSize, include, cancellationToken);
+        try
         {
-            var batch = await next;
-            if (batch.RowsRead == options.RebuildBatchSize)
+            while (next is not null)
             {
-                next = store.ReadLogAsync(reading, batch.Checkpoint, options.RebuildBatchSize, include, cancellationToken);
-            }
-
-            FoldBatch(active, batch.Events, filter: builds.Count > 1);
-            foreach (var failed in active.Where(b => b.Failure is not null).ToList())
-            {
-                await failed.Worker.RecordFailureAsync(connection, failed.Failure!, cancellationToken);
-            }
-
-            active = active.Where(b => b.Failure is null).ToList();
-            if (active.Count == 0)
-            {
-                // Every projection failed: let the read in flight finish before its connection is returned.
-                if (batch.RowsRead == options.RebuildBatchSize)
+                var arriving = next;
+                next = null;
+                var raw = await arriving;
+                if (raw.RowsRead == options.RebuildBatchSize)
                 {
-                    await next;
+                    next = store.ReadRawLogAsync(reading, raw.Checkpoint, options.RebuildBatchSize, include, cancellationToken);
                 }
 
-                return;
-            }
-
-            checkpoint = batch.Checkpoint;
-            events += batch.RowsRead;
-            foreach (var build in active.Where(b => b.Fold.PendingEntries > 100_000))
-            {
-                await build.Fold.FlushEntriesAsync(connection, lead.Schema, ShadowSuffix, cancellationToken);
-            }
-
-            if (Stopwatch.GetElapsedTime(lastProgress) > TimeSpan.FromSeconds(1))
-            {
-                lastProgress = Stopwatch.GetTimestamp();
-                foreach (var build in active.ToList())
+                var batch = store.Materialize(raw);
+                FoldBatch(active, batch.Events, filter: builds.Count > 1);
+                foreach (var failed in active.Where(b => b.Failure is not null).ToList())
                 {
-                    await build.Worker.ReportProgressAsync(connection, checkpoint, events, started, cancellationToken);
-                    if (build.KeepLiveMoving && !await build.StepLiveAsync(connection, cancellationToken))
-                    {
-                        active = active.Where(b => b != build).ToList();
-                    }
+                    await failed.Worker.RecordFailureAsync(connection, failed.Failure!, cancellationToken);
                 }
 
+                active = active.Where(b => b.Failure is null).ToList();
                 if (active.Count == 0)
                 {
-                    if (batch.RowsRead == options.RebuildBatchSize)
-                    {
-                        await next;
-                    }
-
                     return;
                 }
-            }
 
-            if (batch.RowsRead < options.RebuildBatchSize)
+                checkpoint = batch.Checkpoint;
+                events += batch.RowsRead;
+                foreach (var build in active.Where(b => b.Fold.PendingEntries > 100_000))
+                {
+                    await build.Fold.FlushEntriesAsync(connection, lead.Schema, ShadowSuffix, cancellationToken);
+                }
+
+                if (Stopwatch.GetElapsedTime(lastProgress) > TimeSpan.FromSeconds(1))
+                {
+                    lastProgress = Stopwatch.GetTimestamp();
+                    foreach (var build in active.ToList())
+                    {
+                        await build.Worker.ReportProgressAsync(connection, checkpoint, events, started, cancellationToken);
+                        if (build.KeepLiveMoving && !await build.StepLiveAsync(connection, cancellationToken))
+                        {
+                            active = active.Where(b => b != build).ToList();
+                        }
+                    }
+
+                    if (active.Count == 0)
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            // Whatever ends the pass early (every projection failed or went elsewhere, an event that does not
+            // deserialize, a lost connection), the read in flight must finish before its connection is returned: a
+            // connection given back mid-read hung the rebuild for good.
+            if (next is not null)
             {
-                break;
+                await SettleAsync(next);
             }
         }
 
@@ -237,6 +238,19 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
             {
                 await active[i].Worker.FinishShadowAsync(own ?? connection, active[i].Fold, checkpoint, events, started, cancellationToken);
             }
+        }
+    }
+
+    /// <summary>Waits for a read whose result no longer matters, whatever its outcome.</summary>
+    private static async Task SettleAsync(Task read)
+    {
+        try
+        {
+            await read;
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or InvalidOperationException)
+        {
+            // The failure being reported is the caller's.
         }
     }
 
