@@ -222,22 +222,100 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
             }
         }
 
-        // Each projection's finish (COPY of its rows, its indexes, ANALYZE, its swap) is independent of the others'.
-        // One after the other, the finish keeps a core idle most of the time (an index build, an ANALYZE); side by
-        // side, on connections of their own, it keeps both sides of the wire busy.
-        var lanes = Math.Min(active.Count, Math.Max(2, Environment.ProcessorCount));
-        // Task.Run: a lane runs synchronously until its first await that waits, and a COPY writes many rows before one
-        // does; started inline, the second lane would begin only once the first had written most of its rows.
-        await Task.WhenAll(Enumerable.Range(0, lanes).Select(lane => Task.Run(() => FinishLaneAsync(lane), cancellationToken)));
+        await FinishSideBySideAsync(active, connection, checkpoint, events, started, cancellationToken);
+    }
 
-        async Task FinishLaneAsync(int lane)
+    /// <summary>
+    /// Finishes the projections of a pass (COPY of the rows, indexes, ANALYZE, catch-up, swap). Each finish is
+    /// independent of the others'; one after the other, they keep a core idle most of the time (an index build, an
+    /// ANALYZE), so they run side by side in lanes, one connection each, the first lane on the caller's connection.
+    /// A projection's tables are only written by the connection holding its ownership lock (decision 0009): the lock
+    /// of a projection finished in another lane moves to that lane's connection first and back afterwards. One that
+    /// another node takes in between is that node's to rebuild (its state still says so) and is left out.
+    /// </summary>
+    private static async Task FinishSideBySideAsync(
+        List<ShadowBuild> active, NpgsqlConnection connection, LogPosition checkpoint, long events, long started, CancellationToken cancellationToken)
+    {
+        var lanes = Math.Min(active.Count, Math.Max(2, Environment.ProcessorCount));
+        var laneConnections = new NpgsqlConnection?[lanes];
+        var moved = new List<(int Index, long LockKey, bool CallerHeld)>();
+        var finishing = active.ToArray<ShadowBuild?>();
+        try
         {
-            // The first lane works on the caller's connection, which holds the ownership locks throughout.
-            await using var own = lane == 0 ? null : await store.DataSource.OpenConnectionAsync(cancellationToken);
-            for (var i = lane; i < active.Count; i += lanes)
+            for (var lane = 1; lane < lanes; lane++)
             {
-                await active[i].Worker.FinishShadowAsync(own ?? connection, active[i].Fold, checkpoint, events, started, cancellationToken);
+                laneConnections[lane] = await active[0].Worker.Store.DataSource.OpenConnectionAsync(cancellationToken);
             }
+
+            for (var i = 0; i < active.Count; i++)
+            {
+                if (i % lanes == 0)
+                {
+                    continue;
+                }
+
+                var lockKey = ProjectionOwnership.LockKey(active[i].Worker.Schema, active[i].Worker.Projection.Name);
+                // Not held when the caller owns nothing (a test's rebuild): then it is not given back either.
+                var callerHeld = await ProjectionOwnership.UnlockAsync(connection, lockKey, cancellationToken);
+                if (await ProjectionOwnership.TryTakeAsync(laneConnections[i % lanes]!, lockKey, cancellationToken))
+                {
+                    moved.Add((i, lockKey, callerHeld));
+                }
+                else
+                {
+                    finishing[i] = null;
+                }
+            }
+
+            // Task.Run: a lane runs synchronously until an await that waits, and a COPY writes many rows before one
+            // does; started inline, the second lane would begin only once the first had written most of its rows.
+            await Task.WhenAll(Enumerable.Range(0, lanes).Select(lane => Task.Run(
+                async () =>
+                {
+                    for (var i = lane; i < finishing.Length; i += lanes)
+                    {
+                        if (finishing[i] is { } build)
+                        {
+                            await build.Worker.FinishShadowAsync(laneConnections[lane] ?? connection, build.Fold, checkpoint, events, started, cancellationToken);
+                        }
+                    }
+                },
+                cancellationToken)));
+        }
+        finally
+        {
+            foreach (var (index, lockKey, callerHeld) in moved)
+            {
+                await GiveBackAsync(laneConnections[index % lanes]!, connection, lockKey, callerHeld);
+            }
+
+            foreach (var laneConnection in laneConnections)
+            {
+                if (laneConnection is not null)
+                {
+                    await laneConnection.DisposeAsync();
+                }
+            }
+        }
+    }
+
+    /// <summary>Moves an ownership lock from a lane's connection back to the caller's, when the caller held it.</summary>
+    private static async Task GiveBackAsync(NpgsqlConnection lane, NpgsqlConnection caller, long lockKey, bool callerHeld)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await ProjectionOwnership.UnlockAsync(lane, lockKey, timeout.Token);
+            if (callerHeld)
+            {
+                // If another node took it in between, it is that node's now: the caller's agent finds out when it next
+                // takes ownership, as after any rebuild pass.
+                await ProjectionOwnership.TryTakeAsync(caller, lockKey, timeout.Token);
+            }
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or InvalidOperationException)
+        {
+            // A broken connection has released its locks already; the pass's own failure, if any, is what is reported.
         }
     }
 

@@ -133,6 +133,23 @@ internal static class ProjectionOwnership
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
+    /// <summary>Releases the lock; false when the connection did not hold it.</summary>
+    public static async Task<bool> UnlockAsync(NpgsqlConnection connection, long lockKey, CancellationToken cancellationToken)
+    {
+        // pg_advisory_unlock warns when the lock is not held; this asks first, so nothing is logged for a lock that
+        // was not there to give up.
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_locks
+                                      WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
+                                        AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = $1)
+                        THEN pg_advisory_unlock($1) ELSE false END
+            """,
+            connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = lockKey });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     /// <summary>Releases the lock if the connection still works; if it is broken, the server has released it already.</summary>
     public static async Task ReleaseAsync(NpgsqlConnection connection, long lockKey, ILogger logger)
     {

@@ -332,6 +332,15 @@ public sealed class ProjectionDaemonTests(DatabaseFixture database) : Projection
             var status = await StatusAsync(store, name);
             Assert.Equal("node-a", status.Owner);
             Assert.InRange(status.Rebuild!.Events, 1, 150);
+
+            // The two finished side by side, one on a connection of its own that held its lock meanwhile: each lock is
+            // held again once, by its agent, and by no connection left idle in the pool.
+            Assert.Equal(1, await CountAsync(
+                $"""
+                 SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                  WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+                    AND ((l.classid::bigint << 32) | l.objid::bigint) = {ProjectionOwnership.LockKey(Schema, name)}
+                 """));
         }
 
         // Ownership went back to each projection's own agent: the async one keeps following the log.
