@@ -241,15 +241,19 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
     /// Creates a group's statistics when missing. When they are new on a table that has rows (a store made before the
     /// group was declared), the table is analyzed at once, so the planner need not wait for autovacuum to use them.
     /// </summary>
-    private string CreateStatisticsSql(string schema, string suffix, string columns, bool analyze) =>
-        $"""
-         DO $stats$ BEGIN
-             IF NOT EXISTS (SELECT FROM pg_statistic_ext WHERE stxname = '{StatisticsName(suffix, columns)}' AND stxnamespace = '{schema}'::regnamespace) THEN
-                 CREATE STATISTICS {schema}.{StatisticsName(suffix, columns)} (dependencies) ON {columns} FROM {Table(schema, suffix)};
-                 {(analyze ? $"ANALYZE {Table(schema, suffix)};" : string.Empty)}
-             END IF;
-         END $stats$
-         """;
+    private string CreateStatisticsSql(string schema, string suffix, string columns, bool analyze)
+    {
+        var name = StatisticsName(suffix, columns);
+        var table = Table(schema, suffix);
+        return $"""
+                DO $stats$ BEGIN
+                    IF NOT EXISTS (SELECT FROM pg_statistic_ext WHERE stxname = '{name}' AND stxnamespace = '{schema}'::regnamespace) THEN
+                        CREATE STATISTICS {schema}.{name} (dependencies) ON {columns} FROM {table};
+                        {(analyze ? $"ANALYZE {table};" : string.Empty)}
+                    END IF;
+                END $stats$
+                """;
+    }
 
     private string Table(string schema, string suffix) => $"{schema}.{_projection.TableName}{suffix}";
 
