@@ -861,7 +861,7 @@ public sealed class PostgresEventStore
     private RecordedEvent Materialize(RawEvent raw)
     {
         var (typeName, data) = Serializer.DeserializeData(raw.StoredType, raw.Data, raw.Position);
-        return new RecordedEvent(
+        return RecordedEvent.WithStoredMetadata(
             raw.Position,
             raw.TransactionId,
             new StreamName(raw.Tenant, raw.StreamId),
@@ -870,12 +870,11 @@ public sealed class PostgresEventStore
             typeName,
             raw.StoredType,
             data,
-            Serializer.DeserializeMetadata(raw.Metadata),
-            Instant.FromDateTimeUtc(raw.RecordedAt))
-        {
+            raw.Metadata,
+            Serializer,
+            Instant.FromDateTimeUtc(raw.RecordedAt),
             // A value of the wrong length (only a tampered row has one) is no hash; the verifier reports the row.
-            Hash = raw.Hash is { Length: Auditing.AuditHash.Length } hash ? Auditing.AuditHash.FromBytes(hash) : null,
-        };
+            raw.Hash is { Length: Auditing.AuditHash.Length } hash ? Auditing.AuditHash.FromBytes(hash) : null);
     }
 
     /// <summary>

@@ -22,6 +22,21 @@ public sealed record EventMetadata(
     /// <summary>Free-form extra entries (for example the source file and row of an imported event).</summary>
     public IReadOnlyDictionary<string, string>? Extra { get; init; }
 
+    /// <summary>Equal when every field is, <see cref="Extra"/> compared by its entries (a record would compare the dictionary's reference, so metadata read twice would differ).</summary>
+    public bool Equals(EventMetadata? other) =>
+        other is not null
+        && (ReferenceEquals(this, other)
+            || (ActorId == other.ActorId && ActorRole == other.ActorRole && CorrelationId == other.CorrelationId && CausationId == other.CausationId
+                && Channel == other.Channel && Reason == other.Reason && SameEntries(Extra, other.Extra)));
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(ActorId, ActorRole, CorrelationId, CausationId, Channel, Reason, Extra?.Count ?? -1);
+
+    private static bool SameEntries(IReadOnlyDictionary<string, string>? left, IReadOnlyDictionary<string, string>? right) =>
+        ReferenceEquals(left, right)
+        || (left is not null && right is not null && left.Count == right.Count
+            && left.All(entry => right.TryGetValue(entry.Key, out var value) && value == entry.Value));
+
     /// <summary>Metadata for work the engine does on its own behalf.</summary>
     public static EventMetadata System(string? correlationId = null) => new("system", "system", correlationId);
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using EventCase.EventStore.Metadata;
 using EventCase.EventStore.Serialization;
 using EventCase.EventStore.Tests.Support;
 using EventCase.Testing;
@@ -141,5 +142,63 @@ public sealed class ReadingStreamTests(DatabaseFixture database) : StoreTestBase
 
         Assert.Equal("test.rare-thing-happened.v1", error.TypeName);
         Assert.Contains("test.rare-thing-happened.v1", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_events_metadata_reads_back_as_appended_and_the_event_equals_its_rereading_whether_or_not_its_metadata_was_used()
+    {
+        var stream = NewStream();
+        var metadata = new EventMetadata("agent-9", "supervisor", "corr-9", "cause-9", "web", "checked twice") { Extra = new Dictionary<string, string> { ["row"] = "12" } };
+        await Store.AppendToStreamAsync(stream, "thing", ExpectedVersion.NoStream, [TestEvents.New(new NoteAdded(stream.Id, "n"), metadata)], Ct);
+
+        var used = Assert.Single(await Store.ReadStreamAsync(stream, cancellationToken: Ct).ToListAsync(Ct));
+        var untouched = Assert.Single(await Store.ReadStreamAsync(stream, cancellationToken: Ct).ToListAsync(Ct));
+        var usedMetadata = used.Metadata;
+
+        Assert.Equal(("agent-9", "supervisor", "corr-9", "cause-9", "web", "checked twice"), (usedMetadata.ActorId, usedMetadata.ActorRole, usedMetadata.CorrelationId, usedMetadata.CausationId, usedMetadata.Channel, usedMetadata.Reason));
+        Assert.Equal("12", usedMetadata.Extra!["row"]);
+        Assert.Equal(used, untouched);
+        Assert.Equal(untouched, used);
+        Assert.Equal(used.GetHashCode(), untouched.GetHashCode());
+        Assert.NotEqual(used, untouched with { Metadata = TestEvents.Actor });
+        Assert.Same(usedMetadata, used.Metadata);
+    }
+
+    [Fact]
+    public async Task Many_threads_asking_for_the_metadata_of_the_same_events_at_once_all_get_it()
+    {
+        var stream = NewStream();
+        await Store.AppendToStreamAsync(stream, "thing", ExpectedVersion.NoStream, TestEvents.Notes(stream.Id, 200), Ct);
+        var events = await Store.ReadStreamAsync(stream, cancellationToken: Ct).ToListAsync(Ct);
+
+        // Each event's metadata is asked for by several threads at once, as a rebuild's projections fold side by side.
+        var seen = new System.Collections.Concurrent.ConcurrentBag<EventMetadata>();
+        Parallel.For(0, events.Count * 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => seen.Add(events[i / 4].Metadata));
+
+        Assert.Equal(events.Count * 4, seen.Count);
+        Assert.All(seen, m => Assert.Equal(TestEvents.Actor, m));
+    }
+
+    [Fact]
+    public async Task A_stored_metadata_document_that_does_not_deserialize_fails_where_it_is_used_not_where_the_event_is_read()
+    {
+        var stream = NewStream();
+        await Store.AppendToStreamAsync(stream, "thing", ExpectedVersion.NoStream, TestEvents.Notes(stream.Id, 2), Ct);
+        await using (var command = DataSource.CreateCommand("UPDATE eventcase.events SET metadata = '[1, 2]' WHERE tenant_id = $1 AND stream_id = $2 AND stream_version = 2"))
+        {
+            command.Parameters.AddWithValue(stream.Tenant);
+            command.Parameters.AddWithValue(stream.Id);
+            Assert.Equal(1, await command.ExecuteNonQueryAsync(Ct));
+        }
+
+        // Code that needs only the data (a decider's fold, most projections) reads the stream as before.
+        var events = await Store.ReadStreamAsync(stream, cancellationToken: Ct).ToListAsync(Ct);
+
+        Assert.Equal(2, events.Count);
+        Assert.IsType<NoteAdded>(events[1].Data);
+        Assert.Equal(TestEvents.Actor, events[0].Metadata);
+        Assert.Throws<System.Text.Json.JsonException>(() => events[1].Metadata);
+        // Asking again fails again: a failed read is not remembered as a value.
+        Assert.Throws<System.Text.Json.JsonException>(() => events[1].Metadata);
     }
 }
