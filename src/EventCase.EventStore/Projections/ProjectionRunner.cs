@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
@@ -597,6 +598,9 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
         public override async Task WriteRowsAsync(NpgsqlConnection connection, string schema, string suffix, CancellationToken cancellationToken)
         {
             var columns = string.Join(", ", new[] { "tenant_id", "row_key", "row_data" }.Concat(runner._columns.Select(c => c.Name)));
+            // Each row's JSON is written into one reused buffer, as UTF-8: no string per row, no transcoding.
+            var buffer = new ArrayBufferWriter<byte>(4096);
+            await using var writer = new Utf8JsonWriter(buffer);
             await using (var importer = await connection.BeginBinaryImportAsync(
                 $"COPY {runner.Table(schema, suffix)} ({columns}) FROM STDIN (FORMAT BINARY)", cancellationToken))
             {
@@ -611,7 +615,10 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
                     importer.Write(tenant, NpgsqlDbType.Text);
                     importer.Write(key, NpgsqlDbType.Text);
                     // Only into shadow tables this version made: json (a binary COPY must match the column's type).
-                    importer.Write(JsonSerializer.Serialize(row, runner._json), NpgsqlDbType.Json);
+                    buffer.ResetWrittenCount();
+                    writer.Reset();
+                    JsonSerializer.Serialize(writer, row, runner._json);
+                    importer.Write(buffer.WrittenMemory, NpgsqlDbType.Json);
                     foreach (var column in runner._columns)
                     {
                         column.Write(importer, row);
