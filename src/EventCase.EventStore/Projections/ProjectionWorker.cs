@@ -124,10 +124,17 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
 
         var store = lead.Store;
         var options = lead.Options;
+        // The head of the log, for progress: one scan of the log's key for the pass, not one per projection.
+        long target;
+        await using (var head = new NpgsqlCommand($"SELECT coalesce(max(position), 0) FROM {lead.Schema}.events", connection))
+        {
+            target = (long)(await head.ExecuteScalarAsync(cancellationToken))!;
+        }
+
         var builds = new List<ShadowBuild>(workers.Count);
         foreach (var worker in workers)
         {
-            builds.Add(await worker.BeginShadowAsync(connection, cancellationToken));
+            builds.Add(await worker.BeginShadowAsync(connection, target, cancellationToken));
         }
 
         // Without statistics right after a bulk load the planner can misjudge the log reads; fresh statistics keep
@@ -348,20 +355,21 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
     }
 
     /// <summary>Marks the projection as rebuilding and creates its empty shadow tables (keys and indexes come after the load).</summary>
-    private async Task<ShadowBuild> BeginShadowAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    private async Task<ShadowBuild> BeginShadowAsync(NpgsqlConnection connection, long targetPosition, CancellationToken cancellationToken)
     {
         await ExecuteAsync(
             connection,
             $"""
              UPDATE {Schema}.projections
                 SET state = 'rebuilding', rebuild_started_at = now(), rebuild_requested_at = NULL, rebuild_position = 0, rebuild_events = 0,
-                    rebuild_events_per_second = NULL, rebuild_target_position = (SELECT coalesce(max(position), 0) FROM {Schema}.events),
+                    rebuild_events_per_second = NULL, rebuild_target_position = $3,
                     owner = $2, owner_heartbeat_at = now(), updated_at = now()
               WHERE name = $1
              """,
             cancellationToken,
             Projection.Name,
-            options.NodeId);
+            options.NodeId,
+            targetPosition);
         foreach (var table in Projection.TableNames)
         {
             await ExecuteAsync(connection, $"DROP TABLE IF EXISTS {Schema}.{table}{ShadowSuffix}", cancellationToken);
