@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using EventCase.EventStore.Serialization;
@@ -569,11 +570,12 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
             }
 
             var key = (recorded.Stream.Tenant, keyText);
-            _rows.TryGetValue(key, out var row);
+            // One lookup for the read and the write (a missing row starts as null, as the projection expects).
+            ref var row = ref CollectionsMarshal.GetValueRefOrAddDefault(_rows, key, out _);
             _output.Clear();
             try
             {
-                _rows[key] = runner._projection.Apply(row, recorded, _output);
+                row = runner._projection.Apply(row, recorded, _output);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
