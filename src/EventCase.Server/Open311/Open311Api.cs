@@ -339,11 +339,22 @@ public static class Open311Api
         if (!string.IsNullOrWhiteSpace(ids))
         {
             var byId = await ReadingAsync(database, reference, agency, client.IsPublic, cancellationToken);
+            var found = new List<CaseId>();
             foreach (var id in ids.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Take(200))
             {
-                if (await FindAsync(byId, id, cancellationToken) is { } found)
+                if (await ResolveAsync(byId, id, cancellationToken) is { } caseId)
                 {
-                    requests.Add(found);
+                    found.Add(caseId);
+                }
+            }
+
+            // The cases' histories in one read, not one per case.
+            var histories = await ReadHistoriesAsync(byId, found, cancellationToken);
+            foreach (var caseId in found)
+            {
+                if (await RenderAsync(byId, histories, caseId, null, cancellationToken) is { } request)
+                {
+                    requests.Add(request);
                 }
             }
 
@@ -383,9 +394,20 @@ public static class Open311Api
             agency.Value, new CaseSummaryFilter(statuses, serviceCode, OpenedFrom: start, OpenedBefore: end), 200, null, cancellationToken);
         // The catalog and the time zone are read once for the page, and each case's expected time comes from its row.
         var reading = await ReadingAsync(database, reference, agency, client.IsPublic, cancellationToken);
+        var listed = new List<(CaseId Id, CaseSummaryRow Row)>();
         foreach (var row in page.Items)
         {
-            if (CaseAccess.TryParseId(row.CaseId, out var caseId) && await RenderAsync(reading, caseId, row, cancellationToken) is { } found)
+            if (CaseAccess.TryParseId(row.CaseId, out var caseId))
+            {
+                listed.Add((caseId, row));
+            }
+        }
+
+        // The page's histories in one read, not one per case.
+        var pageHistories = await ReadHistoriesAsync(reading, listed.Select(l => l.Id).ToList(), cancellationToken);
+        foreach (var (caseId, row) in listed)
+        {
+            if (await RenderAsync(reading, pageHistories, caseId, row, cancellationToken) is { } found)
             {
                 requests.Add(found);
             }
@@ -408,7 +430,8 @@ public static class Open311Api
         }
 
         var reading = await ReadingAsync(database, reference, client.Caller.Agency, client.IsPublic, cancellationToken);
-        return await FindAsync(reading, id, cancellationToken) is { } found
+        return await ResolveAsync(reading, id, cancellationToken) is { } caseId
+               && await RenderAsync(reading, await ReadHistoriesAsync(reading, [caseId], cancellationToken), caseId, null, cancellationToken) is { } found
             ? Requests(xml, [found])
             : Error(xml, 404, "service_request_id was not found.");
     }
@@ -454,31 +477,31 @@ public static class Open311Api
     private static async Task<Reading> ReadingAsync(EventCaseDatabase database, ReferenceData reference, AgencyId agency, bool isPublic, CancellationToken cancellationToken) =>
         new(database, agency, (await reference.LoadCatalogAsync(agency, cancellationToken)).Value, reference.CalendarFor(agency.Value).Zone, isPublic);
 
-    /// <summary>The request with a case number or case id, if the agency has it.</summary>
-    private static async Task<Open311Request?> FindAsync(Reading reading, string id, CancellationToken cancellationToken)
+    /// <summary>The case a case number or case id names (whether the agency has it is for the read to tell).</summary>
+    private static async Task<CaseId?> ResolveAsync(Reading reading, string id, CancellationToken cancellationToken)
     {
-        CaseId? caseId = null;
         if (CaseNumber.TryParse(id, out var number))
         {
-            caseId = (await new CaseNumberLookup(reading.Database.Store).FindAsync(reading.Agency, number, cancellationToken))?.CaseId;
-        }
-        else if (CaseAccess.TryParseId(id, out var parsed))
-        {
-            caseId = parsed;
+            return (await new CaseNumberLookup(reading.Database.Store).FindAsync(reading.Agency, number, cancellationToken))?.CaseId;
         }
 
-        return caseId is null ? null : await RenderAsync(reading, caseId, null, cancellationToken);
+        return CaseAccess.TryParseId(id, out var parsed) ? parsed : null;
     }
 
+    /// <summary>The histories of the agency's <paramref name="cases"/>, read in one statement.</summary>
+    private static Task<IReadOnlyDictionary<StreamName, IReadOnlyList<RecordedEvent>>> ReadHistoriesAsync(Reading reading, IReadOnlyCollection<CaseId> cases, CancellationToken cancellationToken) =>
+        reading.Database.Store.ReadStreamsAsync([.. cases.Select(c => new StreamName(reading.Agency.Value, c.Value))], cancellationToken);
+
     /// <summary>
-    /// The request of a case, from its stream; <paramref name="listed"/> is its case summary row when the caller listed
-    /// it already (its SLA due time is the expected time), else it is read for an active case.
+    /// The request of a case, from its history in <paramref name="histories"/> (none: the agency has no such case);
+    /// <paramref name="listed"/> is its case summary row when the caller listed it already (its SLA due time is the
+    /// expected time), else it is read for an active case.
     /// </summary>
-    private static async Task<Open311Request?> RenderAsync(Reading reading, CaseId caseId, CaseSummaryRow? listed, CancellationToken cancellationToken)
+    private static async Task<Open311Request?> RenderAsync(
+        Reading reading, IReadOnlyDictionary<StreamName, IReadOnlyList<RecordedEvent>> histories, CaseId caseId, CaseSummaryRow? listed, CancellationToken cancellationToken)
     {
         var (database, agency, catalog, zone, isPublic) = reading;
-        var events = await CaseAccess.ReadAsync(database.Store, agency, caseId, ReadStreamOptions.All, cancellationToken);
-        if (CaseView.Fold(events, publicOnly: true) is not { } view)
+        if (!histories.TryGetValue(new StreamName(agency.Value, caseId.Value), out var events) || CaseView.Fold(events, publicOnly: true) is not { } view)
         {
             return null;
         }

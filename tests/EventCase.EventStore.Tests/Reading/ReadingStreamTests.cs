@@ -201,4 +201,39 @@ public sealed class ReadingStreamTests(DatabaseFixture database) : StoreTestBase
         // Asking again fails again: a failed read is not remembered as a value.
         Assert.Throws<System.Text.Json.JsonException>(() => events[1].Metadata);
     }
+
+    [Fact]
+    public async Task Several_streams_are_read_whole_in_one_call_each_as_its_own_read_gives_it_and_streams_without_events_are_absent()
+    {
+        var first = await StreamWithNotesAppendedOneByOneAsync(3);
+        var second = await StreamWithNotesAppendedOneByOneAsync(1);
+        var other = NewStream("cambridge");
+        await Store.AppendToStreamAsync(other, "thing", ExpectedVersion.NoStream, TestEvents.Notes(other.Id, 2), Ct);
+        var empty = NewStream();
+
+        var read = await Store.ReadStreamsAsync([second, empty, first, other, first], Ct);
+
+        Assert.Equal(3, read.Count);
+        foreach (var stream in new[] { first, second, other })
+        {
+            Assert.Equal(await Store.ReadStreamAsync(stream, cancellationToken: Ct).ToListAsync(Ct), read[stream]);
+        }
+
+        Assert.False(read.ContainsKey(empty));
+        Assert.Equal(["note 1", "note 2", "note 3"], read[first].Select(e => ((NoteAdded)e.Data).Text));
+        Assert.Empty(await Store.ReadStreamsAsync([], Ct));
+    }
+
+    [Fact]
+    public async Task Reading_too_many_streams_at_once_or_a_bad_stream_name_is_a_typed_error_naming_the_field()
+    {
+        var tooMany = Enumerable.Range(0, PostgresEventStore.MaxStreamsPerRead + 1).Select(i => new StreamName("boston", $"thing-{i}")).ToList();
+
+        var error = await Assert.ThrowsAsync<InvalidEventStoreArgumentException>(() => Store.ReadStreamsAsync(tooMany, Ct));
+        Assert.Equal("streams", error.Field);
+        Assert.Contains("1001", error.Message, StringComparison.Ordinal);
+        // The limit counts distinct streams: the same stream named many times is one.
+        Assert.Empty(await Store.ReadStreamsAsync(Enumerable.Repeat(NewStream(), PostgresEventStore.MaxStreamsPerRead + 1).ToList(), Ct));
+        Assert.Equal("streamId", (await Assert.ThrowsAsync<InvalidEventStoreArgumentException>(() => Store.ReadStreamsAsync([new StreamName("boston", "")], Ct))).Field);
+    }
 }

@@ -89,6 +89,12 @@ public sealed class Open311Tests(ServerFixture server) : IClassFixture<ServerFix
         using var client = server.Client();
         var both = (await ReadJsonAsync(await client.GetAsync($"/open311/v2/requests.json?service_request_id={first},{second}"))).AsArray();
         Assert.Equal([first, second], both.Select(r => r!["service_request_id"]!.GetValue<string>()));
+        // Read together, in the order asked; an unknown id is left out, one asked twice is answered twice.
+        var mixed = (await ReadJsonAsync(await client.GetAsync($"/open311/v2/requests.json?service_request_id={second},BOS-2026-999999,{first},{second}"))).AsArray();
+        Assert.Equal([second, first, second], mixed.Select(r => r!["service_request_id"]!.GetValue<string>()));
+        Assert.Equal(both[1]!.ToJsonString(), mixed[0]!.ToJsonString());
+        // Another agency's key sees none of them.
+        Assert.Empty((await ReadJsonAsync(await client.GetAsync($"/open311/v2/requests.json?service_request_id={first},{second}&api_key=agent-key-b"))).AsArray());
 
         var open = (await ReadJsonAsync(await client.GetAsync("/open311/v2/requests.json?status=open&service_code=pothole&start_date=2000-01-01T00:00:00Z"))).AsArray();
         Assert.Contains(open, r => r!["service_request_id"]!.GetValue<string>() == first);
