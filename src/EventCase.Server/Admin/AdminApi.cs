@@ -27,13 +27,13 @@ public static class AdminApi
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         admin.MapGet("/services", GetCatalogAsync).WithName("GetServiceCatalog").WithSummary("The agency's service catalog.")
             .RequireAuthorization(Policies.StaffOrAuditor);
-        Write(admin.MapPost("/services", DefineServiceAsync).WithName("DefineService").WithSummary("Adds a service to the catalog (its code is required in the body).").Accepts<ServiceRequest>("application/json"));
+        Write(admin.MapPost("/services", DefineServiceAsync).WithName("DefineService").WithSummary("Adds a service to the catalog.").Accepts<NewServiceRequest>("application/json"));
         Write(admin.MapPut("/services/{code}", UpdateServiceAsync).WithName("UpdateService").WithSummary("Changes a service's definition.").Accepts<ServiceRequest>("application/json"));
         Write(admin.MapPost("/services/{code}/retire", RetireServiceAsync).WithName("RetireService").WithSummary("Stops offering a service.").Accepts<RetireServiceRequest>("application/json"));
         Write(admin.MapPost("/services/{code}/reinstate", ReinstateServiceAsync).WithName("ReinstateService").WithSummary("Offers a retired service again."));
         admin.MapGet("/routing", GetRoutingAsync).WithName("GetRoutingTable").WithSummary("The agency's routing rules and default team.")
             .RequireAuthorization(Policies.StaffOrAuditor);
-        Write(admin.MapPost("/routing/rules", AddRuleAsync).WithName("AddRoutingRule").WithSummary("Adds a routing rule (its ruleId is required in the body).").Accepts<RoutingRuleRequest>("application/json"));
+        Write(admin.MapPost("/routing/rules", AddRuleAsync).WithName("AddRoutingRule").WithSummary("Adds a routing rule.").Accepts<NewRoutingRuleRequest>("application/json"));
         Write(admin.MapPut("/routing/rules/{ruleId}", ReplaceRuleAsync).WithName("ReplaceRoutingRule").WithSummary("Replaces a routing rule.").Accepts<RoutingRuleRequest>("application/json"));
         Write(admin.MapDelete("/routing/rules/{ruleId}", RemoveRuleAsync).WithName("RemoveRoutingRule").WithSummary("Removes a routing rule."));
         Write(admin.MapPut("/routing/default", SetDefaultAsync).WithName("SetDefaultRoute").WithSummary("Sets the team that gets what no rule matches.").Accepts<DefaultRouteRequest>("application/json"));
@@ -72,7 +72,7 @@ public static class AdminApi
     }
 
     private static Task<Results<Ok<CatalogView>, ProblemHttpResult>> DefineServiceAsync(HttpContext http, ReferenceData reference, IClock clock, CancellationToken cancellationToken) =>
-        CatalogWriteAsync<ServiceRequest>(http, reference, clock, null, (r, agency, now, v) => Definition(r, r.Code, agency, v) is { } d ? new DefineService(d, now) : null, cancellationToken);
+        CatalogWriteAsync<NewServiceRequest>(http, reference, clock, null, (r, agency, now, v) => Definition(r.Definition, r.Code, agency, v) is { } d ? new DefineService(d, now) : null, cancellationToken);
 
     private static Task<Results<Ok<CatalogView>, ProblemHttpResult>> UpdateServiceAsync(string code, HttpContext http, ReferenceData reference, IClock clock, CancellationToken cancellationToken) =>
         CatalogWriteAsync<ServiceRequest>(http, reference, clock, code, (r, agency, now, v) =>
@@ -94,10 +94,18 @@ public static class AdminApi
             v.Value(code, "code", ServiceCode.From) is { } c ? new ReinstateService(c, now) : null, cancellationToken);
 
     private static Task<Results<Ok<RoutingView>, ProblemHttpResult>> AddRuleAsync(HttpContext http, ReferenceData reference, IClock clock, CancellationToken cancellationToken) =>
-        RoutingWriteAsync<RoutingRuleRequest>(http, reference, clock, (r, agency, now, v) => Rule(r, r.RuleId, agency, v) is { } rule ? new AddRoutingRule(rule, now) : null, cancellationToken);
+        RoutingWriteAsync<NewRoutingRuleRequest>(http, reference, clock, (r, agency, now, v) => Rule(r.Rule, r.RuleId, agency, v) is { } rule ? new AddRoutingRule(rule, now) : null, cancellationToken);
 
     private static Task<Results<Ok<RoutingView>, ProblemHttpResult>> ReplaceRuleAsync(string ruleId, HttpContext http, ReferenceData reference, IClock clock, CancellationToken cancellationToken) =>
-        RoutingWriteAsync<RoutingRuleRequest>(http, reference, clock, (r, agency, now, v) => Rule(r, ruleId, agency, v) is { } rule ? new ReplaceRoutingRule(rule, now) : null, cancellationToken);
+        RoutingWriteAsync<RoutingRuleRequest>(http, reference, clock, (r, agency, now, v) =>
+        {
+            if (r.RuleId is not null && r.RuleId != ruleId)
+            {
+                v.Add("ruleId", "must match the rule id in the path (or be left out).");
+            }
+
+            return Rule(r, ruleId, agency, v) is { } rule ? new ReplaceRoutingRule(rule, now) : null;
+        }, cancellationToken);
 
     private static Task<Results<Ok<RoutingView>, ProblemHttpResult>> RemoveRuleAsync(string ruleId, HttpContext http, ReferenceData reference, IClock clock, CancellationToken cancellationToken) =>
         RoutingWriteAsync<EmptyAdminRequest>(http, reference, clock, (_, _, now, v) => new RemoveRoutingRule(v.Text(ruleId, "ruleId", 100), now), cancellationToken);

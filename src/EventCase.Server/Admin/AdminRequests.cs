@@ -21,8 +21,26 @@ public sealed record AttributeValueRequest([property: Required] string? Key, [pr
 /// <param name="Variable">False for information-only attributes.</param>
 public sealed record ServiceAttributeRequest([property: Required] string? Code, [property: Required] AttributeDatatype? Datatype, bool? Required, [property: Required] string? Description, int? Order, AttributeValueRequest[]? Values, bool? Variable);
 
-/// <summary>Defines or updates a service of the caller's agency.</summary>
-/// <param name="Code">The service code: required to define a service; updates take it from the path.</param>
+/// <summary>Defines a new service of the caller's agency.</summary>
+/// <param name="Code">The service code.</param>
+/// <param name="Name">The name.</param>
+/// <param name="Description">The description.</param>
+/// <param name="DefaultPriority">The default priority.</param>
+/// <param name="SlaHours">SLA target in business hours (or give slaCalendarDays).</param>
+/// <param name="SlaCalendarDays">SLA target in calendar days.</param>
+/// <param name="Attributes">Attributes.</param>
+/// <param name="Group">Open311 group.</param>
+/// <param name="Keywords">Open311 keywords.</param>
+public sealed record NewServiceRequest(
+    [property: Required] string? Code, [property: Required] string? Name, string? Description, CasePriority? DefaultPriority, int? SlaHours, int? SlaCalendarDays,
+    ServiceAttributeRequest[]? Attributes, string? Group, string[]? Keywords)
+{
+    /// <summary>The same definition as an update's body, which the validation reads.</summary>
+    internal ServiceRequest Definition => new(Code, Name, Description, DefaultPriority, SlaHours, SlaCalendarDays, Attributes, Group, Keywords);
+}
+
+/// <summary>Changes the definition of a service of the caller's agency (the service named in the path).</summary>
+/// <param name="Code">The service code: taken from the path; when given, it must be the same.</param>
 /// <param name="Name">The name.</param>
 /// <param name="Description">The description.</param>
 /// <param name="DefaultPriority">The default priority.</param>
@@ -47,8 +65,20 @@ public sealed record RetireServiceRequest([property: Required] string? Reason);
 /// <param name="East">Eastern longitude.</param>
 public sealed record AreaRequest([property: Required] string? Name, [property: Required] double? South, [property: Required] double? West, [property: Required] double? North, [property: Required] double? East);
 
-/// <summary>A routing rule of the caller's agency.</summary>
-/// <param name="RuleId">The rule id: required to add a rule; replacements take it from the path.</param>
+/// <summary>A new routing rule of the caller's agency.</summary>
+/// <param name="RuleId">The rule id.</param>
+/// <param name="Priority">Lower is evaluated first.</param>
+/// <param name="Services">Services it applies to (empty = all).</param>
+/// <param name="Area">The area it applies to (none = everywhere).</param>
+/// <param name="Team">The team cases go to.</param>
+public sealed record NewRoutingRuleRequest([property: Required] string? RuleId, int? Priority, string[]? Services, AreaRequest? Area, [property: Required] string? Team)
+{
+    /// <summary>The same rule as a replacement's body, which the validation reads.</summary>
+    internal RoutingRuleRequest Rule => new(RuleId, Priority, Services, Area, Team);
+}
+
+/// <summary>A routing rule of the caller's agency that replaces the rule named in the path.</summary>
+/// <param name="RuleId">The rule id: taken from the path; when given, it must be the same.</param>
 /// <param name="Priority">Lower is evaluated first.</param>
 /// <param name="Services">Services it applies to (empty = all).</param>
 /// <param name="Area">The area it applies to (none = everywhere).</param>

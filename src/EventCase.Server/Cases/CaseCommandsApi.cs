@@ -59,9 +59,9 @@ public static class CaseCommandsApi
             static (r, i) => Done(i, new ResolveCase(i.CaseId, i.Errors.Text(r.ResolutionCode, "resolutionCode", 100), i.Errors.Text(r.PublicSummary, "publicSummary"), i.Now)));
         Map<EmptyRequest>(cases, "close", "CloseCase", Policies.Staff, "Closes a resolved case for good.",
             static (_, i) => Done(i, new CloseCase(i.CaseId, i.Now)));
-        Map<ReasonRequest>(cases, "reopen", "ReopenCase", Policies.Staff, "Reopens a resolved case within the reopen window (a reason is required).",
+        Map<RequiredReasonRequest>(cases, "reopen", "ReopenCase", Policies.Staff, "Reopens a resolved case within the reopen window.",
             static (r, i) => Done(i, new ReopenCase(i.CaseId, i.Errors.Text(r.Reason, "reason", 2000), Duration.FromDays(i.Settings.ReopenWindowDays), i.Now)));
-        Map<ReasonRequest>(cases, "cancel", "CancelCase", Policies.Staff, "Cancels the case (a reason is required).",
+        Map<RequiredReasonRequest>(cases, "cancel", "CancelCase", Policies.Staff, "Cancels the case.",
             static (r, i) => Done(i, new CancelCase(i.CaseId, i.Errors.Text(r.Reason, "reason", 2000), i.Now)));
         Map<MarkDuplicateRequest>(cases, "mark-duplicate", "MarkDuplicate", Policies.Staff, "Marks the case as a duplicate of another case of the agency.",
             static async (r, i) =>

@@ -40,9 +40,13 @@ public sealed record OpenCaseRequest(
 /// <param name="Agent">The agent.</param>
 public sealed record AssignRequest([property: Required] string? Team, string? Agent);
 
-/// <summary>A command that only needs a reason.</summary>
-/// <param name="Reason">Why: required to reopen or cancel a case, optional to unassign it.</param>
+/// <summary>A command whose only input is an optional reason.</summary>
+/// <param name="Reason">Why, if the caller says.</param>
 public sealed record ReasonRequest(string? Reason);
+
+/// <summary>A command whose only input is a reason, which it needs.</summary>
+/// <param name="Reason">Why.</param>
+public sealed record RequiredReasonRequest([property: Required] string? Reason);
 
 /// <summary>A command without input.</summary>
 public sealed record EmptyRequest;

@@ -54,7 +54,11 @@ public sealed class AdminRoutesTests(ServerFixture server) : IClassFixture<Serve
         using var agent = server.Client(Roles.Agent);
         Assert.Equal("downtown", (await ReadJsonAsync(await agent.GetAsync($"/cases/{id}")))["assignment"]!["team"]!.GetValue<string>());
 
-        await SendOkAsync(admin, HttpMethod.Put, "/admin/routing/rules/downtown-graffiti", """{"priority":1,"services":["graffiti"],"team":"paint-crew"}""");
+        // A replacement names its rule in the path; a body that names another one is refused, not quietly overruled.
+        using var mismatch = await admin.PutAsync("/admin/routing/rules/downtown-graffiti", Json("""{"ruleId":"uptown","priority":1,"team":"paint-crew"}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, mismatch.StatusCode);
+        Assert.NotNull((await ReadJsonAsync(mismatch))["errors"]!["ruleId"]);
+        await SendOkAsync(admin, HttpMethod.Put, "/admin/routing/rules/downtown-graffiti", """{"ruleId":"downtown-graffiti","priority":1,"services":["graffiti"],"team":"paint-crew"}""");
         var routing = await SendOkAsync(admin, HttpMethod.Delete, "/admin/routing/rules/downtown-graffiti");
         Assert.DoesNotContain(routing["rules"]!.AsArray(), r => r!["ruleId"]!.GetValue<string>() == "downtown-graffiti");
         using var missing = await admin.DeleteAsync("/admin/routing/rules/downtown-graffiti");

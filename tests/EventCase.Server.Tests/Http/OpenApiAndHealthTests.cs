@@ -107,23 +107,44 @@ public sealed class OpenApiAndHealthTests(ServerFixture server) : IClassFixture<
             }
         }
 
-        // Every case command, sent with an empty body: the fields it names as required are the ones documented, except
-        // where one request shape serves commands that differ (a reason is needed to reopen or cancel, not to unassign).
+        // Every case command, sent with an empty body: the fields it names as required are the ones documented (each
+        // command has a request shape of its own where they differ: a reason is needed to reopen or cancel, not to
+        // unassign).
         var caseId = await server.OpenCaseAsync();
         using var supervisor = server.Client(EventCase.Server.Auth.Roles.Supervisor);
         var endpoints = document["paths"]!.AsObject()
             .Where(p => p.Key.StartsWith("/cases/{id}/", StringComparison.Ordinal) && p.Value!["post"]?["requestBody"] is not null)
             .Select(p => (Path: p.Key, Schema: p.Value!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>().Split('/')[^1]))
             .ToList();
-        var undocumented = new Dictionary<string, string[]>(StringComparer.Ordinal) { ["/cases/{id}/reopen"] = ["reason"], ["/cases/{id}/cancel"] = ["reason"] };
         Assert.True(endpoints.Count >= 15, $"only {endpoints.Count} case commands found");
         foreach (var (path, schemaName) in endpoints)
         {
             using var response = await supervisor.PostAsync(path.Replace("{id}", caseId, StringComparison.Ordinal), ServerFixture.Json("{}"));
             var body = await ServerFixture.ReadJsonAsync(response);
             var refused = body["errors"]?.AsObject().Where(e => e.Value!.AsArray().Any(m => m!.GetValue<string>() == "is required.")).Select(e => e.Key) ?? [];
-            var expected = Required(schemas[schemaName]!).Concat(undocumented.GetValueOrDefault(path, [])).Order(StringComparer.Ordinal);
+            var expected = Required(schemas[schemaName]!);
             Assert.True(expected.SequenceEqual(refused.Order(StringComparer.Ordinal)), $"{path} ({schemaName}): documented {string.Join(",", expected)}, refused {string.Join(",", refused)}");
+        }
+
+        // The catalog and routing writes likewise: a service's code and a rule's id are required to add one, and taken
+        // from the path to change one.
+        using var admin = server.Client(EventCase.Server.Auth.Roles.Admin);
+        foreach (var (method, path, schemaName) in new[]
+                 {
+                     ("post", "/admin/services", "NewServiceRequest"), ("put", "/admin/services/{code}", "ServiceRequest"),
+                     ("post", "/admin/routing/rules", "NewRoutingRuleRequest"), ("put", "/admin/routing/rules/{ruleId}", "RoutingRuleRequest"),
+                 })
+        {
+            var documented = document["paths"]![path]![method]!["requestBody"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>().Split('/')[^1];
+            Assert.Equal(schemaName, documented);
+            using var request = new HttpRequestMessage(new HttpMethod(method.ToUpperInvariant()), path.Replace("{code}", "pothole", StringComparison.Ordinal).Replace("{ruleId}", "some-rule", StringComparison.Ordinal))
+            {
+                Content = ServerFixture.Json("{}"),
+            };
+            using var response = await admin.SendAsync(request);
+            var body = await ServerFixture.ReadJsonAsync(response);
+            List<string> refused = [.. (body["errors"]?.AsObject() ?? []).Where(e => e.Value!.AsArray().Any(m => m!.GetValue<string>() == "is required.")).Select(e => e.Key).Order(StringComparer.Ordinal)];
+            Assert.True(Required(schemas[schemaName]!).SequenceEqual(refused), $"{method} {path} ({schemaName}): documented {string.Join(",", Required(schemas[schemaName]!))}, refused {string.Join(",", refused)} ({(int)response.StatusCode})");
         }
 
         using var agent = server.Client(EventCase.Server.Auth.Roles.Agent);
