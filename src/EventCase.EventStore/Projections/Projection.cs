@@ -108,8 +108,9 @@ public abstract class Projection<TRow> : Projection
 
     /// <summary>
     /// Which row (within the event's tenant) an event changes: by default the event's stream id, so one row per
-    /// stream. Return null to ignore the event. Inline projections must keep the default: the stream lock is what
-    /// keeps two appends from changing one row at once.
+    /// stream. Return null to ignore the event. Inline projections must keep one row per stream (the stream id, or
+    /// null): the stream lock is what keeps two appends from changing one row at once, so any other key fails the
+    /// append with a <see cref="ProjectionFailedException"/>.
     /// </summary>
     public virtual string? RowKey(RecordedEvent recorded)
     {

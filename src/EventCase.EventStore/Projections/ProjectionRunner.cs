@@ -383,6 +383,26 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
         }
     }
 
+    /// <summary>
+    /// The row an event changes. An inline projection must keep one row per stream (its row key is the stream id, or
+    /// null to skip the event): an append holds only its own stream's lock, so two appends to different streams could
+    /// otherwise change one row at once and one change would be lost. A projection that breaks the rule fails on the
+    /// first such event (an append, inline, is refused) instead of losing updates without a trace.
+    /// </summary>
+    private string? KeyOf(RecordedEvent recorded)
+    {
+        var key = _projection.RowKey(recorded);
+        if (_projection.Mode == ProjectionMode.Inline && key is not null && !string.Equals(key, recorded.Stream.Id, StringComparison.Ordinal))
+        {
+            throw new ProjectionFailedException(
+                _projection.Name,
+                recorded,
+                new InvalidOperationException($"an inline projection keeps one row per stream, but RowKey gave '{key}' for an event of stream '{recorded.Stream.Id}'; make the projection async to aggregate across streams."));
+        }
+
+        return key;
+    }
+
     public override PendingApplication? BeginApply(string schema, string suffix, IReadOnlyList<RecordedEvent> events)
     {
         List<(RecordedEvent Event, (string Tenant, string Key) Key)>? keyed = null;
@@ -393,7 +413,7 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
                 continue;
             }
 
-            var key = _projection.RowKey(recorded);
+            var key = KeyOf(recorded);
             if (key is not null)
             {
                 (keyed ??= new List<(RecordedEvent, (string, string))>(events.Count)).Add((recorded, (recorded.Stream.Tenant, key)));
@@ -563,7 +583,7 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
 
         public override void Apply(RecordedEvent recorded)
         {
-            var keyText = runner._projection.RowKey(recorded);
+            var keyText = runner.KeyOf(recorded);
             if (keyText is null)
             {
                 return;

@@ -168,6 +168,35 @@ public sealed class InlineProjectionTests(DatabaseFixture database) : Projection
     }
 
     [Fact]
+    public async Task An_inline_projection_that_keys_a_row_by_anything_but_its_stream_fails_the_append_and_nothing_is_written()
+    {
+        // One row for every stream would be changed by appends holding different stream locks: updates would be lost.
+        var projection = new NoteTallyProjection(ProjectionMode.Inline) { KeyBy = _ => "everything" };
+        var store = await CreateStoreAsync(null, projection);
+        var stream = new StreamName("boston", "thing-5");
+
+        var error = await Assert.ThrowsAsync<ProjectionFailedException>(() => AppendNotesAsync(store, stream, "one"));
+
+        Assert.Equal("note_tally", error.ProjectionName);
+        Assert.Contains("one row per stream", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'everything'", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await CountAsync($"SELECT count(*) FROM {Schema}.events"));
+        Assert.Empty(await RowsAsync());
+    }
+
+    [Fact]
+    public async Task An_inline_projection_may_skip_events_through_its_row_key()
+    {
+        var projection = new NoteTallyProjection(ProjectionMode.Inline) { KeyBy = e => e.Data is NoteAdded { Text: "skip me" } ? null : e.Stream.Id };
+        var store = await CreateStoreAsync(null, projection);
+        var stream = new StreamName("boston", "thing-6");
+
+        await AppendNotesAsync(store, stream, "one", "skip me", "two");
+
+        Assert.Equal(2, (await RowsAsync())[stream.Tenant + "/" + stream.Id].Notes);
+    }
+
+    [Fact]
     public async Task An_idempotent_retry_is_not_applied_to_an_inline_projection_twice()
     {
         var store = await CreateStoreAsync(null, new NoteTallyProjection(ProjectionMode.Inline));

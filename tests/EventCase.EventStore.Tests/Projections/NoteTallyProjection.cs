@@ -35,6 +35,11 @@ public sealed class NoteTallyProjection(ProjectionMode mode = ProjectionMode.Asy
 
     public override IReadOnlyList<string> CorrelatedColumns => Correlated;
 
+    /// <summary>Which row an event changes, when not the default (its stream id).</summary>
+    public Func<RecordedEvent, string?>? KeyBy { get; init; }
+
+    public override string? RowKey(RecordedEvent recorded) => KeyBy is null ? base.RowKey(recorded) : KeyBy(recorded);
+
     public override IReadOnlyList<EntryTable> EntryTables =>
     [
         new EntryTable<NoteEntry>(

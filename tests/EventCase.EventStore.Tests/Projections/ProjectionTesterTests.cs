@@ -27,6 +27,22 @@ public sealed class ProjectionTesterTests(DatabaseFixture database) : IClassFixt
     }
 
     [Fact]
+    public async Task An_async_projection_may_key_one_row_by_many_streams_live_and_rebuilt()
+    {
+        var tester = await ProjectionTester.CreateAsync(
+            database.DataSource, TestEvents.Registry(), new NoteTallyProjection { KeyBy = e => e.Stream.Tenant + "-all" }, "tester_e", Ct);
+        for (var i = 0; i < 12; i++)
+        {
+            await tester.AppendAsync(new StreamName("boston", $"c-{i % 3}"), new NoteAdded($"c-{i % 3}", $"n{i}"));
+        }
+
+        await tester.CatchUpAsync(Ct);
+        Assert.Equal(12, Assert.Single(await tester.RowsAsync<NoteTally>(Ct)).Notes);
+        await tester.RebuildAsync(Ct);
+        Assert.Equal(12, Assert.Single(await tester.RowsAsync<NoteTally>(Ct)).Notes);
+    }
+
+    [Fact]
     public async Task A_rebuild_through_the_tester_gives_the_same_rows()
     {
         var tester = await ProjectionTester.CreateAsync(database.DataSource, TestEvents.Registry(), new NoteTallyProjection(), "tester_b", Ct);
