@@ -70,7 +70,7 @@ internal abstract class ProjectionRunner
             return;
         }
 
-        string seqscanBefore;
+        string settingsBefore;
         await using (var load = new NpgsqlBatch(connection, transaction))
         {
             load.BatchCommands.Add(KeyLookups.BatchCommand());
@@ -86,7 +86,7 @@ internal abstract class ProjectionRunner
 
             await using var reader = await load.ExecuteReaderAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
-            seqscanBefore = reader.GetString(0);
+            settingsBefore = reader.GetString(0);
             for (var i = 0; i < applications.Count; i++)
             {
                 await reader.NextResultAsync(cancellationToken);
@@ -112,7 +112,7 @@ internal abstract class ProjectionRunner
             else if (transaction is not null)
             {
                 // The transaction goes on after this (the caller's, or the append's): it gets its own setting back.
-                write.BatchCommands.Add(KeyLookups.RestoreCommand(seqscanBefore));
+                write.BatchCommands.Add(KeyLookups.RestoreCommand(settingsBefore));
             }
 
             if (write.BatchCommands.Count > 0)

@@ -127,21 +127,21 @@ public sealed class InlineProjectionTests(DatabaseFixture database) : Projection
     [Fact]
     public async Task An_append_in_the_callers_transaction_leaves_its_planner_settings_as_they_were()
     {
-        // The inline projections look rows up with sequential scans off; the caller's transaction goes on after the
-        // append, with its own setting, whether it was the default or its own choice.
+        // The inline projections look rows up with sequential scans off and generic plans forced; the caller's
+        // transaction goes on after the append, with its own settings, whether the defaults or its own choice.
         var store = await CreateStoreAsync(null, new NoteTallyProjection(ProjectionMode.Inline));
         var settings = new List<string>();
-        foreach (var (setting, stream) in new[] { ("on", new StreamName("boston", "thing-5")), ("off", new StreamName("boston", "thing-6")) })
+        foreach (var (seqscan, planMode, stream) in new[] { ("on", "auto", new StreamName("boston", "thing-5")), ("off", "force_custom_plan", new StreamName("boston", "thing-6")) })
         {
             await using var connection = await Database.DataSource.OpenConnectionAsync(Ct);
             await using var transaction = await connection.BeginTransactionAsync(Ct);
-            await using (var set = new NpgsqlCommand($"SET LOCAL enable_seqscan = {setting}", connection, transaction))
+            await using (var set = new NpgsqlCommand($"SET LOCAL enable_seqscan = {seqscan}; SET LOCAL plan_cache_mode = {planMode}", connection, transaction))
             {
                 await set.ExecuteNonQueryAsync(Ct);
             }
 
             await store.AppendToStreamAsync(connection, transaction, stream, "thing", ExpectedVersion.NoStream, TestEvents.Notes(stream.Id, 2), Ct);
-            await using (var show = new NpgsqlCommand("SHOW enable_seqscan", connection, transaction))
+            await using (var show = new NpgsqlCommand("SELECT current_setting('enable_seqscan') || ' ' || current_setting('plan_cache_mode')", connection, transaction))
             {
                 settings.Add((string)(await show.ExecuteScalarAsync(Ct))!);
             }
@@ -149,7 +149,7 @@ public sealed class InlineProjectionTests(DatabaseFixture database) : Projection
             await transaction.CommitAsync(Ct);
         }
 
-        Assert.Equal(["on", "off"], settings);
+        Assert.Equal(["on auto", "off force_custom_plan"], settings);
         Assert.Equal(2, (await RowsAsync())["boston/thing-6"].Notes);
     }
 

@@ -58,9 +58,10 @@ public sealed class ProjectionDaemonTests(DatabaseFixture database) : Projection
         var after = await StatusAsync(store);
         Assert.NotNull(after.Rebuild);
         // The rebuild swaps at the end of the log it could see; anything held back by another transaction on the
-        // server at that moment is then applied by the live path, which the rows above prove.
-        Assert.InRange(after.Rebuild.Events, 1, 120);
-        Assert.True(after.Rebuild.EventsPerSecond > 0);
+        // server at that moment (other test classes share the cluster: at worst all of it) is then applied by the live
+        // path, which the rows above prove.
+        Assert.InRange(after.Rebuild.Events, 0, 120);
+        Assert.True(after.Rebuild.EventsPerSecond >= 0);
     }
 
     [Fact]
