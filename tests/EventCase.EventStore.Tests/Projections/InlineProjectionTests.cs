@@ -62,6 +62,63 @@ public sealed class InlineProjectionTests(DatabaseFixture database) : Projection
         Assert.Equal(11, (await RowsAsync())["boston/c-0"].Notes);
     }
 
+    [Fact]
+    public async Task A_single_stream_append_looks_its_row_up_through_the_key_however_much_the_table_grew_since_the_first()
+    {
+        // One connection, so that every append reuses the statements it prepared while the table was all but empty: a
+        // plan kept from then may read any index that starts with the tenant and holds the key, as the work queue's
+        // do (decision 0014).
+        await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(Database.ConnectionString) { MaxPoolSize = 1 }.ConnectionString);
+        var store = await CreateStoreAsync(dataSource, new NoteTallyProjection(ProjectionMode.Inline) { MoreIndexes = ["tenant_id, title, last_text, row_key"] });
+        var table = $"{Schema}.note_tally";
+        await ExecuteAsync(dataSource, $"ALTER TABLE {table} SET (autovacuum_enabled = false)");
+        var version = new Dictionary<int, long>();
+        async Task AppendToEachStreamAsync(string text)
+        {
+            for (var s = 0; s < 4; s++)
+            {
+                var result = await store.AppendToStreamAsync(
+                    new StreamName("boston", $"s-{s}"), "thing", ExpectedVersion.Exactly(version.GetValueOrDefault(s)), [TestEvents.New(new NoteAdded($"s-{s}", text))], Ct);
+                version[s] = result.NextExpectedVersion;
+            }
+        }
+
+        for (var i = 0; i < 8; i++)
+        {
+            await AppendToEachStreamAsync($"early {i}");
+        }
+
+        await ExecuteAsync(
+            dataSource,
+            $"""
+             INSERT INTO {table}
+             SELECT (jsonb_populate_record(NULL::{table}, to_jsonb(t) || jsonb_build_object('row_key', t.row_key || '-' || g, 'notes', g))).*
+               FROM {table} t, generate_series(1, 5000) g
+             """);
+        var scansBefore = await SequentialScansAsync(dataSource, table);
+        var otherIndexScansBefore = await OtherIndexScansAsync(dataSource, table);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await AppendToEachStreamAsync($"later {i}");
+        }
+
+        Assert.Equal(scansBefore, await SequentialScansAsync(dataSource, table));
+        Assert.Equal(otherIndexScansBefore, await OtherIndexScansAsync(dataSource, table));
+        Assert.Equal(11, (await RowsAsync())["boston/s-0"].Notes);
+    }
+
+    /// <summary>Scans of the table's indexes other than its key, including the ones not reported yet.</summary>
+    private static async Task<long> OtherIndexScansAsync(NpgsqlDataSource dataSource, string table)
+    {
+        await ExecuteAsync(dataSource, "SELECT pg_stat_force_next_flush()");
+        await Task.Delay(TimeSpan.FromMilliseconds(300), Ct);
+        await using var command = dataSource.CreateCommand(
+            "SELECT coalesce(sum(idx_scan), 0)::bigint FROM pg_stat_user_indexes WHERE relid = $1::regclass AND indexrelid <> (SELECT conindid FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p')");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = table });
+        return (long)(await command.ExecuteScalarAsync(Ct))!;
+    }
+
     private static async Task ExecuteAsync(NpgsqlDataSource dataSource, string sql)
     {
         await using var command = dataSource.CreateCommand(sql);

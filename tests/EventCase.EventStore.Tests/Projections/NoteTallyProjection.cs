@@ -28,7 +28,10 @@ public sealed class NoteTallyProjection(ProjectionMode mode = ProjectionMode.Asy
         ProjectionColumn<NoteTally>.Text("title", r => r.Title),
     ];
 
-    public override IReadOnlyList<string> Indexes => ["tenant_id, notes DESC"];
+    public override IReadOnlyList<string> Indexes => ["tenant_id, notes DESC", .. MoreIndexes];
+
+    /// <summary>Indexes beyond the default one.</summary>
+    public IReadOnlyList<string> MoreIndexes { get; init; } = [];
 
     /// <summary>What <see cref="CorrelatedColumns"/> declares (nothing by default).</summary>
     public IReadOnlyList<string> Correlated { get; init; } = [];
