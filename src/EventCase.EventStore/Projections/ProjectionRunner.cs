@@ -70,13 +70,16 @@ internal abstract class ProjectionRunner
             return;
         }
 
-        string settingsBefore;
-        await using (var load = new NpgsqlBatch(connection, transaction))
+        // The planner settings of the caller's transaction, when the loads changed them.
+        string? settingsBefore = null;
+        var loads = applications.Select(a => (Application: a, Command: a.CreateLoadCommand())).Where(l => l.Command is not null).ToList();
+        if (loads.Count > 0)
         {
+            await using var load = new NpgsqlBatch(connection, transaction);
             load.BatchCommands.Add(KeyLookups.BatchCommand());
-            foreach (var application in applications)
+            foreach (var (_, command) in loads)
             {
-                load.BatchCommands.Add(application.CreateLoadCommand());
+                load.BatchCommands.Add(command!);
             }
 
             if (prepare)
@@ -87,10 +90,10 @@ internal abstract class ProjectionRunner
             await using var reader = await load.ExecuteReaderAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
             settingsBefore = reader.GetString(0);
-            for (var i = 0; i < applications.Count; i++)
+            foreach (var (application, _) in loads)
             {
                 await reader.NextResultAsync(cancellationToken);
-                await applications[i].ReadRowsAsync(reader, cancellationToken);
+                await application.ReadRowsAsync(reader, cancellationToken);
             }
         }
 
@@ -109,7 +112,7 @@ internal abstract class ProjectionRunner
                 // Without a transaction each batch is its own: the setting must be made again.
                 write.BatchCommands.Insert(0, KeyLookups.WritesCommand());
             }
-            else if (transaction is not null)
+            else if (transaction is not null && settingsBefore is not null)
             {
                 // The writes' plans are cached again; the transaction goes on after this (the caller's, or the
                 // append's): it gets its own settings back.
@@ -137,8 +140,8 @@ internal abstract class ProjectionRunner
     /// <summary>One projection's application of a list of events, in steps: load the rows, apply, write.</summary>
     internal abstract class PendingApplication
     {
-        /// <summary>The statement that loads the touched rows (one result set).</summary>
-        public abstract NpgsqlBatchCommand CreateLoadCommand();
+        /// <summary>The statement that loads the touched rows (one result set), or null when none of them can exist yet.</summary>
+        public abstract NpgsqlBatchCommand? CreateLoadCommand();
 
         /// <summary>Reads the load's result set (the reader is positioned on it).</summary>
         public abstract Task ReadRowsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken);
@@ -432,9 +435,14 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
         private readonly Dictionary<(string, string), TRow?> _rows = new(keyed.Count);
         private readonly List<(string Tenant, string Key, EntryTable Table, object Entry)> _entries = [];
 
-        public override NpgsqlBatchCommand CreateLoadCommand()
+        public override NpgsqlBatchCommand? CreateLoadCommand()
         {
-            var keys = keyed.Select(k => k.Key).Distinct().ToList();
+            var keys = KeysToLoad();
+            if (keys.Count == 0)
+            {
+                return null;
+            }
+
             if (keys.Count == 1)
             {
                 // An append's usual case, one stream: planning a key equality costs a quarter of planning a join with
@@ -451,6 +459,26 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
             command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = keys.Select(k => k.Tenant).ToArray() });
             command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = keys.Select(k => k.Key).ToArray() });
             return command;
+        }
+
+        /// <summary>
+        /// The rows that may exist already. An inline projection's row is its stream's (<see cref="KeyOf"/> enforces
+        /// it), so a stream whose first event here is its first event of all (a new case) has none: an open loads
+        /// nothing.
+        /// </summary>
+        private List<(string Tenant, string Key)> KeysToLoad()
+        {
+            var seen = new HashSet<(string, string)>();
+            var keys = new List<(string Tenant, string Key)>();
+            foreach (var (recorded, key) in keyed)
+            {
+                if (seen.Add(key) && !(runner._projection.Mode == ProjectionMode.Inline && recorded.StreamVersion == 1))
+                {
+                    keys.Add(key);
+                }
+            }
+
+            return keys;
         }
 
         public override async Task ReadRowsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)

@@ -108,6 +108,46 @@ public sealed class InlineProjectionTests(DatabaseFixture database) : Projection
         Assert.Equal(11, (await RowsAsync())["boston/s-0"].Notes);
     }
 
+    [Fact]
+    public async Task A_streams_first_append_reads_nothing_from_an_inline_projections_table_and_later_appends_read_their_row()
+    {
+        // An inline projection's row is its stream's: before a stream's first event there is none to read.
+        await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(Database.ConnectionString) { MaxPoolSize = 1 }.ConnectionString);
+        var store = await CreateStoreAsync(dataSource, new NoteTallyProjection(ProjectionMode.Inline));
+        var table = $"{Schema}.note_tally";
+        var streams = Enumerable.Range(0, 5).Select(i => new StreamName("boston", $"new-{i}")).ToList();
+        var readsBefore = await ReadsAsync(dataSource, table);
+
+        foreach (var stream in streams)
+        {
+            await store.AppendToStreamAsync(stream, "thing", ExpectedVersion.NoStream, TestEvents.Notes(stream.Id, 2), Ct);
+        }
+
+        var readsAfterFirst = await ReadsAsync(dataSource, table);
+        foreach (var stream in streams)
+        {
+            await store.AppendToStreamAsync(stream, "thing", ExpectedVersion.Exactly(2), TestEvents.Notes(stream.Id, 1), Ct);
+        }
+
+        var readsAfterLater = await ReadsAsync(dataSource, table);
+
+        // Both kinds of append look the key up once to write the row (the upsert's conflict check); only a later
+        // append reads the row first, once per stream.
+        Assert.Equal(readsAfterLater - readsAfterFirst - streams.Count, readsAfterFirst - readsBefore);
+        Assert.True(readsAfterFirst - readsBefore <= streams.Count, $"{readsAfterFirst - readsBefore} reads for {streams.Count} first appends");
+        Assert.All(streams, s => Assert.Equal(3, RowsAsync().Result[$"boston/{s.Id}"].Notes));
+    }
+
+    /// <summary>Reads of the table (scans of it and of its indexes), including the ones not reported yet.</summary>
+    private static async Task<long> ReadsAsync(NpgsqlDataSource dataSource, string table)
+    {
+        await ExecuteAsync(dataSource, "SELECT pg_stat_force_next_flush()");
+        await Task.Delay(TimeSpan.FromMilliseconds(300), Ct);
+        await using var command = dataSource.CreateCommand("SELECT seq_scan + coalesce(idx_scan, 0) FROM pg_stat_user_tables WHERE relid = $1::regclass");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = table });
+        return (long)(await command.ExecuteScalarAsync(Ct))!;
+    }
+
     /// <summary>Scans of the table's indexes other than its key, including the ones not reported yet.</summary>
     private static async Task<long> OtherIndexScansAsync(NpgsqlDataSource dataSource, string table)
     {
