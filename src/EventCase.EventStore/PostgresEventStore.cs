@@ -478,22 +478,7 @@ public sealed class PostgresEventStore
         }
 
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection);
-
-        // Each stream is looked up through its key, in a log that an import makes grow fast (decision 0013). The batch
-        // is one implicit transaction, which the setting does not outlive.
-        batch.BatchCommands.Add(KeyLookups.BatchCommand());
-        var command = new NpgsqlBatchCommand(
-            $"""
-             SELECT e.tenant_id, e.stream_id, e.event_id
-               FROM unnest($1::text[], $2::text[]) AS s(tenant_id, stream_id)
-               JOIN {_schema}.events e ON e.tenant_id = s.tenant_id AND e.stream_id = s.stream_id
-              ORDER BY e.tenant_id, e.stream_id, e.stream_version
-             """);
-        var distinct = streams.Distinct().ToList();
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = distinct.Select(s => s.Tenant).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = distinct.Select(s => s.Id).ToArray() });
-        batch.BatchCommands.Add(command);
+        await using var batch = StreamsReadBatch(connection, "e.tenant_id, e.stream_id, e.event_id", streams.Distinct().ToList());
         await PrepareAsync(batch, cancellationToken);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         await reader.NextResultAsync(cancellationToken);
@@ -592,6 +577,28 @@ public sealed class PostgresEventStore
         }
     }
 
+    /// <summary>
+    /// A batch reading <paramref name="columns"/> (of <c>events e</c>) of every event of <paramref name="streams"/>, in
+    /// stream and version order. Each stream is looked up through its key, in a log that an import makes grow fast
+    /// (decisions 0013, 0014); the batch is one implicit transaction, which the settings do not outlive.
+    /// </summary>
+    private NpgsqlBatch StreamsReadBatch(NpgsqlConnection connection, string columns, IReadOnlyList<StreamName> streams)
+    {
+        var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(KeyLookups.BatchCommand());
+        var command = new NpgsqlBatchCommand(
+            $"""
+             SELECT {columns}
+               FROM unnest($1::text[], $2::text[]) AS s(tenant_id, stream_id)
+               JOIN {_schema}.events e ON e.tenant_id = s.tenant_id AND e.stream_id = s.stream_id
+              ORDER BY e.tenant_id, e.stream_id, e.stream_version
+             """);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = streams.Select(s => s.Tenant).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = streams.Select(s => s.Id).ToArray() });
+        batch.BatchCommands.Add(command);
+        return batch;
+    }
+
     /// <summary>The most streams <see cref="ReadStreamsAsync"/> reads in one call.</summary>
     public const int MaxStreamsPerRead = 1000;
 
@@ -623,20 +630,7 @@ public sealed class PostgresEventStore
         }
 
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection);
-        // Each stream is looked up through its key, however the plan was cached (decision 0013); the batch is one
-        // implicit transaction, which the setting does not outlive.
-        batch.BatchCommands.Add(KeyLookups.BatchCommand());
-        var command = new NpgsqlBatchCommand(
-            $"""
-             SELECT {_qualifiedReadStreamColumns}
-               FROM unnest($1::text[], $2::text[]) AS s(tenant_id, stream_id)
-               JOIN {_schema}.events e ON e.tenant_id = s.tenant_id AND e.stream_id = s.stream_id
-              ORDER BY e.tenant_id, e.stream_id, e.stream_version
-             """);
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = distinct.Select(s => s.Tenant).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = distinct.Select(s => s.Id).ToArray() });
-        batch.BatchCommands.Add(command);
+        await using var batch = StreamsReadBatch(connection, _qualifiedReadStreamColumns, distinct);
         await PrepareAsync(batch, cancellationToken);
         var raw = new List<RawEvent>();
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))

@@ -44,13 +44,7 @@ public sealed class InlineProjectionTests(DatabaseFixture database) : Projection
         }
 
         // The table grows behind the cached plans' back.
-        await ExecuteAsync(
-            dataSource,
-            $"""
-             INSERT INTO {table}
-             SELECT (jsonb_populate_record(NULL::{table}, to_jsonb(t) || jsonb_build_object('row_key', t.row_key || '-' || g))).*
-               FROM {table} t, generate_series(1, 200) g
-             """);
+        await GrowAsync(dataSource, table, 200);
         var scansBefore = await SequentialScansAsync(dataSource, table);
 
         for (var i = 0; i < 3; i++)
@@ -88,13 +82,7 @@ public sealed class InlineProjectionTests(DatabaseFixture database) : Projection
             await AppendToEachStreamAsync($"early {i}");
         }
 
-        await ExecuteAsync(
-            dataSource,
-            $"""
-             INSERT INTO {table}
-             SELECT (jsonb_populate_record(NULL::{table}, to_jsonb(t) || jsonb_build_object('row_key', t.row_key || '-' || g, 'notes', g))).*
-               FROM {table} t, generate_series(1, 5000) g
-             """);
+        await GrowAsync(dataSource, table, 5000);
         var scansBefore = await SequentialScansAsync(dataSource, table);
         var otherIndexScansBefore = await OtherIndexScansAsync(dataSource, table);
 
@@ -158,6 +146,15 @@ public sealed class InlineProjectionTests(DatabaseFixture database) : Projection
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = table });
         return (long)(await command.ExecuteScalarAsync(Ct))!;
     }
+
+    /// <summary>Adds <paramref name="copies"/> rows under other keys for every row of the table, behind the store's back.</summary>
+    private static Task GrowAsync(NpgsqlDataSource dataSource, string table, int copies) => ExecuteAsync(
+        dataSource,
+        $"""
+         INSERT INTO {table}
+         SELECT (jsonb_populate_record(NULL::{table}, to_jsonb(t) || jsonb_build_object('row_key', t.row_key || '-' || g, 'notes', g))).*
+           FROM {table} t, generate_series(1, {copies}) g
+         """);
 
     private static async Task ExecuteAsync(NpgsqlDataSource dataSource, string sql)
     {
