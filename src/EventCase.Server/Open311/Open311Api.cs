@@ -334,31 +334,20 @@ public static class Open311Api
         }
 
         var agency = client.Caller.Agency;
-        var requests = new List<Open311Request>();
         var ids = query["service_request_id"].ToString();
         if (!string.IsNullOrWhiteSpace(ids))
         {
             var byId = await ReadingAsync(database, reference, agency, client.IsPublic, cancellationToken);
-            var found = new List<CaseId>();
+            var found = new List<(CaseId Id, CaseSummaryRow? Listed)>();
             foreach (var id in ids.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Take(200))
             {
                 if (await ResolveAsync(byId, id, cancellationToken) is { } caseId)
                 {
-                    found.Add(caseId);
+                    found.Add((caseId, null));
                 }
             }
 
-            // The cases' histories in one read, not one per case.
-            var histories = await ReadHistoriesAsync(byId, found, cancellationToken);
-            foreach (var caseId in found)
-            {
-                if (await RenderAsync(byId, histories, caseId, null, cancellationToken) is { } request)
-                {
-                    requests.Add(request);
-                }
-            }
-
-            return Requests(xml, requests);
+            return Requests(xml, await RenderAllAsync(byId, found, cancellationToken));
         }
 
         var v = new Validation();
@@ -394,7 +383,7 @@ public static class Open311Api
             agency.Value, new CaseSummaryFilter(statuses, serviceCode, OpenedFrom: start, OpenedBefore: end), 200, null, cancellationToken);
         // The catalog and the time zone are read once for the page, and each case's expected time comes from its row.
         var reading = await ReadingAsync(database, reference, agency, client.IsPublic, cancellationToken);
-        var listed = new List<(CaseId Id, CaseSummaryRow Row)>();
+        var listed = new List<(CaseId Id, CaseSummaryRow? Listed)>();
         foreach (var row in page.Items)
         {
             if (CaseAccess.TryParseId(row.CaseId, out var caseId))
@@ -403,17 +392,7 @@ public static class Open311Api
             }
         }
 
-        // The page's histories in one read, not one per case.
-        var pageHistories = await ReadHistoriesAsync(reading, listed.Select(l => l.Id).ToList(), cancellationToken);
-        foreach (var (caseId, row) in listed)
-        {
-            if (await RenderAsync(reading, pageHistories, caseId, row, cancellationToken) is { } found)
-            {
-                requests.Add(found);
-            }
-        }
-
-        return Requests(xml, requests);
+        return Requests(xml, await RenderAllAsync(reading, listed, cancellationToken));
     }
 
     private static async Task<IResult> GetRequestAsync(
@@ -430,9 +409,8 @@ public static class Open311Api
         }
 
         var reading = await ReadingAsync(database, reference, client.Caller.Agency, client.IsPublic, cancellationToken);
-        return await ResolveAsync(reading, id, cancellationToken) is { } caseId
-               && await RenderAsync(reading, await ReadHistoriesAsync(reading, [caseId], cancellationToken), caseId, null, cancellationToken) is { } found
-            ? Requests(xml, [found])
+        return await ResolveAsync(reading, id, cancellationToken) is { } caseId && await RenderAllAsync(reading, [(caseId, null)], cancellationToken) is [_] found
+            ? Requests(xml, found)
             : Error(xml, 404, "service_request_id was not found.");
     }
 
@@ -488,9 +466,24 @@ public static class Open311Api
         return CaseAccess.TryParseId(id, out var parsed) ? parsed : null;
     }
 
-    /// <summary>The histories of the agency's <paramref name="cases"/>, read in one statement.</summary>
-    private static Task<IReadOnlyDictionary<StreamName, IReadOnlyList<RecordedEvent>>> ReadHistoriesAsync(Reading reading, IReadOnlyCollection<CaseId> cases, CancellationToken cancellationToken) =>
-        reading.Database.Store.ReadStreamsAsync([.. cases.Select(c => new StreamName(reading.Agency.Value, c.Value))], cancellationToken);
+    /// <summary>
+    /// The requests of <paramref name="cases"/>, in their order, their histories read in one statement (not one per
+    /// case); a case the agency does not have is left out. Each case's listed summary row, if any, gives its expected time.
+    /// </summary>
+    private static async Task<List<Open311Request>> RenderAllAsync(Reading reading, IReadOnlyList<(CaseId Id, CaseSummaryRow? Listed)> cases, CancellationToken cancellationToken)
+    {
+        var histories = await reading.Database.Store.ReadStreamsAsync([.. cases.Select(c => new StreamName(reading.Agency.Value, c.Id.Value))], cancellationToken);
+        var requests = new List<Open311Request>(cases.Count);
+        foreach (var (caseId, listed) in cases)
+        {
+            if (await RenderAsync(reading, histories, caseId, listed, cancellationToken) is { } request)
+            {
+                requests.Add(request);
+            }
+        }
+
+        return requests;
+    }
 
     /// <summary>
     /// The request of a case, from its history in <paramref name="histories"/> (none: the agency has no such case);
