@@ -127,22 +127,23 @@ public sealed class InlineProjectionTests(DatabaseFixture database) : Projection
     }
 
     /// <summary>Reads of the table (scans of it and of its indexes), including the ones not reported yet.</summary>
-    private static async Task<long> ReadsAsync(NpgsqlDataSource dataSource, string table)
-    {
-        await ExecuteAsync(dataSource, "SELECT pg_stat_force_next_flush()");
-        await Task.Delay(TimeSpan.FromMilliseconds(300), Ct);
-        await using var command = dataSource.CreateCommand("SELECT seq_scan + coalesce(idx_scan, 0) FROM pg_stat_user_tables WHERE relid = $1::regclass");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = table });
-        return (long)(await command.ExecuteScalarAsync(Ct))!;
-    }
+    private static Task<long> ReadsAsync(NpgsqlDataSource dataSource, string table) =>
+        TableStatisticAsync(dataSource, table, "SELECT seq_scan + coalesce(idx_scan, 0) FROM pg_stat_user_tables WHERE relid = $1::regclass");
 
     /// <summary>Scans of the table's indexes other than its key, including the ones not reported yet.</summary>
-    private static async Task<long> OtherIndexScansAsync(NpgsqlDataSource dataSource, string table)
+    private static Task<long> OtherIndexScansAsync(NpgsqlDataSource dataSource, string table) =>
+        TableStatisticAsync(
+            dataSource,
+            table,
+            "SELECT coalesce(sum(idx_scan), 0)::bigint FROM pg_stat_user_indexes WHERE relid = $1::regclass AND indexrelid <> (SELECT conindid FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p')");
+
+    /// <summary>A count from the statistics views (<paramref name="sql"/>, with the table as $1), including what the (only) backend has not reported yet.</summary>
+    private static async Task<long> TableStatisticAsync(NpgsqlDataSource dataSource, string table, string sql)
     {
+        // A backend reports its statistics when it goes idle, at most once a second unless told to at once.
         await ExecuteAsync(dataSource, "SELECT pg_stat_force_next_flush()");
         await Task.Delay(TimeSpan.FromMilliseconds(300), Ct);
-        await using var command = dataSource.CreateCommand(
-            "SELECT coalesce(sum(idx_scan), 0)::bigint FROM pg_stat_user_indexes WHERE relid = $1::regclass AND indexrelid <> (SELECT conindid FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p')");
+        await using var command = dataSource.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = table });
         return (long)(await command.ExecuteScalarAsync(Ct))!;
     }
@@ -163,15 +164,8 @@ public sealed class InlineProjectionTests(DatabaseFixture database) : Projection
     }
 
     /// <summary>Sequential scans of the table so far, including the ones the (only) backend has not reported yet.</summary>
-    private static async Task<long> SequentialScansAsync(NpgsqlDataSource dataSource, string table)
-    {
-        // A backend reports its statistics when it goes idle, at most once a second unless told to at once.
-        await ExecuteAsync(dataSource, "SELECT pg_stat_force_next_flush()");
-        await Task.Delay(TimeSpan.FromMilliseconds(300), Ct);
-        await using var command = dataSource.CreateCommand("SELECT seq_scan FROM pg_stat_user_tables WHERE relid = $1::regclass");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = table });
-        return (long)(await command.ExecuteScalarAsync(Ct))!;
-    }
+    private static Task<long> SequentialScansAsync(NpgsqlDataSource dataSource, string table) =>
+        TableStatisticAsync(dataSource, table, "SELECT seq_scan FROM pg_stat_user_tables WHERE relid = $1::regclass");
 
     [Fact]
     public async Task An_inline_projection_commits_and_rolls_back_with_the_append()
