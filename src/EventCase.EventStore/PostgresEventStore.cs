@@ -139,7 +139,7 @@ public sealed class PostgresEventStore
         if (!Projections.HasInline)
         {
             // A single statement is its own transaction: one round trip.
-            var result = await ExecuteAppendAsync(connection, null, prepared, cancellationToken);
+            var (result, _) = await ExecuteAppendAsync(connection, null, prepared, commit: false, cancellationToken);
             if (!result.AlreadyAppended)
             {
                 _notifier.Signal();
@@ -171,14 +171,22 @@ public sealed class PostgresEventStore
         var prepared = PrepareAppend(stream, streamType, expectedVersion, events);
         return transaction is null && Projections.HasInline
             ? AppendInOwnTransactionAsync(connection, prepared, cancellationToken)
-            : ExecuteAppendAsync(connection, transaction, prepared, cancellationToken);
+            : AppendInCallersTransactionAsync(connection, transaction, prepared, cancellationToken);
     }
+
+    private async Task<AppendResult> AppendInCallersTransactionAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, PreparedAppend prepared, CancellationToken cancellationToken) =>
+        (await ExecuteAppendAsync(connection, transaction, prepared, commit: false, cancellationToken)).Result;
 
     private async Task<AppendResult> AppendInOwnTransactionAsync(NpgsqlConnection connection, PreparedAppend prepared, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var result = await ExecuteAppendAsync(connection, transaction, prepared, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        var (result, committed) = await ExecuteAppendAsync(connection, transaction, prepared, commit: true, cancellationToken);
+        if (!committed)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+
         if (!result.AlreadyAppended)
         {
             _notifier.Signal();
@@ -279,12 +287,11 @@ public sealed class PostgresEventStore
             }
         }
 
-        if (recorded.Count > 0)
+        if (recorded.Count == 0 || !await Projections.ApplyInlineAsync(connection, transaction, recorded, commit: true, cancellationToken))
         {
-            await Projections.ApplyInlineAsync(connection, transaction, recorded, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
 
-        await transaction.CommitAsync(cancellationToken);
         if (results.Any(r => !r.AlreadyAppended))
         {
             _notifier.Signal();
@@ -358,8 +365,12 @@ public sealed class PostgresEventStore
         return new PreparedAppend(stream, streamType, expectedVersion, ids, types, data, metadata, events);
     }
 
-    private async Task<AppendResult> ExecuteAppendAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? transaction, PreparedAppend append, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one append (and the inline projections) in <paramref name="transaction"/>. With <paramref name="commit"/>,
+    /// the transaction is the store's own and may be committed with the projections' writes: Committed says whether it was.
+    /// </summary>
+    private async Task<(AppendResult Result, bool Committed)> ExecuteAppendAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, PreparedAppend append, bool commit, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
         if (Projections.HasInline)
@@ -408,12 +419,9 @@ public sealed class PostgresEventStore
         }
 
         var result = ToResult(append, outcome, version, positions);
-        if (outcome == 0 && Projections.HasInline)
-        {
-            await Projections.ApplyInlineAsync(connection, transaction, ToRecorded(append, version, positions!, transactionId, recordedAt), cancellationToken);
-        }
-
-        return result;
+        var committed = outcome == 0 && Projections.HasInline
+            && await Projections.ApplyInlineAsync(connection, transaction, ToRecorded(append, version, positions!, transactionId, recordedAt), commit, cancellationToken);
+        return (result, committed);
     }
 
     private NpgsqlBatchCommand CreateAppendCommand(PreparedAppend append)

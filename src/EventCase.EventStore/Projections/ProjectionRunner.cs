@@ -48,7 +48,7 @@ internal abstract class ProjectionRunner
     {
         if (BeginApply(schema, suffix, events) is { } application)
         {
-            await ApplyAllAsync(connection, transaction, [application], prepare: false, cancellationToken);
+            await ApplyAllAsync(connection, transaction, [application], prepare: false, commit: false, cancellationToken);
         }
     }
 
@@ -60,14 +60,16 @@ internal abstract class ProjectionRunner
 
     /// <summary>
     /// Applies several projections' pending applications in two round trips, whatever their number: one batch loads
-    /// every row they touch, one batch writes every changed row (entry tables follow with one COPY each).
+    /// every row they touch, one batch writes every changed row (entry tables follow with one COPY each). With
+    /// <paramref name="commit"/> (for a caller that would commit next anyway), the transaction commits with the writes, in
+    /// their round trip, when nothing follows them (no entry to copy); it is then completed, and the result is true.
     /// </summary>
-    public static async Task ApplyAllAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<PendingApplication> applications, bool prepare, CancellationToken cancellationToken)
+    public static async Task<bool> ApplyAllAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<PendingApplication> applications, bool prepare, bool commit, CancellationToken cancellationToken)
     {
         if (applications.Count == 0)
         {
-            return;
+            return false;
         }
 
         // The planner settings of the caller's transaction, when the loads changed them.
@@ -107,6 +109,9 @@ internal abstract class ProjectionRunner
                 }
             }
 
+            // The commit rides with the writes (one round trip fewer for every command) unless entries are still to be
+            // copied after them; an empty batch leaves the commit to the caller.
+            commit = commit && transaction is not null && write.BatchCommands.Count > 0 && !applications.Any(a => a.HasEntries);
             if (transaction is null && write.BatchCommands.Count > 0)
             {
                 // Without a transaction each batch is its own: the setting must be made again.
@@ -115,9 +120,17 @@ internal abstract class ProjectionRunner
             else if (transaction is not null && settingsBefore is not null)
             {
                 // The writes' plans are cached again; the transaction goes on after this (the caller's, or the
-                // append's): it gets its own settings back.
+                // append's): it gets its own settings back, unless it ends here (the settings are its own, set locally).
                 write.BatchCommands.Insert(0, KeyLookups.WritesCommand(settingsBefore));
-                write.BatchCommands.Add(KeyLookups.RestoreCommand(settingsBefore));
+                if (!commit)
+                {
+                    write.BatchCommands.Add(KeyLookups.RestoreCommand(settingsBefore));
+                }
+            }
+
+            if (commit)
+            {
+                write.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
             }
 
             if (write.BatchCommands.Count > 0)
@@ -135,6 +148,8 @@ internal abstract class ProjectionRunner
         {
             await application.CopyEntriesAsync(connection, cancellationToken);
         }
+
+        return commit;
     }
 
     /// <summary>One projection's application of a list of events, in steps: load the rows, apply, write.</summary>
@@ -148,6 +163,9 @@ internal abstract class ProjectionRunner
 
         /// <summary>Applies the events to the loaded rows and returns the statements writing the changed ones.</summary>
         public abstract IEnumerable<NpgsqlBatchCommand> Apply();
+
+        /// <summary>True when <see cref="Apply"/> left entries for <see cref="CopyEntriesAsync"/> to write.</summary>
+        public abstract bool HasEntries { get; }
 
         /// <summary>Writes the entries the events emitted.</summary>
         public abstract Task CopyEntriesAsync(NpgsqlConnection connection, CancellationToken cancellationToken);
@@ -538,6 +556,8 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
 
             return commands;
         }
+
+        public override bool HasEntries => _entries.Count > 0;
 
         public override Task CopyEntriesAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
             _entries.Count > 0 ? RowProjectionRunner<TRow>.CopyEntriesAsync(connection, schema, suffix, _entries, cancellationToken) : Task.CompletedTask;

@@ -82,8 +82,11 @@ public sealed class ProjectionSet
         await transaction.CommitAsync(cancellationToken);
     }
 
-    /// <summary>Applies freshly appended events to the inline projections, in the append's transaction.</summary>
-    internal async Task ApplyInlineAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies freshly appended events to the inline projections, in the append's transaction; with
+    /// <paramref name="commit"/>, commits it in the writes' round trip when it can. True when it committed.
+    /// </summary>
+    internal async Task<bool> ApplyInlineAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<RecordedEvent> events, bool commit, CancellationToken cancellationToken)
     {
         // Every inline projection's rows are loaded in one round trip and written in one more, however many there are:
         // this runs inside the append's transaction, holding its stream lock.
@@ -96,7 +99,7 @@ public sealed class ProjectionSet
             }
         }
 
-        await ProjectionRunner.ApplyAllAsync(connection, transaction, applications, _store.Options.PrepareStatements, cancellationToken);
+        return await ProjectionRunner.ApplyAllAsync(connection, transaction, applications, _store.Options.PrepareStatements, commit, cancellationToken);
     }
 
     /// <summary>Asks the projection's owner to rebuild it (shadow tables, then an atomic swap). Returns at once.</summary>

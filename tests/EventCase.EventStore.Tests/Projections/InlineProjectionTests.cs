@@ -185,6 +185,69 @@ public sealed class InlineProjectionTests(DatabaseFixture database) : Projection
     }
 
     [Fact]
+    public async Task The_stores_own_transaction_commits_with_the_inline_writes_unless_entries_are_still_to_be_copied()
+    {
+        var store = await CreateStoreAsync(null, new NoteTallyProjection(ProjectionMode.Inline));
+        // A title writes a row and no entry: the commit can ride with the row's write. A note also emits an entry, which
+        // is copied after the rows: the transaction must still be open for it, and its owner commits.
+        var cases = new (string Thing, object Data, bool CommitsWithWrites)[]
+        {
+            ("thing-20", new ThingOpened("thing-20", "lamp post", NodaTime.Instant.FromUtc(2026, 3, 1, 9, 0)), true),
+            ("thing-21", new NoteAdded("thing-21", "flickering"), false),
+        };
+        foreach (var (thing, data, commitsWithWrites) in cases)
+        {
+            var stream = new StreamName("boston", thing);
+            await using var connection = await Database.DataSource.OpenConnectionAsync(Ct);
+            await using var transaction = await connection.BeginTransactionAsync(Ct);
+            var recorded = new RecordedEvent(
+                1, 1, stream, 1, Guid.NewGuid(), store.Serializer.Registry.GetName(data.GetType()), store.Serializer.Registry.GetName(data.GetType()),
+                data, TestEvents.Actor, NodaTime.Instant.FromUtc(2026, 3, 1, 9, 0));
+
+            var committed = await store.Projections.ApplyInlineAsync(connection, transaction, [recorded], commit: true, Ct);
+
+            Assert.Equal(commitsWithWrites, committed);
+            Assert.Equal(commitsWithWrites, (await RowsAsync()).ContainsKey("boston/" + thing));
+            if (committed)
+            {
+                // Already committed: the transaction object knows, and refuses a second commit.
+                await Assert.ThrowsAsync<InvalidOperationException>(() => transaction.CommitAsync(Ct));
+            }
+            else
+            {
+                await transaction.CommitAsync(Ct);
+            }
+
+            Assert.True((await RowsAsync()).ContainsKey("boston/" + thing));
+        }
+
+        Assert.Equal(1, await CountAsync($"SELECT count(*) FROM {Schema}.note_tally_entries"));
+    }
+
+    [Fact]
+    public async Task An_inline_write_the_database_refuses_fails_the_append_and_leaves_nothing_behind_on_the_connection()
+    {
+        // One connection, so the append after the refused one reuses the connection the refusal happened on: it would
+        // fail if that connection had come back to the pool inside the aborted transaction.
+        await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(Database.ConnectionString) { MaxPoolSize = 1 }.ConnectionString);
+        var store = await CreateStoreAsync(dataSource, new NoteTallyProjection(ProjectionMode.Inline));
+        await ExecuteAsync(dataSource, $"ALTER TABLE {Schema}.note_tally ADD CONSTRAINT no_refused_titles CHECK (title IS DISTINCT FROM 'refused')");
+        var refused = new StreamName("boston", "thing-22");
+        var accepted = new StreamName("boston", "thing-23");
+
+        // The row's write is the last statement before the commit, in the same round trip.
+        var error = await Assert.ThrowsAsync<PostgresException>(() => store.AppendToStreamAsync(
+            refused, "thing", ExpectedVersion.NoStream, [TestEvents.New(new ThingOpened(refused.Id, "refused", NodaTime.Instant.FromUtc(2026, 3, 1, 9, 0)))], Ct));
+        await store.AppendToStreamAsync(
+            accepted, "thing", ExpectedVersion.NoStream, [TestEvents.New(new ThingOpened(accepted.Id, "accepted", NodaTime.Instant.FromUtc(2026, 3, 1, 9, 0)))], Ct);
+
+        Assert.Equal(PostgresErrorCodes.CheckViolation, error.SqlState);
+        Assert.Equal(1, await CountAsync($"SELECT count(*) FROM {Schema}.events"));
+        Assert.Equal(0, await CountAsync($"SELECT count(*) FROM {Schema}.streams WHERE stream_id = '{refused.Id}'"));
+        Assert.Equal(["boston/thing-23"], (await RowsAsync()).Keys);
+    }
+
+    [Fact]
     public async Task Starting_the_store_again_creates_no_second_copy_of_a_projections_indexes()
     {
         async Task<long> IndexesAsync() => await CountAsync(
