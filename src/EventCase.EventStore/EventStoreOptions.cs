@@ -25,6 +25,15 @@ public sealed class EventStoreOptions
     /// </summary>
     public bool PrepareStatements { get; set; } = true;
 
+    /// <summary>
+    /// Whether appends of concurrent callers (<see cref="PostgresEventStore.AppendToStreamAsync(StreamName, string, ExpectedVersion, IReadOnlyList{NewEvent}, CancellationToken)"/>)
+    /// that arrive while another append is being written are written together, in one transaction (group commit).
+    /// Each keeps its own outcome: one at a wrong expected version is refused, the others are written. An append that
+    /// finds no other being written is written at once, alone. Default true: under concurrency it saves round trips,
+    /// transactions and statements; turn it off to give every append a transaction of its own.
+    /// </summary>
+    public bool CombineConcurrentAppends { get; set; } = true;
+
     /// <summary>The NOTIFY channel appends signal on: the schema name followed by <c>_appended</c>.</summary>
     public string NotificationChannel => Schema + "_appended";
 

@@ -65,11 +65,16 @@ public sealed class PostgresEventStore
         _readDataFromSnapshotSql = FromSnapshot("NULL::bigint, version, NULL::text, state", "position, stream_version, event_type, data");
         _inlineLockKey = ProjectionWorker.InlineLockKey(_schema);
         _notifier = new AppendNotifier(dataSource, _options.NotificationChannel);
+        _combiner = _options.CombineConcurrentAppends
+            ? new AppendCombiner<PreparedAppend, AppendResult>(
+                AppendAloneAsync, AppendTogetherAsync, static (a, b) => a.Stream == b.Stream, static a => a.EventIds.Length, _options.MaxEventsPerAppend)
+            : null;
         Projections = new ProjectionSet(this, serializer, projections ?? []);
     }
 
     private readonly long _inlineLockKey;
     private readonly AppendNotifier _notifier;
+    private readonly AppendCombiner<PreparedAppend, AppendResult>? _combiner;
 
     /// <summary>
     /// Wakes subscribers of the log (projection daemons) now. The store does this itself after every append it
@@ -127,7 +132,7 @@ public sealed class PostgresEventStore
     /// <exception cref="EventTooLargeException">An event exceeds <see cref="EventStoreOptions.MaxEventSizeBytes"/>.</exception>
     /// <exception cref="InvalidEventStoreArgumentException">A bad stream name, stream type, or event list.</exception>
     /// <exception cref="UnknownEventTypeException">An event's CLR type is not registered.</exception>
-    public async Task<AppendResult> AppendToStreamAsync(
+    public Task<AppendResult> AppendToStreamAsync(
         StreamName stream,
         string streamType,
         ExpectedVersion expectedVersion,
@@ -135,6 +140,12 @@ public sealed class PostgresEventStore
         CancellationToken cancellationToken = default)
     {
         var prepared = PrepareAppend(stream, streamType, expectedVersion, events);
+        return _combiner is null ? AppendAloneAsync(prepared, cancellationToken) : _combiner.AppendAsync(prepared, cancellationToken);
+    }
+
+    /// <summary>One append in a transaction of its own.</summary>
+    private async Task<AppendResult> AppendAloneAsync(PreparedAppend prepared, CancellationToken cancellationToken)
+    {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         if (!Projections.HasInline)
         {
@@ -228,17 +239,15 @@ public sealed class PostgresEventStore
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection, transaction);
-        var lockAll = new NpgsqlBatchCommand(
-            $"SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT {_schema}.stream_lock_key(t, s) AS k FROM unnest($1::text[], $2::text[]) AS x(t, s) ORDER BY 1) l");
-        lockAll.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = prepared.Select(p => p.Stream.Tenant).ToArray() });
-        lockAll.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = prepared.Select(p => p.Stream.Id).ToArray() });
-        batch.BatchCommands.Add(lockAll);
+        // The inline projections' lock first, then the streams: the order a single append takes them in.
         if (Projections.HasInline)
         {
             var lockInline = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock_shared($1)");
             lockInline.Parameters.Add(new NpgsqlParameter<long> { TypedValue = _inlineLockKey });
             batch.BatchCommands.Add(lockInline);
         }
+
+        batch.BatchCommands.Add(LockStreamsCommand(prepared));
 
         foreach (var append in prepared)
         {
@@ -298,6 +307,107 @@ public sealed class PostgresEventStore
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// Writes appends to different streams (the combiner's batch) in one transaction and one round trip, plus one for the
+    /// inline projections' writes and the commit. Unlike <see cref="AppendToStreamsAsync"/>, each append stands on its
+    /// own: one at a wrong expected version is refused while the others are written. Every stream is locked up front,
+    /// in a fixed order, after the inline projections' lock, as a single append takes them.
+    /// </summary>
+    /// <returns>Per append, its result or the exception it meets alone. Throws when the transaction failed as a whole.</returns>
+    private async Task<IReadOnlyList<Func<AppendResult>>> AppendTogetherAsync(IReadOnlyList<PreparedAppend> appends)
+    {
+        // Members were handed over already: the batch is written whole, whatever their callers do meanwhile.
+        var cancellationToken = CancellationToken.None;
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        // Without inline projections the batch is one implicit transaction: every statement or none.
+        await using var transaction = Projections.HasInline ? await connection.BeginTransactionAsync(cancellationToken) : null;
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        if (Projections.HasInline)
+        {
+            var lockInline = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock_shared($1)");
+            lockInline.Parameters.Add(new NpgsqlParameter<long> { TypedValue = _inlineLockKey });
+            batch.BatchCommands.Add(lockInline);
+        }
+
+        batch.BatchCommands.Add(LockStreamsCommand(appends));
+        foreach (var append in appends)
+        {
+            batch.BatchCommands.Add(CreateAppendCommand(append));
+        }
+
+        var rows = new (short Outcome, long Version, long[]? Positions, ulong TransactionId, DateTime RecordedAt)[appends.Count];
+        await PrepareAsync(batch, cancellationToken);
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            for (var i = Projections.HasInline ? -2 : -1; i < appends.Count; i++)
+            {
+                if (i > (Projections.HasInline ? -2 : -1))
+                {
+                    await reader.NextResultAsync(cancellationToken);
+                }
+
+                if (i < 0)
+                {
+                    continue;
+                }
+
+                await reader.ReadAsync(cancellationToken);
+                var outcome = reader.GetInt16(0);
+                rows[i] = (outcome, reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<long[]>(2),
+                    outcome == 0 ? reader.GetFieldValue<ulong>(3) : 0, outcome == 0 ? reader.GetDateTime(4) : default);
+            }
+        }
+
+        var outcomes = new Func<AppendResult>[appends.Count];
+        var recorded = new List<RecordedEvent>();
+        for (var i = 0; i < appends.Count; i++)
+        {
+            var (outcome, version, positions, transactionId, recordedAt) = rows[i];
+            var append = appends[i];
+            try
+            {
+                var result = ToResult(append, outcome, version, positions);
+                outcomes[i] = () => result;
+            }
+            catch (Exception refused) when (refused is WrongExpectedVersionException or DuplicateEventIdException)
+            {
+                var captured = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(refused);
+                outcomes[i] = () =>
+                {
+                    captured.Throw();
+                    throw refused;
+                };
+            }
+
+            if (outcome == 0 && Projections.HasInline)
+            {
+                recorded.AddRange(ToRecorded(append, version, positions!, transactionId, recordedAt));
+            }
+        }
+
+        if (transaction is not null && (recorded.Count == 0 || !await Projections.ApplyInlineAsync(connection, transaction, recorded, commit: true, cancellationToken)))
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        if (rows.Any(r => r.Outcome == 0))
+        {
+            _notifier.Signal();
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>Locks the streams of <paramref name="appends"/>, each once, in a fixed order (so no two batches deadlock).</summary>
+    private NpgsqlBatchCommand LockStreamsCommand(IReadOnlyList<PreparedAppend> appends)
+    {
+        var command = new NpgsqlBatchCommand(
+            $"SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT {_schema}.stream_lock_key(t, s) AS k FROM unnest($1::text[], $2::text[]) AS x(t, s) ORDER BY 1) l");
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = appends.Select(p => p.Stream.Tenant).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = appends.Select(p => p.Stream.Id).ToArray() });
+        return command;
     }
 
     private PreparedAppend PrepareAppend(
