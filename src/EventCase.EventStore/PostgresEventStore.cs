@@ -646,6 +646,45 @@ public sealed class PostgresEventStore
     }
 
     /// <summary>
+    /// The current versions of some streams of one tenant, in one indexed lookup: for a cache of what those streams fold
+    /// to (reference data), to check at every use that none moved. A stream that does not exist is absent from the answer.
+    /// Like the other lookups by key, it never scans the table, whatever plan PostgreSQL cached while it was small
+    /// (decisions 0013, 0014): the streams table grows with every new stream.
+    /// </summary>
+    /// <exception cref="InvalidEventStoreArgumentException">A bad tenant or stream id.</exception>
+    public async Task<IReadOnlyDictionary<string, long>> ReadStreamVersionsAsync(string tenant, IReadOnlyCollection<string> streamIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(streamIds);
+        foreach (var id in streamIds)
+        {
+            new StreamName(tenant, id).Validate();
+        }
+
+        var versions = new Dictionary<string, long>(streamIds.Count, StringComparer.Ordinal);
+        if (streamIds.Count == 0)
+        {
+            return versions;
+        }
+
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(KeyLookups.BatchCommand());
+        var command = new NpgsqlBatchCommand($"SELECT stream_id, version FROM {_schema}.streams WHERE tenant_id = $1 AND stream_id = ANY ($2)");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = streamIds.Distinct(StringComparer.Ordinal).ToArray() });
+        batch.BatchCommands.Add(command);
+        await PrepareAsync(batch, cancellationToken);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            versions[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return versions;
+    }
+
+    /// <summary>
     /// Reads events of <paramref name="stream"/>: all of them, or a slice (from/up to a version, up to an instant,
     /// backward, at most N). An empty result means the stream has no events in that slice (or does not exist).
     /// </summary>

@@ -36,6 +36,9 @@ public sealed class ReferenceData(Func<PostgresEventStore> store, CalendarCache 
     /// <summary>The routing stream id.</summary>
     public const string RoutingStream = "$routing";
 
+    // Read together at every use, to see at once a change any node made.
+    private static readonly string[] ReferenceStreams = [CatalogStream, RoutingStream];
+
     /// <summary>The calendar stream id.</summary>
     public const string CalendarStream = "$calendar";
 
@@ -150,29 +153,10 @@ public sealed class ReferenceData(Func<PostgresEventStore> store, CalendarCache 
     }
 
     /// <summary>The versions of the agency's reference streams (absent: never written), one indexed lookup.</summary>
-    private async Task<Dictionary<string, long>> ReadVersionsAsync(AgencyId agency, CancellationToken cancellationToken)
+    private async Task<IReadOnlyDictionary<string, long>> ReadVersionsAsync(AgencyId agency, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(agency);
-        var eventStore = store();
-        await using var connection = await eventStore.DataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(
-            $"SELECT stream_id, version FROM {eventStore.Options.Schema}.streams WHERE tenant_id = $1 AND stream_id IN ($2, $3)", connection);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = agency.Value });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = CatalogStream });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = RoutingStream });
-        if (eventStore.Options.PrepareStatements)
-        {
-            await command.PrepareAsync(cancellationToken);
-        }
-
-        var versions = new Dictionary<string, long>(2, StringComparer.Ordinal);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            versions[reader.GetString(0)] = reader.GetInt64(1);
-        }
-
-        return versions;
+        return await store().ReadStreamVersionsAsync(agency.Value, ReferenceStreams, cancellationToken);
     }
 
     private async Task<(List<T> Events, long Version, HashSet<Guid> Ids)> ReadAsync<T>(AgencyId agency, string streamId, CancellationToken cancellationToken)
