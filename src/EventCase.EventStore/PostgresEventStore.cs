@@ -66,7 +66,7 @@ public sealed class PostgresEventStore
         _inlineLockKey = ProjectionWorker.InlineLockKey(_schema);
         _notifier = new AppendNotifier(dataSource, _options.NotificationChannel);
         _combiner = _options.CombineConcurrentAppends
-            ? new AppendCombiner<PreparedAppend, AppendResult>(
+            ? new WriteCombiner<PreparedAppend, AppendResult>(
                 AppendAloneAsync, AppendTogetherAsync, static (a, b) => a.Stream == b.Stream, static a => a.EventIds.Length, _options.MaxEventsPerAppend)
             : null;
         Projections = new ProjectionSet(this, serializer, projections ?? []);
@@ -74,7 +74,7 @@ public sealed class PostgresEventStore
 
     private readonly long _inlineLockKey;
     private readonly AppendNotifier _notifier;
-    private readonly AppendCombiner<PreparedAppend, AppendResult>? _combiner;
+    private readonly WriteCombiner<PreparedAppend, AppendResult>? _combiner;
 
     /// <summary>
     /// Wakes subscribers of the log (projection daemons) now. The store does this itself after every append it
@@ -140,7 +140,7 @@ public sealed class PostgresEventStore
         CancellationToken cancellationToken = default)
     {
         var prepared = PrepareAppend(stream, streamType, expectedVersion, events);
-        return _combiner is null ? AppendAloneAsync(prepared, cancellationToken) : _combiner.AppendAsync(prepared, cancellationToken);
+        return _combiner is null ? AppendAloneAsync(prepared, cancellationToken) : _combiner.WriteAsync(prepared, cancellationToken);
     }
 
     /// <summary>One append in a transaction of its own.</summary>

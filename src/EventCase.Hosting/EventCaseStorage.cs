@@ -18,11 +18,15 @@ public sealed class EventCaseStorage : IAsyncDisposable
 {
     private readonly EmbeddedPostgres? _embedded;
 
+    // One per process: concurrent opens' number draws are combined, which only draws through one allocator can be.
+    private readonly PostgresCaseNumberAllocator _numbers;
+
     private EventCaseStorage(NpgsqlDataSource dataSource, PostgresEventStore store, EmbeddedPostgres? embedded)
     {
         DataSource = dataSource;
         Store = store;
         _embedded = embedded;
+        _numbers = new PostgresCaseNumberAllocator(dataSource, store.Options.Schema);
     }
 
     /// <summary>The data source every query and append goes through.</summary>
@@ -85,7 +89,7 @@ public sealed class EventCaseStorage : IAsyncDisposable
     }
 
     /// <summary>A command handler on this database, with the case number allocator.</summary>
-    public CaseCommandHandler CreateHandler() => new(Store, new PostgresCaseNumberAllocator(DataSource, Schema));
+    public CaseCommandHandler CreateHandler() => new(Store, _numbers);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

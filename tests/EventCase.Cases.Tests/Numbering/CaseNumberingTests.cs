@@ -22,6 +22,99 @@ public sealed class CaseNumberingTests(DatabaseFixture database) : HandlerTestBa
     }
 
     [Fact]
+    public async Task Draws_that_arrive_while_one_is_in_flight_are_served_together_in_the_order_they_arrived()
+    {
+        var boston = NewAgency();
+        var cambridge = NewAgency();
+        var cambridgeSeries = new CaseNumberSeries(cambridge, "CAM", 2026);
+        await Numbers.AllocateAsync(Series(boston), Ct);
+        await Numbers.AllocateAsync(cambridgeSeries, Ct);
+
+        var (first, queued) = await WhileOneDrawWaitsAsync(boston, () =>
+        [
+            Numbers.AllocateAsync(Series(boston), Ct),
+            Numbers.AllocateAsync(cambridgeSeries, Ct),
+            Numbers.AllocateAsync(Series(boston, 2027), Ct),
+            Numbers.AllocateAsync(Series(boston), Ct),
+            Numbers.AllocateAsync(cambridgeSeries, Ct),
+        ]);
+
+        Assert.Equal("BOS-2026-000002", first.Value);
+        Assert.Equal(["BOS-2026-000003", "CAM-2026-000002", "BOS-2027-000001", "BOS-2026-000004", "CAM-2026-000003"], (await Task.WhenAll(queued)).Select(n => n.Value));
+        // One statement moved all three counters: their rows carry the same transaction.
+        await using var writers = DataSource.CreateCommand(
+            "SELECT count(DISTINCT xmin::text) FROM eventcase.case_number_sequences WHERE agency_id = ANY ($1)");
+        writers.Parameters.AddWithValue(new[] { boston.Value, cambridge.Value });
+        Assert.Equal(1L, await writers.ExecuteScalarAsync(Ct));
+    }
+
+    [Fact]
+    public async Task An_exhausted_series_fails_only_its_own_draws_when_they_are_served_together_with_others()
+    {
+        var boston = NewAgency();
+        var cambridge = NewAgency();
+        var cambridgeSeries = new CaseNumberSeries(cambridge, "CAM", 2026);
+        await Numbers.AllocateAsync(Series(boston), Ct);
+        await Numbers.AllocateAsync(cambridgeSeries, Ct);
+        await using (var exhaust = DataSource.CreateCommand("UPDATE eventcase.case_number_sequences SET last_sequence = 999999999 WHERE agency_id = $1"))
+        {
+            exhaust.Parameters.AddWithValue(cambridge.Value);
+            await exhaust.ExecuteNonQueryAsync(Ct);
+        }
+
+        var (_, queued) = await WhileOneDrawWaitsAsync(boston, () =>
+        [
+            Numbers.AllocateAsync(Series(boston), Ct),
+            Numbers.AllocateAsync(cambridgeSeries, Ct),
+            Numbers.AllocateAsync(Series(boston), Ct),
+        ]);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => queued[1]);
+        Assert.Contains(cambridge.Value, error.Message, StringComparison.Ordinal);
+        Assert.Equal(["BOS-2026-000003", "BOS-2026-000004"], new[] { await queued[0], await queued[2] }.Select(n => n.Value));
+    }
+
+    /// <summary>
+    /// Holds the agency's 2026 counter row from another connection, so that a draw of it waits inside the database;
+    /// meanwhile the draws under test arrive (and queue as they are called); then lets go.
+    /// </summary>
+    private async Task<(CaseNumber First, Task<CaseNumber>[] Queued)> WhileOneDrawWaitsAsync(AgencyId agency, Func<Task<CaseNumber>[]> arrive)
+    {
+        Task<CaseNumber> first;
+        Task<CaseNumber>[] queued;
+        await using (var holder = await DataSource.OpenConnectionAsync(Ct))
+        await using (var transaction = await holder.BeginTransactionAsync(Ct))
+        {
+            await using (var hold = new Npgsql.NpgsqlCommand("SELECT 1 FROM eventcase.case_number_sequences WHERE agency_id = $1 AND year = 2026 FOR UPDATE", holder, transaction))
+            {
+                hold.Parameters.AddWithValue(agency.Value);
+                await hold.ExecuteNonQueryAsync(Ct);
+            }
+
+            first = Numbers.AllocateAsync(Series(agency), Ct);
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (true)
+            {
+                await using var waiting = DataSource.CreateCommand("SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid))");
+                waiting.Parameters.AddWithValue(holder.ProcessID);
+                if ((long)(await waiting.ExecuteScalarAsync(Ct))! > 0)
+                {
+                    break;
+                }
+
+                Assert.True(DateTime.UtcNow < deadline, "the first draw never waited on the held counter");
+                await Task.Delay(10, Ct);
+            }
+
+            queued = arrive();
+            Assert.False(first.IsCompleted);
+            await transaction.RollbackAsync(Ct);
+        }
+
+        return (await first, queued);
+    }
+
+    [Fact]
     public async Task Each_agency_and_year_has_its_own_sequence()
     {
         var boston = NewAgency();
