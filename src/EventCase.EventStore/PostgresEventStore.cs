@@ -646,39 +646,45 @@ public sealed class PostgresEventStore
     }
 
     /// <summary>
-    /// The current versions of some streams of one tenant, in one indexed lookup: for a cache of what those streams fold
+    /// The current versions of <paramref name="streams"/>, in one indexed lookup: for a cache of what those streams fold
     /// to (reference data), to check at every use that none moved. A stream that does not exist is absent from the answer.
-    /// Like the other lookups by key, it never scans the table, whatever plan PostgreSQL cached while it was small
-    /// (decisions 0013, 0014): the streams table grows with every new stream.
+    /// Like the other lookups by key, it never reads more than its keys, whatever plan PostgreSQL cached while the table
+    /// was small (decisions 0013, 0014): the streams table grows with every new stream.
     /// </summary>
-    /// <exception cref="InvalidEventStoreArgumentException">A bad tenant or stream id.</exception>
-    public async Task<IReadOnlyDictionary<string, long>> ReadStreamVersionsAsync(string tenant, IReadOnlyCollection<string> streamIds, CancellationToken cancellationToken = default)
+    /// <exception cref="InvalidEventStoreArgumentException">A bad stream name.</exception>
+    public async Task<IReadOnlyDictionary<StreamName, long>> ReadStreamVersionsAsync(IReadOnlyCollection<StreamName> streams, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(streamIds);
-        foreach (var id in streamIds)
+        ArgumentNullException.ThrowIfNull(streams);
+        foreach (var stream in streams)
         {
-            new StreamName(tenant, id).Validate();
+            stream.Validate();
         }
 
-        var versions = new Dictionary<string, long>(streamIds.Count, StringComparer.Ordinal);
-        if (streamIds.Count == 0)
+        var versions = new Dictionary<StreamName, long>(streams.Count);
+        if (streams.Count == 0)
         {
             return versions;
         }
 
+        var distinct = streams.Distinct().ToList();
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection);
         batch.BatchCommands.Add(KeyLookups.BatchCommand());
-        var command = new NpgsqlBatchCommand($"SELECT stream_id, version FROM {_schema}.streams WHERE tenant_id = $1 AND stream_id = ANY ($2)");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = streamIds.Distinct(StringComparer.Ordinal).ToArray() });
+        var command = new NpgsqlBatchCommand(
+            $"""
+             SELECT s.tenant_id, s.stream_id, s.version
+               FROM unnest($1::text[], $2::text[]) AS k(tenant_id, stream_id)
+               JOIN {_schema}.streams s ON s.tenant_id = k.tenant_id AND s.stream_id = k.stream_id
+             """);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = distinct.Select(s => s.Tenant).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = distinct.Select(s => s.Id).ToArray() });
         batch.BatchCommands.Add(command);
         await PrepareAsync(batch, cancellationToken);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         await reader.NextResultAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            versions[reader.GetString(0)] = reader.GetInt64(1);
+            versions[new StreamName(reader.GetString(0), reader.GetString(1))] = reader.GetInt64(2);
         }
 
         return versions;

@@ -39,6 +39,14 @@ public sealed class ReferenceData(Func<PostgresEventStore> store, CalendarCache 
     // Read together at every use, to see at once a change any node made.
     private static readonly string[] ReferenceStreams = [CatalogStream, RoutingStream];
 
+    private readonly WriteCombiner<AgencyId, IReadOnlyDictionary<string, long>> _versionChecks = new(
+        async (agency, cancellationToken) => (await ReadVersionsAsync(store, [agency], cancellationToken))[0](),
+        agencies => ReadVersionsAsync(store, agencies, CancellationToken.None),
+        static (_, _) => false,
+        static _ => 1,
+        maxWeight: int.MaxValue,
+        maxBatch: 200);
+
     /// <summary>The calendar stream id.</summary>
     public const string CalendarStream = "$calendar";
 
@@ -152,11 +160,29 @@ public sealed class ReferenceData(Func<PostgresEventStore> store, CalendarCache 
         return value;
     }
 
-    /// <summary>The versions of the agency's reference streams (absent: never written), one indexed lookup.</summary>
-    private async Task<IReadOnlyDictionary<string, long>> ReadVersionsAsync(AgencyId agency, CancellationToken cancellationToken)
+    /// <summary>
+    /// The versions of the agency's reference streams (absent: never written), one indexed lookup. Checks of many
+    /// requests are combined: a check that arrives while another is in flight waits for the next lookup, which starts
+    /// after it arrived and so sees every change committed before it, and serves every check waiting, of any agency.
+    /// </summary>
+    private Task<IReadOnlyDictionary<string, long>> ReadVersionsAsync(AgencyId agency, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(agency);
-        return await store().ReadStreamVersionsAsync(agency.Value, ReferenceStreams, cancellationToken);
+        return _versionChecks.WriteAsync(agency, cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<Func<IReadOnlyDictionary<string, long>>>> ReadVersionsAsync(
+        Func<PostgresEventStore> store, IReadOnlyList<AgencyId> agencies, CancellationToken cancellationToken)
+    {
+        var streams = agencies.Distinct().SelectMany(a => ReferenceStreams.Select(id => new StreamName(a.Value, id))).ToArray();
+        var found = await store().ReadStreamVersionsAsync(streams, cancellationToken);
+        return agencies.Select(agency =>
+        {
+            IReadOnlyDictionary<string, long> versions = ReferenceStreams
+                .Where(id => found.ContainsKey(new StreamName(agency.Value, id)))
+                .ToDictionary(id => id, id => found[new StreamName(agency.Value, id)], StringComparer.Ordinal);
+            return (Func<IReadOnlyDictionary<string, long>>)(() => versions);
+        }).ToArray();
     }
 
     private async Task<(List<T> Events, long Version, HashSet<Guid> Ids)> ReadAsync<T>(AgencyId agency, string streamId, CancellationToken cancellationToken)

@@ -7,6 +7,8 @@ namespace EventCase.EventStore.Tests.Reading;
 
 public sealed class StreamVersionsTests(DatabaseFixture database) : ProjectionTestBase(database), IClassFixture<DatabaseFixture>
 {
+    private static readonly StreamName[] References = [new("boston", "$catalog"), new("boston", "$routing")];
+
     [Fact]
     public async Task The_versions_of_existing_streams_are_read_in_one_lookup_and_missing_or_foreign_streams_are_absent()
     {
@@ -15,10 +17,13 @@ public sealed class StreamVersionsTests(DatabaseFixture database) : ProjectionTe
         await store.AppendToStreamAsync(new StreamName("boston", "thing-1"), "thing", ExpectedVersion.NoStream, TestEvents.Notes("thing-1", 1), Ct);
         await store.AppendToStreamAsync(new StreamName("cambridge", "$routing"), "routing", ExpectedVersion.NoStream, TestEvents.Notes("$routing", 2), Ct);
 
-        var versions = await store.ReadStreamVersionsAsync("boston", ["$catalog", "$routing", "thing-1", "$catalog"], Ct);
+        StreamName Boston(string id) => new("boston", id);
+        StreamName Cambridge(string id) => new("cambridge", id);
 
-        Assert.Equal(new Dictionary<string, long> { ["$catalog"] = 3, ["thing-1"] = 1 }, versions);
-        Assert.Empty(await store.ReadStreamVersionsAsync("boston", [], Ct));
+        var versions = await store.ReadStreamVersionsAsync([Boston("$catalog"), Boston("$routing"), Boston("thing-1"), Boston("$catalog"), Cambridge("$routing"), Cambridge("$catalog")], Ct);
+
+        Assert.Equal(new Dictionary<StreamName, long> { [Boston("$catalog")] = 3, [Boston("thing-1")] = 1, [Cambridge("$routing")] = 2 }, versions);
+        Assert.Empty(await store.ReadStreamVersionsAsync([], Ct));
     }
 
     [Theory]
@@ -30,7 +35,7 @@ public sealed class StreamVersionsTests(DatabaseFixture database) : ProjectionTe
     {
         var store = await CreateStoreAsync();
 
-        var error = await Assert.ThrowsAsync<InvalidEventStoreArgumentException>(() => store.ReadStreamVersionsAsync(tenant, [id], Ct));
+        var error = await Assert.ThrowsAsync<InvalidEventStoreArgumentException>(() => store.ReadStreamVersionsAsync([new StreamName("boston", "thing-1"), new StreamName(tenant, id)], Ct));
 
         Assert.Equal(field, error.Field);
     }
@@ -50,7 +55,7 @@ public sealed class StreamVersionsTests(DatabaseFixture database) : ProjectionTe
 
         for (var i = 0; i < 10; i++)
         {
-            await store.ReadStreamVersionsAsync("boston", ["$catalog", "$routing"], Ct);
+            await store.ReadStreamVersionsAsync(References, Ct);
         }
 
         // The table grows (as it does with every new case) behind the cached plan's back.
@@ -59,7 +64,7 @@ public sealed class StreamVersionsTests(DatabaseFixture database) : ProjectionTe
 
         for (var i = 0; i < 3; i++)
         {
-            Assert.Equal(2, (await store.ReadStreamVersionsAsync("boston", ["$catalog", "$routing"], Ct)).Count);
+            Assert.Equal(2, (await store.ReadStreamVersionsAsync(References, Ct)).Count);
         }
 
         // Two rows a read through the key; the plan cached on the small table read the whole tenant (20,000 rows) through
