@@ -341,18 +341,15 @@ public sealed class PostgresEventStore
         await PrepareAsync(batch, cancellationToken);
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
-            for (var i = Projections.HasInline ? -2 : -1; i < appends.Count; i++)
+            // The reader starts on the first lock's result; each append's result follows the streams' lock's.
+            if (Projections.HasInline)
             {
-                if (i > (Projections.HasInline ? -2 : -1))
-                {
-                    await reader.NextResultAsync(cancellationToken);
-                }
+                await reader.NextResultAsync(cancellationToken);
+            }
 
-                if (i < 0)
-                {
-                    continue;
-                }
-
+            for (var i = 0; i < appends.Count; i++)
+            {
+                await reader.NextResultAsync(cancellationToken);
                 await reader.ReadAsync(cancellationToken);
                 var outcome = reader.GetInt16(0);
                 rows[i] = (outcome, reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<long[]>(2),

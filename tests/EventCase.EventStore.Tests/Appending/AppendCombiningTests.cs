@@ -163,6 +163,40 @@ public sealed class AppendCombiningTests(DatabaseFixture database) : StoreTestBa
         Assert.Equal(0L, await events.ExecuteScalarAsync(Ct));
     }
 
+    [Fact]
+    public async Task A_combined_batch_of_appends_to_existing_streams_brings_every_streams_inline_row_up_to_date()
+    {
+        var schema = "c_" + Guid.NewGuid().ToString("N")[..12];
+        var store = new PostgresEventStore(
+            DataSource, new EventSerializer(TestEvents.Registry()), new EventStoreOptions { Schema = schema }, [new NoteTallyProjection(ProjectionMode.Inline)]);
+        await store.MigrateAsync(Ct);
+        var streams = Enumerable.Range(0, 6).Select(_ => NewStream()).ToArray();
+        foreach (var stream in streams)
+        {
+            await store.AppendToStreamAsync(stream, "thing", ExpectedVersion.NoStream, TestEvents.Notes(stream.Id, 2), Ct);
+        }
+
+        // Each queued append loads its stream's row: the batch loads them all in one statement and writes them in another.
+        var (_, queued) = await WhileOneAppendIsWrittenAsync(store, schema, () =>
+            streams.Select((s, i) => store.AppendToStreamAsync(s, "thing", ExpectedVersion.Exactly(2), TestEvents.Notes(s.Id, i + 1), Ct)).ToArray());
+
+        var results = await Task.WhenAll(queued);
+        Assert.Single(await TransactionsOfAsync(store, streams, fromVersion: 3));
+        await using var rows = DataSource.CreateCommand($"SELECT row_key, notes FROM {schema}.note_tally WHERE row_key = ANY ($1)");
+        rows.Parameters.AddWithValue(streams.Select(s => s.Id).ToArray());
+        var notes = new Dictionary<string, int>();
+        await using (var reader = await rows.ExecuteReaderAsync(Ct))
+        {
+            while (await reader.ReadAsync(Ct))
+            {
+                notes[reader.GetString(0)] = reader.GetInt32(1);
+            }
+        }
+
+        Assert.Equal(streams.Select((s, i) => (s.Id, 2 + i + 1)).ToDictionary(), notes);
+        Assert.Equal(streams.Select((_, i) => 2L + i + 1), results.Select(r => r.NextExpectedVersion));
+    }
+
     /// <summary>
     /// Starts an append to a stream whose lock another connection holds, waits until it is blocked inside the database,
     /// then starts the appends under test (they queue behind it as they are called) and releases the lock.
@@ -222,12 +256,12 @@ public sealed class AppendCombiningTests(DatabaseFixture database) : StoreTestBa
         return events;
     }
 
-    private static async Task<HashSet<ulong>> TransactionsOfAsync(PostgresEventStore store, IEnumerable<StreamName> streams)
+    private static async Task<HashSet<ulong>> TransactionsOfAsync(PostgresEventStore store, IEnumerable<StreamName> streams, long fromVersion = 1)
     {
         var transactions = new HashSet<ulong>();
         foreach (var stream in streams)
         {
-            transactions.UnionWith((await ReadAsync(store, stream)).Select(e => e.TransactionId));
+            transactions.UnionWith((await ReadAsync(store, stream)).Where(e => e.StreamVersion >= fromVersion).Select(e => e.TransactionId));
         }
 
         return transactions;
