@@ -238,21 +238,7 @@ public sealed class PostgresEventStore
 
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        // The inline projections' lock first, then the streams: the order a single append takes them in.
-        if (Projections.HasInline)
-        {
-            var lockInline = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock_shared($1)");
-            lockInline.Parameters.Add(new NpgsqlParameter<long> { TypedValue = _inlineLockKey });
-            batch.BatchCommands.Add(lockInline);
-        }
-
-        batch.BatchCommands.Add(LockStreamsCommand(prepared));
-
-        foreach (var append in prepared)
-        {
-            batch.BatchCommands.Add(CreateAppendCommand(append));
-        }
+        await using var batch = MultiStreamAppendBatch(connection, transaction, prepared);
 
         var rows = new List<(short Outcome, long Version, long[]? Positions, ulong TransactionId, DateTime RecordedAt)>(prepared.Count);
         await PrepareAsync(batch, cancellationToken);
@@ -273,9 +259,7 @@ public sealed class PostgresEventStore
                 }
 
                 await reader.ReadAsync(cancellationToken);
-                var outcome = reader.GetInt16(0);
-                rows.Add((outcome, reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<long[]>(2),
-                    outcome == 0 ? reader.GetFieldValue<ulong>(3) : 0, outcome == 0 ? reader.GetDateTime(4) : default));
+                rows.Add(ReadOutcome(reader));
             }
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "events_event_id_key")
@@ -323,19 +307,7 @@ public sealed class PostgresEventStore
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         // Without inline projections the batch is one implicit transaction: every statement or none.
         await using var transaction = Projections.HasInline ? await connection.BeginTransactionAsync(cancellationToken) : null;
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        if (Projections.HasInline)
-        {
-            var lockInline = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock_shared($1)");
-            lockInline.Parameters.Add(new NpgsqlParameter<long> { TypedValue = _inlineLockKey });
-            batch.BatchCommands.Add(lockInline);
-        }
-
-        batch.BatchCommands.Add(LockStreamsCommand(appends));
-        foreach (var append in appends)
-        {
-            batch.BatchCommands.Add(CreateAppendCommand(append));
-        }
+        await using var batch = MultiStreamAppendBatch(connection, transaction, appends);
 
         var rows = new (short Outcome, long Version, long[]? Positions, ulong TransactionId, DateTime RecordedAt)[appends.Count];
         await PrepareAsync(batch, cancellationToken);
@@ -351,9 +323,7 @@ public sealed class PostgresEventStore
             {
                 await reader.NextResultAsync(cancellationToken);
                 await reader.ReadAsync(cancellationToken);
-                var outcome = reader.GetInt16(0);
-                rows[i] = (outcome, reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<long[]>(2),
-                    outcome == 0 ? reader.GetFieldValue<ulong>(3) : 0, outcome == 0 ? reader.GetDateTime(4) : default);
+                rows[i] = ReadOutcome(reader);
             }
         }
 
@@ -395,6 +365,46 @@ public sealed class PostgresEventStore
         }
 
         return outcomes;
+    }
+
+    /// <summary>
+    /// The batch of a multi-stream append: the inline projections' lock (when there are any) and every stream's, before
+    /// any write and in the order a single append takes them, then one <c>append_events</c> per append.
+    /// </summary>
+    private NpgsqlBatch MultiStreamAppendBatch(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<PreparedAppend> appends)
+    {
+        var batch = new NpgsqlBatch(connection, transaction);
+        if (Projections.HasInline)
+        {
+            batch.BatchCommands.Add(InlineLockCommand());
+        }
+
+        batch.BatchCommands.Add(LockStreamsCommand(appends));
+        foreach (var append in appends)
+        {
+            batch.BatchCommands.Add(CreateAppendCommand(append));
+        }
+
+        return batch;
+    }
+
+    /// <summary>
+    /// Inline projections are rebuilt under this lock held exclusively; appenders hold it shared, taken before their
+    /// first write so that a waiting appender holds no transaction id back.
+    /// </summary>
+    private NpgsqlBatchCommand InlineLockCommand()
+    {
+        var command = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock_shared($1)");
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = _inlineLockKey });
+        return command;
+    }
+
+    /// <summary>One row of <c>append_events</c>' result (the reader is on it).</summary>
+    private static (short Outcome, long Version, long[]? Positions, ulong TransactionId, DateTime RecordedAt) ReadOutcome(NpgsqlDataReader reader)
+    {
+        var outcome = reader.GetInt16(0);
+        return (outcome, reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<long[]>(2),
+            outcome == 0 ? reader.GetFieldValue<ulong>(3) : 0, outcome == 0 ? reader.GetDateTime(4) : default);
     }
 
     /// <summary>Locks the streams of <paramref name="appends"/>, each once, in a fixed order (so no two batches deadlock).</summary>
@@ -482,11 +492,7 @@ public sealed class PostgresEventStore
         await using var batch = new NpgsqlBatch(connection, transaction);
         if (Projections.HasInline)
         {
-            // Inline projections are rebuilt under this lock held exclusively; appenders hold it shared, taken before
-            // their first write so that a waiting appender holds no transaction id back.
-            var lockInline = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock_shared($1)");
-            lockInline.Parameters.Add(new NpgsqlParameter<long> { TypedValue = _inlineLockKey });
-            batch.BatchCommands.Add(lockInline);
+            batch.BatchCommands.Add(InlineLockCommand());
         }
 
         var command = CreateAppendCommand(append);

@@ -24,11 +24,7 @@ public sealed class CaseNumberingTests(DatabaseFixture database) : HandlerTestBa
     [Fact]
     public async Task Draws_that_arrive_while_one_is_in_flight_are_served_together_in_the_order_they_arrived()
     {
-        var boston = NewAgency();
-        var cambridge = NewAgency();
-        var cambridgeSeries = new CaseNumberSeries(cambridge, "CAM", 2026);
-        await Numbers.AllocateAsync(Series(boston), Ct);
-        await Numbers.AllocateAsync(cambridgeSeries, Ct);
+        var (boston, cambridge, cambridgeSeries) = await TwoAgenciesWithANumberEachAsync();
 
         var (first, queued) = await WhileOneDrawWaitsAsync(boston, () =>
         [
@@ -51,11 +47,7 @@ public sealed class CaseNumberingTests(DatabaseFixture database) : HandlerTestBa
     [Fact]
     public async Task An_exhausted_series_fails_only_its_own_draws_when_they_are_served_together_with_others()
     {
-        var boston = NewAgency();
-        var cambridge = NewAgency();
-        var cambridgeSeries = new CaseNumberSeries(cambridge, "CAM", 2026);
-        await Numbers.AllocateAsync(Series(boston), Ct);
-        await Numbers.AllocateAsync(cambridgeSeries, Ct);
+        var (boston, cambridge, cambridgeSeries) = await TwoAgenciesWithANumberEachAsync();
         await using (var exhaust = DataSource.CreateCommand("UPDATE eventcase.case_number_sequences SET last_sequence = 999999999 WHERE agency_id = $1"))
         {
             exhaust.Parameters.AddWithValue(cambridge.Value);
@@ -73,6 +65,17 @@ public sealed class CaseNumberingTests(DatabaseFixture database) : HandlerTestBa
         Assert.Contains(cambridge.Value, error.Message, StringComparison.Ordinal);
         // The batch failed as a whole, so its draws were made again one by one, side by side: in either order.
         Assert.Equal(["BOS-2026-000003", "BOS-2026-000004"], new[] { await queued[0], await queued[2] }.Select(n => n.Value).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>Two new agencies (the second numbering with CAM), each with its 2026 counter at 1.</summary>
+    private async Task<(AgencyId Boston, AgencyId Cambridge, CaseNumberSeries CambridgeSeries)> TwoAgenciesWithANumberEachAsync()
+    {
+        var boston = NewAgency();
+        var cambridge = NewAgency();
+        var cambridgeSeries = new CaseNumberSeries(cambridge, "CAM", 2026);
+        await Numbers.AllocateAsync(Series(boston), Ct);
+        await Numbers.AllocateAsync(cambridgeSeries, Ct);
+        return (boston, cambridge, cambridgeSeries);
     }
 
     /// <summary>
