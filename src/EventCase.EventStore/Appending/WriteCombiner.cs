@@ -7,8 +7,8 @@ namespace EventCase.EventStore;
 /// concurrency, one round trip, one transaction and one commit serve many writes, and batches grow exactly when the
 /// database is the bottleneck. Writes that conflict (writes to one stream) never share a batch: the later one waits
 /// for the next, so they keep their order. Whatever fails a batch as a whole, its members are made again one by one,
-/// so that each meets exactly the answer (result or exception) it would have met alone. The store combines its own
-/// writes with it (decision 0016); the case number allocator its counter updates. Thread safe.
+/// so that each meets exactly the answer (result or exception) it would have met alone. The store combines its appends
+/// with it (decision 0016), the case number allocator its counter updates, reference data its version checks. Thread safe.
 /// </summary>
 /// <typeparam name="TWrite">A write, validated and ready to send.</typeparam>
 /// <typeparam name="TResult">What a write returns.</typeparam>
@@ -22,6 +22,8 @@ namespace EventCase.EventStore;
 /// <param name="weight">How much of a batch's capacity a write takes (the events of an append).</param>
 /// <param name="maxWeight">The capacity of one batch, in the unit of <paramref name="weight"/>.</param>
 /// <param name="maxBatch">The most writes one batch carries.</param>
+/// <exception cref="ArgumentNullException">A delegate is null.</exception>
+/// <exception cref="ArgumentOutOfRangeException"><paramref name="maxWeight"/> or <paramref name="maxBatch"/> is below 1.</exception>
 public sealed class WriteCombiner<TWrite, TResult>(
     Func<TWrite, CancellationToken, Task<TResult>> writeAlone,
     Func<IReadOnlyList<TWrite>, Task<IReadOnlyList<Func<TResult>>>> writeTogether,
@@ -30,6 +32,12 @@ public sealed class WriteCombiner<TWrite, TResult>(
     int maxWeight,
     int maxBatch = 32)
 {
+    private readonly Func<TWrite, CancellationToken, Task<TResult>> _writeAlone = writeAlone ?? throw new ArgumentNullException(nameof(writeAlone));
+    private readonly Func<IReadOnlyList<TWrite>, Task<IReadOnlyList<Func<TResult>>>> _writeTogether = writeTogether ?? throw new ArgumentNullException(nameof(writeTogether));
+    private readonly Func<TWrite, TWrite, bool> _conflict = conflict ?? throw new ArgumentNullException(nameof(conflict));
+    private readonly Func<TWrite, int> _weight = weight ?? throw new ArgumentNullException(nameof(weight));
+    private readonly int _maxWeight = maxWeight >= 1 ? maxWeight : throw new ArgumentOutOfRangeException(nameof(maxWeight), maxWeight, "must be at least 1.");
+    private readonly int _maxBatch = maxBatch >= 1 ? maxBatch : throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "must be at least 1.");
     private readonly Lock _gate = new();
     private readonly List<Waiter> _waiting = [];
     private bool _writing;
@@ -77,7 +85,7 @@ public sealed class WriteCombiner<TWrite, TResult>(
             Turn.Done done => done.Outcome(),
             Turn.Lead lead => await LeadAsync(waiter, lead.Batch, cancellationToken),
             Turn.WriteAlone { Leads: true } => await WriteAloneThenHandOverAsync(write, cancellationToken),
-            _ => await writeAlone(write, cancellationToken),
+            _ => await _writeAlone(write, cancellationToken),
         };
     }
 
@@ -85,7 +93,7 @@ public sealed class WriteCombiner<TWrite, TResult>(
     {
         try
         {
-            return await writeAlone(write, cancellationToken);
+            return await _writeAlone(write, cancellationToken);
         }
         finally
         {
@@ -99,7 +107,7 @@ public sealed class WriteCombiner<TWrite, TResult>(
         IReadOnlyList<Func<TResult>>? outcomes = null;
         try
         {
-            outcomes = await writeTogether(batch.Select(w => w.Write).ToArray());
+            outcomes = await _writeTogether(batch.Select(w => w.Write).ToArray());
         }
         catch
         {
@@ -116,7 +124,7 @@ public sealed class WriteCombiner<TWrite, TResult>(
             batch[i].Turn.TrySetResult(outcomes is null ? Turn.WriteAlone.Instance : new Turn.Done(outcomes[i]));
         }
 
-        return outcomes is null ? await writeAlone(leader.Write, cancellationToken) : outcomes[0]();
+        return outcomes is null ? await _writeAlone(leader.Write, cancellationToken) : outcomes[0]();
     }
 
     /// <summary>
@@ -137,15 +145,15 @@ public sealed class WriteCombiner<TWrite, TResult>(
             batch = [];
             var skipped = new List<Waiter>();
             var load = 0;
-            for (var i = 0; i < _waiting.Count && batch.Count < maxBatch; i++)
+            for (var i = 0; i < _waiting.Count && batch.Count < _maxBatch; i++)
             {
                 var candidate = _waiting[i];
-                var candidateWeight = weight(candidate.Write);
+                var candidateWeight = _weight(candidate.Write);
                 // Conflicting writes keep their order: one that conflicts with a write of the batch, or with one left
                 // for later, waits for the next batch too.
-                if ((batch.Count > 0 && load + candidateWeight > maxWeight)
-                    || batch.Exists(w => conflict(w.Write, candidate.Write))
-                    || skipped.Exists(w => conflict(w.Write, candidate.Write)))
+                if ((batch.Count > 0 && load + candidateWeight > _maxWeight)
+                    || batch.Exists(w => _conflict(w.Write, candidate.Write))
+                    || skipped.Exists(w => _conflict(w.Write, candidate.Write)))
                 {
                     skipped.Add(candidate);
                     continue;
