@@ -36,6 +36,63 @@ public sealed class AppendCombiningTests(DatabaseFixture database) : StoreTestBa
     }
 
     [Fact]
+    public async Task Every_outcome_an_append_can_have_reaches_its_own_caller_from_one_combined_batch()
+    {
+        var existing = NewStream();
+        var retried = NewStream();
+        var owner = NewStream();
+        await Store.AppendToStreamAsync(existing, "thing", ExpectedVersion.NoStream, TestEvents.Notes(existing.Id, 1), Ct);
+        var original = TestEvents.New(new NoteAdded(retried.Id, "once"));
+        var first = await Store.AppendToStreamAsync(retried, "thing", ExpectedVersion.NoStream, [original], Ct);
+        var taken = TestEvents.New(new NoteAdded(owner.Id, "mine"));
+        await Store.AppendToStreamAsync(owner, "thing", ExpectedVersion.NoStream, [taken], Ct);
+        var fresh = NewStream();
+        var anyVersion = NewStream();
+        var missing = NewStream();
+        var stale = NewStream();
+        await Store.AppendToStreamAsync(stale, "thing", ExpectedVersion.NoStream, TestEvents.Notes(stale.Id, 2), Ct);
+        var clash = NewStream();
+
+        var (_, queued) = await WhileOneAppendIsWrittenAsync(Store, "eventcase", () =>
+        [
+            Store.AppendToStreamAsync(fresh, "thing", ExpectedVersion.NoStream, [TestEvents.New(new NoteAdded(fresh.Id, "new"))], Ct),
+            Store.AppendToStreamAsync(existing, "thing", ExpectedVersion.Exactly(1), [TestEvents.New(new NoteAdded(existing.Id, "second"))], Ct),
+            Store.AppendToStreamAsync(retried, "thing", ExpectedVersion.NoStream, [original], Ct),
+            Store.AppendToStreamAsync(anyVersion, "thing", ExpectedVersion.Any, [TestEvents.New(new NoteAdded(anyVersion.Id, "any"))], Ct),
+            Store.AppendToStreamAsync(missing, "thing", ExpectedVersion.StreamExists, [TestEvents.New(new NoteAdded(missing.Id, "nowhere"))], Ct),
+            Store.AppendToStreamAsync(stale, "thing", ExpectedVersion.Exactly(1), [TestEvents.New(new NoteAdded(stale.Id, "late"))], Ct),
+            Store.AppendToStreamAsync(clash, "thing", ExpectedVersion.NoStream, [new NewEvent(taken.EventId, new NoteAdded(clash.Id, "not mine"), TestEvents.Actor)], Ct),
+        ]);
+
+        Assert.Equal(1, (await queued[0]).NextExpectedVersion);
+        Assert.Equal(2, (await queued[1]).NextExpectedVersion);
+        var retry = await queued[2];
+        Assert.True(retry.AlreadyAppended);
+        Assert.Equal(first.Positions, retry.Positions);
+        Assert.Equal(1, retry.NextExpectedVersion);
+        Assert.Equal(1, (await queued[3]).NextExpectedVersion);
+        Assert.Equal(0, (await Assert.ThrowsAsync<WrongExpectedVersionException>(() => queued[4])).ActualVersion);
+        Assert.Equal(2, (await Assert.ThrowsAsync<WrongExpectedVersionException>(() => queued[5])).ActualVersion);
+        await Assert.ThrowsAsync<DuplicateEventIdException>(() => queued[6]);
+
+        // Written: in one transaction, the stream rows moved, the chains intact. Refused: nothing.
+        var written = await TransactionsOfAsync(Store, [fresh, anyVersion]);
+        written.UnionWith(await TransactionsOfAsync(Store, [existing], fromVersion: 2));
+        Assert.Single(written);
+        Assert.Equal(2, (await Store.GetStreamInfoAsync(existing, Ct))!.Version);
+        foreach (var stream in new[] { fresh, existing, anyVersion, retried })
+        {
+            Assert.True((await new EventCase.EventStore.Auditing.AuditVerifier(Store).VerifyStreamAsync(stream, cancellationToken: Ct)).IsIntact);
+        }
+
+        Assert.Equal(1, await CountEventsAsync(retried));
+        Assert.Equal(0, await CountEventsAsync(missing));
+        Assert.Equal(2, await CountEventsAsync(stale));
+        Assert.Equal(0, await CountEventsAsync(clash));
+        Assert.Null(await Store.GetStreamInfoAsync(clash, Ct));
+    }
+
+    [Fact]
     public async Task In_a_combined_batch_an_append_at_a_wrong_expected_version_is_refused_and_the_others_are_written()
     {
         var existing = NewStream();
