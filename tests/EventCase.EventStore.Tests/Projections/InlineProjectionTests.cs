@@ -137,17 +137,6 @@ public sealed class InlineProjectionTests(DatabaseFixture database) : Projection
             table,
             "SELECT coalesce(sum(idx_scan), 0)::bigint FROM pg_stat_user_indexes WHERE relid = $1::regclass AND indexrelid <> (SELECT conindid FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p')");
 
-    /// <summary>A count from the statistics views (<paramref name="sql"/>, with the table as $1), including what the (only) backend has not reported yet.</summary>
-    private static async Task<long> TableStatisticAsync(NpgsqlDataSource dataSource, string table, string sql)
-    {
-        // A backend reports its statistics when it goes idle, at most once a second unless told to at once.
-        await ExecuteAsync(dataSource, "SELECT pg_stat_force_next_flush()");
-        await Task.Delay(TimeSpan.FromMilliseconds(300), Ct);
-        await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = table });
-        return (long)(await command.ExecuteScalarAsync(Ct))!;
-    }
-
     /// <summary>Adds <paramref name="copies"/> rows under other keys for every row of the table, behind the store's back.</summary>
     private static Task GrowAsync(NpgsqlDataSource dataSource, string table, int copies) => ExecuteAsync(
         dataSource,
@@ -156,12 +145,6 @@ public sealed class InlineProjectionTests(DatabaseFixture database) : Projection
          SELECT (jsonb_populate_record(NULL::{table}, to_jsonb(t) || jsonb_build_object('row_key', t.row_key || '-' || g, 'notes', g))).*
            FROM {table} t, generate_series(1, {copies}) g
          """);
-
-    private static async Task ExecuteAsync(NpgsqlDataSource dataSource, string sql)
-    {
-        await using var command = dataSource.CreateCommand(sql);
-        await command.ExecuteNonQueryAsync(Ct);
-    }
 
     /// <summary>Sequential scans of the table so far, including the ones the (only) backend has not reported yet.</summary>
     private static Task<long> SequentialScansAsync(NpgsqlDataSource dataSource, string table) =>

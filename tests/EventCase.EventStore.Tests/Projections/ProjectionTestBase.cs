@@ -63,6 +63,23 @@ public abstract class ProjectionTestBase(DatabaseFixture database)
         return rows;
     }
 
+    /// <summary>A count from the statistics views (<paramref name="sql"/>, with the table as $1), including what the (only) backend has not reported yet.</summary>
+    protected static async Task<long> TableStatisticAsync(NpgsqlDataSource dataSource, string table, string sql)
+    {
+        // A backend reports its statistics when it goes idle, at most once a second unless told to at once.
+        await ExecuteAsync(dataSource, "SELECT pg_stat_force_next_flush()");
+        await Task.Delay(TimeSpan.FromMilliseconds(300), Ct);
+        await using var command = dataSource.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = table });
+        return (long)(await command.ExecuteScalarAsync(Ct))!;
+    }
+
+    protected static async Task ExecuteAsync(NpgsqlDataSource dataSource, string sql)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync(Ct);
+    }
+
     protected async Task<long> CountAsync(string sql)
     {
         await using var command = Database.DataSource.CreateCommand(sql);

@@ -73,19 +73,6 @@ public sealed class StreamVersionsTests(DatabaseFixture database) : ProjectionTe
     }
 
     /// <summary>Rows the table's scans read so far (sequential or through an index), including what the (only) backend has not reported yet.</summary>
-    private static async Task<long> RowsReadAsync(NpgsqlDataSource dataSource, string table)
-    {
-        // A backend reports its statistics when it goes idle, at most once a second unless told to at once.
-        await ExecuteAsync(dataSource, "SELECT pg_stat_force_next_flush()");
-        await Task.Delay(TimeSpan.FromMilliseconds(300), Ct);
-        await using var command = dataSource.CreateCommand("SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) FROM pg_stat_user_tables WHERE relid = $1::regclass");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = table });
-        return (long)(await command.ExecuteScalarAsync(Ct))!;
-    }
-
-    private static async Task ExecuteAsync(NpgsqlDataSource dataSource, string sql)
-    {
-        await using var command = dataSource.CreateCommand(sql);
-        await command.ExecuteNonQueryAsync(Ct);
-    }
+    private static Task<long> RowsReadAsync(NpgsqlDataSource dataSource, string table) =>
+        TableStatisticAsync(dataSource, table, "SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) FROM pg_stat_user_tables WHERE relid = $1::regclass");
 }
