@@ -332,7 +332,9 @@ public sealed class ProjectionDaemonTests(DatabaseFixture database) : Projection
         {
             var status = await StatusAsync(store, name);
             Assert.Equal("node-a", status.Owner);
-            Assert.InRange(status.Rebuild!.Events, 1, 150);
+            // As in the first rebuild test: another class's transaction may hold the log back from the pass (the rows
+            // above come out right all the same, through the live path).
+            Assert.InRange(status.Rebuild!.Events, 0, 150);
 
             // The two finished side by side, one on a connection of its own that held its lock meanwhile: each lock is
             // held again once, by its agent, and by no connection left idle in the pool.
