@@ -120,13 +120,18 @@ public sealed class PostgresEventStore
 
     /// <summary>
     /// Appends <paramref name="events"/> to <paramref name="stream"/> atomically, in one round trip, if the stream is at
-    /// <paramref name="expectedVersion"/>.
+    /// <paramref name="expectedVersion"/>. Appends of concurrent callers that arrive while another is being written are
+    /// written together, in one transaction, each with its own outcome (group commit, decision 0016; see
+    /// <see cref="EventStoreOptions.CombineConcurrentAppends"/>).
     /// </summary>
     /// <param name="stream">The tenant and stream id.</param>
     /// <param name="streamType">The kind of stream (recorded when the stream is created), for example <c>case</c>.</param>
     /// <param name="expectedVersion">Optimistic concurrency: what the writer believes the stream's version is.</param>
     /// <param name="events">One or more events.</param>
-    /// <param name="cancellationToken">Cancels the append (nothing is written unless it already committed).</param>
+    /// <param name="cancellationToken">
+    /// Cancels the append: while it waits for a batch, nothing is written; written alone, nothing is written unless it
+    /// already committed; once taken into a batch with other appends, it is written with them.
+    /// </param>
     /// <exception cref="WrongExpectedVersionException">The stream is at another version. Nothing was written and no position was drawn.</exception>
     /// <exception cref="DuplicateEventIdException">Some event ids are already stored, but not as this very append.</exception>
     /// <exception cref="EventTooLargeException">An event exceeds <see cref="EventStoreOptions.MaxEventSizeBytes"/>.</exception>
