@@ -80,6 +80,28 @@ public sealed record RecordedEvent(
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Position, TransactionId, Stream, StreamVersion, EventId, EventType, Data, RecordedAt);
 
+    /// <summary>
+    /// The members <see cref="object.ToString"/> shows, as a record shows them, except that a stored metadata document
+    /// that does not deserialize is shown as such instead of failing the call: logging an event must not throw.
+    /// </summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        builder.Append(culture, $"Position = {Position}, TransactionId = {TransactionId}, Stream = {Stream}, StreamVersion = {StreamVersion}, ");
+        builder.Append(culture, $"EventId = {EventId}, EventType = {EventType}, StoredEventType = {StoredEventType}, Data = {Data}, Metadata = ");
+        try
+        {
+            builder.Append(Metadata);
+        }
+        catch (System.Text.Json.JsonException unreadable)
+        {
+            builder.Append(culture, $"(unreadable: {unreadable.Message})");
+        }
+
+        builder.Append(culture, $", RecordedAt = {RecordedAt}, Hash = {Hash}, LogPosition = {LogPosition}");
+        return true;
+    }
+
     private EventMetadata ResolveMetadata()
     {
         // Several readers may get here at once (a rebuild folds one event into several projections side by side): each

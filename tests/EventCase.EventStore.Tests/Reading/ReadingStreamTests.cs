@@ -200,6 +200,11 @@ public sealed class ReadingStreamTests(DatabaseFixture database) : StoreTestBase
         Assert.Throws<System.Text.Json.JsonException>(() => events[1].Metadata);
         // Asking again fails again: a failed read is not remembered as a value.
         Assert.Throws<System.Text.Json.JsonException>(() => events[1].Metadata);
+        // Logging the event does not fail: its text says the metadata is unreadable, and shows the rest.
+        var text = events[1].ToString();
+        Assert.Contains("Metadata = (unreadable: ", text, StringComparison.Ordinal);
+        Assert.Contains($"StreamVersion = 2, EventId = {events[1].EventId}", text, StringComparison.Ordinal);
+        Assert.Contains("agent-7", events[0].ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
