@@ -243,53 +243,19 @@ public sealed class PostgresEventStore
 
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var batch = MultiStreamAppendBatch(connection, transaction, prepared);
-
-        var rows = new List<(short Outcome, long Version, long[]? Positions, ulong TransactionId, DateTime RecordedAt)>(prepared.Count);
-        await PrepareAsync(batch, cancellationToken);
+        AppendRow[] rows;
         try
         {
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            var skip = Projections.HasInline ? 2 : 1;
-            for (var i = 0; i < skip; i++)
-            {
-                await reader.NextResultAsync(cancellationToken);
-            }
-
-            for (var i = 0; i < prepared.Count; i++)
-            {
-                if (i > 0)
-                {
-                    await reader.NextResultAsync(cancellationToken);
-                }
-
-                await reader.ReadAsync(cancellationToken);
-                rows.Add(ReadOutcome(reader));
-            }
+            rows = await ExecuteMultiStreamAppendAsync(connection, transaction, prepared, cancellationToken);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "events_event_id_key")
         {
             throw new DuplicateEventIdException(prepared[0].Stream.Tenant, "(batch)", "an event id of this batch is already stored in another append.");
         }
 
-        var results = new List<AppendResult>(prepared.Count);
-        var recorded = new List<RecordedEvent>();
-        for (var i = 0; i < prepared.Count; i++)
-        {
-            var (outcome, version, positions, transactionId, recordedAt) = rows[i];
-            var append = prepared[i];
-            results.Add(ToResult(append, outcome, version, positions));
-            if (outcome == 0 && Projections.HasInline)
-            {
-                recorded.AddRange(ToRecorded(append, version, positions!, transactionId, recordedAt));
-            }
-        }
-
-        if (recorded.Count == 0 || !await Projections.ApplyInlineAsync(connection, transaction, recorded, commit: true, cancellationToken))
-        {
-            await transaction.CommitAsync(cancellationToken);
-        }
-
+        // All or nothing: the first refused append throws, and the transaction is rolled back.
+        var results = prepared.Select((append, i) => ToResult(append, rows[i].Outcome, rows[i].Version, rows[i].Positions)).ToList();
+        await CommitWithInlineProjectionsAsync(connection, transaction, InlineEventsOf(prepared, rows), cancellationToken);
         if (results.Any(r => !r.AlreadyAppended))
         {
             _notifier.Signal();
@@ -312,35 +278,13 @@ public sealed class PostgresEventStore
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         // Without inline projections the batch is one implicit transaction: every statement or none.
         await using var transaction = Projections.HasInline ? await connection.BeginTransactionAsync(cancellationToken) : null;
-        await using var batch = MultiStreamAppendBatch(connection, transaction, appends);
-
-        var rows = new (short Outcome, long Version, long[]? Positions, ulong TransactionId, DateTime RecordedAt)[appends.Count];
-        await PrepareAsync(batch, cancellationToken);
-        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
-        {
-            // The reader starts on the first lock's result; each append's result follows the streams' lock's.
-            if (Projections.HasInline)
-            {
-                await reader.NextResultAsync(cancellationToken);
-            }
-
-            for (var i = 0; i < appends.Count; i++)
-            {
-                await reader.NextResultAsync(cancellationToken);
-                await reader.ReadAsync(cancellationToken);
-                rows[i] = ReadOutcome(reader);
-            }
-        }
-
+        var rows = await ExecuteMultiStreamAppendAsync(connection, transaction, appends, cancellationToken);
         var outcomes = new Func<AppendResult>[appends.Count];
-        var recorded = new List<RecordedEvent>();
         for (var i = 0; i < appends.Count; i++)
         {
-            var (outcome, version, positions, transactionId, recordedAt) = rows[i];
-            var append = appends[i];
             try
             {
-                var result = ToResult(append, outcome, version, positions);
+                var result = ToResult(appends[i], rows[i].Outcome, rows[i].Version, rows[i].Positions);
                 outcomes[i] = () => result;
             }
             catch (Exception refused) when (refused is WrongExpectedVersionException or DuplicateEventIdException)
@@ -352,16 +296,11 @@ public sealed class PostgresEventStore
                     throw refused;
                 };
             }
-
-            if (outcome == 0 && Projections.HasInline)
-            {
-                recorded.AddRange(ToRecorded(append, version, positions!, transactionId, recordedAt));
-            }
         }
 
-        if (transaction is not null && (recorded.Count == 0 || !await Projections.ApplyInlineAsync(connection, transaction, recorded, commit: true, cancellationToken)))
+        if (transaction is not null)
         {
-            await transaction.CommitAsync(cancellationToken);
+            await CommitWithInlineProjectionsAsync(connection, transaction, InlineEventsOf(appends, rows), cancellationToken);
         }
 
         if (rows.Any(r => r.Outcome == 0))
@@ -370,6 +309,57 @@ public sealed class PostgresEventStore
         }
 
         return outcomes;
+    }
+
+    /// <summary>
+    /// Runs a multi-stream append (<see cref="MultiStreamAppendBatch"/>) and reads each append's outcome, in order. The
+    /// reader starts on the first lock's result; each append's result follows the streams' lock's.
+    /// </summary>
+    private async Task<AppendRow[]> ExecuteMultiStreamAppendAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<PreparedAppend> appends, CancellationToken cancellationToken)
+    {
+        await using var batch = MultiStreamAppendBatch(connection, transaction, appends);
+        await PrepareAsync(batch, cancellationToken);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        if (Projections.HasInline)
+        {
+            await reader.NextResultAsync(cancellationToken);
+        }
+
+        var rows = new AppendRow[appends.Count];
+        for (var i = 0; i < appends.Count; i++)
+        {
+            await reader.NextResultAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            rows[i] = ReadOutcome(reader);
+        }
+
+        return rows;
+    }
+
+    /// <summary>The events the inline projections are to apply: those of the appends that were written.</summary>
+    private List<RecordedEvent> InlineEventsOf(IReadOnlyList<PreparedAppend> appends, AppendRow[] rows)
+    {
+        var recorded = new List<RecordedEvent>();
+        for (var i = 0; i < appends.Count; i++)
+        {
+            if (rows[i].Outcome == 0 && Projections.HasInline)
+            {
+                recorded.AddRange(ToRecorded(appends[i], rows[i].Version, rows[i].Positions!, rows[i].TransactionId, rows[i].RecordedAt));
+            }
+        }
+
+        return recorded;
+    }
+
+    /// <summary>Applies <paramref name="recorded"/> to the inline projections and commits, with their writes when it can.</summary>
+    private async Task CommitWithInlineProjectionsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, List<RecordedEvent> recorded, CancellationToken cancellationToken)
+    {
+        if (recorded.Count == 0 || !await Projections.ApplyInlineAsync(connection, transaction, recorded, commit: true, cancellationToken))
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
     }
 
     /// <summary>
@@ -405,12 +395,15 @@ public sealed class PostgresEventStore
     }
 
     /// <summary>One row of <c>append_events</c>' result (the reader is on it).</summary>
-    private static (short Outcome, long Version, long[]? Positions, ulong TransactionId, DateTime RecordedAt) ReadOutcome(NpgsqlDataReader reader)
+    private static AppendRow ReadOutcome(NpgsqlDataReader reader)
     {
         var outcome = reader.GetInt16(0);
-        return (outcome, reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<long[]>(2),
+        return new(outcome, reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<long[]>(2),
             outcome == 0 ? reader.GetFieldValue<ulong>(3) : 0, outcome == 0 ? reader.GetDateTime(4) : default);
     }
+
+    /// <summary>What <c>append_events</c> answered for one append; the transaction and instant only when it was written (outcome 0).</summary>
+    private readonly record struct AppendRow(short Outcome, long Version, long[]? Positions, ulong TransactionId, DateTime RecordedAt);
 
     /// <summary>Locks the streams of <paramref name="appends"/>, each once, in a fixed order (so no two batches deadlock).</summary>
     private NpgsqlBatchCommand LockStreamsCommand(IReadOnlyList<PreparedAppend> appends)
@@ -503,11 +496,7 @@ public sealed class PostgresEventStore
         var command = CreateAppendCommand(append);
         batch.BatchCommands.Add(command);
 
-        short outcome;
-        long version;
-        long[]? positions;
-        ulong transactionId = 0;
-        var recordedAt = default(DateTime);
+        AppendRow row;
         await PrepareAsync(batch, cancellationToken);
         try
         {
@@ -522,23 +511,16 @@ public sealed class PostgresEventStore
                 throw new InvalidOperationException("append_events returned no row.");
             }
 
-            outcome = reader.GetInt16(0);
-            version = reader.GetInt64(1);
-            positions = reader.IsDBNull(2) ? null : reader.GetFieldValue<long[]>(2);
-            if (outcome == 0)
-            {
-                transactionId = reader.GetFieldValue<ulong>(3);
-                recordedAt = reader.GetDateTime(4);
-            }
+            row = ReadOutcome(reader);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "events_event_id_key")
         {
             throw new DuplicateEventIdException(append.Stream.Tenant, append.Stream.Id, "an event id of this append is already stored in another append.");
         }
 
-        var result = ToResult(append, outcome, version, positions);
-        var committed = outcome == 0 && Projections.HasInline
-            && await Projections.ApplyInlineAsync(connection, transaction, ToRecorded(append, version, positions!, transactionId, recordedAt), commit, cancellationToken);
+        var result = ToResult(append, row.Outcome, row.Version, row.Positions);
+        var committed = row.Outcome == 0 && Projections.HasInline
+            && await Projections.ApplyInlineAsync(connection, transaction, ToRecorded(append, row.Version, row.Positions!, row.TransactionId, row.RecordedAt), commit, cancellationToken);
         return (result, committed);
     }
 

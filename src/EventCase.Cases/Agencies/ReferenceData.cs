@@ -178,9 +178,15 @@ public sealed class ReferenceData(Func<PostgresEventStore> store, CalendarCache 
         var found = await store().ReadStreamVersionsAsync(streams, cancellationToken);
         return agencies.Select(agency =>
         {
-            IReadOnlyDictionary<string, long> versions = ReferenceStreams
-                .Where(id => found.ContainsKey(new StreamName(agency.Value, id)))
-                .ToDictionary(id => id, id => found[new StreamName(agency.Value, id)], StringComparer.Ordinal);
+            var versions = new Dictionary<string, long>(ReferenceStreams.Length, StringComparer.Ordinal);
+            foreach (var id in ReferenceStreams)
+            {
+                if (found.TryGetValue(new StreamName(agency.Value, id), out var version))
+                {
+                    versions[id] = version;
+                }
+            }
+
             return (Func<IReadOnlyDictionary<string, long>>)(() => versions);
         }).ToArray();
     }

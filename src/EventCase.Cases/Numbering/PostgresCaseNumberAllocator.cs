@@ -75,11 +75,11 @@ public sealed class PostgresCaseNumberAllocator : ICaseNumberAllocator
         {
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
             await reader.NextResultAsync(cancellationToken);
+            var asked = counts.ToDictionary(c => (c.Agency, c.Year), c => c.Count);
             while (await reader.ReadAsync(cancellationToken))
             {
                 var key = (reader.GetString(0), reader.GetInt32(1));
-                var count = counts.First(c => (c.Agency, c.Year) == key).Count;
-                next[key] = reader.GetInt32(2) - count + 1;
+                next[key] = reader.GetInt32(2) - asked[key] + 1;
             }
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.CheckViolation)
