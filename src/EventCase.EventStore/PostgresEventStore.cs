@@ -20,6 +20,9 @@ public sealed class PostgresEventStore
     private readonly EventStoreOptions _options;
     private readonly string _appendSql;
     private readonly string _readStreamColumns;
+
+    // The same columns with the metadata left out (NULL in its place), for projections that never read it.
+    private readonly string _readLogColumnsWithoutMetadata;
     private readonly string _qualifiedReadStreamColumns;
     private readonly string _readFromSnapshotSql;
     private readonly string _readDataFromSnapshotSql;
@@ -41,6 +44,7 @@ public sealed class PostgresEventStore
         _appendSql = $"SELECT outcome, stream_version, positions, transaction_id, recorded_at FROM {_schema}.append_events($1, $2, $3, $4, $5, $6, $7, $8)";
         _readStreamColumns =
             "position, transaction_id, tenant_id, stream_id, stream_version, event_id, event_type, data, metadata, recorded_at, hash";
+        _readLogColumnsWithoutMetadata = _readStreamColumns.Replace(", metadata,", ", NULL::jsonb,", StringComparison.Ordinal);
         _qualifiedReadStreamColumns = string.Join(", ", _readStreamColumns.Split(", ").Select(column => "e." + column));
         // One statement: the snapshot (as a row shaped like an event row, its state in the data column), then the
         // events after it. The snapshot CTE is read once, so the events start right after the snapshot read.
@@ -954,7 +958,7 @@ public sealed class PostgresEventStore
         int maxCount,
         IReadOnlyCollection<string>? eventTypes = null,
         CancellationToken cancellationToken = default) =>
-        ReadLogCoreAsync(null, after, maxCount, eventTypes, null, cancellationToken);
+        ReadLogCoreAsync(null, after, maxCount, eventTypes, null, withMetadata: true, cancellationToken);
 
     /// <summary>
     /// Reads the log like <see cref="ReadLogAsync(LogPosition, int, IReadOnlyCollection{string}?, CancellationToken)"/>, on the caller's connection, keeping only events for which
@@ -970,8 +974,16 @@ public sealed class PostgresEventStore
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(include);
-        return ReadLogCoreAsync(connection, after, maxCount, null, include, cancellationToken);
+        return ReadLogCoreAsync(connection, after, maxCount, null, include, withMetadata: true, cancellationToken);
     }
+
+    /// <summary>
+    /// Reads the log for projections: like <see cref="ReadLogAsync(NpgsqlConnection, LogPosition, int, Func{string, bool}, CancellationToken)"/>,
+    /// leaving out the metadata column unless <paramref name="withMetadata"/> (see <see cref="Projection.ReadsMetadata"/>).
+    /// </summary>
+    internal Task<LogBatch> ReadLogAsync(
+        NpgsqlConnection connection, LogPosition after, int maxCount, Func<string, bool> include, bool withMetadata, CancellationToken cancellationToken) =>
+        ReadLogCoreAsync(connection, after, maxCount, null, include, withMetadata, cancellationToken);
 
     private async Task<LogBatch> ReadLogCoreAsync(
         NpgsqlConnection? connection,
@@ -979,16 +991,18 @@ public sealed class PostgresEventStore
         int maxCount,
         IReadOnlyCollection<string>? eventTypes,
         Func<string, bool>? include,
+        bool withMetadata,
         CancellationToken cancellationToken) =>
-        Materialize(await ReadRawLogAsync(connection, after, maxCount, eventTypes, include, cancellationToken));
+        Materialize(await ReadRawLogAsync(connection, after, maxCount, eventTypes, include, withMetadata, cancellationToken));
 
     /// <summary>
     /// Reads a log batch like <see cref="ReadLogAsync(NpgsqlConnection, LogPosition, int, Func{string, bool}, CancellationToken)"/>
     /// without deserializing it: a rebuild asks for the next batch as soon as this one has arrived, and deserializes
     /// it (<see cref="Materialize(RawLogBatch)"/>) while the server works on the next.
     /// </summary>
-    internal Task<RawLogBatch> ReadRawLogAsync(NpgsqlConnection connection, LogPosition after, int maxCount, Func<string, bool> include, CancellationToken cancellationToken) =>
-        ReadRawLogAsync(connection, after, maxCount, null, include, cancellationToken);
+    internal Task<RawLogBatch> ReadRawLogAsync(
+        NpgsqlConnection connection, LogPosition after, int maxCount, Func<string, bool> include, bool withMetadata, CancellationToken cancellationToken) =>
+        ReadRawLogAsync(connection, after, maxCount, null, include, withMetadata, cancellationToken);
 
     /// <summary>Deserializes a raw batch.</summary>
     internal LogBatch Materialize(RawLogBatch batch) => new(Materialize(batch.Rows), batch.Checkpoint, batch.RowsRead);
@@ -999,6 +1013,7 @@ public sealed class PostgresEventStore
         int maxCount,
         IReadOnlyCollection<string>? eventTypes,
         Func<string, bool>? include,
+        bool withMetadata,
         CancellationToken cancellationToken)
     {
         if (maxCount < 1)
@@ -1008,7 +1023,7 @@ public sealed class PostgresEventStore
 
         var typeFilter = eventTypes is { Count: > 0 } ? eventTypes.ToArray() : null;
         var sql = new StringBuilder()
-            .Append("SELECT ").Append(_readStreamColumns).Append(" FROM ").Append(_schema).Append(".events")
+            .Append("SELECT ").Append(withMetadata ? _readStreamColumns : _readLogColumnsWithoutMetadata).Append(" FROM ").Append(_schema).Append(".events")
             .Append(" WHERE (transaction_id, position) > ($1::xid8, $2)")
             // Evaluated once per statement (an InitPlan), not once per row.
             .Append(" AND transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot()))");
@@ -1103,11 +1118,11 @@ public sealed class PostgresEventStore
     /// </summary>
     private static RawEvent ReadRaw(NpgsqlDataReader reader) => new(
         reader.GetInt64(0), reader.GetFieldValue<ulong>(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4),
-        reader.GetGuid(5), reader.GetString(6), reader.GetFieldValue<byte[]>(7), reader.GetFieldValue<byte[]>(8), reader.GetDateTime(9),
+        reader.GetGuid(5), reader.GetString(6), reader.GetFieldValue<byte[]>(7), reader.IsDBNull(8) ? null : reader.GetFieldValue<byte[]>(8), reader.GetDateTime(9),
         reader.IsDBNull(10) ? null : reader.GetFieldValue<byte[]>(10));
 
     internal sealed record RawEvent(
-        long Position, ulong TransactionId, string Tenant, string StreamId, long StreamVersion, Guid EventId, string StoredType, byte[] Data, byte[] Metadata, DateTime RecordedAt, byte[]? Hash);
+        long Position, ulong TransactionId, string Tenant, string StreamId, long StreamVersion, Guid EventId, string StoredType, byte[] Data, byte[]? Metadata, DateTime RecordedAt, byte[]? Hash);
 
     /// <summary>
     /// Follows the global log from <paramref name="after"/> for as long as the caller enumerates: reads in batches,

@@ -35,6 +35,9 @@ public sealed class CaseNumberLookupProjection : Projection<CaseNumberEntry>
     public override IReadOnlyCollection<Type> EventTypes { get; } = [typeof(CaseOpened)];
 
     /// <inheritdoc />
+    public override bool ReadsMetadata => false;
+
+    /// <inheritdoc />
     public override IReadOnlyList<ProjectionColumn<CaseNumberEntry>> Columns { get; } =
         [ProjectionColumn<CaseNumberEntry>.Text("case_number", r => r.Number.Value)];
 

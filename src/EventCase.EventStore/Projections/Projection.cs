@@ -24,6 +24,15 @@ public abstract class Projection
     /// <summary>The tables the projection owns: its row table first, then any entry tables.</summary>
     public abstract IReadOnlyList<string> TableNames { get; }
 
+    /// <summary>
+    /// Whether the projection reads <see cref="RecordedEvent.Metadata"/>. Default true. Declare false when it never
+    /// does: the daemon and rebuilds then read the log for it without the metadata column, which saves the server
+    /// rendering and sending a document per event (a rebuild of several projections leaves it out only when none of
+    /// them reads it). Reading the metadata of an event read that way throws, so a wrong declaration fails loudly,
+    /// never silently. Inline projections still get the metadata of the events an append hands them.
+    /// </summary>
+    public virtual bool ReadsMetadata => true;
+
     internal abstract ProjectionRunner CreateRunner(EventSerializer serializer);
 
     internal void Validate()

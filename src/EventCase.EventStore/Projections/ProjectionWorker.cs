@@ -61,7 +61,7 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
     /// <returns>How many log rows the step covered (0 when caught up).</returns>
     public async Task<int> StepAsync(NpgsqlConnection connection, LogPosition checkpoint, CancellationToken cancellationToken)
     {
-        var batch = await store.ReadLogAsync(connection, checkpoint, options.BatchSize, runner.Handles, cancellationToken);
+        var batch = await store.ReadLogAsync(connection, checkpoint, options.BatchSize, runner.Handles, Projection.ReadsMetadata, cancellationToken);
         if (batch.RowsRead == 0)
         {
             return 0;
@@ -163,10 +163,13 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
                 return false;
             };
 
+        // The metadata column is read only when a projection of the pass reads it.
+        var withMetadata = builds.Exists(b => b.Worker.Runner.Projection.ReadsMetadata);
+
         // The next batch is read (on a second connection) while this one is deserialized and folded: the server works
         // on the next batch while the client works on this one.
         await using var reading = await store.DataSource.OpenConnectionAsync(cancellationToken);
-        Task<PostgresEventStore.RawLogBatch>? next = store.ReadRawLogAsync(reading, checkpoint, options.RebuildBatchSize, include, cancellationToken);
+        Task<PostgresEventStore.RawLogBatch>? next = store.ReadRawLogAsync(reading, checkpoint, options.RebuildBatchSize, include, withMetadata, cancellationToken);
         try
         {
             while (next is not null)
@@ -176,7 +179,7 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
                 var raw = await arriving;
                 if (raw.RowsRead == options.RebuildBatchSize)
                 {
-                    next = store.ReadRawLogAsync(reading, raw.Checkpoint, options.RebuildBatchSize, include, cancellationToken);
+                    next = store.ReadRawLogAsync(reading, raw.Checkpoint, options.RebuildBatchSize, include, withMetadata, cancellationToken);
                 }
 
                 var batch = store.Materialize(raw);
@@ -403,7 +406,7 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
         // finishes under its lock in the swap; an async one is continued by the live agent from the swapped checkpoint).
         while (true)
         {
-            var batch = await store.ReadLogAsync(connection, checkpoint, options.BatchSize, runner.Handles, cancellationToken);
+            var batch = await store.ReadLogAsync(connection, checkpoint, options.BatchSize, runner.Handles, Projection.ReadsMetadata, cancellationToken);
             if (batch.RowsRead == 0)
             {
                 break;
@@ -510,7 +513,7 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
         // from there, as it does after any batch, so a busy log cannot keep the swap from ever happening.
         while (Projection.Mode == ProjectionMode.Inline)
         {
-            var batch = await store.ReadLogAsync(connection, checkpoint, options.BatchSize, runner.Handles, cancellationToken);
+            var batch = await store.ReadLogAsync(connection, checkpoint, options.BatchSize, runner.Handles, Projection.ReadsMetadata, cancellationToken);
             if (batch.RowsRead == 0)
             {
                 break;

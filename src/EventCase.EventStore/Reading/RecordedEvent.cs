@@ -38,6 +38,8 @@ public sealed record RecordedEvent(
     /// <summary>Who, on whose behalf, why.</summary>
     /// <exception cref="System.Text.Json.JsonException">The stored metadata document does not deserialize (a row written
     /// outside the store, or tampered with).</exception>
+    /// <exception cref="InvalidOperationException">The event was read without its metadata: for projections that
+    /// declare they never read it (<see cref="Projections.Projection.ReadsMetadata"/>).</exception>
     public EventMetadata Metadata
     {
         get => _metadata ?? ResolveMetadata();
@@ -59,10 +61,13 @@ public sealed record RecordedEvent(
     /// <summary>The event's place in the global log.</summary>
     public LogPosition LogPosition => new(TransactionId, Position);
 
-    /// <summary>An event read from the store, its metadata left as the stored UTF-8 document until first asked for.</summary>
+    /// <summary>
+    /// An event read from the store, its metadata left as the stored UTF-8 document until first asked for; with no
+    /// document (null), it was read without its metadata, and asking for it throws.
+    /// </summary>
     internal static RecordedEvent WithStoredMetadata(
         long position, ulong transactionId, StreamName stream, long streamVersion, Guid eventId, string eventType, string storedEventType, object data,
-        byte[] storedMetadata, EventSerializer serializer, Instant recordedAt, AuditHash? hash) =>
+        byte[]? storedMetadata, EventSerializer serializer, Instant recordedAt, AuditHash? hash) =>
         new(position, transactionId, stream, streamVersion, eventId, eventType, storedEventType, data, null!, recordedAt)
         {
             Hash = hash,
@@ -75,7 +80,13 @@ public sealed record RecordedEvent(
         && (ReferenceEquals(this, other)
             || (Position == other.Position && TransactionId == other.TransactionId && Stream == other.Stream && StreamVersion == other.StreamVersion
                 && EventId == other.EventId && EventType == other.EventType && StoredEventType == other.StoredEventType && Equals(Data, other.Data)
-                && RecordedAt == other.RecordedAt && Hash == other.Hash && Metadata == other.Metadata));
+                && RecordedAt == other.RecordedAt && Hash == other.Hash && MetadataIfRead == other.MetadataIfRead
+                && MetadataRead == other.MetadataRead));
+
+    /// <summary>False for an event read without its metadata (for projections that never read it).</summary>
+    internal bool MetadataRead => _storedMetadata is not { Utf8Json: null };
+
+    private EventMetadata? MetadataIfRead => MetadataRead ? Metadata : null;
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Position, TransactionId, Stream, StreamVersion, EventId, EventType, Data, RecordedAt);
@@ -91,7 +102,7 @@ public sealed record RecordedEvent(
         builder.Append(culture, $"EventId = {EventId}, EventType = {EventType}, StoredEventType = {StoredEventType}, Data = {Data}, Metadata = ");
         try
         {
-            builder.Append(Metadata);
+            builder.Append(MetadataRead ? Metadata : "(not read)");
         }
         catch (System.Text.Json.JsonException unreadable)
         {
@@ -113,11 +124,19 @@ public sealed record RecordedEvent(
             return _metadata!;
         }
 
+        if (stored.Utf8Json is null)
+        {
+            throw new InvalidOperationException(
+                $"Event {Position} of stream {Stream} was read without its metadata, for projections that declare they never read it " +
+                "(Projection.ReadsMetadata is false). A projection that reads RecordedEvent.Metadata must not declare that.");
+        }
+
         var metadata = stored.Serializer.DeserializeMetadata(stored.Utf8Json);
         _metadata = metadata;
         _storedMetadata = null;
         return metadata;
     }
 
-    private sealed record LazyMetadata(byte[] Utf8Json, EventSerializer Serializer);
+    // Utf8Json null: read without its metadata (this stays, it is never resolved).
+    private sealed record LazyMetadata(byte[]? Utf8Json, EventSerializer Serializer);
 }

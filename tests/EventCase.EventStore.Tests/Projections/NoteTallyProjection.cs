@@ -38,6 +38,23 @@ public sealed class NoteTallyProjection(ProjectionMode mode = ProjectionMode.Asy
 
     public override IReadOnlyList<string> CorrelatedColumns => Correlated;
 
+    /// <summary>Whether each note's entry records its actor (from the event's metadata).</summary>
+    public bool RecordsActors { get; init; } = true;
+
+    /// <summary>What <see cref="ReadsMetadata"/> declares: by default whether it records actors; a test may make it lie.</summary>
+    public bool? DeclaresMetadata { get; init; }
+
+    public override bool ReadsMetadata => DeclaresMetadata ?? RecordsActors;
+
+    /// <summary>How many events reached <see cref="Apply"/> read with and without their metadata.</summary>
+    public int EventsWithMetadata => _withMetadata;
+
+    /// <inheritdoc cref="EventsWithMetadata"/>
+    public int EventsWithoutMetadata => _withoutMetadata;
+
+    private int _withMetadata;
+    private int _withoutMetadata;
+
     /// <summary>Which row an event changes, when not the default (its stream id).</summary>
     public Func<RecordedEvent, string?>? KeyBy { get; init; }
 
@@ -59,6 +76,7 @@ public sealed class NoteTallyProjection(ProjectionMode mode = ProjectionMode.Asy
     {
         ArgumentNullException.ThrowIfNull(recorded);
         ArgumentNullException.ThrowIfNull(output);
+        Interlocked.Increment(ref recorded.MetadataRead ? ref _withMetadata : ref _withoutMetadata);
         switch (recorded.Data)
         {
             case ThingOpened opened:
@@ -69,7 +87,7 @@ public sealed class NoteTallyProjection(ProjectionMode mode = ProjectionMode.Asy
                     throw new InvalidOperationException($"cannot tally '{note.Text}'");
                 }
 
-                output.Emit(new NoteEntry(note.Text, recorded.Position, recorded.Metadata.ActorId));
+                output.Emit(new NoteEntry(note.Text, recorded.Position, RecordsActors ? recorded.Metadata.ActorId : "-"));
                 var current = row ?? new NoteTally(recorded.Stream.Id, 0, [], null, null);
                 return current with { Notes = current.Notes + 1, Positions = [.. current.Positions, recorded.Position], LastText = note.Text };
             default:

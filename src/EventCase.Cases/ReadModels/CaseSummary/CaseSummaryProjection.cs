@@ -24,6 +24,9 @@ public sealed class CaseSummaryProjection(IAgencyCalendars calendars) : Projecti
     public override IReadOnlyCollection<Type> EventTypes => CaseEventTypes.All;
 
     /// <inheritdoc />
+    public override bool ReadsMetadata => false;
+
+    /// <inheritdoc />
     public override IReadOnlyList<ProjectionColumn<CaseSummaryRow>> Columns { get; } =
     [
         ProjectionColumn<CaseSummaryRow>.Text("case_number", r => r.CaseNumber),

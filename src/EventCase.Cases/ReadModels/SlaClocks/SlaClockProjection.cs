@@ -22,6 +22,9 @@ public sealed class SlaClockProjection(IAgencyCalendars calendars) : Projection<
     public override IReadOnlyCollection<Type> EventTypes => CaseEventTypes.All;
 
     /// <inheritdoc />
+    public override bool ReadsMetadata => false;
+
+    /// <inheritdoc />
     public override IReadOnlyList<ProjectionColumn<SlaClockRow>> Columns { get; } =
     [
         ProjectionColumn<SlaClockRow>.Text("case_number", r => r.CaseNumber),

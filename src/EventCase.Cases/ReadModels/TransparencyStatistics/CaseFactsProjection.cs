@@ -28,6 +28,9 @@ public sealed class CaseFactsProjection(IAgencyCalendars calendars) : Projection
     public override IReadOnlyCollection<Type> EventTypes => CaseEventTypes.All;
 
     /// <inheritdoc />
+    public override bool ReadsMetadata => false;
+
+    /// <inheritdoc />
     public override IReadOnlyList<ProjectionColumn<CaseFactsRow>> Columns { get; } =
     [
         ProjectionColumn<CaseFactsRow>.Text("service", r => r.Case.Service),

@@ -37,6 +37,9 @@ public sealed class WorkQueueProjection(IAgencyCalendars calendars) : Projection
     public override IReadOnlyCollection<Type> EventTypes => CaseEventTypes.All;
 
     /// <inheritdoc />
+    public override bool ReadsMetadata => false;
+
+    /// <inheritdoc />
     public override IReadOnlyList<ProjectionColumn<CaseSummaryRow>> Columns { get; } =
     [
         ProjectionColumn<CaseSummaryRow>.Bool("queued", r => r.Status.IsActive()),
