@@ -96,6 +96,9 @@ public sealed class MetadataLeftOutTests(DatabaseFixture database) : ProjectionT
         await AppendNotesAsync(store, new StreamName("boston", "t-1"), "a note");
         await using var connection = await Database.DataSource.OpenConnectionAsync(Ct);
 
+        // The log is readable once no older transaction on the server (another test class's) is still open.
+        await WholeLogAsync(store);
+
         var without = (await store.ReadLogAsync(connection, LogPosition.Start, 10, _ => true, withMetadata: false, Ct)).Events.Single();
         var with = (await store.ReadLogAsync(connection, LogPosition.Start, 10, _ => true, withMetadata: true, Ct)).Events.Single();
 

@@ -16,6 +16,8 @@ public sealed class StreamVersionsTests(DatabaseFixture database) : ProjectionTe
         await store.AppendToStreamAsync(new StreamName("boston", "$catalog"), "catalog", ExpectedVersion.NoStream, TestEvents.Notes("$catalog", 3), Ct);
         await store.AppendToStreamAsync(new StreamName("boston", "thing-1"), "thing", ExpectedVersion.NoStream, TestEvents.Notes("thing-1", 1), Ct);
         await store.AppendToStreamAsync(new StreamName("cambridge", "$routing"), "routing", ExpectedVersion.NoStream, TestEvents.Notes("$routing", 2), Ct);
+        // Not asked for, though its tenant and id each are: the lookup by both lists finds it, and leaves it out.
+        await store.AppendToStreamAsync(new StreamName("cambridge", "thing-1"), "thing", ExpectedVersion.NoStream, TestEvents.Notes("thing-1", 4), Ct);
 
         StreamName Boston(string id) => new("boston", id);
         StreamName Cambridge(string id) => new("cambridge", id);
@@ -24,6 +26,27 @@ public sealed class StreamVersionsTests(DatabaseFixture database) : ProjectionTe
 
         Assert.Equal(new Dictionary<StreamName, long> { [Boston("$catalog")] = 3, [Boston("thing-1")] = 1, [Cambridge("$routing")] = 2 }, versions);
         Assert.Empty(await store.ReadStreamVersionsAsync([], Ct));
+    }
+
+    [Fact]
+    public async Task Streams_of_many_agencies_each_with_its_own_ids_are_read_exactly_as_asked()
+    {
+        // Four agencies, a stream each, no id shared: filtering by both lists would probe sixteen pairs for four, so
+        // this lookup joins the pairs; the other streams of each agency are not read back either way.
+        var store = await CreateStoreAsync();
+        var asked = new List<StreamName>();
+        for (var i = 0; i < 4; i++)
+        {
+            var mine = new StreamName($"agency-{i}", $"thing-{i}");
+            asked.Add(mine);
+            await store.AppendToStreamAsync(mine, "thing", ExpectedVersion.NoStream, TestEvents.Notes(mine.Id, i + 1), Ct);
+            var other = new StreamName($"agency-{i}", $"thing-{(i + 1) % 4}");
+            await store.AppendToStreamAsync(other, "thing", ExpectedVersion.NoStream, TestEvents.Notes(other.Id, 9), Ct);
+        }
+
+        var versions = await store.ReadStreamVersionsAsync(asked, Ct);
+
+        Assert.Equal(asked.Select((s, i) => (s, (long)i + 1)).ToDictionary(p => p.s, p => p.Item2), versions);
     }
 
     [Theory]
