@@ -5,11 +5,14 @@ using EventCase.EventStore.Embedded;
 
 // dotnet run -c Release --project benchmarks/EventCase.Benchmarks -- [workloads] [--scale N] [--connection CS]
 // Workloads are named by id (W1) or name (append-batched); none means all. --micro runs the BenchmarkDotNet suites.
+// --keep-databases leaves each workload's database on the server (for inspection) instead of dropping it when the next
+// workload starts.
 
 IWorkload[] all = [new W1AppendBatched(), new W2AppendSingle(), new W3AggregateLoad(), new W4Rebuild(), new W5QueueRead(), new W6AsOf(), new W7HttpOpen(), new W8Replay311(), new W9AuditVerify(), new LogReadDiagnostics()];
 
 double scale = 1;
 string? connection = null;
+var keepDatabases = false;
 var selected = new List<string>();
 for (var i = 0; i < args.Length; i++)
 {
@@ -21,11 +24,14 @@ for (var i = 0; i < args.Length; i++)
         case "--connection" when i + 1 < args.Length:
             connection = args[++i];
             break;
+        case "--keep-databases":
+            keepDatabases = true;
+            break;
         case "--micro":
             BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(EventCase.Benchmarks.Running.ResultsTable).Assembly).Run(args.Skip(i + 1).ToArray());
             return 0;
         case "--help" or "-h":
-            Console.WriteLine("usage: EventCase.Benchmarks [W1 W2 …|names] [--scale N] [--connection CS] | --micro [BenchmarkDotNet args]");
+            Console.WriteLine("usage: EventCase.Benchmarks [W1 W2 …|names] [--scale N] [--connection CS] [--keep-databases] | --micro [BenchmarkDotNet args]");
             Console.WriteLine("workloads: " + string.Join(", ", all.Select(w => $"{w.Id} {w.Name}")));
             return 0;
         default:
@@ -71,6 +77,11 @@ try
     var results = new List<WorkloadResult>();
     foreach (var workload in workloads)
     {
+        if (results.Count > 0)
+        {
+            await context.SettleAsync(keepDatabases, cancellation.Token);
+        }
+
         Console.Error.WriteLine($"running {workload.Id} {workload.Name} …");
         results.Add(await workload.RunAsync(context, cancellation.Token));
         ResultsTable.Print([results[^1]], Console.Error);

@@ -5,6 +5,9 @@ namespace EventCase.Benchmarks.Running;
 /// <summary>What every workload gets: the server, a way to make a fresh database, and the size multiplier.</summary>
 internal sealed class BenchmarkContext(string serverConnectionString, double scale, TextWriter log)
 {
+    // The databases made since the last settle: the running workload's.
+    private readonly List<string> _databases = [];
+
     public double Scale { get; } = scale;
 
     public TextWriter Log { get; } = log;
@@ -59,6 +62,8 @@ internal sealed class BenchmarkContext(string serverConnectionString, double sca
             await create.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        _databases.Add(database);
+
         var builder = new NpgsqlConnectionStringBuilder(serverConnectionString)
         {
             Database = database,
@@ -68,5 +73,37 @@ internal sealed class BenchmarkContext(string serverConnectionString, double sca
             MaxPoolSize = 64,
         };
         return builder.ConnectionString;
+    }
+
+    /// <summary>
+    /// Between workloads: drops the finished workload's databases (unless <paramref name="keepDatabases"/>), then
+    /// checkpoints. Each workload then starts on a quiet server, as it would alone: without this, the next one shared
+    /// the machine with autovacuum of the last one's tables and with the checkpoint its bulk writes had started (the
+    /// checkpointer writing gigabytes of dirty pages, every page touched after it began logged whole).
+    /// </summary>
+    public async Task SettleAsync(bool keepDatabases, CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        NpgsqlConnection.ClearAllPools();
+        await using var admin = NpgsqlDataSource.Create(serverConnectionString);
+        var dropped = 0;
+        if (!keepDatabases)
+        {
+            foreach (var database in _databases)
+            {
+                await using var drop = admin.CreateCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+                await drop.ExecuteNonQueryAsync(cancellationToken);
+                dropped++;
+            }
+        }
+
+        _databases.Clear();
+        await using (var checkpoint = admin.CreateCommand("CHECKPOINT"))
+        {
+            await checkpoint.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        Log.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"  settled: {dropped} database(s) dropped, checkpoint, {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s"));
     }
 }
