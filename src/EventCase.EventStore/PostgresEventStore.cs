@@ -1059,7 +1059,7 @@ public sealed class PostgresEventStore
                 var storedType = reader.GetString(6);
                 if (include is null || include(storedType))
                 {
-                    raw.Add(ReadRaw(reader));
+                    raw.Add(ReadRaw(reader, storedType));
                 }
             }
         }
@@ -1114,11 +1114,12 @@ public sealed class PostgresEventStore
 
     /// <summary>
     /// A row of <see cref="_readStreamColumns"/>, not yet deserialized. The JSON documents stay UTF-8 bytes, as they
-    /// arrive: reading them as strings would transcode each to UTF-16 and the deserializer straight back.
+    /// arrive: reading them as strings would transcode each to UTF-16 and the deserializer straight back. A log read
+    /// passes the stored type it has already read for its filter, so that it is not read (and allocated) again.
     /// </summary>
-    private static RawEvent ReadRaw(NpgsqlDataReader reader) => new(
+    private static RawEvent ReadRaw(NpgsqlDataReader reader, string? storedType = null) => new(
         reader.GetInt64(0), reader.GetFieldValue<ulong>(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4),
-        reader.GetGuid(5), reader.GetString(6), reader.GetFieldValue<byte[]>(7), reader.IsDBNull(8) ? null : reader.GetFieldValue<byte[]>(8), reader.GetDateTime(9),
+        reader.GetGuid(5), storedType ?? reader.GetString(6), reader.GetFieldValue<byte[]>(7), reader.IsDBNull(8) ? null : reader.GetFieldValue<byte[]>(8), reader.GetDateTime(9),
         reader.IsDBNull(10) ? null : reader.GetFieldValue<byte[]>(10));
 
     internal sealed record RawEvent(
