@@ -6,7 +6,7 @@ using EventCase.EventStore.Embedded;
 // dotnet run -c Release --project benchmarks/EventCase.Benchmarks -- [workloads] [--scale N] [--connection CS]
 // Workloads are named by id (W1) or name (append-batched); none means all. --micro runs the BenchmarkDotNet suites.
 // --keep-databases leaves each workload's database on the server (for inspection) instead of dropping it when the next
-// workload starts.
+// workload starts (and, on a server given with --connection, when the last one ends).
 
 IWorkload[] all = [new W1AppendBatched(), new W2AppendSingle(), new W3AggregateLoad(), new W4Rebuild(), new W5QueueRead(), new W6AsOf(), new W7HttpOpen(), new W8Replay311(), new W9AuditVerify(), new LogReadDiagnostics()];
 
@@ -85,6 +85,12 @@ try
         Console.Error.WriteLine($"running {workload.Id} {workload.Name} …");
         results.Add(await workload.RunAsync(context, cancellation.Token));
         ResultsTable.Print([results[^1]], Console.Error);
+    }
+
+    if (!keepDatabases && embedded is null)
+    {
+        // A temporary embedded cluster goes with its databases; a server of the caller's keeps none of them.
+        await context.DropDatabasesAsync(cancellation.Token);
     }
 
     Console.WriteLine();

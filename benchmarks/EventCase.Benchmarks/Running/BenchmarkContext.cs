@@ -84,20 +84,8 @@ internal sealed class BenchmarkContext(string serverConnectionString, double sca
     public async Task SettleAsync(bool keepDatabases, CancellationToken cancellationToken)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        NpgsqlConnection.ClearAllPools();
+        var dropped = keepDatabases ? ForgetDatabases() : await DropDatabasesAsync(cancellationToken);
         await using var admin = NpgsqlDataSource.Create(serverConnectionString);
-        var dropped = 0;
-        if (!keepDatabases)
-        {
-            foreach (var database in _databases)
-            {
-                await using var drop = admin.CreateCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
-                await drop.ExecuteNonQueryAsync(cancellationToken);
-                dropped++;
-            }
-        }
-
-        _databases.Clear();
         await using (var checkpoint = admin.CreateCommand("CHECKPOINT"))
         {
             await checkpoint.ExecuteNonQueryAsync(cancellationToken);
@@ -105,5 +93,33 @@ internal sealed class BenchmarkContext(string serverConnectionString, double sca
 
         Log.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"  settled: {dropped} database(s) dropped, checkpoint, {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s"));
+    }
+
+    /// <summary>
+    /// Drops the databases the workloads since the last call created: between workloads, and after the last one on a
+    /// server given with <c>--connection</c>, which would otherwise keep every run's databases (W4's alone is gigabytes).
+    /// </summary>
+    /// <returns>How many were dropped.</returns>
+    public async Task<int> DropDatabasesAsync(CancellationToken cancellationToken)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var admin = NpgsqlDataSource.Create(serverConnectionString);
+        var dropped = 0;
+        foreach (var database in _databases)
+        {
+            await using var drop = admin.CreateCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+            await drop.ExecuteNonQueryAsync(cancellationToken);
+            dropped++;
+        }
+
+        _databases.Clear();
+        return dropped;
+    }
+
+    /// <summary>Leaves the databases created so far on the server (<c>--keep-databases</c>).</summary>
+    private int ForgetDatabases()
+    {
+        _databases.Clear();
+        return 0;
     }
 }
