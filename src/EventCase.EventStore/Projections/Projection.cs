@@ -119,7 +119,9 @@ public abstract class Projection<TRow> : Projection
     /// Which row (within the event's tenant) an event changes: by default the event's stream id, so one row per
     /// stream. Return null to ignore the event. Inline projections must keep one row per stream (the stream id, or
     /// null): the stream lock is what keeps two appends from changing one row at once, so any other key fails the
-    /// append with a <see cref="ProjectionFailedException"/>.
+    /// append with a <see cref="ProjectionFailedException"/>. A projection that keeps this default has a row only for
+    /// streams it has seen, so no row is looked up for a stream's first event; one that overrides it is looked up
+    /// for every event, whatever the override returns.
     /// </summary>
     public virtual string? RowKey(RecordedEvent recorded)
     {

@@ -215,6 +215,10 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
     private readonly JsonSerializerOptions _json;
     private readonly IReadOnlyList<string> _correlated;
 
+    // Whether every row is one stream's: an inline projection's by rule (KeyOf), an async one's when it keeps the
+    // default RowKey. Then no row exists before a stream's first event (decision 0015).
+    private readonly bool _rowPerStream;
+
     public RowProjectionRunner(Projection<TRow> projection, EventSerializer serializer)
         : base(projection, serializer)
     {
@@ -229,7 +233,12 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
         }
 
         _correlated = projection.CorrelatedColumns.Select(group => CorrelatedGroup(projection, names, group)).ToList();
+        _rowPerStream = projection.Mode == ProjectionMode.Inline || !OverridesRowKey(projection);
     }
+
+    /// <summary>True when the projection's class (or a base between it and <see cref="Projection{TRow}"/>) overrides <see cref="Projection{TRow}.RowKey"/>.</summary>
+    private static bool OverridesRowKey(Projection<TRow> projection) =>
+        projection.GetType().GetMethod(nameof(Projection<TRow>.RowKey), [typeof(RecordedEvent)])?.DeclaringType != typeof(Projection<TRow>);
 
     /// <summary>A correlated-columns group in a normal form (validated: known columns, at least two, none twice).</summary>
     private static string CorrelatedGroup(Projection<TRow> projection, List<string> columnNames, string group)
@@ -480,9 +489,11 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
         }
 
         /// <summary>
-        /// The rows that may exist already. An inline projection's row is its stream's (<see cref="KeyOf"/> enforces
-        /// it), so a stream whose first event here is its first event of all (a new case) has none: an open loads
-        /// nothing.
+        /// The rows that may exist already. When every row is its stream's (an inline projection's, by the rule
+        /// <see cref="KeyOf"/> enforces; an async one's that keeps the default row key), a stream whose first event here
+        /// is its first event of all (a new case) has none: an open loads nothing. A stream's events are in the log in
+        /// their version order (an append refuses to write behind a younger transaction), so no event of it was
+        /// applied before its first.
         /// </summary>
         private List<(string Tenant, string Key)> KeysToLoad()
         {
@@ -490,7 +501,7 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
             var keys = new List<(string Tenant, string Key)>();
             foreach (var (recorded, key) in keyed)
             {
-                if (seen.Add(key) && !(runner._projection.Mode == ProjectionMode.Inline && recorded.StreamVersion == 1))
+                if (seen.Add(key) && !(runner._rowPerStream && recorded.StreamVersion == 1))
                 {
                     keys.Add(key);
                 }
