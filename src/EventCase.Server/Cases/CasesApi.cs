@@ -149,7 +149,12 @@ public static class CasesApi
             return v.Problem();
         }
 
-        var context = CaseCommandPipeline.CreateContext(http, caller, channel) with { IdempotencyKey = idempotencyKey };
+        // REST and Open311 opens share the fingerprint of the request as read: the same open through either is the same request.
+        var context = CaseCommandPipeline.CreateContext(http, caller, channel) with
+        {
+            IdempotencyKey = idempotencyKey,
+            RequestFingerprint = CaseCommandPipeline.FingerprintOf(idempotencyKey, "Open", request),
+        };
         var intake = new CaseIntake(reference, database.CreateHandler());
         var outcome = await intake.OpenAsync(
             context, PrefixFor(caller.Agency, settings),

@@ -288,7 +288,12 @@ public static class Open311Api
             Channel.Api,
             attributes,
             null);
-        var idempotencyKey = http.Request.Headers.ContainsKey("Idempotency-Key") && VersionHeaders.TryReadIdempotencyKey(http.Request, out var k) ? k : null;
+        if (!VersionHeaders.TryReadIdempotencyKey(http.Request, out var idempotencyKey))
+        {
+            // As on the REST routes: a key the client meant to send but that is unusable must not be dropped silently.
+            return Error(xml, 400, "Idempotency-Key must be 1–200 printable ASCII characters.");
+        }
+
         var outcome = await CasesApi.OpenCaseAsync(http, client.Caller, request, idempotencyKey, "open311", database, reference, serverSettings.Value, clock.GetCurrentInstant(), cancellationToken);
         if (outcome.Result is ProblemHttpResult problem)
         {

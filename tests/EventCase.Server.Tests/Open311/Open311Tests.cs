@@ -165,6 +165,47 @@ public sealed class Open311Tests(ServerFixture server) : IClassFixture<ServerFix
         using var byToken = await client.GetAsync($"/open311/v2/tokens/{token}.json?api_key=agent-key-b");
         Assert.Equal(HttpStatusCode.NotFound, byToken.StatusCode);
     }
+
+    [Fact]
+    public async Task A_post_with_an_unusable_idempotency_key_is_refused_instead_of_the_key_being_ignored()
+    {
+        using var client = server.Client();
+        var before = await server.EventCountAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/open311/v2/requests.json")
+        {
+            Content = Form(("api_key", "agent-key-a"), ("service_code", "pothole"), ("address_string", "1 Main St")),
+        };
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", new string('k', 201));
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("Idempotency-Key", (await ReadJsonAsync(response))[0]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(before, await server.EventCountAsync());
+    }
+
+    [Fact]
+    public async Task A_post_reusing_a_key_for_another_service_request_is_refused_and_does_not_answer_with_the_first()
+    {
+        using var client = server.Client();
+        HttpRequestMessage Post(string service) => new(HttpMethod.Post, "/open311/v2/requests.json")
+        {
+            Content = Form(("api_key", "agent-key-a"), ("service_code", service), ("address_string", "2 Main St"), ("attribute[depth]", "deep")),
+            Headers = { { "Idempotency-Key", "o311-key" } },
+        };
+        using var first = await client.SendAsync(Post("pothole"));
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        var token = (await ReadJsonAsync(first))[0]!["token"]!.GetValue<string>();
+        using var retry = await client.SendAsync(Post("pothole"));
+        Assert.Equal(token, (await ReadJsonAsync(retry))[0]!["token"]!.GetValue<string>());
+
+        using var reused = await client.SendAsync(Post("graffiti"));
+
+        var text = await reused.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, reused.StatusCode);
+        Assert.Contains("Idempotency-Key", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(token, text, StringComparison.Ordinal);
+    }
 }
 
 internal static class CaseRoutesTestsAccess
