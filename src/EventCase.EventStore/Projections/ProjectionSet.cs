@@ -214,7 +214,8 @@ public sealed class ProjectionSet
                 reader.GetBoolean(4),
                 reader.IsDBNull(5) ? null : reader.GetString(5),
                 reader.IsDBNull(6) ? null : NodaTime.Instant.FromDateTimeUtc(reader.GetDateTime(6)),
-                reader.IsDBNull(7) ? null : new ProjectionFailure(reader.GetInt64(7), reader.GetGuid(8), reader.GetString(9), reader.GetString(10)),
+                reader.IsDBNull(10) ? null : new ProjectionFailure(
+                    reader.IsDBNull(7) ? null : reader.GetInt64(7), reader.IsDBNull(8) ? null : reader.GetGuid(8), reader.IsDBNull(9) ? null : reader.GetString(9), reader.GetString(10)),
                 state == ProjectionStates.Rebuilding || rate is not null
                     ? new RebuildProgress(reader.IsDBNull(11) ? null : NodaTime.Instant.FromDateTimeUtc(reader.GetDateTime(11)), rebuildPosition ?? 0, reader.IsDBNull(13) ? 0 : reader.GetInt64(13), rate ?? 0, target ?? 0, eta)
                     : null,
@@ -257,11 +258,11 @@ public sealed record ProjectionStatus(
     string? WaitingOn);
 
 /// <summary>Where and why a projection failed.</summary>
-/// <param name="Position">The failing event's position.</param>
-/// <param name="EventId">The failing event's id.</param>
-/// <param name="EventType">The failing event's type.</param>
-/// <param name="Error">The exception the projection threw.</param>
-public sealed record ProjectionFailure(long Position, Guid EventId, string EventType, string Error);
+/// <param name="Position">The failing event's position; null when no single event is to blame (a rebuild writing its rows).</param>
+/// <param name="EventId">The failing event's id, or null.</param>
+/// <param name="EventType">The failing event's type, or null.</param>
+/// <param name="Error">What failed: the exception the projection threw, or PostgreSQL's refusal.</param>
+public sealed record ProjectionFailure(long? Position, Guid? EventId, string? EventType, string Error);
 
 /// <summary>A rebuild's progress.</summary>
 /// <param name="StartedAt">When it started.</param>
