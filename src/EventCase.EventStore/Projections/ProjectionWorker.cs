@@ -13,6 +13,10 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
 {
     internal const string ShadowSuffix = "__rebuild";
 
+    // The last failure recorded, for a caller that drives the worker outside the daemon (the tester): a rebuild records
+    // a projection's failure and goes on with the others, so the caller would not otherwise see it.
+    private ProjectionFailedException? _recordedFailure;
+
     private string Schema => store.Options.Schema;
 
     private Projection Projection => runner.Projection;
@@ -629,9 +633,13 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
         }
     }
 
+    /// <summary>The failure <see cref="RecordFailureAsync"/> recorded last, if any since the previous call; clears it.</summary>
+    public ProjectionFailedException? TakeRecordedFailure() => Interlocked.Exchange(ref _recordedFailure, null);
+
     /// <summary>Records that the projection's code threw on an event: the projection stops there until resumed.</summary>
     public async Task RecordFailureAsync(NpgsqlConnection connection, ProjectionFailedException failure, CancellationToken cancellationToken)
     {
+        Volatile.Write(ref _recordedFailure, failure);
         foreach (var table in Projection.TableNames)
         {
             await ExecuteAsync(connection, $"DROP TABLE IF EXISTS {Schema}.{table}{ShadowSuffix}", cancellationToken);

@@ -142,7 +142,7 @@ public sealed class ProjectionTesterTests(DatabaseFixture database) : IClassFixt
     }
 
     [Fact]
-    public async Task A_projection_that_throws_in_a_rebuild_together_fails_alone_and_the_others_are_still_rebuilt()
+    public async Task A_projection_that_throws_in_a_rebuild_together_fails_alone_the_others_are_still_rebuilt_and_then_its_failure_is_thrown()
     {
         var failing = new NoteTallyProjection(name: "tally_bad");
         var testers = await ProjectionTester.CreateManyAsync(
@@ -153,8 +153,12 @@ public sealed class ProjectionTesterTests(DatabaseFixture database) : IClassFixt
         }
 
         failing.FailOnText = "poison";
-        await ProjectionTester.RebuildTogetherAsync(testers, Ct);
+        var thrown = await Assert.ThrowsAsync<AggregateException>(() => ProjectionTester.RebuildTogetherAsync(testers, Ct));
 
+        // The pass went on without the failing projection; only then was its failure thrown, with the event it failed on.
+        var failure = Assert.IsType<ProjectionFailedException>(Assert.Single(thrown.InnerExceptions));
+        Assert.Equal(("tally_bad", "poison"), (failure.ProjectionName, ((NoteAdded)failure.Event!.Data).Text));
+        Assert.Contains("cannot tally 'poison'", failure.InnerException!.Message, StringComparison.Ordinal);
         var bad = await testers[0].StatusAsync(Ct);
         Assert.Equal(ProjectionStates.Failed, bad.State);
         Assert.Contains("cannot tally 'poison'", bad.Failure!.Error, StringComparison.Ordinal);
@@ -163,5 +167,80 @@ public sealed class ProjectionTesterTests(DatabaseFixture database) : IClassFixt
         Assert.Equal(30, (await testers[1].RowsAsync<NoteTally>(Ct)).Sum(r => r.Notes));
         var shadows = await testers[0].QueryAsync("SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'tester_d' AND tablename LIKE '%__rebuild'");
         Assert.Equal(0L, shadows[0]["n"]);
+    }
+
+    [Fact]
+    public async Task Catching_up_a_projection_that_reads_metadata_it_declared_it_does_not_read_throws_naming_the_event()
+    {
+        var tester = await ProjectionTester.CreateAsync(
+            database.DataSource, TestEvents.Registry(), new NoteTallyProjection { DeclaresMetadata = false }, "tester_metadata", Ct);
+        var first = await tester.AppendAsync(new StreamName("boston", "c-1"), new NoteAdded("c-1", "a note"));
+
+        var failure = await Assert.ThrowsAsync<ProjectionFailedException>(() => tester.CatchUpAsync(Ct));
+
+        Assert.Equal(("note_tally", first.Positions[0], "test.note-added.v1"), (failure.ProjectionName, failure.Event!.Position, failure.Event.EventType));
+        Assert.Contains("ReadsMetadata", failure.InnerException!.Message, StringComparison.Ordinal);
+        Assert.Contains($"at position {first.Positions[0]}", failure.Message, StringComparison.Ordinal);
+        // Recorded as the daemon records it, and nothing of the failing batch was written.
+        var status = await tester.StatusAsync(Ct);
+        Assert.Equal((ProjectionStates.Failed, first.Positions[0]), (status.State, status.Failure!.Position));
+        Assert.Empty(await tester.RowsAsync<NoteTally>(Ct));
+    }
+
+    [Fact]
+    public async Task Catching_up_a_failed_projection_throws_again_until_it_is_resumed()
+    {
+        var projection = new NoteTallyProjection { FailOnText = "poison" };
+        var tester = await ProjectionTester.CreateAsync(database.DataSource, TestEvents.Registry(), projection, "tester_resume", Ct);
+        var stream = new StreamName("boston", "c-1");
+        await tester.AppendAsync(stream, new NoteAdded("c-1", "fine"), new NoteAdded("c-1", "poison"));
+        var poison = (await tester.QueryAsync($"SELECT max(position) AS p FROM {tester.Table("events")}"))[0]["p"];
+        await Assert.ThrowsAsync<ProjectionFailedException>(() => tester.CatchUpAsync(Ct));
+
+        var again = await Assert.ThrowsAsync<ProjectionFailedException>(() => tester.CatchUpAsync(Ct));
+
+        Assert.Contains($"before this call on event test.note-added.v1 at position {poison}", again.Message, StringComparison.Ordinal);
+        Assert.Contains("cannot tally 'poison'", again.InnerException!.Message, StringComparison.Ordinal);
+
+        projection.FailOnText = null;
+        await tester.Store.Projections.ResumeAsync("note_tally", Ct);
+        await tester.CatchUpAsync(Ct);
+        Assert.Equal(2, Assert.Single(await tester.RowsAsync<NoteTally>(Ct)).Notes);
+    }
+
+    [Fact]
+    public async Task A_rebuild_through_the_tester_that_fails_throws_the_failure_and_leaves_the_live_rows_as_they_were()
+    {
+        var projection = new NoteTallyProjection();
+        var tester = await ProjectionTester.CreateAsync(database.DataSource, TestEvents.Registry(), projection, "tester_rebuild_fails", Ct);
+        for (var i = 0; i < 6; i++)
+        {
+            await tester.AppendAsync(new StreamName("boston", $"c-{i % 2}"), new NoteAdded($"c-{i % 2}", i == 4 ? "poison" : $"n{i}"));
+        }
+
+        await tester.CatchUpAsync(Ct);
+        projection.FailOnText = "poison";
+
+        var failure = await Assert.ThrowsAsync<ProjectionFailedException>(() => tester.RebuildAsync(Ct));
+
+        Assert.Equal("poison", ((NoteAdded)failure.Event!.Data).Text);
+        Assert.IsType<InvalidOperationException>(failure.InnerException);
+        Assert.Equal(ProjectionStates.Failed, (await tester.StatusAsync(Ct)).State);
+        Assert.Equal(6, (await tester.RowsAsync<NoteTally>(Ct)).Sum(r => r.Notes));
+    }
+
+    [Fact]
+    public async Task Catching_up_a_projection_registered_over_an_existing_log_throws_when_its_first_build_fails()
+    {
+        var writer = await ProjectionTester.CreateAsync(database.DataSource, TestEvents.Registry(), new NoteTallyProjection(), "tester_late", Ct);
+        await writer.AppendAsync(new StreamName("boston", "c-1"), new NoteAdded("c-1", "fine"), new NoteAdded("c-1", "poison"));
+        // Registered later, on a log that has events: its first catch-up builds it from the whole log.
+        var late = await ProjectionTester.CreateAsync(
+            database.DataSource, TestEvents.Registry(), new NoteTallyProjection(name: "late_tally") { FailOnText = "poison" }, "tester_late", Ct);
+
+        var failure = await Assert.ThrowsAsync<ProjectionFailedException>(() => late.CatchUpAsync(Ct));
+
+        Assert.Equal(("late_tally", "poison"), (failure.ProjectionName, ((NoteAdded)failure.Event!.Data).Text));
+        Assert.Equal(ProjectionStates.Failed, (await late.StatusAsync(Ct)).State);
     }
 }

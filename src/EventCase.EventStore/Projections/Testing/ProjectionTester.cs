@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using EventCase.EventStore.Metadata;
 using EventCase.EventStore.Serialization;
@@ -8,6 +9,9 @@ namespace EventCase.EventStore.Projections.Testing;
 /// <summary>
 /// Tests a projection against a real PostgreSQL database through the same code the daemon runs: append events,
 /// catch the projection up (or rebuild it), then read its rows. Give each tester its own database or schema.
+/// Where the daemon would stop a projection that fails (recording the event and the error, see
+/// <see cref="ProjectionStatus.Failure"/>), the tester records it the same way and then throws a
+/// <see cref="ProjectionFailedException"/>, so a test cannot miss it.
 /// </summary>
 /// <example>
 /// <code>
@@ -70,12 +74,18 @@ public sealed class ProjectionTester
     /// <summary>
     /// Rebuilds the testers' projections now in one pass over the log (each event read and deserialized once, folded
     /// into every projection that handles it), each into its shadow tables, then swaps each one in, as the daemon does
-    /// when several projections need a rebuild at once, from every event appended before the call. A projection that
-    /// throws is recorded as failed; the others are still rebuilt.
+    /// when several projections need a rebuild at once, from every event appended before the call. As in the daemon,
+    /// a projection that fails does not stop the others: the pass goes on, every other projection is rebuilt and
+    /// swapped in, and each failed one is recorded as failed. Then, when any failed, this throws an
+    /// <see cref="AggregateException"/> holding one <see cref="ProjectionFailedException"/> per failed projection, in
+    /// the order of <paramref name="testers"/>.
     /// </summary>
     /// <param name="testers">Testers of distinct projections made by one <see cref="CreateManyAsync"/>.</param>
     /// <param name="cancellationToken">Cancels the rebuild.</param>
     /// <exception cref="ArgumentException">The testers do not share a store, or one projection is named twice.</exception>
+    /// <exception cref="AggregateException">One or more projections failed (and only they); its
+    /// <see cref="AggregateException.InnerExceptions"/> are their <see cref="ProjectionFailedException"/>s, each naming the
+    /// projection, the event it failed on (position and type) and, as its inner exception, the error.</exception>
     public static async Task RebuildTogetherAsync(IReadOnlyList<ProjectionTester> testers, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(testers);
@@ -86,7 +96,19 @@ public sealed class ProjectionTester
 
         await using var connection = await testers[0].Store.DataSource.OpenConnectionAsync(cancellationToken);
         await WaitUntilLogReadableAsync(testers[0].Store, connection, cancellationToken);
+        foreach (var tester in testers)
+        {
+            tester._worker.TakeRecordedFailure();
+        }
+
         await ProjectionWorker.RebuildTogetherAsync(testers.Select(t => t._worker).ToList(), connection, cancellationToken);
+        var failures = testers.Select(t => t._worker.TakeRecordedFailure()).OfType<ProjectionFailedException>().ToList();
+        if (failures.Count > 0)
+        {
+            throw new AggregateException(
+                $"{failures.Count} of the {testers.Count} projections rebuilt together failed (the others were rebuilt): {string.Join(" ", failures.Select(f => f.Message))}",
+                failures);
+        }
     }
 
     /// <summary>Appends <paramref name="events"/> to <paramref name="stream"/> with <see cref="DefaultMetadata"/>.</summary>
@@ -103,6 +125,11 @@ public sealed class ProjectionTester
     /// Brings the projection up to the end of the log as it is now (rebuilding first if it needs to), exactly as the
     /// daemon would. Inline projections are current already; this only builds them if they were never built.
     /// </summary>
+    /// <exception cref="ProjectionFailedException">The projection failed: it threw on an event (its position and type
+    /// are in the message and in <see cref="ProjectionFailedException.Event"/>, the error is the inner exception), or
+    /// PostgreSQL refused what it wrote. The failure is recorded as the daemon records it, so
+    /// <see cref="StatusAsync"/> shows it too. Also thrown when the projection was failed already before the call
+    /// (until <see cref="ProjectionSet.ResumeAsync"/> or a rebuild), then with the recorded error as the inner exception.</exception>
     public async Task CatchUpAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await Store.DataSource.OpenConnectionAsync(cancellationToken);
@@ -113,12 +140,12 @@ public sealed class ProjectionTester
             var record = await _worker.ReadRecordAsync(connection, cancellationToken);
             if (record.State == ProjectionStates.Failed)
             {
-                return;
+                throw await FailedEarlierAsync(cancellationToken);
             }
 
             if (_worker.NeedsRebuild(record))
             {
-                await _worker.RebuildAsync(connection, cancellationToken);
+                await RebuildOrThrowAsync(connection, cancellationToken);
                 continue;
             }
 
@@ -142,8 +169,10 @@ public sealed class ProjectionTester
             }
             catch (ProjectionFailedException failure)
             {
+                // Recorded as the daemon records it (the status shows it), then thrown: a test must not read on past it.
                 await _worker.RecordFailureAsync(connection, failure, cancellationToken);
-                return;
+                _worker.TakeRecordedFailure();
+                throw;
             }
         }
     }
@@ -153,11 +182,36 @@ public sealed class ProjectionTester
     /// call: it first waits until they are all readable (an older transaction elsewhere on the server can hold the end
     /// of the log back for a moment).
     /// </summary>
+    /// <exception cref="ProjectionFailedException">The projection failed during the rebuild, on an event (named in the
+    /// message and in <see cref="ProjectionFailedException.Event"/>, the error being the inner exception) or writing a row;
+    /// the failure is recorded as the daemon records it, and the live tables are left as they were.</exception>
     public async Task RebuildAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await Store.DataSource.OpenConnectionAsync(cancellationToken);
         await WaitUntilLogReadableAsync(Store, connection, cancellationToken);
+        await RebuildOrThrowAsync(connection, cancellationToken);
+    }
+
+    /// <summary>Rebuilds through the worker, which records a failure and returns (it may be one of several in a pass); throws it.</summary>
+    private async Task RebuildOrThrowAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        _worker.TakeRecordedFailure();
         await _worker.RebuildAsync(connection, cancellationToken);
+        if (_worker.TakeRecordedFailure() is { } failure)
+        {
+            ExceptionDispatchInfo.Throw(failure);
+        }
+    }
+
+    /// <summary>The failure a projection found failed was stopped by, as recorded, for a caller that did not see it happen.</summary>
+    private async Task<ProjectionFailedException> FailedEarlierAsync(CancellationToken cancellationToken)
+    {
+        var failure = (await StatusAsync(cancellationToken)).Failure;
+        var where = failure?.Position is { } position ? $" on event {failure.EventType} at position {position}" : string.Empty;
+        return new ProjectionFailedException(
+            Projection.Name,
+            $"before this call{where}, and stays failed until resumed (Store.Projections.ResumeAsync) or rebuilt",
+            new InvalidOperationException(failure?.Error ?? "(no error recorded)"));
     }
 
     /// <summary>Waits until every event appended so far is readable from the log (60 s at most).</summary>
