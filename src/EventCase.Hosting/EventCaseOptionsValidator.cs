@@ -4,8 +4,8 @@ namespace EventCase.Hosting;
 
 /// <summary>
 /// Checks <see cref="EventCaseOptions"/> when the host starts (and whenever the options are read): agencies present,
-/// ids unique and well-formed, every catalog with at least one service, calendars, prefixes and routing rules usable.
-/// A failure lists every problem, each naming the agency and the setting.
+/// ids unique and well-formed, every catalog with at least one service, calendars, prefixes and routing rules usable,
+/// and the projection daemon's settings in range. A failure lists every problem, each naming the agency or the setting.
 /// </summary>
 public sealed class EventCaseOptionsValidator : IValidateOptions<EventCaseOptions>
 {
@@ -13,7 +13,13 @@ public sealed class EventCaseOptionsValidator : IValidateOptions<EventCaseOption
     public ValidateOptionsResult Validate(string? name, EventCaseOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var (_, problems) = ConfiguredAgency.FromOptions(options);
+        var (_, agencyProblems) = ConfiguredAgency.FromOptions(options);
+        // The daemon's settings are checked even when this node does not run it: a configuration that would fail on
+        // the node that does is better refused everywhere, at once.
+        IEnumerable<string> daemonProblems = options.ProjectionDaemon is null
+            ? ["ProjectionDaemon is null; leave the default settings or give some."]
+            : options.ProjectionDaemon.FindProblems().Select(p => "ProjectionDaemon." + p);
+        var problems = agencyProblems.Concat(daemonProblems).ToList();
         return problems.Count == 0
             ? ValidateOptionsResult.Success
             : ValidateOptionsResult.Fail(problems.Select(p => "EventCase: " + p));

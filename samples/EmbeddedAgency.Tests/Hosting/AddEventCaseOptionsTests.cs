@@ -89,6 +89,42 @@ public sealed class AddEventCaseOptionsTests
     }
 
     [Fact]
+    public void Projection_daemon_settings_out_of_range_are_refused_each_named()
+    {
+        var error = Problems(o =>
+        {
+            o.AddAgency("springfield", Pothole);
+            o.ProjectionDaemon.BatchSize = 0;
+            o.ProjectionDaemon.RebuildBatchSize = 0;
+            o.ProjectionDaemon.PollInterval = TimeSpan.FromSeconds(-5);
+        });
+
+        Assert.Contains("EventCase: ProjectionDaemon.BatchSize is 0: it must be between 1 and 100,000.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("EventCase: ProjectionDaemon.RebuildBatchSize is 0", error.Message, StringComparison.Ordinal);
+        Assert.Contains("EventCase: ProjectionDaemon.PollInterval is -00:00:05: it must be more than zero", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_host_with_projection_daemon_settings_out_of_range_fails_to_start_before_it_touches_a_database()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddEventCase(o =>
+        {
+            o.ConnectionString = "Host=127.0.0.1;Port=1;Username=nobody;Timeout=1";
+            o.AddAgency("springfield", Pothole);
+            o.ProjectionDaemon.NodeId = "";
+            o.ProjectionDaemon.OwnershipRetryInterval = TimeSpan.Zero;
+        });
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+
+        Assert.Contains("ProjectionDaemon.NodeId is blank", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ProjectionDaemon.OwnershipRetryInterval is 00:00:00", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Valid_options_pass()
     {
         var services = new ServiceCollection().AddLogging();

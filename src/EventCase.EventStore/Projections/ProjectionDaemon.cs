@@ -26,10 +26,16 @@ public sealed class ProjectionDaemon : BackgroundService
     private readonly RebuildGathering _rebuilds;
 
     /// <summary>Creates the daemon for every projection registered with <paramref name="store"/>.</summary>
+    /// <param name="store">The store whose projections it runs.</param>
+    /// <param name="options">Its settings; null for the defaults.</param>
+    /// <param name="logger">Where it reports ownership, rebuilds and failures.</param>
+    /// <exception cref="ArgumentException">A setting is out of range (see <see cref="ProjectionDaemonOptions.FindProblems"/>); the message names every one.</exception>
     public ProjectionDaemon(PostgresEventStore store, ProjectionDaemonOptions? options = null, ILogger<ProjectionDaemon>? logger = null)
     {
         _store = store ?? throw new ArgumentNullException(nameof(store));
         _options = options ?? new ProjectionDaemonOptions();
+        // Checked here, not where they are used: out of range, they do not fail once but on every retry, for ever.
+        _options.ThrowIfInvalid(nameof(options));
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _rebuilds = new RebuildGathering(_options.RebuildGatherWindow, _logger);
     }
