@@ -3,6 +3,7 @@ using EventCase.Cases.Calendars;
 using EventCase.Cases.Catalog;
 using EventCase.Cases.Numbering;
 using EventCase.Cases.Routing;
+using EventCase.EventStore.Schema;
 
 namespace EventCase.Hosting;
 
@@ -39,6 +40,10 @@ public sealed record ConfiguredAgency(
         if (string.IsNullOrEmpty(options.Schema) || !options.Schema.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_') || char.IsAsciiDigit(options.Schema[0]))
         {
             problems.Add($"Schema '{options.Schema}' is not a plain schema name: use lower-case letters, digits and underscores, starting with a letter.");
+        }
+        else if (SchemaMigrator.IsReservedKeyword(options.Schema))
+        {
+            problems.Add($"Schema '{options.Schema}' is a reserved SQL key word in PostgreSQL and cannot name a schema unquoted: choose another name.");
         }
 
         if (options.Agencies.Count == 0)

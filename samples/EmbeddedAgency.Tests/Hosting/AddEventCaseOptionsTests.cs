@@ -89,6 +89,18 @@ public sealed class AddEventCaseOptionsTests
     }
 
     [Fact]
+    public void A_schema_named_after_a_reserved_sql_key_word_is_refused()
+    {
+        var error = Problems(o =>
+        {
+            o.Schema = "user";
+            o.AddAgency("springfield", Pothole);
+        });
+
+        Assert.Contains("Schema 'user' is a reserved SQL key word", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Projection_daemon_settings_out_of_range_are_refused_each_named()
     {
         var error = Problems(o =>

@@ -139,7 +139,14 @@ public static partial class SchemaMigrator
         return Convert.ToInt32(result, CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Throws unless <paramref name="identifier"/> is a plain lower-case SQL identifier (safe to splice into SQL).</summary>
+    /// <summary>
+    /// Throws unless <paramref name="identifier"/> is a plain lower-case SQL identifier that is safe to splice into SQL
+    /// unquoted: letters, digits and underscores, at most 63 characters, and not one of PostgreSQL's reserved key words
+    /// (see <see cref="IsReservedKeyword"/>).
+    /// </summary>
+    /// <param name="identifier">The identifier.</param>
+    /// <param name="what">What it names, for the message, e.g. <c>column name</c>.</param>
+    /// <exception cref="ArgumentException">It is not such an identifier; the message names it and says why.</exception>
     public static void ValidateIdentifier(string identifier, string what)
     {
         if (string.IsNullOrEmpty(identifier) || identifier.Length > 63 || !IdentifierPattern().IsMatch(identifier))
@@ -147,6 +154,25 @@ public static partial class SchemaMigrator
             throw new ArgumentException(
                 $"{what} '{identifier}' must be a lower-case SQL identifier (letters, digits, '_'; at most 63 characters).", what);
         }
+
+        if (ReservedKeywords.Contains(identifier))
+        {
+            // Caught here, it names the culprit; at MigrateAsync it would be PostgreSQL's bare "syntax error at or near".
+            throw new ArgumentException(
+                $"{what} '{identifier}' is a reserved SQL key word in PostgreSQL and cannot be used unquoted: choose another name, such as '{identifier}_value' or one that says what it holds.",
+                what);
+        }
+    }
+
+    /// <summary>
+    /// True when <paramref name="identifier"/> is one of PostgreSQL's reserved key words (<c>order</c>, <c>group</c>,
+    /// <c>user</c>, …: those its documentation lists as "reserved", which cannot name a table or a column unquoted).
+    /// </summary>
+    /// <param name="identifier">A lower-case identifier.</param>
+    public static bool IsReservedKeyword(string identifier)
+    {
+        ArgumentNullException.ThrowIfNull(identifier);
+        return ReservedKeywords.Contains(identifier);
     }
 
     [GeneratedRegex("^[a-z_][a-z0-9_]*$", RegexOptions.CultureInvariant)]

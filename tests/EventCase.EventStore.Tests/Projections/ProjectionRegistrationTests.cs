@@ -1,0 +1,163 @@
+using EventCase.EventStore.Projections;
+using EventCase.EventStore.Projections.Testing;
+using EventCase.EventStore.Schema;
+using EventCase.EventStore.Serialization;
+using EventCase.EventStore.Tests.Support;
+using EventCase.Testing;
+
+namespace EventCase.EventStore.Tests.Projections;
+
+/// <summary>
+/// A projection that cannot work is refused when it is registered (the store's constructor), with a message that names
+/// what to change, instead of failing later at MigrateAsync with PostgreSQL's error, or at its first event.
+/// </summary>
+public sealed class ProjectionRegistrationTests(DatabaseFixture database) : ProjectionTestBase(database), IClassFixture<DatabaseFixture>
+{
+    private ArgumentException Refused(Func<Projection> projection, EventStoreOptions? options = null) =>
+        Assert.Throws<ArgumentException>(() => new PostgresEventStore(
+            Database.DataSource, new EventSerializer(TestEvents.Registry()), options ?? new EventStoreOptions { Schema = Schema }, [projection()]));
+
+    [Theory]
+    [InlineData("order")]
+    [InlineData("group")]
+    [InlineData("user")]
+    public void A_column_named_after_a_reserved_sql_key_word_is_refused_naming_the_column_and_suggesting_another_name(string column)
+    {
+        var error = Refused(() => new ShapedProjection { ColumnNames = ["ward", column] });
+
+        Assert.Contains($"column name '{column}' is a reserved SQL key word", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{column}_value'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Reserved_key_words_are_refused_as_projection_names_table_names_and_entry_table_columns_too()
+    {
+        Assert.Contains("projection name 'select'", Refused(() => new ShapedProjection("select") { Table = "selections" }).Message, StringComparison.Ordinal);
+        Assert.Contains("projection table name 'table'", Refused(() => new ShapedProjection { Table = "table" }).Message, StringComparison.Ordinal);
+        Assert.Contains("projection table name 'order'", Refused(() => new ShapedProjection { Entries = [TextEntries("order", "text")] }).Message, StringComparison.Ordinal);
+        Assert.Contains("column name 'limit'", Refused(() => new ShapedProjection { Entries = [TextEntries("shaped_entries", "limit")] }).Message, StringComparison.Ordinal);
+        Assert.Contains("Schema 'user' is a reserved SQL key word", Refused(() => new ShapedProjection(), new EventStoreOptions { Schema = "user" }).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Every_key_word_the_server_reserves_is_refused()
+    {
+        var reserved = await KeywordsAsync("R", "T");
+
+        Assert.NotEmpty(reserved);
+        Assert.All(reserved, word => Assert.True(SchemaMigrator.IsReservedKeyword(word), $"'{word}' is reserved by the server but accepted"));
+    }
+
+    [Fact]
+    public async Task A_projection_whose_columns_are_every_key_word_the_server_does_not_reserve_is_created_applied_rebuilt_and_applied_inline()
+    {
+        // The rule refuses only what must be refused: every other key word works in every statement the store generates
+        // (tables, upserts, COPY, indexes, statistics, the swap), live, rebuilt and inline.
+        var keywords = await KeywordsAsync("U", "C");
+        var typeAndFunctionNames = await KeywordsAsync("C");
+        Projection Shaped(string name, ProjectionMode mode) => new ShapedProjection(name, mode)
+        {
+            ColumnNames = keywords,
+            IndexColumns = [$"tenant_id, {string.Join(", ", typeAndFunctionNames.Take(5))}"],
+            CorrelatedGroups = [$"tenant_id, {string.Join(", ", typeAndFunctionNames.Skip(5).Take(3))}"],
+            Entries = [TextEntries(name + "_entries", [.. keywords], $"tenant_id, {string.Join(", ", typeAndFunctionNames.TakeLast(3))}")],
+        };
+
+        var testers = await ProjectionTester.CreateManyAsync(
+            Database.DataSource, TestEvents.Registry(), [Shaped("keywords_async", ProjectionMode.Async), Shaped("keywords_inline", ProjectionMode.Inline)], Schema, Ct);
+        await testers[0].AppendAsync(new StreamName("boston", "c-1"), new NoteAdded("c-1", "one"), new NoteAdded("c-1", "two"));
+        await testers[0].AppendAsync(new StreamName("boston", "c-2"), new NoteAdded("c-2", "three"));
+        await testers[0].CatchUpAsync(Ct);
+        var live = await RowsAndEntriesAsync();
+        await ProjectionTester.RebuildTogetherAsync(testers, Ct);
+
+        Assert.Equal(("two,three", 3L), live[0]);
+        Assert.Equal(live[0], live[1]);
+        Assert.Equal(live, await RowsAndEntriesAsync());
+
+        async Task<List<(string Rows, long Entries)>> RowsAndEntriesAsync()
+        {
+            var result = new List<(string, long)>();
+            foreach (var tester in testers)
+            {
+                var rows = await tester.RowsAsync<TextRow>(Ct);
+                var entries = await tester.QueryAsync($"SELECT count(*) AS n FROM {tester.Table(tester.Projection.Name + "_entries")}");
+                result.Add((string.Join(",", rows.Select(r => r.Text)), (long)entries[0]["n"]!));
+            }
+
+            return result;
+        }
+    }
+
+    private async Task<List<string>> KeywordsAsync(params string[] categories)
+    {
+        await using var command = Database.DataSource.CreateCommand("SELECT word FROM pg_get_keywords() WHERE catcode = ANY($1) ORDER BY word");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter<string[]> { TypedValue = categories });
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        var words = new List<string>();
+        while (await reader.ReadAsync(Ct))
+        {
+            words.Add(reader.GetString(0));
+        }
+
+        return words;
+    }
+
+    private static EntryTable<TextEntry> TextEntries(string table, params string[] columns) => TextEntries(table, columns, null);
+
+    private static EntryTable<TextEntry> TextEntries(string table, string[] columns, string? index) =>
+        new(table, columns.Select(c => ProjectionColumn<TextEntry>.Text(c, e => e.Text)).ToList(), index is null ? null : [index]);
+
+    public sealed record TextRow(string Text);
+
+    public sealed record TextEntry(string Text);
+
+    /// <summary>A projection of notes whose every part can be set: one row per stream, holding its last note's text in every column.</summary>
+    private sealed class ShapedProjection(string name = "shaped", ProjectionMode mode = ProjectionMode.Async) : Projection<TextRow>
+    {
+        public override string Name => name;
+
+        public override ProjectionMode Mode => mode;
+
+        public override bool ReadsMetadata => false;
+
+        public string? Table { get; init; }
+
+        public override string TableName => Table ?? name;
+
+        public IReadOnlyList<string> ColumnNames { get; init; } = ["text"];
+
+        public override IReadOnlyList<ProjectionColumn<TextRow>> Columns => ColumnNames.Select(c => ProjectionColumn<TextRow>.Text(c, r => r.Text)).ToList();
+
+        public IReadOnlyList<string> IndexColumns { get; init; } = [];
+
+        public override IReadOnlyList<string> Indexes => IndexColumns;
+
+        public IReadOnlyList<string> CorrelatedGroups { get; init; } = [];
+
+        public override IReadOnlyList<string> CorrelatedColumns => CorrelatedGroups;
+
+        public IReadOnlyList<EntryTable> Entries { get; init; } = [];
+
+        public override IReadOnlyList<EntryTable> EntryTables => Entries;
+
+        public IReadOnlyCollection<Type> Handles { get; init; } = [typeof(NoteAdded)];
+
+        public override IReadOnlyCollection<Type> EventTypes => Handles;
+
+        public override TextRow? Apply(TextRow? row, RecordedEvent recorded, ProjectionOutput output)
+        {
+            if (recorded.Data is not NoteAdded note)
+            {
+                return row;
+            }
+
+            if (EntryTables.Count > 0)
+            {
+                output.Emit(new TextEntry(note.Text));
+            }
+
+            return new TextRow(note.Text);
+        }
+    }
+}
