@@ -34,6 +34,14 @@ public sealed class EventStoreOptions
     /// </summary>
     public bool CombineConcurrentAppends { get; set; } = true;
 
+    /// <summary>
+    /// Tables that something beside the store creates in <see cref="Schema"/>, such as another migration series sharing
+    /// the schema (the case domain's <c>CasesSchema.TableNames</c>): no projection may name a table so, which would
+    /// otherwise break that migration after the store's had made the projection's table. The store's own tables and
+    /// indexes are reserved without being listed here. Default none.
+    /// </summary>
+    public IReadOnlyCollection<string> ReservedTableNames { get; set; } = [];
+
     /// <summary>The NOTIFY channel appends signal on: the schema name followed by <c>_appended</c>.</summary>
     public string NotificationChannel => Schema + "_appended";
 
@@ -53,6 +61,11 @@ public sealed class EventStoreOptions
         if (MaxEventsPerAppend < 1)
         {
             throw new ArgumentException("MaxEventsPerAppend must be at least 1.", nameof(MaxEventsPerAppend));
+        }
+
+        if (ReservedTableNames is null || ReservedTableNames.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new ArgumentException("ReservedTableNames must be a list of table names, none of them null or blank.", nameof(ReservedTableNames));
         }
     }
 }

@@ -70,7 +70,8 @@ public sealed class EventCaseStorage : IAsyncDisposable
     /// <param name="projections">Projections of the host's own; their names and tables must differ from the built-in ones.</param>
     /// <param name="logger">Where to say which database is used.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
-    /// <exception cref="ArgumentException">A projection's name or table is taken (by a built-in one or another of them).</exception>
+    /// <exception cref="ArgumentException">A projection's name or table is taken (by a built-in one, another of them, the
+    /// event store or the case tables), or the projection is not valid.</exception>
     public static async Task<EventCaseStorage> OpenAsync(
         string? connectionString, string? embeddedDataDirectory, string schema, IAgencyCalendars calendars, IReadOnlyList<Projection> projections,
         ILogger logger, CancellationToken cancellationToken)
@@ -91,7 +92,10 @@ public sealed class EventCaseStorage : IAsyncDisposable
         try
         {
             var store = new PostgresEventStore(
-                dataSource, CaseEvents.CreateSerializer(), new EventStoreOptions { Schema = schema }, [.. BuiltInProjections.Create(calendars), .. projections]);
+                dataSource,
+                CaseEvents.CreateSerializer(),
+                new EventStoreOptions { Schema = schema, ReservedTableNames = CasesSchema.TableNames },
+                [.. BuiltInProjections.Create(calendars), .. projections]);
             await store.MigrateAsync(cancellationToken);
             await CasesSchema.MigrateAsync(dataSource, schema, cancellationToken);
             return new EventCaseStorage(dataSource, store, embedded);

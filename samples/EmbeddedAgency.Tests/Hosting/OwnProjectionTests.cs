@@ -94,6 +94,16 @@ public sealed class OwnProjectionTests(DatabaseFixture database) : IClassFixture
         Assert.Contains("sla_clocks", failure.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_projection_named_like_a_case_table_stops_the_host_at_start_naming_it_instead_of_breaking_the_case_migration()
+    {
+        using var host = Build("own_" + Guid.NewGuid().ToString("N")[..8], new CasesPerService("case_number_sequences"));
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync(Ct));
+
+        Assert.Contains("Projection table name 'case_number_sequences' is reserved", failure.ToString(), StringComparison.Ordinal);
+    }
+
     private sealed record ServiceCount(string Service, int Opened);
 
     /// <summary>How many cases each service has had opened: one row per service, across all its cases' streams.</summary>

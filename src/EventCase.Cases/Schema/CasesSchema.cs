@@ -15,6 +15,14 @@ public static class CasesSchema
     /// <summary>The schema the tables go to unless told otherwise: the event store's default schema.</summary>
     public const string DefaultSchema = "eventcase";
 
+    /// <summary>
+    /// The tables the case domain's migrations create. They share the schema with the event store's projections, so a
+    /// host gives them to the store (<c>EventStoreOptions.ReservedTableNames</c>) and a projection of its own that takes
+    /// one of these names is refused when registered, instead of breaking this migration. A test checks the list
+    /// against a migrated schema.
+    /// </summary>
+    public static IReadOnlyList<string> TableNames { get; } = ["case_number_sequences"];
+
     /// <summary>The case domain's migration scripts, in version order.</summary>
     public static IReadOnlyList<Migration> Migrations { get; } =
         Migration.FromEmbeddedResources(typeof(CasesSchema).Assembly, ".Schema.Migrations.");

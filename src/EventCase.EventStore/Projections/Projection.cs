@@ -35,7 +35,32 @@ public abstract class Projection
 
     internal abstract ProjectionRunner CreateRunner(EventSerializer serializer);
 
-    internal void Validate()
+    /// <summary>
+    /// Every relation the store's own migrations create in its schema (tables, their indexes and the log's position
+    /// sequence): a projection table of one of these names would fail the migration, or the projection's first rebuild,
+    /// with an error that names neither. A test checks this against a migrated schema.
+    /// </summary>
+    internal static readonly IReadOnlySet<string> StoreRelations = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "events", "events_pkey", "events_event_id_key", "events_stream_version_key", "events_type_log_order_idx", "events_position_seq",
+        "streams", "streams_pkey",
+        "projections", "projections_pkey",
+        "snapshots", "snapshots_pkey",
+        "schema_migrations", "schema_migrations_pkey",
+    };
+
+    /// <summary>
+    /// Endings of the names PostgreSQL gives the indexes and sequences it names itself (a table's primary key, an
+    /// unnamed index, an identity column's sequence), the store's and the projections' own alike: a table so named could
+    /// take a name another table's index needs, or find it taken.
+    /// </summary>
+    private static readonly string[] GeneratedNameEndings = ["_pkey", "_idx", "_seq"];
+
+    /// <summary>Suffixes a rebuild gives a projection's tables while it builds and swaps them.</summary>
+    private static readonly string[] RebuildSuffixes = ["__rebuild", "__old"];
+
+    /// <param name="reservedByOthers">Tables something beside the store creates in its schema (<see cref="EventStoreOptions.ReservedTableNames"/>).</param>
+    internal void Validate(IReadOnlySet<string> reservedByOthers)
     {
         SchemaMigrator.ValidateIdentifier(Name, "projection name");
         foreach (var table in TableNames)
@@ -46,9 +71,25 @@ public abstract class Projection
                 throw new ArgumentException($"Projection table name '{table}' is longer than 50 characters (rebuilds add a suffix).");
             }
 
-            if (table is "events" or "streams" or "projections" or "schema_migrations" || table.EndsWith("__rebuild", StringComparison.Ordinal) || table.EndsWith("__old", StringComparison.Ordinal))
+            if (StoreRelations.Contains(table))
             {
-                throw new ArgumentException($"Projection table name '{table}' is reserved by the event store.");
+                throw new ArgumentException($"Projection table name '{table}' is reserved by the event store, which has a table or index of that name in its schema; choose another.");
+            }
+
+            if (reservedByOthers.Contains(table))
+            {
+                throw new ArgumentException(
+                    $"Projection table name '{table}' is reserved: another part of the application creates a table of that name in the store's schema (EventStoreOptions.ReservedTableNames); choose another.");
+            }
+
+            if (RebuildSuffixes.FirstOrDefault(suffix => table.EndsWith(suffix, StringComparison.Ordinal)) is { } rebuildSuffix)
+            {
+                throw new ArgumentException($"Projection table name '{table}' is reserved by the event store: rebuilds name their tables with the suffix '{rebuildSuffix}'.");
+            }
+
+            if (GeneratedNameEndings.FirstOrDefault(ending => table.EndsWith(ending, StringComparison.Ordinal)) is { } ending)
+            {
+                throw new ArgumentException($"Projection table name '{table}' is reserved: PostgreSQL names indexes and sequences with the ending '{ending}', and a table so named could clash with one of them.");
             }
         }
 

@@ -18,9 +18,10 @@ public sealed class ProjectionSet
     {
         _store = store;
         var list = projections.ToList();
+        var reservedByOthers = store.Options.ReservedTableNames.ToHashSet(StringComparer.Ordinal);
         foreach (var projection in list)
         {
-            projection.Validate();
+            projection.Validate(reservedByOthers);
         }
 
         var duplicates = list.GroupBy(p => p.Name, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();

@@ -195,6 +195,28 @@ public sealed class CaseNumberingTests(DatabaseFixture database) : HandlerTestBa
     }
 
     [Fact]
+    public async Task The_tables_the_case_migrations_create_are_the_ones_CasesSchema_reserves_from_projections()
+    {
+        var schema = "cases_only_" + Guid.NewGuid().ToString("N")[..8];
+        await CasesSchema.MigrateAsync(DataSource, schema, Ct);
+        await using var command = DataSource.CreateCommand(
+            "SELECT relname::text, relkind::text FROM pg_class WHERE relnamespace = $1::regnamespace AND relname NOT LIKE 'schema_migrations%' ORDER BY 1");
+        command.Parameters.AddWithValue(schema);
+        var relations = new List<(string Name, string Kind)>();
+        await using (var reader = await command.ExecuteReaderAsync(Ct))
+        {
+            while (await reader.ReadAsync(Ct))
+            {
+                relations.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+
+        Assert.Equal(CasesSchema.TableNames, relations.Where(r => r.Kind == "r").Select(r => r.Name));
+        // Their indexes and sequences are named as PostgreSQL names them, which projection tables may not be named.
+        Assert.All(relations.Where(r => r.Kind != "r"), r => Assert.Matches("_(pkey|idx|seq)$", r.Name));
+    }
+
+    [Fact]
     public void A_lookup_over_a_store_without_the_lookup_projection_is_refused_with_a_clear_message()
     {
         var bare = new PostgresEventStore(DataSource, new EventSerializer(CaseEvents.CreateRegistry()));

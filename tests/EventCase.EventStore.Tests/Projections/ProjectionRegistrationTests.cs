@@ -89,6 +89,50 @@ public sealed class ProjectionRegistrationTests(DatabaseFixture database) : Proj
         }
     }
 
+    [Theory]
+    [InlineData("events")]
+    [InlineData("streams")]
+    [InlineData("projections")]
+    [InlineData("schema_migrations")]
+    [InlineData("snapshots")]
+    public void A_table_of_the_event_store_is_refused_as_a_projection_table(string table)
+    {
+        Assert.Contains($"'{table}' is reserved by the event store", Refused(() => new ShapedProjection(table)).Message, StringComparison.Ordinal);
+        Assert.Contains($"'{table}' is reserved by the event store", Refused(() => new ShapedProjection { Entries = [TextEntries(table, "text")] }).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_names_the_store_reserves_are_every_table_index_and_sequence_its_migrations_create()
+    {
+        await CreateStoreAsync();
+        var relations = await RelationsAsync();
+
+        Assert.Contains("snapshots", relations);
+        Assert.All(relations, relation => Assert.Contains(relation, Projection.StoreRelations));
+        Assert.All(relations, relation => Refused(() => new ShapedProjection { Table = relation }));
+    }
+
+    [Theory]
+    [InlineData("cases_pkey")]
+    [InlineData("cases_ward_idx")]
+    [InlineData("cases_entry_id_seq")]
+    public void A_table_named_as_postgresql_names_indexes_and_sequences_is_refused(string table)
+    {
+        Assert.Contains("PostgreSQL names indexes and sequences", Refused(() => new ShapedProjection { Table = table }).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_table_the_options_reserve_for_another_migration_in_the_schema_is_refused()
+    {
+        var options = new EventStoreOptions { Schema = Schema, ReservedTableNames = ["case_number_sequences"] };
+
+        var error = Refused(() => new ShapedProjection("case_number_sequences"), options);
+
+        Assert.Contains("'case_number_sequences' is reserved: another part of the application creates a table of that name", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => new PostgresEventStore(
+            Database.DataSource, new EventSerializer(TestEvents.Registry()), new EventStoreOptions { ReservedTableNames = [" "] }));
+    }
+
     private async Task<List<string>> KeywordsAsync(params string[] categories)
     {
         await using var command = Database.DataSource.CreateCommand("SELECT word FROM pg_get_keywords() WHERE catcode = ANY($1) ORDER BY word");
@@ -101,6 +145,20 @@ public sealed class ProjectionRegistrationTests(DatabaseFixture database) : Proj
         }
 
         return words;
+    }
+
+    private async Task<List<string>> RelationsAsync()
+    {
+        await using var command = Database.DataSource.CreateCommand("SELECT relname::text FROM pg_class WHERE relnamespace = $1::regnamespace ORDER BY 1");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = Schema });
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        var names = new List<string>();
+        while (await reader.ReadAsync(Ct))
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
     }
 
     private static EntryTable<TextEntry> TextEntries(string table, params string[] columns) => TextEntries(table, columns, null);
