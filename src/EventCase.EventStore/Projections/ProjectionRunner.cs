@@ -267,8 +267,45 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
             throw new ArgumentException($"Projection '{projection.Name}': column names must be unique and not tenant_id, row_key or row_data.");
         }
 
+        ValidateEntryTables(projection, _entryTables);
         _correlated = projection.CorrelatedColumns.Select(group => CorrelatedGroup(projection, names, group)).ToList();
         _rowPerStream = projection.Mode == ProjectionMode.Inline || !OverridesRowKey(projection);
+    }
+
+    /// <summary>
+    /// Checks at registration what would otherwise fail later: a column an entry table has already (its key and the
+    /// emitting row's <c>tenant_id</c> and <c>row_key</c>), which PostgreSQL refuses at MigrateAsync as "specified more
+    /// than once"; and two entry tables taking one entry type, which <see cref="ProjectionOutput.Emit{TEntry}"/> could not
+    /// tell apart, and which failed at the first event applied.
+    /// </summary>
+    private static void ValidateEntryTables(Projection<TRow> projection, IReadOnlyList<EntryTable> entryTables)
+    {
+        foreach (var table in entryTables)
+        {
+            if (table is null)
+            {
+                throw new ArgumentException($"Projection '{projection.Name}' lists a null entry table.");
+            }
+
+            var columns = table.ColumnNames;
+            if (columns.FirstOrDefault(column => column is "entry_id" or "tenant_id" or "row_key") is { } fixedColumn)
+            {
+                throw new ArgumentException(
+                    $"Projection '{projection.Name}': entry table '{table.Name}' declares a column '{fixedColumn}', which every entry table has already (entry_id, tenant_id and row_key of the row that emitted the entry); choose another name.");
+            }
+
+            if (columns.GroupBy(column => column, StringComparer.Ordinal).FirstOrDefault(group => group.Count() > 1) is { } repeated)
+            {
+                throw new ArgumentException($"Projection '{projection.Name}': entry table '{table.Name}' declares column '{repeated.Key}' more than once.");
+            }
+        }
+
+        if (entryTables.GroupBy(table => table.EntryType).FirstOrDefault(group => group.Count() > 1) is { } shared)
+        {
+            throw new ArgumentException(
+                $"Projection '{projection.Name}': entry tables {string.Join(" and ", shared.Select(table => $"'{table.Name}'"))} both take entries of type {shared.Key.Name}; " +
+                "output.Emit chooses the table by the entry's type, so give each table an entry type of its own.");
+        }
     }
 
     /// <summary>True when the projection's class (or a base between it and <see cref="Projection{TRow}"/>) overrides <see cref="Projection{TRow}.RowKey"/>.</summary>

@@ -22,6 +22,7 @@ public sealed class ProjectionSet
         foreach (var projection in list)
         {
             projection.Validate(reservedByOthers);
+            ValidateEventTypes(projection, serializer.Registry);
         }
 
         var duplicates = list.GroupBy(p => p.Name, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
@@ -33,6 +34,28 @@ public sealed class ProjectionSet
 
         _runners = list.Select(p => p.CreateRunner(serializer)).ToList();
         _inline = _runners.Where(r => r.Projection.Mode == ProjectionMode.Inline).ToList();
+    }
+
+    /// <summary>
+    /// Every event type a projection handles must be registered with the store's serializer: the runner looks up its
+    /// stored name. Without this check the registry's own message would say to register the type "before appending
+    /// it", which misleads when nothing is being appended.
+    /// </summary>
+    private static void ValidateEventTypes(Projection projection, EventTypeRegistry registry)
+    {
+        if (projection.EventTypes.Any(type => type is null))
+        {
+            throw new ArgumentException($"Projection '{projection.Name}' lists a null event type in EventTypes.");
+        }
+
+        var unregistered = projection.EventTypes.Where(type => !registry.IsRegistered(type)).Select(type => type.FullName).ToList();
+        if (unregistered.Count > 0)
+        {
+            throw new ArgumentException(
+                $"Projection '{projection.Name}' handles event type{(unregistered.Count > 1 ? "s" : string.Empty)} {string.Join(", ", unregistered)}, " +
+                "not registered with the store's serializer: register each in the EventTypeRegistry the store's EventSerializer is built from " +
+                "(with an [EventType] name), or leave it out of the projection's EventTypes.");
+        }
     }
 
     /// <summary>Every registered projection.</summary>

@@ -96,6 +96,9 @@ public sealed partial class EventTypeRegistry
             : throw UnknownEventTypeException.ForClrType(eventType);
     }
 
+    /// <summary>True when <paramref name="eventType"/> is registered (under any name).</summary>
+    internal bool IsRegistered(Type eventType) => _namesByType.ContainsKey(eventType);
+
     /// <summary>The CLR type registered for <paramref name="name"/>, or null.</summary>
     public Type? FindType(string name) => _typesByName.GetValueOrDefault(name);
 

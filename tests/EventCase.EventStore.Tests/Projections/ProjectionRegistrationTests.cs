@@ -133,6 +133,43 @@ public sealed class ProjectionRegistrationTests(DatabaseFixture database) : Proj
             Database.DataSource, new EventSerializer(TestEvents.Registry()), new EventStoreOptions { ReservedTableNames = [" "] }));
     }
 
+    [Theory]
+    [InlineData("entry_id")]
+    [InlineData("tenant_id")]
+    [InlineData("row_key")]
+    public void An_entry_table_column_named_like_one_every_entry_table_has_is_refused(string column)
+    {
+        var error = Refused(() => new ShapedProjection { Entries = [TextEntries("shaped_entries", "text", column)] });
+
+        Assert.Contains($"entry table 'shaped_entries' declares a column '{column}', which every entry table has already", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_entry_table_column_declared_twice_is_refused()
+    {
+        var error = Refused(() => new ShapedProjection { Entries = [TextEntries("shaped_entries", "text", "text")] });
+
+        Assert.Contains("declares column 'text' more than once", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Two_entry_tables_taking_one_entry_type_are_refused()
+    {
+        var error = Refused(() => new ShapedProjection { Entries = [TextEntries("first_entries", "text"), TextEntries("second_entries", "text")] });
+
+        Assert.Contains("entry tables 'first_entries' and 'second_entries' both take entries of type TextEntry", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_projection_handling_an_event_type_the_serializer_does_not_know_is_refused_saying_so()
+    {
+        var error = Refused(() => new ShapedProjection { Handles = [typeof(NoteAdded), typeof(NotRegistered)] });
+
+        Assert.Contains(
+            $"Projection 'shaped' handles event type {typeof(NotRegistered).FullName}, not registered with the store's serializer", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("before appending", error.Message, StringComparison.Ordinal);
+    }
+
     private async Task<List<string>> KeywordsAsync(params string[] categories)
     {
         await using var command = Database.DataSource.CreateCommand("SELECT word FROM pg_get_keywords() WHERE catcode = ANY($1) ORDER BY word");
