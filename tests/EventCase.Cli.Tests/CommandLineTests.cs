@@ -39,6 +39,8 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
     [InlineData("is not an ISO-8601 instant", "replay", "case-1", "--agency", "boston", "--at", "yesterday")]
     [InlineData("Unrecognized command or argument 'frobnicate'", "frobnicate")]
     [InlineData("Cannot parse argument 'abc' for option '--version'", "replay", "x", "--agency", "a", "--version", "abc")]
+    [InlineData("--connection is not a PostgreSQL connection string", "replay", "x", "--agency", "boston", "--connection", "garbage")]
+    [InlineData("--schema 'Bad-Schema' must be a lower-case SQL identifier", "replay", "x", "--agency", "boston", "--schema", "Bad-Schema")]
     public async Task Bad_arguments_are_one_clear_line_and_a_non_zero_exit(string expected, params string[] args)
     {
         var (exit, output, error) = await CliRunner.RunAsync(args);
@@ -179,6 +181,23 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
         {
             await CliRunner.RunAsync("db", "stop", "--data-dir", directory);
             Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_data_directory_under_a_file_is_a_bad_argument()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var (exit, _, error) = await CliRunner.RunAsync("db", "start", "--data-dir", Path.Combine(file, "sub"));
+
+            Assert.Equal(2, exit);
+            Assert.Contains($"cannot be a directory: {file} is a file.", error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
         }
     }
 }

@@ -64,6 +64,47 @@ public sealed class ServeAndReportTests(DatabaseFixture database) : IClassFixtur
     }
 
     [Fact]
+    public async Task Serve_on_a_port_in_use_is_one_error_line_and_exit_code_one()
+    {
+        using var busy = new TcpListener(IPAddress.Loopback, 0);
+        busy.Start();
+        var port = ((IPEndPoint)busy.LocalEndpoint).Port;
+        var cli = Path.Combine(AppContext.BaseDirectory, "eventcase.dll");
+        using var process = Process.Start(new ProcessStartInfo("dotnet", [cli, "serve", "--environment", "Development", "--connection", database.ConnectionString, "--urls", $"http://127.0.0.1:{port}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        try
+        {
+            var output = process.StandardOutput.ReadToEndAsync(Ct);
+            var error = await process.StandardError.ReadToEndAsync(Ct);
+            await process.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(120), Ct);
+            await output;
+
+            Assert.Equal(1, process.ExitCode);
+            var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith($"error: Failed to bind to address http://127.0.0.1:{port}: address already in use.", line, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Serve_with_an_address_that_is_not_one_is_a_bad_argument()
+    {
+        var (exit, _, error) = await CliRunner.RunAsync("serve", "--urls", "garbage");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--urls: 'garbage' is not an address to listen on", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Transparency_report_prints_csv_with_its_header()
     {
         var (exit, output, error) = await CliRunner.RunAsync(
