@@ -1,6 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using EventCase.Cases.Handling;
+using EventCase.Cases.ReadModels;
+using EventCase.Cli.Hosting;
+using EventCase.EventStore;
 using EventCase.Testing;
 
 namespace EventCase.Cli.Tests;
@@ -63,6 +67,10 @@ public sealed class ServeAndReportTests(DatabaseFixture database) : IClassFixtur
         Assert.StartsWith("error: Auth:SigningKey is not configured.", error, StringComparison.Ordinal);
     }
 
+    /// <summary>The schema as the service leaves it: the event store migrated, with the built-in projections' tables.</summary>
+    private async Task MigrateAsTheServiceDoesAsync() =>
+        await new PostgresEventStore(database.DataSource, CaseEvents.CreateSerializer(), projections: BuiltInProjections.Create(CliSession.Calendars)).MigrateAsync(Ct);
+
     [Fact]
     public async Task Serve_on_a_port_in_use_is_one_error_line_and_exit_code_one()
     {
@@ -107,6 +115,7 @@ public sealed class ServeAndReportTests(DatabaseFixture database) : IClassFixtur
     [Fact]
     public async Task Transparency_report_prints_csv_with_its_header()
     {
+        await MigrateAsTheServiceDoesAsync();
         var (exit, output, error) = await CliRunner.RunAsync(
             "report", "transparency", "--agency", "boston", "--period", "week", "--format", "csv", "--from", "2026-01-01", "--to", "2026-03-31", "--connection", database.ConnectionString);
 

@@ -54,7 +54,7 @@ internal static class AuditCommands
         });
         command.SetAction(async (result, ct) =>
         {
-            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), ct);
+            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.RequireExisting, ct);
             var verifier = new AuditVerifier(session.Store);
             var tenantId = result.GetValue(tenant);
             var streamId = result.GetValue(stream);
@@ -116,7 +116,7 @@ internal static class AuditCommands
             }
 
             using var signingKey = CheckpointSigningKey.FromPem(await File.ReadAllTextAsync(keyPath, ct));
-            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), ct);
+            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.RequireExisting, ct);
             var checkpoint = await new AuditCheckpoints(session.Store, SystemClock.Instance).CreateAsync(result.GetValue(tenant)!, signingKey, ct);
             if (result.GetValue(output) is { } file)
             {
@@ -172,7 +172,7 @@ internal static class AuditCommands
         });
         command.SetAction(async (result, ct) =>
         {
-            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), ct);
+            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.RequireExisting, ct);
             var exporter = new AuditExporter(session.Store);
             var exportFormat = result.GetValue(format) == "csv" ? AuditExportFormat.Csv : AuditExportFormat.JsonLines;
             var file = result.GetValue(output);

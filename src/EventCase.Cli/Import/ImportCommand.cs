@@ -60,7 +60,7 @@ internal static class ImportCommand
 
             var agency = new AgencyId(result.GetValue(tenant)!);
             var report = result.GetValue(rejects)?.FullName ?? source.FullName + ".rejects.csv";
-            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), ct);
+            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.CreateOrMigrate, ct);
 
             // Imports append without inline projections: they catch up afterwards, by rebuild, not row by row.
             var store = new PostgresEventStore(session.DataSource, CaseEvents.CreateSerializer(), session.Store.Options);

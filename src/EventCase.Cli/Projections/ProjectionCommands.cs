@@ -16,7 +16,7 @@ internal static class ProjectionCommands
         var status = new Command("status", "Checkpoint, lag, owner and state of every projection");
         status.SetAction(async (result, ct) =>
         {
-            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), ct);
+            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.RequireExisting, ct);
             var statuses = await session.Store.Projections.GetStatusAsync(ct);
             var table = new Table().AddColumns("projection", "state", "checkpoint", "head", "lag", "owner", "rebuild");
             foreach (var s in statuses)
@@ -51,7 +51,7 @@ internal static class ProjectionCommands
         rebuild.SetAction(async (result, ct) =>
         {
             var projection = result.GetValue(name)!;
-            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), ct);
+            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.RequireExisting, ct);
             var before = (await session.Store.Projections.GetStatusAsync(ct)).FirstOrDefault(s => s.Name == projection);
             await session.Store.Projections.RequestRebuildAsync(projection, ct);
             console.WriteLine($"rebuild of {projection} requested; the node that owns it (a running server) will do it.");

@@ -44,7 +44,7 @@ internal static class ReplayCommand
         });
         command.SetAction(async (result, ct) =>
         {
-            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), ct);
+            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.RequireExisting, ct);
             var agencyId = new AgencyId(result.GetValue(agency)!);
             var caseText = result.GetValue(caseArgument)!;
             CaseId caseId;

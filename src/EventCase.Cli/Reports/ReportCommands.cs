@@ -38,7 +38,7 @@ internal static class ReportCommands
         });
         transparency.SetAction(async (result, ct) =>
         {
-            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), ct);
+            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.RequireExisting, ct);
             var agencyId = result.GetValue(agency)!;
             var calendar = await session.LoadCalendarAsync(agencyId, ct);
             var today = SystemClock.Instance.GetCurrentInstant().InZone(calendar.Zone).Date;
