@@ -65,15 +65,19 @@ internal static class ImportCommand
             // Imports append without inline projections: they catch up afterwards, by rebuild, not row by row.
             var store = new PostgresEventStore(session.DataSource, CaseEvents.CreateSerializer(), session.Store.Options);
             ImportSummary summary = null!;
+
+            // Task descriptions are Spectre markup, rendered on its refresh thread: a file name is data, and a '[' in
+            // it unescaped would throw there, where nothing can catch it, and abort the process.
+            var sourceName = Markup.Escape(source.Name);
             await console.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
                 .StartAsync(async progress =>
                 {
-                    var task = progress.AddTask($"importing {source.Name}", maxValue: 1_000);
+                    var task = progress.AddTask($"importing {sourceName}", maxValue: 1_000);
                     var reporter = new Progress<ImportProgress>(p =>
                     {
                         task.Value = (p.Fraction ?? 0) * 1_000;
-                        task.Description = string.Create(CultureInfo.InvariantCulture, $"importing {source.Name}: {p.RowsCommitted:N0} rows, {p.RowsPerSecond:N0} rows/s");
+                        task.Description = string.Create(CultureInfo.InvariantCulture, $"importing {sourceName}: {p.RowsCommitted:N0} rows, {p.RowsPerSecond:N0} rows/s");
                     });
                     summary = await new CsvImporter(store).ImportAsync(source.FullName, importMapping, agency, new ImportOptions
                     {

@@ -23,7 +23,7 @@ internal static class ProjectionCommands
             {
                 table.AddRow(
                     Markup.Escape(s.Name),
-                    s.State == ProjectionStates.Failed ? $"[red]failed[/] at {s.Failure?.Position}: {Markup.Escape(s.Failure?.EventType ?? "")}" : s.State,
+                    s.State == ProjectionStates.Failed ? $"[red]failed[/] at {s.Failure?.Position}: {Markup.Escape(s.Failure?.EventType ?? "")}" : Markup.Escape(s.State),
                     s.Checkpoint.Position.ToString(CultureInfo.InvariantCulture),
                     s.HeadPosition.ToString(CultureInfo.InvariantCulture),
                     string.Create(CultureInfo.InvariantCulture, $"{s.LagEvents} events, {s.Lag.TotalSeconds:F1} s"),
@@ -61,11 +61,14 @@ internal static class ProjectionCommands
             }
 
             var startedBefore = before?.Rebuild?.StartedAt;
+
+            // Progress descriptions are markup; the name is the user's argument.
+            var label = Markup.Escape(projection);
             await console.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
                 .StartAsync(async progress =>
                 {
-                    var task = progress.AddTask(projection, maxValue: 1);
+                    var task = progress.AddTask(label, maxValue: 1);
                     while (!ct.IsCancellationRequested)
                     {
                         var s = (await session.Store.Projections.GetStatusAsync(ct)).First(x => x.Name == projection);
@@ -73,7 +76,7 @@ internal static class ProjectionCommands
                         {
                             task.MaxValue = Math.Max(1, r.TargetPosition);
                             task.Value = Math.Min(task.MaxValue, r.Position);
-                            task.Description = string.Create(CultureInfo.InvariantCulture, $"{projection} {r.EventsPerSecond:N0} events/s");
+                            task.Description = string.Create(CultureInfo.InvariantCulture, $"{label} {r.EventsPerSecond:N0} events/s");
                             if (s.State != ProjectionStates.Rebuilding && s.Rebuild.Events > 0)
                             {
                                 task.Value = task.MaxValue;
