@@ -102,4 +102,52 @@ public sealed class ImportCommandTests(DatabaseFixture database) : IClassFixture
         Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}: {await output}{error}");
         Assert.DoesNotContain("Unhandled exception", await output, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("\"service\": \"TYPE\"", "\"service\": \"NoSuchColumn\"", "does not fit rows.csv: Invalid import mapping: service column 'NoSuchColumn' is not in the file's header")]
+    [InlineData("\"MM/dd/yyyy hh:mm:ss tt\"", "\"yyyy-MM-dd X{\"", "a timestampFormats entry is not a valid NodaTime pattern")]
+    [InlineData("\"source\": \"boston-311\",", "", "--mapping mapping.json: Invalid import mapping: the mapping is not valid JSON for an import mapping: JSON deserialization for type 'EventCase.Import.Mapping.ImportMapping' was missing required properties including: 'source'.")]
+    public async Task A_mapping_that_cannot_be_used_for_the_file_is_one_line_and_a_bad_argument(string replace, string with, string expected)
+    {
+        var source = await WriteAsync("rows.csv", BostonRows);
+
+        var (exit, _, error) = await CliRunner.RunAsync(
+            "import", source, "--mapping", await BostonMappingAsync(replace, with), "--tenant", "boston", "--connection", database.ConnectionString);
+
+        Assert.Equal(2, exit);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task A_directory_given_as_the_file_or_the_mapping_is_called_a_directory()
+    {
+        var source = await WriteAsync("rows.csv", BostonRows);
+
+        var (fileExit, _, fileError) = await CliRunner.RunAsync("import", _directory, "--mapping", await BostonMappingAsync(), "--tenant", "boston");
+        var (mappingExit, _, mappingError) = await CliRunner.RunAsync("import", source, "--mapping", _directory, "--tenant", "boston");
+
+        Assert.Equal(2, fileExit);
+        Assert.Contains($"{_directory} is a directory, not a file.", fileError, StringComparison.Ordinal);
+        Assert.Equal(2, mappingExit);
+        Assert.Contains($"--mapping: {_directory} is a directory, not a file.", mappingError, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--max-rows must be 1 or more.", "--max-rows", "-1")]
+    [InlineData("--max-rows must be 1 or more.", "--max-rows", "0")]
+    [InlineData("--tenant 'bad agency' is not an agency id", "--tenant", "bad agency")]
+    [InlineData("--rejects: /nonexistent/r.csv cannot be written: the directory /nonexistent does not exist.", "--rejects", "/nonexistent/r.csv")]
+    public async Task Bad_import_arguments_are_one_line_and_exit_code_two(string expected, string option, string value)
+    {
+        var source = await WriteAsync("rows.csv", BostonRows);
+        string[] tenant = option == "--tenant" ? [] : ["--tenant", "boston"];
+
+        var (exit, _, error) = await CliRunner.RunAsync(["import", source, "--mapping", await BostonMappingAsync(), .. tenant, option, value]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
 }
