@@ -126,11 +126,30 @@ public sealed class ServeAndReportTests(DatabaseFixture database) : IClassFixtur
     [Theory]
     [InlineData("is not a date such as 2026-03-01", "report", "transparency", "--agency", "boston", "--from", "March")]
     [InlineData("Argument 'quarter' not recognized", "report", "transparency", "--agency", "boston", "--period", "quarter")]
+    [InlineData("--to 2015-01-01 is before --from 2016-01-01.", "report", "transparency", "--agency", "boston", "--from", "2016-01-01", "--to", "2015-01-01")]
+    [InlineData("--from 9999-01-01 is outside the days a report can cover (0002-01-01 to 9998-12-31)", "report", "transparency", "--agency", "boston", "--from", "9999-01-01", "--to", "9999-12-31")]
+    [InlineData("--to 0001-06-01 is outside the days a report can cover", "report", "transparency", "--agency", "boston", "--to", "0001-06-01")]
+    [InlineData("The range has more than 3,700 periods", "report", "transparency", "--agency", "boston", "--period", "day", "--from", "2000-01-01", "--to", "2020-01-01")]
+    [InlineData("--agency 'bad agency' is not an agency id", "report", "transparency", "--agency", "bad agency")]
     public async Task Bad_report_arguments_are_one_clear_line(string expected, params string[] args)
     {
         var (exit, _, error) = await CliRunner.RunAsync(args);
 
         Assert.Equal(2, exit);
         Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task A_default_range_that_starts_before_the_first_reportable_day_is_a_bad_argument()
+    {
+        await MigrateAsTheServiceDoesAsync();
+
+        var (exit, _, error) = await CliRunner.RunAsync("report", "transparency", "--agency", "boston", "--to", "0002-06-01", "--connection", database.ConnectionString);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("the report would start on 0001-06-01, before 0002-01-01", error, StringComparison.Ordinal);
+        Assert.Contains("(--from defaults to a year before --to)", error, StringComparison.Ordinal);
     }
 }
