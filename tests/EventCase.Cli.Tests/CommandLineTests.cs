@@ -39,6 +39,7 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
     [InlineData("is not an ISO-8601 instant", "replay", "case-1", "--agency", "boston", "--at", "yesterday")]
     [InlineData("Unrecognized command or argument 'frobnicate'", "frobnicate")]
     [InlineData("Cannot parse argument 'abc' for option '--version'", "replay", "x", "--agency", "a", "--version", "abc")]
+    [InlineData("--agency 'bad agency' is not an agency id: 1–64 letters, digits, '-', '_' or '.'.", "replay", "x", "--agency", "bad agency")]
     [InlineData("--connection is not a PostgreSQL connection string", "replay", "x", "--agency", "boston", "--connection", "garbage")]
     [InlineData("--schema 'Bad-Schema' must be a lower-case SQL identifier", "replay", "x", "--agency", "boston", "--schema", "Bad-Schema")]
     public async Task Bad_arguments_are_one_clear_line_and_a_non_zero_exit(string expected, params string[] args)
@@ -182,6 +183,42 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
             await CliRunner.RunAsync("db", "stop", "--data-dir", directory);
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    private async Task TamperAsync(string sql)
+    {
+        await using var command = database.DataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync(Ct);
+    }
+
+    [Theory]
+    [InlineData(2, "'{\"x\": 1}'", "event version 2 of boston/{0} (case.assigned.v1, log position")]
+    [InlineData(1, "'{}'", "the history of boston/{0} cannot be replayed")]
+    public async Task Replaying_a_case_whose_stored_event_was_altered_says_so_in_one_line_with_exit_code_three(int version, string data, string expected)
+    {
+        var (_, caseId, _) = await OpenScriptedCaseAsync();
+        await TamperAsync($"UPDATE eventcase.events SET data = {data} WHERE tenant_id = 'boston' AND stream_id = '{caseId.Value}' AND stream_version = {version}");
+
+        var (exit, _, error) = await CliRunner.RunAsync("replay", caseId.Value, "--agency", "boston", "--connection", database.ConnectionString);
+
+        Assert.Equal(3, exit);
+        Assert.StartsWith("error: " + string.Format(System.Globalization.CultureInfo.InvariantCulture, expected, caseId.Value), error, StringComparison.Ordinal);
+        Assert.Contains($"altered after it was written: boston/{caseId.Value} v{version}: EditedEvent", error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task Replaying_a_case_altered_in_a_way_that_still_reads_shows_it_and_calls_it_altered()
+    {
+        var (_, caseId, _) = await OpenScriptedCaseAsync();
+        await TamperAsync($"UPDATE eventcase.events SET data = jsonb_set(data, '{{reason}}', '\"nothing happened\"') WHERE tenant_id = 'boston' AND stream_id = '{caseId.Value}' AND stream_version = 3");
+
+        var (exit, output, error) = await CliRunner.RunAsync("replay", caseId.Value, "--agency", "boston", "--json", "--connection", database.ConnectionString);
+
+        Assert.Equal(3, exit);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal(3, json.RootElement.GetProperty("version").GetInt64());
+        Assert.Contains($"boston/{caseId.Value} was altered after it was written", error, StringComparison.Ordinal);
     }
 
     [Fact]
