@@ -42,6 +42,7 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
     [InlineData("--agency 'bad agency' is not an agency id: 1–64 letters, digits, '-', '_' or '.'.", "replay", "x", "--agency", "bad agency")]
     [InlineData("--connection is not a PostgreSQL connection string", "replay", "x", "--agency", "boston", "--connection", "garbage")]
     [InlineData("--schema 'Bad-Schema' must be a lower-case SQL identifier", "replay", "x", "--agency", "boston", "--schema", "Bad-Schema")]
+    [InlineData("--timeout needs --wait", "projections", "rebuild", "case_numbers", "--timeout", "5")]
     public async Task Bad_arguments_are_one_clear_line_and_a_non_zero_exit(string expected, params string[] args)
     {
         var (exit, output, error) = await CliRunner.RunAsync(args);
@@ -148,14 +149,14 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
     }
 
     [Fact]
-    public async Task Rebuilding_an_unknown_projection_names_the_known_ones()
+    public async Task Rebuilding_an_unknown_projection_is_a_bad_argument_that_names_the_known_ones()
     {
         await OpenScriptedCaseAsync();
 
         var (exit, _, error) = await CliRunner.RunAsync("projections", "rebuild", "no_such_thing", "--connection", database.ConnectionString);
 
-        Assert.Equal(1, exit);
-        Assert.Contains("No projection named 'no_such_thing'; known: ", error, StringComparison.Ordinal);
+        Assert.Equal(2, exit);
+        Assert.Contains("no projection named 'no_such_thing'; known: ", error, StringComparison.Ordinal);
         Assert.Contains("case_numbers", error, StringComparison.Ordinal);
     }
 
@@ -219,6 +220,21 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
         using var json = JsonDocument.Parse(output);
         Assert.Equal(3, json.RootElement.GetProperty("version").GetInt64());
         Assert.Contains($"boston/{caseId.Value} was altered after it was written", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Waiting_for_a_rebuild_that_no_service_owns_says_so_and_gives_up_at_the_timeout()
+    {
+        await OpenScriptedCaseAsync();
+
+        var (exit, output, error) = await CliRunner.RunAsync("projections", "rebuild", "case_numbers", "--wait", "--timeout", "1", "--connection", database.ConnectionString);
+        var (_, status, _) = await CliRunner.RunAsync("projections", "status", "--connection", database.ConnectionString);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("no running service owns case_numbers", output, StringComparison.Ordinal);
+        Assert.Equal("error: gave up waiting for the rebuild of case_numbers after 1 s (no running service owns it); it stays requested", error.Trim());
+        Assert.Contains("requested", status, StringComparison.Ordinal);
+        Assert.Contains("rebuild requested but no running service owns", status, StringComparison.Ordinal);
     }
 
     [Fact]
