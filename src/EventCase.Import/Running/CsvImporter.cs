@@ -23,8 +23,9 @@ namespace EventCase.Import.Running;
 /// the cases' instants; read models that care about time use the events' own instants. Construct the store used for
 /// importing without inline projections for speed and let projections catch up afterwards (daemon or rebuild); with
 /// inline projections every batch also writes their rows in its transaction. Re-running the same file appends nothing:
-/// every event id is derived from the tenant, the case stream and the source id, so the store answers each case with
-/// "already appended". Thread safe; one instance may run several imports.
+/// before each batch the importer compares what is stored for its cases with the histories it synthesized, event by
+/// event and by content (<c>docs/import.md</c>, "Event ids"), and appends only to cases whose stored history is the
+/// start of the new one. Thread safe; one instance may run several imports.
 /// </remarks>
 /// <param name="store">The event store to write to.</param>
 public sealed class CsvImporter(PostgresEventStore store)
@@ -195,45 +196,67 @@ public sealed class CsvImporter(PostgresEventStore store)
     {
         await foreach (var batch in batches.ReadAllAsync(cancellationToken))
         {
-            // What an earlier import of the same cases stored decides what this one appends (event ids are derived from
-            // the source id and the event's index, so a case's history as the importer writes it is known in advance):
+            // What an earlier import of the same cases stored decides what this one appends (see StoredHistory):
             //  - nothing stored: the whole history;
-            //  - a prefix of it: the rest (a newer export in which the case moved on), after the stored version;
-            //  - all of it: nothing (already imported);
-            //  - the importer's first event, then something else: the case changed since it was imported (an agent
-            //    worked on it, or the source rewrote its past); it is left as it is and counted;
-            //  - anything else: someone else's stream; appended as new, which the store refuses, failing the import.
-            var stored = await _store.ReadEventIdsAsync([.. batch.Select(r => r.Append!.Stream)], cancellationToken);
+            //  - the same history: nothing (already imported);
+            //  - the start of it, and the decider allows the rest: the rest (a newer export in which the case moved
+            //    on), after the stored version;
+            //  - the importer's first event, then anything else: the case changed since it was imported (an agent
+            //    worked on it, or the source now tells another story); it is left as it is and counted;
+            //  - a first event the importer did not write: someone else's stream; appended as new, which the store
+            //    refuses, failing the import.
+            var streams = batch.Select(r => r.Append!.Stream).ToList();
+            var storedIds = await _store.ReadEventIdsAsync(streams, cancellationToken);
+            var started = batch
+                .Where(r => storedIds.TryGetValue(r.Append!.Stream, out var ids) && ids[0] == r.Append.Events[0].EventId)
+                .Select(r => r.Append!.Stream)
+                .ToList();
+            var stored = await ReadHistoriesAsync(started, cancellationToken);
             var appends = new List<StreamAppend>(batch.Count);
             var appended = new List<(SynthesizedRow Row, bool Update)>(batch.Count);
             foreach (var row in batch)
             {
                 var append = row.Append!;
-                if (!stored.TryGetValue(append.Stream, out var ids) || ids[0] != append.Events[0].EventId)
+                if (!stored.TryGetValue(append.Stream, out var history))
                 {
                     appends.Add(append);
                     appended.Add((row, false));
+                    continue;
                 }
-                else if (ids.Count <= append.Events.Count && ids.Select((id, i) => id == append.Events[i].EventId).All(same => same))
-                {
-                    if (ids.Count == append.Events.Count)
-                    {
-                        run.CountAlreadyImported();
-                        continue;
-                    }
 
-                    appends.Add(append with { ExpectedVersion = ExpectedVersion.Exactly(ids.Count), Events = [.. append.Events.Skip(ids.Count)] });
-                    appended.Add((row, true));
-                }
-                else
+                switch (StoredHistory.Relate(history, append.Events, _store.Serializer))
                 {
-                    run.CountChanged(row);
+                    case StoredHistoryRelation.Same:
+                        run.CountAlreadyImported();
+                        break;
+                    case StoredHistoryRelation.Start:
+                        appends.Add(append with { ExpectedVersion = ExpectedVersion.Exactly(history.Count), Events = [.. append.Events.Skip(history.Count)] });
+                        appended.Add((row, true));
+                        break;
+                    default:
+                        run.CountChanged(row);
+                        break;
                 }
             }
 
             var results = appends.Count > 0 ? await _store.AppendToStreamsAsync(appends, cancellationToken) : [];
             run.CountAppended(appended, appends, results);
         }
+    }
+
+    /// <summary>The events of <paramref name="streams"/>, read in as few statements as the store allows.</summary>
+    private async Task<Dictionary<StreamName, IReadOnlyList<RecordedEvent>>> ReadHistoriesAsync(List<StreamName> streams, CancellationToken cancellationToken)
+    {
+        var histories = new Dictionary<StreamName, IReadOnlyList<RecordedEvent>>(streams.Count);
+        foreach (var chunk in streams.Chunk(PostgresEventStore.MaxStreamsPerRead))
+        {
+            foreach (var (stream, events) in await _store.ReadStreamsAsync(chunk, cancellationToken))
+            {
+                histories[stream] = events;
+            }
+        }
+
+        return histories;
     }
 
     private static string Truncate(string text) => text.Length <= 200 ? text.TrimEnd('\r', '\n') : text[..200] + "…";

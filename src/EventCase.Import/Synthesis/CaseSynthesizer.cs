@@ -54,6 +54,12 @@ internal sealed class CaseSynthesizer
     /// <summary>The actor role of every imported event.</summary>
     public const string ActorRole = "system";
 
+    /// <summary>The opened event's attribute holding the source status text of the row as exported.</summary>
+    public const string StatusAttribute = "import.status";
+
+    /// <summary>The opened event's attribute holding the data-quality flags of the row as exported.</summary>
+    public const string QualityAttribute = "import.quality";
+
     private readonly ImportMapping _mapping;
     private readonly AgencyId _agency;
     private readonly string _fileName;
@@ -236,7 +242,7 @@ internal sealed class CaseSynthesizer
 
         attributes["import.source_id"] = [sourceId];
         attributes["import.service"] = [serviceText];
-        attributes["import.status"] = [statusText];
+        attributes[StatusAttribute] = [statusText];
         Put(attributes, "import.queue", queueText);
         Put(attributes, "import.department", Field(fields, _department));
         Put(attributes, "import.channel", channelText);
@@ -247,7 +253,7 @@ internal sealed class CaseSynthesizer
 
         if (findings.Count > 0)
         {
-            attributes["import.quality"] = findings.Select(f => f.ToString()).ToArray();
+            attributes[QualityAttribute] = findings.Select(f => f.ToString()).ToArray();
         }
 
         var metadata = new EventMetadata(ActorId, ActorRole, _correlationId, Channel: "import")
