@@ -106,7 +106,7 @@ internal sealed class CaseSynthesizer
         _point = Optional(c.Point, "point");
         _duplicateOf = Optional(c.DuplicateOf, "duplicateOf");
         _description = c.Description.Select((d, i) => Required(d, $"description[{i}]")).ToArray();
-        _attributes = mapping.Attributes.Select(a => (a, Required(a, "attributes"))).ToArray();
+        _attributes = mapping.Attributes.Select((a, i) => (a, Required(a, $"attributes[{i}]"))).ToArray();
         _defaultSla = SlaTarget.CalendarDays(mapping.DefaultSlaDays);
     }
 

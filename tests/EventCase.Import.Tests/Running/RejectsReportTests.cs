@@ -96,6 +96,17 @@ public sealed class RejectsReportTests(DatabaseFixture database) : ImportTestBas
         Assert.Equal(0, await EventCountAsync(tenant));
     }
 
+    [Fact]
+    public async Task A_mapping_built_in_code_with_a_null_placeholder_point_is_refused_before_anything_is_written()
+    {
+        var tenant = NewAgency("boston");
+        var wrong = Mapping with { PlaceholderPoints = [null!] };
+        var error = await Assert.ThrowsAsync<InvalidImportMappingException>(() =>
+            ImportAsync(SourceFiles.PathOf(SourceFiles.Boston), wrong, tenant, new ImportOptions { MaxRows = 10 }));
+        Assert.Contains("placeholderPoints[0] is null", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await EventCountAsync(tenant));
+    }
+
     /// <summary>Lines 2 and 7469 of the Boston file (a good row and a real close-before-open), then one row per rule.</summary>
     private static async Task<(string File, string Report)> WriteFileAsync()
     {
