@@ -54,4 +54,24 @@ public sealed class ImportCommandTests(DatabaseFixture database) : IClassFixture
         Assert.Equal(2, exit);
         Assert.Contains("--mapping: /nonexistent/mapping.json does not exist.", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task An_empty_file_is_one_clear_line_and_nothing_is_imported()
+    {
+        var empty = Path.Combine(Path.GetTempPath(), $"empty-{Guid.NewGuid():N}.csv");
+        await File.WriteAllBytesAsync(empty, [], TestContext.Current.CancellationToken);
+        try
+        {
+            var (exit, _, error) = await CliRunner.RunAsync(
+                "import", empty, "--mapping", RepositoryFile("mappings", "boston_311_2015.json"), "--tenant", "boston",
+                "--rejects", empty + ".rejects.csv", "--connection", database.ConnectionString);
+
+            Assert.Equal(1, exit);
+            Assert.Equal($"error: Invalid import file: {Path.GetFileName(empty)} is empty; a CSV export starts with a header line naming its columns.", error.Trim());
+        }
+        finally
+        {
+            File.Delete(empty);
+        }
+    }
 }

@@ -65,25 +65,33 @@ internal static class ImportCommand
             // Imports append without inline projections: they catch up afterwards, by rebuild, not row by row.
             var store = new PostgresEventStore(session.DataSource, CaseEvents.CreateSerializer(), session.Store.Options);
             ImportSummary summary = null!;
-            await console.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                .StartAsync(async progress =>
-                {
-                    var task = progress.AddTask($"importing {source.Name}", maxValue: 1_000);
-                    var reporter = new Progress<ImportProgress>(p =>
+            try
+            {
+                await console.Progress()
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                    .StartAsync(async progress =>
                     {
-                        task.Value = (p.Fraction ?? 0) * 1_000;
-                        task.Description = string.Create(CultureInfo.InvariantCulture, $"importing {source.Name}: {p.RowsCommitted:N0} rows, {p.RowsPerSecond:N0} rows/s");
+                        var task = progress.AddTask($"importing {source.Name}", maxValue: 1_000);
+                        var reporter = new Progress<ImportProgress>(p =>
+                        {
+                            task.Value = (p.Fraction ?? 0) * 1_000;
+                            task.Description = string.Create(CultureInfo.InvariantCulture, $"importing {source.Name}: {p.RowsCommitted:N0} rows, {p.RowsPerSecond:N0} rows/s");
+                        });
+                        summary = await new CsvImporter(store).ImportAsync(source.FullName, importMapping, agency, new ImportOptions
+                        {
+                            BatchSize = result.GetValue(batch),
+                            MaxRows = result.GetValue(maxRows),
+                            ReportPath = report,
+                            Progress = reporter,
+                        }, ct);
+                        task.Value = task.MaxValue;
                     });
-                    summary = await new CsvImporter(store).ImportAsync(source.FullName, importMapping, agency, new ImportOptions
-                    {
-                        BatchSize = result.GetValue(batch),
-                        MaxRows = result.GetValue(maxRows),
-                        ReportPath = report,
-                        Progress = reporter,
-                    }, ct);
-                    task.Value = task.MaxValue;
-                });
+            }
+            catch (Exception e) when (e is InvalidImportMappingException or InvalidImportFileException)
+            {
+                // Refused before anything was written: one line.
+                throw new CliException(e.Message);
+            }
 
             var table = new Table().AddColumns("rows read", "imported", "flagged", "rejected", "already imported", "updated", "changed since", "events written", "wall time", "events/s");
             table.AddRow(

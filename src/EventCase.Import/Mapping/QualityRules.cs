@@ -17,7 +17,8 @@ public static class QualityRules
     /// <summary>Always rejects: a second row with a source id already seen in this file.</summary>
     public const string DuplicateSourceId = "duplicate-source-id";
 
-    /// <summary>Always rejects: the row has another number of fields than the header, or broken quoting.</summary>
+    /// <summary>Always rejects: the row has another number of fields than the header, broken quoting, or bytes that are
+    /// not UTF-8.</summary>
     public const string MalformedRow = "malformed-row";
 
     /// <summary>Always rejects: the source id cannot form a case id or case number (too long, no digits).</summary>

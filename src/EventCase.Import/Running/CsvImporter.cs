@@ -1,11 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
-using CsvHelper;
-using CsvHelper.Configuration;
 using EventCase.Cases;
 using EventCase.EventStore;
 using EventCase.Import.Mapping;
+using EventCase.Import.Reading;
 using EventCase.Import.Reporting;
 using EventCase.Import.Synthesis;
 using NodaTime;
@@ -33,7 +32,9 @@ public sealed class CsvImporter(PostgresEventStore store)
     private readonly PostgresEventStore _store = store ?? throw new ArgumentNullException(nameof(store));
 
     /// <summary>Imports the CSV file at <paramref name="path"/> into <paramref name="tenant"/>.</summary>
-    /// <exception cref="InvalidImportMappingException">The mapping names a column the file does not have.</exception>
+    /// <exception cref="InvalidImportMappingException">The mapping is invalid, or names a column the file's header does
+    /// not have (thrown before anything is written).</exception>
+    /// <exception cref="InvalidImportFileException">The file is empty, or not UTF-8 (thrown before anything is written).</exception>
     public async Task<ImportSummary> ImportAsync(
         string path, ImportMapping mapping, AgencyId tenant, ImportOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -44,7 +45,9 @@ public sealed class CsvImporter(PostgresEventStore store)
 
     /// <summary>Imports CSV text from <paramref name="source"/> (named <paramref name="fileName"/> in metadata and the
     /// report) into <paramref name="tenant"/>.</summary>
-    /// <exception cref="InvalidImportMappingException">The mapping names a column the file does not have.</exception>
+    /// <exception cref="InvalidImportMappingException">The mapping is invalid, or names a column the file's header does
+    /// not have (thrown before anything is written).</exception>
+    /// <exception cref="InvalidImportFileException">The file is empty, or not UTF-8 (thrown before anything is written).</exception>
     public async Task<ImportSummary> ImportAsync(
         Stream source, string fileName, ImportMapping mapping, AgencyId tenant, ImportOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -55,6 +58,24 @@ public sealed class CsvImporter(PostgresEventStore store)
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Writers, 1);
         mapping.Validate();
+
+        // The header is read, and the mapping checked against it, before anything else starts: a file or mapping that
+        // cannot work is refused with its own exception before anything is written.
+        var records = new CsvRecordReader(source);
+        var header = await records.ReadAsync(cancellationToken)
+            ?? throw new InvalidImportFileException($"{fileName} is empty; a CSV export starts with a header line naming its columns.");
+        if (header.Problem is { } problem)
+        {
+            throw new InvalidImportFileException($"{fileName}: the header (line {header.Line}) cannot be read: {problem}");
+        }
+
+        if (header.Fields.Any(name => name.Contains('\0', StringComparison.Ordinal)))
+        {
+            throw new InvalidImportFileException($"{fileName}: the header holds NUL characters; the file looks like UTF-16 without a byte order mark, and the importer reads UTF-8.");
+        }
+
+        records.Header = header.Fields;
+        var synthesizer = new CaseSynthesizer(mapping, tenant, fileName, header.Fields);
 
         var run = new ImportRun(options, source.CanSeek ? source.Length : null);
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -82,7 +103,7 @@ public sealed class CsvImporter(PostgresEventStore store)
         var writers = Enumerable.Range(0, options.Writers)
             .Select(_ => Task.Run(() => CancelOnFailure(() => WriteBatchesAsync(batches.Reader, run, failed.Token)), failed.Token))
             .ToArray();
-        var reader = Task.Run(() => CancelOnFailure(() => ReadRowsAsync(source, fileName, mapping, tenant, batches.Writer, run, failed.Token)), failed.Token);
+        var reader = Task.Run(() => CancelOnFailure(() => ReadRowsAsync(source, records, synthesizer, batches.Writer, run, failed.Token)), failed.Token);
         try
         {
             await Task.WhenAll([reader, .. writers]);
@@ -112,52 +133,29 @@ public sealed class CsvImporter(PostgresEventStore store)
     }
 
     private static async Task ReadRowsAsync(
-        Stream source, string fileName, ImportMapping mapping, AgencyId tenant, ChannelWriter<List<SynthesizedRow>> batches, ImportRun run,
+        Stream source, CsvRecordReader records, CaseSynthesizer synthesizer, ChannelWriter<List<SynthesizedRow>> batches, ImportRun run,
         CancellationToken cancellationToken)
     {
         try
         {
-            string? badData = null;
-            var configuration = new CsvConfiguration(CultureInfo.InvariantCulture)
-            {
-                BadDataFound = args => badData ??= args.RawRecord,
-                DetectDelimiter = false,
-                TrimOptions = TrimOptions.None,
-            };
-            using var text = new StreamReader(source, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true);
-            using var parser = new CsvParser(text, configuration);
-            if (!parser.Read())
-            {
-                return;
-            }
-
-            var synthesizer = new CaseSynthesizer(mapping, tenant, fileName, parser.Record!);
             await using var report = run.OpenReport();
             var seen = new HashSet<string>(StringComparer.Ordinal);
             var batch = new List<SynthesizedRow>(run.Options.BatchSize);
-            while (parser.Read())
+            while (!(run.Options.MaxRows is { } max && run.RowsRead >= max) && await records.ReadAsync(cancellationToken) is { } record)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (run.Options.MaxRows is { } max && run.RowsRead >= max)
-                {
-                    break;
-                }
-
                 run.RowsRead++;
-                var line = parser.RawRow;
-                var fields = parser.Record!;
                 SynthesizedRow row;
-                if (badData is not null)
+                if (record.Problem is { } problem)
                 {
-                    row = CaseSynthesizer.Malformed(line, "broken quoting: " + Truncate(badData));
-                    badData = null;
+                    row = CaseSynthesizer.Malformed(record.Line, "", problem);
                 }
                 else
                 {
-                    var sourceId = synthesizer.SourceIdOf(fields);
+                    var sourceId = synthesizer.SourceIdOf(record.Fields);
                     row = sourceId.Length > 0 && !seen.Add(sourceId)
-                        ? CaseSynthesizer.Duplicate(line, sourceId)
-                        : synthesizer.Synthesize(line, fields);
+                        ? CaseSynthesizer.Duplicate(record.Line, sourceId)
+                        : synthesizer.Synthesize(record.Line, record.Fields);
                 }
 
                 report?.Write(row);
@@ -258,8 +256,6 @@ public sealed class CsvImporter(PostgresEventStore store)
 
         return histories;
     }
-
-    private static string Truncate(string text) => text.Length <= 200 ? text.TrimEnd('\r', '\n') : text[..200] + "…";
 
     /// <summary>The counters of one run, shared by the reader and the writers.</summary>
     private sealed class ImportRun(ImportOptions options, long? totalBytes)

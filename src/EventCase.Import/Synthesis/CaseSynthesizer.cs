@@ -302,9 +302,9 @@ internal sealed class CaseSynthesizer
         return new SynthesizedRow(row, sourceId, new StreamAppend(stream, CaseStreams.StreamType, ExpectedVersion.NoStream, newEvents), findings);
     }
 
-    /// <summary>A row that could not be read at all (broken quoting): rejected as malformed.</summary>
-    public static SynthesizedRow Malformed(long row, string detail) =>
-        new(row, "", null, [new QualityFinding(QualityRules.MalformedRow, detail)]);
+    /// <summary>A row that could not be read as it is (broken quoting, not UTF-8): rejected as malformed.</summary>
+    public static SynthesizedRow Malformed(long row, string sourceId, string detail) =>
+        new(row, sourceId, null, [new QualityFinding(QualityRules.MalformedRow, detail)]);
 
     /// <summary>A second row with a source id already seen in this file.</summary>
     public static SynthesizedRow Duplicate(long row, string sourceId) =>
