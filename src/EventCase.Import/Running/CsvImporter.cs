@@ -148,7 +148,7 @@ public sealed class CsvImporter(PostgresEventStore store)
                 SynthesizedRow row;
                 if (record.Problem is { } problem)
                 {
-                    row = CaseSynthesizer.Malformed(record.Line, "", problem);
+                    row = CaseSynthesizer.Malformed(record.Line, synthesizer.ReadableSourceIdOf(record), problem);
                 }
                 else
                 {

@@ -14,6 +14,7 @@ using EventCase.Cases.Transferring;
 using EventCase.EventStore;
 using EventCase.EventStore.Metadata;
 using EventCase.Import.Mapping;
+using EventCase.Import.Reading;
 using NodaTime;
 using NodaTime.Text;
 
@@ -118,7 +119,8 @@ internal sealed class CaseSynthesizer
         var findings = new List<QualityFinding>();
         if (fields.Length != _headerLength)
         {
-            return Reject(row, "", new QualityFinding(QualityRules.MalformedRow, $"{fields.Length} fields where the header has {_headerLength}"));
+            // The source id is reported as it stands in its column: the fields before a missing or extra one are in place.
+            return Reject(row, Field(fields, _sourceId), new QualityFinding(QualityRules.MalformedRow, $"{fields.Length} fields where the header has {_headerLength}"));
         }
 
         var sourceId = Field(fields, _sourceId);
@@ -312,6 +314,9 @@ internal sealed class CaseSynthesizer
 
     /// <summary>The source id of a row, without synthesizing it (for duplicate detection).</summary>
     public string SourceIdOf(string[] fields) => Field(fields, _sourceId);
+
+    /// <summary>The source id of a record that cannot be imported, if its field was read intact; else empty.</summary>
+    public string ReadableSourceIdOf(CsvRecord record) => record.ReadableField(_sourceId)?.Trim() ?? "";
 
     internal static string Format(Instant instant) => InstantPattern.ExtendedIso.Format(instant);
 

@@ -45,7 +45,7 @@ public sealed class RejectsReportTests(DatabaseFixture database) : ImportTestBas
                 "7,101001242404,rejected,duplicate-source-id,source id '101001242404' already appeared earlier in the file",
                 "8,900000000008,rejected,unparseable-date,CLOSED_DT 'yesterday' matches none of MM/dd/yyyy hh:mm:ss tt; treated as absent",
                 "8,900000000008,rejected,missing-closed-date,status 'Closed' ends the case but it has no closed or updated instant; left open",
-                "9,,rejected,malformed-row,3 fields where the header has 34",
+                "9,2,rejected,malformed-row,3 fields where the header has 34",
                 "10,900000000010,flagged,placeholder-coordinates,\"coordinates '42.3594, -71.0587' are the source's default point; point dropped\"",
             ], lines);
         }

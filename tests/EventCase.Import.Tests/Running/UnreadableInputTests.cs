@@ -19,6 +19,7 @@ public sealed class UnreadableInputTests(DatabaseFixture database) : ImportTestB
         var rows = Enumerable.Range(2, 100).Select(line => BostonRows.Line(line, ("Geocoded_Location", ""), ("CASE_TITLE", line == 11 ? "BROKEN" : "Abandoned Bicycle"))).ToArray();
         Assert.DoesNotContain(rows, row => row.Contains('"', StringComparison.Ordinal));
         rows[9] = rows[9].Replace("BROKEN", "\"Broken title", StringComparison.Ordinal);
+        var sourceId = BostonRows.Split(BostonRows.Line(11))[1];
         var tenant = NewAgency("boston");
 
         var (summary, report) = await ImportWithReportAsync(Encoding.UTF8.GetBytes(BostonRows.Csv(rows)), tenant);
@@ -27,7 +28,7 @@ public sealed class UnreadableInputTests(DatabaseFixture database) : ImportTestB
         Assert.Equal(1, summary.RejectsByRule[QualityRules.MalformedRow]);
         var line = Assert.Single(report.Skip(1), l => l.Contains("rejected", StringComparison.Ordinal));
         Assert.StartsWith(
-            "11,,rejected,malformed-row,\"broken quoting: the quoted field 9 (CASE_TITLE) that opens on line 11 is never closed: the file ends inside it; only line 11 is rejected, lines 12–101 are read again as rows",
+            $"11,{sourceId},rejected,malformed-row,\"broken quoting: the quoted field 9 (CASE_TITLE) that opens on line 11 is never closed: the file ends inside it; only line 11 is rejected, lines 12–101 are read again as rows",
             line, StringComparison.Ordinal);
         Assert.Equal(99, await StreamCountAsync(tenant));
     }
@@ -43,7 +44,7 @@ public sealed class UnreadableInputTests(DatabaseFixture database) : ImportTestB
         var (summary, report) = await ImportWithReportAsync(bytes, tenant);
 
         Assert.Equal((19L, 18L, 1L), (summary.RowsRead, summary.Imported + summary.Flagged, summary.Rejected));
-        Assert.Contains(report, l => l.StartsWith("5,,rejected,malformed-row,line 5 is not UTF-8 (byte 0xE9 at byte ", StringComparison.Ordinal));
+        Assert.Contains(report, l => l.StartsWith($"5,{BostonRows.Split(BostonRows.Line(5))[1]},rejected,malformed-row,line 5 is not UTF-8 (byte 0xE9 at byte ", StringComparison.Ordinal));
         Assert.Equal(0, await CountAsync("SELECT count(*) FROM eventcase.events WHERE tenant_id = $1 AND data::text LIKE '%' || chr(65533) || '%'", tenant));
     }
 
