@@ -74,6 +74,7 @@ internal sealed class CaseSynthesizer
     private readonly int[] _description;
     private readonly (string Name, int Index)[] _attributes;
     private readonly SlaTarget _defaultSla;
+    private readonly (int Index, string Name)[] _mappedColumns;
 
     public CaseSynthesizer(ImportMapping mapping, AgencyId agency, string fileName, IReadOnlyList<string> header)
     {
@@ -109,6 +110,15 @@ internal sealed class CaseSynthesizer
         _description = c.Description.Select((d, i) => Required(d, $"description[{i}]")).ToArray();
         _attributes = mapping.Attributes.Select((a, i) => (a, Required(a, $"attributes[{i}]"))).ToArray();
         _defaultSla = SlaTarget.CalendarDays(mapping.DefaultSlaDays);
+        _mappedColumns = new[] { _sourceId, _created, _service, _status, _updated, _due, _closed, _department, _queue, _closureReason, _channel,
+                _address, _latitude, _longitude, _point, _duplicateOf }
+            .Concat(_description)
+            .Concat(_attributes.Select(a => a.Index))
+            .Where(i => i >= 0)
+            .Distinct()
+            .Order()
+            .Select(i => (i, header[i]))
+            .ToArray();
     }
 
     public DateTimeZone Zone => _timestamps.Zone;
@@ -121,6 +131,12 @@ internal sealed class CaseSynthesizer
         {
             // The source id is reported as it stands in its column: the fields before a missing or extra one are in place.
             return Reject(row, Field(fields, _sourceId), new QualityFinding(QualityRules.MalformedRow, $"{fields.Length} fields where the header has {_headerLength}"));
+        }
+
+        if (FirstUnstorableCharacter(fields) is { } unstorable)
+        {
+            var readableId = Field(fields, _sourceId);
+            return Reject(row, UnstorableCharacters.IndexIn(readableId) < 0 ? readableId : "", new QualityFinding(QualityRules.MalformedRow, unstorable));
         }
 
         var sourceId = Field(fields, _sourceId);
@@ -412,6 +428,21 @@ internal sealed class CaseSynthesizer
                     $"{column} {local} happened twice in {Zone.Id} (DST overlap); the earlier {Format(parsed.Instant)} taken"));
                 break;
         }
+    }
+
+    /// <summary>What is wrong with the first character of a mapped column that events cannot carry, or null.</summary>
+    private string? FirstUnstorableCharacter(string[] fields)
+    {
+        foreach (var (index, name) in _mappedColumns)
+        {
+            var text = fields[index];
+            if (UnstorableCharacters.IndexIn(text) is >= 0 and var at)
+            {
+                return $"{name} holds {UnstorableCharacters.Describe(text, at)} at character {at + 1}, which the event store or the exports downstream (JSON, XML) cannot carry; the row is not imported rather than imported altered";
+            }
+        }
+
+        return null;
     }
 
     private CaseNumber? Number(long row, string sourceId, int year)

@@ -48,6 +48,28 @@ public sealed class UnreadableInputTests(DatabaseFixture database) : ImportTestB
         Assert.Equal(0, await CountAsync("SELECT count(*) FROM eventcase.events WHERE tenant_id = $1 AND data::text LIKE '%' || chr(65533) || '%'", tenant));
     }
 
+    [Theory]
+    [InlineData(0x0000, "U+0000 (NUL)")]
+    [InlineData(0x001B, "the control character U+001B")]
+    [InlineData(0xFFFF, "the noncharacter U+FFFF")]
+    [InlineData(0x1FFFE, "the noncharacter U+1FFFE")]
+    public async Task A_row_holding_a_character_events_cannot_carry_is_rejected_naming_it_and_the_other_rows_are_imported_on_every_run(int character, string named)
+    {
+        // PostgreSQL refuses NUL in jsonb (22P05), which used to fail every batch holding the row, on every run.
+        var title = "Abandoned" + char.ConvertFromUtf32(character) + "Bicycle";
+        var text = BostonRows.Csv([.. Enumerable.Range(2, 20).Select(line => BostonRows.Line(line, ("CASE_TITLE", line == 7 ? title : "Abandoned Bicycle")))]);
+        var sourceId = BostonRows.Split(BostonRows.Line(7))[1];
+        var tenant = NewAgency("boston");
+
+        var (first, report) = await ImportWithReportAsync(Encoding.UTF8.GetBytes(text), tenant);
+        var (again, _) = await ImportWithReportAsync(Encoding.UTF8.GetBytes(text), tenant);
+
+        Assert.Equal((20L, 19L, 1L), (first.RowsRead, first.Imported + first.Flagged, first.Rejected));
+        Assert.StartsWith($"7,{sourceId},rejected,malformed-row,\"CASE_TITLE holds {named} at character 10, which the event store or the exports downstream (JSON, XML) cannot carry", report[1], StringComparison.Ordinal);
+        Assert.Equal((19L, 1L), (again.AlreadyImported, again.Rejected));
+        Assert.Equal(19, await StreamCountAsync(tenant));
+    }
+
     [Fact]
     public async Task An_empty_file_is_refused_before_anything_is_written()
     {
