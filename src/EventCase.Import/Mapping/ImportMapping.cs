@@ -298,11 +298,19 @@ public sealed record CaseNaming(string IdPrefix, string NumberPrefix, NumberSequ
 /// <summary>Where the sequence part of an imported case number comes from (the year is the created instant's local year).</summary>
 public enum NumberSequenceSource
 {
-    /// <summary>The last nine digits of the source id's digits (e.g. <c>1-870704831</c> → 870704831): stable across
-    /// files, and unique when the source ids are.</summary>
+    /// <summary>
+    /// The source id's digits, the last nine of them when there are more (<c>1-870704831</c> → 870704831,
+    /// <c>101001242404</c> → 1242404): stable across files. A case number holds nine digits and its year, so this is
+    /// unique only among source ids of one year whose digits differ within their last nine: <c>101001242404</c> and
+    /// <c>102001242404</c> would share a number, and so would <c>A1</c> and <c>B1</c>. Within a file, a row whose number
+    /// an earlier row with another source id was given is rejected (<c>invalid-identifier</c>); across files (exports
+    /// imported one after the other into one tenant) that cannot be seen. Fits sources whose ids are counters (Boston's,
+    /// Los Angeles's), which never come back to the same last nine digits within a year.
+    /// </summary>
     SourceIdDigits,
 
-    /// <summary>The row number in the file (stable only for the same file).</summary>
+    /// <summary>The row number in the file: stable only for the same file, and unique only within it (another file
+    /// imported into the same tenant gives its rows the same numbers).</summary>
     RowNumber,
 }
 

@@ -21,7 +21,8 @@ public static class QualityRules
     /// not UTF-8, or a character events cannot carry (NUL, other control characters, noncharacters) in a mapped column.</summary>
     public const string MalformedRow = "malformed-row";
 
-    /// <summary>Always rejects: the source id cannot form a case id or case number (too long, no digits).</summary>
+    /// <summary>Always rejects: the source id cannot form a case id or case number (too long, no digits), or its case
+    /// number was given to another source id earlier in the file.</summary>
     public const string InvalidIdentifier = "invalid-identifier";
 
     /// <summary>A due, closed or updated timestamp matches none of the formats. Flag: the value is treated as absent.</summary>

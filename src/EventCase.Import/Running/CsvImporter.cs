@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
 using EventCase.Cases;
+using EventCase.Cases.Lifecycle;
 using EventCase.EventStore;
 using EventCase.Import.Mapping;
 using EventCase.Import.Reading;
@@ -140,6 +141,10 @@ public sealed class CsvImporter(PostgresEventStore store)
         {
             await using var report = run.OpenReport();
             var seen = new HashSet<string>(StringComparer.Ordinal);
+
+            // Case number → the source id that was given it: source-id-digits keeps only the last nine digits, so two
+            // source ids can come to the same number, which the row read second must not take.
+            var numbers = new Dictionary<CaseNumber, string>();
             var batch = new List<SynthesizedRow>(run.Options.BatchSize);
             while (!(run.Options.MaxRows is { } max && run.RowsRead >= max) && await records.ReadAsync(cancellationToken) is { } record)
             {
@@ -156,6 +161,10 @@ public sealed class CsvImporter(PostgresEventStore store)
                     row = sourceId.Length > 0 && !seen.Add(sourceId)
                         ? CaseSynthesizer.Duplicate(record.Line, sourceId)
                         : synthesizer.Synthesize(record.Line, record.Fields);
+                    if (row.Number is { } number && !numbers.TryAdd(number, row.SourceId))
+                    {
+                        row = CaseSynthesizer.NumberTaken(row, number, numbers[number]);
+                    }
                 }
 
                 report?.Write(row);

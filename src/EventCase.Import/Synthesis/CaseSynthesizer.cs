@@ -37,6 +37,9 @@ public sealed record QualityFinding(string Rule, string Reason)
 internal sealed record SynthesizedRow(long Row, string SourceId, StreamAppend? Append, IReadOnlyList<QualityFinding> Findings)
 {
     public bool IsRejected => Append is null;
+
+    /// <summary>The case number of the case, or null when the row is rejected.</summary>
+    public CaseNumber? Number => Append?.Events[0].Data is CaseOpened opened ? opened.Number : null;
 }
 
 /// <summary>
@@ -323,6 +326,12 @@ internal sealed class CaseSynthesizer
     /// <summary>A row that could not be read as it is (broken quoting, not UTF-8): rejected as malformed.</summary>
     public static SynthesizedRow Malformed(long row, string sourceId, string detail) =>
         new(row, sourceId, null, [new QualityFinding(QualityRules.MalformedRow, detail)]);
+
+    /// <summary>A row whose case number an earlier row of the file, with another source id, was given: rejected, as two
+    /// cases must not share a number.</summary>
+    public static SynthesizedRow NumberTaken(SynthesizedRow row, CaseNumber number, string earlierSourceId) =>
+        new(row.Row, row.SourceId, null, [new QualityFinding(QualityRules.InvalidIdentifier,
+            $"case number {number} is already that of source id '{earlierSourceId}' earlier in the file: the number keeps only the last nine digits of the source id, and these ids share them")]);
 
     /// <summary>A second row with a source id already seen in this file.</summary>
     public static SynthesizedRow Duplicate(long row, string sourceId) =>

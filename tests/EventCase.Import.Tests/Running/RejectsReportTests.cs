@@ -107,6 +107,33 @@ public sealed class RejectsReportTests(DatabaseFixture database) : ImportTestBas
         Assert.Equal(0, await EventCountAsync(tenant));
     }
 
+    [Fact]
+    public async Task A_source_id_whose_case_number_an_earlier_row_was_given_is_rejected_naming_that_row()
+    {
+        // Both ids end in the same nine digits, and both cases opened in 2015: BOS311-2015-1242404 either way.
+        var tenant = NewAgency("boston");
+        var file = Path.Combine(Path.GetTempPath(), "boston-numbers-" + Guid.NewGuid().ToString("N") + ".csv");
+        var report = file + ".report.csv";
+        await File.WriteAllTextAsync(file, BostonRows.Csv(BostonRows.Line(2), BostonRows.Line(3, ("CASE_ENQUIRY_ID", "102001242404"))), Ct);
+        try
+        {
+            var summary = await ImportAsync(file, Mapping, tenant, new ImportOptions { ReportPath = report });
+
+            Assert.Equal((1L, 1L), (summary.Imported, summary.Rejected));
+            Assert.Equal(1, summary.RejectsByRule[QualityRules.InvalidIdentifier]);
+            Assert.Equal(
+                "3,102001242404,rejected,invalid-identifier,\"case number BOS311-2015-1242404 is already that of source id '101001242404' earlier in the file: "
+                + "the number keeps only the last nine digits of the source id, and these ids share them\"",
+                (await File.ReadAllLinesAsync(report, Ct))[1]);
+            Assert.Equal(1, await StreamCountAsync(tenant));
+        }
+        finally
+        {
+            File.Delete(file);
+            File.Delete(report);
+        }
+    }
+
     /// <summary>Lines 2 and 7469 of the Boston file (a good row and a real close-before-open), then one row per rule.</summary>
     private static async Task<(string File, string Report)> WriteFileAsync()
     {
