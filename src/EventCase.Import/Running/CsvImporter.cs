@@ -36,6 +36,8 @@ public sealed class CsvImporter(PostgresEventStore store)
     /// <exception cref="InvalidImportMappingException">The mapping is invalid, or names a column the file's header does
     /// not have (thrown before anything is written).</exception>
     /// <exception cref="InvalidImportFileException">The file is empty, or not UTF-8 (thrown before anything is written).</exception>
+    /// <exception cref="ImportFailedException">The import stopped part-way (a batch's append failed, the file could not be
+    /// read on): what it committed stays, and the exception says how much that is and which rows failed.</exception>
     public async Task<ImportSummary> ImportAsync(
         string path, ImportMapping mapping, AgencyId tenant, ImportOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -49,6 +51,8 @@ public sealed class CsvImporter(PostgresEventStore store)
     /// <exception cref="InvalidImportMappingException">The mapping is invalid, or names a column the file's header does
     /// not have (thrown before anything is written).</exception>
     /// <exception cref="InvalidImportFileException">The file is empty, or not UTF-8 (thrown before anything is written).</exception>
+    /// <exception cref="ImportFailedException">The import stopped part-way (a batch's append failed, the file could not be
+    /// read on): what it committed stays, and the exception says how much that is and which rows failed.</exception>
     public async Task<ImportSummary> ImportAsync(
         Stream source, string fileName, ImportMapping mapping, AgencyId tenant, ImportOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -80,7 +84,7 @@ public sealed class CsvImporter(PostgresEventStore store)
 
         var run = new ImportRun(options, source.CanSeek ? source.Length : null);
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var batches = System.Threading.Channels.Channel.CreateBounded<List<SynthesizedRow>>(new BoundedChannelOptions(options.Writers)
+        var batches = System.Threading.Channels.Channel.CreateBounded<RowBatch>(new BoundedChannelOptions(options.Writers)
         {
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
@@ -116,17 +120,13 @@ public sealed class CsvImporter(PostgresEventStore store)
             await Task.WhenAll([reader, .. writers]).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             var errors = new[] { reader }.Concat(writers).Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions)
                 .Where(e => e is not OperationCanceledException).ToList();
-            if (errors.Count == 1 && !cancellationToken.IsCancellationRequested)
+            if (errors.Count == 0 || cancellationToken.IsCancellationRequested)
             {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(errors[0]);
+                throw;
             }
 
-            if (errors.Count > 1 && !cancellationToken.IsCancellationRequested)
-            {
-                throw new AggregateException(errors);
-            }
-
-            throw;
+            // Batches already committed stay: say how far the import got, and where it stopped, with the cause inside.
+            throw run.Failure(fileName, records.LinesRead, errors.Count == 1 ? errors[0] : new AggregateException(errors));
         }
 
         run.ReportProgress(force: true);
@@ -134,7 +134,7 @@ public sealed class CsvImporter(PostgresEventStore store)
     }
 
     private static async Task ReadRowsAsync(
-        Stream source, CsvRecordReader records, CaseSynthesizer synthesizer, ChannelWriter<List<SynthesizedRow>> batches, ImportRun run,
+        Stream source, CsvRecordReader records, CaseSynthesizer synthesizer, ChannelWriter<RowBatch> batches, ImportRun run,
         CancellationToken cancellationToken)
     {
         try
@@ -146,6 +146,7 @@ public sealed class CsvImporter(PostgresEventStore store)
             // source ids can come to the same number, which the row read second must not take.
             var numbers = new Dictionary<CaseNumber, string>();
             var batch = new List<SynthesizedRow>(run.Options.BatchSize);
+            var batchNumber = 0L;
             while (!(run.Options.MaxRows is { } max && run.RowsRead >= max) && await records.ReadAsync(cancellationToken) is { } record)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -177,7 +178,7 @@ public sealed class CsvImporter(PostgresEventStore store)
                     batch.Add(row);
                     if (batch.Count >= run.Options.BatchSize)
                     {
-                        await batches.WriteAsync(batch, cancellationToken);
+                        await batches.WriteAsync(new RowBatch(++batchNumber, batch), cancellationToken);
                         batch = new List<SynthesizedRow>(run.Options.BatchSize);
                     }
                 }
@@ -188,7 +189,7 @@ public sealed class CsvImporter(PostgresEventStore store)
 
             if (batch.Count > 0)
             {
-                await batches.WriteAsync(batch, cancellationToken);
+                await batches.WriteAsync(new RowBatch(++batchNumber, batch), cancellationToken);
             }
 
             run.BytesRead = run.TotalBytes ?? run.BytesRead;
@@ -199,56 +200,70 @@ public sealed class CsvImporter(PostgresEventStore store)
         }
     }
 
-    private async Task WriteBatchesAsync(ChannelReader<List<SynthesizedRow>> batches, ImportRun run, CancellationToken cancellationToken)
+    private async Task WriteBatchesAsync(ChannelReader<RowBatch> batches, ImportRun run, CancellationToken cancellationToken)
     {
         await foreach (var batch in batches.ReadAllAsync(cancellationToken))
         {
-            // What an earlier import of the same cases stored decides what this one appends (see StoredHistory):
-            //  - nothing stored: the whole history;
-            //  - the same history: nothing (already imported);
-            //  - the start of it, and the decider allows the rest: the rest (a newer export in which the case moved
-            //    on), after the stored version;
-            //  - the importer's first event, then anything else: the case changed since it was imported (an agent
-            //    worked on it, or the source now tells another story); it is left as it is and counted;
-            //  - a first event the importer did not write: someone else's stream; appended as new, which the store
-            //    refuses, failing the import.
-            var streams = batch.Select(r => r.Append!.Stream).ToList();
-            var storedIds = await _store.ReadEventIdsAsync(streams, cancellationToken);
-            var started = batch
-                .Where(r => storedIds.TryGetValue(r.Append!.Stream, out var ids) && ids[0] == r.Append.Events[0].EventId)
-                .Select(r => r.Append!.Stream)
-                .ToList();
-            var stored = await ReadHistoriesAsync(started, cancellationToken);
-            var appends = new List<StreamAppend>(batch.Count);
-            var appended = new List<(SynthesizedRow Row, bool Update)>(batch.Count);
-            foreach (var row in batch)
+            try
             {
-                var append = row.Append!;
-                if (!stored.TryGetValue(append.Stream, out var history))
-                {
-                    appends.Add(append);
-                    appended.Add((row, false));
-                    continue;
-                }
+                await WriteBatchAsync(batch.Rows, run, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // Not a batch stopped because the other side failed: the one that failed.
+                run.RecordFailedBatch(batch);
+                throw;
+            }
+        }
+    }
 
-                switch (StoredHistory.Relate(history, append.Events, _store.Serializer))
-                {
-                    case StoredHistoryRelation.Same:
-                        run.CountAlreadyImported();
-                        break;
-                    case StoredHistoryRelation.Start:
-                        appends.Add(append with { ExpectedVersion = ExpectedVersion.Exactly(history.Count), Events = [.. append.Events.Skip(history.Count)] });
-                        appended.Add((row, true));
-                        break;
-                    default:
-                        run.CountChanged(row);
-                        break;
-                }
+    private async Task WriteBatchAsync(List<SynthesizedRow> batch, ImportRun run, CancellationToken cancellationToken)
+    {
+        // What an earlier import of the same cases stored decides what this one appends (see StoredHistory):
+        //  - nothing stored: the whole history;
+        //  - the same history: nothing (already imported);
+        //  - the start of it, and the decider allows the rest: the rest (a newer export in which the case moved
+        //    on), after the stored version;
+        //  - the importer's first event, then anything else: the case changed since it was imported (an agent
+        //    worked on it, or the source now tells another story); it is left as it is and counted;
+        //  - a first event the importer did not write: someone else's stream; appended as new, which the store
+        //    refuses, failing the import.
+        var streams = batch.Select(r => r.Append!.Stream).ToList();
+        var storedIds = await _store.ReadEventIdsAsync(streams, cancellationToken);
+        var started = batch
+            .Where(r => storedIds.TryGetValue(r.Append!.Stream, out var ids) && ids[0] == r.Append.Events[0].EventId)
+            .Select(r => r.Append!.Stream)
+            .ToList();
+        var stored = await ReadHistoriesAsync(started, cancellationToken);
+        var appends = new List<StreamAppend>(batch.Count);
+        var appended = new List<(SynthesizedRow Row, bool Update)>(batch.Count);
+        foreach (var row in batch)
+        {
+            var append = row.Append!;
+            if (!stored.TryGetValue(append.Stream, out var history))
+            {
+                appends.Add(append);
+                appended.Add((row, false));
+                continue;
             }
 
-            var results = appends.Count > 0 ? await _store.AppendToStreamsAsync(appends, cancellationToken) : [];
-            run.CountAppended(appended, appends, results);
+            switch (StoredHistory.Relate(history, append.Events, _store.Serializer))
+            {
+                case StoredHistoryRelation.Same:
+                    run.CountAlreadyImported();
+                    break;
+                case StoredHistoryRelation.Start:
+                    appends.Add(append with { ExpectedVersion = ExpectedVersion.Exactly(history.Count), Events = [.. append.Events.Skip(history.Count)] });
+                    appended.Add((row, true));
+                    break;
+                default:
+                    run.CountChanged(row);
+                    break;
+            }
         }
+
+        var results = appends.Count > 0 ? await _store.AppendToStreamsAsync(appends, cancellationToken) : [];
+        run.CountAppended(appended, appends, results);
     }
 
     /// <summary>The events of <paramref name="streams"/>, read in as few statements as the store allows.</summary>
@@ -266,6 +281,9 @@ public sealed class CsvImporter(PostgresEventStore store)
         return histories;
     }
 
+    /// <summary>Rows handed from the reader to a writer, appended in one transaction; numbered from 1 in file order.</summary>
+    private sealed record RowBatch(long Number, List<SynthesizedRow> Rows);
+
     /// <summary>The counters of one run, shared by the reader and the writers.</summary>
     private sealed class ImportRun(ImportOptions options, long? totalBytes)
     {
@@ -276,6 +294,7 @@ public sealed class CsvImporter(PostgresEventStore store)
         private long _imported, _flagged, _rejected, _already, _updated, _changed, _events;
         private readonly List<string> _changedSourceIds = [];
         private TimeSpan? _lastProgress;
+        private ImportBatch? _failedBatch;
 
         public ImportOptions Options => options;
 
@@ -354,6 +373,27 @@ public sealed class CsvImporter(PostgresEventStore store)
             }
         }
 
+        public void RecordFailedBatch(RowBatch batch)
+        {
+            lock (_gate)
+            {
+                // Of batches failing at once (several writers), the first in the file.
+                if (_failedBatch is null || batch.Number < _failedBatch.Number)
+                {
+                    _failedBatch = new ImportBatch(batch.Number, batch.Rows.Count, batch.Rows[0].Row, batch.Rows[^1].Row);
+                }
+            }
+        }
+
+        /// <summary>The failure of this run: what it had done, where it stopped, and why.</summary>
+        public ImportFailedException Failure(string fileName, long linesRead, Exception error)
+        {
+            lock (_gate)
+            {
+                return new ImportFailedException(fileName, ToSummary(completedOnly: true), RowsRead, _failedBatch, linesRead, error);
+            }
+        }
+
         public void ReportProgress(bool force)
         {
             if (options.Progress is not { } progress)
@@ -378,11 +418,14 @@ public sealed class CsvImporter(PostgresEventStore store)
             progress.Report(new ImportProgress(RowsRead, committed, events, BytesRead, totalBytes, Duration.FromTimeSpan(now)));
         }
 
-        public ImportSummary ToSummary()
+        /// <summary>The summary of the run; with <paramref name="completedOnly"/>, of the rows whose outcome is final
+        /// (for a run that stopped: rows read but in batches not committed are left out).</summary>
+        public ImportSummary ToSummary(bool completedOnly = false)
         {
             lock (_gate)
             {
-                return new ImportSummary(RowsRead, _imported, _flagged, _rejected, _already, _events, Duration.FromTimeSpan(_clock.Elapsed),
+                var rows = completedOnly ? _imported + _flagged + _rejected + _already + _updated + _changed : RowsRead;
+                return new ImportSummary(rows, _imported, _flagged, _rejected, _already, _events, Duration.FromTimeSpan(_clock.Elapsed),
                     new SortedDictionary<string, long>(_rejects, StringComparer.Ordinal), new SortedDictionary<string, long>(_flags, StringComparer.Ordinal))
                 {
                     Updated = _updated,
