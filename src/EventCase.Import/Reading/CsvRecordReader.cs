@@ -321,7 +321,7 @@ internal sealed class CsvRecordReader
                  || start.StartsWith((ReadOnlySpan<byte>)[0x00, 0x00, 0xFE, 0xFF]))
         {
             throw new InvalidImportFileException(
-                "it starts with a UTF-16 or UTF-32 byte order mark; the importer reads UTF-8: convert the file (e.g. iconv -f UTF-16 -t UTF-8).");
+                "the file starts with a UTF-16 or UTF-32 byte order mark; the importer reads UTF-8: convert the file (e.g. iconv -f UTF-16 -t UTF-8).");
         }
     }
 

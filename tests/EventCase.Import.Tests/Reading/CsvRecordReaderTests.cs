@@ -57,6 +57,24 @@ public sealed class CsvRecordReaderTests
     }
 
     [Fact]
+    public async Task A_quoted_field_still_open_after_the_most_lines_a_record_may_span_is_taken_as_a_stray_quote()
+    {
+        var text = new StringBuilder("id,title\n2,\"Broken title\n");
+        for (var i = 3; i <= 12_001; i++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{i},Title\n");
+        }
+
+        var records = await ReadAllAsync(text.ToString());
+
+        Assert.Equal(12_001, records.Count);
+        Assert.StartsWith("broken quoting: the quoted field 2 that opens on line 2 is still open 10,000 lines later; only line 2 is rejected, lines 3–10001 are read again as rows",
+            records[1].Problem, StringComparison.Ordinal);
+        Assert.All(records.Skip(2), r => Assert.Null(r.Problem));
+        Assert.Equal(["12001", "Title"], records[^1].Fields);
+    }
+
+    [Fact]
     public async Task A_stray_quote_that_a_later_line_seems_to_close_is_reported_on_its_line_and_the_next_line_is_read_again()
     {
         // The rows end in a quoted point: the stray quote on line 3 is "closed" by line 4's first quote.
