@@ -345,14 +345,21 @@ public static class AdminApi
                 v.Text(a.Description, field + ".description", 1000), a.Order ?? i + 1, values, a.Variable ?? true));
         }
 
-        if (r.Keywords is { Length: > 50 } || (r.Keywords?.Any(k => k is null || k.Length > 100) ?? false))
+        if (r.Keywords is { Length: > 50 })
         {
-            v.Add("keywords", "at most 50 keywords of at most 100 characters.");
+            v.Add("keywords", "at most 50 keywords.");
+        }
+        else
+        {
+            foreach (var (keyword, i) in (r.Keywords ?? []).Select((k, i) => (k, i)))
+            {
+                v.Text(keyword, FormattableString.Invariant($"keywords[{i}]"), 100);
+            }
         }
 
+        var group = string.IsNullOrWhiteSpace(r.Group) ? null : v.Text(r.Group, "group", 100);
         return v.IsValid
-            ? new ServiceDefinition(serviceCode!, name, description, agency, r.DefaultPriority ?? CasePriority.Normal, sla!, attributes,
-                string.IsNullOrWhiteSpace(r.Group) ? null : v.Text(r.Group, "group", 100), r.Keywords)
+            ? new ServiceDefinition(serviceCode!, name, description, agency, r.DefaultPriority ?? CasePriority.Normal, sla!, attributes, group, r.Keywords)
             : null;
     }
 

@@ -135,13 +135,25 @@ public static class CasesApi
         var attributes = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         foreach (var (code, values) in request.Attributes ?? [])
         {
-            if (code.Length is 0 or > 64 || values is null || values.Length > 50 || values.Any(x => x is null || x.Length > 1000))
+            // A code that is not acceptable text is not echoed into a field name: the error is the list's.
+            if (code.Length is 0 or > 64 || !Validation.IsAcceptedText(code))
             {
-                v.Add("attributes." + (code.Length > 64 ? code[..64] : code), "must be a list of at most 50 values of at most 1000 characters.");
+                v.Add("attributes", "attribute codes are 1–64 characters without control characters, Unicode noncharacters or unpaired surrogates.");
                 continue;
             }
 
-            attributes[code] = values;
+            var field = "attributes." + code;
+            if (values is null || values.Length > 50 || values.Any(x => x is null || x.Length > 1000))
+            {
+                v.Add(field, "must be a list of at most 50 values of at most 1000 characters.");
+                continue;
+            }
+
+            // Checked as sent, not trimmed: the service definition decides what a blank value means.
+            if (values.All(x => v.AcceptedCharacters(x, field)))
+            {
+                attributes[code] = values;
+            }
         }
 
         if (!v.IsValid)

@@ -79,13 +79,9 @@ public static class ReportsApi
         var from = v.Instant(openedFrom, "openedFrom");
         var before = v.Instant(openedBefore, "openedBefore");
         var size = (int)(v.Long(limit, "limit", 1, 200) ?? 50);
-        CheckCode(v, service, "service");
-        CheckCode(v, team, "team");
-        if (assignee is { Length: > 200 })
-        {
-            v.Add("assignee", "is at most 200 characters.");
-        }
-
+        CheckCode(v, service, "service", ServiceCode.From);
+        CheckCode(v, team, "team", TeamId.From);
+        CheckText(v, assignee, "assignee", 200);
         if (!v.IsValid)
         {
             return v.Problem();
@@ -111,16 +107,15 @@ public static class ReportsApi
         var v = new Validation();
         var statuses = Statuses(v, status);
         var size = (int)(v.Long(limit, "limit", 1, 200) ?? 50);
-        CheckCode(v, team, "team");
-        CheckCode(v, service, "service");
+        CheckCode(v, team, "team", TeamId.From);
+        CheckCode(v, service, "service", ServiceCode.From);
         if (team is not null && assignee is not null)
         {
             v.Add("assignee", "give either ?team= or ?assignee=, not both.");
         }
-
-        if (assignee is { Length: > 200 })
+        else
         {
-            v.Add("assignee", "is at most 200 characters.");
+            CheckText(v, assignee, "assignee", 200);
         }
 
         if (!v.IsValid)
@@ -289,11 +284,21 @@ public static class ReportsApi
         return statuses;
     }
 
-    private static void CheckCode(Validation v, string? value, string field)
+    private static void CheckCode<T>(Validation v, string? value, string field, Func<string, T> create)
+        where T : class
     {
         if (value is not null)
         {
-            v.Value(value, field, TeamId.From);
+            v.Value(value, field, create);
+        }
+    }
+
+    /// <summary>A free-text filter is compared with stored text in SQL, so it must be text PostgreSQL can take.</summary>
+    private static void CheckText(Validation v, string? value, string field, int maxLength)
+    {
+        if (value is not null)
+        {
+            v.Text(value, field, maxLength);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Net;
 using System.Text;
 using EventCase.Server.Auth;
@@ -75,6 +76,13 @@ public sealed class HostileInputTests(ServerFixture server) : IClassFixture<Serv
         { "PUT", "/admin/calendar", "application/json", """{"zone":"Etc/UTC","hours":[{"day":"monday","start":"25:00","end":"26:00"}],"holidays":[]}""", 400, "hours[0].start" },
         { "POST", "/admin/services", "application/json", """{"code":"x y","name":"X","slaHours":-5}""", 400, "code" },
         { "POST", "/admin/routing/rules", "application/json", """{"ruleId":"r","team":"t","area":{"name":"a","south":100,"west":0,"north":0,"east":0}}""", 400, "area" },
+        // Free-text filters are compared in SQL, and PostgreSQL refuses NUL.
+        { "GET", "/cases?assignee=%00", "", "", 400, "assignee" },
+        { "GET", "/queues?assignee=%00", "", "", 400, "assignee" },
+        { "GET", "/cases?service=%00", "", "", 400, "service" },
+        { "GET", "/cases?cursor=" + Base64Url.EncodeToString("0\na\u0000b"u8), "", "", 400, "cursor" },
+        { "GET", "/queues?cursor=" + Base64Url.EncodeToString("0\n0\na\u0000b"u8), "", "", 400, "cursor" },
+        { "GET", "/audit/actors/a%EF%BF%BFb", "", "", 400, "actorId" },
     };
 
     [Theory]
