@@ -107,6 +107,46 @@ public sealed class Validation
         return true;
     }
 
+    /// <summary>Parses an optional <c>true</c> or <c>false</c> query value (in any letter case).</summary>
+    public bool? Boolean(string? text, string field)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        if (string.Equals(text, "true", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        if (string.Equals(text, "false", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        Add(field, "must be true or false.");
+        return null;
+    }
+
+    /// <summary>
+    /// The value of <typeparamref name="TEnum"/> whose camelCase name is <paramref name="text"/> (in any letter case),
+    /// or null. Only the names of defined values match: not numbers, not comma-separated flag combinations.
+    /// </summary>
+    public static TEnum? NamedValue<TEnum>(string text)
+        where TEnum : struct, Enum
+    {
+        foreach (var value in Enum.GetValues<TEnum>())
+        {
+            if (string.Equals(text, value.ToString(), StringComparison.OrdinalIgnoreCase))
+            {
+                return value;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>A value object made by <paramref name="create"/>, which throws <see cref="ArgumentException"/> for a bad value.</summary>
     public T? Value<T>(string? value, string field, Func<string, T> create, bool required = true)
         where T : class

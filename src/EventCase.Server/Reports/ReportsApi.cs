@@ -40,7 +40,7 @@ public static class ReportsApi
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .RequireAuthorization(Policies.StaffOrAuditor);
         queues.MapGet("/", QueueAsync).WithName("GetWorkQueue")
-            .WithSummary("The open cases of the agency (or ?team= / ?assignee=) by escalation, priority and SLA due; filters status, service, unassigned, breached; keyset paging.");
+            .WithSummary("The open cases of the agency (or ?team= / ?assignee=) by escalation, priority and SLA due; filters status, service, unassigned=true|false, breached=true|false; keyset paging.");
 
         var sla = endpoints.MapGroup("/sla").WithTags("SLA")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
@@ -101,12 +101,16 @@ public static class ReportsApi
 
     private static async Task<Results<Ok<Page<WorkQueueItem>>, ProblemHttpResult>> QueueAsync(
         HttpContext http, EventCaseDatabase database, IClock clock, string? team, string? assignee, string? status, string? service,
-        bool? unassigned, bool? breached, string? limit, string? cursor, CancellationToken cancellationToken)
+        string? unassigned, string? breached, string? limit, string? cursor, CancellationToken cancellationToken)
     {
+        // The flags are bound as text and parsed here: a framework-bound bool? that does not parse would fail the
+        // request before the handler runs (a 500 in Development, a 400 without errors elsewhere).
         var caller = Caller.From(http.User);
         var v = new Validation();
         var statuses = Statuses(v, status);
         var size = (int)(v.Long(limit, "limit", 1, 200) ?? 50);
+        var onlyUnassigned = v.Boolean(unassigned, "unassigned");
+        var onlyBreached = v.Boolean(breached, "breached");
         CheckCode(v, team, "team", TeamId.From);
         CheckCode(v, service, "service", ServiceCode.From);
         if (team is not null && assignee is not null)
@@ -127,7 +131,7 @@ public static class ReportsApi
         try
         {
             var page = await new WorkQueueQueries(database.Store).PageAsync(
-                caller.Agency.Value, scope, new WorkQueueFilter(statuses, service, unassigned, breached), clock.GetCurrentInstant(), size, Cursor(cursor), cancellationToken);
+                caller.Agency.Value, scope, new WorkQueueFilter(statuses, service, onlyUnassigned, onlyBreached), clock.GetCurrentInstant(), size, Cursor(cursor), cancellationToken);
             return TypedResults.Ok(new Page<WorkQueueItem>(page.Items, page.NextCursor));
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
@@ -221,9 +225,17 @@ public static class ReportsApi
         var caller = Caller.From(http.User);
         var v = new Validation();
         var unit = StatisticsGranularity.Month;
-        if (granularity is not null && !Enum.TryParse(granularity, ignoreCase: true, out unit))
+        if (granularity is not null)
         {
-            v.Add("granularity", "must be day, week or month.");
+            // By name only: Enum.TryParse would also take "1" (week) and "7" (no granularity at all).
+            if (Validation.NamedValue<StatisticsGranularity>(granularity) is { } named)
+            {
+                unit = named;
+            }
+            else
+            {
+                v.Add("granularity", "must be day, week or month.");
+            }
         }
 
         var today = clock.GetCurrentInstant().InZone(calendars.For(caller.Agency.Value).Zone).Date;

@@ -76,6 +76,13 @@ public sealed class HostileInputTests(ServerFixture server) : IClassFixture<Serv
         { "PUT", "/admin/calendar", "application/json", """{"zone":"Etc/UTC","hours":[{"day":"monday","start":"25:00","end":"26:00"}],"holidays":[]}""", 400, "hours[0].start" },
         { "POST", "/admin/services", "application/json", """{"code":"x y","name":"X","slaHours":-5}""", 400, "code" },
         { "POST", "/admin/routing/rules", "application/json", """{"ruleId":"r","team":"t","area":{"name":"a","south":100,"west":0,"north":0,"east":0}}""", 400, "area" },
+        // Query flags and choices are parsed by the service, never bound by the framework (which answered 500 in Development).
+        { "GET", "/queues?unassigned=maybe", "", "", 400, "unassigned" },
+        { "GET", "/queues?breached=2", "", "", 400, "breached" },
+        { "GET", "/queues?unassigned=true&unassigned=false", "", "", 400, "unassigned" },
+        { "GET", "/statistics/transparency?granularity=7", "", "", 400, "granularity" },
+        { "GET", "/statistics/transparency?granularity=1", "", "", 400, "granularity" },
+        { "GET", "/statistics/transparency.csv?granularity=day,week", "", "", 400, "granularity" },
         // Free-text filters are compared in SQL, and PostgreSQL refuses NUL.
         { "GET", "/cases?assignee=%00", "", "", 400, "assignee" },
         { "GET", "/queues?assignee=%00", "", "", 400, "assignee" },
@@ -113,6 +120,23 @@ public sealed class HostileInputTests(ServerFixture server) : IClassFixture<Serv
         Assert.DoesNotContain("EventCase.", text, StringComparison.Ordinal);
         Assert.Equal(before, await server.EventCountAsync());
         Assert.Equal(0, server.UnexpectedErrorCount);
+    }
+
+    [Fact]
+    public async Task The_queue_flags_read_true_and_false_in_any_letter_case()
+    {
+        var id = await server.OpenCaseAsync();
+        using var agent = server.Client(Roles.Agent);
+        await EventCase.Server.Tests.Cases.CaseRoutesTests.PostOkAsync(agent, $"/cases/{id}/assign", """{"team":"roads","agent":"bob"}""");
+        await server.WaitForProjectionsAsync();
+
+        var unassigned = (await ReadJsonAsync(await agent.GetAsync("/queues?unassigned=TRUE&limit=200")))["items"]!.AsArray();
+        var assigned = (await ReadJsonAsync(await agent.GetAsync("/queues?unassigned=false&breached=False&limit=200")))["items"]!.AsArray();
+
+        Assert.NotEmpty(unassigned);
+        Assert.All(unassigned, i => Assert.Null(i!["assignee"]));
+        Assert.Contains(assigned, i => i!["caseId"]!.GetValue<string>() == id);
+        Assert.All(assigned, i => Assert.NotNull(i!["assignee"]));
     }
 
     [Fact]
