@@ -129,10 +129,11 @@ public static class AdminApi
         }
 
         var caller = Caller.From(http.User);
-        var (calendar, error) = body!.TryBuild();
-        if (calendar is null || (body.Holidays?.Any(h => h.Year is < 1900 or > 9999) ?? false) || (body.Hours?.Count ?? 0) > 100 || (body.Holidays?.Count ?? 0) > 1000)
+        var definition = body!;
+        var v = CheckCalendar(definition);
+        if (!v.IsValid)
         {
-            return Problems.Invalid(error is not null && error.Contains("time zone", StringComparison.Ordinal) ? "zone" : "hours", error ?? "is out of range.");
+            return v.Problem();
         }
 
         var current = await reference.LoadCalendarAsync(caller.Agency, cancellationToken);
@@ -141,7 +142,7 @@ public static class AdminApi
             return Ok(http, new CalendarView(current.Version, current.Value), current.Version);
         }
 
-        var appended = await AppendAsync(http, reference, caller, ReferenceData.CalendarStream, current.Version, pre, [new CalendarSet(caller.Agency, body, clock.GetCurrentInstant())], cancellationToken);
+        var appended = await AppendAsync(http, reference, caller, ReferenceData.CalendarStream, current.Version, pre, [new CalendarSet(caller.Agency, definition, clock.GetCurrentInstant())], cancellationToken);
         if (appended.Problem is not null)
         {
             return appended.Problem;
@@ -149,6 +150,41 @@ public static class AdminApi
 
         var after = await reference.LoadCalendarAsync(caller.Agency, cancellationToken);
         return Ok(http, new CalendarView(after.Version, after.Value), after.Version);
+    }
+
+    /// <summary>
+    /// Each error under the field it is about: the API's bounds on the lists and the holidays' years here, what makes a
+    /// calendar (the zone, each period, the week as a whole) from the definition itself.
+    /// </summary>
+    private static Validation CheckCalendar(CalendarDefinition calendar)
+    {
+        var v = new Validation();
+        var holidays = calendar.Holidays ?? [];
+        if (holidays.Count > 1000)
+        {
+            v.Add("holidays", "at most 1000 holidays.");
+        }
+
+        for (var i = 0; i < holidays.Count && i < 1000; i++)
+        {
+            if (holidays[i].Year is < 1900 or > 9999)
+            {
+                v.Add(FormattableString.Invariant($"holidays[{i}]"), "must be between the years 1900 and 9999.");
+            }
+        }
+
+        if ((calendar.Hours?.Count ?? 0) > 100)
+        {
+            v.Add("hours", "at most 100 working periods.");
+            return v;
+        }
+
+        foreach (var problem in calendar.FindProblems())
+        {
+            v.Add(problem.Field, problem.Message);
+        }
+
+        return v;
     }
 
     private static async Task<Results<Ok<CatalogView>, ProblemHttpResult>> CatalogWriteAsync<TRequest>(

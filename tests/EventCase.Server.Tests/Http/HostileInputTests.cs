@@ -76,6 +76,11 @@ public sealed class HostileInputTests(ServerFixture server) : IClassFixture<Serv
         { "PUT", "/admin/calendar", "application/json", """{"zone":"Etc/UTC","hours":[{"day":"monday","start":"25:00","end":"26:00"}],"holidays":[]}""", 400, "hours[0].start" },
         { "POST", "/admin/services", "application/json", """{"code":"x y","name":"X","slaHours":-5}""", 400, "code" },
         { "POST", "/admin/routing/rules", "application/json", """{"ruleId":"r","team":"t","area":{"name":"a","south":100,"west":0,"north":0,"east":0}}""", 400, "area" },
+        // The calendar names the entry that is wrong.
+        { "PUT", "/admin/calendar", "application/json", """{"zone":"America/New_York","hours":[null]}""", 400, "hours[0]" },
+        { "PUT", "/admin/calendar", "application/json", """{"zone":"America/New_York","hours":[{"day":"none","start":"08:00:00","end":"17:00:00"}]}""", 400, "hours[0].day" },
+        { "PUT", "/admin/calendar", "application/json", """{"zone":"America/New_York","hours":[{"day":"monday","start":"08:00:00","end":"17:00:00"}],"holidays":["2026-12-25","1800-01-01"]}""", 400, "holidays[1]" },
+        { "PUT", "/admin/calendar", "application/json", """{"zone":"America/New_York","hours":[{"day":"monday","start":"08:00:00","end":"17:00:00"}],"holidays":[""" + string.Join(",", Enumerable.Repeat("\"2026-12-25\"", 1001)) + "]}", 400, "holidays" },
         // Query flags and choices are parsed by the service, never bound by the framework (which answered 500 in Development).
         { "GET", "/queues?unassigned=maybe", "", "", 400, "unassigned" },
         { "GET", "/queues?breached=2", "", "", 400, "breached" },
