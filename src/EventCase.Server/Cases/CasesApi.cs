@@ -201,23 +201,10 @@ public static class CasesApi
         return CaseNumberSeries.DefaultPrefix(agency);
     }
 
-    private static async Task<Results<Ok<CaseView>, ProblemHttpResult>> GetAsync(string id, HttpContext http, EventCaseDatabase database, CancellationToken cancellationToken)
-    {
-        var caller = Caller.From(http.User);
-        if (!CaseAccess.TryParseId(id, out var caseId))
-        {
-            return Problems.NotFoundCase(id);
-        }
-
-        var events = await CaseAccess.ReadAsync(database.Store, caller.Agency, caseId, ReadStreamOptions.All, cancellationToken);
-        if (events.Count == 0 || !CaseAccess.MaySee(caller, events[0]) || CaseView.Fold(events, caller.IsCitizen) is not { } view)
-        {
-            return Problems.NotFoundCase(id);
-        }
-
-        VersionHeaders.SetETag(http.Response, view.Version);
-        return TypedResults.Ok(view);
-    }
+    private static async Task<Results<Ok<CaseView>, ProblemHttpResult>> GetAsync(string id, HttpContext http, EventCaseDatabase database, CancellationToken cancellationToken) =>
+        CaseAccess.TryParseId(id, out var caseId)
+            ? await ViewAsync(caseId, id, http, database, cancellationToken)
+            : Problems.NotFoundCase(id);
 
     private static async Task<Results<Ok<CaseView>, ProblemHttpResult>> GetByNumberAsync(string number, HttpContext http, EventCaseDatabase database, CancellationToken cancellationToken)
     {
@@ -227,8 +214,24 @@ public static class CasesApi
             return Problems.NotFoundCase(number);
         }
 
+        // A case the caller may not see is answered with the number asked for, exactly like a number no case has: its
+        // case id would tell that the number exists (and name the case).
         var entry = await new CaseNumberLookup(database.Store).FindAsync(caller.Agency, parsed, cancellationToken);
-        return entry is null ? Problems.NotFoundCase(number) : await GetAsync(entry.CaseId.Value, http, database, cancellationToken);
+        return entry is null ? Problems.NotFoundCase(number) : await ViewAsync(entry.CaseId, number, http, database, cancellationToken);
+    }
+
+    /// <summary>The case as the caller may see it, or a 404 that names it by <paramref name="label"/> (what the caller asked for).</summary>
+    private static async Task<Results<Ok<CaseView>, ProblemHttpResult>> ViewAsync(CaseId caseId, string label, HttpContext http, EventCaseDatabase database, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User);
+        var events = await CaseAccess.ReadAsync(database.Store, caller.Agency, caseId, ReadStreamOptions.All, cancellationToken);
+        if (events.Count == 0 || !CaseAccess.MaySee(caller, events[0]) || CaseView.Fold(events, caller.IsCitizen) is not { } view)
+        {
+            return Problems.NotFoundCase(label);
+        }
+
+        VersionHeaders.SetETag(http.Response, view.Version);
+        return TypedResults.Ok(view);
     }
 
     private static async Task<Results<Ok<CaseHistory>, ProblemHttpResult>> HistoryAsync(string id, HttpContext http, EventCaseDatabase database, CancellationToken cancellationToken)
