@@ -94,7 +94,7 @@ public static class AdminApi
             v.Value(code, "code", ServiceCode.From) is { } c ? new ReinstateService(c, now) : null, cancellationToken);
 
     private static Task<Results<Ok<RoutingView>, ProblemHttpResult>> AddRuleAsync(HttpContext http, ReferenceData reference, IClock clock, CancellationToken cancellationToken) =>
-        RoutingWriteAsync<NewRoutingRuleRequest>(http, reference, clock, (r, agency, now, v) => Rule(r.Rule, r.RuleId, agency, v) is { } rule ? new AddRoutingRule(rule, now) : null, cancellationToken);
+        RoutingWriteAsync<NewRoutingRuleRequest>(http, reference, clock, (r, agency, now, v) => Rule(r.Rule, r.RuleId, agency, v, isNew: true) is { } rule ? new AddRoutingRule(rule, now) : null, cancellationToken);
 
     private static Task<Results<Ok<RoutingView>, ProblemHttpResult>> ReplaceRuleAsync(string ruleId, HttpContext http, ReferenceData reference, IClock clock, CancellationToken cancellationToken) =>
         RoutingWriteAsync<RoutingRuleRequest>(http, reference, clock, (r, agency, now, v) =>
@@ -104,7 +104,7 @@ public static class AdminApi
                 v.Add("ruleId", "must match the rule id in the path (or be left out).");
             }
 
-            return Rule(r, ruleId, agency, v) is { } rule ? new ReplaceRoutingRule(rule, now) : null;
+            return Rule(r, ruleId, agency, v, isNew: false) is { } rule ? new ReplaceRoutingRule(rule, now) : null;
         }, cancellationToken);
 
     private static Task<Results<Ok<RoutingView>, ProblemHttpResult>> RemoveRuleAsync(string ruleId, HttpContext http, ReferenceData reference, IClock clock, CancellationToken cancellationToken) =>
@@ -399,9 +399,12 @@ public static class AdminApi
             : null;
     }
 
-    private static RoutingRule? Rule(RoutingRuleRequest r, string? ruleId, AgencyId agency, Validation v)
+    private static RoutingRule? Rule(RoutingRuleRequest r, string? ruleId, AgencyId agency, Validation v, bool isNew)
     {
-        var id = v.Text(ruleId, "ruleId", 100);
+        // A new rule's id becomes the {ruleId} of PUT and DELETE /admin/routing/rules/{ruleId}: only characters that stay
+        // one path segment as they are (those of team ids and service codes) can be addressed there again. Rules added
+        // before ids were restricted keep their ids, so those routes still take any text.
+        var id = isNew ? v.Code(ruleId, "ruleId", 100) : v.Text(ruleId, "ruleId", 100);
         var team = v.Value(r.Team, "team", TeamId.From);
         var services = (r.Services ?? []).Select((s, i) => v.Value(s, FormattableString.Invariant($"services[{i}]"), ServiceCode.From)).ToArray();
         GeoArea? area = null;

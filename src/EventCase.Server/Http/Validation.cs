@@ -107,6 +107,30 @@ public sealed class Validation
         return true;
     }
 
+    /// <summary>
+    /// A required code of 1–<paramref name="maxLength"/> letters, digits, '-', '_' or '.': the characters of team ids and
+    /// service codes, which stay one path segment as they are (for ids that are later route values).
+    /// </summary>
+    public string Code(string? value, string field, int maxLength)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            Add(field, "is required.");
+            return "";
+        }
+
+        if (value.Length > maxLength)
+        {
+            Add(field, FormattableString.Invariant($"is at most {maxLength} characters."));
+        }
+        else if (!value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+        {
+            Add(field, "may only contain letters, digits, '-', '_' and '.'.");
+        }
+
+        return value;
+    }
+
     /// <summary>Parses an optional <c>true</c> or <c>false</c> query value (in any letter case).</summary>
     public bool? Boolean(string? text, string field)
     {

@@ -84,6 +84,18 @@ public sealed class AdminRoutesTests(ServerFixture server) : IClassFixture<Serve
     }
 
     [Fact]
+    public async Task A_routing_rule_added_with_an_id_of_code_characters_can_be_replaced_and_removed_by_that_id()
+    {
+        using var admin = server.Client(Roles.Admin);
+        await SendOkAsync(admin, HttpMethod.Post, "/admin/routing/rules", """{"ruleId":"Rule_2.north-side","team":"roads"}""");
+
+        await SendOkAsync(admin, HttpMethod.Put, "/admin/routing/rules/Rule_2.north-side", """{"priority":5,"team":"parks"}""");
+        var routing = await SendOkAsync(admin, HttpMethod.Delete, "/admin/routing/rules/Rule_2.north-side");
+
+        Assert.DoesNotContain(routing["rules"]!.AsArray(), r => r!["ruleId"]!.GetValue<string>() == "Rule_2.north-side");
+    }
+
+    [Fact]
     public async Task The_calendar_can_be_set_and_read_back_with_its_version()
     {
         using var admin = server.Client(Roles.Admin);

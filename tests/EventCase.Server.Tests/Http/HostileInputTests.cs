@@ -76,6 +76,9 @@ public sealed class HostileInputTests(ServerFixture server) : IClassFixture<Serv
         { "PUT", "/admin/calendar", "application/json", """{"zone":"Etc/UTC","hours":[{"day":"monday","start":"25:00","end":"26:00"}],"holidays":[]}""", 400, "hours[0].start" },
         { "POST", "/admin/services", "application/json", """{"code":"x y","name":"X","slaHours":-5}""", 400, "code" },
         { "POST", "/admin/routing/rules", "application/json", """{"ruleId":"r","team":"t","area":{"name":"a","south":100,"west":0,"north":0,"east":0}}""", 400, "area" },
+        // A new rule's id must be addressable as /admin/routing/rules/{ruleId} later.
+        { "POST", "/admin/routing/rules", "application/json", """{"ruleId":"r 1/..","team":"roads"}""", 400, "ruleId" },
+        { "POST", "/admin/routing/rules", "application/json", """{"ruleId":"","team":"roads"}""", 400, "ruleId" },
         // The calendar names the entry that is wrong.
         { "PUT", "/admin/calendar", "application/json", """{"zone":"America/New_York","hours":[null]}""", 400, "hours[0]" },
         { "PUT", "/admin/calendar", "application/json", """{"zone":"America/New_York","hours":[{"day":"none","start":"08:00:00","end":"17:00:00"}]}""", 400, "hours[0].day" },
