@@ -131,6 +131,23 @@ public sealed class Validation
         return value;
     }
 
+    /// <summary>A required whole number from <paramref name="min"/> to <paramref name="max"/>.</summary>
+    public int Number(int? value, string field, int min, int max)
+    {
+        if (value is not { } number)
+        {
+            Add(field, "is required.");
+            return default;
+        }
+
+        if (number < min || number > max)
+        {
+            Add(field, FormattableString.Invariant($"must be a whole number from {min} to {max}."));
+        }
+
+        return number;
+    }
+
     /// <summary>Parses an optional <c>true</c> or <c>false</c> query value (in any letter case).</summary>
     public bool? Boolean(string? text, string field)
     {

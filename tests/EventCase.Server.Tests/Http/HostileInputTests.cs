@@ -79,6 +79,10 @@ public sealed class HostileInputTests(ServerFixture server) : IClassFixture<Serv
         // A new rule's id must be addressable as /admin/routing/rules/{ruleId} later.
         { "POST", "/admin/routing/rules", "application/json", """{"ruleId":"r 1/..","team":"roads"}""", 400, "ruleId" },
         { "POST", "/admin/routing/rules", "application/json", """{"ruleId":"","team":"roads"}""", 400, "ruleId" },
+        // Escalation tiers that do not exist are input errors, not case rules.
+        { "POST", "/cases/{id}/escalate", "application/json", """{"toLevel":-1,"reason":"x"}""", 400, "toLevel" },
+        { "POST", "/cases/{id}/escalate", "application/json", """{"toLevel":9,"reason":"x"}""", 400, "toLevel" },
+        { "POST", "/cases/{id}/deescalate", "application/json", """{"toLevel":3,"reason":"x"}""", 400, "toLevel" },
         // The calendar names the entry that is wrong.
         { "PUT", "/admin/calendar", "application/json", """{"zone":"America/New_York","hours":[null]}""", 400, "hours[0]" },
         { "PUT", "/admin/calendar", "application/json", """{"zone":"America/New_York","hours":[{"day":"none","start":"08:00:00","end":"17:00:00"}]}""", 400, "hours[0].day" },
