@@ -102,6 +102,11 @@ public sealed class HostileInputTests(ServerFixture server) : IClassFixture<Serv
         { "GET", "/cases?cursor=" + Base64Url.EncodeToString("0\na\u0000b"u8), "", "", 400, "cursor" },
         { "GET", "/queues?cursor=" + Base64Url.EncodeToString("0\n0\na\u0000b"u8), "", "", 400, "cursor" },
         { "GET", "/audit/actors/a%EF%BF%BFb", "", "", 400, "actorId" },
+        // A member given twice, or in another casing than the documented camelCase.
+        { "POST", "/cases", "application/json", """{"service":"pothole","description":"x","location":{"address":"1 Main St"},"service":"graffiti"}""", 400, "service" },
+        { "POST", "/cases", "application/json", """{"service":"pothole","description":"x","attributes":{"depth":["deep"],"depth":["shallow"]}}""", 400, "attributes.depth" },
+        { "POST", "/cases/{id}/assign", "application/json", """{"team":"roads","team":"parks"}""", 400, "team" },
+        { "POST", "/cases/{id}/assign", "application/json", """{"Team":"roads"}""", 400, "Team" },
     };
 
     [Theory]
@@ -132,6 +137,32 @@ public sealed class HostileInputTests(ServerFixture server) : IClassFixture<Serv
         Assert.DoesNotContain("EventCase.", text, StringComparison.Ordinal);
         Assert.Equal(before, await server.EventCountAsync());
         Assert.Equal(0, server.UnexpectedErrorCount);
+    }
+
+    [Fact]
+    public async Task A_member_given_twice_is_refused_rather_than_the_last_value_winning()
+    {
+        var before = await server.EventCountAsync();
+        using var agent = server.Client(Roles.Agent);
+
+        using var response = await agent.PostAsync("/cases", Json("""{"service":"pothole","description":"x","location":{"address":"1 Main St"},"service":"graffiti"}"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("This member is given more than once.", (await ReadJsonAsync(response))["errors"]!["service"]![0]!.GetValue<string>());
+        Assert.Equal(before, await server.EventCountAsync());
+    }
+
+    [Fact]
+    public async Task Member_names_are_the_documented_camel_case_ones_and_another_casing_is_an_unknown_member()
+    {
+        var before = await server.EventCountAsync();
+        using var agent = server.Client(Roles.Agent);
+
+        using var response = await agent.PostAsync("/cases", Json("""{"Service":"pothole","description":"x","location":{"address":"1 Main St"}}"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("This member is not part of the request.", (await ReadJsonAsync(response))["errors"]!["Service"]![0]!.GetValue<string>());
+        Assert.Equal(before, await server.EventCountAsync());
     }
 
     [Fact]
