@@ -83,7 +83,7 @@ public sealed class EventCaseEngine : IAsyncDisposable
             var options = _options.Value; // validated here (and at host start): a bad configuration never touches the database
             var (agencies, _) = ConfiguredAgency.FromOptions(options);
             _storage = await EventCaseStorage.OpenAsync(
-                options.ConnectionString, options.EmbeddedDataDirectory, options.Schema, _calendars, _logger, cancellationToken);
+                options.ConnectionString, options.EmbeddedDataDirectory, options.Schema, _calendars, [.. options.Projections], _logger, cancellationToken);
             await Reference.LoadAsync(cancellationToken);
             foreach (var agency in agencies)
             {

@@ -39,6 +39,14 @@ public sealed class EventCaseOptions
     /// <summary>Settings of the projection daemon (batch size, poll interval, …).</summary>
     public ProjectionDaemonOptions ProjectionDaemon { get; set; } = new();
 
+    /// <summary>
+    /// Projections of your own, registered beside the built-in ones: their tables are created at start, async ones are
+    /// kept up by the daemon, inline ones are written by this host's appends. Names and tables must differ from the
+    /// built-in ones (a clash stops the host at start, naming it). Every process that appends to the same database must
+    /// register the same inline projections, or its appends leave them behind; async ones need only the daemon's nodes.
+    /// </summary>
+    public IList<Projection> Projections { get; } = [];
+
     /// <summary>The agencies (tenants) this host serves, each with its catalog, routing and calendar. At least one.</summary>
     public IList<AgencyOptions> Agencies { get; } = [];
 

@@ -4,6 +4,7 @@ using EventCase.Cases.ReadModels;
 using EventCase.Cases.Schema;
 using EventCase.EventStore;
 using EventCase.EventStore.Embedded;
+using EventCase.EventStore.Projections;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -54,9 +55,27 @@ public sealed class EventCaseStorage : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <exception cref="EmbeddedPostgresException">The embedded cluster could not start (no PostgreSQL binaries, …).</exception>
     /// <exception cref="NpgsqlException">The database cannot be reached.</exception>
+    public static Task<EventCaseStorage> OpenAsync(
+        string? connectionString, string? embeddedDataDirectory, string schema, IAgencyCalendars calendars, ILogger logger, CancellationToken cancellationToken) =>
+        OpenAsync(connectionString, embeddedDataDirectory, schema, calendars, [], logger, cancellationToken);
+
+    /// <summary>
+    /// <see cref="OpenAsync(string?, string?, string, IAgencyCalendars, ILogger, CancellationToken)"/>, with projections of
+    /// the host's own registered beside the built-in ones.
+    /// </summary>
+    /// <param name="connectionString">A PostgreSQL connection string; null or blank for the embedded cluster.</param>
+    /// <param name="embeddedDataDirectory">The embedded cluster's data directory; null or blank for the default.</param>
+    /// <param name="schema">The schema of the event store and the case tables.</param>
+    /// <param name="calendars">The agencies' business calendars, for the built-in read models.</param>
+    /// <param name="projections">Projections of the host's own; their names and tables must differ from the built-in ones.</param>
+    /// <param name="logger">Where to say which database is used.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <exception cref="ArgumentException">A projection's name or table is taken (by a built-in one or another of them).</exception>
     public static async Task<EventCaseStorage> OpenAsync(
-        string? connectionString, string? embeddedDataDirectory, string schema, IAgencyCalendars calendars, ILogger logger, CancellationToken cancellationToken)
+        string? connectionString, string? embeddedDataDirectory, string schema, IAgencyCalendars calendars, IReadOnlyList<Projection> projections,
+        ILogger logger, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(projections);
         ArgumentNullException.ThrowIfNull(logger);
         EmbeddedPostgres? embedded = null;
         if (string.IsNullOrWhiteSpace(connectionString))
@@ -71,7 +90,8 @@ public sealed class EventCaseStorage : IAsyncDisposable
         var dataSource = NpgsqlDataSource.Create(connectionString);
         try
         {
-            var store = new PostgresEventStore(dataSource, CaseEvents.CreateSerializer(), new EventStoreOptions { Schema = schema }, BuiltInProjections.Create(calendars));
+            var store = new PostgresEventStore(
+                dataSource, CaseEvents.CreateSerializer(), new EventStoreOptions { Schema = schema }, [.. BuiltInProjections.Create(calendars), .. projections]);
             await store.MigrateAsync(cancellationToken);
             await CasesSchema.MigrateAsync(dataSource, schema, cancellationToken);
             return new EventCaseStorage(dataSource, store, embedded);

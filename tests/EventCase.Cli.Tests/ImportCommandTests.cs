@@ -1,5 +1,11 @@
 using System.Diagnostics;
+using EventCase.Cases;
+using EventCase.Cases.Cancelling;
+using EventCase.Cases.Handling;
+using EventCase.EventStore;
+using EventCase.EventStore.Metadata;
 using EventCase.Testing;
+using NodaTime;
 
 namespace EventCase.Cli.Tests;
 
@@ -105,7 +111,7 @@ public sealed class ImportCommandTests(DatabaseFixture database) : IClassFixture
 
     [Theory]
     [InlineData("\"service\": \"TYPE\"", "\"service\": \"NoSuchColumn\"", "does not fit rows.csv: Invalid import mapping: service column 'NoSuchColumn' is not in the file's header")]
-    [InlineData("\"MM/dd/yyyy hh:mm:ss tt\"", "\"yyyy-MM-dd X{\"", "a timestampFormats entry is not a valid NodaTime pattern")]
+    [InlineData("\"MM/dd/yyyy hh:mm:ss tt\"", "\"yyyy-MM-dd X{\"", "Invalid import mapping: timestampFormats")]
     [InlineData("\"source\": \"boston-311\",", "", "--mapping mapping.json: Invalid import mapping: the mapping is not valid JSON for an import mapping: JSON deserialization for type 'EventCase.Import.Mapping.ImportMapping' was missing required properties including: 'source'.")]
     public async Task A_mapping_that_cannot_be_used_for_the_file_is_one_line_and_a_bad_argument(string replace, string with, string expected)
     {
@@ -149,5 +155,58 @@ public sealed class ImportCommandTests(DatabaseFixture database) : IClassFixture
         Assert.Contains(expected, error, StringComparison.Ordinal);
         Assert.DoesNotContain("(Parameter", error, StringComparison.Ordinal);
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task An_empty_file_is_one_clear_line_and_nothing_is_imported()
+    {
+        var empty = Path.Combine(Path.GetTempPath(), $"empty-{Guid.NewGuid():N}.csv");
+        await File.WriteAllBytesAsync(empty, [], TestContext.Current.CancellationToken);
+        try
+        {
+            var (exit, _, error) = await CliRunner.RunAsync(
+                "import", empty, "--mapping", RepositoryFile("mappings", "boston_311_2015.json"), "--tenant", "boston",
+                "--rejects", empty + ".rejects.csv", "--connection", database.ConnectionString);
+
+            Assert.Equal(1, exit);
+            Assert.Equal($"error: Invalid import file: {Path.GetFileName(empty)} is empty; a CSV export starts with a header line naming its columns.", error.Trim());
+        }
+        finally
+        {
+            File.Delete(empty);
+        }
+    }
+
+    [Fact]
+    public async Task A_failed_import_shows_what_it_committed_and_says_in_one_line_which_rows_failed()
+    {
+        var source = RepositoryFile("..", "shared", "data", "311", "la_myla311_2018_sample.csv");
+        Assert.SkipUnless(File.Exists(source), "the shared 311 data is not beside the repository");
+        var report = Path.Combine(Path.GetTempPath(), $"la-rejects-{Guid.NewGuid():N}.csv");
+
+        // Someone else's stream where the case of line 2 (1-870704814) would go: the first batch fails.
+        var store = new PostgresEventStore(database.DataSource, CaseEvents.CreateSerializer());
+        await store.MigrateAsync(TestContext.Current.CancellationToken);
+        var taken = new CaseId("la311-1-870704814");
+        await store.AppendToStreamAsync(CaseStreams.For(new AgencyId("la-failing"), taken), CaseStreams.StreamType, ExpectedVersion.NoStream,
+            [new NewEvent(Guid.NewGuid(), new CaseCancelled(taken, "written by another writer", Instant.FromUtc(2026, 1, 1, 0, 0)), EventMetadata.System())],
+            TestContext.Current.CancellationToken);
+        try
+        {
+            var (exit, output, error) = await CliRunner.RunAsync(
+                "import", source, "--mapping", RepositoryFile("mappings", "la_myla311_2018_sample.json"), "--tenant", "la-failing",
+                "--max-rows", "50", "--batch-size", "10", "--rejects", report, "--no-rebuild", "--connection", database.ConnectionString);
+
+            Assert.Equal(1, exit);
+            Assert.Contains("events written", output, StringComparison.Ordinal);
+            Assert.StartsWith("error: The import of la_myla311_2018_sample.csv stopped at batch 1 (10 cases, rows on lines 2–", error, StringComparison.Ordinal);
+            Assert.Contains("la311-1-870704814", error, StringComparison.Ordinal);
+            Assert.Contains("Done before it stopped: ", error, StringComparison.Ordinal);
+            Assert.Single(error.Trim().Split('\n'));
+        }
+        finally
+        {
+            File.Delete(report);
+        }
     }
 }

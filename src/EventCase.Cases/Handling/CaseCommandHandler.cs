@@ -206,7 +206,7 @@ public sealed class CaseCommandHandler
                 : key is null
                     ? await LoadLatestAsync(context.Agency, command.CaseId, cancellationToken)
                     : await LoadAsync(context.Agency, command.CaseId, cancellationToken);
-            if (key is not null && FindApplied(loaded, key) is { } applied)
+            if (key is not null && FindApplied(loaded, key, command, context) is { } applied)
             {
                 return applied with { Attempts = attempt };
             }
@@ -307,12 +307,21 @@ public sealed class CaseCommandHandler
         }
     }
 
+    // The metadata entries a command's events carry besides the envelope.
+    private const string CommandExtra = "command";
+    private const string IdempotencyKeyExtra = "idempotencyKey";
+    private const string RequestFingerprintExtra = "requestFingerprint";
+
     private static NewEvent[] ToNewEvents(StreamName stream, CaseCommand command, CommandContext context, IReadOnlyList<CaseEvent> events)
     {
-        var extra = new Dictionary<string, string>(StringComparer.Ordinal) { ["command"] = command.Action };
+        var extra = new Dictionary<string, string>(StringComparer.Ordinal) { [CommandExtra] = command.Action };
         if (context.IdempotencyKey is { } key)
         {
-            extra["idempotencyKey"] = key;
+            extra[IdempotencyKeyExtra] = key;
+            if (context.RequestFingerprint is { } fingerprint)
+            {
+                extra[RequestFingerprintExtra] = fingerprint;
+            }
         }
 
         var metadata = new EventMetadata(
@@ -335,8 +344,13 @@ public sealed class CaseCommandHandler
         return result;
     }
 
-    /// <summary>The earlier append made with <paramref name="key"/>, if the stream holds it.</summary>
-    private static CaseCommandResult.AlreadyApplied? FindApplied(LoadedCase loaded, string key)
+    /// <summary>
+    /// The earlier append made with <paramref name="key"/>, if the stream holds it; <see cref="CaseCommandResult.IdempotencyKeyReused"/>
+    /// when that append was another request's: another actor's, another command, or other content (when both requests
+    /// carry a fingerprint). The earlier answer may hold what only its sender may see, so it is given only to the same
+    /// actor for the same request.
+    /// </summary>
+    private static CaseCommandResult? FindApplied(LoadedCase loaded, string key, CaseCommand command, CommandContext context)
     {
         var first = CaseEventIds.ForIdempotencyKey(loaded.Stream, key, 0);
         var start = -1;
@@ -354,6 +368,11 @@ public sealed class CaseCommandHandler
             return null;
         }
 
+        if (ReuseOf(loaded.Events[start].Metadata, command, context) is { } difference)
+        {
+            return new CaseCommandResult.IdempotencyKeyReused(difference);
+        }
+
         var end = start + 1;
         while (end < loaded.Events.Count && loaded.Events[end].EventId == CaseEventIds.ForIdempotencyKey(loaded.Stream, key, end - start))
         {
@@ -362,6 +381,30 @@ public sealed class CaseCommandHandler
 
         var events = loaded.Events.Skip(start).Take(end - start).Select(e => (CaseEvent)e.Data).ToArray();
         return new CaseCommandResult.AlreadyApplied(loaded.Events[end - 1].StreamVersion, events, loaded.Version, loaded.State);
+    }
+
+    /// <summary>What makes the stored append another request than this one, or null when it is the same request.</summary>
+    private static string? ReuseOf(EventMetadata stored, CaseCommand command, CommandContext context)
+    {
+        if (!string.Equals(stored.ActorId, context.ActorId, StringComparison.Ordinal) || !string.Equals(stored.ActorRole, context.ActorRole, StringComparison.Ordinal))
+        {
+            return "another actor";
+        }
+
+        var extra = stored.Extra;
+        if (extra is not null && extra.TryGetValue(CommandExtra, out var storedCommand) && !string.Equals(storedCommand, command.Action, StringComparison.Ordinal))
+        {
+            return "another command";
+        }
+
+        // Appends stored before fingerprints were recorded, and callers that give none, are judged by actor and command.
+        if (context.RequestFingerprint is { } fingerprint && extra is not null && extra.TryGetValue(RequestFingerprintExtra, out var storedFingerprint)
+            && !string.Equals(storedFingerprint, fingerprint, StringComparison.Ordinal))
+        {
+            return "other content";
+        }
+
+        return null;
     }
 }
 

@@ -4,8 +4,8 @@ namespace EventCase.Cases.Handling;
 
 /// <summary>
 /// What became of a case command: <see cref="Accepted"/> (with the events appended, none for a command that changes
-/// nothing), <see cref="AlreadyApplied"/>, <see cref="Rejected"/>, <see cref="PreconditionFailed"/> or
-/// <see cref="ConcurrencyConflict"/>. A closed hierarchy: switch over it exhaustively. Immutable.
+/// nothing), <see cref="AlreadyApplied"/>, <see cref="IdempotencyKeyReused"/>, <see cref="Rejected"/>,
+/// <see cref="PreconditionFailed"/> or <see cref="ConcurrencyConflict"/>. A closed hierarchy: switch over it exhaustively. Immutable.
 /// </summary>
 public abstract record CaseCommandResult
 {
@@ -35,6 +35,14 @@ public abstract record CaseCommandResult
     /// <param name="CurrentVersion">The case's version now (later commands may have followed).</param>
     /// <param name="State">The case now.</param>
     public sealed record AlreadyApplied(long Version, IReadOnlyList<CaseEvent> Events, long CurrentVersion, CaseState State) : CaseCommandResult;
+
+    /// <summary>
+    /// The command's idempotency key is already stored in the case, but for another request: another actor sent it, it
+    /// was for another command, or its content differed. Nothing was appended, and nothing of the earlier request is
+    /// told (it may be someone else's). The caller should use a new key for a new request.
+    /// </summary>
+    /// <param name="Difference">What differed, in a few words (for example "another actor").</param>
+    public sealed record IdempotencyKeyReused(string Difference) : CaseCommandResult;
 
     /// <summary>The case rules refused the command; nothing was appended.</summary>
     /// <param name="Rejection">Why, with a stable code and a plain message.</param>

@@ -56,7 +56,10 @@ public sealed record CommandContext
     /// <summary>
     /// The client's idempotency key (HTTP <c>Idempotency-Key</c>), or null. With a key, the ids of the appended events
     /// are derived from tenant, case and key, so sending the same command again is recognised and answered with
-    /// <see cref="CaseCommandResult.AlreadyApplied"/> instead of appending twice. At most 200 characters.
+    /// <see cref="CaseCommandResult.AlreadyApplied"/> instead of appending twice. A key is the caller's: the same key
+    /// from another actor, for another command or (with <see cref="RequestFingerprint"/>) with other content is
+    /// answered with <see cref="CaseCommandResult.IdempotencyKeyReused"/>, and the earlier answer is not given away.
+    /// At most 200 characters.
     /// </summary>
     public string? IdempotencyKey
     {
@@ -66,6 +69,26 @@ public sealed record CommandContext
             if (value is not null && (string.IsNullOrWhiteSpace(value) || value.Length > 200))
             {
                 throw new ArgumentException("An idempotency key is 1–200 non-blank characters.", nameof(IdempotencyKey));
+            }
+
+            field = value;
+        }
+    }
+
+    /// <summary>
+    /// What the request carrying <see cref="IdempotencyKey"/> asked for, as the caller's API sees it (for HTTP: a hash of
+    /// the route and the body), or null. It is stored with the events; a later command with the same key and another
+    /// fingerprint is another request reusing the key, and is answered with
+    /// <see cref="CaseCommandResult.IdempotencyKeyReused"/> instead of the earlier answer. At most 100 characters.
+    /// </summary>
+    public string? RequestFingerprint
+    {
+        get;
+        init
+        {
+            if (value is not null && (string.IsNullOrWhiteSpace(value) || value.Length > 100))
+            {
+                throw new ArgumentException("A request fingerprint is 1–100 non-blank characters.", nameof(RequestFingerprint));
             }
 
             field = value;

@@ -100,12 +100,19 @@ internal static class ImportCommand
             {
                 throw CliException.BadArgument($"--mapping {mappingFile.Name} does not fit {source.Name}: {e.Message}", e);
             }
+            catch (InvalidImportFileException e)
+            {
+                // Refused before anything was written: one line.
+                throw new CliException(e.Message);
+            }
+            catch (ImportFailedException e)
+            {
+                // Stopped part-way: what was committed stays, so show it, then the one line that says where and why.
+                console.Write(SummaryTable(e.Completed));
+                throw new CliException(e.Message);
+            }
 
-            var table = new Table().AddColumns("rows read", "imported", "flagged", "rejected", "already imported", "updated", "changed since", "events written", "wall time", "events/s");
-            table.AddRow(
-                N(summary.RowsRead), N(summary.Imported), N(summary.Flagged), N(summary.Rejected), N(summary.AlreadyImported), N(summary.Updated), N(summary.Changed),
-                N(summary.EventsWritten), string.Create(CultureInfo.InvariantCulture, $"{summary.Elapsed.TotalSeconds:F1} s"), N((long)summary.EventsPerSecond));
-            console.Write(table);
+            console.Write(SummaryTable(summary));
             if (summary.Changed > 0)
             {
                 // Markup-free: source ids are data.
@@ -143,6 +150,15 @@ internal static class ImportCommand
             return 0;
         });
         return command;
+    }
+
+    private static Table SummaryTable(ImportSummary summary)
+    {
+        var table = new Table().AddColumns("rows read", "imported", "flagged", "rejected", "already imported", "updated", "changed since", "events written", "wall time", "events/s");
+        table.AddRow(
+            N(summary.RowsRead), N(summary.Imported), N(summary.Flagged), N(summary.Rejected), N(summary.AlreadyImported), N(summary.Updated), N(summary.Changed),
+            N(summary.EventsWritten), string.Create(CultureInfo.InvariantCulture, $"{summary.Elapsed.TotalSeconds:F1} s"), N((long)summary.EventsPerSecond));
+        return table;
     }
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);

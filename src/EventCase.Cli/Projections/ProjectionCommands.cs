@@ -26,7 +26,7 @@ internal static class ProjectionCommands
                 var seen = activity.GetValueOrDefault(s.Name);
                 table.AddRow(
                     Markup.Escape(s.Name),
-                    s.State == ProjectionStates.Failed ? $"[red]failed[/] at {s.Failure?.Position}: {Markup.Escape(s.Failure?.EventType ?? "")}" : Markup.Escape(s.State),
+                    s.State == ProjectionStates.Failed ? FailedAt(s.Failure) : Markup.Escape(s.State),
                     s.Checkpoint.Position.ToString(CultureInfo.InvariantCulture),
                     s.HeadPosition.ToString(CultureInfo.InvariantCulture),
                     string.Create(CultureInfo.InvariantCulture, $"{s.LagEvents} events, {s.Lag.TotalSeconds:F1} s"),
@@ -118,7 +118,9 @@ internal static class ProjectionCommands
 
                         if (s.State == ProjectionStates.Failed)
                         {
-                            throw new CliException($"the rebuild of {projection} failed at position {s.Failure?.Position}: {s.Failure?.Error}");
+                            throw new CliException(s.Failure?.Position is { } position
+                                ? $"the rebuild of {projection} failed at position {position}: {s.Failure?.Error}"
+                                : $"the rebuild of {projection} failed: {s.Failure?.Error}");
                         }
 
                         if (waited.Elapsed >= limit)
@@ -169,4 +171,10 @@ internal static class ProjectionCommands
         { TotalHours: < 48 } e => string.Create(CultureInfo.InvariantCulture, $"{e.TotalHours:F0} h ago"),
         var e => string.Create(CultureInfo.InvariantCulture, $"{e.Value.TotalDays:F0} days ago"),
     };
+
+    /// <summary>Where a projection failed: the event, or (a rebuild writing its rows) no event at all.</summary>
+    private static string FailedAt(ProjectionFailure? failure) =>
+        failure?.Position is { } position
+            ? $"[red]failed[/] at {position}: {Markup.Escape(failure.EventType ?? "")}"
+            : "[red]failed[/] writing its rows";
 }

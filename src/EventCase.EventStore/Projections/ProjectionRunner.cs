@@ -48,7 +48,15 @@ internal abstract class ProjectionRunner
     {
         if (BeginApply(schema, suffix, events) is { } application)
         {
-            await ApplyAllAsync(connection, transaction, [application], prepare: false, commit: false, cancellationToken);
+            try
+            {
+                await ApplyAllAsync(connection, transaction, [application], prepare: false, commit: false, cancellationToken);
+            }
+            catch (PostgresException refused) when (ProjectionFailedException.IsRefusal(refused) && events.FirstOrDefault(e => Handles(e.StoredEventType)) is { } first)
+            {
+                // One statement wrote the whole batch's rows: the first event of the batch is named, the error says which value.
+                throw new ProjectionFailedException(Projection.Name, first, refused);
+            }
         }
     }
 
@@ -188,22 +196,49 @@ internal abstract class ProjectionRunner
     }
 }
 
-/// <summary>Raised when a projection's own code throws on an event: the daemon records it and stops that projection.</summary>
+/// <summary>
+/// Raised when a projection cannot go on: its own code throws on an event (<see cref="Projection{TRow}.Apply"/>, its row
+/// key, a column or entry value), a stored row no longer reads as its row type, or PostgreSQL refuses the values it
+/// writes. None of these heals by trying again, so the daemon records it and stops that projection until resumed.
+/// </summary>
 public sealed class ProjectionFailedException : Exception
 {
-    /// <summary>Creates the exception.</summary>
+    /// <summary>Creates the exception for a failure on an event.</summary>
     public ProjectionFailedException(string projection, RecordedEvent recorded, Exception inner)
-        : base($"Projection '{projection}' failed on event {recorded.EventType} at position {recorded.Position} (stream {recorded.Stream}, version {recorded.StreamVersion}): {inner.Message}", inner)
+        : base($"Projection '{projection}' failed on event {recorded?.EventType} at position {recorded?.Position} (stream {recorded?.Stream}, version {recorded?.StreamVersion}): {inner?.Message}", inner)
     {
+        ArgumentNullException.ThrowIfNull(recorded);
         ProjectionName = projection;
         Event = recorded;
+    }
+
+    /// <summary>Creates the exception for a failure no single event can be named for (a rebuild writing its rows).</summary>
+    /// <param name="projection">The projection.</param>
+    /// <param name="what">What it was doing, e.g. "writing row 'boston/42' of table open_cases".</param>
+    /// <param name="inner">What failed.</param>
+    public ProjectionFailedException(string projection, string what, Exception inner)
+        : base($"Projection '{projection}' failed {what}: {inner?.Message}", inner)
+    {
+        ProjectionName = projection;
     }
 
     /// <summary>The projection.</summary>
     public string ProjectionName { get; }
 
-    /// <summary>The event it failed on.</summary>
-    public RecordedEvent Event { get; }
+    /// <summary>The event it failed on; null when the failure is not one event's (a rebuild writing its rows).</summary>
+    public RecordedEvent? Event { get; }
+
+    /// <summary>
+    /// True for the errors of PostgreSQL that trying again cannot cure: a value it refuses (class 22: a NUL character,
+    /// a number out of range), a broken constraint (23), a statement that does not fit the table (42: a column that is
+    /// not there), a limit (54: a value too large for an index).
+    /// </summary>
+    internal static bool IsRefusal(Exception exception) =>
+        exception is PostgresException { SqlState: ['2', '2' or '3', ..] or ['4', '2', ..] or ['5', '4', ..] };
+
+    /// <summary>True for what the projection's own code may throw (as opposed to the database, the network or a cancellation).</summary>
+    internal static bool IsProjectionCode(Exception exception) =>
+        exception is not (OperationCanceledException or NpgsqlException or ProjectionFailedException or TimeoutException or IOException);
 }
 
 internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
@@ -423,7 +458,16 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
     /// </summary>
     private string? KeyOf(RecordedEvent recorded)
     {
-        var key = _projection.RowKey(recorded);
+        string? key;
+        try
+        {
+            key = _projection.RowKey(recorded);
+        }
+        catch (Exception e) when (ProjectionFailedException.IsProjectionCode(e))
+        {
+            throw new ProjectionFailedException(_projection.Name, recorded, e);
+        }
+
         if (_projection.Mode == ProjectionMode.Inline && key is not null && !string.Equals(key, recorded.Stream.Id, StringComparison.Ordinal))
         {
             throw new ProjectionFailedException(
@@ -461,6 +505,9 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
     {
         private readonly Dictionary<(string, string), TRow?> _rows = new(keyed.Count);
         private readonly List<(string Tenant, string Key, EntryTable Table, object Entry)> _entries = [];
+
+        // The event that emitted each entry, to name it when the entry's values cannot be taken.
+        private readonly List<RecordedEvent> _entryEvents = [];
 
         public override NpgsqlBatchCommand? CreateLoadCommand()
         {
@@ -514,7 +561,20 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                _rows[(reader.GetString(0), reader.GetString(1))] = JsonSerializer.Deserialize<TRow>(reader.GetString(2), runner._json);
+                var key = (reader.GetString(0), reader.GetString(1));
+                try
+                {
+                    _rows[key] = JsonSerializer.Deserialize<TRow>(reader.GetString(2), runner._json);
+                }
+                catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
+                {
+                    throw new ProjectionFailedException(
+                        runner._projection.Name,
+                        keyed.First(k => k.Key == key).Event,
+                        new InvalidOperationException(
+                            $"its stored row '{key.Item1}/{key.Item2}' no longer reads as {typeof(TRow).Name} ({e.Message}); when the row's shape changes, bump the projection's Version so that it is rebuilt",
+                            e));
+                }
             }
         }
 
@@ -539,6 +599,7 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
                 foreach (var (table, entry) in output.Entries)
                 {
                     _entries.Add((key.Tenant, key.Key, table, entry));
+                    _entryEvents.Add(recorded);
                 }
 
                 if (!ReferenceEquals(next, row))
@@ -553,7 +614,14 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
             var commands = new List<NpgsqlBatchCommand>(2);
             if (upserts.Count > 0)
             {
-                commands.Add(runner.CreateUpsertCommand(schema, suffix, upserts));
+                try
+                {
+                    commands.Add(runner.CreateUpsertCommand(schema, suffix, upserts));
+                }
+                catch (Exception e) when (ProjectionFailedException.IsProjectionCode(e))
+                {
+                    throw FailureOfRow(upserts, e);
+                }
             }
 
             if (deletes.Count > 0)
@@ -570,8 +638,53 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
 
         public override bool HasEntries => _entries.Count > 0;
 
-        public override Task CopyEntriesAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
-            _entries.Count > 0 ? RowProjectionRunner<TRow>.CopyEntriesAsync(connection, schema, suffix, _entries, cancellationToken) : Task.CompletedTask;
+        public override async Task CopyEntriesAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+        {
+            if (_entries.Count == 0)
+            {
+                return;
+            }
+
+            try
+            {
+                await RowProjectionRunner<TRow>.CopyEntriesAsync(connection, schema, suffix, _entries, cancellationToken);
+            }
+            catch (EntryWriteException failed)
+            {
+                throw new ProjectionFailedException(runner._projection.Name, _entryEvents[failed.Index], failed.InnerException!);
+            }
+        }
+
+        /// <summary>
+        /// The failure of a row whose values could not be taken (its JSON or a column's value threw): found by taking
+        /// each row's values again, alone, and named by the last event applied to it.
+        /// </summary>
+        private ProjectionFailedException FailureOfRow(List<(string Tenant, string Key, TRow Row)> upserts, Exception error)
+        {
+            foreach (var (tenant, key, row) in upserts)
+            {
+                try
+                {
+                    JsonSerializer.Serialize(row, runner._json);
+                    foreach (var column in runner._columns)
+                    {
+                        column.ArrayParameter([row]);
+                    }
+                }
+                catch (Exception e) when (ProjectionFailedException.IsProjectionCode(e))
+                {
+                    return new ProjectionFailedException(runner._projection.Name, keyed.Last(k => k.Key == (tenant, key)).Event, e);
+                }
+            }
+
+            return new ProjectionFailedException(runner._projection.Name, keyed[^1].Event, error);
+        }
+    }
+
+    /// <summary>An entry's values could not be taken (a column's value threw); <see cref="Index"/> is the entry's place in the list written.</summary>
+    private sealed class EntryWriteException(int index, Exception inner) : Exception(inner.Message, inner)
+    {
+        public int Index { get; } = index;
     }
 
     private string? _upsertSqlTemplate;
@@ -626,17 +739,25 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
 
     private static async Task CopyEntriesAsync(NpgsqlConnection connection, string schema, string suffix, IReadOnlyList<(string Tenant, string Key, EntryTable Table, object Entry)> entries, CancellationToken cancellationToken)
     {
-        foreach (var group in entries.GroupBy(e => e.Table))
+        foreach (var group in entries.Select((e, index) => (e.Tenant, e.Key, e.Table, e.Entry, Index: index)).GroupBy(e => e.Table))
         {
             var columns = string.Join(", ", new[] { "tenant_id", "row_key" }.Concat(group.Key.ColumnNames));
             await using var importer = await connection.BeginBinaryImportAsync(
                 $"COPY {schema}.{group.Key.Name}{suffix} ({columns}) FROM STDIN (FORMAT BINARY)", cancellationToken);
-            foreach (var (tenant, key, table, entry) in group)
+            foreach (var (tenant, key, table, entry, index) in group)
             {
                 await importer.StartRowAsync(cancellationToken);
                 importer.Write(tenant, NpgsqlDbType.Text);
                 importer.Write(key, NpgsqlDbType.Text);
-                table.Write(importer, entry);
+                try
+                {
+                    table.Write(importer, entry);
+                }
+                catch (Exception e) when (ProjectionFailedException.IsProjectionCode(e))
+                {
+                    // The COPY is abandoned (disposing the importer cancels it) and the transaction with it.
+                    throw new EntryWriteException(index, e);
+                }
             }
 
             await importer.CompleteAsync(cancellationToken);
@@ -684,7 +805,20 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
         {
             if (_entries.Count > 0)
             {
-                await CopyEntriesAsync(connection, schema, suffix, _entries, cancellationToken);
+                try
+                {
+                    await CopyEntriesAsync(connection, schema, suffix, _entries, cancellationToken);
+                }
+                catch (EntryWriteException failed)
+                {
+                    var (tenant, key, table, _) = _entries[failed.Index];
+                    throw new ProjectionFailedException(runner._projection.Name, $"writing an entry of row '{tenant}/{key}' into {table.Name}", failed.InnerException!);
+                }
+                catch (PostgresException refused) when (ProjectionFailedException.IsRefusal(refused))
+                {
+                    throw new ProjectionFailedException(runner._projection.Name, "writing its entries", refused);
+                }
+
                 _entries.Clear();
             }
         }
@@ -695,31 +829,46 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
             // Each row's JSON is written into one reused buffer, as UTF-8: no string per row, no transcoding.
             var buffer = new ArrayBufferWriter<byte>(4096);
             await using var writer = new Utf8JsonWriter(buffer);
-            await using (var importer = await connection.BeginBinaryImportAsync(
-                $"COPY {runner.Table(schema, suffix)} ({columns}) FROM STDIN (FORMAT BINARY)", cancellationToken))
+            try
             {
-                foreach (var ((tenant, key), row) in _rows)
+                await using (var importer = await connection.BeginBinaryImportAsync(
+                    $"COPY {runner.Table(schema, suffix)} ({columns}) FROM STDIN (FORMAT BINARY)", cancellationToken))
                 {
-                    if (row is null)
+                    foreach (var ((tenant, key), row) in _rows)
                     {
-                        continue;
+                        if (row is null)
+                        {
+                            continue;
+                        }
+
+                        await importer.StartRowAsync(cancellationToken);
+                        importer.Write(tenant, NpgsqlDbType.Text);
+                        importer.Write(key, NpgsqlDbType.Text);
+                        try
+                        {
+                            // Only into shadow tables this version made: json (a binary COPY must match the column's type).
+                            buffer.ResetWrittenCount();
+                            writer.Reset();
+                            JsonSerializer.Serialize(writer, row, runner._json);
+                            importer.Write(buffer.WrittenMemory, NpgsqlDbType.Json);
+                            foreach (var column in runner._columns)
+                            {
+                                column.Write(importer, row);
+                            }
+                        }
+                        catch (Exception e) when (ProjectionFailedException.IsProjectionCode(e))
+                        {
+                            // The fold kept no event per row (a whole log's worth); the row is named instead.
+                            throw new ProjectionFailedException(runner._projection.Name, $"writing row '{tenant}/{key}' of table {runner._projection.TableName}", e);
+                        }
                     }
 
-                    await importer.StartRowAsync(cancellationToken);
-                    importer.Write(tenant, NpgsqlDbType.Text);
-                    importer.Write(key, NpgsqlDbType.Text);
-                    // Only into shadow tables this version made: json (a binary COPY must match the column's type).
-                    buffer.ResetWrittenCount();
-                    writer.Reset();
-                    JsonSerializer.Serialize(writer, row, runner._json);
-                    importer.Write(buffer.WrittenMemory, NpgsqlDbType.Json);
-                    foreach (var column in runner._columns)
-                    {
-                        column.Write(importer, row);
-                    }
+                    await importer.CompleteAsync(cancellationToken);
                 }
-
-                await importer.CompleteAsync(cancellationToken);
+            }
+            catch (PostgresException refused) when (ProjectionFailedException.IsRefusal(refused))
+            {
+                throw new ProjectionFailedException(runner._projection.Name, $"writing the rows of table {runner._projection.TableName}", refused);
             }
 
             _rows.Clear();

@@ -68,14 +68,15 @@ public sealed class ProjectionSet
             // owner (a rebuild), while its empty tables serve.
             await using var register = new NpgsqlCommand(
                 $"""
-                 INSERT INTO {schema}.projections (name, version, built)
-                 VALUES ($1, $2, NOT EXISTS (SELECT 1 FROM {schema}.events))
-                 ON CONFLICT (name) DO NOTHING
+                 INSERT INTO {schema}.projections (name, version, built, mode)
+                 VALUES ($1, $2, NOT EXISTS (SELECT 1 FROM {schema}.events), $3)
+                 ON CONFLICT (name) DO UPDATE SET mode = EXCLUDED.mode WHERE projections.mode IS DISTINCT FROM EXCLUDED.mode
                  """,
                 connection,
                 transaction);
             register.Parameters.Add(new NpgsqlParameter<string> { TypedValue = runner.Projection.Name });
             register.Parameters.Add(new NpgsqlParameter<int> { TypedValue = runner.Projection.Version });
+            register.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ModeName(runner.Projection.Mode) });
             await register.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -179,7 +180,7 @@ public sealed class ProjectionSet
                 $"""
                  SELECT p.version, p.checkpoint_xid, p.checkpoint_position, p.state, p.built, p.owner, p.owner_heartbeat_at,
                         p.failed_position, p.failed_event_id, p.failed_event_type, p.error,
-                        p.rebuild_started_at, p.rebuild_position, p.rebuild_events, p.rebuild_events_per_second, p.rebuild_target_position,
+                        p.rebuild_started_at, p.rebuild_position, p.rebuild_events, p.rebuild_events_per_second, p.rebuild_target_position, p.mode,
                         (SELECT count(*) FROM (SELECT 1 FROM {schema}.events e WHERE (e.transaction_id, e.position) > (p.checkpoint_xid, p.checkpoint_position) LIMIT 1000001) lag),
                         (SELECT e.recorded_at FROM {schema}.events e WHERE (e.transaction_id, e.position) > (p.checkpoint_xid, p.checkpoint_position) ORDER BY e.transaction_id, e.position LIMIT 1)
                    FROM {schema}.projections p WHERE p.name = $1
@@ -192,9 +193,10 @@ public sealed class ProjectionSet
                 continue;
             }
 
-            var mode = runner?.Projection.Mode;
+            // This process's registration, else the mode its registering process recorded.
+            var mode = runner?.Projection.Mode ?? (reader.IsDBNull(16) ? null : ParseMode(reader.GetString(16)));
             var inline = mode == ProjectionMode.Inline;
-            var oldestUnprocessed = reader.IsDBNull(17) ? (DateTime?)null : reader.GetDateTime(17);
+            var oldestUnprocessed = reader.IsDBNull(18) ? (DateTime?)null : reader.GetDateTime(18);
             double? rate = reader.IsDBNull(14) ? null : reader.GetDouble(14);
             var rebuildPosition = reader.IsDBNull(12) ? (long?)null : reader.GetInt64(12);
             var target = reader.IsDBNull(15) ? (long?)null : reader.GetInt64(15);
@@ -208,13 +210,14 @@ public sealed class ProjectionSet
                 reader.GetInt32(0),
                 new LogPosition(reader.GetFieldValue<ulong>(1), reader.GetInt64(2)),
                 head,
-                inline ? 0 : reader.GetInt64(16),
+                inline ? 0 : reader.GetInt64(17),
                 inline || oldestUnprocessed is null ? TimeSpan.Zero : DateTime.UtcNow - oldestUnprocessed.Value,
                 state,
                 reader.GetBoolean(4),
                 reader.IsDBNull(5) ? null : reader.GetString(5),
                 reader.IsDBNull(6) ? null : NodaTime.Instant.FromDateTimeUtc(reader.GetDateTime(6)),
-                reader.IsDBNull(7) ? null : new ProjectionFailure(reader.GetInt64(7), reader.GetGuid(8), reader.GetString(9), reader.GetString(10)),
+                reader.IsDBNull(10) ? null : new ProjectionFailure(
+                    reader.IsDBNull(7) ? null : reader.GetInt64(7), reader.IsDBNull(8) ? null : reader.GetGuid(8), reader.IsDBNull(9) ? null : reader.GetString(9), reader.GetString(10)),
                 state == ProjectionStates.Rebuilding || rate is not null
                     ? new RebuildProgress(reader.IsDBNull(11) ? null : NodaTime.Instant.FromDateTimeUtc(reader.GetDateTime(11)), rebuildPosition ?? 0, reader.IsDBNull(13) ? 0 : reader.GetInt64(13), rate ?? 0, target ?? 0, eta)
                     : null,
@@ -223,11 +226,20 @@ public sealed class ProjectionSet
 
         return statuses;
     }
+
+    private static string ModeName(ProjectionMode mode) => mode == ProjectionMode.Inline ? "inline" : "async";
+
+    private static ProjectionMode? ParseMode(string name) => name switch
+    {
+        "inline" => ProjectionMode.Inline,
+        "async" => ProjectionMode.Async,
+        _ => null,
+    };
 }
 
 /// <summary>A projection's status.</summary>
 /// <param name="Name">The projection.</param>
-/// <param name="Mode">Inline or async; null when the projection is not registered in this process.</param>
+/// <param name="Mode">Inline or async: as this process registers it, else as the process that registers it recorded it; null for a projection registered before modes were recorded and not registered here.</param>
 /// <param name="Version">The version its live tables were built with.</param>
 /// <param name="Checkpoint">The last event its live tables reflect (async projections).</param>
 /// <param name="HeadPosition">The highest position in the log.</param>
@@ -257,11 +269,11 @@ public sealed record ProjectionStatus(
     string? WaitingOn);
 
 /// <summary>Where and why a projection failed.</summary>
-/// <param name="Position">The failing event's position.</param>
-/// <param name="EventId">The failing event's id.</param>
-/// <param name="EventType">The failing event's type.</param>
-/// <param name="Error">The exception the projection threw.</param>
-public sealed record ProjectionFailure(long Position, Guid EventId, string EventType, string Error);
+/// <param name="Position">The failing event's position; null when no single event is to blame (a rebuild writing its rows).</param>
+/// <param name="EventId">The failing event's id, or null.</param>
+/// <param name="EventType">The failing event's type, or null.</param>
+/// <param name="Error">What failed: the exception the projection threw, or PostgreSQL's refusal.</param>
+public sealed record ProjectionFailure(long? Position, Guid? EventId, string? EventType, string Error);
 
 /// <summary>A rebuild's progress.</summary>
 /// <param name="StartedAt">When it started.</param>

@@ -197,9 +197,22 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
 
                 checkpoint = batch.Checkpoint;
                 events += batch.RowsRead;
-                foreach (var build in active.Where(b => b.Fold.PendingEntries > 100_000))
+                foreach (var build in active.Where(b => b.Fold.PendingEntries > 100_000).ToList())
                 {
-                    await build.Fold.FlushEntriesAsync(connection, lead.Schema, ShadowSuffix, cancellationToken);
+                    try
+                    {
+                        await build.Fold.FlushEntriesAsync(connection, lead.Schema, ShadowSuffix, cancellationToken);
+                    }
+                    catch (ProjectionFailedException failure)
+                    {
+                        await build.Worker.RecordFailureAsync(connection, failure, cancellationToken);
+                        active = active.Where(b => b != build).ToList();
+                    }
+                }
+
+                if (active.Count == 0)
+                {
+                    return;
                 }
 
                 if (Stopwatch.GetElapsedTime(lastProgress) > TimeSpan.FromSeconds(1))
@@ -384,13 +397,26 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
         }
 
         var before = await ReadRecordAsync(connection, cancellationToken);
-        return new ShadowBuild(this, runner.BeginRebuild(), before.Checkpoint, Projection.Mode == ProjectionMode.Async && before.Built);
+        // The live tables keep moving during the rebuild only when they are this version's: a new version's code may
+        // write columns (or rows) the old tables do not have, and the rebuild replaces them anyway.
+        return new ShadowBuild(this, runner.BeginRebuild(), before.Checkpoint, Projection.Mode == ProjectionMode.Async && before.Built && before.Version == Projection.Version);
     }
 
     /// <summary>Writes the folded rows, indexes and analyzes the shadow, catches it up with what was appended meanwhile, and swaps.</summary>
     private async Task FinishShadowAsync(NpgsqlConnection connection, ProjectionRunner.RebuildFold fold, LogPosition checkpoint, long events, long started, CancellationToken cancellationToken)
     {
-        await fold.WriteRowsAsync(connection, Schema, ShadowSuffix, cancellationToken);
+        try
+        {
+            await fold.WriteRowsAsync(connection, Schema, ShadowSuffix, cancellationToken);
+        }
+        catch (ProjectionFailedException failure)
+        {
+            // A row the projection's code cannot give values for, or that PostgreSQL refuses: rebuilding again would
+            // fail the same way, so it stops here, recorded, with the live tables as they were.
+            await RecordFailureAsync(connection, failure, cancellationToken);
+            return;
+        }
+
         foreach (var sql in runner.CreateIndexesSql(Schema, ShadowSuffix))
         {
             await ExecuteAsync(connection, sql, cancellationToken);
@@ -619,10 +645,13 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
              """,
             connection);
         update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Projection.Name });
-        update.Parameters.Add(new NpgsqlParameter<long> { TypedValue = failure.Event.Position });
-        update.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = failure.Event.EventId });
-        update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = failure.Event.EventType });
-        update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = failure.InnerException?.ToString() ?? failure.Message });
+        // A failure no single event can be named for (a rebuild writing its rows) leaves the event columns empty.
+        update.Parameters.Add(new NpgsqlParameter<long?> { TypedValue = failure.Event?.Position });
+        update.Parameters.Add(new NpgsqlParameter<Guid?> { TypedValue = failure.Event?.EventId });
+        update.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = failure.Event?.EventType });
+        // Without an event, the message is what says where (which row, which table).
+        var error = failure.InnerException?.ToString() ?? failure.Message;
+        update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = failure.Event is null ? failure.Message + "\n" + error : error });
         await update.ExecuteNonQueryAsync(cancellationToken);
     }
 

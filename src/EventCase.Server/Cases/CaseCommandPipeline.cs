@@ -25,8 +25,8 @@ public sealed record CommandInput(CaseId CaseId, Instant Now, Caller Caller, Val
 /// <summary>
 /// The path of every case command route: check the route id, read If-Match and Idempotency-Key, read and validate the
 /// body, check a citizen owns the case, build the domain command, hand it to <see cref="CaseCommandHandler"/>, and
-/// turn the result into a response: 200 with the events (also for a retry), 404/409/422 for a rejection, 412 for a
-/// failed If-Match, 409 for a lost race. Nothing is written unless the handler accepts.
+/// turn the result into a response: 200 with the events (also for a retry), 404/409/422 for a rejection, 422 for an
+/// Idempotency-Key already used for another request, 412 for a failed If-Match, 409 for a lost race. Nothing is written unless the handler accepts.
 /// </summary>
 public static class CaseCommandPipeline
 {
@@ -79,10 +79,28 @@ public static class CaseCommandPipeline
             return input.Errors.IsValid ? Problems.ForbiddenFor("Your role may not send this command.") : input.Errors.Problem();
         }
 
-        var context = CreateContext(http, caller) with { IdempotencyKey = key, ExpectedVersion = expected };
+        var context = CreateContext(http, caller) with { IdempotencyKey = key, RequestFingerprint = FingerprintOf(key, command.Action, body!), ExpectedVersion = expected };
         var result = await database.CreateHandler().HandleAsync(command, context, cancellationToken);
         ServerMetrics.CommandHandled(command.Action, Outcome(result));
         return ToResponse(http, result, caseId, database.Store);
+    }
+
+    /// <summary>
+    /// What a request with an Idempotency-Key asked for: a hash of the command and the body as read (re-serialized, so
+    /// a retry that formats its JSON differently is still the same request). Null without a key.
+    /// </summary>
+    public static string? FingerprintOf(string? idempotencyKey, string action, object body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (idempotencyKey is null)
+        {
+            return null;
+        }
+
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        hash.AppendData(System.Text.Encoding.UTF8.GetBytes(action + "\n"));
+        hash.AppendData(JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), ApiJson.Response));
+        return Convert.ToBase64String(hash.GetHashAndReset(), 0, 18).Replace('+', '-').Replace('/', '_');
     }
 
     /// <summary>The command context of a request: agency, actor and role from the token, the correlation id, channel api.</summary>
@@ -104,6 +122,8 @@ public static class CaseCommandPipeline
                 VersionHeaders.SetETag(http.Response, applied.Version);
                 http.Response.Headers["Idempotent-Replayed"] = "true";
                 return TypedResults.Ok(Response(caseId, NumberOf(applied.State), applied.Version, applied.Events, store));
+            case CaseCommandResult.IdempotencyKeyReused reused:
+                return Problems.KeyReused(reused.Difference);
             case CaseCommandResult.Rejected rejected:
                 return Problems.Rejection(rejected.Rejection, rejected.Version);
             case CaseCommandResult.PreconditionFailed failed:
@@ -133,6 +153,7 @@ public static class CaseCommandPipeline
     {
         CaseCommandResult.Accepted => "accepted",
         CaseCommandResult.AlreadyApplied => "already-applied",
+        CaseCommandResult.IdempotencyKeyReused => "idempotency-key-reused",
         CaseCommandResult.Rejected => "rejected",
         CaseCommandResult.PreconditionFailed => "precondition-failed",
         _ => "conflict",

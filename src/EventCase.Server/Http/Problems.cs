@@ -40,6 +40,9 @@ public static class Problems
     /// <summary>Other writers changed the resource meanwhile; retry (409).</summary>
     public const string ConcurrencyConflict = "concurrency.conflict";
 
+    /// <summary>The Idempotency-Key was used before for another request: another caller's, command or content (422).</summary>
+    public const string IdempotencyKeyReused = "request.idempotency-key-reused";
+
     /// <summary>A catalog, routing or calendar change was refused (409 or 422).</summary>
     public const string ReferenceRejected = "reference-data.rejected";
 
@@ -95,6 +98,18 @@ public static class Problems
         Of(StatusCodes.Status409Conflict, ConcurrencyConflict, "Concurrent changes.",
             "Other writers changed the resource while this request was decided; send it again.",
             new Dictionary<string, object?> { ["currentVersion"] = current });
+
+    /// <summary>
+    /// A 422 for an Idempotency-Key already used for another request. It says only what differed, never what the other
+    /// request was or answered: it may be another caller's.
+    /// </summary>
+    public static ProblemHttpResult KeyReused(string difference) =>
+        Of(StatusCodes.Status422UnprocessableEntity, IdempotencyKeyReused, "The Idempotency-Key was used for another request.",
+            $"This key was used before for another request ({difference}); nothing was done. Send a new key with each new request.",
+            new Dictionary<string, object?>
+            {
+                ["errors"] = new Dictionary<string, string[]> { ["Idempotency-Key"] = [$"was used before for another request ({difference})."] },
+            });
 
     /// <summary>The problem for a case rejection: 404 not found, 422 for bad input, 409 for a rule of the case's state.</summary>
     public static ProblemHttpResult Rejection(CaseRejection rejection, long version)

@@ -202,6 +202,31 @@ public sealed class CaseCommandHandlerTests(DatabaseFixture database) : HandlerT
     }
 
     [Fact]
+    public async Task An_idempotency_key_is_its_senders_and_its_requests_another_actor_command_or_content_is_refused_and_appends_nothing()
+    {
+        var agency = NewAgency();
+        var handler = Handler();
+        var caseId = await OpenCaseAsync(agency, handler);
+        var context = Agent(agency) with { IdempotencyKey = "shared", RequestFingerprint = "note-a" };
+        var note = new AddNote(caseId, NoteVisibility.Internal, "Only for staff", Later(1));
+        Assert.IsType<CaseCommandResult.Accepted>(await handler.HandleAsync(note, context, Ct));
+
+        var otherActor = await handler.HandleAsync(note, new CommandContext(agency, "citizen-9", "citizen", "corr-9", "api") { IdempotencyKey = "shared", RequestFingerprint = "note-a" }, Ct);
+        var otherCommand = await handler.HandleAsync(new EscalateCase(caseId, 1, "Loud", Later(2)), context with { RequestFingerprint = "escalate-a" }, Ct);
+        var otherContent = await handler.HandleAsync(note with { Text = "Other words" }, context with { RequestFingerprint = "note-b" }, Ct);
+        var sameWithoutFingerprint = await handler.HandleAsync(note, context with { RequestFingerprint = null }, Ct);
+
+        Assert.Equal(new CaseCommandResult.IdempotencyKeyReused("another actor"), otherActor);
+        Assert.Equal(new CaseCommandResult.IdempotencyKeyReused("another command"), otherCommand);
+        Assert.Equal(new CaseCommandResult.IdempotencyKeyReused("other content"), otherContent);
+        // A caller that gives no fingerprint (a library user) is judged by actor and command alone.
+        Assert.IsType<CaseCommandResult.AlreadyApplied>(sameWithoutFingerprint);
+        var events = await ReadAsync(agency, caseId);
+        Assert.Equal(2, events.Count);
+        Assert.Equal("note-a", events[1].Metadata.Extra!["requestFingerprint"]);
+    }
+
+    [Fact]
     public async Task The_same_idempotency_key_sent_twice_at_once_appends_once()
     {
         var agency = NewAgency();

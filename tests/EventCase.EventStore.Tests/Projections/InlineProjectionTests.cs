@@ -151,6 +151,24 @@ public sealed class InlineProjectionTests(DatabaseFixture database) : Projection
         TableStatisticAsync(dataSource, table, "SELECT seq_scan FROM pg_stat_user_tables WHERE relid = $1::regclass");
 
     [Fact]
+    public async Task A_process_that_does_not_register_an_inline_projection_reports_it_as_inline_and_current()
+    {
+        var store = await CreateStoreAsync(null, new NoteTallyProjection(ProjectionMode.Inline));
+        for (var i = 0; i < 5; i++)
+        {
+            await AppendNotesAsync(store, new StreamName("boston", $"t-{i}"), "a note");
+        }
+
+        // A service or the CLI beside the host that registers it: the same schema, none of its projections.
+        var other = await CreateStoreAsync();
+        var status = (await other.Projections.GetStatusAsync(Ct)).Single(s => s.Name == "note_tally");
+
+        Assert.Equal(ProjectionMode.Inline, status.Mode);
+        Assert.Equal(0, status.LagEvents);
+        Assert.Equal(TimeSpan.Zero, status.Lag);
+    }
+
+    [Fact]
     public async Task An_inline_projection_commits_and_rolls_back_with_the_append()
     {
         var store = await CreateStoreAsync(null, new NoteTallyProjection(ProjectionMode.Inline));

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Net;
 using EventCase.Server.Auth;
 using EventCase.Server.Tests.Support;
@@ -172,5 +173,92 @@ public sealed class ConcurrencyAndIdempotencyTests(ServerFixture server) : IClas
         using var agent = server.Client(Roles.Agent);
         var view = await ReadJsonAsync(await agent.GetAsync($"/cases/{id}"));
         Assert.Equal("electric", view["assignment"]!["team"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_key_another_citizen_used_to_open_a_case_is_refused_and_tells_nothing_of_that_case()
+    {
+        using var first = server.Client(Roles.Citizen, citizen: "cit-ann");
+        using var second = server.Client(Roles.Citizen, subject: "bob", citizen: "cit-bob");
+        using var opened = await first.SendAsync(Post("/cases", """{"service":"pothole","description":"Hole outside my house","citizen":{"reference":"cit-ann","name":"Ann Private","email":"ann@example.com","phone":"555-1234"},"location":{"address":"12 Secret Lane"}}""", key: "order-1"));
+        Assert.Equal(HttpStatusCode.Created, opened.StatusCode);
+        var caseId = (await ReadJsonAsync(opened))["caseId"]!.GetValue<string>();
+        var before = await server.EventCountAsync();
+
+        using var reused = await second.SendAsync(Post("/cases", """{"service":"graffiti","description":"Tag","location":{"address":"Elsewhere"}}""", key: "order-1"));
+
+        var text = await reused.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, reused.StatusCode);
+        var problem = JsonNode.Parse(text)!;
+        Assert.Equal("request.idempotency-key-reused", problem["code"]!.GetValue<string>());
+        Assert.NotNull(problem["errors"]!["Idempotency-Key"]);
+        foreach (var secret in new[] { caseId, "Ann Private", "ann@example.com", "555-1234", "Secret Lane", "Hole outside", "cit-ann" })
+        {
+            Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
+        }
+
+        Assert.False(reused.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(before, await server.EventCountAsync());
+    }
+
+    [Fact]
+    public async Task A_citizen_reusing_the_key_of_an_agents_internal_note_on_their_own_case_is_refused_without_the_note()
+    {
+        var id = await server.OpenCaseAsync(citizen: "citizen-1");
+        using var agent = server.Client(Roles.Agent);
+        using var citizen = server.Client(Roles.Citizen, subject: "citizen-1", citizen: "citizen-1");
+        using var note = await agent.SendAsync(Post($"/cases/{id}/notes", """{"visibility":"internal","text":"Caller is known to the police"}""", key: "secret-key-1"));
+        Assert.Equal(HttpStatusCode.OK, note.StatusCode);
+        var before = await server.EventCountAsync();
+
+        using var reused = await citizen.SendAsync(Post($"/cases/{id}/notes", """{"visibility":"public","text":"Any news?"}""", key: "secret-key-1"));
+
+        var text = await reused.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, reused.StatusCode);
+        Assert.DoesNotContain("police", text, StringComparison.Ordinal);
+        Assert.Equal(before, await server.EventCountAsync());
+    }
+
+    [Fact]
+    public async Task The_same_key_for_another_command_is_refused_and_that_command_is_not_taken_for_done()
+    {
+        var id = await server.OpenCaseAsync();
+        using var client = server.Client(Roles.Agent);
+        using var note = await client.SendAsync(Post($"/cases/{id}/notes", """{"visibility":"internal","text":"Looked at it"}""", key: "k-42"));
+        Assert.Equal(HttpStatusCode.OK, note.StatusCode);
+        var before = await server.EventCountAsync();
+
+        using var resolve = await client.SendAsync(Post($"/cases/{id}/resolve", """{"resolutionCode":"fixed","publicSummary":"Filled"}""", key: "k-42"));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, resolve.StatusCode);
+        Assert.Contains("another command", (await ReadJsonAsync(resolve))["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(before, await server.EventCountAsync());
+        var view = await ReadJsonAsync(await client.GetAsync($"/cases/{id}"));
+        Assert.NotEqual("resolved", view["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task The_same_key_with_other_content_is_refused_but_a_retry_formatted_differently_is_the_same_request()
+    {
+        var id = await server.OpenCaseAsync();
+        using var client = server.Client(Roles.Agent);
+        using var first = await client.SendAsync(Post($"/cases/{id}/notes", """{"visibility":"internal","text":"First words"}""", key: "note-key"));
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var before = await server.EventCountAsync();
+
+        using var other = await client.SendAsync(Post($"/cases/{id}/notes", """{"visibility":"internal","text":"Other words"}""", key: "note-key"));
+        using var retry = await client.SendAsync(Post($"/cases/{id}/notes", """
+            {
+              "text": "First words",
+              "visibility": "internal"
+            }
+            """, key: "note-key"));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, other.StatusCode);
+        Assert.Contains("other content", (await ReadJsonAsync(other))["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+        Assert.Equal("true", retry.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await retry.Content.ReadAsStringAsync());
+        Assert.Equal(before, await server.EventCountAsync());
     }
 }

@@ -1,8 +1,17 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
+using EventCase.Cases;
+using EventCase.Cases.Handling;
+using EventCase.Cases.Opening;
+using EventCase.Cases.Sla;
+using EventCase.EventStore;
+using EventCase.EventStore.Metadata;
 using EventCase.Server.Auth;
+using EventCase.Server.Hosting;
 using EventCase.Server.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
 using static EventCase.Server.Tests.Support.ServerFixture;
 
 namespace EventCase.Server.Tests.Open311;
@@ -156,6 +165,31 @@ public sealed class Open311Tests(ServerFixture server) : IClassFixture<ServerFix
     }
 
     [Fact]
+    public async Task Stored_text_that_xml_cannot_hold_is_served_as_replacement_characters_in_a_well_formed_document()
+    {
+        // Written to the store as the importer writes legacy history, past the API's checks: text from an old system
+        // with control characters and noncharacters that an XML 1.0 document cannot contain, not even as references.
+        var store = server.Services.GetRequiredService<EventCaseDatabase>().Store;
+        var caseId = new CaseId("legacy-" + Guid.NewGuid().ToString("N")[..12]);
+        var opened = new CaseOpened(caseId, new CaseNumber("LEG", 2015, 7), new AgencyId(AgencyA), new ServiceCode("pothole"), "Hole\u0001 in\u000Bthe \uFFFEroad\uFFFF",
+            null, new CaseLocation(new GeoPoint(42.35, -71.06), "1 Main\u001F St"), Channel.Phone, new Dictionary<string, IReadOnlyList<string>>(), CasePriority.Normal,
+            SlaTarget.BusinessHours(48), Instant.FromUtc(2015, 3, 2, 14, 0));
+        await store.AppendToStreamAsync(CaseStreams.For(new AgencyId(AgencyA), caseId), CaseStreams.StreamType, ExpectedVersion.NoStream,
+            [new NewEvent(Guid.NewGuid(), opened, new EventMetadata("system:importer", "system"))], TestContext.Current.CancellationToken);
+        using var client = server.Client();
+
+        using var response = await client.GetAsync($"/open311/v2/requests/{caseId.Value}.xml?api_key=agent-key-a");
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var request = XDocument.Parse(text).Root!.Element("request")!;
+        Assert.Equal("Hole\uFFFD in\uFFFDthe \uFFFDroad\uFFFD", request.Element("description")!.Value);
+        Assert.Equal("1 Main\uFFFD St", request.Element("address")!.Value);
+        Assert.DoesNotContain("&#x", text, StringComparison.Ordinal);
+        Assert.Equal(0, server.UnexpectedErrorCount);
+    }
+
+    [Fact]
     public async Task An_api_key_of_another_agency_does_not_see_the_request()
     {
         var (number, token) = await PostAsync();
@@ -164,6 +198,47 @@ public sealed class Open311Tests(ServerFixture server) : IClassFixture<ServerFix
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         using var byToken = await client.GetAsync($"/open311/v2/tokens/{token}.json?api_key=agent-key-b");
         Assert.Equal(HttpStatusCode.NotFound, byToken.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_post_with_an_unusable_idempotency_key_is_refused_instead_of_the_key_being_ignored()
+    {
+        using var client = server.Client();
+        var before = await server.EventCountAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/open311/v2/requests.json")
+        {
+            Content = Form(("api_key", "agent-key-a"), ("service_code", "pothole"), ("address_string", "1 Main St")),
+        };
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", new string('k', 201));
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("Idempotency-Key", (await ReadJsonAsync(response))[0]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(before, await server.EventCountAsync());
+    }
+
+    [Fact]
+    public async Task A_post_reusing_a_key_for_another_service_request_is_refused_and_does_not_answer_with_the_first()
+    {
+        using var client = server.Client();
+        HttpRequestMessage Post(string service) => new(HttpMethod.Post, "/open311/v2/requests.json")
+        {
+            Content = Form(("api_key", "agent-key-a"), ("service_code", service), ("address_string", "2 Main St"), ("attribute[depth]", "deep")),
+            Headers = { { "Idempotency-Key", "o311-key" } },
+        };
+        using var first = await client.SendAsync(Post("pothole"));
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        var token = (await ReadJsonAsync(first))[0]!["token"]!.GetValue<string>();
+        using var retry = await client.SendAsync(Post("pothole"));
+        Assert.Equal(token, (await ReadJsonAsync(retry))[0]!["token"]!.GetValue<string>());
+
+        using var reused = await client.SendAsync(Post("graffiti"));
+
+        var text = await reused.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, reused.StatusCode);
+        Assert.Contains("Idempotency-Key", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(token, text, StringComparison.Ordinal);
     }
 }
 

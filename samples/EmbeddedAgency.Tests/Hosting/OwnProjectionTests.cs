@@ -1,0 +1,118 @@
+using EventCase.Cases;
+using EventCase.Cases.Catalog;
+using EventCase.Cases.Handling;
+using EventCase.Cases.Intake;
+using EventCase.Cases.Opening;
+using EventCase.Cases.Sla;
+using EventCase.EventStore;
+using EventCase.EventStore.Projections;
+using EventCase.Hosting;
+using EventCase.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NodaTime;
+
+namespace EmbeddedAgency.Tests.Hosting;
+
+/// <summary>A host registers projections of its own through the options, beside the built-in ones.</summary>
+public sealed class OwnProjectionTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private IHost Build(string schema, params Projection[] projections)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddEventCase(o =>
+        {
+            o.ConnectionString = database.ConnectionString;
+            o.Schema = schema;
+            o.ProjectionDaemon.PollInterval = TimeSpan.FromMilliseconds(200);
+            o.AddAgency("ogdenville", agency => agency
+                .AddService("pothole", "Pothole", "A hole.", SlaTarget.BusinessHours(40))
+                .AddService("graffiti", "Graffiti", "Paint.", SlaTarget.BusinessHours(80), CasePriority.Low));
+            foreach (var projection in projections)
+            {
+                o.Projections.Add(projection);
+            }
+        });
+        return builder.Build();
+    }
+
+    [Fact]
+    public async Task A_projection_of_the_hosts_own_is_created_at_start_and_kept_current_by_the_daemon()
+    {
+        var schema = "own_" + Guid.NewGuid().ToString("N")[..8];
+        using var host = Build(schema, new CasesPerService());
+        await host.StartAsync(Ct);
+        try
+        {
+            var intake = host.Services.GetRequiredService<CaseIntake>();
+            var context = new CommandContext(new AgencyId("ogdenville"), "agent-1", "agent", "corr-1", "api");
+            foreach (var service in new[] { "pothole", "pothole", "graffiti" })
+            {
+                var opened = await intake.OpenAsync(
+                    context, "OGD", new IntakeRequest(new ServiceCode(service), "Seen on Main St", null, new CaseLocation(null, "Main St"), Channel.Phone, new Dictionary<string, IReadOnlyList<string>>(), null),
+                    SystemClock.Instance.GetCurrentInstant(), Ct);
+                Assert.IsType<IntakeResult.Handled>(opened);
+            }
+
+            var dataSource = host.Services.GetRequiredService<EventCaseEngine>().DataSource;
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            Dictionary<string, int> counts;
+            do
+            {
+                await Task.Delay(50, Ct);
+                counts = [];
+                await using var command = dataSource.CreateCommand($"SELECT row_key, opened FROM {schema}.cases_per_service");
+                await using var reader = await command.ExecuteReaderAsync(Ct);
+                while (await reader.ReadAsync(Ct))
+                {
+                    counts[reader.GetString(0)] = reader.GetInt32(1);
+                }
+            }
+            while (counts.GetValueOrDefault("graffiti") != 1 && DateTime.UtcNow < deadline);
+
+            Assert.Equal(new Dictionary<string, int> { ["pothole"] = 2, ["graffiti"] = 1 }, counts);
+            var status = (await host.Services.GetRequiredService<EventCaseEngine>().Store.Projections.GetStatusAsync(Ct)).Single(s => s.Name == "cases_per_service");
+            Assert.Equal(ProjectionMode.Async, status.Mode);
+        }
+        finally
+        {
+            await host.StopAsync(Ct);
+        }
+    }
+
+    [Fact]
+    public async Task A_projection_named_like_a_built_in_one_stops_the_host_at_start_naming_it()
+    {
+        using var host = Build("own_" + Guid.NewGuid().ToString("N")[..8], new CasesPerService("sla_clocks"));
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync(Ct));
+
+        Assert.Contains("sla_clocks", failure.ToString(), StringComparison.Ordinal);
+    }
+
+    private sealed record ServiceCount(string Service, int Opened);
+
+    /// <summary>How many cases each service has had opened: one row per service, across all its cases' streams.</summary>
+    private sealed class CasesPerService(string name = "cases_per_service") : Projection<ServiceCount>
+    {
+        public override string Name => name;
+
+        public override IReadOnlyCollection<Type> EventTypes => [typeof(CaseOpened)];
+
+        public override bool ReadsMetadata => false;
+
+        public override IReadOnlyList<ProjectionColumn<ServiceCount>> Columns => [ProjectionColumn<ServiceCount>.Int("opened", r => r.Opened)];
+
+        public override string? RowKey(RecordedEvent recorded) => recorded.Data is CaseOpened opened ? opened.Service.Value : null;
+
+        public override ServiceCount? Apply(ServiceCount? row, RecordedEvent recorded, ProjectionOutput output) => recorded.Data switch
+        {
+            CaseOpened opened => new ServiceCount(opened.Service.Value, (row?.Opened ?? 0) + 1),
+            _ => row,
+        };
+    }
+}
