@@ -7,9 +7,6 @@ using EventCase.Cli.Reports;
 using EventCase.Cli.Serve;
 using EventCase.Cli.Projections;
 using EventCase.Cli.Replay;
-using EventCase.EventStore;
-using EventCase.EventStore.Embedded;
-using Npgsql;
 using Spectre.Console;
 
 namespace EventCase.Cli;
@@ -24,6 +21,7 @@ internal static class EventCaseCli
             GlobalOptions.ConnectionOption,
             GlobalOptions.DataDirectoryOption,
             GlobalOptions.SchemaOption,
+            GlobalOptions.VerboseOption,
         };
         root.Subcommands.Add(DbCommands.Create(console));
         root.Subcommands.Add(ReplayCommand.Create(console));
@@ -35,7 +33,10 @@ internal static class EventCaseCli
         return root;
     }
 
-    /// <summary>Runs the command line; errors are one clear line on <paramref name="error"/> and exit code 1.</summary>
+    /// <summary>
+    /// Runs the command line. Errors are one line on <paramref name="error"/> and an exit code (<see cref="ExitCodes"/>);
+    /// with <c>--verbose</c> the stack trace follows the line.
+    /// </summary>
     public static async Task<int> RunAsync(string[] args, IAnsiConsole console, TextWriter error, CancellationToken cancellationToken = default)
     {
         var root = Build(console);
@@ -43,28 +44,40 @@ internal static class EventCaseCli
         if (parsed.Errors.Count > 0)
         {
             // One clear line, not a page of help: the user asked for something specific.
-            var command = string.Join(' ', parsed.CommandResult.Command.Name == root.Name ? [] : CommandPath(parsed.CommandResult));
-            await error.WriteLineAsync($"error: {string.Join("; ", parsed.Errors.Select(e => OneLine(e.Message)))} (see `eventcase {command}{(command.Length > 0 ? " " : "")}--help`)");
-            return 2;
+            await error.WriteLineAsync($"error: {string.Join("; ", parsed.Errors.Select(e => CommandFailure.OneLine(e.Message)))}{HelpHint(parsed, root)}");
+            return ExitCodes.BadArguments;
         }
 
         try
         {
             return await parsed.InvokeAsync(new InvocationConfiguration { Error = error, Output = console.Profile.Out.Writer, EnableDefaultExceptionHandler = false }, cancellationToken);
         }
-        catch (Exception e) when (e is CliException or EventStoreException or EmbeddedPostgresException or NpgsqlException or ArgumentException or InvalidOperationException or TimeoutException)
-        {
-            await error.WriteLineAsync("error: " + OneLine(e.Message));
-            return 1;
-        }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             await error.WriteLineAsync("cancelled");
-            return 130;
+            return ExitCodes.Cancelled;
+        }
+        catch (Exception e)
+        {
+            // Every failure ends here as one line, whatever it is: a stack trace is no answer for an operator, and an
+            // unhandled exception would abort the process (exit code 134) instead of giving a code scripts can act on.
+            var failure = CommandFailure.From(e);
+            var verbose = parsed.GetValue(GlobalOptions.VerboseOption);
+            await error.WriteLineAsync("error: " + failure.Message + (failure.ExitCode == ExitCodes.BadArguments ? HelpHint(parsed, root) : ""));
+            if (verbose)
+            {
+                await error.WriteLineAsync(e.ToString());
+            }
+
+            return failure.ExitCode;
         }
     }
 
-    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
+    private static string HelpHint(ParseResult parsed, RootCommand root)
+    {
+        var command = string.Join(' ', parsed.CommandResult.Command.Name == root.Name ? [] : CommandPath(parsed.CommandResult));
+        return $" (see `eventcase {command}{(command.Length > 0 ? " " : "")}--help`)";
+    }
 
     private static IEnumerable<string> CommandPath(System.CommandLine.Parsing.CommandResult result)
     {

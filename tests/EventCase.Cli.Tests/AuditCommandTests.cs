@@ -116,4 +116,215 @@ public sealed class AuditCommandTests(DatabaseFixture database) : IClassFixture<
         Assert.Equal(2, exit);
         Assert.Contains(expected, error, StringComparison.Ordinal);
     }
+
+    /// <summary>A key pair (the private key's file, the public key's file) and a signed checkpoint of the tenant.</summary>
+    private async Task<(string Key, string PublicKey, string Checkpoint)> CheckpointAsync(string tenant, string name = "audit")
+    {
+        var key = Path.Combine(_directory, name + ".pem");
+        var (keyExit, keyOutput, keyError) = await RunAsync("audit", "keygen", "--out", key);
+        Assert.True(keyExit == 0, keyError);
+        var publicKey = Path.Combine(_directory, name + ".pub.pem");
+        await File.WriteAllTextAsync(publicKey, keyOutput[keyOutput.IndexOf("-----BEGIN PUBLIC KEY-----", StringComparison.Ordinal)..], Ct);
+        var checkpoint = Path.Combine(_directory, $"{name}-{tenant}.json");
+        var (checkpointExit, _, checkpointError) = await RunAsync("audit", "checkpoint", "--tenant", tenant, "--key", key, "--out", checkpoint);
+        Assert.True(checkpointExit == 0, checkpointError);
+        return (key, publicKey, checkpoint);
+    }
+
+    private static void AssertOneLine(string error) => Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+    [Theory]
+    [InlineData("bad")]
+    [InlineData("")]
+    [InlineData("{}")]
+    public async Task A_checkpoint_file_that_is_not_a_checkpoint_is_a_bad_argument_reported_before_any_verification(string content)
+    {
+        var tenant = await SeedAsync();
+        var file = Path.Combine(_directory, "not-a-checkpoint.json");
+        await File.WriteAllTextAsync(file, content, Ct);
+
+        var (exit, output, error) = await RunAsync("audit", "verify", "--tenant", tenant, "--since-checkpoint", file);
+
+        Assert.Equal(2, exit);
+        Assert.Empty(output);
+        Assert.Contains($"--since-checkpoint {file} is not an audit checkpoint", error, StringComparison.Ordinal);
+        AssertOneLine(error);
+    }
+
+    [Fact]
+    public async Task A_checkpoint_of_another_tenant_is_a_bad_argument_not_a_verdict()
+    {
+        var tenant = await SeedAsync();
+        var other = await SeedAsync();
+        var (_, _, checkpoint) = await CheckpointAsync(other);
+
+        var (exit, output, error) = await RunAsync("audit", "verify", "--tenant", tenant, "--since-checkpoint", checkpoint);
+
+        Assert.Equal(2, exit);
+        Assert.Empty(output);
+        Assert.Contains($"is a checkpoint of tenant '{other}', not of --tenant '{tenant}'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_public_key_file_that_holds_no_key_is_a_bad_argument_not_tampering()
+    {
+        var tenant = await SeedAsync();
+        var (_, _, checkpoint) = await CheckpointAsync(tenant);
+        var badKey = Path.Combine(_directory, "bad.pem");
+        await File.WriteAllTextAsync(badKey, "not a key", Ct);
+
+        var (exit, output, error) = await RunAsync("audit", "verify", "--tenant", tenant, "--since-checkpoint", checkpoint, "--public-key", badKey);
+
+        Assert.Equal(2, exit);
+        Assert.DoesNotContain("ALTERED", output, StringComparison.Ordinal);
+        Assert.Contains($"--public-key {badKey} holds no ECDSA P-256 public key", error, StringComparison.Ordinal);
+        AssertOneLine(error);
+    }
+
+    [Fact]
+    public async Task A_checkpoint_signed_with_another_key_than_the_trusted_one_is_altered_and_says_why()
+    {
+        var tenant = await SeedAsync();
+        var (_, _, checkpoint) = await CheckpointAsync(tenant);
+        var (_, otherPublicKey, _) = await CheckpointAsync(tenant, "other");
+
+        var (exit, output, _) = await RunAsync("audit", "verify", "--tenant", tenant, "--since-checkpoint", checkpoint, "--public-key", otherPublicKey);
+
+        Assert.Equal(3, exit);
+        Assert.Contains("ALTERED: the checkpoint is not signed with the trusted key", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--tenant", "no-such-tenant")]
+    [InlineData("--stream", "no-such-stream")]
+    public async Task Verifying_what_does_not_exist_fails_instead_of_passing_for_a_clean_audit(string option, string value)
+    {
+        var tenant = await SeedAsync();
+        string[] scope = option == "--tenant" ? ["--tenant", value] : ["--tenant", tenant, "--stream", value];
+
+        var (exit, output, error) = await RunAsync(["audit", "verify", .. scope]);
+
+        Assert.Equal(1, exit);
+        Assert.DoesNotContain("intact", output, StringComparison.Ordinal);
+        Assert.StartsWith("error: nothing to verify: ", error, StringComparison.Ordinal);
+        Assert.Contains(value, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_altered_verdict_shows_its_findings_even_outside_the_verified_stream()
+    {
+        var tenant = await SeedAsync();
+        var (_, publicKey, checkpoint) = await CheckpointAsync(tenant);
+        await TamperAsync($"UPDATE eventcase.events SET data = jsonb_set(data, '{{text}}', '\"rewritten\"') WHERE tenant_id = '{tenant}' AND stream_id = 'audited-3' AND stream_version = 2");
+
+        var (exit, output, _) = await RunAsync("audit", "verify", "--tenant", tenant, "--stream", "audited-0", "--since-checkpoint", checkpoint, "--public-key", publicKey);
+
+        Assert.Equal(3, exit);
+        Assert.Contains($"EditedEvent {tenant}/audited-3 version 2", output, StringComparison.Ordinal);
+        Assert.Contains($"ALTERED: 1 stream(s) of {tenant} with a broken chain", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("audit", "export", "--tenant", "boston", "--stream", "s", "--out", "/nonexistent/e.jsonl")]
+    [InlineData("audit", "checkpoint", "--tenant", "boston", "--out", "/nonexistent/cp.json")]
+    [InlineData("audit", "keygen", "--out", "/nonexistent/k.pem")]
+    public async Task An_output_file_in_a_directory_that_does_not_exist_is_a_bad_argument(params string[] args)
+    {
+        var (exit, _, error) = await CliRunner.RunAsync(args);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--out: /nonexistent/", error, StringComparison.Ordinal);
+        Assert.Contains("the directory /nonexistent does not exist", error, StringComparison.Ordinal);
+        AssertOneLine(error);
+    }
+
+    [Fact]
+    public async Task An_output_path_that_is_a_directory_is_a_bad_argument()
+    {
+        var (exit, _, error) = await CliRunner.RunAsync("audit", "keygen", "--out", _directory);
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"--out: {_directory} is a directory", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Keygen_never_replaces_a_key_unless_forced_and_creates_it_readable_by_its_owner_only()
+    {
+        var key = Path.Combine(_directory, "signing.pem");
+        var (firstExit, _, firstError) = await CliRunner.RunAsync("audit", "keygen", "--out", key);
+        Assert.True(firstExit == 0, firstError);
+        var original = await File.ReadAllTextAsync(key, Ct);
+
+        var (refusedExit, _, refused) = await CliRunner.RunAsync("audit", "keygen", "--out", key);
+        Assert.Equal(2, refusedExit);
+        Assert.Contains("Pass --force to replace it", refused, StringComparison.Ordinal);
+        Assert.Equal(original, await File.ReadAllTextAsync(key, Ct));
+
+        var (forcedExit, _, forcedError) = await CliRunner.RunAsync("audit", "keygen", "--out", key, "--force");
+        Assert.True(forcedExit == 0, forcedError);
+        Assert.NotEqual(original, await File.ReadAllTextAsync(key, Ct));
+        Assert.Single(Directory.GetFiles(_directory));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
+        }
+    }
+
+    [Theory]
+    [InlineData("--from and --to go together", "--to", "2026-01-01T00:00:00Z")]
+    [InlineData("--from and --to go together", "--from", "2026-01-01T00:00:00Z")]
+    [InlineData("is not after --from", "--from", "2026-02-01T00:00:00Z", "--to", "2026-01-01T00:00:00Z")]
+    public async Task An_export_with_a_bad_period_leaves_the_output_file_as_it_was(string expected, params string[] period)
+    {
+        var file = Path.Combine(_directory, "export.jsonl");
+        await File.WriteAllTextAsync(file, "previous export\n", Ct);
+
+        var (exit, _, error) = await CliRunner.RunAsync(["audit", "export", "--tenant", "boston", .. period, "--out", file]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.Equal("previous export\n", await File.ReadAllTextAsync(file, Ct));
+    }
+
+    [Fact]
+    public async Task An_export_of_a_stream_that_does_not_exist_fails_and_leaves_the_output_file_as_it_was()
+    {
+        var tenant = await SeedAsync();
+        var file = Path.Combine(_directory, "export.jsonl");
+        await File.WriteAllTextAsync(file, "previous export\n", Ct);
+
+        var (exit, _, error) = await RunAsync("audit", "export", "--tenant", tenant, "--stream", "no-such-stream", "--out", file);
+
+        Assert.Equal(1, exit);
+        Assert.Equal($"error: nothing to export: tenant '{tenant}' has no stream 'no-such-stream'", error.Trim());
+        Assert.Equal("previous export\n", await File.ReadAllTextAsync(file, Ct));
+        Assert.Single(Directory.GetFiles(_directory));
+    }
+
+    [Fact]
+    public async Task A_checkpoint_of_a_tenant_without_streams_is_not_signed()
+    {
+        await SeedAsync();
+        var key = Path.Combine(_directory, "audit.pem");
+        await RunAsync("audit", "keygen", "--out", key);
+        var checkpoint = Path.Combine(_directory, "checkpoint.json");
+
+        var (exit, _, error) = await RunAsync("audit", "checkpoint", "--tenant", "no-such-tenant", "--key", key, "--out", checkpoint);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("nothing to checkpoint: tenant 'no-such-tenant' has no streams", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(checkpoint));
+    }
+
+    [Fact]
+    public async Task A_checkpoint_signed_with_a_public_key_is_a_bad_argument()
+    {
+        var tenant = await SeedAsync();
+        var (_, publicKey, _) = await CheckpointAsync(tenant);
+
+        var (exit, _, error) = await RunAsync("audit", "checkpoint", "--tenant", tenant, "--key", publicKey);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("is a public key; a checkpoint is signed with the private key", error, StringComparison.Ordinal);
+    }
 }

@@ -39,6 +39,10 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
     [InlineData("is not an ISO-8601 instant", "replay", "case-1", "--agency", "boston", "--at", "yesterday")]
     [InlineData("Unrecognized command or argument 'frobnicate'", "frobnicate")]
     [InlineData("Cannot parse argument 'abc' for option '--version'", "replay", "x", "--agency", "a", "--version", "abc")]
+    [InlineData("--agency 'bad agency' is not an agency id: 1–64 letters, digits, '-', '_' or '.'.", "replay", "x", "--agency", "bad agency")]
+    [InlineData("--connection is not a PostgreSQL connection string", "replay", "x", "--agency", "boston", "--connection", "garbage")]
+    [InlineData("--schema 'Bad-Schema' must be a lower-case SQL identifier", "replay", "x", "--agency", "boston", "--schema", "Bad-Schema")]
+    [InlineData("--timeout needs --wait", "projections", "rebuild", "case_numbers", "--timeout", "5")]
     public async Task Bad_arguments_are_one_clear_line_and_a_non_zero_exit(string expected, params string[] args)
     {
         var (exit, output, error) = await CliRunner.RunAsync(args);
@@ -145,14 +149,14 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
     }
 
     [Fact]
-    public async Task Rebuilding_an_unknown_projection_names_the_known_ones()
+    public async Task Rebuilding_an_unknown_projection_is_a_bad_argument_that_names_the_known_ones()
     {
         await OpenScriptedCaseAsync();
 
         var (exit, _, error) = await CliRunner.RunAsync("projections", "rebuild", "no_such_thing", "--connection", database.ConnectionString);
 
-        Assert.Equal(1, exit);
-        Assert.Contains("No projection named 'no_such_thing'; known: ", error, StringComparison.Ordinal);
+        Assert.Equal(2, exit);
+        Assert.Contains("no projection named 'no_such_thing'; known: ", error, StringComparison.Ordinal);
         Assert.Contains("case_numbers", error, StringComparison.Ordinal);
     }
 
@@ -179,6 +183,74 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
         {
             await CliRunner.RunAsync("db", "stop", "--data-dir", directory);
             Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private async Task TamperAsync(string sql)
+    {
+        await using var command = database.DataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync(Ct);
+    }
+
+    [Theory]
+    [InlineData(2, "'{\"x\": 1}'", "event version 2 of boston/{0} (case.assigned.v1, log position")]
+    [InlineData(1, "'{}'", "the history of boston/{0} cannot be replayed")]
+    public async Task Replaying_a_case_whose_stored_event_was_altered_says_so_in_one_line_with_exit_code_three(int version, string data, string expected)
+    {
+        var (_, caseId, _) = await OpenScriptedCaseAsync();
+        await TamperAsync($"UPDATE eventcase.events SET data = {data} WHERE tenant_id = 'boston' AND stream_id = '{caseId.Value}' AND stream_version = {version}");
+
+        var (exit, _, error) = await CliRunner.RunAsync("replay", caseId.Value, "--agency", "boston", "--connection", database.ConnectionString);
+
+        Assert.Equal(3, exit);
+        Assert.StartsWith("error: " + string.Format(System.Globalization.CultureInfo.InvariantCulture, expected, caseId.Value), error, StringComparison.Ordinal);
+        Assert.Contains($"altered after it was written: boston/{caseId.Value} v{version}: EditedEvent", error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task Replaying_a_case_altered_in_a_way_that_still_reads_shows_it_and_calls_it_altered()
+    {
+        var (_, caseId, _) = await OpenScriptedCaseAsync();
+        await TamperAsync($"UPDATE eventcase.events SET data = jsonb_set(data, '{{reason}}', '\"nothing happened\"') WHERE tenant_id = 'boston' AND stream_id = '{caseId.Value}' AND stream_version = 3");
+
+        var (exit, output, error) = await CliRunner.RunAsync("replay", caseId.Value, "--agency", "boston", "--json", "--connection", database.ConnectionString);
+
+        Assert.Equal(3, exit);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal(3, json.RootElement.GetProperty("version").GetInt64());
+        Assert.Contains($"boston/{caseId.Value} was altered after it was written", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Waiting_for_a_rebuild_that_no_service_owns_says_so_and_gives_up_at_the_timeout()
+    {
+        await OpenScriptedCaseAsync();
+
+        var (exit, output, error) = await CliRunner.RunAsync("projections", "rebuild", "case_numbers", "--wait", "--timeout", "1", "--connection", database.ConnectionString);
+        var (_, status, _) = await CliRunner.RunAsync("projections", "status", "--connection", database.ConnectionString);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("no running service owns case_numbers", output, StringComparison.Ordinal);
+        Assert.Equal("error: gave up waiting for the rebuild of case_numbers after 1 s (no running service owns it); it stays requested", error.Trim());
+        Assert.Contains("requested", status, StringComparison.Ordinal);
+        Assert.Contains("rebuild requested but no running service owns", status, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_data_directory_under_a_file_is_a_bad_argument()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var (exit, _, error) = await CliRunner.RunAsync("db", "start", "--data-dir", Path.Combine(file, "sub"));
+
+            Assert.Equal(2, exit);
+            Assert.Contains($"cannot be a directory: {file} is a file.", error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
         }
     }
 }

@@ -1,6 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using EventCase.Cases.Handling;
+using EventCase.Cases.ReadModels;
+using EventCase.Cli.Hosting;
+using EventCase.EventStore;
 using EventCase.Testing;
 
 namespace EventCase.Cli.Tests;
@@ -63,9 +67,55 @@ public sealed class ServeAndReportTests(DatabaseFixture database) : IClassFixtur
         Assert.StartsWith("error: Auth:SigningKey is not configured.", error, StringComparison.Ordinal);
     }
 
+    /// <summary>The schema as the service leaves it: the event store migrated, with the built-in projections' tables.</summary>
+    private async Task MigrateAsTheServiceDoesAsync() =>
+        await new PostgresEventStore(database.DataSource, CaseEvents.CreateSerializer(), projections: BuiltInProjections.Create(CliSession.Calendars)).MigrateAsync(Ct);
+
+    [Fact]
+    public async Task Serve_on_a_port_in_use_is_one_error_line_and_exit_code_one()
+    {
+        using var busy = new TcpListener(IPAddress.Loopback, 0);
+        busy.Start();
+        var port = ((IPEndPoint)busy.LocalEndpoint).Port;
+        var cli = Path.Combine(AppContext.BaseDirectory, "eventcase.dll");
+        using var process = Process.Start(new ProcessStartInfo("dotnet", [cli, "serve", "--environment", "Development", "--connection", database.ConnectionString, "--urls", $"http://127.0.0.1:{port}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        try
+        {
+            var output = process.StandardOutput.ReadToEndAsync(Ct);
+            var error = await process.StandardError.ReadToEndAsync(Ct);
+            await process.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(120), Ct);
+            await output;
+
+            Assert.Equal(1, process.ExitCode);
+            var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith($"error: Failed to bind to address http://127.0.0.1:{port}: address already in use.", line, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Serve_with_an_address_that_is_not_one_is_a_bad_argument()
+    {
+        var (exit, _, error) = await CliRunner.RunAsync("serve", "--urls", "garbage");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--urls: 'garbage' is not an address to listen on", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Transparency_report_prints_csv_with_its_header()
     {
+        await MigrateAsTheServiceDoesAsync();
         var (exit, output, error) = await CliRunner.RunAsync(
             "report", "transparency", "--agency", "boston", "--period", "week", "--format", "csv", "--from", "2026-01-01", "--to", "2026-03-31", "--connection", database.ConnectionString);
 
@@ -76,11 +126,30 @@ public sealed class ServeAndReportTests(DatabaseFixture database) : IClassFixtur
     [Theory]
     [InlineData("is not a date such as 2026-03-01", "report", "transparency", "--agency", "boston", "--from", "March")]
     [InlineData("Argument 'quarter' not recognized", "report", "transparency", "--agency", "boston", "--period", "quarter")]
+    [InlineData("--to 2015-01-01 is before --from 2016-01-01.", "report", "transparency", "--agency", "boston", "--from", "2016-01-01", "--to", "2015-01-01")]
+    [InlineData("--from 9999-01-01 is outside the days a report can cover (0002-01-01 to 9998-12-31)", "report", "transparency", "--agency", "boston", "--from", "9999-01-01", "--to", "9999-12-31")]
+    [InlineData("--to 0001-06-01 is outside the days a report can cover", "report", "transparency", "--agency", "boston", "--to", "0001-06-01")]
+    [InlineData("The range has more than 3,700 periods", "report", "transparency", "--agency", "boston", "--period", "day", "--from", "2000-01-01", "--to", "2020-01-01")]
+    [InlineData("--agency 'bad agency' is not an agency id", "report", "transparency", "--agency", "bad agency")]
     public async Task Bad_report_arguments_are_one_clear_line(string expected, params string[] args)
     {
         var (exit, _, error) = await CliRunner.RunAsync(args);
 
         Assert.Equal(2, exit);
         Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task A_default_range_that_starts_before_the_first_reportable_day_is_a_bad_argument()
+    {
+        await MigrateAsTheServiceDoesAsync();
+
+        var (exit, _, error) = await CliRunner.RunAsync("report", "transparency", "--agency", "boston", "--to", "0002-06-01", "--connection", database.ConnectionString);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("the report would start on 0001-06-01, before 0002-01-01", error, StringComparison.Ordinal);
+        Assert.Contains("(--from defaults to a year before --to)", error, StringComparison.Ordinal);
     }
 }

@@ -12,6 +12,9 @@ namespace EventCase.Cases.Escalating;
 /// <param name="Now">The current instant.</param>
 public sealed record EscalateCase(CaseId CaseId, int ToLevel, string Reason, Instant Now) : CaseCommand(CaseId, Now)
 {
+    /// <summary>The highest escalation tier (the lowest is 0, not escalated).</summary>
+    public const int HighestLevel = 3;
+
     /// <inheritdoc />
     public override string Action => "Escalate";
 }
@@ -48,7 +51,7 @@ public sealed record CaseDeescalated(CaseId CaseId, int FromLevel, int ToLevel, 
 internal static class EscalatingRules
 {
     /// <summary>The highest escalation tier.</summary>
-    public const int MaxLevel = 3;
+    public const int MaxLevel = EscalateCase.HighestLevel;
 
     public static DecisionResult Decide(EscalateCase command, OpenedCase state)
     {

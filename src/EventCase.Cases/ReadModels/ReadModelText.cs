@@ -19,7 +19,9 @@ internal static class ReadModelText
         try
         {
             var parts = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor)).Split('\n');
-            if (parts.Length == count)
+            // No part of a cursor made here holds a control character (row keys are case ids); a forged one with a NUL
+            // would reach PostgreSQL, which refuses NUL in text.
+            if (parts.Length == count && !parts.Any(part => part.Any(char.IsControl)))
             {
                 return parts;
             }

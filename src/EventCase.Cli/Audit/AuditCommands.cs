@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using EventCase.Cli.Hosting;
 using EventCase.EventStore;
 using EventCase.EventStore.Auditing;
@@ -12,9 +13,6 @@ namespace EventCase.Cli.Audit;
 /// <summary><c>eventcase audit verify|checkpoint|export|keygen</c>: the auditor's toolkit.</summary>
 internal static class AuditCommands
 {
-    /// <summary>Exit code when verification finds tampering (distinct from errors, 1, and bad arguments, 2).</summary>
-    public const int TamperingFound = 3;
-
     public static Command Create(IAnsiConsole console)
     {
         var audit = new Command("audit", "Verify the tamper-evident hash chain, sign checkpoints, export histories");
@@ -28,10 +26,14 @@ internal static class AuditCommands
     private static Command Verify(IAnsiConsole console)
     {
         var tenant = new Option<string?>("--tenant") { Description = "Verify one tenant (agency) only" };
+        tenant.AcceptOnlyTenantIds();
         var stream = new Option<string?>("--stream") { Description = "Verify one stream (needs --tenant)" };
-        var since = new Option<FileInfo?>("--since-checkpoint") { Description = "Also verify the store against this earlier signed checkpoint (JSON)" };
+        stream.AcceptOnlyStreamIds();
+        var since = new Option<FileInfo?>("--since-checkpoint") { Description = "Also verify the store against this earlier signed checkpoint (JSON) of the tenant" };
+        since.AcceptExistingFilesOnly();
         var key = new Option<FileInfo?>("--public-key") { Description = "The agency's published public key (PEM) the checkpoint must be signed with" };
-        var command = new Command("verify", "Recompute every event's hash and check every chain and stream head; exit code 3 when something was altered")
+        key.AcceptExistingFilesOnly();
+        var command = new Command("verify", "Recompute every event's hash and check every chain and stream head; exit code 3 when something was altered, 1 when nothing matched")
         {
             tenant, stream, since, key,
         };
@@ -42,22 +44,37 @@ internal static class AuditCommands
                 r.AddError("--stream needs --tenant.");
             }
 
-            if (r.GetValue(since) is { Exists: false } file)
+            if (r.GetValue(key) is not null && r.GetValue(since) is null)
             {
-                r.AddError($"--since-checkpoint: {file.FullName} does not exist.");
-            }
-
-            if (r.GetValue(key) is { Exists: false } keyFile)
-            {
-                r.AddError($"--public-key: {keyFile.FullName} does not exist.");
+                r.AddError("--public-key needs --since-checkpoint (it is the key the checkpoint must be signed with).");
             }
         });
         command.SetAction(async (result, ct) =>
         {
-            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), ct);
-            var verifier = new AuditVerifier(session.Store);
             var tenantId = result.GetValue(tenant);
             var streamId = result.GetValue(stream);
+
+            // The checkpoint and the key are read and checked before the verification, which can take minutes: a
+            // file that is not what it should be is a mistake to report at once, not after the work.
+            AuditCheckpoint? checkpoint = null;
+            (string Pem, string KeyId)? trustedKey = null;
+            if (result.GetValue(since) is { } checkpointFile)
+            {
+                checkpoint = await ReadCheckpointAsync(checkpointFile, ct);
+                if (tenantId is not null && !string.Equals(tenantId, checkpoint.Tenant, StringComparison.Ordinal))
+                {
+                    throw CliException.BadArgument(
+                        $"--since-checkpoint {checkpointFile.FullName} is a checkpoint of tenant '{checkpoint.Tenant}', not of --tenant '{tenantId}'.");
+                }
+
+                if (result.GetValue(key) is { } keyFile)
+                {
+                    trustedKey = await ReadPublicKeyAsync(keyFile, ct);
+                }
+            }
+
+            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.RequireExisting, ct);
+            var verifier = new AuditVerifier(session.Store);
             var total = await CountEventsAsync(session, tenantId, ct);
             AuditReport report = null!;
             await console.Progress()
@@ -71,71 +88,199 @@ internal static class AuditCommands
                         : await verifier.VerifyAllAsync(reporter, ct);
                     task.Value = task.MaxValue;
                 });
-            console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{report.Scope}: {report.EventsChecked:N0} events in {report.StreamsChecked:N0} streams checked in {report.Elapsed.TotalSeconds:F2} s ({report.EventsPerSecond:N0} events/s)"));
-            foreach (var finding in report.Findings)
+
+            // Nothing checked is not a clean audit: a mistyped tenant or stream would otherwise pass for one. A
+            // checkpoint that lists streams still has something to say (that they are gone), so it goes on.
+            if (report.StreamsChecked == 0 && checkpoint is not { StreamCount: > 0 })
             {
-                console.MarkupLineInterpolated($"[red]{finding.Kind}[/] {finding.Stream.Tenant}/{finding.Stream.Id} version {finding.Version}: {finding.Detail}");
+                throw new CliException(streamId is not null ? $"nothing to verify: tenant '{tenantId}' has no stream '{streamId}'"
+                    : tenantId is not null ? $"nothing to verify: tenant '{tenantId}' has no streams"
+                    : $"nothing to verify: schema '{session.Store.Options.Schema}' holds no events");
             }
 
-            var intact = report.IsIntact;
-            if (result.GetValue(since) is { } checkpointFile)
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{report.Scope}: {report.EventsChecked:N0} events in {report.StreamsChecked:N0} streams checked in {report.Elapsed.TotalSeconds:F2} s ({report.EventsPerSecond:N0} events/s)"));
+            PrintFindings(console, report, alreadyPrinted: new HashSet<AuditFinding>());
+
+            // Every reason for the verdict below is printed above it: a finding, or a line about the checkpoint.
+            var reasons = new List<string>();
+            if (!report.IsIntact)
             {
-                await using var file = checkpointFile.OpenRead();
-                var checkpoint = await AuditCheckpoint.ReadJsonAsync(file, ct);
-                var trusted = result.GetValue(key) is { } keyFile ? await File.ReadAllTextAsync(keyFile.FullName, ct) : null;
-                var verification = await new AuditCheckpoints(session.Store, SystemClock.Instance).VerifyAsync(checkpoint, trusted, ct);
-                console.WriteLine($"checkpoint of {checkpoint.Tenant} at {InstantPattern.ExtendedIso.Format(checkpoint.CreatedAt)}: signature {(verification.SignatureValid ? "valid" : "INVALID")}{(trusted is null ? " (embedded key)" : verification.SignedByTrustedKey ? " (trusted key)" : " (NOT the trusted key)")}, root {(verification.RootMatches ? "matches" : "DOES NOT MATCH")}");
+                reasons.Add(string.Create(CultureInfo.InvariantCulture, $"{report.BrokenStreams:N0} stream(s) with a broken chain"));
+            }
+
+            if (checkpoint is not null)
+            {
+                var verification = await new AuditCheckpoints(session.Store, SystemClock.Instance).VerifyAsync(checkpoint, trustedKey?.Pem, ct);
+                var signedBy = trustedKey is null ? " (embedded key: proves integrity, not who signed)"
+                    : verification.SignedByTrustedKey ? " (trusted key)"
+                    : $" (NOT the trusted key: the checkpoint names key {checkpoint.KeyId})";
+                console.WriteLine($"checkpoint of {checkpoint.Tenant} at {InstantPattern.ExtendedIso.Format(checkpoint.CreatedAt)}: signature {(verification.SignatureValid ? "valid" : "INVALID")}{signedBy}, root {(verification.RootMatches ? "matches" : "DOES NOT MATCH")}");
                 foreach (var discrepancy in verification.Discrepancies)
                 {
                     console.MarkupLineInterpolated($"[red]{discrepancy.Kind}[/] {discrepancy}");
                 }
 
-                intact &= verification.IsValid && (trusted is null || verification.SignedByTrustedKey);
+                // The checkpoint's tenant may hold broken streams the verification above did not cover (--stream).
+                PrintFindings(console, verification.Chain, alreadyPrinted: report.Findings.ToHashSet());
+                if (trustedKey is { } trusted && !string.Equals(trusted.KeyId, checkpoint.KeyId, StringComparison.Ordinal))
+                {
+                    reasons.Add("the checkpoint is not signed with the trusted key");
+                }
+                else if (!verification.SignatureValid)
+                {
+                    reasons.Add("the checkpoint's signature does not verify");
+                }
+
+                if (!verification.RootMatches)
+                {
+                    reasons.Add("the checkpoint's heads do not give its signed root");
+                }
+
+                if (verification.Discrepancies.Count > 0)
+                {
+                    reasons.Add($"{verification.Discrepancies.Count} checkpointed stream(s) changed");
+                }
+
+                if (!verification.Chain.IsIntact && report.IsIntact)
+                {
+                    reasons.Add($"{verification.Chain.BrokenStreams} stream(s) of {checkpoint.Tenant} with a broken chain");
+                }
             }
 
-            console.MarkupLine(intact ? "[green]intact[/]: nothing was altered" : "[red]ALTERED[/]: see the findings above");
-            return intact ? 0 : TamperingFound;
+            if (reasons.Count == 0)
+            {
+                console.MarkupLine("[green]intact[/]: nothing was altered");
+                return ExitCodes.Success;
+            }
+
+            console.MarkupLineInterpolated($"[red]ALTERED[/]: {string.Join("; ", reasons)} (see above)");
+            return ExitCodes.TamperingFound;
         });
         return command;
+    }
+
+    private static void PrintFindings(IAnsiConsole console, AuditReport report, IReadOnlySet<AuditFinding> alreadyPrinted)
+    {
+        foreach (var finding in report.Findings.Where(f => !alreadyPrinted.Contains(f)))
+        {
+            console.MarkupLineInterpolated($"[red]{finding.Kind}[/] {finding.Stream.Tenant}/{finding.Stream.Id} version {finding.Version}: {finding.Detail}");
+        }
+
+        if (report.FindingsTruncated)
+        {
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"… and {report.BrokenStreams - report.Findings.Count:N0} more broken streams in {report.Scope} (verify them one tenant at a time to list them)"));
+        }
+    }
+
+    /// <summary>Reads a checkpoint file; one that is not a checkpoint is a bad argument, not a sign of tampering.</summary>
+    private static async Task<AuditCheckpoint> ReadCheckpointAsync(FileInfo file, CancellationToken cancellationToken)
+    {
+        AuditCheckpoint checkpoint;
+        try
+        {
+            await using var stream = file.OpenRead();
+            checkpoint = await AuditCheckpoint.ReadJsonAsync(stream, cancellationToken);
+        }
+        catch (Exception e) when (e is JsonException or FormatException or ArgumentException)
+        {
+            throw CliException.BadArgument(
+                $"--since-checkpoint {file.FullName} is not an audit checkpoint ({AuditCheckpoint.Format}): {CommandFailure.OneLine(e is ArgumentException a ? CommandFailure.WithoutParameterName(a) : e.Message)}", e);
+        }
+
+        if (!IdentifierValidation.IsTenantId(checkpoint.Tenant))
+        {
+            throw CliException.BadArgument($"--since-checkpoint {file.FullName} names tenant '{checkpoint.Tenant}', which is not an agency id.");
+        }
+
+        return checkpoint;
+    }
+
+    /// <summary>
+    /// Reads the trusted public key. A file that holds no key must not reach the verification, which would report the
+    /// checkpoint as not signed by it: that is a verdict of tampering, for what is a wrong file.
+    /// </summary>
+    private static async Task<(string Pem, string KeyId)> ReadPublicKeyAsync(FileInfo file, CancellationToken cancellationToken)
+    {
+        var pem = await File.ReadAllTextAsync(file.FullName, cancellationToken);
+        try
+        {
+            using var key = CheckpointSigningKey.FromPem(pem);
+            return (key.PublicKeyPem, key.KeyId);
+        }
+        catch (ArgumentException e)
+        {
+            throw CliException.BadArgument($"--public-key {file.FullName} holds no ECDSA P-256 public key (PEM): {CommandFailure.OneLine(CommandFailure.WithoutParameterName(e))}", e);
+        }
     }
 
     private static Command Checkpoint(IAnsiConsole console)
     {
         var tenant = new Option<string>("--tenant") { Description = "The tenant (agency) whose stream heads to checkpoint", Required = true };
+        tenant.AcceptOnlyTenantIds();
         var key = new Option<FileInfo?>("--key") { Description = "PEM file with the ECDSA P-256 private key (default: $EVENTCASE_AUDIT_KEY_FILE)" };
+        key.AcceptExistingFilesOnly();
         var output = new Option<FileInfo?>("--out") { Description = "Write the checkpoint JSON here (default: standard output)" };
+        output.AcceptWritableFilePathsOnly();
         var command = new Command("checkpoint", "Sign a checkpoint of every stream head of a tenant (a Merkle root), to publish for auditors") { tenant, key, output };
         command.SetAction(async (result, ct) =>
         {
-            var keyPath = result.GetValue(key)?.FullName ?? Environment.GetEnvironmentVariable("EVENTCASE_AUDIT_KEY_FILE")
-                ?? throw new CliException("no signing key: pass --key FILE or set EVENTCASE_AUDIT_KEY_FILE (make one with `eventcase audit keygen`)");
-            if (!File.Exists(keyPath))
+            var keyOption = result.GetValue(key);
+            var keyPath = keyOption?.FullName ?? Environment.GetEnvironmentVariable("EVENTCASE_AUDIT_KEY_FILE")
+                ?? throw CliException.BadArgument("no signing key: pass --key FILE or set EVENTCASE_AUDIT_KEY_FILE (make one with `eventcase audit keygen`)");
+            var keySource = keyOption is null ? $"EVENTCASE_AUDIT_KEY_FILE ({keyPath})" : $"--key {keyPath}";
+            if (PathValidation.ProblemReading(new FileInfo(keyPath)) is { } problem)
             {
-                throw new CliException($"signing key {keyPath} does not exist");
+                throw CliException.BadArgument($"signing key: {problem}");
             }
 
-            using var signingKey = CheckpointSigningKey.FromPem(await File.ReadAllTextAsync(keyPath, ct));
-            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), ct);
-            var checkpoint = await new AuditCheckpoints(session.Store, SystemClock.Instance).CreateAsync(result.GetValue(tenant)!, signingKey, ct);
-            if (result.GetValue(output) is { } file)
+            CheckpointSigningKey signingKey;
+            try
             {
-                await using (var stream = file.Create())
+                signingKey = CheckpointSigningKey.FromPem(await File.ReadAllTextAsync(keyPath, ct));
+            }
+            catch (ArgumentException e)
+            {
+                throw CliException.BadArgument($"{keySource} holds no ECDSA P-256 private key (PEM): {CommandFailure.OneLine(CommandFailure.WithoutParameterName(e))}", e);
+            }
+
+            using (signingKey)
+            {
+                if (!signingKey.HasPrivateKey)
                 {
-                    await checkpoint.WriteJsonAsync(stream, ct);
+                    throw CliException.BadArgument($"{keySource} is a public key; a checkpoint is signed with the private key");
                 }
 
-                console.WriteLine($"checkpoint of {checkpoint.Tenant}: {checkpoint.StreamCount:N0} streams, {checkpoint.EventCount:N0} events, written to {file.FullName}");
-            }
-            else
-            {
-                using var buffer = new MemoryStream();
-                await checkpoint.WriteJsonAsync(buffer, ct);
-                console.Profile.Out.Writer.Write(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
-                console.Profile.Out.Writer.WriteLine();
+                var tenantId = result.GetValue(tenant)!;
+                await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.RequireExisting, ct);
+                var checkpoint = await new AuditCheckpoints(session.Store, SystemClock.Instance).CreateAsync(tenantId, signingKey, ct);
+                if (checkpoint.StreamCount == 0)
+                {
+                    // A signed statement about nothing, most likely of a mistyped tenant: nothing to publish.
+                    throw new CliException($"nothing to checkpoint: tenant '{tenantId}' has no streams");
+                }
+
+                if (result.GetValue(output) is { } file)
+                {
+                    await using (var destination = OutputFile.Create(file))
+                    {
+                        await checkpoint.WriteJsonAsync(destination.Stream, ct);
+                        await destination.CommitAsync(ct);
+                    }
+
+                    console.WriteLine($"checkpoint of {checkpoint.Tenant}: {checkpoint.StreamCount:N0} streams, {checkpoint.EventCount:N0} events, written to {file.FullName}");
+                }
+                else
+                {
+                    using var buffer = new MemoryStream();
+                    await checkpoint.WriteJsonAsync(buffer, ct);
+                    console.Profile.Out.Writer.Write(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+                    console.Profile.Out.Writer.WriteLine();
+                }
             }
 
-            return 0;
+            return ExitCodes.Success;
         });
         return command;
     }
@@ -143,12 +288,15 @@ internal static class AuditCommands
     private static Command Export(IAnsiConsole console)
     {
         var tenant = new Option<string>("--tenant") { Description = "The tenant (agency)", Required = true };
+        tenant.AcceptOnlyTenantIds();
         var stream = new Option<string?>("--stream") { Description = "Export one case's (stream's) full history" };
+        stream.AcceptOnlyStreamIds();
         var from = new Option<string?>("--from") { Description = "Start of the period (ISO-8601 instant, inclusive); with --to, exports all cases of the tenant recorded in it" };
-        var to = new Option<string?>("--to") { Description = "End of the period (ISO-8601 instant, exclusive)" };
+        var to = new Option<string?>("--to") { Description = "End of the period (ISO-8601 instant, exclusive; after --from)" };
         var format = new Option<string>("--format") { Description = "jsonl or csv", DefaultValueFactory = _ => "jsonl" };
         format.AcceptOnlyFromAmong("jsonl", "csv");
-        var output = new Option<FileInfo?>("--out") { Description = "Write here (default: standard output)" };
+        var output = new Option<FileInfo?>("--out") { Description = "Write here, replacing the file once the export is complete (default: standard output)" };
+        output.AcceptWritableFilePathsOnly();
         var command = new Command("export", "Export histories with each event's hash, streaming (constant memory), for offline checks")
         {
             tenant, stream, from, to, format, output,
@@ -156,63 +304,127 @@ internal static class AuditCommands
         command.AddValidator(r =>
         {
             var hasStream = r.GetValue(stream) is not null;
-            var hasPeriod = r.GetValue(from) is not null || r.GetValue(to) is not null;
-            if (hasStream == hasPeriod)
+            var fromText = r.GetValue(from);
+            var toText = r.GetValue(to);
+            if (hasStream == (fromText is not null || toText is not null))
             {
                 r.AddError("give either --stream, or --from and --to.");
+                return;
             }
 
-            foreach (var option in new[] { from, to })
+            if (!hasStream && (fromText is null || toText is null))
             {
-                if (r.GetValue(option) is { } text && !InstantPattern.ExtendedIso.Parse(text).Success)
+                r.AddError("--from and --to go together: a period has a start and an end.");
+                return;
+            }
+
+            var instants = new List<Instant>();
+            foreach (var (option, text) in new[] { (from, fromText), (to, toText) })
+            {
+                if (text is null)
+                {
+                    continue;
+                }
+
+                var parsed = InstantPattern.ExtendedIso.Parse(text);
+                if (parsed.Success)
+                {
+                    instants.Add(parsed.Value);
+                }
+                else
                 {
                     r.AddError($"{option.Name} '{text}' is not an ISO-8601 instant such as 2026-03-01T00:00:00Z.");
                 }
             }
+
+            if (instants.Count == 2 && instants[1] <= instants[0])
+            {
+                r.AddError($"--to {toText} is not after --from {fromText}: the period [--from, --to) would be empty.");
+            }
         });
         command.SetAction(async (result, ct) =>
         {
-            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), ct);
+            var tenantId = result.GetValue(tenant)!;
+            var streamId = result.GetValue(stream);
+            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.RequireExisting, ct);
             var exporter = new AuditExporter(session.Store);
             var exportFormat = result.GetValue(format) == "csv" ? AuditExportFormat.Csv : AuditExportFormat.JsonLines;
             var file = result.GetValue(output);
-            await using var destination = file is null ? Console.OpenStandardOutput() : file.Create();
-            var summary = result.GetValue(stream) is { } streamId
-                ? await exporter.ExportStreamAsync(new StreamName(result.GetValue(tenant)!, streamId), exportFormat, destination, ct)
+
+            // The file is opened only now that the arguments and the database are known to be good, and replaces the
+            // one there only when the export is complete.
+            await using var outputFile = file is null ? null : OutputFile.Create(file);
+            await using var destination = outputFile?.Stream ?? Console.OpenStandardOutput();
+            var summary = streamId is not null
+                ? await exporter.ExportStreamAsync(new StreamName(tenantId, streamId), exportFormat, destination, ct)
                 : await exporter.ExportTenantAsync(
-                    result.GetValue(tenant)!,
-                    result.GetValue(from) is { } f ? InstantPattern.ExtendedIso.Parse(f).Value : Instant.MinValue,
-                    result.GetValue(to) is { } t ? InstantPattern.ExtendedIso.Parse(t).Value : Instant.MaxValue,
+                    tenantId,
+                    InstantPattern.ExtendedIso.Parse(result.GetValue(from)!).Value,
+                    InstantPattern.ExtendedIso.Parse(result.GetValue(to)!).Value,
                     exportFormat,
                     destination,
                     ct);
-            if (file is not null)
+
+            // An empty export of a stream or tenant that does not exist is a typo, not an answer; an empty period of
+            // a tenant that exists is one.
+            if (summary.Events == 0)
             {
-                console.WriteLine($"{summary.Events:N0} events of {summary.Streams:N0} streams written to {file.FullName}");
+                if (streamId is not null)
+                {
+                    throw new CliException($"nothing to export: tenant '{tenantId}' has no stream '{streamId}'");
+                }
+
+                if (!await TenantExistsAsync(session, tenantId, ct))
+                {
+                    throw new CliException($"nothing to export: tenant '{tenantId}' has no streams");
+                }
             }
 
-            return 0;
+            if (outputFile is not null)
+            {
+                await outputFile.CommitAsync(ct);
+                console.WriteLine($"{summary.Events:N0} events of {summary.Streams:N0} streams written to {outputFile.Target.FullName}");
+            }
+
+            return ExitCodes.Success;
         });
         return command;
     }
 
     private static Command KeyGen(IAnsiConsole console)
     {
-        var output = new Option<FileInfo>("--out") { Description = "Write the private key (PEM) here; the public key is printed", Required = true };
-        var command = new Command("keygen", "Make an ECDSA P-256 key pair for signing checkpoints") { output };
+        var output = new Option<FileInfo>("--out") { Description = "Write the private key (PEM, readable by its owner only) here; the public key is printed", Required = true };
+        output.AcceptWritableFilePathsOnly();
+        var force = new Option<bool>("--force") { Description = "Replace an existing file (a signing key in use cannot be recovered once replaced)" };
+        var command = new Command("keygen", "Make an ECDSA P-256 key pair for signing checkpoints") { output, force };
+        command.AddValidator(r =>
+        {
+            if (r.GetValue(output) is { Exists: true } file && !r.GetValue(force))
+            {
+                r.AddError($"--out: {file.FullName} exists; it may be the signing key in use, which cannot be recovered once replaced. Pass --force to replace it.");
+            }
+        });
         command.SetAction(async (result, ct) =>
         {
             using var key = CheckpointSigningKey.Generate();
             var file = result.GetValue(output)!;
-            await File.WriteAllTextAsync(file.FullName, key.ExportPrivateKeyPem(), ct);
-            if (!OperatingSystem.IsWindows())
+
+            // Created readable by its owner only, not written and then restricted: a private key must never be
+            // readable by others, not even for a moment. Without --force an existing file is never replaced, even one
+            // that appeared since the arguments were checked.
+            await using (var destination = OutputFile.Create(file, overwrite: result.GetValue(force), unixCreateMode: UnixFileMode.UserRead | UnixFileMode.UserWrite))
             {
-                File.SetUnixFileMode(file.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                await using (var writer = new StreamWriter(destination.Stream, leaveOpen: true))
+                {
+                    await writer.WriteAsync(key.ExportPrivateKeyPem().AsMemory(), ct);
+                }
+
+                await destination.CommitAsync(ct);
             }
 
             console.WriteLine($"private key written to {file.FullName} (keep it secret); key id {key.KeyId}; public key to publish:");
             console.WriteLine(key.PublicKeyPem);
-            return 0;
+            return ExitCodes.Success;
         });
         return command;
     }
@@ -228,6 +440,13 @@ internal static class AuditCommands
         }
 
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<bool> TenantExistsAsync(CliSession session, string tenant, CancellationToken cancellationToken)
+    {
+        await using var command = session.DataSource.CreateCommand($"SELECT EXISTS (SELECT 1 FROM {session.Store.Options.Schema}.streams WHERE tenant_id = $1)");
+        command.Parameters.AddWithValue(tenant);
+        return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
 
     /// <summary>Shows the rate in events per second.</summary>

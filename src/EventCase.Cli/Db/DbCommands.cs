@@ -25,7 +25,7 @@ internal static class DbCommands
             await postgres.StartAsync(ct);
             console.MarkupLineInterpolated($"[green]running[/] {(postgres.AttachedToRunningServer ? "(already)" : "(started)")} in {directory}");
             console.WriteLine($"connection: {postgres.ConnectionString}");
-            return 0;
+            return ExitCodes.Success;
         });
 
         var stop = new Command("stop", "Stop the embedded PostgreSQL");
@@ -36,13 +36,13 @@ internal static class DbCommands
             if (!postgres.GetStatus().IsRunning)
             {
                 console.WriteLine($"not running ({directory})");
-                return 0;
+                return ExitCodes.Success;
             }
 
             await postgres.StartAsync(ct);
             await postgres.StopAsync(ct);
             console.WriteLine($"stopped ({directory})");
-            return 0;
+            return ExitCodes.Success;
         });
 
         var status = new Command("status", "Show whether the embedded PostgreSQL runs, where, and on which port");
@@ -51,13 +51,14 @@ internal static class DbCommands
             var directory = Directory(result);
             var state = new EmbeddedPostgres(EmbeddedPostgresOptions.Persistent(directory)).GetStatus();
             var table = new Table().AddColumns("", "");
-            table.AddRow("data directory", directory);
+            // Table cells are markup; paths are data (a '[' in one would otherwise break the table).
+            table.AddRow("data directory", Markup.Escape(directory));
             table.AddRow("initialised", state.IsInitialized ? "yes" : "no");
             table.AddRow("running", state.IsRunning ? $"yes (pid {state.ProcessId}, port {state.Port})" : "no");
-            table.AddRow("connection", state.ConnectionString ?? "–");
-            table.AddRow("log", state.LogPath);
+            table.AddRow("connection", Markup.Escape(state.ConnectionString ?? "–"));
+            table.AddRow("log", Markup.Escape(state.LogPath));
             console.Write(table);
-            return 0;
+            return ExitCodes.Success;
         });
 
         db.Subcommands.Add(start);

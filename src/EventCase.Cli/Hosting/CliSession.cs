@@ -4,6 +4,7 @@ using EventCase.Cases.Handling;
 using EventCase.Cases.ReadModels;
 using EventCase.EventStore;
 using EventCase.EventStore.Embedded;
+using EventCase.EventStore.Schema;
 using Npgsql;
 
 namespace EventCase.Cli.Hosting;
@@ -48,9 +49,27 @@ internal sealed class CliSession : IAsyncDisposable
         return calendar ?? throw new CliException($"the calendar of {agency} cannot be used: {problem}");
     }
 
-    public static async Task<CliSession> OpenAsync(GlobalOptions options, CancellationToken cancellationToken)
+    /// <summary>Connects to the database the options name (starting the embedded cluster when none is named).</summary>
+    /// <param name="options">The global options.</param>
+    /// <param name="access">
+    /// Whether the command may create or migrate the schema. Only commands that write events do: the others must run on
+    /// a read-only replica (docs/operating.md), and must not turn a mistyped <c>--schema</c> into a new, empty store
+    /// that then verifies as intact.
+    /// </param>
+    /// <param name="cancellationToken">Cancels connecting.</param>
+    /// <exception cref="CliException">No event store in the schema, or one older than this tool.</exception>
+    public static async Task<CliSession> OpenAsync(GlobalOptions options, SchemaAccess access, CancellationToken cancellationToken)
     {
-        var connection = options.Connection ?? Environment.GetEnvironmentVariable("EVENTCASE_CONNECTION");
+        var connection = options.Connection;
+        if (string.IsNullOrWhiteSpace(connection) && Environment.GetEnvironmentVariable("EVENTCASE_CONNECTION") is { Length: > 0 } fromEnvironment)
+        {
+            connection = fromEnvironment;
+            if (GlobalOptions.ConnectionStringProblem(connection) is { } problem)
+            {
+                throw new CliException($"EVENTCASE_CONNECTION is not a PostgreSQL connection string: {problem}");
+            }
+        }
+
         EmbeddedPostgres? embedded = null;
         if (string.IsNullOrWhiteSpace(connection))
         {
@@ -61,8 +80,49 @@ internal sealed class CliSession : IAsyncDisposable
         }
 
         var session = new CliSession(NpgsqlDataSource.Create(connection), options.Schema, embedded);
-        await session.Store.MigrateAsync(cancellationToken);
-        return session;
+        try
+        {
+            if (access == SchemaAccess.CreateOrMigrate)
+            {
+                await session.Store.MigrateAsync(cancellationToken);
+            }
+            else
+            {
+                await session.RequireMigratedSchemaAsync(cancellationToken);
+            }
+
+            return session;
+        }
+        catch
+        {
+            await session.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task RequireMigratedSchemaAsync(CancellationToken cancellationToken)
+    {
+        var schema = Store.Options.Schema;
+
+        // Asked first, on its own: GetAppliedVersionAsync's query names the migrations table, and PostgreSQL refuses
+        // the whole statement (42P01) when it does not exist, before its CASE could skip it.
+        await using var exists = DataSource.CreateCommand("SELECT to_regclass($1) IS NOT NULL");
+        exists.Parameters.AddWithValue($"{schema}.schema_migrations");
+        var applied = await exists.ExecuteScalarAsync(cancellationToken) is true
+            ? await SchemaMigrator.GetAppliedVersionAsync(DataSource, schema, PostgresEventStore.MigrationSet, cancellationToken)
+            : 0;
+        var needed = PostgresEventStore.Migrations.Max(m => m.Version);
+        if (applied == 0)
+        {
+            throw new CliException(
+                $"schema '{schema}' holds no EventCase event store (is --schema right?); the service, or `eventcase import`, creates it on the primary");
+        }
+
+        if (applied < needed)
+        {
+            throw new CliException(
+                $"schema '{schema}' is at event store migration {applied}, this eventcase needs {needed}: start the service once on the primary to migrate it");
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -73,4 +133,14 @@ internal sealed class CliSession : IAsyncDisposable
             await _embedded.DisposeAsync();
         }
     }
+}
+
+/// <summary>What a command may do to the schema of the event store.</summary>
+internal enum SchemaAccess
+{
+    /// <summary>Read only: the schema must exist, migrated; nothing is created (a replica is read-only).</summary>
+    RequireExisting,
+
+    /// <summary>Create the schema or migrate it first (commands that write events, on the primary).</summary>
+    CreateOrMigrate,
 }

@@ -1,29 +1,96 @@
 using System.CommandLine;
+using EventCase.EventStore.Schema;
+using Npgsql;
 
 namespace EventCase.Cli.Hosting;
 
 /// <summary>Options every command understands.</summary>
 internal sealed record GlobalOptions(string? Connection, string? DataDirectory, string Schema)
 {
-    public static readonly Option<string?> ConnectionOption = new("--connection")
+    /// <summary><c>--connection</c>, checked to be a connection string while parsing.</summary>
+    public static readonly Option<string?> ConnectionOption = CreateConnectionOption();
+
+    /// <summary><c>--data-dir</c>, checked to be a path that can be a directory while parsing.</summary>
+    public static readonly Option<string?> DataDirectoryOption = CreateDataDirectoryOption();
+
+    /// <summary><c>--schema</c>, checked to be a plain SQL identifier while parsing.</summary>
+    public static readonly Option<string> SchemaOption = CreateSchemaOption();
+
+    /// <summary>Prints an error's stack trace after its one line: for a bug report, not for everyday use.</summary>
+    public static readonly Option<bool> VerboseOption = new("--verbose")
     {
-        Description = "PostgreSQL connection string (default: $EVENTCASE_CONNECTION, else the embedded PostgreSQL)",
+        Description = "On an error, also print its stack trace (for bug reports)",
         Recursive = true,
     };
 
-    public static readonly Option<string?> DataDirectoryOption = new("--data-dir")
-    {
-        Description = "Data directory of the embedded PostgreSQL (default: $EVENTCASE_DATA_DIR, /var/lib/eventcase/postgres as root, else ~/.local/share/eventcase/postgres)",
-        Recursive = true,
-    };
-
-    public static readonly Option<string> SchemaOption = new("--schema")
-    {
-        Description = "Schema of the event store",
-        DefaultValueFactory = _ => "eventcase",
-        Recursive = true,
-    };
-
+    /// <summary>The global options of a parsed command line.</summary>
     public static GlobalOptions From(ParseResult result) =>
         new(result.GetValue(ConnectionOption), result.GetValue(DataDirectoryOption), result.GetValue(SchemaOption) ?? "eventcase");
+
+    private static Option<string?> CreateConnectionOption()
+    {
+        var option = new Option<string?>("--connection")
+        {
+            Description = "PostgreSQL connection string (default: $EVENTCASE_CONNECTION, else the embedded PostgreSQL)",
+            Recursive = true,
+        };
+        option.AddValidator(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { Length: > 0 } text && ConnectionStringProblem(text) is { } problem)
+            {
+                r.AddError($"--connection is not a PostgreSQL connection string such as Host=db;Username=eventcase;Database=eventcase: {problem}");
+            }
+        });
+        return option;
+    }
+
+    private static Option<string?> CreateDataDirectoryOption()
+    {
+        var option = new Option<string?>("--data-dir")
+        {
+            Description = "Data directory of the embedded PostgreSQL (default: $EVENTCASE_DATA_DIR, /var/lib/eventcase/postgres as root, else ~/.local/share/eventcase/postgres)",
+            Recursive = true,
+        };
+        option.AcceptDirectoryPathsOnly();
+        return option;
+    }
+
+    private static Option<string> CreateSchemaOption()
+    {
+        var option = new Option<string>("--schema")
+        {
+            Description = "Schema of the event store",
+            DefaultValueFactory = _ => "eventcase",
+            Recursive = true,
+        };
+        option.AddValidator(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } schema)
+            {
+                try
+                {
+                    SchemaMigrator.ValidateIdentifier(schema, "--schema");
+                }
+                catch (ArgumentException e)
+                {
+                    r.AddError(CommandFailure.WithoutParameterName(e));
+                }
+            }
+        });
+        return option;
+    }
+
+    /// <summary>Why <paramref name="connectionString"/> cannot be used by Npgsql, or null.</summary>
+    public static string? ConnectionStringProblem(string connectionString)
+    {
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(connectionString);
+            return null;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException)
+        {
+            return e is ArgumentException argument ? CommandFailure.WithoutParameterName(argument) : e.Message;
+        }
+    }
 }

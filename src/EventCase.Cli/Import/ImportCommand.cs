@@ -16,9 +16,13 @@ internal static class ImportCommand
     public static Command Create(IAnsiConsole console)
     {
         var file = new Argument<FileInfo>("file") { Description = "The CSV export to import" };
+        file.AcceptExistingFilesOnly();
         var mapping = new Option<FileInfo>("--mapping") { Description = "The mapping file (JSON; see mappings/ and docs/import.md)", Required = true };
+        mapping.AcceptExistingFilesOnly();
         var tenant = new Option<string>("--tenant") { Description = "The agency (tenant) the cases belong to", Required = true };
+        tenant.AcceptOnlyTenantIds();
         var rejects = new Option<FileInfo?>("--rejects") { Description = "Write the rejects report (CSV: row, source id, rule, reason) here (default: <file>.rejects.csv)" };
+        rejects.AcceptWritableFilePathsOnly();
         var batch = new Option<int>("--batch-size") { Description = "Cases per append batch", DefaultValueFactory = _ => 1_000 };
         batch.AddValidator(r =>
         {
@@ -28,68 +32,87 @@ internal static class ImportCommand
             }
         });
         var maxRows = new Option<long?>("--max-rows") { Description = "Stop after this many rows (a trial run)" };
+        maxRows.AddValidator(r =>
+        {
+            if (r.GetValueOrDefault<long?>() is < 1)
+            {
+                r.AddError("--max-rows must be 1 or more.");
+            }
+        });
         var noRebuild = new Option<bool>("--no-rebuild") { Description = "Do not ask for the projections to be rebuilt afterwards" };
         var command = new Command("import", "Import a legacy 311 CSV export as case streams; bad rows go to a rejects report, never silently dropped")
         {
             file, mapping, tenant, rejects, batch, maxRows, noRebuild,
         };
-        command.AddValidator(r =>
-        {
-            if (r.GetValue(file) is { Exists: false } f)
-            {
-                r.AddError($"{f.FullName} does not exist.");
-            }
-
-            if (r.GetValue(mapping) is { Exists: false } m)
-            {
-                r.AddError($"--mapping: {m.FullName} does not exist.");
-            }
-        });
         command.SetAction(async (result, ct) =>
         {
             var source = result.GetValue(file)!;
+            var mappingFile = result.GetValue(mapping)!;
             ImportMapping importMapping;
             try
             {
-                importMapping = await ImportMapping.LoadAsync(result.GetValue(mapping)!.FullName, ct);
+                importMapping = await ImportMapping.LoadAsync(mappingFile.FullName, ct);
             }
             catch (Exception e) when (e is System.Text.Json.JsonException or InvalidImportMappingException)
             {
-                throw new CliException($"mapping {result.GetValue(mapping)!.Name}: {e.Message}");
+                throw CliException.BadArgument($"--mapping {mappingFile.Name}: {e.Message}", e);
+            }
+            catch (NodaTime.Text.InvalidPatternException e)
+            {
+                // The mapping's check of its timestamp formats lets NodaTime's own exception through.
+                throw CliException.BadArgument($"--mapping {mappingFile.Name}: a timestampFormats entry is not a valid NodaTime pattern: {e.Message}", e);
             }
 
             var agency = new AgencyId(result.GetValue(tenant)!);
             var report = result.GetValue(rejects)?.FullName ?? source.FullName + ".rejects.csv";
-            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), ct);
+            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.CreateOrMigrate, ct);
 
             // Imports append without inline projections: they catch up afterwards, by rebuild, not row by row.
             var store = new PostgresEventStore(session.DataSource, CaseEvents.CreateSerializer(), session.Store.Options);
             ImportSummary summary = null!;
-            await console.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                .StartAsync(async progress =>
-                {
-                    var task = progress.AddTask($"importing {source.Name}", maxValue: 1_000);
-                    var reporter = new Progress<ImportProgress>(p =>
-                    {
-                        task.Value = (p.Fraction ?? 0) * 1_000;
-                        task.Description = string.Create(CultureInfo.InvariantCulture, $"importing {source.Name}: {p.RowsCommitted:N0} rows, {p.RowsPerSecond:N0} rows/s");
-                    });
-                    summary = await new CsvImporter(store).ImportAsync(source.FullName, importMapping, agency, new ImportOptions
-                    {
-                        BatchSize = result.GetValue(batch),
-                        MaxRows = result.GetValue(maxRows),
-                        ReportPath = report,
-                        Progress = reporter,
-                    }, ct);
-                    task.Value = task.MaxValue;
-                });
 
-            var table = new Table().AddColumns("rows read", "imported", "flagged", "rejected", "already imported", "updated", "changed since", "events written", "wall time", "events/s");
-            table.AddRow(
-                N(summary.RowsRead), N(summary.Imported), N(summary.Flagged), N(summary.Rejected), N(summary.AlreadyImported), N(summary.Updated), N(summary.Changed),
-                N(summary.EventsWritten), string.Create(CultureInfo.InvariantCulture, $"{summary.Elapsed.TotalSeconds:F1} s"), N((long)summary.EventsPerSecond));
-            console.Write(table);
+            // Task descriptions are Spectre markup, rendered on its refresh thread: a file name is data, and a '[' in
+            // it unescaped would throw there, where nothing can catch it, and abort the process.
+            var sourceName = Markup.Escape(source.Name);
+            try
+            {
+                await console.Progress()
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                    .StartAsync(async progress =>
+                    {
+                        var task = progress.AddTask($"importing {sourceName}", maxValue: 1_000);
+                        var reporter = new Progress<ImportProgress>(p =>
+                        {
+                            task.Value = (p.Fraction ?? 0) * 1_000;
+                            task.Description = string.Create(CultureInfo.InvariantCulture, $"importing {sourceName}: {p.RowsCommitted:N0} rows, {p.RowsPerSecond:N0} rows/s");
+                        });
+                        summary = await new CsvImporter(store).ImportAsync(source.FullName, importMapping, agency, new ImportOptions
+                        {
+                            BatchSize = result.GetValue(batch),
+                            MaxRows = result.GetValue(maxRows),
+                            ReportPath = report,
+                            Progress = reporter,
+                        }, ct);
+                        task.Value = task.MaxValue;
+                    });
+            }
+            catch (InvalidImportMappingException e)
+            {
+                throw CliException.BadArgument($"--mapping {mappingFile.Name} does not fit {source.Name}: {e.Message}", e);
+            }
+            catch (InvalidImportFileException e)
+            {
+                // Refused before anything was written: one line.
+                throw new CliException(e.Message);
+            }
+            catch (ImportFailedException e)
+            {
+                // Stopped part-way: what was committed stays, so show it, then the one line that says where and why.
+                console.Write(SummaryTable(e.Completed));
+                throw new CliException(e.Message);
+            }
+
+            console.Write(SummaryTable(summary));
             if (summary.Changed > 0)
             {
                 // Markup-free: source ids are data.
@@ -127,6 +150,15 @@ internal static class ImportCommand
             return 0;
         });
         return command;
+    }
+
+    private static Table SummaryTable(ImportSummary summary)
+    {
+        var table = new Table().AddColumns("rows read", "imported", "flagged", "rejected", "already imported", "updated", "changed since", "events written", "wall time", "events/s");
+        table.AddRow(
+            N(summary.RowsRead), N(summary.Imported), N(summary.Flagged), N(summary.Rejected), N(summary.AlreadyImported), N(summary.Updated), N(summary.Changed),
+            N(summary.EventsWritten), string.Create(CultureInfo.InvariantCulture, $"{summary.Elapsed.TotalSeconds:F1} s"), N((long)summary.EventsPerSecond));
+        return table;
     }
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
 using EventCase.Cli.Hosting;
 using EventCase.EventStore.Projections;
@@ -13,22 +14,24 @@ internal static class ProjectionCommands
     {
         var projections = new Command("projections", "Inspect and rebuild the read models");
 
-        var status = new Command("status", "Checkpoint, lag, owner and state of every projection");
+        var status = new Command("status", "Checkpoint, lag, owner, state and pending rebuild requests of every projection");
         status.SetAction(async (result, ct) =>
         {
-            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), ct);
+            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.RequireExisting, ct);
             var statuses = await session.Store.Projections.GetStatusAsync(ct);
+            var activity = await ProjectionActivity.ReadAsync(session, ct);
             var table = new Table().AddColumns("projection", "state", "checkpoint", "head", "lag", "owner", "rebuild");
             foreach (var s in statuses)
             {
+                var seen = activity.GetValueOrDefault(s.Name);
                 table.AddRow(
                     Markup.Escape(s.Name),
-                    s.State == ProjectionStates.Failed ? $"[red]failed[/] at {s.Failure?.Position}: {Markup.Escape(s.Failure?.EventType ?? "")}" : s.State,
+                    s.State == ProjectionStates.Failed ? FailedAt(s.Failure) : Markup.Escape(s.State),
                     s.Checkpoint.Position.ToString(CultureInfo.InvariantCulture),
                     s.HeadPosition.ToString(CultureInfo.InvariantCulture),
                     string.Create(CultureInfo.InvariantCulture, $"{s.LagEvents} events, {s.Lag.TotalSeconds:F1} s"),
-                    Markup.Escape(s.Owner ?? "–"),
-                    s.Rebuild is { } r ? string.Create(CultureInfo.InvariantCulture, $"{r.Events:N0} events at {r.EventsPerSecond:N0}/s") : "–");
+                    Markup.Escape(s.Owner is null ? "–" : seen?.OwnerIsGone == true ? $"{s.Owner} (gone, last seen {Ago(seen.SinceHeartbeat)})" : s.Owner),
+                    Markup.Escape(RebuildColumn(s, seen)));
             }
 
             console.Write(table);
@@ -42,38 +45,70 @@ internal static class ProjectionCommands
                 console.MarkupLineInterpolated($"[red]{failed.Name}[/]: {failed.Failure!.Error}");
             }
 
-            return 0;
+            var unowned = statuses.Where(s => activity.GetValueOrDefault(s.Name) is { RebuildRequestedFor: not null, OwnerIsGone: true }).Select(s => s.Name).ToList();
+            if (unowned.Count > 0)
+            {
+                console.MarkupLineInterpolated($"[yellow]rebuild requested but no running service owns[/] {string.Join(", ", unowned)}: it starts when the service runs (eventcase serve)");
+            }
+
+            return ExitCodes.Success;
         });
 
         var name = new Argument<string>("name") { Description = "The projection to rebuild (see `projections status`)" };
         var wait = new Option<bool>("--wait") { Description = "Wait for the rebuild to finish, showing progress" };
-        var rebuild = new Command("rebuild", "Rebuild a projection into shadow tables and swap it in, without downtime") { name, wait };
+        var timeout = new Option<int?>("--timeout") { Description = "With --wait: give up waiting after this many seconds (exit code 1; the rebuild stays requested)" };
+        timeout.AddValidator(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is < 1)
+            {
+                r.AddError("--timeout must be 1 second or more.");
+            }
+        });
+        var rebuild = new Command("rebuild", "Rebuild a projection into shadow tables and swap it in, without downtime; a running service does the work") { name, wait, timeout };
+        rebuild.AddValidator(r =>
+        {
+            if (r.GetValue(timeout) is not null && !r.GetValue(wait))
+            {
+                r.AddError("--timeout needs --wait.");
+            }
+        });
         rebuild.SetAction(async (result, ct) =>
         {
             var projection = result.GetValue(name)!;
-            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), ct);
-            var before = (await session.Store.Projections.GetStatusAsync(ct)).FirstOrDefault(s => s.Name == projection);
+            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.RequireExisting, ct);
+            var statuses = await session.Store.Projections.GetStatusAsync(ct);
+            var before = statuses.FirstOrDefault(s => s.Name == projection)
+                ?? throw CliException.BadArgument($"no projection named '{projection}'; known: {string.Join(", ", statuses.Select(s => s.Name))}");
             await session.Store.Projections.RequestRebuildAsync(projection, ct);
-            console.WriteLine($"rebuild of {projection} requested; the node that owns it (a running server) will do it.");
+            console.WriteLine($"rebuild of {projection} requested; the node that owns it (a running service) will do it.");
+
+            // The request is only a row: without a service running, nothing rebuilds, and --wait would wait forever.
+            await WarnWhenUnownedAsync(console, session, projection, ct);
             if (!result.GetValue(wait))
             {
-                return 0;
+                return ExitCodes.Success;
             }
 
-            var startedBefore = before?.Rebuild?.StartedAt;
+            var limit = result.GetValue(timeout) is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+            var waited = Stopwatch.StartNew();
+            var startedBefore = before.Rebuild?.StartedAt;
+
+            // Progress descriptions are markup; the name is the user's argument.
+            var label = Markup.Escape(projection);
             await console.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
                 .StartAsync(async progress =>
                 {
-                    var task = progress.AddTask(projection, maxValue: 1);
-                    while (!ct.IsCancellationRequested)
+                    var task = progress.AddTask(label, maxValue: 1);
+                    while (true)
                     {
+                        ct.ThrowIfCancellationRequested();
                         var s = (await session.Store.Projections.GetStatusAsync(ct)).First(x => x.Name == projection);
                         if (s.Rebuild is { } r && r.StartedAt != startedBefore)
                         {
                             task.MaxValue = Math.Max(1, r.TargetPosition);
                             task.Value = Math.Min(task.MaxValue, r.Position);
-                            task.Description = string.Create(CultureInfo.InvariantCulture, $"{projection} {r.EventsPerSecond:N0} events/s");
+                            task.Description = string.Create(CultureInfo.InvariantCulture, $"{label} {r.EventsPerSecond:N0} events/s");
                             if (s.State != ProjectionStates.Rebuilding && s.Rebuild.Events > 0)
                             {
                                 task.Value = task.MaxValue;
@@ -83,18 +118,63 @@ internal static class ProjectionCommands
 
                         if (s.State == ProjectionStates.Failed)
                         {
-                            throw new InvalidOperationException($"the rebuild failed at position {s.Failure?.Position}: {s.Failure?.Error}");
+                            throw new CliException(s.Failure?.Position is { } position
+                                ? $"the rebuild of {projection} failed at position {position}: {s.Failure?.Error}"
+                                : $"the rebuild of {projection} failed: {s.Failure?.Error}");
+                        }
+
+                        if (waited.Elapsed >= limit)
+                        {
+                            var owner = (await ProjectionActivity.ReadAsync(session, ct)).GetValueOrDefault(projection);
+                            throw new CliException(string.Create(CultureInfo.InvariantCulture,
+                                $"gave up waiting for the rebuild of {projection} after {limit.Value.TotalSeconds:N0} s{(owner is { OwnerIsGone: false } ? "" : " (no running service owns it)")}; it stays requested"));
                         }
 
                         await Task.Delay(250, ct);
                     }
                 });
             console.WriteLine("rebuilt");
-            return 0;
+            return ExitCodes.Success;
         });
 
         projections.Subcommands.Add(status);
         projections.Subcommands.Add(rebuild);
         return projections;
     }
+
+    /// <summary>Prints a hint when no running service owns <paramref name="projection"/>.</summary>
+    private static async Task WarnWhenUnownedAsync(IAnsiConsole console, CliSession session, string projection, CancellationToken cancellationToken)
+    {
+        var seen = (await ProjectionActivity.ReadAsync(session, cancellationToken)).GetValueOrDefault(projection);
+        if (seen is { OwnerIsGone: false })
+        {
+            return;
+        }
+
+        var lastSeen = seen?.SinceHeartbeat is { } since ? $"its last owner was last seen {Ago(since)}" : "no service has ever owned it";
+        console.MarkupLineInterpolated($"[yellow]no running service owns {projection}[/] ({lastSeen}): the rebuild starts when the service runs (eventcase serve).");
+    }
+
+    private static string RebuildColumn(ProjectionStatus status, ProjectionActivity? seen)
+    {
+        var progress = status.Rebuild is { } r ? string.Create(CultureInfo.InvariantCulture, $"{r.Events:N0} events at {r.EventsPerSecond:N0}/s") : null;
+        return seen?.RebuildRequestedFor is { } pending
+            ? $"requested {Ago(pending)}{(progress is null ? "" : $" (last: {progress})")}"
+            : progress ?? "–";
+    }
+
+    private static string Ago(TimeSpan? elapsed) => elapsed switch
+    {
+        null => "never",
+        { TotalSeconds: < 120 } e => string.Create(CultureInfo.InvariantCulture, $"{e.TotalSeconds:F0} s ago"),
+        { TotalMinutes: < 120 } e => string.Create(CultureInfo.InvariantCulture, $"{e.TotalMinutes:F0} min ago"),
+        { TotalHours: < 48 } e => string.Create(CultureInfo.InvariantCulture, $"{e.TotalHours:F0} h ago"),
+        var e => string.Create(CultureInfo.InvariantCulture, $"{e.Value.TotalDays:F0} days ago"),
+    };
+
+    /// <summary>Where a projection failed: the event, or (a rebuild writing its rows) no event at all.</summary>
+    private static string FailedAt(ProjectionFailure? failure) =>
+        failure?.Position is { } position
+            ? $"[red]failed[/] at {position}: {Markup.Escape(failure.EventType ?? "")}"
+            : "[red]failed[/] writing its rows";
 }

@@ -1,10 +1,13 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
 using EventCase.Cases;
 using EventCase.Cases.Handling;
 using EventCase.Cases.Numbering;
 using EventCase.Cases.Replaying;
 using EventCase.Cli.Hosting;
+using EventCase.EventStore;
+using EventCase.EventStore.Auditing;
 using NodaTime;
 using NodaTime.Text;
 using Spectre.Console;
@@ -17,7 +20,9 @@ internal static class ReplayCommand
     public static Command Create(IAnsiConsole console)
     {
         var caseArgument = new Argument<string>("case") { Description = "Case id or case number (e.g. BOS-2026-000123)" };
+        caseArgument.AcceptOnlyCaseIds();
         var agency = new Option<string>("--agency") { Description = "The agency (tenant) the case belongs to", Required = true };
+        agency.AcceptOnlyTenantIds();
         var version = new Option<long?>("--version") { Description = "Show the case as it was after this version" };
         var at = new Option<string?>("--at") { Description = "Show the case as it was at this instant (ISO-8601, e.g. 2026-03-03T14:00:00Z)" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of tables" };
@@ -44,7 +49,7 @@ internal static class ReplayCommand
         });
         command.SetAction(async (result, ct) =>
         {
-            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), ct);
+            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.RequireExisting, ct);
             var agencyId = new AgencyId(result.GetValue(agency)!);
             var caseText = result.GetValue(caseArgument)!;
             CaseId caseId;
@@ -59,22 +64,40 @@ internal static class ReplayCommand
                 caseId = new CaseId(caseText);
             }
 
-            var loaded = await new CaseCommandHandler(session.Store).LoadAsync(agencyId, caseId, ct);
-            if (loaded.Events.Count == 0)
+            var stream = CaseStreams.For(agencyId, caseId);
+            var history = await ReadHistoryAsync(session, stream, ct);
+            if (history.Count == 0)
             {
                 throw new CliException($"no case {caseText} in agency {agencyId.Value}");
             }
 
-            var point = result.GetValue(version) is { } v ? CaseReplay.AtVersion(loaded.Events, v)
-                : result.GetValue(at) is { } a ? CaseReplay.AtInstant(loaded.Events, InstantPattern.ExtendedIso.Parse(a).Value)
-                : CaseReplay.AtVersion(loaded.Events, long.MaxValue);
+            // A replay is what an auditor trusts: it checks the case's hash chain (one stream, one query), so that
+            // altered data is never shown, nor fails to fold, without being called altered.
+            var alteration = await FirstAlterationAsync(session, stream, ct);
+            ReplayPoint point;
+            try
+            {
+                point = result.GetValue(version) is { } v ? CaseReplay.AtVersion(history, v)
+                    : result.GetValue(at) is { } a ? CaseReplay.AtInstant(history, InstantPattern.ExtendedIso.Parse(a).Value)
+                    : CaseReplay.AtVersion(history, long.MaxValue);
+            }
+            catch (Exception e) when (alteration is not null && e is not OperationCanceledException)
+            {
+                // Data that deserialized but makes no sense to the fold (a field emptied by hand). Without evidence of
+                // an alteration the same exception is a bug, and is left to be reported as one.
+                throw new CliException(
+                    $"the history of {stream.Tenant}/{stream.Id} cannot be replayed ({CommandFailure.OneLine(e.Message).TrimEnd('.')}): it was altered after it was written: {alteration} (see `eventcase audit verify --tenant {stream.Tenant} --stream {stream.Id}`)",
+                    ExitCodes.TamperingFound,
+                    e);
+            }
+
             if (result.GetValue(json))
             {
                 console.WriteLine(JsonSerializer.Serialize(new
                 {
                     caseId = caseId.Value,
                     version = point.Version,
-                    of = loaded.Version,
+                    of = history[^1].StreamVersion,
                     state = CaseReplay.Describe(point.State),
                     steps = point.Steps.Select(s => new
                     {
@@ -87,10 +110,11 @@ internal static class ReplayCommand
                         changes = s.Changes,
                     }),
                 }, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
-                return 0;
+                ThrowIfAltered(stream, alteration);
+                return ExitCodes.Success;
             }
 
-            console.MarkupLineInterpolated($"[bold]{caseText}[/] at version {point.Version} of {loaded.Version}");
+            console.MarkupLineInterpolated($"[bold]{caseText}[/] at version {point.Version} of {history[^1].StreamVersion}");
             var steps = new Table().AddColumns("v", "recorded", "event", "who", "why", "changed");
             foreach (var step in point.Steps)
             {
@@ -111,8 +135,82 @@ internal static class ReplayCommand
             }
 
             console.Write(state);
-            return 0;
+            ThrowIfAltered(stream, alteration);
+            return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The history is shown as stored, altered or not (that is what an auditor looks at), and then called altered on
+    /// standard error with <c>audit verify</c>'s exit code, so that neither a reader nor a script takes it as intact.
+    /// </summary>
+    private static void ThrowIfAltered(StreamName stream, AuditFinding? alteration)
+    {
+        if (alteration is not null)
+        {
+            throw new CliException(
+                $"{stream.Tenant}/{stream.Id} was altered after it was written, and the history above shows it as altered: {alteration} (see `eventcase audit verify --tenant {stream.Tenant} --stream {stream.Id}`)",
+                ExitCodes.TamperingFound);
+        }
+    }
+
+    /// <summary>The first break in the stream's hash chain, or null when it verifies.</summary>
+    private static async Task<AuditFinding?> FirstAlterationAsync(CliSession session, StreamName stream, CancellationToken cancellationToken)
+    {
+        var report = await new AuditVerifier(session.Store).VerifyStreamAsync(stream, cancellationToken: cancellationToken);
+        return report.IsIntact ? null : report.Findings.FirstOrDefault() ?? new AuditFinding(stream, 0, TamperKind.EditedEvent, $"{report.BrokenStreams} broken stream(s)");
+    }
+
+    /// <summary>
+    /// The case's events, oldest first. An event that no longer deserializes is reported by version, stream and log
+    /// position, with what the hash chain says about it: altered after it was written (exit code 3, as
+    /// <c>audit verify</c> would say), or stored like this (exit code 1: an event this version of eventcase cannot
+    /// read, a bug or a missing upcaster, not tampering).
+    /// </summary>
+    private static async Task<IReadOnlyList<RecordedEvent>> ReadHistoryAsync(CliSession session, StreamName stream, CancellationToken cancellationToken)
+    {
+        var events = new List<RecordedEvent>();
+        try
+        {
+            await foreach (var recorded in session.Store.ReadStreamAsync(stream, ReadStreamOptions.All, cancellationToken))
+            {
+                events.Add(recorded);
+            }
+
+            return events;
+        }
+        catch (Exception e) when (e is JsonException or UnknownEventTypeException or NotSupportedException)
+        {
+            throw await UnreadableEventAsync(session, stream, events.Count == 0 ? 0 : events[^1].StreamVersion, e, cancellationToken);
+        }
+    }
+
+    private static async Task<CliException> UnreadableEventAsync(
+        CliSession session, StreamName stream, long lastReadVersion, Exception error, CancellationToken cancellationToken)
+    {
+        // Events are read in version order, so the one that failed is the first after the last one read.
+        var what = $"an event of {stream.Tenant}/{stream.Id} after version {lastReadVersion}";
+        await using (var command = session.DataSource.CreateCommand(
+            $"SELECT stream_version, position, event_type FROM {session.Store.Options.Schema}.events WHERE tenant_id = $1 AND stream_id = $2 AND stream_version > $3 ORDER BY stream_version LIMIT 1"))
+        {
+            command.Parameters.AddWithValue(stream.Tenant);
+            command.Parameters.AddWithValue(stream.Id);
+            command.Parameters.AddWithValue(lastReadVersion);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                what = string.Create(CultureInfo.InvariantCulture,
+                    $"event version {reader.GetInt64(0)} of {stream.Tenant}/{stream.Id} ({reader.GetString(2)}, log position {reader.GetInt64(1)})");
+            }
+        }
+
+        var reason = CommandFailure.OneLine(error.Message).TrimEnd('.');
+        return await FirstAlterationAsync(session, stream, cancellationToken) is { } alteration
+            ? new CliException(
+                $"{what} cannot be read ({reason}): it was altered after it was written: {alteration} (see `eventcase audit verify --tenant {stream.Tenant} --stream {stream.Id}`)",
+                ExitCodes.TamperingFound,
+                error)
+            : new CliException($"{what} cannot be read ({reason}); its hash chain is intact, so it was stored like this: an event this version of eventcase cannot read", ExitCodes.Failure, error);
     }
 }

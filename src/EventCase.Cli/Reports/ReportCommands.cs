@@ -16,40 +16,56 @@ internal static class ReportCommands
     {
         var report = new Command("report", "Reports built from the read models");
         var agency = new Option<string>("--agency") { Description = "The agency (tenant)", Required = true };
+        agency.AcceptOnlyTenantIds();
         var period = new Option<string>("--period") { Description = "day, week or month", DefaultValueFactory = _ => "month" };
         period.AcceptOnlyFromAmong("day", "week", "month");
         var format = new Option<string>("--format") { Description = "table, csv or json", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "csv", "json");
-        var from = new Option<string?>("--from") { Description = "First day (yyyy-MM-dd, the agency's local date; default: a year before --to)" };
-        var to = new Option<string?>("--to") { Description = "Last day (yyyy-MM-dd; default: today)" };
+        var from = new Option<string?>("--from") { Description = $"First day (yyyy-MM-dd, the agency's local date, from {Format(FirstReportableDay)}; default: a year before --to)" };
+        var to = new Option<string?>("--to") { Description = $"Last day (yyyy-MM-dd, up to {Format(LastReportableDay)}; default: today)" };
         var transparency = new Command("transparency", "Opened, resolved, closed, backlog, median and p90 resolution time, SLA compliance, reopen rate, satisfaction")
         {
             agency, period, format, from, to,
         };
+        StatisticsGranularity Granularity(System.CommandLine.Parsing.SymbolResult r) => r.GetValue(period) switch
+        {
+            "day" => StatisticsGranularity.Day,
+            "week" => StatisticsGranularity.Week,
+            _ => StatisticsGranularity.Month,
+        };
         transparency.AddValidator(r =>
         {
+            var valid = true;
             foreach (var option in new[] { from, to })
             {
-                if (r.GetValue(option) is { } text && !LocalDatePattern.Iso.Parse(text).Success)
+                if (r.GetValue(option) is { } text && ParseDay(text) is { } problem)
                 {
-                    r.AddError($"{option.Name} '{text}' is not a date such as 2026-03-01.");
+                    r.AddError($"{option.Name} {problem}");
+                    valid = false;
                 }
+            }
+
+            // Checked here when both are given; the defaults depend on the agency's time zone, checked once it is known.
+            if (valid && r.GetValue(from) is { } f && r.GetValue(to) is { } t
+                && RangeProblem(Granularity(r), LocalDatePattern.Iso.Parse(f).Value, LocalDatePattern.Iso.Parse(t).Value) is { } rangeProblem)
+            {
+                r.AddError(rangeProblem);
             }
         });
         transparency.SetAction(async (result, ct) =>
         {
-            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), ct);
+            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.RequireExisting, ct);
             var agencyId = result.GetValue(agency)!;
             var calendar = await session.LoadCalendarAsync(agencyId, ct);
             var today = SystemClock.Instance.GetCurrentInstant().InZone(calendar.Zone).Date;
             var last = result.GetValue(to) is { } t ? LocalDatePattern.Iso.Parse(t).Value : today;
             var first = result.GetValue(from) is { } f ? LocalDatePattern.Iso.Parse(f).Value : last.PlusYears(-1);
-            if (last < first)
+            if (RangeProblem(Granularity(result.CommandResult), first, last) is { } problem)
             {
-                throw new CliException("--to is before --from");
+                throw CliException.BadArgument(result.GetValue(from) is null ? $"{problem} (--from defaults to a year before --to)" : problem);
             }
 
-            var granularity = result.GetValue(period) switch { "day" => StatisticsGranularity.Day, "week" => StatisticsGranularity.Week, _ => StatisticsGranularity.Month };
+            var granularity = Granularity(result.CommandResult);
             var queries = new TransparencyStatisticsQueries(session.Store, new AgencyCalendars(new Dictionary<string, Cases.Calendars.BusinessCalendar> { [agencyId] = calendar }));
             var rows = (await queries.ComputeAsync(agencyId, granularity, first, last, ct)).Where(r => r.Opened > 0 || r.Resolved > 0 || r.Closed > 0 || r.BacklogAtEnd > 0).ToList();
             switch (result.GetValue(format))
@@ -86,6 +102,52 @@ internal static class ReportCommands
         report.Subcommands.Add(transparency);
         return report;
     }
+
+    /// <summary>
+    /// The first and last days a report may name. Period boundaries are local midnights turned into instants in the
+    /// agency's time zone and passed to PostgreSQL as such: a year of slack on each side keeps every boundary (a month,
+    /// a week, a year of default range, a zone offset away) inside what .NET and NodaTime can represent.
+    /// </summary>
+    private static readonly LocalDate FirstReportableDay = new(2, 1, 1);
+
+    private static readonly LocalDate LastReportableDay = new(9998, 12, 31);
+
+    /// <summary>Why <paramref name="text"/> is not a usable day, or null.</summary>
+    private static string? ParseDay(string text)
+    {
+        var parsed = LocalDatePattern.Iso.Parse(text);
+        return !parsed.Success ? $"'{text}' is not a date such as 2026-03-01."
+            : parsed.Value < FirstReportableDay || parsed.Value > LastReportableDay
+                ? $"{text} is outside the days a report can cover ({Format(FirstReportableDay)} to {Format(LastReportableDay)})."
+            : null;
+    }
+
+    /// <summary>Why the days from <paramref name="first"/> to <paramref name="last"/> are not a range to report on, or null.</summary>
+    private static string? RangeProblem(StatisticsGranularity granularity, LocalDate first, LocalDate last)
+    {
+        if (last < first)
+        {
+            return $"--to {Format(last)} is before --from {Format(first)}.";
+        }
+
+        if (first < FirstReportableDay)
+        {
+            return $"the report would start on {Format(first)}, before {Format(FirstReportableDay)}, the first day a report can cover.";
+        }
+
+        try
+        {
+            _ = TransparencyStatisticsQueries.Periods(granularity, first, last);
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            // Over 3,700 periods: the statistics query's own limit, named as the options that set it.
+            return $"--from {Format(first)} to --to {Format(last)}: {CommandFailure.WithoutParameterName(e)}";
+        }
+    }
+
+    private static string Format(LocalDate day) => LocalDatePattern.Iso.Format(day);
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EventCase.Cli.Hosting;
+using Microsoft.AspNetCore.Http;
 
 namespace EventCase.Cli.Serve;
 
@@ -8,7 +9,23 @@ internal static class ServeCommand
 {
     public static Command Create()
     {
-        var urls = new Option<string?>("--urls") { Description = "Where to listen (default http://127.0.0.1:5311)" };
+        var urls = new Option<string?>("--urls") { Description = "Where to listen, separated by ';' (default http://127.0.0.1:5311)" };
+        urls.AddValidator(r =>
+        {
+            // Checked with the parser the server itself uses, before the service starts: a bad address would
+            // otherwise surface only once the database is migrated and the projections are running.
+            foreach (var url in (r.GetValueOrDefault<string?>() ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                try
+                {
+                    _ = BindingAddress.Parse(url);
+                }
+                catch (FormatException)
+                {
+                    r.AddError($"--urls: '{url}' is not an address to listen on, such as http://127.0.0.1:5311.");
+                }
+            }
+        });
         var environment = new Option<string>("--environment") { Description = "ASP.NET Core environment; Production needs Auth:SigningKey (e.g. $Auth__SigningKey), Development generates one and enables dev tokens", DefaultValueFactory = _ => "Production" };
         var command = new Command("serve", "Run the EventCase service: REST API, Open311, projection daemon (embedded PostgreSQL unless --connection)") { urls, environment };
         command.SetAction(async (result, ct) =>

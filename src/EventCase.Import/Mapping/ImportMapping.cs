@@ -113,18 +113,23 @@ public sealed record ImportMapping
     /// <exception cref="InvalidImportMappingException">Something is missing or invalid; the message says what.</exception>
     public void Validate()
     {
+        // Every field a JSON file can leave null or fill with nulls is checked here, so that a bad mapping is refused
+        // when it is loaded, naming the field, rather than failing part-way through an import.
         Require(!string.IsNullOrWhiteSpace(Source), "source is required.");
         Require(DateTimeZoneProviders.Tzdb.GetZoneOrNull(TimeZone ?? "") is not null, $"timeZone '{TimeZone}' is not an IANA zone id.");
         Require(TimestampFormats is { Count: > 0 }, "timestampFormats needs at least one format.");
-        foreach (var format in TimestampFormats!)
+        for (var i = 0; i < TimestampFormats!.Count; i++)
         {
+            var format = TimestampFormats[i];
+            Require(!string.IsNullOrWhiteSpace(format), $"timestampFormats[{i}] is empty; each must be a NodaTime LocalDateTimePattern text.");
             try
             {
                 _ = NodaTime.Text.LocalDateTimePattern.CreateWithInvariantCulture(format);
             }
-            catch (ArgumentException e)
+            catch (Exception e) when (e is ArgumentException or FormatException)
             {
-                throw new InvalidImportMappingException($"timestamp format '{format}' is not a valid NodaTime pattern: {e.Message}", e);
+                // NodaTime reports a malformed pattern as InvalidPatternException, a FormatException.
+                throw new InvalidImportMappingException($"timestampFormats[{i}] '{format}' is not a valid NodaTime pattern: {e.Message}", e);
             }
         }
 
@@ -133,7 +138,26 @@ public sealed record ImportMapping
         Require(!string.IsNullOrWhiteSpace(Columns.Created), "columns.created is required.");
         Require(!string.IsNullOrWhiteSpace(Columns.Service), "columns.service is required.");
         Require(!string.IsNullOrWhiteSpace(Columns.Status), "columns.status is required.");
+        foreach (var (name, column) in Columns.Optional)
+        {
+            Require(column is null || !string.IsNullOrWhiteSpace(column), $"columns.{name} is empty; name a column, or leave it out.");
+        }
+
+        Require((Columns.Latitude is null) == (Columns.Longitude is null), "columns.latitude and columns.longitude go together: give both or neither.");
+        Require(Columns.Description is not null, "columns.description must be a list of column names (or be left out).");
+        for (var i = 0; i < Columns.Description!.Count; i++)
+        {
+            Require(!string.IsNullOrWhiteSpace(Columns.Description[i]), $"columns.description[{i}] is empty or null; each must name a column.");
+        }
+
         Require(Statuses is { Count: > 0 }, "statuses needs at least one source status.");
+        Require(Channels is not null, "channels must be an object of source channel → channel (or be left out).");
+        Require(Attributes is not null, "attributes must be a list of column names (or be left out).");
+        for (var i = 0; i < Attributes!.Count; i++)
+        {
+            Require(!string.IsNullOrWhiteSpace(Attributes[i]), $"attributes[{i}] is empty or null; each must name a column.");
+        }
+
         Require(Cases is not null, "cases is required.");
         Require(Cases!.NumberPrefix is { Length: >= 2 and <= 8 } p && char.IsAsciiLetterUpper(p[0]) && p.All(c => char.IsAsciiLetterUpper(c) || char.IsAsciiDigit(c)),
             $"cases.numberPrefix '{Cases.NumberPrefix}' must be 2–8 upper-case letters or digits starting with a letter.");
@@ -146,7 +170,17 @@ public sealed record ImportMapping
         var sla = NodaTime.Text.PeriodPattern.NormalizingIso.Parse(DefaultSla ?? "");
         Require(sla.Success && sla.Value.Normalize() is { Days: > 0, Years: 0, Months: 0, Hours: 0, Minutes: 0, Seconds: 0, Milliseconds: 0 } ,
             $"defaultSla '{DefaultSla}' must be a whole number of days, e.g. P365D.");
-        foreach (var rule in Quality.Keys)
+        Require(PlaceholderPoints is not null, "placeholderPoints must be a list of points (or be left out).");
+        for (var i = 0; i < PlaceholderPoints!.Count; i++)
+        {
+            var point = PlaceholderPoints[i];
+            Require(point is not null, $"placeholderPoints[{i}] is null; each must be {{ \"latitude\", \"longitude\", \"tolerance\" }}.");
+            Require(point!.Latitude is >= -90 and <= 90 && point.Longitude is >= -180 and <= 180 && point.Tolerance is >= 0 and < 1,
+                $"placeholderPoints[{i}] ({point.Latitude}, {point.Longitude} ± {point.Tolerance}) must have a latitude of −90–90, a longitude of −180–180 and a tolerance of 0–1 degrees.");
+        }
+
+        Require(Quality is not null, "quality must be an object of rule → reject or flag (or be left out).");
+        foreach (var rule in Quality!.Keys)
         {
             Require(QualityRules.All.Contains(rule), $"quality rule '{rule}' is unknown; known rules: {string.Join(", ", QualityRules.All)}.");
             Require(!QualityRules.IsAlwaysRejected(rule) || Quality[rule] == QualityPolicy.Reject,
@@ -224,6 +258,14 @@ public sealed record ColumnMap
 
     /// <summary>The source id of the case a duplicate duplicates (required when a status maps to duplicate).</summary>
     public string? DuplicateOf { get; init; }
+
+    /// <summary>The optional single columns by their names in the mapping file.</summary>
+    internal IEnumerable<(string Name, string? Column)> Optional =>
+    [
+        ("updated", Updated), ("due", Due), ("closed", Closed), ("department", Department), ("queue", Queue),
+        ("closureReason", ClosureReason), ("channel", Channel), ("address", Address), ("latitude", Latitude),
+        ("longitude", Longitude), ("point", Point), ("duplicateOf", DuplicateOf),
+    ];
 }
 
 /// <summary>Where a source status leads in our lifecycle.</summary>
@@ -256,11 +298,19 @@ public sealed record CaseNaming(string IdPrefix, string NumberPrefix, NumberSequ
 /// <summary>Where the sequence part of an imported case number comes from (the year is the created instant's local year).</summary>
 public enum NumberSequenceSource
 {
-    /// <summary>The last nine digits of the source id's digits (e.g. <c>1-870704831</c> → 870704831): stable across
-    /// files, and unique when the source ids are.</summary>
+    /// <summary>
+    /// The source id's digits, the last nine of them when there are more (<c>1-870704831</c> → 870704831,
+    /// <c>101001242404</c> → 1242404): stable across files. A case number holds nine digits and its year, so this is
+    /// unique only among source ids of one year whose digits differ within their last nine: <c>101001242404</c> and
+    /// <c>102001242404</c> would share a number, and so would <c>A1</c> and <c>B1</c>. Within a file, a row whose number
+    /// an earlier row with another source id was given is rejected (<c>invalid-identifier</c>); across files (exports
+    /// imported one after the other into one tenant) that cannot be seen. Fits sources whose ids are counters (Boston's,
+    /// Los Angeles's), which never come back to the same last nine digits within a year.
+    /// </summary>
     SourceIdDigits,
 
-    /// <summary>The row number in the file (stable only for the same file).</summary>
+    /// <summary>The row number in the file: stable only for the same file, and unique only within it (another file
+    /// imported into the same tenant gives its rows the same numbers).</summary>
     RowNumber,
 }
 

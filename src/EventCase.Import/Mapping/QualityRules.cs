@@ -17,10 +17,12 @@ public static class QualityRules
     /// <summary>Always rejects: a second row with a source id already seen in this file.</summary>
     public const string DuplicateSourceId = "duplicate-source-id";
 
-    /// <summary>Always rejects: the row has another number of fields than the header, or broken quoting.</summary>
+    /// <summary>Always rejects: the row has another number of fields than the header, broken quoting, bytes that are
+    /// not UTF-8, or a character events cannot carry (NUL, other control characters, noncharacters) in a mapped column.</summary>
     public const string MalformedRow = "malformed-row";
 
-    /// <summary>Always rejects: the source id cannot form a case id or case number (too long, no digits).</summary>
+    /// <summary>Always rejects: the source id cannot form a case id or case number (too long, no digits), or its case
+    /// number was given to another source id earlier in the file.</summary>
     public const string InvalidIdentifier = "invalid-identifier";
 
     /// <summary>A due, closed or updated timestamp matches none of the formats. Flag: the value is treated as absent.</summary>

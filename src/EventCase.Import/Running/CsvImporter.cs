@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
-using CsvHelper;
-using CsvHelper.Configuration;
 using EventCase.Cases;
+using EventCase.Cases.Lifecycle;
 using EventCase.EventStore;
 using EventCase.Import.Mapping;
+using EventCase.Import.Reading;
 using EventCase.Import.Reporting;
 using EventCase.Import.Synthesis;
 using NodaTime;
@@ -23,8 +23,9 @@ namespace EventCase.Import.Running;
 /// the cases' instants; read models that care about time use the events' own instants. Construct the store used for
 /// importing without inline projections for speed and let projections catch up afterwards (daemon or rebuild); with
 /// inline projections every batch also writes their rows in its transaction. Re-running the same file appends nothing:
-/// every event id is derived from the tenant, the case stream and the source id, so the store answers each case with
-/// "already appended". Thread safe; one instance may run several imports.
+/// before each batch the importer compares what is stored for its cases with the histories it synthesized, event by
+/// event and by content (<c>docs/import.md</c>, "Event ids"), and appends only to cases whose stored history is the
+/// start of the new one. Thread safe; one instance may run several imports.
 /// </remarks>
 /// <param name="store">The event store to write to.</param>
 public sealed class CsvImporter(PostgresEventStore store)
@@ -32,7 +33,11 @@ public sealed class CsvImporter(PostgresEventStore store)
     private readonly PostgresEventStore _store = store ?? throw new ArgumentNullException(nameof(store));
 
     /// <summary>Imports the CSV file at <paramref name="path"/> into <paramref name="tenant"/>.</summary>
-    /// <exception cref="InvalidImportMappingException">The mapping names a column the file does not have.</exception>
+    /// <exception cref="InvalidImportMappingException">The mapping is invalid, or names a column the file's header does
+    /// not have (thrown before anything is written).</exception>
+    /// <exception cref="InvalidImportFileException">The file is empty, or not UTF-8 (thrown before anything is written).</exception>
+    /// <exception cref="ImportFailedException">The import stopped part-way (a batch's append failed, the file could not be
+    /// read on): what it committed stays, and the exception says how much that is and which rows failed.</exception>
     public async Task<ImportSummary> ImportAsync(
         string path, ImportMapping mapping, AgencyId tenant, ImportOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -43,7 +48,11 @@ public sealed class CsvImporter(PostgresEventStore store)
 
     /// <summary>Imports CSV text from <paramref name="source"/> (named <paramref name="fileName"/> in metadata and the
     /// report) into <paramref name="tenant"/>.</summary>
-    /// <exception cref="InvalidImportMappingException">The mapping names a column the file does not have.</exception>
+    /// <exception cref="InvalidImportMappingException">The mapping is invalid, or names a column the file's header does
+    /// not have (thrown before anything is written).</exception>
+    /// <exception cref="InvalidImportFileException">The file is empty, or not UTF-8 (thrown before anything is written).</exception>
+    /// <exception cref="ImportFailedException">The import stopped part-way (a batch's append failed, the file could not be
+    /// read on): what it committed stays, and the exception says how much that is and which rows failed.</exception>
     public async Task<ImportSummary> ImportAsync(
         Stream source, string fileName, ImportMapping mapping, AgencyId tenant, ImportOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -55,9 +64,27 @@ public sealed class CsvImporter(PostgresEventStore store)
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Writers, 1);
         mapping.Validate();
 
+        // The header is read, and the mapping checked against it, before anything else starts: a file or mapping that
+        // cannot work is refused with its own exception before anything is written.
+        var records = new CsvRecordReader(source);
+        var header = await records.ReadAsync(cancellationToken)
+            ?? throw new InvalidImportFileException($"{fileName} is empty; a CSV export starts with a header line naming its columns.");
+        if (header.Problem is { } problem)
+        {
+            throw new InvalidImportFileException($"{fileName}: the header (line {header.Line}) cannot be read: {problem}");
+        }
+
+        if (header.Fields.Any(name => name.Contains('\0', StringComparison.Ordinal)))
+        {
+            throw new InvalidImportFileException($"{fileName}: the header holds NUL characters; the file looks like UTF-16 without a byte order mark, and the importer reads UTF-8.");
+        }
+
+        records.Header = header.Fields;
+        var synthesizer = new CaseSynthesizer(mapping, tenant, fileName, header.Fields);
+
         var run = new ImportRun(options, source.CanSeek ? source.Length : null);
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var batches = System.Threading.Channels.Channel.CreateBounded<List<SynthesizedRow>>(new BoundedChannelOptions(options.Writers)
+        var batches = System.Threading.Channels.Channel.CreateBounded<RowBatch>(new BoundedChannelOptions(options.Writers)
         {
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
@@ -81,7 +108,7 @@ public sealed class CsvImporter(PostgresEventStore store)
         var writers = Enumerable.Range(0, options.Writers)
             .Select(_ => Task.Run(() => CancelOnFailure(() => WriteBatchesAsync(batches.Reader, run, failed.Token)), failed.Token))
             .ToArray();
-        var reader = Task.Run(() => CancelOnFailure(() => ReadRowsAsync(source, fileName, mapping, tenant, batches.Writer, run, failed.Token)), failed.Token);
+        var reader = Task.Run(() => CancelOnFailure(() => ReadRowsAsync(source, records, synthesizer, batches.Writer, run, failed.Token)), failed.Token);
         try
         {
             await Task.WhenAll([reader, .. writers]);
@@ -93,17 +120,13 @@ public sealed class CsvImporter(PostgresEventStore store)
             await Task.WhenAll([reader, .. writers]).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             var errors = new[] { reader }.Concat(writers).Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions)
                 .Where(e => e is not OperationCanceledException).ToList();
-            if (errors.Count == 1 && !cancellationToken.IsCancellationRequested)
+            if (errors.Count == 0 || cancellationToken.IsCancellationRequested)
             {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(errors[0]);
+                throw;
             }
 
-            if (errors.Count > 1 && !cancellationToken.IsCancellationRequested)
-            {
-                throw new AggregateException(errors);
-            }
-
-            throw;
+            // Batches already committed stay: say how far the import got, and where it stopped, with the cause inside.
+            throw run.Failure(fileName, records.LinesRead, errors.Count == 1 ? errors[0] : new AggregateException(errors));
         }
 
         run.ReportProgress(force: true);
@@ -111,52 +134,38 @@ public sealed class CsvImporter(PostgresEventStore store)
     }
 
     private static async Task ReadRowsAsync(
-        Stream source, string fileName, ImportMapping mapping, AgencyId tenant, ChannelWriter<List<SynthesizedRow>> batches, ImportRun run,
+        Stream source, CsvRecordReader records, CaseSynthesizer synthesizer, ChannelWriter<RowBatch> batches, ImportRun run,
         CancellationToken cancellationToken)
     {
         try
         {
-            string? badData = null;
-            var configuration = new CsvConfiguration(CultureInfo.InvariantCulture)
-            {
-                BadDataFound = args => badData ??= args.RawRecord,
-                DetectDelimiter = false,
-                TrimOptions = TrimOptions.None,
-            };
-            using var text = new StreamReader(source, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true);
-            using var parser = new CsvParser(text, configuration);
-            if (!parser.Read())
-            {
-                return;
-            }
-
-            var synthesizer = new CaseSynthesizer(mapping, tenant, fileName, parser.Record!);
             await using var report = run.OpenReport();
             var seen = new HashSet<string>(StringComparer.Ordinal);
+
+            // Case number → the source id that was given it: source-id-digits keeps only the last nine digits, so two
+            // source ids can come to the same number, which the row read second must not take.
+            var numbers = new Dictionary<CaseNumber, string>();
             var batch = new List<SynthesizedRow>(run.Options.BatchSize);
-            while (parser.Read())
+            var batchNumber = 0L;
+            while (!(run.Options.MaxRows is { } max && run.RowsRead >= max) && await records.ReadAsync(cancellationToken) is { } record)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (run.Options.MaxRows is { } max && run.RowsRead >= max)
-                {
-                    break;
-                }
-
                 run.RowsRead++;
-                var line = parser.RawRow;
-                var fields = parser.Record!;
                 SynthesizedRow row;
-                if (badData is not null)
+                if (record.Problem is { } problem)
                 {
-                    row = CaseSynthesizer.Malformed(line, "broken quoting: " + Truncate(badData));
-                    badData = null;
+                    row = CaseSynthesizer.Malformed(record.Line, synthesizer.ReadableSourceIdOf(record), problem);
                 }
                 else
                 {
-                    var sourceId = synthesizer.SourceIdOf(fields);
+                    var sourceId = synthesizer.SourceIdOf(record.Fields);
                     row = sourceId.Length > 0 && !seen.Add(sourceId)
-                        ? CaseSynthesizer.Duplicate(line, sourceId)
-                        : synthesizer.Synthesize(line, fields);
+                        ? CaseSynthesizer.Duplicate(record.Line, sourceId)
+                        : synthesizer.Synthesize(record.Line, record.Fields);
+                    if (row.Number is { } number && !numbers.TryAdd(number, row.SourceId))
+                    {
+                        row = CaseSynthesizer.NumberTaken(row, number, numbers[number]);
+                    }
                 }
 
                 report?.Write(row);
@@ -169,7 +178,7 @@ public sealed class CsvImporter(PostgresEventStore store)
                     batch.Add(row);
                     if (batch.Count >= run.Options.BatchSize)
                     {
-                        await batches.WriteAsync(batch, cancellationToken);
+                        await batches.WriteAsync(new RowBatch(++batchNumber, batch), cancellationToken);
                         batch = new List<SynthesizedRow>(run.Options.BatchSize);
                     }
                 }
@@ -180,7 +189,7 @@ public sealed class CsvImporter(PostgresEventStore store)
 
             if (batch.Count > 0)
             {
-                await batches.WriteAsync(batch, cancellationToken);
+                await batches.WriteAsync(new RowBatch(++batchNumber, batch), cancellationToken);
             }
 
             run.BytesRead = run.TotalBytes ?? run.BytesRead;
@@ -191,52 +200,89 @@ public sealed class CsvImporter(PostgresEventStore store)
         }
     }
 
-    private async Task WriteBatchesAsync(ChannelReader<List<SynthesizedRow>> batches, ImportRun run, CancellationToken cancellationToken)
+    private async Task WriteBatchesAsync(ChannelReader<RowBatch> batches, ImportRun run, CancellationToken cancellationToken)
     {
         await foreach (var batch in batches.ReadAllAsync(cancellationToken))
         {
-            // What an earlier import of the same cases stored decides what this one appends (event ids are derived from
-            // the source id and the event's index, so a case's history as the importer writes it is known in advance):
-            //  - nothing stored: the whole history;
-            //  - a prefix of it: the rest (a newer export in which the case moved on), after the stored version;
-            //  - all of it: nothing (already imported);
-            //  - the importer's first event, then something else: the case changed since it was imported (an agent
-            //    worked on it, or the source rewrote its past); it is left as it is and counted;
-            //  - anything else: someone else's stream; appended as new, which the store refuses, failing the import.
-            var stored = await _store.ReadEventIdsAsync([.. batch.Select(r => r.Append!.Stream)], cancellationToken);
-            var appends = new List<StreamAppend>(batch.Count);
-            var appended = new List<(SynthesizedRow Row, bool Update)>(batch.Count);
-            foreach (var row in batch)
+            try
             {
-                var append = row.Append!;
-                if (!stored.TryGetValue(append.Stream, out var ids) || ids[0] != append.Events[0].EventId)
-                {
-                    appends.Add(append);
-                    appended.Add((row, false));
-                }
-                else if (ids.Count <= append.Events.Count && ids.Select((id, i) => id == append.Events[i].EventId).All(same => same))
-                {
-                    if (ids.Count == append.Events.Count)
-                    {
-                        run.CountAlreadyImported();
-                        continue;
-                    }
-
-                    appends.Add(append with { ExpectedVersion = ExpectedVersion.Exactly(ids.Count), Events = [.. append.Events.Skip(ids.Count)] });
-                    appended.Add((row, true));
-                }
-                else
-                {
-                    run.CountChanged(row);
-                }
+                await WriteBatchAsync(batch.Rows, run, cancellationToken);
             }
-
-            var results = appends.Count > 0 ? await _store.AppendToStreamsAsync(appends, cancellationToken) : [];
-            run.CountAppended(appended, appends, results);
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // Not a batch stopped because the other side failed: the one that failed.
+                run.RecordFailedBatch(batch);
+                throw;
+            }
         }
     }
 
-    private static string Truncate(string text) => text.Length <= 200 ? text.TrimEnd('\r', '\n') : text[..200] + "…";
+    private async Task WriteBatchAsync(List<SynthesizedRow> batch, ImportRun run, CancellationToken cancellationToken)
+    {
+        // What an earlier import of the same cases stored decides what this one appends (see StoredHistory):
+        //  - nothing stored: the whole history;
+        //  - the same history: nothing (already imported);
+        //  - the start of it, and the decider allows the rest: the rest (a newer export in which the case moved
+        //    on), after the stored version;
+        //  - the importer's first event, then anything else: the case changed since it was imported (an agent
+        //    worked on it, or the source now tells another story); it is left as it is and counted;
+        //  - a first event the importer did not write: someone else's stream; appended as new, which the store
+        //    refuses, failing the import.
+        var streams = batch.Select(r => r.Append!.Stream).ToList();
+        var storedIds = await _store.ReadEventIdsAsync(streams, cancellationToken);
+        var started = batch
+            .Where(r => storedIds.TryGetValue(r.Append!.Stream, out var ids) && ids[0] == r.Append.Events[0].EventId)
+            .Select(r => r.Append!.Stream)
+            .ToList();
+        var stored = await ReadHistoriesAsync(started, cancellationToken);
+        var appends = new List<StreamAppend>(batch.Count);
+        var appended = new List<(SynthesizedRow Row, bool Update)>(batch.Count);
+        foreach (var row in batch)
+        {
+            var append = row.Append!;
+            if (!stored.TryGetValue(append.Stream, out var history))
+            {
+                appends.Add(append);
+                appended.Add((row, false));
+                continue;
+            }
+
+            switch (StoredHistory.Relate(history, append.Events, _store.Serializer))
+            {
+                case StoredHistoryRelation.Same:
+                    run.CountAlreadyImported();
+                    break;
+                case StoredHistoryRelation.Start:
+                    appends.Add(append with { ExpectedVersion = ExpectedVersion.Exactly(history.Count), Events = [.. append.Events.Skip(history.Count)] });
+                    appended.Add((row, true));
+                    break;
+                default:
+                    run.CountChanged(row);
+                    break;
+            }
+        }
+
+        var results = appends.Count > 0 ? await _store.AppendToStreamsAsync(appends, cancellationToken) : [];
+        run.CountAppended(appended, appends, results);
+    }
+
+    /// <summary>The events of <paramref name="streams"/>, read in as few statements as the store allows.</summary>
+    private async Task<Dictionary<StreamName, IReadOnlyList<RecordedEvent>>> ReadHistoriesAsync(List<StreamName> streams, CancellationToken cancellationToken)
+    {
+        var histories = new Dictionary<StreamName, IReadOnlyList<RecordedEvent>>(streams.Count);
+        foreach (var chunk in streams.Chunk(PostgresEventStore.MaxStreamsPerRead))
+        {
+            foreach (var (stream, events) in await _store.ReadStreamsAsync(chunk, cancellationToken))
+            {
+                histories[stream] = events;
+            }
+        }
+
+        return histories;
+    }
+
+    /// <summary>Rows handed from the reader to a writer, appended in one transaction; numbered from 1 in file order.</summary>
+    private sealed record RowBatch(long Number, List<SynthesizedRow> Rows);
 
     /// <summary>The counters of one run, shared by the reader and the writers.</summary>
     private sealed class ImportRun(ImportOptions options, long? totalBytes)
@@ -248,6 +294,7 @@ public sealed class CsvImporter(PostgresEventStore store)
         private long _imported, _flagged, _rejected, _already, _updated, _changed, _events;
         private readonly List<string> _changedSourceIds = [];
         private TimeSpan? _lastProgress;
+        private ImportBatch? _failedBatch;
 
         public ImportOptions Options => options;
 
@@ -326,6 +373,27 @@ public sealed class CsvImporter(PostgresEventStore store)
             }
         }
 
+        public void RecordFailedBatch(RowBatch batch)
+        {
+            lock (_gate)
+            {
+                // Of batches failing at once (several writers), the first in the file.
+                if (_failedBatch is null || batch.Number < _failedBatch.Number)
+                {
+                    _failedBatch = new ImportBatch(batch.Number, batch.Rows.Count, batch.Rows[0].Row, batch.Rows[^1].Row);
+                }
+            }
+        }
+
+        /// <summary>The failure of this run: what it had done, where it stopped, and why.</summary>
+        public ImportFailedException Failure(string fileName, long linesRead, Exception error)
+        {
+            lock (_gate)
+            {
+                return new ImportFailedException(fileName, ToSummary(completedOnly: true), RowsRead, _failedBatch, linesRead, error);
+            }
+        }
+
         public void ReportProgress(bool force)
         {
             if (options.Progress is not { } progress)
@@ -350,11 +418,14 @@ public sealed class CsvImporter(PostgresEventStore store)
             progress.Report(new ImportProgress(RowsRead, committed, events, BytesRead, totalBytes, Duration.FromTimeSpan(now)));
         }
 
-        public ImportSummary ToSummary()
+        /// <summary>The summary of the run; with <paramref name="completedOnly"/>, of the rows whose outcome is final
+        /// (for a run that stopped: rows read but in batches not committed are left out).</summary>
+        public ImportSummary ToSummary(bool completedOnly = false)
         {
             lock (_gate)
             {
-                return new ImportSummary(RowsRead, _imported, _flagged, _rejected, _already, _events, Duration.FromTimeSpan(_clock.Elapsed),
+                var rows = completedOnly ? _imported + _flagged + _rejected + _already + _updated + _changed : RowsRead;
+                return new ImportSummary(rows, _imported, _flagged, _rejected, _already, _events, Duration.FromTimeSpan(_clock.Elapsed),
                     new SortedDictionary<string, long>(_rejects, StringComparer.Ordinal), new SortedDictionary<string, long>(_flags, StringComparer.Ordinal))
                 {
                     Updated = _updated,

@@ -8,7 +8,8 @@ namespace EventCase.Import.Running;
 /// <param name="Imported">Rows imported clean (a new case stream each).</param>
 /// <param name="Flagged">Rows imported with at least one data-quality flag recorded.</param>
 /// <param name="Rejected">Rows not imported (listed in the rejects report).</param>
-/// <param name="AlreadyImported">Rows whose case stream an earlier run already wrote (nothing was added).</param>
+/// <param name="AlreadyImported">Rows whose case an earlier run already imported as the row still has it: the same
+/// events with the same data (nothing was added).</param>
 /// <param name="EventsWritten">Events appended by this run.</param>
 /// <param name="Elapsed">Wall time from opening the file to the last commit.</param>
 /// <param name="RejectsByRule">Rejected rows per rule (a row rejected for several rules counts under each).</param>
@@ -28,14 +29,15 @@ public sealed record ImportSummary(
     public const int ChangedSourceIdsListed = 100;
 
     /// <summary>
-    /// Rows whose case an earlier run imported with fewer events: a newer export in which the case moved on (say from
-    /// open to closed). The events it gained were appended after the stored ones.
+    /// Rows whose case an earlier run imported with fewer events, all of them as the row still has them: a newer export
+    /// in which the case moved on (say from open to closed). The events it gained, which the case's decider allows
+    /// after the stored ones, were appended after them.
     /// </summary>
     public long Updated { get; init; }
 
     /// <summary>
     /// Rows whose case changed since it was imported (an agent worked on it, or the source's past of it differs from
-    /// what was imported): nothing was appended, the case stays as it is.
+    /// what was imported, e.g. a case cancelled then and closed now): nothing was appended, the case stays as it is.
     /// </summary>
     public long Changed { get; init; }
 

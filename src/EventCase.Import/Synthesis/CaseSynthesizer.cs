@@ -14,6 +14,7 @@ using EventCase.Cases.Transferring;
 using EventCase.EventStore;
 using EventCase.EventStore.Metadata;
 using EventCase.Import.Mapping;
+using EventCase.Import.Reading;
 using NodaTime;
 using NodaTime.Text;
 
@@ -36,6 +37,9 @@ public sealed record QualityFinding(string Rule, string Reason)
 internal sealed record SynthesizedRow(long Row, string SourceId, StreamAppend? Append, IReadOnlyList<QualityFinding> Findings)
 {
     public bool IsRejected => Append is null;
+
+    /// <summary>The case number of the case, or null when the row is rejected.</summary>
+    public CaseNumber? Number => Append?.Events[0].Data is CaseOpened opened ? opened.Number : null;
 }
 
 /// <summary>
@@ -54,6 +58,12 @@ internal sealed class CaseSynthesizer
     /// <summary>The actor role of every imported event.</summary>
     public const string ActorRole = "system";
 
+    /// <summary>The opened event's attribute holding the source status text of the row as exported.</summary>
+    public const string StatusAttribute = "import.status";
+
+    /// <summary>The opened event's attribute holding the data-quality flags of the row as exported.</summary>
+    public const string QualityAttribute = "import.quality";
+
     private readonly ImportMapping _mapping;
     private readonly AgencyId _agency;
     private readonly string _fileName;
@@ -67,6 +77,7 @@ internal sealed class CaseSynthesizer
     private readonly int[] _description;
     private readonly (string Name, int Index)[] _attributes;
     private readonly SlaTarget _defaultSla;
+    private readonly (int Index, string Name)[] _mappedColumns;
 
     public CaseSynthesizer(ImportMapping mapping, AgencyId agency, string fileName, IReadOnlyList<string> header)
     {
@@ -100,8 +111,17 @@ internal sealed class CaseSynthesizer
         _point = Optional(c.Point, "point");
         _duplicateOf = Optional(c.DuplicateOf, "duplicateOf");
         _description = c.Description.Select((d, i) => Required(d, $"description[{i}]")).ToArray();
-        _attributes = mapping.Attributes.Select(a => (a, Required(a, "attributes"))).ToArray();
+        _attributes = mapping.Attributes.Select((a, i) => (a, Required(a, $"attributes[{i}]"))).ToArray();
         _defaultSla = SlaTarget.CalendarDays(mapping.DefaultSlaDays);
+        _mappedColumns = new[] { _sourceId, _created, _service, _status, _updated, _due, _closed, _department, _queue, _closureReason, _channel,
+                _address, _latitude, _longitude, _point, _duplicateOf }
+            .Concat(_description)
+            .Concat(_attributes.Select(a => a.Index))
+            .Where(i => i >= 0)
+            .Distinct()
+            .Order()
+            .Select(i => (i, header[i]))
+            .ToArray();
     }
 
     public DateTimeZone Zone => _timestamps.Zone;
@@ -112,7 +132,14 @@ internal sealed class CaseSynthesizer
         var findings = new List<QualityFinding>();
         if (fields.Length != _headerLength)
         {
-            return Reject(row, "", new QualityFinding(QualityRules.MalformedRow, $"{fields.Length} fields where the header has {_headerLength}"));
+            // The source id is reported as it stands in its column: the fields before a missing or extra one are in place.
+            return Reject(row, Field(fields, _sourceId), new QualityFinding(QualityRules.MalformedRow, $"{fields.Length} fields where the header has {_headerLength}"));
+        }
+
+        if (FirstUnstorableCharacter(fields) is { } unstorable)
+        {
+            var readableId = Field(fields, _sourceId);
+            return Reject(row, UnstorableCharacters.IndexIn(readableId) < 0 ? readableId : "", new QualityFinding(QualityRules.MalformedRow, unstorable));
         }
 
         var sourceId = Field(fields, _sourceId);
@@ -236,7 +263,7 @@ internal sealed class CaseSynthesizer
 
         attributes["import.source_id"] = [sourceId];
         attributes["import.service"] = [serviceText];
-        attributes["import.status"] = [statusText];
+        attributes[StatusAttribute] = [statusText];
         Put(attributes, "import.queue", queueText);
         Put(attributes, "import.department", Field(fields, _department));
         Put(attributes, "import.channel", channelText);
@@ -247,7 +274,7 @@ internal sealed class CaseSynthesizer
 
         if (findings.Count > 0)
         {
-            attributes["import.quality"] = findings.Select(f => f.ToString()).ToArray();
+            attributes[QualityAttribute] = findings.Select(f => f.ToString()).ToArray();
         }
 
         var metadata = new EventMetadata(ActorId, ActorRole, _correlationId, Channel: "import")
@@ -296,9 +323,15 @@ internal sealed class CaseSynthesizer
         return new SynthesizedRow(row, sourceId, new StreamAppend(stream, CaseStreams.StreamType, ExpectedVersion.NoStream, newEvents), findings);
     }
 
-    /// <summary>A row that could not be read at all (broken quoting): rejected as malformed.</summary>
-    public static SynthesizedRow Malformed(long row, string detail) =>
-        new(row, "", null, [new QualityFinding(QualityRules.MalformedRow, detail)]);
+    /// <summary>A row that could not be read as it is (broken quoting, not UTF-8): rejected as malformed.</summary>
+    public static SynthesizedRow Malformed(long row, string sourceId, string detail) =>
+        new(row, sourceId, null, [new QualityFinding(QualityRules.MalformedRow, detail)]);
+
+    /// <summary>A row whose case number an earlier row of the file, with another source id, was given: rejected, as two
+    /// cases must not share a number.</summary>
+    public static SynthesizedRow NumberTaken(SynthesizedRow row, CaseNumber number, string earlierSourceId) =>
+        new(row.Row, row.SourceId, null, [new QualityFinding(QualityRules.InvalidIdentifier,
+            $"case number {number} is already that of source id '{earlierSourceId}' earlier in the file: the number keeps only the last nine digits of the source id, and these ids share them")]);
 
     /// <summary>A second row with a source id already seen in this file.</summary>
     public static SynthesizedRow Duplicate(long row, string sourceId) =>
@@ -306,6 +339,9 @@ internal sealed class CaseSynthesizer
 
     /// <summary>The source id of a row, without synthesizing it (for duplicate detection).</summary>
     public string SourceIdOf(string[] fields) => Field(fields, _sourceId);
+
+    /// <summary>The source id of a record that cannot be imported, if its field was read intact; else empty.</summary>
+    public string ReadableSourceIdOf(CsvRecord record) => record.ReadableField(_sourceId)?.Trim() ?? "";
 
     internal static string Format(Instant instant) => InstantPattern.ExtendedIso.Format(instant);
 
@@ -401,6 +437,21 @@ internal sealed class CaseSynthesizer
                     $"{column} {local} happened twice in {Zone.Id} (DST overlap); the earlier {Format(parsed.Instant)} taken"));
                 break;
         }
+    }
+
+    /// <summary>What is wrong with the first character of a mapped column that events cannot carry, or null.</summary>
+    private string? FirstUnstorableCharacter(string[] fields)
+    {
+        foreach (var (index, name) in _mappedColumns)
+        {
+            var text = fields[index];
+            if (UnstorableCharacters.IndexIn(text) is >= 0 and var at)
+            {
+                return $"{name} holds {UnstorableCharacters.Describe(text, at)} at character {at + 1}, which the event store or the exports downstream (JSON, XML) cannot carry; the row is not imported rather than imported altered";
+            }
+        }
+
+        return null;
     }
 
     private CaseNumber? Number(long row, string sourceId, int year)

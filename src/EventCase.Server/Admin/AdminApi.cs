@@ -94,7 +94,7 @@ public static class AdminApi
             v.Value(code, "code", ServiceCode.From) is { } c ? new ReinstateService(c, now) : null, cancellationToken);
 
     private static Task<Results<Ok<RoutingView>, ProblemHttpResult>> AddRuleAsync(HttpContext http, ReferenceData reference, IClock clock, CancellationToken cancellationToken) =>
-        RoutingWriteAsync<NewRoutingRuleRequest>(http, reference, clock, (r, agency, now, v) => Rule(r.Rule, r.RuleId, agency, v) is { } rule ? new AddRoutingRule(rule, now) : null, cancellationToken);
+        RoutingWriteAsync<NewRoutingRuleRequest>(http, reference, clock, (r, agency, now, v) => Rule(r.Rule, r.RuleId, agency, v, isNew: true) is { } rule ? new AddRoutingRule(rule, now) : null, cancellationToken);
 
     private static Task<Results<Ok<RoutingView>, ProblemHttpResult>> ReplaceRuleAsync(string ruleId, HttpContext http, ReferenceData reference, IClock clock, CancellationToken cancellationToken) =>
         RoutingWriteAsync<RoutingRuleRequest>(http, reference, clock, (r, agency, now, v) =>
@@ -104,7 +104,7 @@ public static class AdminApi
                 v.Add("ruleId", "must match the rule id in the path (or be left out).");
             }
 
-            return Rule(r, ruleId, agency, v) is { } rule ? new ReplaceRoutingRule(rule, now) : null;
+            return Rule(r, ruleId, agency, v, isNew: false) is { } rule ? new ReplaceRoutingRule(rule, now) : null;
         }, cancellationToken);
 
     private static Task<Results<Ok<RoutingView>, ProblemHttpResult>> RemoveRuleAsync(string ruleId, HttpContext http, ReferenceData reference, IClock clock, CancellationToken cancellationToken) =>
@@ -129,10 +129,11 @@ public static class AdminApi
         }
 
         var caller = Caller.From(http.User);
-        var (calendar, error) = body!.TryBuild();
-        if (calendar is null || (body.Holidays?.Any(h => h.Year is < 1900 or > 9999) ?? false) || (body.Hours?.Count ?? 0) > 100 || (body.Holidays?.Count ?? 0) > 1000)
+        var definition = body!;
+        var v = CheckCalendar(definition);
+        if (!v.IsValid)
         {
-            return Problems.Invalid(error is not null && error.Contains("time zone", StringComparison.Ordinal) ? "zone" : "hours", error ?? "is out of range.");
+            return v.Problem();
         }
 
         var current = await reference.LoadCalendarAsync(caller.Agency, cancellationToken);
@@ -141,7 +142,7 @@ public static class AdminApi
             return Ok(http, new CalendarView(current.Version, current.Value), current.Version);
         }
 
-        var appended = await AppendAsync(http, reference, caller, ReferenceData.CalendarStream, current.Version, pre, [new CalendarSet(caller.Agency, body, clock.GetCurrentInstant())], cancellationToken);
+        var appended = await AppendAsync(http, reference, caller, ReferenceData.CalendarStream, current.Version, pre, [new CalendarSet(caller.Agency, definition, clock.GetCurrentInstant())], cancellationToken);
         if (appended.Problem is not null)
         {
             return appended.Problem;
@@ -149,6 +150,41 @@ public static class AdminApi
 
         var after = await reference.LoadCalendarAsync(caller.Agency, cancellationToken);
         return Ok(http, new CalendarView(after.Version, after.Value), after.Version);
+    }
+
+    /// <summary>
+    /// Each error under the field it is about: the API's bounds on the lists and the holidays' years here, what makes a
+    /// calendar (the zone, each period, the week as a whole) from the definition itself.
+    /// </summary>
+    private static Validation CheckCalendar(CalendarDefinition calendar)
+    {
+        var v = new Validation();
+        var holidays = calendar.Holidays ?? [];
+        if (holidays.Count > 1000)
+        {
+            v.Add("holidays", "at most 1000 holidays.");
+        }
+
+        for (var i = 0; i < holidays.Count && i < 1000; i++)
+        {
+            if (holidays[i].Year is < 1900 or > 9999)
+            {
+                v.Add(FormattableString.Invariant($"holidays[{i}]"), "must be between the years 1900 and 9999.");
+            }
+        }
+
+        if ((calendar.Hours?.Count ?? 0) > 100)
+        {
+            v.Add("hours", "at most 100 working periods.");
+            return v;
+        }
+
+        foreach (var problem in calendar.FindProblems())
+        {
+            v.Add(problem.Field, problem.Message);
+        }
+
+        return v;
     }
 
     private static async Task<Results<Ok<CatalogView>, ProblemHttpResult>> CatalogWriteAsync<TRequest>(
@@ -345,20 +381,30 @@ public static class AdminApi
                 v.Text(a.Description, field + ".description", 1000), a.Order ?? i + 1, values, a.Variable ?? true));
         }
 
-        if (r.Keywords is { Length: > 50 } || (r.Keywords?.Any(k => k is null || k.Length > 100) ?? false))
+        if (r.Keywords is { Length: > 50 })
         {
-            v.Add("keywords", "at most 50 keywords of at most 100 characters.");
+            v.Add("keywords", "at most 50 keywords.");
+        }
+        else
+        {
+            foreach (var (keyword, i) in (r.Keywords ?? []).Select((k, i) => (k, i)))
+            {
+                v.Text(keyword, FormattableString.Invariant($"keywords[{i}]"), 100);
+            }
         }
 
+        var group = string.IsNullOrWhiteSpace(r.Group) ? null : v.Text(r.Group, "group", 100);
         return v.IsValid
-            ? new ServiceDefinition(serviceCode!, name, description, agency, r.DefaultPriority ?? CasePriority.Normal, sla!, attributes,
-                string.IsNullOrWhiteSpace(r.Group) ? null : v.Text(r.Group, "group", 100), r.Keywords)
+            ? new ServiceDefinition(serviceCode!, name, description, agency, r.DefaultPriority ?? CasePriority.Normal, sla!, attributes, group, r.Keywords)
             : null;
     }
 
-    private static RoutingRule? Rule(RoutingRuleRequest r, string? ruleId, AgencyId agency, Validation v)
+    private static RoutingRule? Rule(RoutingRuleRequest r, string? ruleId, AgencyId agency, Validation v, bool isNew)
     {
-        var id = v.Text(ruleId, "ruleId", 100);
+        // A new rule's id becomes the {ruleId} of PUT and DELETE /admin/routing/rules/{ruleId}: only characters that stay
+        // one path segment as they are (those of team ids and service codes) can be addressed there again. Rules added
+        // before ids were restricted keep their ids, so those routes still take any text.
+        var id = isNew ? v.Code(ruleId, "ruleId", 100) : v.Text(ruleId, "ruleId", 100);
         var team = v.Value(r.Team, "team", TeamId.From);
         var services = (r.Services ?? []).Select((s, i) => v.Value(s, FormattableString.Invariant($"services[{i}]"), ServiceCode.From)).ToArray();
         GeoArea? area = null;

@@ -117,7 +117,7 @@ public static class AuthSetup
     private static void Require(Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder policy, params string[] roles) =>
         policy.RequireAuthenticatedUser()
             .RequireRole(roles)
-            .RequireAssertion(c => Caller.HasValidAgency(c.User)
+            .RequireAssertion(c => Caller.HasValidClaims(c.User)
                 && (c.User.FindFirst(EventCaseClaims.Role)?.Value != Roles.Citizen
                     || !string.IsNullOrWhiteSpace(c.User.FindFirst(EventCaseClaims.Citizen)?.Value)));
 }
@@ -169,9 +169,17 @@ public static class DevTokenApi
 
         var agency = v.Value(body.Agency ?? "demo-city", "agency", EventCase.Cases.AgencyId.From);
         var subject = v.Text(body.Subject ?? "dev-user", "subject", 200);
-        if (role == Roles.Citizen && string.IsNullOrWhiteSpace(body.Citizen))
+        if (string.IsNullOrWhiteSpace(body.Citizen))
         {
-            v.Add("citizen", "is required for the citizen role.");
+            if (role == Roles.Citizen)
+            {
+                v.Add("citizen", "is required for the citizen role.");
+            }
+        }
+        else
+        {
+            // The reference is compared with stored case data for every read the token makes: the same text rules apply.
+            v.Text(body.Citizen, "citizen", 200);
         }
 
         var minutes = body.LifetimeMinutes ?? 480;

@@ -87,11 +87,16 @@ public sealed record Caller(string Subject, string Role, AgencyId Agency, string
         return new Caller(subject, role, agency, string.IsNullOrWhiteSpace(citizen) ? null : citizen);
     }
 
-    /// <summary>True when the claim holds a valid agency id.</summary>
-    public static bool HasValidAgency(ClaimsPrincipal user)
+    /// <summary>
+    /// True when the token's claims make a caller: a valid agency id, and a subject and citizen reference (where given)
+    /// of text the service can store (<see cref="Http.Validation.IsAcceptedText"/>). Both are written into events and
+    /// compared in SQL, so a claim PostgreSQL would refuse (a NUL) must not get that far.
+    /// </summary>
+    public static bool HasValidClaims(ClaimsPrincipal user)
     {
         var value = user?.FindFirst(EventCaseClaims.Agency)?.Value;
-        if (string.IsNullOrEmpty(value))
+        if (string.IsNullOrEmpty(value) || !IsStorableText(user!.FindFirst(EventCaseClaims.Subject)?.Value)
+            || !IsStorableText(user.FindFirst(EventCaseClaims.Citizen)?.Value))
         {
             return false;
         }
@@ -106,4 +111,6 @@ public sealed record Caller(string Subject, string Role, AgencyId Agency, string
             return false;
         }
     }
+
+    private static bool IsStorableText(string? claim) => claim is null || Http.Validation.IsAcceptedText(claim);
 }

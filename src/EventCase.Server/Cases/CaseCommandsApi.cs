@@ -47,10 +47,12 @@ public static class CaseCommandsApi
             });
         Map<RecordContactRequest>(cases, "contacts", "RecordContact", Policies.Staff, "Records a contact with the citizen.",
             static (r, i) => Done(i, new RecordContact(i.CaseId, i.Errors.Required(r.Direction, "direction"), i.Errors.Required(r.Channel, "channel"), i.Errors.Text(r.Summary, "summary"), i.Now)));
-        Map<EscalationRequest>(cases, "escalate", "EscalateCase", Policies.Staff, "Raises the escalation tier (1–3).",
-            static (r, i) => Done(i, new EscalateCase(i.CaseId, i.Errors.Required(r.ToLevel, "toLevel"), i.Errors.Text(r.Reason, "reason", 2000), i.Now)));
-        Map<EscalationRequest>(cases, "deescalate", "DeescalateCase", Policies.Supervise, "Lowers the escalation tier (supervisors).",
-            static (r, i) => Done(i, new DeescalateCase(i.CaseId, i.Errors.Required(r.ToLevel, "toLevel"), i.Errors.Text(r.Reason, "reason", 2000), i.Now)));
+        // The tiers that exist are checked here, as input (400 naming toLevel); whether a tier raises or lowers this
+        // case's is the case's rule (409).
+        Map<EscalationRequest>(cases, "escalate", "EscalateCase", Policies.Staff, "Raises the escalation tier to toLevel (1–3), above the current one.",
+            static (r, i) => Done(i, new EscalateCase(i.CaseId, i.Errors.Number(r.ToLevel, "toLevel", 1, EscalateCase.HighestLevel), i.Errors.Text(r.Reason, "reason", 2000), i.Now)));
+        Map<EscalationRequest>(cases, "deescalate", "DeescalateCase", Policies.Supervise, "Lowers the escalation tier to toLevel (0–2, 0 = not escalated), below the current one (supervisors).",
+            static (r, i) => Done(i, new DeescalateCase(i.CaseId, i.Errors.Number(r.ToLevel, "toLevel", 0, EscalateCase.HighestLevel - 1), i.Errors.Text(r.Reason, "reason", 2000), i.Now)));
         Map<ChangePriorityRequest>(cases, "priority", "ChangePriority", Policies.Staff, "Changes the priority.",
             static (r, i) => Done(i, new ChangePriority(i.CaseId, i.Errors.Required(r.To, "to"), Optional(i, r.Reason, "reason"), i.Now)));
         Map<TransferRequest>(cases, "transfer", "TransferCase", Policies.Supervise, "Hands the case over to another agency (supervisors).",

@@ -135,13 +135,25 @@ public static class CasesApi
         var attributes = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         foreach (var (code, values) in request.Attributes ?? [])
         {
-            if (code.Length is 0 or > 64 || values is null || values.Length > 50 || values.Any(x => x is null || x.Length > 1000))
+            // A code that is not acceptable text is not echoed into a field name: the error is the list's.
+            if (code.Length is 0 or > 64 || !Validation.IsAcceptedText(code))
             {
-                v.Add("attributes." + (code.Length > 64 ? code[..64] : code), "must be a list of at most 50 values of at most 1000 characters.");
+                v.Add("attributes", "attribute codes are 1–64 characters without control characters, Unicode noncharacters or unpaired surrogates.");
                 continue;
             }
 
-            attributes[code] = values;
+            var field = "attributes." + code;
+            if (values is null || values.Length > 50 || values.Any(x => x is null || x.Length > 1000))
+            {
+                v.Add(field, "must be a list of at most 50 values of at most 1000 characters.");
+                continue;
+            }
+
+            // Checked as sent, not trimmed: the service definition decides what a blank value means.
+            if (values.All(x => v.AcceptedCharacters(x, field)))
+            {
+                attributes[code] = values;
+            }
         }
 
         if (!v.IsValid)
@@ -189,23 +201,10 @@ public static class CasesApi
         return CaseNumberSeries.DefaultPrefix(agency);
     }
 
-    private static async Task<Results<Ok<CaseView>, ProblemHttpResult>> GetAsync(string id, HttpContext http, EventCaseDatabase database, CancellationToken cancellationToken)
-    {
-        var caller = Caller.From(http.User);
-        if (!CaseAccess.TryParseId(id, out var caseId))
-        {
-            return Problems.NotFoundCase(id);
-        }
-
-        var events = await CaseAccess.ReadAsync(database.Store, caller.Agency, caseId, ReadStreamOptions.All, cancellationToken);
-        if (events.Count == 0 || !CaseAccess.MaySee(caller, events[0]) || CaseView.Fold(events, caller.IsCitizen) is not { } view)
-        {
-            return Problems.NotFoundCase(id);
-        }
-
-        VersionHeaders.SetETag(http.Response, view.Version);
-        return TypedResults.Ok(view);
-    }
+    private static async Task<Results<Ok<CaseView>, ProblemHttpResult>> GetAsync(string id, HttpContext http, EventCaseDatabase database, CancellationToken cancellationToken) =>
+        CaseAccess.TryParseId(id, out var caseId)
+            ? await ViewAsync(caseId, id, http, database, cancellationToken)
+            : Problems.NotFoundCase(id);
 
     private static async Task<Results<Ok<CaseView>, ProblemHttpResult>> GetByNumberAsync(string number, HttpContext http, EventCaseDatabase database, CancellationToken cancellationToken)
     {
@@ -215,8 +214,24 @@ public static class CasesApi
             return Problems.NotFoundCase(number);
         }
 
+        // A case the caller may not see is answered with the number asked for, exactly like a number no case has: its
+        // case id would tell that the number exists (and name the case).
         var entry = await new CaseNumberLookup(database.Store).FindAsync(caller.Agency, parsed, cancellationToken);
-        return entry is null ? Problems.NotFoundCase(number) : await GetAsync(entry.CaseId.Value, http, database, cancellationToken);
+        return entry is null ? Problems.NotFoundCase(number) : await ViewAsync(entry.CaseId, number, http, database, cancellationToken);
+    }
+
+    /// <summary>The case as the caller may see it, or a 404 that names it by <paramref name="label"/> (what the caller asked for).</summary>
+    private static async Task<Results<Ok<CaseView>, ProblemHttpResult>> ViewAsync(CaseId caseId, string label, HttpContext http, EventCaseDatabase database, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User);
+        var events = await CaseAccess.ReadAsync(database.Store, caller.Agency, caseId, ReadStreamOptions.All, cancellationToken);
+        if (events.Count == 0 || !CaseAccess.MaySee(caller, events[0]) || CaseView.Fold(events, caller.IsCitizen) is not { } view)
+        {
+            return Problems.NotFoundCase(label);
+        }
+
+        VersionHeaders.SetETag(http.Response, view.Version);
+        return TypedResults.Ok(view);
     }
 
     private static async Task<Results<Ok<CaseHistory>, ProblemHttpResult>> HistoryAsync(string id, HttpContext http, EventCaseDatabase database, CancellationToken cancellationToken)

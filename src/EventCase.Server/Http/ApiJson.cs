@@ -18,7 +18,10 @@ public static class ApiJson
         return options;
     }
 
-    /// <summary>For reading request bodies: strict (unknown members are an error, numbers are not read from strings).</summary>
+    /// <summary>
+    /// For reading request bodies: strict. Member names are the documented camelCase ones, matched exactly (another
+    /// casing is an unknown member); unknown and repeated members are errors; numbers are not read from strings.
+    /// </summary>
     public static JsonSerializerOptions Request { get; } = CreateRequest();
 
     /// <summary>For writing responses and event data.</summary>
@@ -28,6 +31,11 @@ public static class ApiJson
     {
         var options = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        // The web defaults match names in any case; then {"service":…,"Service":…} would be one member given twice, and
+        // "SERVICE" a name the documentation never promised. Exact names make either an unknown member, named in errors.
+        options.PropertyNameCaseInsensitive = false;
+        // The last of two values would silently win: a body that says two things is refused, naming the member.
+        options.AllowDuplicateProperties = false;
         options.NumberHandling = JsonNumberHandling.Strict;
         options.MaxDepth = 32;
         return options;

@@ -7,8 +7,8 @@ namespace EventCase.Server.Http;
 
 /// <summary>
 /// Reads a JSON request body strictly and boundedly. Every way a body can be wrong — too large, not JSON, malformed,
-/// a wrong type, an unknown member, <c>null</c> — becomes a 4xx problem naming the field, and nothing is decided or
-/// written. The framework's own body binding is not used so that none of these reaches the exception handler.
+/// a wrong type, an unknown or repeated member, <c>null</c> — becomes a 4xx problem naming the field, and nothing is
+/// decided or written. The framework's own body binding is not used so that none of these reaches the exception handler.
 /// </summary>
 public static class JsonBody
 {
@@ -121,6 +121,11 @@ public static class JsonBody
         if (message.Contains("could not be converted", StringComparison.Ordinal))
         {
             return "The value has the wrong type or format.";
+        }
+
+        if (message.StartsWith("Duplicate propert", StringComparison.Ordinal))
+        {
+            return "This member is given more than once.";
         }
 
         var end = message.IndexOf(" Path:", StringComparison.Ordinal);

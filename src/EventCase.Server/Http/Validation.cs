@@ -28,7 +28,10 @@ public sealed class Validation
     public ProblemHttpResult Problem() =>
         Problems.Invalid(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal));
 
-    /// <summary>A required, non-blank text of at most <paramref name="maxLength"/> characters without control characters.</summary>
+    /// <summary>
+    /// A required, non-blank text of at most <paramref name="maxLength"/> characters that <see cref="IsAcceptedText"/>
+    /// (blank and not required: "").
+    /// </summary>
     public string Text(string? value, string field, int maxLength = 4000, bool required = true)
     {
         if (string.IsNullOrWhiteSpace(value))
@@ -45,12 +48,144 @@ public sealed class Validation
         {
             Add(field, FormattableString.Invariant($"is at most {maxLength} characters."));
         }
-        else if (value.Any(c => char.IsControl(c) && c is not '\n' and not '\r' and not '\t'))
+        else
         {
-            Add(field, "must not contain control characters.");
+            AcceptedCharacters(value, field);
         }
 
         return value;
+    }
+
+    /// <summary>
+    /// Records an error for <paramref name="field"/> unless every character of <paramref name="value"/> is one
+    /// <see cref="IsAcceptedText"/> allows; for input that is checked as it is, blank or not (list values, keys).
+    /// </summary>
+    public bool AcceptedCharacters(string value, string field)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (IsAcceptedText(value))
+        {
+            return true;
+        }
+
+        Add(field, UnacceptedCharacters);
+        return false;
+    }
+
+    /// <summary>
+    /// True when <paramref name="text"/> holds only characters the service can store and serve: no control characters
+    /// but line feed, carriage return and tab, no Unicode noncharacters (U+FDD0–U+FDEF and the last two code points of
+    /// every plane) and no unpaired surrogates.
+    /// </summary>
+    /// <remarks>
+    /// Why these: PostgreSQL refuses NUL in <c>text</c> and <c>jsonb</c> (SQLSTATE 22021, 22P05), an unpaired surrogate
+    /// cannot be encoded as UTF-8 at all, and an XML 1.0 document (Open311's <c>.xml</c> output) cannot contain the C0
+    /// controls, U+FFFE or U+FFFF, not even as character references. The other noncharacters and the C1 controls are
+    /// storable but are never text a person meant to send, and refusing them at the edge keeps them out of every
+    /// output format for good.
+    /// </remarks>
+    public static bool IsAcceptedText(ReadOnlySpan<char> text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsHighSurrogate(c))
+            {
+                if (i + 1 == text.Length || !char.IsLowSurrogate(text[i + 1]) || IsNoncharacter(char.ConvertToUtf32(c, text[i + 1])))
+                {
+                    return false;
+                }
+
+                i++;
+            }
+            else if (char.IsLowSurrogate(c) || (char.IsControl(c) && c is not '\n' and not '\r' and not '\t') || IsNoncharacter(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// A required code of 1–<paramref name="maxLength"/> letters, digits, '-', '_' or '.': the characters of team ids and
+    /// service codes, which stay one path segment as they are (for ids that are later route values).
+    /// </summary>
+    public string Code(string? value, string field, int maxLength)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            Add(field, "is required.");
+            return "";
+        }
+
+        if (value.Length > maxLength)
+        {
+            Add(field, FormattableString.Invariant($"is at most {maxLength} characters."));
+        }
+        else if (!value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+        {
+            Add(field, "may only contain letters, digits, '-', '_' and '.'.");
+        }
+
+        return value;
+    }
+
+    /// <summary>A required whole number from <paramref name="min"/> to <paramref name="max"/>.</summary>
+    public int Number(int? value, string field, int min, int max)
+    {
+        if (value is not { } number)
+        {
+            Add(field, "is required.");
+            return default;
+        }
+
+        if (number < min || number > max)
+        {
+            Add(field, FormattableString.Invariant($"must be a whole number from {min} to {max}."));
+        }
+
+        return number;
+    }
+
+    /// <summary>Parses an optional <c>true</c> or <c>false</c> query value (in any letter case).</summary>
+    public bool? Boolean(string? text, string field)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        if (string.Equals(text, "true", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        if (string.Equals(text, "false", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        Add(field, "must be true or false.");
+        return null;
+    }
+
+    /// <summary>
+    /// The value of <typeparamref name="TEnum"/> whose camelCase name is <paramref name="text"/> (in any letter case),
+    /// or null. Only the names of defined values match: not numbers, not comma-separated flag combinations.
+    /// </summary>
+    public static TEnum? NamedValue<TEnum>(string text)
+        where TEnum : struct, Enum
+    {
+        foreach (var value in Enum.GetValues<TEnum>())
+        {
+            if (string.Equals(text, value.ToString(), StringComparison.OrdinalIgnoreCase))
+            {
+                return value;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>A value object made by <paramref name="create"/>, which throws <see cref="ArgumentException"/> for a bad value.</summary>
@@ -132,6 +267,10 @@ public sealed class Validation
 
         return value;
     }
+
+    private const string UnacceptedCharacters = "must not contain control characters, Unicode noncharacters or unpaired surrogates.";
+
+    private static bool IsNoncharacter(int codePoint) => codePoint is >= 0xFDD0 and <= 0xFDEF || (codePoint & 0xFFFE) == 0xFFFE;
 
     private Instant? InRange(Instant instant, string field)
     {

@@ -655,12 +655,45 @@ public static class Open311Api
         return TypedResults.Json(new[] { new Dictionary<string, object> { ["code"] = status, ["description"] = description } }, statusCode: status);
     }
 
-    private static void Element(XmlWriter writer, string name, string value) => writer.WriteElementString(name, value);
+    private static void Element(XmlWriter writer, string name, string value) => writer.WriteElementString(name, XmlText(value));
+
+    /// <summary>
+    /// <paramref name="value"/> with each character an XML 1.0 document cannot hold (C0 controls but tab, line feed and
+    /// carriage return; U+FFFE, U+FFFF; unpaired surrogates) replaced by U+FFFD. The API refuses such text, but stored
+    /// data need not have passed through it (imported legacy cases, records from before the check), and XML has no way
+    /// to carry these characters: not even as references (<c>&amp;#xFFFE;</c> is not well-formed either).
+    /// </summary>
+    internal static string XmlText(string value)
+    {
+        StringBuilder? replaced = null;
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (XmlConvert.IsXmlChar(c))
+            {
+                replaced?.Append(c);
+            }
+            else if (i + 1 < value.Length && XmlConvert.IsXmlSurrogatePair(value[i + 1], c))
+            {
+                replaced?.Append(c).Append(value[i + 1]);
+                i++;
+            }
+            else
+            {
+                replaced ??= new StringBuilder(value.Length).Append(value, 0, i);
+                replaced.Append('\uFFFD');
+            }
+        }
+
+        return replaced?.ToString() ?? value;
+    }
 
     private static ContentHttpResult Xml(Action<XmlWriter> write, int status = StatusCodes.Status200OK)
     {
         var builder = new StringBuilder();
-        using (var writer = XmlWriter.Create(builder, new XmlWriterSettings { Encoding = Encoding.UTF8, Indent = false, CheckCharacters = false }))
+        // Every value is written through Element, which makes it XML text; the writer's own check stays on so that a
+        // value written another way fails loudly rather than serving a document no XML parser reads.
+        using (var writer = XmlWriter.Create(builder, new XmlWriterSettings { Encoding = Encoding.UTF8, Indent = false, CheckCharacters = true }))
         {
             writer.WriteStartDocument();
             write(writer);

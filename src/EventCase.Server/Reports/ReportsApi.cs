@@ -40,7 +40,7 @@ public static class ReportsApi
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .RequireAuthorization(Policies.StaffOrAuditor);
         queues.MapGet("/", QueueAsync).WithName("GetWorkQueue")
-            .WithSummary("The open cases of the agency (or ?team= / ?assignee=) by escalation, priority and SLA due; filters status, service, unassigned, breached; keyset paging.");
+            .WithSummary("The open cases of the agency (or ?team= / ?assignee=) by escalation, priority and SLA due; filters status, service, unassigned=true|false, breached=true|false; keyset paging.");
 
         var sla = endpoints.MapGroup("/sla").WithTags("SLA")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
@@ -79,13 +79,9 @@ public static class ReportsApi
         var from = v.Instant(openedFrom, "openedFrom");
         var before = v.Instant(openedBefore, "openedBefore");
         var size = (int)(v.Long(limit, "limit", 1, 200) ?? 50);
-        CheckCode(v, service, "service");
-        CheckCode(v, team, "team");
-        if (assignee is { Length: > 200 })
-        {
-            v.Add("assignee", "is at most 200 characters.");
-        }
-
+        CheckCode(v, service, "service", ServiceCode.From);
+        CheckCode(v, team, "team", TeamId.From);
+        CheckText(v, assignee, "assignee", 200);
         if (!v.IsValid)
         {
             return v.Problem();
@@ -105,22 +101,25 @@ public static class ReportsApi
 
     private static async Task<Results<Ok<Page<WorkQueueItem>>, ProblemHttpResult>> QueueAsync(
         HttpContext http, EventCaseDatabase database, IClock clock, string? team, string? assignee, string? status, string? service,
-        bool? unassigned, bool? breached, string? limit, string? cursor, CancellationToken cancellationToken)
+        string? unassigned, string? breached, string? limit, string? cursor, CancellationToken cancellationToken)
     {
+        // The flags are bound as text and parsed here: a framework-bound bool? that does not parse would fail the
+        // request before the handler runs (a 500 in Development, a 400 without errors elsewhere).
         var caller = Caller.From(http.User);
         var v = new Validation();
         var statuses = Statuses(v, status);
         var size = (int)(v.Long(limit, "limit", 1, 200) ?? 50);
-        CheckCode(v, team, "team");
-        CheckCode(v, service, "service");
+        var onlyUnassigned = v.Boolean(unassigned, "unassigned");
+        var onlyBreached = v.Boolean(breached, "breached");
+        CheckCode(v, team, "team", TeamId.From);
+        CheckCode(v, service, "service", ServiceCode.From);
         if (team is not null && assignee is not null)
         {
             v.Add("assignee", "give either ?team= or ?assignee=, not both.");
         }
-
-        if (assignee is { Length: > 200 })
+        else
         {
-            v.Add("assignee", "is at most 200 characters.");
+            CheckText(v, assignee, "assignee", 200);
         }
 
         if (!v.IsValid)
@@ -132,7 +131,7 @@ public static class ReportsApi
         try
         {
             var page = await new WorkQueueQueries(database.Store).PageAsync(
-                caller.Agency.Value, scope, new WorkQueueFilter(statuses, service, unassigned, breached), clock.GetCurrentInstant(), size, Cursor(cursor), cancellationToken);
+                caller.Agency.Value, scope, new WorkQueueFilter(statuses, service, onlyUnassigned, onlyBreached), clock.GetCurrentInstant(), size, Cursor(cursor), cancellationToken);
             return TypedResults.Ok(new Page<WorkQueueItem>(page.Items, page.NextCursor));
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
@@ -226,9 +225,17 @@ public static class ReportsApi
         var caller = Caller.From(http.User);
         var v = new Validation();
         var unit = StatisticsGranularity.Month;
-        if (granularity is not null && !Enum.TryParse(granularity, ignoreCase: true, out unit))
+        if (granularity is not null)
         {
-            v.Add("granularity", "must be day, week or month.");
+            // By name only: Enum.TryParse would also take "1" (week) and "7" (no granularity at all).
+            if (Validation.NamedValue<StatisticsGranularity>(granularity) is { } named)
+            {
+                unit = named;
+            }
+            else
+            {
+                v.Add("granularity", "must be day, week or month.");
+            }
         }
 
         var today = clock.GetCurrentInstant().InZone(calendars.For(caller.Agency.Value).Zone).Date;
@@ -289,11 +296,21 @@ public static class ReportsApi
         return statuses;
     }
 
-    private static void CheckCode(Validation v, string? value, string field)
+    private static void CheckCode<T>(Validation v, string? value, string field, Func<string, T> create)
+        where T : class
     {
         if (value is not null)
         {
-            v.Value(value, field, TeamId.From);
+            v.Value(value, field, create);
+        }
+    }
+
+    /// <summary>A free-text filter is compared with stored text in SQL, so it must be text PostgreSQL can take.</summary>
+    private static void CheckText(Validation v, string? value, string field, int maxLength)
+    {
+        if (value is not null)
+        {
+            v.Text(value, field, maxLength);
         }
     }
 

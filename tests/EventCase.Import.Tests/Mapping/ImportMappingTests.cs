@@ -45,9 +45,31 @@ public sealed class ImportMappingTests
     [InlineData("\"defaultSla\": \"P365D\"", "\"defaultSla\": \"PT5H\"", "defaultSla 'PT5H' must be a whole number of days")]
     [InlineData("\"Closed\": \"closed\"", "\"Closed\": \"duplicate\"", "columns.duplicateOf (the original's source id) is required")]
     [InlineData("\"source\": \"boston-311\",", "\"source\": \"boston-311\", \"colour\": \"blue\",", "not valid JSON for an import mapping")]
-    public void An_inconsistent_mapping_is_refused_with_a_message_that_says_what_is_wrong(string find, string replace, string message)
+    [InlineData("[ \"MM/dd/yyyy hh:mm:ss tt\" ]", "[ \"MM/dd/yyyy hh:mm:ss tt\", \"QQ\" ]", "timestampFormats[1] 'QQ' is not a valid NodaTime pattern")]
+    [InlineData("[ \"MM/dd/yyyy hh:mm:ss tt\" ]", "[ null ]", "timestampFormats[0] is empty")]
+    [InlineData("[ { \"latitude\": 42.3594, \"longitude\": -71.0587 } ]", "[ null ]", "placeholderPoints[0] is null")]
+    [InlineData("[ { \"latitude\": 42.3594, \"longitude\": -71.0587 } ]", "[ { \"latitude\": 142.3594, \"longitude\": -71.0587 } ]", "placeholderPoints[0] (142.3594, -71.0587 ± 5E-05) must have a latitude of −90–90")]
+    [InlineData("[ \"CASE_TITLE\" ]", "[ \"CASE_TITLE\", null ]", "columns.description[1] is empty or null")]
+    [InlineData("\"REASON\", \"Department\"", "\"REASON\", null", "attributes[1] is empty or null")]
+    [InlineData("\"queue\": \"QUEUE\"", "\"queue\": \" \"", "columns.queue is empty")]
+    [InlineData("\"longitude\": \"LONGITUDE\",", "", "columns.latitude and columns.longitude go together")]
+    public void An_inconsistent_mapping_is_refused_when_it_is_loaded_with_a_message_that_names_the_field(string find, string replace, string message)
     {
         var json = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "mappings", "boston_311_2015.json"));
+        Assert.Contains(find, json, StringComparison.Ordinal);
+        var error = Assert.Throws<InvalidImportMappingException>(() => ImportMapping.Parse(json.Replace(find, replace, StringComparison.Ordinal)));
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\"channels\": { \"web\": \"web\" },", "\"channels\": null,", "channels must be an object")]
+    [InlineData("\"channels\": { \"web\": \"web\" },", "\"channels\": { \"web\": \"web\" }, \"quality\": null,", "quality must be an object")]
+    [InlineData("\"channels\": { \"web\": \"web\" },", "\"channels\": { \"web\": \"web\" }, \"attributes\": null,", "attributes must be a list")]
+    [InlineData("\"channels\": { \"web\": \"web\" },", "\"channels\": { \"web\": \"web\" }, \"placeholderPoints\": null,", "placeholderPoints must be a list")]
+    [InlineData("\"point\": \"where\"", "\"point\": \"where\", \"description\": null", "columns.description must be a list")]
+    public void A_list_or_object_given_as_null_is_refused_when_the_mapping_is_loaded(string find, string replace, string message)
+    {
+        var json = Running.GenericSourceImportTests.MappingJson;
         Assert.Contains(find, json, StringComparison.Ordinal);
         var error = Assert.Throws<InvalidImportMappingException>(() => ImportMapping.Parse(json.Replace(find, replace, StringComparison.Ordinal)));
         Assert.Contains(message, error.Message, StringComparison.Ordinal);

@@ -69,4 +69,61 @@ public sealed class DeltaImportTests(DatabaseFixture database) : ImportTestBase(
         // The same export again: nothing more.
         Assert.Equal((3L, 1L, 0L, 0L), (again.AlreadyImported, again.Changed, again.Updated, again.EventsWritten));
     }
+
+    [Fact]
+    public async Task A_case_cancelled_in_an_earlier_export_is_changed_not_closed_when_a_newer_export_says_closed()
+    {
+        // Closing needs a resolved case, and a cancelled one is not: the newer history's third event (resolved) is not
+        // the stored third event (cancelled), though both have the same derived id.
+        var tenant = NewAgency("boston");
+        var mapping = BostonWithCancelled();
+        var first = await ImportCsvAsync(BostonRows.Csv(BostonRows.Line(2, ("CASE_STATUS", "Cancelled"))), mapping, tenant);
+        var before = await CaseEventsAsync(tenant, "bos311-101001242404");
+
+        var second = await ImportCsvAsync(BostonRows.Csv(BostonRows.Line(2)), mapping, tenant);
+
+        Assert.Equal(1, first.Imported);
+        Assert.Equal((1L, 0L, 0L, 0L), (second.Changed, second.Updated, second.AlreadyImported, second.EventsWritten));
+        Assert.Equal(["101001242404"], second.ChangedSourceIds);
+        var after = await CaseEventsAsync(tenant, "bos311-101001242404");
+        Assert.Equal(before.Select(e => e.EventId), after.Select(e => e.EventId));
+        Assert.Equal(["case.opened.v1", "case.assigned.v1", "case.cancelled.v1"], after.Select(e => e.EventType));
+        Assert.Equal(CaseStatus.Cancelled, Fold(after).Status);
+    }
+
+    [Fact]
+    public async Task A_row_whose_past_changed_in_the_source_is_changed_not_already_imported_and_nothing_is_appended()
+    {
+        var tenant = NewAgency("boston");
+        var mapping = SourceFiles.MappingFor(SourceFiles.Boston);
+        await ImportCsvAsync(BostonRows.Csv(BostonRows.Line(2), BostonRows.Line(3)), mapping, tenant);
+        var eventsBefore = await EventCountAsync(tenant);
+
+        // Same number of events, but the case opened at another instant and its title changed.
+        var again = await ImportCsvAsync(BostonRows.Csv(
+            BostonRows.Line(2, ("OPEN_DT", "01/05/2015 11:40:41 AM")),
+            BostonRows.Line(3, ("CASE_TITLE", "Abandoned Bicycle (chained)"))), mapping, tenant);
+
+        Assert.Equal((2L, 0L, 0L), (again.Changed, again.AlreadyImported, again.EventsWritten));
+        Assert.Equal(["101001242404", "101001242405"], again.ChangedSourceIds.Order(StringComparer.Ordinal));
+        Assert.Equal(eventsBefore, await EventCountAsync(tenant));
+    }
+
+    [Fact]
+    public async Task The_same_case_on_another_line_of_another_file_is_already_imported_since_metadata_says_where_not_what()
+    {
+        var tenant = NewAgency("boston");
+        var mapping = SourceFiles.MappingFor(SourceFiles.Boston);
+        await ImportCsvAsync(BostonRows.Csv(BostonRows.Line(2), BostonRows.Line(3)), mapping, tenant);
+
+        var reordered = await ImportCsvAsync(BostonRows.Csv(BostonRows.Line(4), BostonRows.Line(3), BostonRows.Line(2)), mapping, tenant);
+
+        Assert.Equal((2L, 1L, 0L), (reordered.AlreadyImported, reordered.Imported + reordered.Flagged, reordered.Changed));
+    }
+
+    private static ImportMapping BostonWithCancelled()
+    {
+        var boston = SourceFiles.MappingFor(SourceFiles.Boston);
+        return boston with { Statuses = new Dictionary<string, SourceLifecycle>(boston.Statuses) { ["Cancelled"] = SourceLifecycle.Cancelled } };
+    }
 }

@@ -45,7 +45,7 @@ public sealed class RejectsReportTests(DatabaseFixture database) : ImportTestBas
                 "7,101001242404,rejected,duplicate-source-id,source id '101001242404' already appeared earlier in the file",
                 "8,900000000008,rejected,unparseable-date,CLOSED_DT 'yesterday' matches none of MM/dd/yyyy hh:mm:ss tt; treated as absent",
                 "8,900000000008,rejected,missing-closed-date,status 'Closed' ends the case but it has no closed or updated instant; left open",
-                "9,,rejected,malformed-row,3 fields where the header has 34",
+                "9,2,rejected,malformed-row,3 fields where the header has 34",
                 "10,900000000010,flagged,placeholder-coordinates,\"coordinates '42.3594, -71.0587' are the source's default point; point dropped\"",
             ], lines);
         }
@@ -94,6 +94,44 @@ public sealed class RejectsReportTests(DatabaseFixture database) : ImportTestBas
             ImportAsync(SourceFiles.PathOf(SourceFiles.Boston), wrong, tenant, new ImportOptions { MaxRows = 10 }));
         Assert.Contains("queue column 'NO_SUCH_COLUMN' is not in the file's header", error.Message, StringComparison.Ordinal);
         Assert.Equal(0, await EventCountAsync(tenant));
+    }
+
+    [Fact]
+    public async Task A_mapping_built_in_code_with_a_null_placeholder_point_is_refused_before_anything_is_written()
+    {
+        var tenant = NewAgency("boston");
+        var wrong = Mapping with { PlaceholderPoints = [null!] };
+        var error = await Assert.ThrowsAsync<InvalidImportMappingException>(() =>
+            ImportAsync(SourceFiles.PathOf(SourceFiles.Boston), wrong, tenant, new ImportOptions { MaxRows = 10 }));
+        Assert.Contains("placeholderPoints[0] is null", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await EventCountAsync(tenant));
+    }
+
+    [Fact]
+    public async Task A_source_id_whose_case_number_an_earlier_row_was_given_is_rejected_naming_that_row()
+    {
+        // Both ids end in the same nine digits, and both cases opened in 2015: BOS311-2015-1242404 either way.
+        var tenant = NewAgency("boston");
+        var file = Path.Combine(Path.GetTempPath(), "boston-numbers-" + Guid.NewGuid().ToString("N") + ".csv");
+        var report = file + ".report.csv";
+        await File.WriteAllTextAsync(file, BostonRows.Csv(BostonRows.Line(2), BostonRows.Line(3, ("CASE_ENQUIRY_ID", "102001242404"))), Ct);
+        try
+        {
+            var summary = await ImportAsync(file, Mapping, tenant, new ImportOptions { ReportPath = report });
+
+            Assert.Equal((1L, 1L), (summary.Imported, summary.Rejected));
+            Assert.Equal(1, summary.RejectsByRule[QualityRules.InvalidIdentifier]);
+            Assert.Equal(
+                "3,102001242404,rejected,invalid-identifier,\"case number BOS311-2015-1242404 is already that of source id '101001242404' earlier in the file: "
+                + "the number keeps only the last nine digits of the source id, and these ids share them\"",
+                (await File.ReadAllLinesAsync(report, Ct))[1]);
+            Assert.Equal(1, await StreamCountAsync(tenant));
+        }
+        finally
+        {
+            File.Delete(file);
+            File.Delete(report);
+        }
     }
 
     /// <summary>Lines 2 and 7469 of the Boston file (a good row and a real close-before-open), then one row per rule.</summary>

@@ -66,6 +66,36 @@ public sealed class AdminRoutesTests(ServerFixture server) : IClassFixture<Serve
     }
 
     [Fact]
+    public async Task A_calendar_the_week_cannot_make_is_refused_under_hours_in_words_without_parameter_names()
+    {
+        using var admin = server.Client(Roles.Admin);
+        var before = await server.EventCountAsync();
+
+        using var response = await admin.PutAsync("/admin/calendar", Json("""
+            {"zone":"America/New_York","hours":[{"day":"monday","start":"08:00:00","end":"12:00:00"},{"day":"monday","start":"11:00:00","end":"17:00:00"}]}
+            """));
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("overlap", (await ReadJsonAsync(response))["errors"]!["hours"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Parameter", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("weeklyHours", text, StringComparison.Ordinal);
+        Assert.Equal(before, await server.EventCountAsync());
+    }
+
+    [Fact]
+    public async Task A_routing_rule_added_with_an_id_of_code_characters_can_be_replaced_and_removed_by_that_id()
+    {
+        using var admin = server.Client(Roles.Admin);
+        await SendOkAsync(admin, HttpMethod.Post, "/admin/routing/rules", """{"ruleId":"Rule_2.north-side","team":"roads"}""");
+
+        await SendOkAsync(admin, HttpMethod.Put, "/admin/routing/rules/Rule_2.north-side", """{"priority":5,"team":"parks"}""");
+        var routing = await SendOkAsync(admin, HttpMethod.Delete, "/admin/routing/rules/Rule_2.north-side");
+
+        Assert.DoesNotContain(routing["rules"]!.AsArray(), r => r!["ruleId"]!.GetValue<string>() == "Rule_2.north-side");
+    }
+
+    [Fact]
     public async Task The_calendar_can_be_set_and_read_back_with_its_version()
     {
         using var admin = server.Client(Roles.Admin);

@@ -143,6 +143,32 @@ public sealed class CaseRoutesTests(ServerFixture server) : IClassFixture<Server
     }
 
     [Fact]
+    public async Task A_case_number_the_citizen_may_not_see_is_answered_exactly_like_a_number_no_case_has()
+    {
+        var id = await server.OpenCaseAsync(citizen: "someone-else");
+        using var agent = server.Client(Roles.Agent);
+        var number = (await ReadJsonAsync(await agent.GetAsync($"/cases/{id}")))["number"]!.GetValue<string>();
+        var unused = number[..number.LastIndexOf('-')] + "-999999";
+        using var citizen = server.Client(Roles.Citizen, citizen: "citizen-1");
+
+        using var notTheirs = await citizen.GetAsync($"/cases/by-number/{number}");
+        using var nobodys = await citizen.GetAsync($"/cases/by-number/{unused}");
+
+        Assert.Equal(HttpStatusCode.NotFound, notTheirs.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, nobodys.StatusCode);
+        var notTheirsText = await notTheirs.Content.ReadAsStringAsync();
+        Assert.DoesNotContain(id, notTheirsText, StringComparison.Ordinal);
+        Assert.Equal(Scrubbed(await ReadJsonAsync(nobodys), unused), Scrubbed(JsonNode.Parse(notTheirsText)!, number));
+
+        // The answer with the number in place of the one asked for; the correlation id differs per request.
+        static string Scrubbed(JsonNode problem, string number)
+        {
+            problem.AsObject().Remove("correlationId");
+            return problem.ToJsonString().Replace(number, "{number}", StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Lists_queues_sla_audit_and_statistics_answer_from_the_read_models()
     {
         // Two assigned cases of this test's own, so a page of one has a next page whatever else the class opened first.

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Net;
 using System.Text;
 using EventCase.Server.Auth;
@@ -75,6 +76,37 @@ public sealed class HostileInputTests(ServerFixture server) : IClassFixture<Serv
         { "PUT", "/admin/calendar", "application/json", """{"zone":"Etc/UTC","hours":[{"day":"monday","start":"25:00","end":"26:00"}],"holidays":[]}""", 400, "hours[0].start" },
         { "POST", "/admin/services", "application/json", """{"code":"x y","name":"X","slaHours":-5}""", 400, "code" },
         { "POST", "/admin/routing/rules", "application/json", """{"ruleId":"r","team":"t","area":{"name":"a","south":100,"west":0,"north":0,"east":0}}""", 400, "area" },
+        // A new rule's id must be addressable as /admin/routing/rules/{ruleId} later.
+        { "POST", "/admin/routing/rules", "application/json", """{"ruleId":"r 1/..","team":"roads"}""", 400, "ruleId" },
+        { "POST", "/admin/routing/rules", "application/json", """{"ruleId":"","team":"roads"}""", 400, "ruleId" },
+        // Escalation tiers that do not exist are input errors, not case rules.
+        { "POST", "/cases/{id}/escalate", "application/json", """{"toLevel":-1,"reason":"x"}""", 400, "toLevel" },
+        { "POST", "/cases/{id}/escalate", "application/json", """{"toLevel":9,"reason":"x"}""", 400, "toLevel" },
+        { "POST", "/cases/{id}/deescalate", "application/json", """{"toLevel":3,"reason":"x"}""", 400, "toLevel" },
+        // The calendar names the entry that is wrong.
+        { "PUT", "/admin/calendar", "application/json", """{"zone":"America/New_York","hours":[null]}""", 400, "hours[0]" },
+        { "PUT", "/admin/calendar", "application/json", """{"zone":"America/New_York","hours":[{"day":"none","start":"08:00:00","end":"17:00:00"}]}""", 400, "hours[0].day" },
+        { "PUT", "/admin/calendar", "application/json", """{"zone":"America/New_York","hours":[{"day":"monday","start":"08:00:00","end":"17:00:00"}],"holidays":["2026-12-25","1800-01-01"]}""", 400, "holidays[1]" },
+        { "PUT", "/admin/calendar", "application/json", """{"zone":"America/New_York","hours":[{"day":"monday","start":"08:00:00","end":"17:00:00"}],"holidays":[""" + string.Join(",", Enumerable.Repeat("\"2026-12-25\"", 1001)) + "]}", 400, "holidays" },
+        // Query flags and choices are parsed by the service, never bound by the framework (which answered 500 in Development).
+        { "GET", "/queues?unassigned=maybe", "", "", 400, "unassigned" },
+        { "GET", "/queues?breached=2", "", "", 400, "breached" },
+        { "GET", "/queues?unassigned=true&unassigned=false", "", "", 400, "unassigned" },
+        { "GET", "/statistics/transparency?granularity=7", "", "", 400, "granularity" },
+        { "GET", "/statistics/transparency?granularity=1", "", "", 400, "granularity" },
+        { "GET", "/statistics/transparency.csv?granularity=day,week", "", "", 400, "granularity" },
+        // Free-text filters are compared in SQL, and PostgreSQL refuses NUL.
+        { "GET", "/cases?assignee=%00", "", "", 400, "assignee" },
+        { "GET", "/queues?assignee=%00", "", "", 400, "assignee" },
+        { "GET", "/cases?service=%00", "", "", 400, "service" },
+        { "GET", "/cases?cursor=" + Base64Url.EncodeToString("0\na\u0000b"u8), "", "", 400, "cursor" },
+        { "GET", "/queues?cursor=" + Base64Url.EncodeToString("0\n0\na\u0000b"u8), "", "", 400, "cursor" },
+        { "GET", "/audit/actors/a%EF%BF%BFb", "", "", 400, "actorId" },
+        // A member given twice, or in another casing than the documented camelCase.
+        { "POST", "/cases", "application/json", """{"service":"pothole","description":"x","location":{"address":"1 Main St"},"service":"graffiti"}""", 400, "service" },
+        { "POST", "/cases", "application/json", """{"service":"pothole","description":"x","attributes":{"depth":["deep"],"depth":["shallow"]}}""", 400, "attributes.depth" },
+        { "POST", "/cases/{id}/assign", "application/json", """{"team":"roads","team":"parks"}""", 400, "team" },
+        { "POST", "/cases/{id}/assign", "application/json", """{"Team":"roads"}""", 400, "Team" },
     };
 
     [Theory]
@@ -105,6 +137,49 @@ public sealed class HostileInputTests(ServerFixture server) : IClassFixture<Serv
         Assert.DoesNotContain("EventCase.", text, StringComparison.Ordinal);
         Assert.Equal(before, await server.EventCountAsync());
         Assert.Equal(0, server.UnexpectedErrorCount);
+    }
+
+    [Fact]
+    public async Task A_member_given_twice_is_refused_rather_than_the_last_value_winning()
+    {
+        var before = await server.EventCountAsync();
+        using var agent = server.Client(Roles.Agent);
+
+        using var response = await agent.PostAsync("/cases", Json("""{"service":"pothole","description":"x","location":{"address":"1 Main St"},"service":"graffiti"}"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("This member is given more than once.", (await ReadJsonAsync(response))["errors"]!["service"]![0]!.GetValue<string>());
+        Assert.Equal(before, await server.EventCountAsync());
+    }
+
+    [Fact]
+    public async Task Member_names_are_the_documented_camel_case_ones_and_another_casing_is_an_unknown_member()
+    {
+        var before = await server.EventCountAsync();
+        using var agent = server.Client(Roles.Agent);
+
+        using var response = await agent.PostAsync("/cases", Json("""{"Service":"pothole","description":"x","location":{"address":"1 Main St"}}"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("This member is not part of the request.", (await ReadJsonAsync(response))["errors"]!["Service"]![0]!.GetValue<string>());
+        Assert.Equal(before, await server.EventCountAsync());
+    }
+
+    [Fact]
+    public async Task The_queue_flags_read_true_and_false_in_any_letter_case()
+    {
+        var id = await server.OpenCaseAsync();
+        using var agent = server.Client(Roles.Agent);
+        await EventCase.Server.Tests.Cases.CaseRoutesTests.PostOkAsync(agent, $"/cases/{id}/assign", """{"team":"roads","agent":"bob"}""");
+        await server.WaitForProjectionsAsync();
+
+        var unassigned = (await ReadJsonAsync(await agent.GetAsync("/queues?unassigned=TRUE&limit=200")))["items"]!.AsArray();
+        var assigned = (await ReadJsonAsync(await agent.GetAsync("/queues?unassigned=false&breached=False&limit=200")))["items"]!.AsArray();
+
+        Assert.NotEmpty(unassigned);
+        Assert.All(unassigned, i => Assert.Null(i!["assignee"]));
+        Assert.Contains(assigned, i => i!["caseId"]!.GetValue<string>() == id);
+        Assert.All(assigned, i => Assert.NotNull(i!["assignee"]));
     }
 
     [Fact]

@@ -1,8 +1,17 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
+using EventCase.Cases;
+using EventCase.Cases.Handling;
+using EventCase.Cases.Opening;
+using EventCase.Cases.Sla;
+using EventCase.EventStore;
+using EventCase.EventStore.Metadata;
 using EventCase.Server.Auth;
+using EventCase.Server.Hosting;
 using EventCase.Server.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
 using static EventCase.Server.Tests.Support.ServerFixture;
 
 namespace EventCase.Server.Tests.Open311;
@@ -152,6 +161,31 @@ public sealed class Open311Tests(ServerFixture server) : IClassFixture<ServerFix
         }
 
         Assert.Equal(before, await server.EventCountAsync());
+        Assert.Equal(0, server.UnexpectedErrorCount);
+    }
+
+    [Fact]
+    public async Task Stored_text_that_xml_cannot_hold_is_served_as_replacement_characters_in_a_well_formed_document()
+    {
+        // Written to the store as the importer writes legacy history, past the API's checks: text from an old system
+        // with control characters and noncharacters that an XML 1.0 document cannot contain, not even as references.
+        var store = server.Services.GetRequiredService<EventCaseDatabase>().Store;
+        var caseId = new CaseId("legacy-" + Guid.NewGuid().ToString("N")[..12]);
+        var opened = new CaseOpened(caseId, new CaseNumber("LEG", 2015, 7), new AgencyId(AgencyA), new ServiceCode("pothole"), "Hole\u0001 in\u000Bthe \uFFFEroad\uFFFF",
+            null, new CaseLocation(new GeoPoint(42.35, -71.06), "1 Main\u001F St"), Channel.Phone, new Dictionary<string, IReadOnlyList<string>>(), CasePriority.Normal,
+            SlaTarget.BusinessHours(48), Instant.FromUtc(2015, 3, 2, 14, 0));
+        await store.AppendToStreamAsync(CaseStreams.For(new AgencyId(AgencyA), caseId), CaseStreams.StreamType, ExpectedVersion.NoStream,
+            [new NewEvent(Guid.NewGuid(), opened, new EventMetadata("system:importer", "system"))], TestContext.Current.CancellationToken);
+        using var client = server.Client();
+
+        using var response = await client.GetAsync($"/open311/v2/requests/{caseId.Value}.xml?api_key=agent-key-a");
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var request = XDocument.Parse(text).Root!.Element("request")!;
+        Assert.Equal("Hole\uFFFD in\uFFFDthe \uFFFDroad\uFFFD", request.Element("description")!.Value);
+        Assert.Equal("1 Main\uFFFD St", request.Element("address")!.Value);
+        Assert.DoesNotContain("&#x", text, StringComparison.Ordinal);
         Assert.Equal(0, server.UnexpectedErrorCount);
     }
 

@@ -1,0 +1,77 @@
+using EventCase.Cli.Hosting;
+using EventCase.EventStore;
+using EventCase.Import.Mapping;
+
+namespace EventCase.Cli.Tests;
+
+/// <summary>What a failed command prints and which exit code it returns, whatever failed.</summary>
+public sealed class ErrorReportingTests
+{
+    [Fact]
+    public void A_file_or_database_failure_is_its_own_message_and_exit_code_one()
+    {
+        var failure = CommandFailure.From(new DirectoryNotFoundException("Could not find a part of the path '/nonexistent/r.csv'."));
+
+        Assert.Equal(new CommandFailure("Could not find a part of the path '/nonexistent/r.csv'.", ExitCodes.Failure, true), failure);
+    }
+
+    [Fact]
+    public void A_library_refusal_does_not_name_the_library_parameter()
+    {
+        var failure = CommandFailure.From(new ArgumentException("A agency id may only contain letters.", "value"));
+
+        Assert.Equal("A agency id may only contain letters.", failure.Message);
+        Assert.Equal(ExitCodes.Failure, failure.ExitCode);
+    }
+
+    [Fact]
+    public void A_mapping_that_cannot_be_used_is_a_bad_argument()
+    {
+        Assert.Equal(ExitCodes.BadArguments, CommandFailure.From(new InvalidImportMappingException("columns.service is required.")).ExitCode);
+    }
+
+    [Fact]
+    public void A_failure_of_parallel_work_is_reported_by_its_first_cause()
+    {
+        var failure = CommandFailure.From(new AggregateException(new IOException("disk full"), new OperationCanceledException()));
+
+        Assert.Equal("disk full (and 1 more errors)", failure.Message);
+        Assert.Equal(ExitCodes.Failure, failure.ExitCode);
+    }
+
+    [Fact]
+    public void An_unexpected_exception_is_one_line_that_names_it_and_says_how_to_get_its_stack_trace()
+    {
+        var failure = CommandFailure.From(new OverflowException("Value was either too large\nor too small."));
+
+        Assert.False(failure.Expected);
+        Assert.Equal(ExitCodes.Failure, failure.ExitCode);
+        Assert.StartsWith("Value was either too large or too small. (unexpected OverflowException: run again with --verbose", failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', failure.Message);
+    }
+
+    [Fact]
+    public void A_store_error_keeps_its_message()
+    {
+        var failure = CommandFailure.From(new InvalidEventStoreArgumentException("tenant", "must not be empty."));
+
+        Assert.Equal(new CommandFailure("tenant: must not be empty.", ExitCodes.Failure, true), failure);
+    }
+
+    [Fact]
+    public async Task A_failure_is_one_line_and_verbose_adds_the_stack_trace_after_it()
+    {
+        // Nothing listens on port 1: the connection is refused at once.
+        string[] args = ["replay", "case-1", "--agency", "boston", "--connection", "Host=127.0.0.1;Port=1;Timeout=5"];
+
+        var (exit, _, error) = await CliRunner.RunAsync(args);
+        var (verboseExit, _, verboseError) = await CliRunner.RunAsync([.. args, "--verbose"]);
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith("error: ", error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(1, verboseExit);
+        Assert.StartsWith(error.Trim(), verboseError, StringComparison.Ordinal);
+        Assert.Contains("   at ", verboseError, StringComparison.Ordinal);
+    }
+}
