@@ -77,6 +77,11 @@ public sealed class EventCaseStorage : IAsyncDisposable
         ILogger logger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(projections);
+        if (projections.Any(p => p is null))
+        {
+            throw new ArgumentException("A projection of the host's own is null; add a projection instance to EventCaseOptions.Projections.", nameof(projections));
+        }
+
         ArgumentNullException.ThrowIfNull(logger);
         EmbeddedPostgres? embedded = null;
         if (string.IsNullOrWhiteSpace(connectionString))

@@ -104,6 +104,16 @@ public sealed class OwnProjectionTests(DatabaseFixture database) : IClassFixture
         Assert.Contains("Projection table name 'case_number_sequences' is reserved", failure.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_null_projection_in_the_options_stops_the_host_at_start_saying_so()
+    {
+        using var host = Build("own_" + Guid.NewGuid().ToString("N")[..8], [null!]);
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync(Ct));
+
+        Assert.Contains("A projection of the host's own is null", failure.ToString(), StringComparison.Ordinal);
+    }
+
     private sealed record ServiceCount(string Service, int Opened);
 
     /// <summary>How many cases each service has had opened: one row per service, across all its cases' streams.</summary>
