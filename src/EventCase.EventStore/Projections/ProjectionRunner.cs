@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using EventCase.EventStore.Serialization;
 using Npgsql;
 using NpgsqlTypes;
@@ -33,6 +34,9 @@ internal abstract class ProjectionRunner
 
     /// <summary>Creates the tables (with keys and indexes) when missing.</summary>
     public abstract IEnumerable<string> CreateTablesSql(string schema, string suffix, bool withIndexes);
+
+    /// <summary>Every typed column the projection declares, by table (without the schema): the row table's and its entry tables'.</summary>
+    public abstract IEnumerable<(string Table, string Column, string SqlType)> DeclaredColumns();
 
     /// <summary>Adds keys and indexes after a bulk load.</summary>
     public abstract IEnumerable<string> CreateIndexesSql(string schema, string suffix);
@@ -248,6 +252,7 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
     private readonly IReadOnlyList<ProjectionColumn<TRow>> _columns;
     private readonly IReadOnlyList<EntryTable> _entryTables;
     private readonly JsonSerializerOptions _json;
+    private readonly JsonSerializerOptions _rowReading;
     private readonly IReadOnlyList<string> _correlated;
 
     // Whether every row is one stream's: an inline projection's by rule (KeyOf), an async one's when it keeps the
@@ -261,6 +266,10 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
         _columns = projection.Columns;
         _entryTables = projection.EntryTables;
         _json = serializer.Options;
+        // Rows are derived data, rebuilt from the log: a stored row written by an earlier version of the projection may
+        // carry members this one no longer has, and is read all the same (an inline projection's appends go on with the
+        // new code until the new version's rebuild replaces every row). Events stay strict.
+        _rowReading = new JsonSerializerOptions(serializer.Options) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip };
         var names = _columns.Select(c => c.Name).ToList();
         if (names.Intersect(["tenant_id", "row_key", "row_data"], StringComparer.Ordinal).Any() || names.Distinct(StringComparer.Ordinal).Count() != names.Count)
         {
@@ -362,6 +371,22 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
     }
 
     private string Table(string schema, string suffix) => $"{schema}.{_projection.TableName}{suffix}";
+
+    public override IEnumerable<(string Table, string Column, string SqlType)> DeclaredColumns()
+    {
+        foreach (var column in _columns)
+        {
+            yield return (_projection.TableName, column.Name, column.SqlType);
+        }
+
+        foreach (var entries in _entryTables)
+        {
+            foreach (var (name, definition) in entries.ColumnNames.Zip(entries.ColumnDefinitions))
+            {
+                yield return (entries.Name, name, definition[(name.Length + 1)..]);
+            }
+        }
+    }
 
     public override IEnumerable<string> CreateTablesSql(string schema, string suffix, bool withIndexes)
     {
@@ -601,7 +626,7 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
                 var key = (reader.GetString(0), reader.GetString(1));
                 try
                 {
-                    _rows[key] = JsonSerializer.Deserialize<TRow>(reader.GetString(2), runner._json);
+                    _rows[key] = JsonSerializer.Deserialize<TRow>(reader.GetString(2), runner._rowReading);
                 }
                 catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
                 {

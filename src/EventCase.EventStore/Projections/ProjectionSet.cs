@@ -88,6 +88,15 @@ public sealed class ProjectionSet
                 await create.ExecuteNonQueryAsync(cancellationToken);
             }
 
+            // A new version that adds columns finds the live tables of the old one until its rebuild swaps them: add
+            // the missing columns (empty) so that an inline projection's appends can write them meanwhile. Only what
+            // is missing, found first: an ALTER TABLE locks the table even when it changes nothing.
+            foreach (var sql in await MissingColumnsSqlAsync(connection, transaction, schema, runner, cancellationToken))
+            {
+                await using var alter = new NpgsqlCommand(sql, connection, transaction);
+                await alter.ExecuteNonQueryAsync(cancellationToken);
+            }
+
             // A projection registered on an empty log is built already; on a log with events it is built by its first
             // owner (a rebuild), while its empty tables serve.
             await using var register = new NpgsqlCommand(
@@ -105,6 +114,34 @@ public sealed class ProjectionSet
         }
 
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static async Task<List<string>> MissingColumnsSqlAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, ProjectionRunner runner, CancellationToken cancellationToken)
+    {
+        var declared = runner.DeclaredColumns().ToList();
+        if (declared.Count == 0)
+        {
+            return [];
+        }
+
+        var existing = new HashSet<(string, string)>();
+        await using (var query = new NpgsqlCommand(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = ANY($2)", connection, transaction))
+        {
+            query.Parameters.Add(new NpgsqlParameter<string> { TypedValue = schema });
+            query.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = declared.Select(c => c.Table).Distinct().ToArray() });
+            await using var reader = await query.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                existing.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+
+        return declared
+            .Where(c => !existing.Contains((c.Table, c.Column)))
+            .Select(c => $"ALTER TABLE {schema}.{c.Table} ADD COLUMN IF NOT EXISTS {c.Column} {c.SqlType}")
+            .ToList();
     }
 
     /// <summary>
