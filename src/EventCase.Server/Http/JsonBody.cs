@@ -66,9 +66,12 @@ public static class JsonBody
                 "Send Content-Type: application/json."));
         }
 
+        // RFC 8259 lets a parser ignore a byte order mark, and some clients (PowerShell's, .NET's with UTF8Encoding(true))
+        // send one: it is not the client's content.
+        var json = body.AsSpan().StartsWith("\uFEFF"u8) ? body.AsMemory(3) : body.AsMemory();
         try
         {
-            var value = JsonSerializer.Deserialize<T>(body, ApiJson.Request);
+            var value = JsonSerializer.Deserialize<T>(json.Span, ApiJson.Request);
             return value is null
                 ? (null, Problems.Invalid("body", "The body must be a JSON object, not null."))
                 : (value, null);

@@ -13,6 +13,7 @@ using EventCase.Server.Auth;
 using EventCase.Server.Cases;
 using EventCase.Server.Hosting;
 using EventCase.Server.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using NodaTime;
@@ -74,7 +75,7 @@ public static class Open311Api
         Doc(open311.MapGet("/services.{format}", ServicesAsync).WithName("Open311Services").WithSummary("GeoReport v2: the service list."));
         Doc(open311.MapGet("/services/{code}.{format}", ServiceDefinitionAsync).WithName("Open311ServiceDefinition").WithSummary("GeoReport v2: a service definition (attributes)."));
         Doc(open311.MapPost("/requests.{format}", PostRequestAsync).WithName("Open311PostRequest").WithSummary("GeoReport v2: submit a request (form-encoded; api_key required).")
-            .Accepts<Dictionary<string, string>>("application/x-www-form-urlencoded"), StatusCodes.Status201Created);
+            .Accepts<Dictionary<string, string>>("application/x-www-form-urlencoded", "multipart/form-data"), StatusCodes.Status201Created);
         Doc(open311.MapGet("/requests.{format}", GetRequestsAsync).WithName("Open311GetRequests").WithSummary("GeoReport v2: requests, filtered by service_request_id, service_code, start_date, end_date, status."));
         Doc(open311.MapGet("/requests/{id}.{format}", GetRequestAsync).WithName("Open311GetRequest").WithSummary("GeoReport v2: one request."));
         Doc(open311.MapGet("/tokens/{token}.{format}", TokenAsync).WithName("Open311Token").WithSummary("GeoReport v2: the request id of a token."));
@@ -243,7 +244,17 @@ public static class Open311Api
                 return Error(xml, 413, "The request body is too large.");
             }
 
+            // A chunked body has no length to check first: the server stops reading it at the same limit (413 below).
+            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+            {
+                bodySize.MaxRequestBodySize = serverSettings.Value.MaxRequestBodyBytes;
+            }
+
             form = await http.Request.ReadFormAsync(cancellationToken);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Error(xml, 413, "The request body is too large.");
         }
         catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
         {

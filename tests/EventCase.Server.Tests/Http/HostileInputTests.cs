@@ -183,6 +183,18 @@ public sealed class HostileInputTests(ServerFixture server) : IClassFixture<Serv
     }
 
     [Fact]
+    public async Task A_body_that_starts_with_a_byte_order_mark_is_read_like_any_other()
+    {
+        using var agent = server.Client(Roles.Agent);
+        using var content = new ByteArrayContent([0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes("""{"service":"pothole","description":"With a BOM","location":{"address":"1 Main St"}}""")]);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        using var response = await agent.PostAsync("/cases", content);
+
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task A_body_larger_than_the_limit_without_a_content_length_is_413()
     {
         var id = await server.OpenCaseAsync();

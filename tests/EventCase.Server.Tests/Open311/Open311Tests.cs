@@ -201,6 +201,25 @@ public sealed class Open311Tests(ServerFixture server) : IClassFixture<ServerFix
     }
 
     [Fact]
+    public async Task A_request_posted_as_multipart_form_data_is_taken_like_a_url_encoded_one()
+    {
+        using var client = server.Client();
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent("agent-key-a"), "api_key" },
+            { new StringContent("pothole"), "service_code" },
+            { new StringContent("3 Main St"), "address_string" },
+            { new StringContent("deep"), "attribute[depth]" },
+        };
+
+        using var response = await client.PostAsync("/open311/v2/requests.json", form);
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, text);
+        Assert.NotNull(JsonNode.Parse(text)![0]!["token"]);
+    }
+
+    [Fact]
     public async Task A_post_with_an_unusable_idempotency_key_is_refused_instead_of_the_key_being_ignored()
     {
         using var client = server.Client();
