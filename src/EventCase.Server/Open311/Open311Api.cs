@@ -13,7 +13,6 @@ using EventCase.Server.Auth;
 using EventCase.Server.Cases;
 using EventCase.Server.Hosting;
 using EventCase.Server.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using NodaTime;
@@ -83,6 +82,25 @@ public static class Open311Api
     }
 
     private sealed record Client(Caller Caller, bool IsPublic);
+
+    /// <summary>The whole body, or null when it is longer than <paramref name="limit"/> bytes.</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
 
     private static void Doc(RouteHandlerBuilder route, int success = StatusCodes.Status200OK)
     {
@@ -244,12 +262,13 @@ public static class Open311Api
                 return Error(xml, 413, "The request body is too large.");
             }
 
-            // A chunked body has no length to check first: the server stops reading it at the same limit (413 below).
-            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+            // A chunked body has no length to check first: it is read up to the limit, then parsed from memory.
+            if (await ReadBodyAsync(http.Request, serverSettings.Value.MaxRequestBodyBytes, cancellationToken) is not { } body)
             {
-                bodySize.MaxRequestBodySize = serverSettings.Value.MaxRequestBodyBytes;
+                return Error(xml, 413, "The request body is too large.");
             }
 
+            http.Request.Body = new MemoryStream(body, writable: false);
             form = await http.Request.ReadFormAsync(cancellationToken);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)

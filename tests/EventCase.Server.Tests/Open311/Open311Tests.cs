@@ -220,6 +220,24 @@ public sealed class Open311Tests(ServerFixture server) : IClassFixture<ServerFix
     }
 
     [Fact]
+    public async Task A_chunked_form_over_the_body_limit_is_a_georeport_413_and_opens_nothing()
+    {
+        using var client = server.Client();
+        var before = await server.EventCountAsync();
+        var body = "api_key=agent-key-a&service_code=pothole&address_string=4+Main+St&description=" + new string('x', 100_000);
+        using var content = new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(body)));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-www-form-urlencoded");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/open311/v2/requests.json") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal(413, (await ReadJsonAsync(response))[0]!["code"]!.GetValue<int>());
+        Assert.Equal(before, await server.EventCountAsync());
+    }
+
+    [Fact]
     public async Task A_post_with_an_unusable_idempotency_key_is_refused_instead_of_the_key_being_ignored()
     {
         using var client = server.Client();
