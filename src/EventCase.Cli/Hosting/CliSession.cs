@@ -104,13 +104,8 @@ internal sealed class CliSession : IAsyncDisposable
     {
         var schema = Store.Options.Schema;
 
-        // Asked first, on its own: GetAppliedVersionAsync's query names the migrations table, and PostgreSQL refuses
-        // the whole statement (42P01) when it does not exist, before its CASE could skip it.
-        await using var exists = DataSource.CreateCommand("SELECT to_regclass($1) IS NOT NULL");
-        exists.Parameters.AddWithValue($"{schema}.schema_migrations");
-        var applied = await exists.ExecuteScalarAsync(cancellationToken) is true
-            ? await SchemaMigrator.GetAppliedVersionAsync(DataSource, schema, PostgresEventStore.MigrationSet, cancellationToken)
-            : 0;
+        // 0 as well for a schema that is not there, or holds no migrations table.
+        var applied = await SchemaMigrator.GetAppliedVersionAsync(DataSource, schema, PostgresEventStore.MigrationSet, cancellationToken);
         var needed = PostgresEventStore.Migrations.Max(m => m.Version);
         if (applied == 0)
         {

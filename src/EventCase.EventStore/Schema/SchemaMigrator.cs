@@ -129,11 +129,17 @@ public static partial class SchemaMigrator
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ValidateIdentifier(schema, nameof(schema));
-        await using var command = dataSource.CreateCommand(
-            $"""
-             SELECT CASE WHEN to_regclass('{schema}.schema_migrations') IS NULL THEN 0
-                    ELSE (SELECT coalesce(max(version), 0) FROM {schema}.schema_migrations WHERE migration_set = $1) END
-             """);
+        // Asked first, on its own: a statement that names a missing table is refused when it is parsed, whichever
+        // branch of it would have run (a CASE around the query failed with 42P01 on a schema never migrated).
+        await using (var exists = dataSource.CreateCommand($"SELECT to_regclass('{schema}.schema_migrations') IS NOT NULL"))
+        {
+            if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken))!)
+            {
+                return 0;
+            }
+        }
+
+        await using var command = dataSource.CreateCommand($"SELECT coalesce(max(version), 0) FROM {schema}.schema_migrations WHERE migration_set = $1");
         command.Parameters.AddWithValue(migrationSet);
         var result = await command.ExecuteScalarAsync(cancellationToken);
         return Convert.ToInt32(result, CultureInfo.InvariantCulture);

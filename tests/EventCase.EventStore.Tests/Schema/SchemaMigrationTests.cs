@@ -26,6 +26,18 @@ public sealed class SchemaMigrationTests(DatabaseFixture database) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_schema_never_migrated_or_not_there_at_all_has_applied_version_zero()
+    {
+        await using (var create = database.DataSource.CreateCommand("CREATE SCHEMA IF NOT EXISTS never_migrated"))
+        {
+            await create.ExecuteNonQueryAsync(Ct);
+        }
+
+        Assert.Equal(0, await SchemaMigrator.GetAppliedVersionAsync(database.DataSource, "never_migrated", PostgresEventStore.MigrationSet, Ct));
+        Assert.Equal(0, await SchemaMigrator.GetAppliedVersionAsync(database.DataSource, "no_such_schema", PostgresEventStore.MigrationSet, Ct));
+    }
+
+    [Fact]
     public async Task Several_processes_starting_at_the_same_moment_migrate_once_and_all_succeed()
     {
         // Separate data sources stand in for separate processes: nothing is shared but the server.
