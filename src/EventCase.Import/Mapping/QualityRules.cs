@@ -25,6 +25,11 @@ public static class QualityRules
     /// number was given to another source id earlier in the file.</summary>
     public const string InvalidIdentifier = "invalid-identifier";
 
+    /// <summary>Always rejects: the history the row describes is one the case's rules refuse (a case marked a duplicate
+    /// of itself, a closure reason longer than a case allows, a transfer to the agency itself): imported events are
+    /// immutable, so nothing the service itself would refuse is written.</summary>
+    public const string RefusedHistory = "refused-history";
+
     /// <summary>A due, closed or updated timestamp matches none of the formats. Flag: the value is treated as absent.</summary>
     public const string UnparseableDate = "unparseable-date";
 
@@ -61,14 +66,14 @@ public static class QualityRules
     /// <summary>Every rule name.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
-        MissingRequiredField, UnparseableCreated, DuplicateSourceId, MalformedRow, InvalidIdentifier,
+        MissingRequiredField, UnparseableCreated, DuplicateSourceId, MalformedRow, InvalidIdentifier, RefusedHistory,
         UnparseableDate, UnknownStatus, CloseBeforeOpen, MissingClosedDate, DueBeforeOpen,
         PlaceholderCoordinates, InvalidCoordinates, UnknownChannel, SkippedLocalTime, AmbiguousLocalTime,
     ];
 
     /// <summary>True for the structural rules, which always reject.</summary>
     public static bool IsAlwaysRejected(string rule) =>
-        rule is MissingRequiredField or UnparseableCreated or DuplicateSourceId or MalformedRow or InvalidIdentifier;
+        rule is MissingRequiredField or UnparseableCreated or DuplicateSourceId or MalformedRow or InvalidIdentifier or RefusedHistory;
 
     /// <summary>The policy of a rule the mapping does not mention: reject for rules that make the lifecycle doubtful
     /// (dates, statuses), flag for those that only lose detail (coordinates, channel, DST resolution, due dates).</summary>

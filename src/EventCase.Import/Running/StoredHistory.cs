@@ -97,7 +97,14 @@ internal static class StoredHistory
     /// directly rather than through the decider; what it appends to a case that already exists must still be a move the
     /// case's rules allow from where the case is (a cancelled case cannot be closed).
     /// </summary>
-    public static bool DeciderAllows(IEnumerable<CaseEvent> stored, IEnumerable<CaseEvent> continuation)
+    public static bool DeciderAllows(IEnumerable<CaseEvent> stored, IEnumerable<CaseEvent> continuation) =>
+        FirstRefusal(stored, continuation) is null;
+
+    /// <summary>
+    /// Why the case decider refuses the first event of <paramref name="continuation"/> it refuses (see
+    /// <see cref="DeciderAllows"/>), or null when it accepts them all.
+    /// </summary>
+    public static string? FirstRefusal(IEnumerable<CaseEvent> stored, IEnumerable<CaseEvent> continuation)
     {
         var state = CaseState.Fold(stored);
         foreach (var @event in continuation)
@@ -114,14 +121,19 @@ internal static class StoredHistory
                 // The importer appends no other events to an existing case (an opening above all).
                 _ => null,
             };
-            if (command is null || CaseDecider.Decide(command, state).IsRejected)
+            if (command is null)
             {
-                return false;
+                return $"the importer does not append {@event.GetType().Name} to a case that exists";
+            }
+
+            if (CaseDecider.Decide(command, state).Rejection is { } rejection)
+            {
+                return rejection.Message;
             }
 
             state = CaseDecider.Evolve(state, @event);
         }
 
-        return true;
+        return null;
     }
 }

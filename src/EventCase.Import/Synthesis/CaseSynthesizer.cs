@@ -313,6 +313,13 @@ internal sealed class CaseSynthesizer
                 break;
         }
 
+        // History is written directly, not through the decider, but never one the case's rules would refuse: the
+        // events are immutable once written.
+        if (Running.StoredHistory.FirstRefusal([(CaseEvent)events[0]], events.Skip(1).Cast<CaseEvent>()) is { } refusal)
+        {
+            return Reject(row, sourceId, new QualityFinding(QualityRules.RefusedHistory, refusal));
+        }
+
         var key = "import:" + sourceId;
         var newEvents = new NewEvent[events.Count];
         for (var i = 0; i < events.Count; i++)

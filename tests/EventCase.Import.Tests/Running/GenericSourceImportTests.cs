@@ -68,4 +68,23 @@ public sealed class GenericSourceImportTests(DatabaseFixture database) : ImportT
         Assert.Equal(CaseStatus.Cancelled, Fold(a3).Status);
         Assert.Equal(2, opened3.Attributes["import.quality"].Count);
     }
+
+    [Fact]
+    public async Task A_row_whose_history_the_case_rules_refuse_is_rejected_and_nothing_of_it_is_written()
+    {
+        var tenant = NewAgency("springfield");
+        const string csv = """
+            id,created,updated,closed,type,state,via,same_as,where
+            B1,2026-03-02 10:00:00,2026-03-03 09:00:00,,Street lights,dup,web,,
+            B2,2026-03-02 11:00:00,,,Street lights,new,web,,
+            """;
+
+        var summary = await ImportCsvAsync(csv, ImportMapping.Parse(MappingJson), tenant);
+
+        // B1 is a duplicate with no original named: a duplicate of itself, which no case may be.
+        Assert.Equal((2L, 1L, 1L), (summary.RowsRead, summary.Imported, summary.Rejected));
+        Assert.Equal(1, summary.RejectsByRule[QualityRules.RefusedHistory]);
+        Assert.Empty(await CaseEventsAsync(tenant, "spr-B1"));
+        Assert.NotEmpty(await CaseEventsAsync(tenant, "spr-B2"));
+    }
 }
