@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Text;
-using CsvHelper;
 using EventCase.Cases.Opening;
 using EventCase.Cases.Resolving;
 using EventCase.Import.Mapping;
@@ -137,26 +135,12 @@ public sealed class RejectsReportTests(DatabaseFixture database) : ImportTestBas
     /// <summary>Lines 2 and 7469 of the Boston file (a good row and a real close-before-open), then one row per rule.</summary>
     private static async Task<(string File, string Report)> WriteFileAsync()
     {
-        var lines = File.ReadLines(SourceFiles.PathOf(SourceFiles.Boston)).Take(7469).ToList();
-        var header = lines[0];
-        var good = Split(lines[1]);
-        var closedBeforeOpened = lines[7468];
-        var columns = Split(header);
-        string Row(string id, params (string Column, string Value)[] changes)
-        {
-            var fields = (string[])good.Clone();
-            fields[Array.IndexOf(columns, "CASE_ENQUIRY_ID")] = id;
-            foreach (var (column, value) in changes)
-            {
-                fields[Array.IndexOf(columns, column)] = value;
-            }
-
-            return Join(fields);
-        }
+        var closedBeforeOpened = File.ReadLines(SourceFiles.PathOf(SourceFiles.Boston)).ElementAt(7468);
+        static string Row(string id, params (string Column, string Value)[] changes) => BostonRows.Line(2, [("CASE_ENQUIRY_ID", id), .. changes]);
 
         var text = new StringBuilder()
-            .AppendLine(header)
-            .AppendLine(lines[1])
+            .AppendLine(BostonRows.Header)
+            .AppendLine(BostonRows.Line(2))
             .AppendLine(closedBeforeOpened)
             .AppendLine(Row("900000000004", ("OPEN_DT", "2015-13-45 10:00")))
             .AppendLine(Row("900000000005", ("CASE_STATUS", "Pending")))
@@ -169,26 +153,5 @@ public sealed class RejectsReportTests(DatabaseFixture database) : ImportTestBas
         var file = Path.Combine(Path.GetTempPath(), "boston-bad-" + Guid.NewGuid().ToString("N") + ".csv");
         await File.WriteAllTextAsync(file, text, Ct);
         return (file, file + ".report.csv");
-    }
-
-    private static string[] Split(string line)
-    {
-        using var parser = new CsvParser(new StringReader(line), CultureInfo.InvariantCulture);
-        parser.Read();
-        return parser.Record!;
-    }
-
-    private static string Join(string[] fields)
-    {
-        using var writer = new StringWriter(CultureInfo.InvariantCulture);
-        using (var csv = new CsvWriter(writer, CultureInfo.InvariantCulture))
-        {
-            foreach (var field in fields)
-            {
-                csv.WriteField(field);
-            }
-        }
-
-        return writer.ToString();
     }
 }
