@@ -20,12 +20,7 @@ public sealed class ServeAndReportTests(DatabaseFixture database) : IClassFixtur
         probe.Start();
         var port = ((IPEndPoint)probe.LocalEndpoint).Port;
         probe.Stop();
-        var cli = Path.Combine(AppContext.BaseDirectory, "eventcase.dll");
-        using var process = Process.Start(new ProcessStartInfo("dotnet", [cli, "serve", "--environment", "Development", "--connection", database.ConnectionString, "--urls", $"http://127.0.0.1:{port}"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
+        using var process = StartServe(port);
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
@@ -77,12 +72,7 @@ public sealed class ServeAndReportTests(DatabaseFixture database) : IClassFixtur
         using var busy = new TcpListener(IPAddress.Loopback, 0);
         busy.Start();
         var port = ((IPEndPoint)busy.LocalEndpoint).Port;
-        var cli = Path.Combine(AppContext.BaseDirectory, "eventcase.dll");
-        using var process = Process.Start(new ProcessStartInfo("dotnet", [cli, "serve", "--environment", "Development", "--connection", database.ConnectionString, "--urls", $"http://127.0.0.1:{port}"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
+        using var process = StartServe(port);
         try
         {
             var output = process.StandardOutput.ReadToEndAsync(Ct);
@@ -151,5 +141,16 @@ public sealed class ServeAndReportTests(DatabaseFixture database) : IClassFixtur
         Assert.Equal(2, exit);
         Assert.Contains("the report would start on 0001-06-01, before 0002-01-01", error, StringComparison.Ordinal);
         Assert.Contains("(--from defaults to a year before --to)", error, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs <c>eventcase serve</c> as a process of its own on <paramref name="port"/>, output redirected.</summary>
+    private Process StartServe(int port)
+    {
+        var cli = Path.Combine(AppContext.BaseDirectory, "eventcase.dll");
+        return Process.Start(new ProcessStartInfo("dotnet", [cli, "serve", "--environment", "Development", "--connection", database.ConnectionString, "--urls", $"http://127.0.0.1:{port}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
     }
 }
