@@ -33,20 +33,12 @@ public static class JsonBody
         byte[] body;
         try
         {
-            using var buffer = new MemoryStream();
-            var chunk = new byte[8192];
-            int read;
-            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            if (await ReadUpToAsync(request, limit, cancellationToken) is not { } read)
             {
-                if (buffer.Length + read > limit)
-                {
-                    return (null, TooLarge(limit));
-                }
-
-                buffer.Write(chunk, 0, read);
+                return (null, TooLarge(limit));
             }
 
-            body = buffer.ToArray();
+            body = read;
         }
         catch (BadHttpRequestException e)
         {
@@ -133,6 +125,29 @@ public static class JsonBody
 
         var end = message.IndexOf(" Path:", StringComparison.Ordinal);
         return end > 0 ? message[..end] : message;
+    }
+
+    /// <summary>
+    /// The whole body, or null when it is longer than <paramref name="limit"/> bytes. A chunked body has no length to
+    /// check before reading; this stops reading at the limit under any server.
+    /// </summary>
+    public static async Task<byte[]?> ReadUpToAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
     }
 
     private static ProblemHttpResult TooLarge(int limit) =>

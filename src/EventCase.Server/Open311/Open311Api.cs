@@ -83,25 +83,6 @@ public static class Open311Api
 
     private sealed record Client(Caller Caller, bool IsPublic);
 
-    /// <summary>The whole body, or null when it is longer than <paramref name="limit"/> bytes.</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > limit)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
-    }
-
     private static void Doc(RouteHandlerBuilder route, int success = StatusCodes.Status200OK)
     {
         route.Produces(success, null, "application/json", "text/xml");
@@ -263,7 +244,7 @@ public static class Open311Api
             }
 
             // A chunked body has no length to check first: it is read up to the limit, then parsed from memory.
-            if (await ReadBodyAsync(http.Request, serverSettings.Value.MaxRequestBodyBytes, cancellationToken) is not { } body)
+            if (await JsonBody.ReadUpToAsync(http.Request, serverSettings.Value.MaxRequestBodyBytes, cancellationToken) is not { } body)
             {
                 return Error(xml, 413, "The request body is too large.");
             }
