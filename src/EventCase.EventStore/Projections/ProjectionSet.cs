@@ -88,15 +88,6 @@ public sealed class ProjectionSet
                 await create.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            // A new version that adds columns finds the live tables of the old one until its rebuild swaps them: add
-            // the missing columns (empty) so that an inline projection's appends can write them meanwhile. Only what
-            // is missing, found first: an ALTER TABLE locks the table even when it changes nothing.
-            foreach (var sql in await MissingColumnsSqlAsync(connection, transaction, schema, runner, cancellationToken))
-            {
-                await using var alter = new NpgsqlCommand(sql, connection, transaction);
-                await alter.ExecuteNonQueryAsync(cancellationToken);
-            }
-
             // A projection registered on an empty log is built already; on a log with events it is built by its first
             // owner (a rebuild), while its empty tables serve.
             await using var register = new NpgsqlCommand(
@@ -113,13 +104,22 @@ public sealed class ProjectionSet
             await register.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        // A new version that adds columns finds the live tables of the old one until its rebuild swaps them: add the
+        // missing columns (empty) so that an inline projection's appends can write them meanwhile. Only what is
+        // missing, found first in one query: an ALTER TABLE locks the table even when it changes nothing.
+        foreach (var sql in await MissingColumnsSqlAsync(connection, transaction, schema, cancellationToken))
+        {
+            await using var alter = new NpgsqlCommand(sql, connection, transaction);
+            await alter.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
     }
 
-    private static async Task<List<string>> MissingColumnsSqlAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, ProjectionRunner runner, CancellationToken cancellationToken)
+    private async Task<List<string>> MissingColumnsSqlAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, CancellationToken cancellationToken)
     {
-        var declared = runner.DeclaredColumns().ToList();
+        var declared = _runners.SelectMany(r => r.DeclaredColumns()).ToList();
         if (declared.Count == 0)
         {
             return [];
