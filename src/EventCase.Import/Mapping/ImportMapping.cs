@@ -35,8 +35,19 @@ public sealed record ImportMapping
     /// <summary>The channel of rows with an empty or unknown channel column (unknown ones are also flagged or rejected).</summary>
     public CaseChannel DefaultChannel { get; init; } = CaseChannel.Phone;
 
-    /// <summary>Columns copied verbatim into the opened event's attributes (empty values are left out).</summary>
+    /// <summary>Columns copied verbatim into the opened event's attributes (empty values are left out). A re-import
+    /// compares them: a value that differs in a newer export makes the case changed.</summary>
     public IReadOnlyList<string> Attributes { get; init; } = [];
+
+    /// <summary>
+    /// Columns the source derives or fills in as time passes rather than records once (Boston's <c>OnTime_Status</c>
+    /// turns <c>OVERDUE</c> when an open case passes its target; <c>ClosedPhoto</c> appears when it closes). Copied
+    /// into the opened event's attributes like <see cref="Attributes"/>, as the export that first imported the case had
+    /// them, but not compared when a newer export is imported (like the <c>import.status</c> attribute): their
+    /// values describe the export, not the case's past, so a new value neither makes the case changed nor rewrites
+    /// what was stored. A column is in one list or the other.
+    /// </summary>
+    public IReadOnlyList<string> VolatileAttributes { get; init; } = [];
 
     /// <summary>How imported cases are numbered and named.</summary>
     public required CaseNaming Cases { get; init; }
@@ -156,6 +167,14 @@ public sealed record ImportMapping
         for (var i = 0; i < Attributes!.Count; i++)
         {
             Require(!string.IsNullOrWhiteSpace(Attributes[i]), $"attributes[{i}] is empty or null; each must name a column.");
+        }
+
+        Require(VolatileAttributes is not null, "volatileAttributes must be a list of column names (or be left out).");
+        for (var i = 0; i < VolatileAttributes!.Count; i++)
+        {
+            Require(!string.IsNullOrWhiteSpace(VolatileAttributes[i]), $"volatileAttributes[{i}] is empty or null; each must name a column.");
+            Require(!Attributes.Contains(VolatileAttributes[i], StringComparer.Ordinal),
+                $"volatileAttributes[{i}] '{VolatileAttributes[i]}' is also in attributes; a column is compared on re-import or not, so list it once.");
         }
 
         Require(Cases is not null, "cases is required.");

@@ -106,7 +106,7 @@ public sealed class CsvImporter(PostgresEventStore store)
         }
 
         var writers = Enumerable.Range(0, options.Writers)
-            .Select(_ => Task.Run(() => CancelOnFailure(() => WriteBatchesAsync(batches.Reader, run, failed.Token)), failed.Token))
+            .Select(_ => Task.Run(() => CancelOnFailure(() => WriteBatchesAsync(batches.Reader, synthesizer.UncomparedAttributes, run, failed.Token)), failed.Token))
             .ToArray();
         var reader = Task.Run(() => CancelOnFailure(() => ReadRowsAsync(source, records, synthesizer, batches.Writer, run, failed.Token)), failed.Token);
         try
@@ -200,13 +200,13 @@ public sealed class CsvImporter(PostgresEventStore store)
         }
     }
 
-    private async Task WriteBatchesAsync(ChannelReader<RowBatch> batches, ImportRun run, CancellationToken cancellationToken)
+    private async Task WriteBatchesAsync(ChannelReader<RowBatch> batches, IReadOnlySet<string> uncompared, ImportRun run, CancellationToken cancellationToken)
     {
         await foreach (var batch in batches.ReadAllAsync(cancellationToken))
         {
             try
             {
-                await WriteBatchAsync(batch.Rows, run, cancellationToken);
+                await WriteBatchAsync(batch.Rows, uncompared, run, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -217,7 +217,7 @@ public sealed class CsvImporter(PostgresEventStore store)
         }
     }
 
-    private async Task WriteBatchAsync(List<SynthesizedRow> batch, ImportRun run, CancellationToken cancellationToken)
+    private async Task WriteBatchAsync(List<SynthesizedRow> batch, IReadOnlySet<string> uncompared, ImportRun run, CancellationToken cancellationToken)
     {
         // What an earlier import of the same cases stored decides what this one appends (see StoredHistory):
         //  - nothing stored: the whole history;
@@ -247,7 +247,7 @@ public sealed class CsvImporter(PostgresEventStore store)
                 continue;
             }
 
-            switch (StoredHistory.Relate(history, append.Events, _store.Serializer))
+            switch (StoredHistory.Relate(history, append.Events, _store.Serializer, uncompared))
             {
                 case StoredHistoryRelation.Same:
                     run.CountAlreadyImported();

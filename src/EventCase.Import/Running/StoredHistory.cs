@@ -33,14 +33,19 @@ internal enum StoredHistoryRelation
 /// Compares what an earlier import stored for a case with the history this run synthesized for it. Two events are the
 /// same when they have the same id, the same type and the same data, compared as JSON documents (so the order of a
 /// dictionary's keys, which the store does not keep, does not matter). Not compared, because they describe the export
-/// rather than the case: the metadata (file, line, correlation id) and the opened event's <c>import.status</c> and
-/// <c>import.quality</c> attributes (the row's status text and flags as exported: a case that moved on from open to
-/// closed has another of both, and its opening is still the same). Pure; thread safe.
+/// rather than the case: the metadata (file, line, correlation id) and the opened event's uncompared attributes
+/// (<see cref="CaseSynthesizer.UncomparedAttributes"/>: <c>import.status</c> and <c>import.quality</c>, the row's
+/// status text and flags as exported, and the mapping's volatile columns, such as Boston's <c>OnTime_Status</c>: a
+/// case that moved on from open to closed, or passed its target, has other values of them, and its opening is still
+/// the same). They are left out on both sides, so a stored event that has one the synthesized event lacks (written
+/// under an earlier mapping, or from a row where the column was empty) is still the same. Pure; thread safe.
 /// </summary>
 internal static class StoredHistory
 {
-    /// <summary>How <paramref name="stored"/> (a case stream's events, in order) relates to <paramref name="synthesized"/>.</summary>
-    public static StoredHistoryRelation Relate(IReadOnlyList<RecordedEvent> stored, IReadOnlyList<NewEvent> synthesized, EventSerializer serializer)
+    /// <summary>How <paramref name="stored"/> (a case stream's events, in order) relates to <paramref name="synthesized"/>,
+    /// the opened event's <paramref name="uncompared"/> attributes left out.</summary>
+    public static StoredHistoryRelation Relate(
+        IReadOnlyList<RecordedEvent> stored, IReadOnlyList<NewEvent> synthesized, EventSerializer serializer, IReadOnlySet<string> uncompared)
     {
         // Event ids alone cannot tell: they are derived from the source id and the event's position, so any two histories
         // of the same case share them position by position (a cancelled case's third event has the id of a closed one's).
@@ -51,7 +56,7 @@ internal static class StoredHistory
 
         for (var i = 0; i < stored.Count; i++)
         {
-            if (!IsSameEvent(stored[i], synthesized[i], serializer))
+            if (!IsSameEvent(stored[i], synthesized[i], serializer, uncompared))
             {
                 return StoredHistoryRelation.Different;
             }
@@ -67,8 +72,9 @@ internal static class StoredHistory
             : StoredHistoryRelation.Different;
     }
 
-    /// <summary>True when <paramref name="stored"/> is <paramref name="synthesized"/>: same id, type and data.</summary>
-    public static bool IsSameEvent(RecordedEvent stored, NewEvent synthesized, EventSerializer serializer)
+    /// <summary>True when <paramref name="stored"/> is <paramref name="synthesized"/>: same id, type and data, the opened
+    /// event's <paramref name="uncompared"/> attributes left out.</summary>
+    public static bool IsSameEvent(RecordedEvent stored, NewEvent synthesized, EventSerializer serializer, IReadOnlySet<string> uncompared)
     {
         if (stored.EventId != synthesized.EventId || stored.Data.GetType() != synthesized.Data.GetType())
         {
@@ -78,15 +84,15 @@ internal static class StoredHistory
         var type = synthesized.Data.GetType();
         return stored.EventType == serializer.Registry.GetName(type)
             && JsonElement.DeepEquals(
-                JsonSerializer.SerializeToElement(WithoutExportDescription(stored.Data), type, serializer.Options),
-                JsonSerializer.SerializeToElement(WithoutExportDescription(synthesized.Data), type, serializer.Options));
+                JsonSerializer.SerializeToElement(WithoutExportDescription(stored.Data, uncompared), type, serializer.Options),
+                JsonSerializer.SerializeToElement(WithoutExportDescription(synthesized.Data, uncompared), type, serializer.Options));
     }
 
-    private static object WithoutExportDescription(object data) => data is CaseOpened opened
+    private static object WithoutExportDescription(object data, IReadOnlySet<string> uncompared) => data is CaseOpened opened
         ? opened with
         {
             Attributes = opened.Attributes
-                .Where(a => a.Key is not (CaseSynthesizer.StatusAttribute or CaseSynthesizer.QualityAttribute))
+                .Where(a => !uncompared.Contains(a.Key))
                 .ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal),
         }
         : data;

@@ -111,7 +111,10 @@ internal sealed class CaseSynthesizer
         _point = Optional(c.Point, "point");
         _duplicateOf = Optional(c.DuplicateOf, "duplicateOf");
         _description = c.Description.Select((d, i) => Required(d, $"description[{i}]")).ToArray();
-        _attributes = mapping.Attributes.Select((a, i) => (a, Required(a, $"attributes[{i}]"))).ToArray();
+        _attributes = mapping.Attributes.Select((a, i) => (a, Required(a, $"attributes[{i}]")))
+            .Concat(mapping.VolatileAttributes.Select((a, i) => (a, Required(a, $"volatileAttributes[{i}]"))))
+            .ToArray();
+        UncomparedAttributes = new HashSet<string>([StatusAttribute, QualityAttribute, .. mapping.VolatileAttributes], StringComparer.Ordinal);
         _defaultSla = SlaTarget.CalendarDays(mapping.DefaultSlaDays);
         _mappedColumns = new[] { _sourceId, _created, _service, _status, _updated, _due, _closed, _department, _queue, _closureReason, _channel,
                 _address, _latitude, _longitude, _point, _duplicateOf }
@@ -125,6 +128,13 @@ internal sealed class CaseSynthesizer
     }
 
     public DateTimeZone Zone => _timestamps.Zone;
+
+    /// <summary>
+    /// The opened event's attributes that describe the export rather than the case, which a re-import does not
+    /// compare (<see cref="Running.StoredHistory"/>): the row's status text and flags as exported, and the mapping's
+    /// volatile columns.
+    /// </summary>
+    public IReadOnlySet<string> UncomparedAttributes { get; }
 
     /// <summary>Builds the case of <paramref name="fields"/> (the row at line <paramref name="row"/>).</summary>
     public SynthesizedRow Synthesize(long row, string[] fields)

@@ -51,6 +51,8 @@ public sealed class ImportMappingTests
     [InlineData("[ { \"latitude\": 42.3594, \"longitude\": -71.0587 } ]", "[ { \"latitude\": 142.3594, \"longitude\": -71.0587 } ]", "placeholderPoints[0] (142.3594, -71.0587 ± 5E-05) must have a latitude of −90–90")]
     [InlineData("[ \"CASE_TITLE\" ]", "[ \"CASE_TITLE\", null ]", "columns.description[1] is empty or null")]
     [InlineData("\"REASON\", \"Department\"", "\"REASON\", null", "attributes[1] is empty or null")]
+    [InlineData("\"REASON\", \"Department\"", "\"REASON\", \"OnTime_Status\", \"Department\"", "volatileAttributes[0] 'OnTime_Status' is also in attributes")]
+    [InlineData("[ \"OnTime_Status\", \"ClosedPhoto\" ]", "[ \"OnTime_Status\", \" \" ]", "volatileAttributes[1] is empty or null")]
     [InlineData("\"queue\": \"QUEUE\"", "\"queue\": \" \"", "columns.queue is empty")]
     [InlineData("\"longitude\": \"LONGITUDE\",", "", "columns.latitude and columns.longitude go together")]
     public void An_inconsistent_mapping_is_refused_when_it_is_loaded_with_a_message_that_names_the_field(string find, string replace, string message)

@@ -2,6 +2,7 @@ using EventCase.Cases;
 using EventCase.Cases.AddingNotes;
 using EventCase.Cases.Handling;
 using EventCase.Cases.Lifecycle;
+using EventCase.Cases.Opening;
 using EventCase.EventStore;
 using EventCase.EventStore.Metadata;
 using EventCase.Import.Mapping;
@@ -120,6 +121,83 @@ public sealed class DeltaImportTests(DatabaseFixture database) : ImportTestBase(
 
         Assert.Equal((2L, 1L, 0L), (reordered.AlreadyImported, reordered.Imported + reordered.Flagged, reordered.Changed));
     }
+
+    [Fact]
+    public async Task An_open_case_whose_on_time_status_turned_overdue_in_a_newer_Boston_export_is_already_imported_not_changed()
+    {
+        var tenant = NewAgency("boston");
+        var mapping = SourceFiles.MappingFor(SourceFiles.Boston);
+        await ImportCsvAsync(BostonRows.Csv(OpenRow(2, "ONTIME")), mapping, tenant);
+        var eventsBefore = await EventCountAsync(tenant);
+
+        // Nothing happened to the case: only the source's derived status moved on as its target passed.
+        var later = await ImportCsvAsync(BostonRows.Csv(OpenRow(2, "OVERDUE")), mapping, tenant);
+
+        Assert.Equal((1L, 0L, 0L, 0L), (later.AlreadyImported, later.Changed, later.Updated, later.EventsWritten));
+        Assert.Equal(eventsBefore, await EventCountAsync(tenant));
+    }
+
+    [Fact]
+    public async Task An_open_case_that_closed_overdue_with_a_closing_photo_in_a_newer_Boston_export_is_updated_and_keeps_its_opening()
+    {
+        var tenant = NewAgency("boston");
+        var mapping = SourceFiles.MappingFor(SourceFiles.Boston);
+        await ImportCsvAsync(BostonRows.Csv(OpenRow(2, "ONTIME")), mapping, tenant);
+        var before = await CaseEventsAsync(tenant, "bos311-101001242404");
+
+        var later = await ImportCsvAsync(BostonRows.Csv(ClosedRow(2, "OVERDUE", "https://311.boston.gov/media/closed.jpg")), mapping, tenant);
+
+        Assert.Equal((1L, 0L, 0L), (later.Updated, later.Changed, later.AlreadyImported));
+        var after = await CaseEventsAsync(tenant, "bos311-101001242404");
+        Assert.Equal(["case.opened.v1", "case.assigned.v1", "case.resolved.v1", "case.closed.v1"], after.Select(e => e.EventType));
+        Assert.Equal(CaseStatus.Closed, Fold(after).Status);
+
+        // The opening is not rewritten: it says what the export that imported it said.
+        Assert.Equal(before.Select(e => e.EventId), after.Take(before.Count).Select(e => e.EventId));
+        var opened = Assert.IsType<CaseOpened>(after[0].Data);
+        Assert.Equal(["ONTIME"], opened.Attributes["OnTime_Status"]);
+        Assert.False(opened.Attributes.ContainsKey("ClosedPhoto"));
+    }
+
+    [Fact]
+    public async Task A_compared_column_that_differs_in_a_newer_Boston_export_still_makes_the_case_changed_whatever_its_on_time_status()
+    {
+        var tenant = NewAgency("boston");
+        var mapping = SourceFiles.MappingFor(SourceFiles.Boston);
+        await ImportCsvAsync(BostonRows.Csv(OpenRow(2, "ONTIME")), mapping, tenant);
+
+        var later = await ImportCsvAsync(BostonRows.Csv(BostonRows.Line(2,
+            ("CASE_STATUS", "Open"), ("CLOSED_DT", ""), ("TARGET_DT", "01/09/2015 12:40:41 PM"), ("OnTime_Status", "OVERDUE"), ("REASON", "Street Cleaning"))), mapping, tenant);
+
+        Assert.Equal((1L, 0L, 0L, 0L), (later.Changed, later.Updated, later.AlreadyImported, later.EventsWritten));
+        Assert.Equal(["101001242404"], later.ChangedSourceIds);
+    }
+
+    [Fact]
+    public async Task Cases_imported_under_the_earlier_Boston_mapping_that_compared_on_time_status_are_already_imported_or_updated_under_this_one()
+    {
+        // Until volatileAttributes, the Boston mapping listed OnTime_Status and ClosedPhoto among the compared
+        // attributes; what it stored must meet the newer exports as any case does, not all come out changed.
+        var tenant = NewAgency("boston");
+        var current = SourceFiles.MappingFor(SourceFiles.Boston);
+        var earlier = current with { Attributes = [.. current.Attributes, .. current.VolatileAttributes], VolatileAttributes = [] };
+        await ImportCsvAsync(BostonRows.Csv(OpenRow(2, "ONTIME"), OpenRow(3, "ONTIME"), BostonRows.Line(4)), earlier, tenant);
+
+        var later = await ImportCsvAsync(BostonRows.Csv(
+            OpenRow(2, "OVERDUE"), ClosedRow(3, "OVERDUE", "https://311.boston.gov/media/closed.jpg"), BostonRows.Line(4)), current, tenant);
+
+        Assert.Equal((2L, 1L, 0L), (later.AlreadyImported, later.Updated, later.Changed));
+        Assert.Equal(CaseStatus.Closed, Fold(await CaseEventsAsync(tenant, "bos311-101001242405")).Status);
+    }
+
+    /// <summary>Line <paramref name="line"/> of the Boston file as an open case with a target, its on-time status
+    /// <paramref name="onTime"/>.</summary>
+    private static string OpenRow(int line, string onTime) => BostonRows.Line(line,
+        ("CASE_STATUS", "Open"), ("CLOSED_DT", ""), ("TARGET_DT", "01/09/2015 12:40:41 PM"), ("OnTime_Status", onTime), ("ClosedPhoto", ""));
+
+    /// <summary>The same case closed after its target, with the source's closing photo.</summary>
+    private static string ClosedRow(int line, string onTime, string closedPhoto) => BostonRows.Line(line,
+        ("CASE_STATUS", "Closed"), ("CLOSED_DT", "01/12/2015 09:00:00 AM"), ("TARGET_DT", "01/09/2015 12:40:41 PM"), ("OnTime_Status", onTime), ("ClosedPhoto", closedPhoto));
 
     private static ImportMapping BostonWithCancelled()
     {
