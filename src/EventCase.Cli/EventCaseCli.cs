@@ -7,6 +7,7 @@ using EventCase.Cli.Reports;
 using EventCase.Cli.Serve;
 using EventCase.Cli.Projections;
 using EventCase.Cli.Replay;
+using EventCase.Import.Running;
 using Spectre.Console;
 
 namespace EventCase.Cli;
@@ -50,11 +51,25 @@ internal static class EventCaseCli
 
         try
         {
-            return await parsed.InvokeAsync(new InvocationConfiguration { Error = error, Output = console.Profile.Out.Writer, EnableDefaultExceptionHandler = false }, cancellationToken);
+            return await parsed.InvokeAsync(
+                new InvocationConfiguration
+                {
+                    Error = error,
+                    Output = console.Profile.Out.Writer,
+                    EnableDefaultExceptionHandler = false,
+
+                    // On Ctrl-C or SIGTERM System.CommandLine cancels the command and, if it has not returned by then,
+                    // ends the invocation (exit code 130 or 143) without what the command would print. Its default of
+                    // 2 s is about Npgsql's own cancellation timeout: an import stopping its appends could lose the
+                    // report of what it committed. A command that does not stop within this is still ended.
+                    ProcessTerminationTimeout = TimeSpan.FromSeconds(10),
+                },
+                cancellationToken);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested || e is ImportCancelledException)
         {
-            await error.WriteLineAsync("cancelled");
+            // A cancelled import says what it had committed and that running it again resumes; anything else was only stopped.
+            await error.WriteLineAsync(e is ImportCancelledException cancelled ? cancelled.Message : "cancelled");
             return ExitCodes.Cancelled;
         }
         catch (Exception e)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using EventCase.Cases;
 using EventCase.Cases.Cancelling;
 using EventCase.Cases.Handling;
@@ -175,6 +176,65 @@ public sealed class ImportCommandTests(DatabaseFixture database) : IClassFixture
         {
             File.Delete(empty);
         }
+    }
+
+    [Fact]
+    public async Task A_cancelled_import_shows_what_it_committed_says_in_one_line_that_running_it_again_resumes_and_exits_130()
+    {
+        var source = RepositoryFile("..", "shared", "data", "311", "boston_311_2015.csv");
+        Assert.SkipUnless(File.Exists(source), "the shared 311 data is not beside the repository");
+        var tenant = "boston-cancelled";
+        var report = Path.Combine(_directory, "rejects.csv");
+        string[] import = ["import", source, "--mapping", RepositoryFile("mappings", "boston_311_2015.json"), "--tenant", tenant,
+            "--max-rows", "20000", "--rejects", report, "--no-rebuild", "--connection", database.ConnectionString];
+
+        await new PostgresEventStore(database.DataSource, CaseEvents.CreateSerializer()).MigrateAsync(Ct);
+
+        // Ctrl-C, as Program.cs turns it into the token, once the first batches have committed.
+        using var ctrlC = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var run = CliRunner.RunAsync(ctrlC.Token, [.. import, "--batch-size", "10"]);
+        while (!run.IsCompleted && await EventCountAsync(tenant) == 0)
+        {
+            await Task.Delay(20, Ct);
+        }
+
+        await ctrlC.CancelAsync();
+        var (exit, output, error) = await run;
+
+        Assert.True(exit == 130, $"exit code {exit}: {error}");
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith("The import of boston_311_2015.csv was cancelled after line ", line, StringComparison.Ordinal);
+        Assert.EndsWith("Running the same import again resumes: what was committed counts as already imported.", line, StringComparison.Ordinal);
+        var committed = long.Parse(
+            System.Text.RegularExpressions.Regex.Match(line, @": ([\d,]+) cases were committed \(").Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+        Assert.InRange(committed, 1, 19_999);
+        var table = SummaryRow(output);
+        Assert.Equal(committed, table[1] + table[2] + table[5]);
+        Assert.Equal(await EventCountAsync(tenant), table[7]);
+
+        // Running the same import again (the batch size is no part of it) resumes: the committed cases are already imported.
+        var (again, againOutput, againError) = await CliRunner.RunAsync(import);
+
+        Assert.True(again == 0, againError);
+        var resumed = SummaryRow(againOutput);
+        Assert.Equal((20_000L, committed, 0L, 0L), (resumed[0], resumed[4], resumed[5], resumed[6]));
+        Assert.Equal(await EventCountAsync(tenant), table[7] + resumed[7]);
+    }
+
+    /// <summary>The figures of the import's summary table: rows read, imported, flagged, rejected, already imported,
+    /// updated, changed since, events written.</summary>
+    private static long[] SummaryRow(string output)
+    {
+        var row = output.Split('\n').Where(l => l.TrimStart().StartsWith('│')).ElementAt(1);
+        return [.. row.Split('│', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Take(8)
+            .Select(cell => long.Parse(cell, NumberStyles.AllowThousands, CultureInfo.InvariantCulture))];
+    }
+
+    private async Task<long> EventCountAsync(string tenant)
+    {
+        await using var command = database.DataSource.CreateCommand("SELECT count(*) FROM eventcase.events WHERE tenant_id = $1");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = tenant });
+        return (long)(await command.ExecuteScalarAsync(Ct))!;
     }
 
     [Fact]

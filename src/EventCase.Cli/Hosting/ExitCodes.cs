@@ -18,6 +18,7 @@ internal static class ExitCodes
     /// <summary><c>audit verify</c> found something altered (distinct from errors, so that a scheduler can page on it).</summary>
     public const int TamperingFound = 3;
 
-    /// <summary>Interrupted (Ctrl-C), as a shell reports SIGINT.</summary>
+    /// <summary>Interrupted (Ctrl-C), as a shell reports SIGINT. A cancelled <c>import</c> first prints the table of what
+    /// it committed and one line saying so.</summary>
     public const int Cancelled = 130;
 }

@@ -111,6 +111,13 @@ internal static class ImportCommand
                 console.Write(SummaryTable(e.Completed));
                 throw new CliException(e.Message);
             }
+            catch (ImportCancelledException e)
+            {
+                // Ctrl-C: the same table of what was committed; the line saying so and that a re-run resumes is the
+                // cancellation's own (EventCaseCli.RunAsync), with exit code 130.
+                console.Write(SummaryTable(e.Completed));
+                throw;
+            }
 
             console.Write(SummaryTable(summary));
             if (summary.Changed > 0)

@@ -38,6 +38,9 @@ public sealed class CsvImporter(PostgresEventStore store)
     /// <exception cref="InvalidImportFileException">The file is empty, or not UTF-8 (thrown before anything is written).</exception>
     /// <exception cref="ImportFailedException">The import stopped part-way (a batch's append failed, the file could not be
     /// read on): what it committed stays, and the exception says how much that is and which rows failed.</exception>
+    /// <exception cref="ImportCancelledException"><paramref name="cancellationToken"/> was cancelled once rows were being
+    /// imported: what was committed stays, and the exception says how much that is (before that, a plain
+    /// <see cref="OperationCanceledException"/>: nothing was written).</exception>
     public async Task<ImportSummary> ImportAsync(
         string path, ImportMapping mapping, AgencyId tenant, ImportOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -53,6 +56,9 @@ public sealed class CsvImporter(PostgresEventStore store)
     /// <exception cref="InvalidImportFileException">The file is empty, or not UTF-8 (thrown before anything is written).</exception>
     /// <exception cref="ImportFailedException">The import stopped part-way (a batch's append failed, the file could not be
     /// read on): what it committed stays, and the exception says how much that is and which rows failed.</exception>
+    /// <exception cref="ImportCancelledException"><paramref name="cancellationToken"/> was cancelled once rows were being
+    /// imported: what was committed stays, and the exception says how much that is (before that, a plain
+    /// <see cref="OperationCanceledException"/>: nothing was written).</exception>
     public async Task<ImportSummary> ImportAsync(
         Stream source, string fileName, ImportMapping mapping, AgencyId tenant, ImportOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -118,9 +124,15 @@ public sealed class CsvImporter(PostgresEventStore store)
             await failed.CancelAsync();
             batches.Writer.TryComplete();
             await Task.WhenAll([reader, .. writers]).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                // Cancelled by the caller: the batches in flight were rolled back, those committed stay. Say how far it got.
+                throw run.Cancelled(fileName, records.LinesRead, cancellationToken);
+            }
+
             var errors = new[] { reader }.Concat(writers).Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions)
                 .Where(e => e is not OperationCanceledException).ToList();
-            if (errors.Count == 0 || cancellationToken.IsCancellationRequested)
+            if (errors.Count == 0)
             {
                 throw;
             }
@@ -391,6 +403,15 @@ public sealed class CsvImporter(PostgresEventStore store)
             lock (_gate)
             {
                 return new ImportFailedException(fileName, ToSummary(completedOnly: true), RowsRead, _failedBatch, linesRead, error);
+            }
+        }
+
+        /// <summary>The cancellation of this run: what it had committed when it was cancelled.</summary>
+        public ImportCancelledException Cancelled(string fileName, long linesRead, CancellationToken cancellationToken)
+        {
+            lock (_gate)
+            {
+                return new ImportCancelledException(fileName, ToSummary(completedOnly: true), RowsRead, linesRead, cancellationToken);
             }
         }
 
