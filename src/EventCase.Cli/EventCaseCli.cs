@@ -66,8 +66,11 @@ internal static class EventCaseCli
                 },
                 cancellationToken);
         }
-        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested || e is ImportCancelledException)
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested || e.CancellationToken.IsCancellationRequested)
         {
+            // Either token: on Ctrl-C in a terminal System.CommandLine's own handler cancels the command's token, and
+            // the one given here only afterwards (Program.cs), so an interrupted command would otherwise be reported
+            // as an unexpected error with exit code 1.
             // A cancelled import says what it had committed and that running it again resumes; anything else was only stopped.
             await error.WriteLineAsync(e is ImportCancelledException cancelled ? cancelled.Message : "cancelled");
             return ExitCodes.Cancelled;

@@ -1,7 +1,10 @@
 using EventCase.Cli;
 using Spectre.Console;
 
-using var cancellation = new CancellationTokenSource();
+// Not disposed: the handlers of a signal run one after the other on a thread of their own, and System.CommandLine's,
+// which cancels the command and waits for it to end, can run first, so this one can run after the command has ended
+// and Main has returned (a disposed source would throw there, and abort the process instead of exit code 130).
+var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
     e.Cancel = true;
