@@ -90,6 +90,38 @@ public sealed class AuditCommandTests(DatabaseFixture database) : IClassFixture<
         Assert.Contains("audited-1", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--tenant")]
+    [InlineData("--stream")]
+    [InlineData("")]
+    public async Task Verifying_against_a_checkpoint_reads_each_event_once_for_the_chains_and_the_checkpoint(string scope)
+    {
+        var tenant = await SeedAsync();
+        var (_, publicKey, checkpoint) = await CheckpointAsync(tenant);
+        string[] options = scope switch
+        {
+            "--tenant" => ["--tenant", tenant],
+            "--stream" => ["--tenant", tenant, "--stream", "audited-2"],
+            _ => [],
+        };
+
+        // Counted where it happens, on the wire: the statements that read events with their hashes, this test's only.
+        int exit, statements;
+        string output, error;
+        using (var reads = new EventReads())
+        {
+            (exit, output, error) = await RunAsync(["audit", "verify", .. options, "--since-checkpoint", checkpoint, "--public-key", publicKey]);
+            statements = reads.Statements;
+        }
+
+        // The whole store also holds the tenants other tests of the class tampered with.
+        Assert.True(exit == 0 || (scope == "" && exit == 3 && !output.Contains(tenant + "/", StringComparison.Ordinal)), error + output);
+        Assert.Contains($"checkpoint of {tenant} at ", output, StringComparison.Ordinal);
+        Assert.Contains("signature valid (trusted key), root matches", output, StringComparison.Ordinal);
+        Assert.Contains(scope == "--stream" ? "3 events in 1 streams checked" : scope == "--tenant" ? "15 events in 5 streams checked" : "store: ", output, StringComparison.Ordinal);
+        Assert.Equal(1, statements);
+    }
+
     [Fact]
     public async Task Export_writes_every_event_of_a_stream_with_its_hash()
     {

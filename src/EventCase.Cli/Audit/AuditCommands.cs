@@ -74,18 +74,30 @@ internal static class AuditCommands
             }
 
             await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.RequireExisting, ct);
-            var verifier = new AuditVerifier(session.Store);
+            var scope = streamId is not null ? AuditScope.OfStream(new StreamName(tenantId!, streamId))
+                : tenantId is not null ? AuditScope.OfTenant(tenantId)
+                : AuditScope.Store;
             var total = await CountEventsAsync(session, tenantId, ct);
             AuditReport report = null!;
+            CheckpointVerification? verification = null;
             await console.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumnLike(), new RemainingTimeColumn())
                 .StartAsync(async progress =>
                 {
                     var task = progress.AddTask("verifying", maxValue: Math.Max(1, total));
                     var reporter = new Progress<AuditProgress>(p => task.Value = Math.Min(task.MaxValue, p.EventsChecked));
-                    report = streamId is not null ? await verifier.VerifyStreamAsync(new StreamName(tenantId!, streamId), reporter, ct)
-                        : tenantId is not null ? await verifier.VerifyTenantAsync(tenantId, reporter, ct)
-                        : await verifier.VerifyAllAsync(reporter, ct);
+                    if (checkpoint is null)
+                    {
+                        report = await new AuditVerifier(session.Store).VerifyAsync(scope, reporter, ct);
+                    }
+                    else
+                    {
+                        // The checkpoint's verdict needs its tenant's chains checked, and the scope's are the same
+                        // events or hold them: one read gives both (it read the tenant twice, once for each).
+                        verification = await new AuditCheckpoints(session.Store, SystemClock.Instance).VerifyAsync(checkpoint, scope, trustedKey?.Pem, reporter, ct);
+                        report = verification.ScopeChain;
+                    }
+
                     task.Value = task.MaxValue;
                 });
 
@@ -109,9 +121,8 @@ internal static class AuditCommands
                 reasons.Add(string.Create(CultureInfo.InvariantCulture, $"{report.BrokenStreams:N0} stream(s) with a broken chain"));
             }
 
-            if (checkpoint is not null)
+            if (checkpoint is not null && verification is not null)
             {
-                var verification = await new AuditCheckpoints(session.Store, SystemClock.Instance).VerifyAsync(checkpoint, trustedKey?.Pem, ct);
                 var signedBy = trustedKey is null ? " (embedded key: proves integrity, not who signed)"
                     : verification.SignedByTrustedKey ? " (trusted key)"
                     : $" (NOT the trusted key: the checkpoint names key {checkpoint.KeyId})";

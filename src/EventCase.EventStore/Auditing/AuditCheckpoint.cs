@@ -17,7 +17,7 @@ public sealed record CheckpointHead(string StreamId, long Version, AuditHash Hea
 /// A signed statement of all stream heads of a tenant at one moment: a Merkle root over the heads (see
 /// <see cref="MerkleTree"/>), signed with ECDSA P-256. Published to auditors as JSON
 /// (<see cref="WriteJsonAsync"/>, <see cref="ReadJsonAsync"/>); verified against a store later by
-/// <see cref="AuditCheckpoints.VerifyAsync"/>. Immutable.
+/// <see cref="AuditCheckpoints.VerifyAsync(AuditCheckpoint, string?, CancellationToken)"/>. Immutable.
 /// </summary>
 /// <param name="Tenant">Whose streams.</param>
 /// <param name="CreatedAt">When it was taken (microsecond precision).</param>

@@ -48,6 +48,19 @@ public sealed record CheckpointVerification(
     IReadOnlyList<CheckpointDiscrepancy> Discrepancies,
     AuditReport Chain)
 {
+    private readonly AuditReport? _scopeChain;
+
+    /// <summary>
+    /// The verification of the scope asked for (<see cref="AuditCheckpoints.VerifyAsync(AuditCheckpoint, AuditScope, string?, IProgress{AuditProgress}?, CancellationToken)"/>):
+    /// the whole store, or one stream of the checkpoint's tenant, read in the same pass and snapshot as
+    /// <see cref="Chain"/>; <see cref="Chain"/> itself when the scope is the checkpoint's tenant.
+    /// </summary>
+    public AuditReport ScopeChain
+    {
+        get => _scopeChain ?? Chain;
+        init => _scopeChain = value;
+    }
+
     /// <summary>
     /// True when nothing the checkpoint covers was altered: it is authentic, every stream still holds its checkpointed
     /// head at its checkpointed version, and every chain verifies (so each head still covers every event before it,
@@ -120,16 +133,49 @@ public sealed class AuditCheckpoints(PostgresEventStore store, IClock clock)
     /// <param name="trustedPublicKeyPem">The public key the auditor trusts (published by the agency). Without it, the
     /// checkpoint's own embedded key is used, which proves integrity but not who signed.</param>
     /// <param name="cancellationToken">Cancels the verification.</param>
-    public async Task<CheckpointVerification> VerifyAsync(
+    public Task<CheckpointVerification> VerifyAsync(
         AuditCheckpoint checkpoint, string? trustedPublicKeyPem = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         StreamName.ValidateTenant(checkpoint.Tenant);
+        return VerifyAsync(checkpoint, AuditScope.OfTenant(checkpoint.Tenant), trustedPublicKeyPem, null, cancellationToken);
+    }
+
+    /// <summary>
+    /// Verifies the store against <paramref name="checkpoint"/> as
+    /// <see cref="VerifyAsync(AuditCheckpoint, string?, CancellationToken)"/> does, and the chains of
+    /// <paramref name="scope"/> with it (<see cref="CheckpointVerification.ScopeChain"/>), reading each event once: the
+    /// checkpoint's tenant when the scope is the tenant or one of its streams, the store when it is the store. The
+    /// heads and the chains are checked in one snapshot.
+    /// </summary>
+    /// <param name="checkpoint">An earlier checkpoint.</param>
+    /// <param name="scope">The store, the checkpoint's tenant, or one stream of it.</param>
+    /// <param name="trustedPublicKeyPem">The public key the auditor trusts; see the other overload.</param>
+    /// <param name="progress">Follows the chain check over all it reads (the scope's events, or the tenant's when the
+    /// scope is one stream).</param>
+    /// <param name="cancellationToken">Cancels the verification.</param>
+    /// <exception cref="ArgumentException"><paramref name="scope"/> is of another tenant.</exception>
+    public async Task<CheckpointVerification> VerifyAsync(
+        AuditCheckpoint checkpoint,
+        AuditScope scope,
+        string? trustedPublicKeyPem = null,
+        IProgress<AuditProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(scope);
+        var tenant = AuditScope.OfTenant(checkpoint.Tenant);
+        if (!scope.Covers(tenant) && !tenant.Covers(scope))
+        {
+            throw new ArgumentException($"the {scope} is not the store, the checkpoint's tenant {checkpoint.Tenant} or a stream of it.", nameof(scope));
+        }
+
         var (signatureValid, trusted) = CheckSignature(checkpoint, trustedPublicKeyPem);
         var rootMatches = CheckRoot(checkpoint);
         var discrepancies = new List<CheckpointDiscrepancy>();
+        IReadOnlyList<AuditReport> chains;
         await using (var connection = await _store.DataSource.OpenConnectionAsync(cancellationToken))
-        await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken))
+        await using (var transaction = await AuditVerifier.BeginSnapshotAsync(connection, cancellationToken))
         {
             for (var start = 0; start < checkpoint.Heads.Count; start += LookupBatch)
             {
@@ -137,11 +183,14 @@ public sealed class AuditCheckpoints(PostgresEventStore store, IClock clock)
                 await CompareHeadsAsync(connection, transaction, checkpoint.Tenant, batch, discrepancies, cancellationToken);
             }
 
+            // The tenant's chains and the scope's in one read of whichever holds the other, not one read each.
+            var read = scope.Covers(tenant) ? scope : tenant;
+            chains = await new AuditVerifier(_store).VerifyAsync(
+                connection, transaction, read, scope == tenant ? [tenant] : [tenant, scope], progress, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
 
-        var chain = await new AuditVerifier(_store).VerifyTenantAsync(checkpoint.Tenant, cancellationToken: cancellationToken);
-        return new CheckpointVerification(checkpoint, signatureValid, trusted, rootMatches, discrepancies, chain);
+        return new CheckpointVerification(checkpoint, signatureValid, trusted, rootMatches, discrepancies, chains[0]) { ScopeChain = chains[^1] };
     }
 
     private static (bool Valid, bool Trusted) CheckSignature(AuditCheckpoint checkpoint, string? trustedPublicKeyPem)

@@ -38,42 +38,80 @@ public sealed class AuditVerifier
     }
 
     /// <summary>Verifies one stream.</summary>
-    public Task<AuditReport> VerifyStreamAsync(StreamName stream, IProgress<AuditProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        stream.Validate();
-        return VerifyAsync(stream.Tenant, stream.Id, $"stream {stream.Tenant}/{stream.Id}", progress, cancellationToken);
-    }
+    public Task<AuditReport> VerifyStreamAsync(StreamName stream, IProgress<AuditProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        VerifyAsync(AuditScope.OfStream(stream), progress, cancellationToken);
 
     /// <summary>Verifies every stream of <paramref name="tenant"/>.</summary>
-    public Task<AuditReport> VerifyTenantAsync(string tenant, IProgress<AuditProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        StreamName.ValidateTenant(tenant);
-        return VerifyAsync(tenant, null, $"tenant {tenant}", progress, cancellationToken);
-    }
+    public Task<AuditReport> VerifyTenantAsync(string tenant, IProgress<AuditProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        VerifyAsync(AuditScope.OfTenant(tenant), progress, cancellationToken);
 
     /// <summary>Verifies every stream of every tenant.</summary>
     public Task<AuditReport> VerifyAllAsync(IProgress<AuditProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        VerifyAsync(null, null, "store", progress, cancellationToken);
+        VerifyAsync(AuditScope.Store, progress, cancellationToken);
 
-    private async Task<AuditReport> VerifyAsync(
-        string? tenant, string? streamId, string scope, IProgress<AuditProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>Verifies every stream of <paramref name="scope"/>.</summary>
+    public async Task<AuditReport> VerifyAsync(AuditScope scope, IProgress<AuditProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(scope);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await BeginSnapshotAsync(connection, cancellationToken);
+        var reports = await VerifyAsync(connection, transaction, scope, [scope], progress, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return reports[0];
+    }
+
+    /// <summary>
+    /// A repeatable-read, read-only transaction: one consistent snapshot, so appends running meanwhile are neither
+    /// half-seen nor reported.
+    /// </summary>
+    internal static async Task<NpgsqlTransaction> BeginSnapshotAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        try
+        {
+            await using var readOnly = new NpgsqlCommand("SET TRANSACTION READ ONLY", connection, transaction);
+            await readOnly.ExecuteNonQueryAsync(cancellationToken);
+            return transaction;
+        }
+        catch
+        {
+            await transaction.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Reads every event and stream row of <paramref name="read"/> once, in <paramref name="transaction"/>, checks
+    /// each stream's chain, and reports it in each of <paramref name="views"/> that covers it: one report per view, in
+    /// order (each view must lie within <paramref name="read"/>). So one pass over a tenant gives the report of the
+    /// tenant and of one of its streams, and one over the store that of the store and of one tenant.
+    /// <paramref name="progress"/> follows the whole read.
+    /// </summary>
+    internal async Task<IReadOnlyList<AuditReport>> VerifyAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        AuditScope read,
+        IReadOnlyList<AuditScope> views,
+        IProgress<AuditProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        if (views.FirstOrDefault(v => !read.Covers(v)) is { } outside)
+        {
+            throw new ArgumentException($"the {outside} does not lie within the {read} that is read.", nameof(views));
+        }
+
         var started = Stopwatch.GetTimestamp();
-        var findings = new List<AuditFinding>();
+        var tallies = views.Select(_ => new Tally()).ToArray();
         var walker = new ChainWalker(new CanonicalEncoder());
         long events = 0, streams = 0, broken = 0;
         var hashBuffer = new byte[64];
-
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
-        await using (var readOnly = new NpgsqlCommand("SET TRANSACTION READ ONLY", connection, transaction))
-        {
-            await readOnly.ExecuteNonQueryAsync(cancellationToken);
-        }
+        var tenant = read.Tenant;
+        var streamId = read.StreamId;
 
         var heads = new Dictionary<(string Tenant, string Stream), StreamHead>();
         EventKey? lower = null;
         StreamName? open = null;
+        Tally[] openTallies = [];
         while (true)
         {
             var upper = await ProbeUpperAsync(connection, transaction, tenant, streamId, lower, cancellationToken);
@@ -89,15 +127,16 @@ public sealed class AuditVerifier
                     if (open is not { } current || !string.Equals(current.Id, rowStream, StringComparison.Ordinal) ||
                         !string.Equals(current.Tenant, rowTenant, StringComparison.Ordinal))
                     {
-                        if (open is not null)
+                        if (open is { } finished)
                         {
-                            Finish();
+                            Record(finished, walker.End());
                         }
 
                         var name = new StreamName(rowTenant, rowStream);
                         var found = heads.Remove((rowTenant, rowStream), out var head);
                         walker.Begin(name, headKnown: true, found ? head : null);
                         open = name;
+                        openTallies = TalliesOf(name);
                     }
 
                     walker.Accept(
@@ -109,20 +148,25 @@ public sealed class AuditVerifier
                         reader.GetString(7),
                         ReadHash(reader, 8, hashBuffer));
                     events++;
+                    foreach (var tally in openTallies)
+                    {
+                        tally.Events++;
+                    }
                 }
             }
 
-            if (upper is null && open is not null)
+            if (upper is null && open is { } last)
             {
-                Finish();
+                Record(last, walker.End());
                 open = null;
             }
 
             // Stream rows in this batch's key range that no event row belongs to.
             foreach (var ((headTenant, headStream), head) in heads.OrderBy(h => h.Key.Tenant, StringComparer.Ordinal).ThenBy(h => h.Key.Stream, StringComparer.Ordinal))
             {
-                walker.Begin(new StreamName(headTenant, headStream), headKnown: true, head);
-                Record(walker.End());
+                var name = new StreamName(headTenant, headStream);
+                walker.Begin(name, headKnown: true, head);
+                Record(name, walker.End());
             }
 
             heads.Clear();
@@ -135,29 +179,58 @@ public sealed class AuditVerifier
             lower = upper;
         }
 
-        await transaction.CommitAsync(cancellationToken);
-        findings.Sort((a, b) =>
-        {
-            var byTenant = string.CompareOrdinal(a.Stream.Tenant, b.Stream.Tenant);
-            return byTenant != 0 ? byTenant : string.CompareOrdinal(a.Stream.Id, b.Stream.Id);
-        });
-        return new AuditReport(scope, streams, events, broken, findings, Stopwatch.GetElapsedTime(started));
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        return views.Select((view, i) => tallies[i].ToReport(view, elapsed)).ToArray();
 
-        void Finish() => Record(walker.End());
+        Tally[] TalliesOf(StreamName stream) =>
+            tallies.Where((_, i) => views[i].Covers(stream.Tenant, stream.Id)).ToArray();
 
-        void Record(AuditFinding? finding)
+        void Record(StreamName stream, AuditFinding? finding)
         {
             streams++;
+            if (finding is not null)
+            {
+                broken++;
+            }
+
+            foreach (var tally in TalliesOf(stream))
+            {
+                tally.Record(finding, _maxFindings);
+            }
+        }
+    }
+
+    /// <summary>What one view of a verification has counted and found so far.</summary>
+    private sealed class Tally
+    {
+        private readonly List<AuditFinding> _findings = [];
+        private long _streams, _broken;
+
+        public long Events { get; set; }
+
+        public void Record(AuditFinding? finding, int maxFindings)
+        {
+            _streams++;
             if (finding is null)
             {
                 return;
             }
 
-            broken++;
-            if (findings.Count < _maxFindings)
+            _broken++;
+            if (_findings.Count < maxFindings)
             {
-                findings.Add(finding);
+                _findings.Add(finding);
             }
+        }
+
+        public AuditReport ToReport(AuditScope scope, TimeSpan elapsed)
+        {
+            _findings.Sort((a, b) =>
+            {
+                var byTenant = string.CompareOrdinal(a.Stream.Tenant, b.Stream.Tenant);
+                return byTenant != 0 ? byTenant : string.CompareOrdinal(a.Stream.Id, b.Stream.Id);
+            });
+            return new AuditReport(scope.ToString(), _streams, Events, _broken, _findings, elapsed);
         }
     }
 

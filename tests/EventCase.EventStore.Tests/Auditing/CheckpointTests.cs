@@ -114,6 +114,49 @@ public sealed class CheckpointTests(DatabaseFixture database) : AuditTestBase(da
     }
 
     [Fact]
+    public async Task A_checkpoint_verified_with_one_of_its_streams_as_the_scope_reports_that_stream_and_judges_by_the_whole_tenant()
+    {
+        var (tenant, streams) = await TenantAsync(3);
+        using var key = CheckpointSigningKey.Generate();
+        var checkpoint = await Checkpoints.CreateAsync(tenant, key, Ct);
+        await TamperAsync(streams[1], $"UPDATE eventcase.events SET data = '{{}}' WHERE {Row} AND stream_version = 2");
+
+        var verification = await Checkpoints.VerifyAsync(checkpoint, AuditScope.OfStream(streams[0]), key.PublicKeyPem, cancellationToken: Ct);
+
+        Assert.Equal(($"stream {tenant}/{streams[0].Id}", 1L, 2L, true), (verification.ScopeChain.Scope, verification.ScopeChain.StreamsChecked, verification.ScopeChain.EventsChecked, verification.ScopeChain.IsIntact));
+        Assert.Equal(($"tenant {tenant}", 3L, 2L + 3 + 4), (verification.Chain.Scope, verification.Chain.StreamsChecked, verification.Chain.EventsChecked));
+        Assert.Equal(streams[1], Assert.Single(verification.Chain.Findings).Stream);
+        Assert.False(verification.IsValid);
+    }
+
+    [Fact]
+    public async Task A_checkpoint_verified_with_the_store_as_the_scope_reports_every_tenant_and_judges_by_its_own()
+    {
+        var (tenant, _) = await TenantAsync(2);
+        var other = await StreamWithNotesAsync(3);
+        using var key = CheckpointSigningKey.Generate();
+        var checkpoint = await Checkpoints.CreateAsync(tenant, key, Ct);
+        await TamperAsync(other, $"UPDATE eventcase.events SET data = '{{}}' WHERE {Row} AND stream_version = 2");
+
+        var verification = await Checkpoints.VerifyAsync(checkpoint, AuditScope.Store, key.PublicKeyPem, cancellationToken: Ct);
+
+        Assert.Equal("store", verification.ScopeChain.Scope);
+        Assert.Contains(verification.ScopeChain.Findings, f => f.Stream == other);
+        Assert.Equal(($"tenant {tenant}", 2L, 2L + 3, true), (verification.Chain.Scope, verification.Chain.StreamsChecked, verification.Chain.EventsChecked, verification.Chain.IsIntact));
+        Assert.True(verification.IsValid);
+    }
+
+    [Fact]
+    public async Task A_checkpoint_is_not_verified_with_another_tenant_as_the_scope()
+    {
+        var (tenant, _) = await TenantAsync(1);
+        using var key = CheckpointSigningKey.Generate();
+        var checkpoint = await Checkpoints.CreateAsync(tenant, key, Ct);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => Checkpoints.VerifyAsync(checkpoint, AuditScope.OfTenant(NewTenant()), cancellationToken: Ct));
+    }
+
+    [Fact]
     public async Task Rewriting_a_stream_with_a_recomputed_chain_passes_chain_verification_but_not_the_checkpoint()
     {
         var (tenant, streams) = await TenantAsync(3);
