@@ -71,15 +71,19 @@ app.UseAuthorization();
 _ = app.Services.GetRequiredService<TokenKeys>();
 
 app.MapOpenApi();
-app.MapHealthApi();
-app.MapCasesApi();
-app.MapReportsApi();
-app.MapAdminApi();
-app.MapOpen311Api();
+// Every route is mapped under one group that checks the values in its URL first: single-valued query parameters are
+// given once (RequestValues).
+var routes = app.MapGroup("").CheckRequestValues();
 if (app.Environment.IsDevelopment())
 {
-    app.MapDevTokenApi();
+    routes.MapDevTokenApi();
 }
+
+routes.MapHealthApi();
+routes.MapCasesApi();
+routes.MapReportsApi();
+routes.MapAdminApi();
+routes.MapOpen311Api();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

@@ -14,6 +14,7 @@ using EventCase.Server.Cases;
 using EventCase.Server.Hosting;
 using EventCase.Server.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using NodaTime;
 using NodaTime.Text;
@@ -70,7 +71,8 @@ public static class Open311Api
     /// <summary>Maps <c>/open311/v2</c>.</summary>
     public static IEndpointRouteBuilder MapOpen311Api(this IEndpointRouteBuilder endpoints)
     {
-        var open311 = endpoints.MapGroup("/open311/v2").WithTags("Open311").AllowAnonymous();
+        var open311 = endpoints.MapGroup("/open311/v2").WithTags("Open311").AllowAnonymous()
+            .WithMetadata(new ProblemFormat(InvalidRequestValues));
         Doc(open311.MapGet("/services.{format}", ServicesAsync).WithName("Open311Services").WithSummary("GeoReport v2: the service list."));
         Doc(open311.MapGet("/services/{code}.{format}", ServiceDefinitionAsync).WithName("Open311ServiceDefinition").WithSummary("GeoReport v2: a service definition (attributes)."));
         Doc(open311.MapPost("/requests.{format}", PostRequestAsync).WithName("Open311PostRequest").WithSummary("GeoReport v2: submit a request (form-encoded; api_key required).")
@@ -92,14 +94,15 @@ public static class Open311Api
         }
     }
 
-    private static async Task<IResult> ServicesAsync(string format, HttpContext http, ReferenceData reference, IOptions<Open311Settings> settings, CancellationToken cancellationToken)
+    private static async Task<IResult> ServicesAsync(
+        string format, [FromQuery(Name = "api_key")] string? apiKey, ReferenceData reference, IOptions<Open311Settings> settings, CancellationToken cancellationToken)
     {
         if (!TryFormat(format, out var xml))
         {
             return NotFound();
         }
 
-        if (Authenticate(http, settings.Value, http.Request.Query["api_key"]) is not { } client)
+        if (Authenticate(settings.Value, apiKey) is not { } client)
         {
             return Error(xml, 403, "api_key is not valid.");
         }
@@ -140,14 +143,15 @@ public static class Open311Api
         }).ToList());
     }
 
-    private static async Task<IResult> ServiceDefinitionAsync(string code, string format, HttpContext http, ReferenceData reference, IOptions<Open311Settings> settings, CancellationToken cancellationToken)
+    private static async Task<IResult> ServiceDefinitionAsync(
+        string code, string format, [FromQuery(Name = "api_key")] string? apiKey, ReferenceData reference, IOptions<Open311Settings> settings, CancellationToken cancellationToken)
     {
         if (!TryFormat(format, out var xml))
         {
             return NotFound();
         }
 
-        if (Authenticate(http, settings.Value, http.Request.Query["api_key"]) is not { } client)
+        if (Authenticate(settings.Value, apiKey) is not { } client)
         {
             return Error(xml, 403, "api_key is not valid.");
         }
@@ -222,7 +226,7 @@ public static class Open311Api
     }
 
     private static async Task<IResult> PostRequestAsync(
-        string format, HttpContext http, EventCaseDatabase database, ReferenceData reference, IClock clock,
+        string format, [FromQuery(Name = "api_key")] string? apiKey, HttpContext http, EventCaseDatabase database, ReferenceData reference, IClock clock,
         IOptions<Open311Settings> settings, IOptions<ServerSettings> serverSettings, CancellationToken cancellationToken)
     {
         if (!TryFormat(format, out var xml))
@@ -261,8 +265,7 @@ public static class Open311Api
             return Error(xml, 400, "The form could not be read.");
         }
 
-        var apiKey = form["api_key"].Count > 0 ? form["api_key"] : http.Request.Query["api_key"];
-        if (Authenticate(http, settings.Value, apiKey) is not { IsPublic: false } client || client.Caller.Role is Roles.Auditor)
+        if (Authenticate(settings.Value, form["api_key"].Count > 0 ? form["api_key"].ToString() : apiKey) is not { IsPublic: false } client || client.Caller.Role is Roles.Auditor)
         {
             return Error(xml, 403, "A valid api_key is required to submit requests.");
         }
@@ -308,10 +311,7 @@ public static class Open311Api
         var outcome = await CasesApi.OpenCaseAsync(http, client.Caller, request, idempotencyKey, "open311", database, reference, serverSettings.Value, clock.GetCurrentInstant(), cancellationToken);
         if (outcome.Result is ProblemHttpResult problem)
         {
-            var detail = problem.ProblemDetails.Extensions.TryGetValue("errors", out var errors) && errors is IDictionary<string, string[]> fields
-                ? string.Join("; ", fields.Select(f => $"{Open311Field(f.Key)}: {string.Join(" ", f.Value)}"))
-                : problem.ProblemDetails.Detail ?? problem.ProblemDetails.Title ?? "The request was refused.";
-            return Error(xml, problem.StatusCode is 422 or 409 ? 400 : problem.StatusCode, detail);
+            return Error(xml, problem.StatusCode is 422 or 409 ? 400 : problem.StatusCode, Describe(problem));
         }
 
         var created = ((Created<CommandResponse>)outcome.Result).Value!;
@@ -336,21 +336,22 @@ public static class Open311Api
     }
 
     private static async Task<IResult> GetRequestsAsync(
-        string format, HttpContext http, EventCaseDatabase database, ReferenceData reference, IOptions<Open311Settings> settings, IClock clock, CancellationToken cancellationToken)
+        string format, [FromQuery(Name = "api_key")] string? apiKey, [FromQuery(Name = "service_request_id"), CommaSeparatedList] string? ids,
+        [FromQuery(Name = "service_code")] string? serviceCode, [FromQuery(Name = "start_date")] string? startDate, [FromQuery(Name = "end_date")] string? endDate,
+        [FromQuery(Name = "status"), CommaSeparatedList] string? status,
+        EventCaseDatabase database, ReferenceData reference, IOptions<Open311Settings> settings, IClock clock, CancellationToken cancellationToken)
     {
         if (!TryFormat(format, out var xml))
         {
             return NotFound();
         }
 
-        var query = http.Request.Query;
-        if (Authenticate(http, settings.Value, query["api_key"]) is not { } client)
+        if (Authenticate(settings.Value, apiKey) is not { } client)
         {
             return Error(xml, 403, "api_key is not valid.");
         }
 
         var agency = client.Caller.Agency;
-        var ids = query["service_request_id"].ToString();
         if (!string.IsNullOrWhiteSpace(ids))
         {
             var byId = await ReadingAsync(database, reference, agency, client.IsPublic, cancellationToken);
@@ -367,10 +368,9 @@ public static class Open311Api
         }
 
         var v = new Validation();
-        var start = v.Instant(query["start_date"], "start_date");
-        var end = v.Instant(query["end_date"], "end_date");
+        var start = v.Instant(startDate, "start_date");
+        var end = v.Instant(endDate, "end_date");
         IReadOnlyList<CaseStatus>? statuses = null;
-        var status = query["status"].ToString();
         if (!string.IsNullOrWhiteSpace(status))
         {
             var wanted = status.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
@@ -382,7 +382,7 @@ public static class Open311Api
             statuses = [.. CaseStatuses.All.Where(s => s != CaseStatus.NotOpened && wanted.Contains(Open311Status(s)))];
         }
 
-        string? serviceCode = string.IsNullOrWhiteSpace(query["service_code"]) ? null : query["service_code"].ToString();
+        serviceCode = string.IsNullOrWhiteSpace(serviceCode) ? null : serviceCode;
         if (serviceCode is not null)
         {
             v.Value(serviceCode, "service_code", ServiceCode.From);
@@ -412,14 +412,15 @@ public static class Open311Api
     }
 
     private static async Task<IResult> GetRequestAsync(
-        string id, string format, HttpContext http, EventCaseDatabase database, ReferenceData reference, IOptions<Open311Settings> settings, CancellationToken cancellationToken)
+        string id, string format, [FromQuery(Name = "api_key")] string? apiKey, EventCaseDatabase database, ReferenceData reference, IOptions<Open311Settings> settings,
+        CancellationToken cancellationToken)
     {
         if (!TryFormat(format, out var xml))
         {
             return NotFound();
         }
 
-        if (Authenticate(http, settings.Value, http.Request.Query["api_key"]) is not { } client)
+        if (Authenticate(settings.Value, apiKey) is not { } client)
         {
             return Error(xml, 403, "api_key is not valid.");
         }
@@ -431,14 +432,14 @@ public static class Open311Api
     }
 
     private static async Task<IResult> TokenAsync(
-        string token, string format, HttpContext http, EventCaseDatabase database, IOptions<Open311Settings> settings, CancellationToken cancellationToken)
+        string token, string format, [FromQuery(Name = "api_key")] string? apiKey, EventCaseDatabase database, IOptions<Open311Settings> settings, CancellationToken cancellationToken)
     {
         if (!TryFormat(format, out var xml))
         {
             return NotFound();
         }
 
-        if (Authenticate(http, settings.Value, http.Request.Query["api_key"]) is not { } client)
+        if (Authenticate(settings.Value, apiKey) is not { } client)
         {
             return Error(xml, 403, "api_key is not valid.");
         }
@@ -596,9 +597,8 @@ public static class Open311Api
     /// <summary>open while the case is worked, closed once resolved or ended.</summary>
     internal static string Open311Status(CaseStatus status) => status.IsActive() ? "open" : "closed";
 
-    private static Client? Authenticate(HttpContext http, Open311Settings settings, Microsoft.Extensions.Primitives.StringValues apiKey)
+    private static Client? Authenticate(Open311Settings settings, string? key)
     {
-        var key = apiKey.ToString();
         if (string.IsNullOrEmpty(key))
         {
             return new Client(new Caller("open311:public", "public", new AgencyId(settings.PublicAgency), null), IsPublic: true);
@@ -629,6 +629,22 @@ public static class Open311Api
         AttributeDatatype.SingleValueList => "singlevaluelist",
         _ => "multivaluelist",
     };
+
+    /// <summary>
+    /// The answer to a request whose query parameters <see cref="RequestValues"/> refused: a GeoReport
+    /// 400 naming them, in the format the route asked for (JSON when that is not one either).
+    /// </summary>
+    private static IResult InvalidRequestValues(HttpContext http, ProblemHttpResult problem)
+    {
+        _ = TryFormat(http.Request.RouteValues["format"] as string ?? "", out var xml);
+        return Error(xml, StatusCodes.Status400BadRequest, Describe(problem));
+    }
+
+    /// <summary>A problem as a GeoReport error description: each field by its Open311 name with its messages, else its detail.</summary>
+    private static string Describe(ProblemHttpResult problem) =>
+        problem.ProblemDetails.Extensions.TryGetValue("errors", out var errors) && errors is IDictionary<string, string[]> fields
+            ? string.Join("; ", fields.Select(f => $"{Open311Field(f.Key)}: {string.Join(" ", f.Value)}"))
+            : problem.ProblemDetails.Detail ?? problem.ProblemDetails.Title ?? "The request was refused.";
 
     private static string Open311Field(string field) => field switch
     {

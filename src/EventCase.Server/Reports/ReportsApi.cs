@@ -70,7 +70,7 @@ public static class ReportsApi
     }
 
     private static async Task<Results<Ok<Page<CaseSummaryRow>>, ProblemHttpResult>> ListCasesAsync(
-        HttpContext http, EventCaseDatabase database, string? status, string? service, string? team, string? assignee,
+        HttpContext http, EventCaseDatabase database, [CommaSeparatedList] string? status, string? service, string? team, string? assignee,
         string? openedFrom, string? openedBefore, string? limit, string? cursor, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User);
@@ -100,7 +100,7 @@ public static class ReportsApi
     }
 
     private static async Task<Results<Ok<Page<WorkQueueItem>>, ProblemHttpResult>> QueueAsync(
-        HttpContext http, EventCaseDatabase database, IClock clock, string? team, string? assignee, string? status, string? service,
+        HttpContext http, EventCaseDatabase database, IClock clock, string? team, string? assignee, [CommaSeparatedList] string? status, string? service,
         string? unassigned, string? breached, string? limit, string? cursor, CancellationToken cancellationToken)
     {
         // The flags are bound as text and parsed here: a framework-bound bool? that does not parse would fail the
