@@ -85,6 +85,10 @@ public static class Open311Api
 
     private sealed record Client(Caller Caller, bool IsPublic);
 
+    /// <summary>The fields of a posted request that take one value.</summary>
+    private static readonly string[] SingleFormFields =
+        ["api_key", "service_code", "lat", "long", "address_string", "email", "device_id", "account_id", "first_name", "last_name", "phone", "description"];
+
     private static void Doc(RouteHandlerBuilder route, int success = StatusCodes.Status200OK)
     {
         route.Produces(success, null, "application/json", "text/xml");
@@ -263,6 +267,13 @@ public static class Open311Api
         catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
         {
             return Error(xml, 400, "The form could not be read.");
+        }
+
+        // As with query parameters: a field given twice would be read as its values joined with a comma. Only attribute[code]
+        // may repeat (the values of a multivaluelist attribute).
+        if (SingleFormFields.FirstOrDefault(field => form[field].Count > 1) is { } repeated)
+        {
+            return Error(xml, 400, $"{repeated}: {RequestValues.GivenMoreThanOnce}");
         }
 
         if (Authenticate(settings.Value, form["api_key"].Count > 0 ? form["api_key"].ToString() : apiKey) is not { IsPublic: false } client || client.Caller.Role is Roles.Auditor)

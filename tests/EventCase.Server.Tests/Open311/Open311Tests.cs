@@ -164,6 +164,24 @@ public sealed class Open311Tests(ServerFixture server) : IClassFixture<ServerFix
         Assert.Equal(0, server.UnexpectedErrorCount);
     }
 
+    [Theory]
+    [InlineData("description")]
+    [InlineData("service_code")]
+    [InlineData("api_key")]
+    public async Task A_posted_field_given_twice_is_a_georeport_400_naming_it_and_opens_nothing(string field)
+    {
+        var before = await server.EventCountAsync();
+        using var client = server.Client();
+        var fields = new List<(string, string)> { ("api_key", "agent-key-a"), ("service_code", "pothole"), ("lat", "42.35"), ("long", "-71.06"), ("description", "Hole") };
+        fields.Add((field, fields.First(f => f.Item1 == field).Item2));
+
+        using var response = await client.PostAsync("/open311/v2/requests.json", Form([.. fields]));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal($"{field}: is given more than once; give it once.", (await ReadJsonAsync(response))[0]!["description"]!.GetValue<string>());
+        Assert.Equal(before, await server.EventCountAsync());
+    }
+
     [Fact]
     public async Task Stored_text_that_xml_cannot_hold_is_served_as_replacement_characters_in_a_well_formed_document()
     {
