@@ -71,8 +71,8 @@ app.UseAuthorization();
 _ = app.Services.GetRequiredService<TokenKeys>();
 
 app.MapOpenApi();
-// Every route is mapped under one group that checks the values in its URL first: single-valued query parameters are
-// given once (RequestValues).
+// Every route is mapped under one group that checks the values in its URL first: route values the service can take,
+// single-valued query parameters given once (RequestValues).
 var routes = app.MapGroup("").CheckRequestValues();
 if (app.Environment.IsDevelopment())
 {

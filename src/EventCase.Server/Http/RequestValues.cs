@@ -31,19 +31,23 @@ internal sealed record QueryParameters(IReadOnlyList<string> Single, IReadOnlyLi
 internal sealed record ProblemFormat(Func<HttpContext, ProblemHttpResult, IResult> Answer);
 
 /// <summary>
-/// The values a request carries in its URL, checked once for every route before its handler runs: each query parameter
-/// the handler reads that takes one value must be given once at most. Anything else is a 400 naming each such parameter.
+/// The values a request carries in its URL, checked once for every route before its handler runs: each route value must
+/// be one line of text the service accepts (<see cref="Validation.AcceptedLine"/>), and each query parameter the handler reads
+/// that takes one value must be given once at most. Anything else is a 400 naming each such route value and parameter.
 /// </summary>
 /// <remarks>
 /// Why here: minimal APIs bind a repeated parameter to a <c>string</c> as its values joined with commas, so
-/// <c>?assignee=a&amp;assignee=b</c> would be read as the assignee "a,b" — silently another query than either.
+/// <c>?assignee=a&amp;assignee=b</c> would be read as the assignee "a,b" — silently another query than either. A route
+/// value holding a control character is no id of anything: naming it says what is wrong, where a 404 would say only
+/// that nothing has that id. Kestrel itself refuses a path with an encoded NUL (<c>%00</c>) with a bare 400 before any
+/// route is chosen, so on Kestrel that one never gets here; servers that pass it on get this answer.
 /// </remarks>
 internal static class RequestValues
 {
     /// <summary>The message for a repeated single-valued parameter.</summary>
     public const string GivenMoreThanOnce = "is given more than once; give it once.";
 
-    /// <summary>Checks the query parameters of every route handler mapped under <paramref name="builder"/>.</summary>
+    /// <summary>Checks the route values and query parameters of every route handler mapped under <paramref name="builder"/>.</summary>
     public static TBuilder CheckRequestValues<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder
     {
@@ -65,6 +69,14 @@ internal static class RequestValues
     {
         var http = invocation.HttpContext;
         var v = new Validation();
+        foreach (var (name, value) in http.Request.RouteValues)
+        {
+            if (value is string text)
+            {
+                v.AcceptedLine(text, name);
+            }
+        }
+
         foreach (var name in query.Single)
         {
             if (http.Request.Query.TryGetValue(name, out var values) && values.Count > 1)

@@ -73,6 +73,22 @@ public sealed class Validation
     }
 
     /// <summary>
+    /// Records an error for <paramref name="field"/> unless <paramref name="value"/> is <see cref="IsAcceptedText"/> and
+    /// one line: no line feed, carriage return or tab either. For values that name something, such as route values.
+    /// </summary>
+    public bool AcceptedLine(string value, string field)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (IsAcceptedText(value) && !value.Any(char.IsControl))
+        {
+            return true;
+        }
+
+        Add(field, UnacceptedCharacters);
+        return false;
+    }
+
+    /// <summary>
     /// True when <paramref name="text"/> holds only characters the service can store and serve: no control characters
     /// but line feed, carriage return and tab, no Unicode noncharacters (U+FDD0–U+FDEF and the last two code points of
     /// every plane) and no unpaired surrogates.

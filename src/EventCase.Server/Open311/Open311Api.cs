@@ -642,7 +642,7 @@ public static class Open311Api
     };
 
     /// <summary>
-    /// The answer to a request whose query parameters <see cref="RequestValues"/> refused: a GeoReport
+    /// The answer to a request whose route values or query parameters <see cref="RequestValues"/> refused: a GeoReport
     /// 400 naming them, in the format the route asked for (JSON when that is not one either).
     /// </summary>
     private static IResult InvalidRequestValues(HttpContext http, ProblemHttpResult problem)
@@ -659,7 +659,8 @@ public static class Open311Api
 
     private static string Open311Field(string field) => field switch
     {
-        "service" => "service_code",
+        "id" => "service_request_id",
+        "code" or "service" => "service_code",
         "location.latitude" => "lat",
         "location.longitude" => "long",
         "location.address" => "address_string",

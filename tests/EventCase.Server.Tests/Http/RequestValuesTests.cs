@@ -159,6 +159,56 @@ public sealed class RequestValuesTests(ServerFixture server) : IClassFixture<Ser
         Assert.Contains((await ReadJsonAsync(byStatus)).AsArray(), r => r!["service_request_id"]!.GetValue<string>() == first);
     }
 
+    /// <summary>
+    /// method, path, the route value named in errors. Not NUL (<c>%00</c>): the test client refuses to send it, as Kestrel
+    /// refuses to take it (<see cref="KestrelRequestValuesTests"/>).
+    /// </summary>
+    public static TheoryData<string, string, string> ControlCharactersInRouteValues => new()
+    {
+        { "GET", "/cases/abc%01def", "id" },
+        { "GET", "/cases/abc%0Adef/history", "id" },
+        { "GET", "/cases/abc%7Fdef/as-of?version=1", "id" },
+        { "POST", "/cases/abc%C2%85def/assign", "id" },
+        { "GET", "/cases/by-number/DEMO-2026-%1B00001", "number" },
+        { "GET", "/audit/cases/a%1Fb", "id" },
+        { "GET", "/audit/actors/a%09b", "actorId" },
+        { "GET", "/sla/cases/a%0Db", "id" },
+        { "PUT", "/admin/services/a%01b", "code" },
+        { "DELETE", "/admin/routing/rules/r%EF%BF%BF1", "ruleId" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ControlCharactersInRouteValues))]
+    public async Task A_route_value_holding_a_control_character_is_a_400_naming_it_not_a_404_or_a_500(string method, string path, string name)
+    {
+        using var admin = server.Client(Roles.Admin);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = method is "GET" or "DELETE" ? null : Json("{}") };
+
+        using var response = await admin.SendAsync(request);
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {text}");
+        var problem = JsonNode.Parse(text)!;
+        Assert.Equal("https://eventcase.dev/problems/request.invalid", problem["type"]!.GetValue<string>());
+        Assert.NotNull(problem["errors"]![name]);
+        Assert.Equal(0, server.UnexpectedErrorCount);
+    }
+
+    [Fact]
+    public async Task An_open311_route_value_holding_a_control_character_is_a_georeport_400_naming_it_by_its_open311_name()
+    {
+        using var client = server.Client();
+
+        using var json = await client.GetAsync("/open311/v2/tokens/a%01b.json");
+        using var xml = await client.GetAsync("/open311/v2/requests/DEMO-2026-%0A.xml");
+
+        Assert.Equal(HttpStatusCode.BadRequest, json.StatusCode);
+        Assert.StartsWith("token: must not contain control characters", (await ReadJsonAsync(json))[0]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, xml.StatusCode);
+        var error = XDocument.Parse(await xml.Content.ReadAsStringAsync()).Root!.Element("error")!;
+        Assert.StartsWith("service_request_id: must not contain control characters", error.Element("description")!.Value, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Every_route_is_mapped_under_the_request_values_check()
     {

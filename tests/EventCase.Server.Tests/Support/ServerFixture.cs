@@ -28,6 +28,12 @@ public class ServerFixture : DatabaseFixture
 
     public WebApplicationFactory<Program> Factory => _factory ?? throw new InvalidOperationException("Not started.");
 
+    /// <summary>
+    /// Whether the service runs on Kestrel on a loopback port, as in production, instead of the in-memory test server:
+    /// for what Kestrel decides before the service sees a request. <see cref="Client"/> then talks to it over TCP.
+    /// </summary>
+    protected virtual bool OnKestrel => false;
+
     public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();
@@ -43,7 +49,16 @@ public class ServerFixture : DatabaseFixture
             builder.UseSetting("Open311:Clients:agent-key-b:Role", "agent");
             builder.UseSetting("Open311:PublicAgency", AgencyA);
         });
-        _ = _factory.Server; // starts the host: database, migrations, seed
+        if (OnKestrel)
+        {
+            _factory.UseKestrel();
+            _factory.StartServer(); // starts the host on a loopback port: database, migrations, seed
+        }
+        else
+        {
+            _ = _factory.Server; // starts the host: database, migrations, seed
+        }
+
         await Services.GetRequiredService<EventCaseDatabase>().WhenReady;
         await SeedAgencyBAsync();
     }
@@ -57,7 +72,7 @@ public class ServerFixture : DatabaseFixture
 
     public HttpClient Client(string? role = null, string agency = AgencyA, string subject = "alice", string? citizen = null)
     {
-        var client = Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var client = Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = Factory.ClientOptions.BaseAddress });
         if (role is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(role, agency, subject, citizen));
