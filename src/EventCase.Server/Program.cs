@@ -58,6 +58,10 @@ builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
     return Task.CompletedTask;
 }).AddSchemaTransformer(OpenApiSchemas.DescribeTextValues).AddSchemaTransformer(OpenApiSchemas.DescribeRequiredProperties));
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
+// The host logs a failed start or stop with its whole exception before it throws; Program says what failed itself
+// (below), so that an address in use is one line and not a stack trace. The host's category logs nothing else at Error
+// but a faulted background service, which it also logs as Critical (and then stops).
+builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
 
 var app = builder.Build();
 
@@ -105,7 +109,53 @@ app.Lifetime.ApplicationStarted.Register(() =>
     }
 });
 
-await app.RunAsync();
+try
+{
+    try
+    {
+        await app.StartAsync();
+    }
+    catch (Exception e) when (AddressInUse(e))
+    {
+        // Kestrel's message names the address and the cause; the stack trace would only hide them.
+        await Console.Error.WriteLineAsync($"error: {e.Message} Another process is listening there: stop it, or give another address with --urls.");
+        return 1;
+    }
+    catch (Exception e)
+    {
+        app.Logger.LogCritical(e, "EventCase could not start");
+        throw;
+    }
+
+    try
+    {
+        await app.WaitForShutdownAsync();
+    }
+    catch (Exception e)
+    {
+        app.Logger.LogCritical(e, "EventCase did not stop cleanly");
+        throw;
+    }
+
+    return 0;
+}
+finally
+{
+    await app.DisposeAsync();
+}
+
+static bool AddressInUse(Exception e)
+{
+    for (Exception? cause = e; cause is not null; cause = cause.InnerException)
+    {
+        if (cause is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            return true;
+        }
+    }
+
+    return false;
+}
 
 /// <summary>The entry point, visible to <c>WebApplicationFactory&lt;Program&gt;</c>.</summary>
 public partial class Program;
