@@ -42,7 +42,8 @@ public sealed class EventCaseOptions
     /// <summary>
     /// Projections of your own, registered beside the built-in ones: their tables are created at start, async ones are
     /// kept up by the daemon, inline ones are written by this host's appends. Names and tables must differ from the
-    /// built-in ones (a clash stops the host at start, naming it). Every process that appends to the same database must
+    /// built-in ones: a clash, a null entry or a definition the store refuses stops the host at start with the other
+    /// option problems, naming it, before anything touches the database. Every process that appends to the same database must
     /// register the same inline projections, or its appends leave them behind; async ones need only the daemon's nodes.
     /// </summary>
     public IList<Projection> Projections { get; } = [];

@@ -77,9 +77,10 @@ public sealed class EventCaseStorage : IAsyncDisposable
         ILogger logger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(projections);
-        if (projections.Any(p => p is null))
+        // Before the embedded cluster starts: a projection the store would refuse changes nothing.
+        if (FindProjectionProblems(projections) is { Count: > 0 } problems)
         {
-            throw new ArgumentException("A projection of the host's own is null; add a projection instance to EventCaseOptions.Projections.", nameof(projections));
+            throw new ArgumentException(string.Join(" ", problems), nameof(projections));
         }
 
         ArgumentNullException.ThrowIfNull(logger);
@@ -115,6 +116,28 @@ public sealed class EventCaseStorage : IAsyncDisposable
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// What would stop the store from registering <paramref name="projections"/> (a host's own) beside the built-in ones:
+    /// a null entry, a name or table a built-in projection, the event store or the case tables have, one given twice,
+    /// or a definition the store refuses. Found without a database, so that a host checks it with its other options.
+    /// </summary>
+    internal static IReadOnlyList<string> FindProjectionProblems(IReadOnlyList<Projection> projections)
+    {
+        var problems = new List<string>();
+        for (var i = 0; i < projections.Count; i++)
+        {
+            if (projections[i] is null)
+            {
+                problems.Add($"A projection of the host's own is null (Projections[{i}]); add a projection instance to EventCaseOptions.Projections.");
+            }
+        }
+
+        // The built-in projections take the calendars only to read them while applying events.
+        problems.AddRange(ProjectionSet.FindProblems(
+            [.. BuiltInProjections.Create(new CalendarCache()), .. projections.Where(p => p is not null)], CaseEvents.CreateSerializer(), CasesSchema.TableNames));
+        return problems;
     }
 
     /// <summary>A command handler on this database, with the case number allocator.</summary>

@@ -11,6 +11,7 @@ using EventCase.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using NodaTime;
 
 namespace EmbeddedAgency.Tests.Hosting;
@@ -20,13 +21,16 @@ public sealed class OwnProjectionTests(DatabaseFixture database) : IClassFixture
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private IHost Build(string schema, params Projection[] projections)
+    private IHost Build(string schema, params Projection[] projections) => Build(schema, database.ConnectionString, null, projections);
+
+    private static IHost Build(string schema, string? connectionString, string? embeddedDataDirectory, params Projection[] projections)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddEventCase(o =>
         {
-            o.ConnectionString = database.ConnectionString;
+            o.ConnectionString = connectionString;
+            o.EmbeddedDataDirectory = embeddedDataDirectory;
             o.Schema = schema;
             o.ProjectionDaemon.PollInterval = TimeSpan.FromMilliseconds(200);
             o.AddAgency("ogdenville", agency => agency
@@ -112,6 +116,80 @@ public sealed class OwnProjectionTests(DatabaseFixture database) : IClassFixture
         var failure = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync(Ct));
 
         Assert.Contains("A projection of the host's own is null", failure.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_projection_named_like_a_built_in_one_fails_the_options_check_and_creates_nothing()
+    {
+        var schema = "own_" + Guid.NewGuid().ToString("N")[..8];
+        using var host = Build(schema, new CasesPerService("sla_clocks"));
+
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
+
+        Assert.Contains("EventCase: Projections: Projection names and tables must be unique; repeated: sla_clocks", failure.Message, StringComparison.Ordinal);
+        Assert.False(await SchemaExistsAsync(schema));
+    }
+
+    [Fact]
+    public async Task A_null_projection_fails_the_options_check_naming_its_position_and_creates_nothing()
+    {
+        var schema = "own_" + Guid.NewGuid().ToString("N")[..8];
+        using var host = Build(schema, new CasesPerService(), null!);
+
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
+
+        Assert.Contains("A projection of the host's own is null (Projections[1])", failure.Message, StringComparison.Ordinal);
+        Assert.False(await SchemaExistsAsync(schema));
+    }
+
+    [Fact]
+    public async Task A_clashing_projection_on_the_embedded_cluster_fails_before_the_cluster_is_created()
+    {
+        // Under /tmp (world-traversable): a cluster created by mistake, as root, would be the unprivileged postgres user's.
+        var directory = Path.Combine(Path.GetTempPath(), "eventcase-own-projection-" + Guid.NewGuid().ToString("N")[..12], "postgres");
+        try
+        {
+            using var host = Build("eventcase", null, directory, new CasesPerService("case_number_sequences"));
+
+            var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
+
+            Assert.Contains("Projection table name 'case_number_sequences' is reserved", failure.Message, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(directory), $"{directory} was created");
+        }
+        finally
+        {
+            if (Directory.Exists(Path.GetDirectoryName(directory)))
+            {
+                Directory.Delete(Path.GetDirectoryName(directory)!, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public void The_options_check_lists_projection_problems_with_every_other_problem()
+    {
+        var services = new ServiceCollection().AddLogging();
+        services.AddEventCase(o =>
+        {
+            o.AddAgency("springfield", _ => { });
+            o.Projections.Add(new CasesPerService("Not A Name"));
+            o.Projections.Add(new CasesPerService("work_queue"));
+        });
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<EventCaseOptions>>().Value);
+
+        Assert.Contains("EventCase: Agency 'springfield' has no services", error.Message, StringComparison.Ordinal);
+        Assert.Contains("EventCase: Projections: projection name 'Not A Name' must be a lower-case SQL identifier", error.Message, StringComparison.Ordinal);
+        Assert.Contains("EventCase: Projections: Projection names and tables must be unique; repeated: work_queue", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", error.Message, StringComparison.Ordinal);
+    }
+
+    private async Task<bool> SchemaExistsAsync(string schema)
+    {
+        await using var command = database.DataSource.CreateCommand("SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1)");
+        command.Parameters.AddWithValue(schema);
+        return (bool)(await command.ExecuteScalarAsync(Ct))!;
     }
 
     private sealed record ServiceCount(string Service, int Opened);

@@ -18,22 +18,64 @@ public sealed class ProjectionSet
     {
         _store = store;
         var list = projections.ToList();
-        var reservedByOthers = store.Options.ReservedTableNames.ToHashSet(StringComparer.Ordinal);
-        foreach (var projection in list)
+        var problems = FindProblems(list, serializer, store.Options.ReservedTableNames);
+        if (problems.Count > 0)
         {
-            projection.Validate(reservedByOthers);
-            ValidateEventTypes(projection, serializer.Registry);
-        }
-
-        var duplicates = list.GroupBy(p => p.Name, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
-        var duplicateTables = list.SelectMany(p => p.TableNames).GroupBy(t => t, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
-        if (duplicates.Count > 0 || duplicateTables.Count > 0)
-        {
-            throw new ArgumentException($"Projection names and tables must be unique; repeated: {string.Join(", ", duplicates.Concat(duplicateTables))}.");
+            throw new ArgumentException(string.Join(" ", problems));
         }
 
         _runners = list.Select(p => p.CreateRunner(serializer)).ToList();
         _inline = _runners.Where(r => r.Projection.Mode == ProjectionMode.Inline).ToList();
+    }
+
+    /// <summary>
+    /// What would stop a store from registering <paramref name="projections"/>, found without creating one and without
+    /// a database: each projection's name, tables, columns and event types, and names or tables given twice. The store's
+    /// constructor refuses exactly these; a host checks its configuration with this before it opens a database.
+    /// </summary>
+    /// <param name="projections">Every projection the store would register.</param>
+    /// <param name="serializer">The serializer the store would use (the event types must be registered with it).</param>
+    /// <param name="reservedTableNames">Tables something beside the store creates in its schema (<see cref="EventStoreOptions.ReservedTableNames"/>).</param>
+    /// <returns>One sentence per problem, naming the projection or the table; empty when the projections can be registered.</returns>
+    /// <remarks>Reads each projection's definition (name, tables, columns, event types), which is the projection's own code.</remarks>
+    public static IReadOnlyList<string> FindProblems(IEnumerable<Projection> projections, EventSerializer serializer, IReadOnlyCollection<string> reservedTableNames)
+    {
+        ArgumentNullException.ThrowIfNull(projections);
+        ArgumentNullException.ThrowIfNull(serializer);
+        ArgumentNullException.ThrowIfNull(reservedTableNames);
+        var problems = new List<string>();
+        var valid = new List<Projection>();
+        var reservedByOthers = reservedTableNames.ToHashSet(StringComparer.Ordinal);
+        foreach (var projection in projections)
+        {
+            if (projection is null)
+            {
+                problems.Add("A projection is null.");
+                continue;
+            }
+
+            try
+            {
+                projection.Validate(reservedByOthers);
+                ValidateEventTypes(projection, serializer.Registry);
+                _ = projection.CreateRunner(serializer); // checks the columns, entry tables and correlated columns
+                valid.Add(projection);
+            }
+            catch (ArgumentException e)
+            {
+                problems.Add(e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal));
+            }
+        }
+
+        // Among the projections valid on their own: the others' problems are said already.
+        var duplicates = valid.GroupBy(p => p.Name, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        var duplicateTables = valid.SelectMany(p => p.TableNames).GroupBy(t => t, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        if (duplicates.Count > 0 || duplicateTables.Count > 0)
+        {
+            problems.Add($"Projection names and tables must be unique; repeated: {string.Join(", ", duplicates.Concat(duplicateTables))}.");
+        }
+
+        return problems;
     }
 
     /// <summary>
