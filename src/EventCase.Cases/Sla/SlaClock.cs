@@ -11,10 +11,12 @@ namespace EventCase.Cases.Sla;
 /// <param name="Target">The target.</param>
 /// <param name="Started">When the clock started (the case opened).</param>
 /// <param name="Elapsed">Counted time used so far (business time, or wall time for calendar-day targets), pauses excluded.</param>
-/// <param name="Remaining">Counted time left before the target is missed; zero once breached.</param>
-/// <param name="Due">When the target runs out, given the pauses so far; null while a pause lasts and time is left
-/// (nobody knows when the citizen will answer).</param>
-/// <param name="BreachedAt">When the target was missed, if it was by the evaluation instant.</param>
+/// <param name="Remaining">Counted time left before the target is missed; zero once used up.</param>
+/// <param name="Due">When the target runs out, given the pauses so far: the deadline, met by work finished at it. Null
+/// while a pause lasts that began before the target ran out, or exactly as it did (nobody knows when the citizen will
+/// answer).</param>
+/// <param name="BreachedAt">The due instant, once the clock has run past it by the evaluation instant (not at the due
+/// instant itself).</param>
 /// <param name="IsPaused">True while a pause lasts (and the clock has not stopped).</param>
 /// <param name="StoppedAt">When the clock stopped for good, if it did.</param>
 /// <param name="Pauses">The pauses taken into account.</param>
@@ -53,7 +55,10 @@ public sealed record SlaClock(
         var pauses = Normalize(timeline.Pauses, timeline.Started, end);
         var elapsed = Counted(scale, timeline.Started, end, pauses);
         var due = Advance(scale, timeline.Started, allowed, Normalize(timeline.Pauses, timeline.Started, null));
-        var breachedAt = due is { } d && d <= end && elapsed >= allowed ? d : (Instant?)null;
+        // The due instant is a deadline: work finished at it is on time, and the clock is breached once it has run past
+        // it. Advance never puts the due instant at the start of a pause, so a clock that is past its due instant ran
+        // past it.
+        var breachedAt = due is { } d && d < end ? d : (Instant?)null;
         var remaining = elapsed >= allowed ? Duration.Zero : allowed - elapsed;
         var isPaused = timeline.StoppedAt is null && IsPausedAt(timeline.Pauses, now);
         return new SlaClock(target, timeline.Started, elapsed, remaining, due, breachedAt, isPaused, timeline.StoppedAt, timeline.Pauses);
@@ -191,6 +196,12 @@ public sealed record SlaClock(
         return total + scale.Between(cursor, to);
     }
 
+    /// <summary>
+    /// The first instant at which <paramref name="amount"/> has been counted from <paramref name="start"/>, skipping
+    /// the pauses; null when it runs out during an open pause or exactly as one begins. A target used up exactly as a
+    /// pause begins (resolved, or the citizen asked, on the deadline) was met so far: the due instant is when the clock
+    /// next runs, with nothing left, and stays unknown while the pause lasts.
+    /// </summary>
     private static Instant? Advance(Scale scale, Instant start, Duration amount, List<(Instant Start, Instant? End)> pauses)
     {
         var cursor = start;
@@ -200,7 +211,13 @@ public sealed record SlaClock(
             var available = scale.Between(cursor, pauseStart);
             if (available >= remaining)
             {
-                return scale.Add(cursor, remaining);
+                // The earliest such instant: at closing time for a target used up at closing, even when the pause
+                // begins later that evening (the deadline passed before the pause).
+                var due = scale.Add(cursor, remaining);
+                if (due < pauseStart)
+                {
+                    return due;
+                }
             }
 
             remaining -= available;

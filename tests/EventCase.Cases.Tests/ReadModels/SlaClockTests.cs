@@ -73,5 +73,9 @@ public sealed class SlaClockTests(SlaClockFixture fixture) : IClassFixture<SlaCl
         Assert.Equal(Duration.FromHours(8), eightHours[0].Remaining);
         Assert.Equal(["s1", "s2"], thirtyHours.Select(v => v.CaseId));
         Assert.Equal(Utc(3, 24, 19, 0), thirtyHours[1].Due);
+
+        // At its due instant s1 is not breached yet: it is the next to breach, with nothing left.
+        var atDue = await Queries.BreachingWithinAsync(agency, Duration.FromHours(1), Utc(3, 23, 21, 0), cancellationToken: Ct);
+        Assert.Equal([("s1", Duration.Zero, (Instant?)null)], atDue.Select(v => (v.CaseId, v.Remaining, v.BreachedAt)));
     }
 }

@@ -62,6 +62,21 @@ public sealed class WorkQueueTests(WorkQueueFixture fixture) : IClassFixture<Wor
     }
 
     [Fact]
+    public async Task A_case_is_not_breached_at_its_due_instant_and_is_breached_just_after_it()
+    {
+        // case-004 is due Mon 9 Mar 11:00 EDT (15:00Z): work finished at 11:00 is on time.
+        var atDue = Utc(3, 9, 15, 0);
+        var justAfter = atDue + Duration.FromSeconds(1);
+
+        var notYet = await Queries.PageAsync(Boston, WorkQueueScope.OfTeam("streets"), new WorkQueueFilter(Breached: false), atDue, cancellationToken: Ct);
+        var breached = await Queries.PageAsync(Boston, WorkQueueScope.OfTeam("streets"), new WorkQueueFilter(Breached: true), justAfter, cancellationToken: Ct);
+
+        Assert.Equal([("case-004", false)], notYet.Items.Select(i => (i.CaseId, i.SlaBreached)));
+        Assert.Equal([("case-004", true)], breached.Items.Select(i => (i.CaseId, i.SlaBreached)));
+        Assert.Empty((await Queries.PageAsync(Boston, WorkQueueScope.OfTeam("streets"), new WorkQueueFilter(Breached: true), atDue, cancellationToken: Ct)).Items);
+    }
+
+    [Fact]
     public async Task Paging_through_a_large_queue_returns_every_case_once_in_queue_order()
     {
         const string agency = "cambridge";

@@ -168,6 +168,63 @@ public sealed class SlaClockTests
     }
 
     [Fact]
+    public void A_case_resolved_exactly_at_the_due_instant_met_its_target()
+    {
+        // Due Tuesday 17:00; resolved at 17:00 on the dot: "within 16 business hours" holds.
+        var timeline = SlaTimeline.FromHistory(History(new CaseResolved(Id, "repaired", "Done", Local(3, 3, 17))));
+
+        var clock = SlaClock.Compute(SixteenHours, NineToFive, timeline, Local(3, 10, 9));
+
+        Assert.Null(clock.BreachedAt);
+        Assert.Equal(Duration.FromHours(16), clock.Elapsed);
+        Assert.Equal(Duration.Zero, clock.Remaining);
+    }
+
+    [Fact]
+    public void A_running_clock_is_breached_just_after_the_due_instant_not_at_it()
+    {
+        var timeline = SlaTimeline.FromHistory(History());
+
+        var atDue = SlaClock.Compute(SixteenHours, NineToFive, timeline, Local(3, 3, 17));
+        var justAfter = SlaClock.Compute(SixteenHours, NineToFive, timeline, Local(3, 3, 17) + Duration.FromNanoseconds(1));
+
+        Assert.Equal(Local(3, 3, 17), atDue.Due);
+        Assert.Null(atDue.BreachedAt);
+        Assert.Equal(Local(3, 3, 17), justAfter.BreachedAt);
+    }
+
+    [Fact]
+    public void A_pause_that_begins_as_the_target_runs_out_leaves_no_time_and_the_case_breaches_when_it_resumes()
+    {
+        // 16 h are used up at Tuesday 17:00, when the citizen is asked; the answer comes on Thursday at 10:00.
+        var waiting = SlaTimeline.FromHistory(History(new InformationRequested(Id, "Where?", Channel.Email, Local(3, 3, 17))));
+        var answered = SlaTimeline.FromHistory(History(
+            new InformationRequested(Id, "Where?", Channel.Email, Local(3, 3, 17)),
+            new InformationReceived(Id, "Here", Channel.Email, Local(3, 5, 10))));
+
+        var whileWaiting = SlaClock.Compute(SixteenHours, NineToFive, waiting, Local(3, 4, 12));
+        var afterTheAnswer = SlaClock.Compute(SixteenHours, NineToFive, answered, Local(3, 5, 11));
+
+        Assert.Null(whileWaiting.BreachedAt);
+        Assert.Null(whileWaiting.Due);
+        Assert.Equal(Duration.Zero, whileWaiting.Remaining);
+        Assert.Equal(Local(3, 5, 10), afterTheAnswer.Due);
+        Assert.Equal(Local(3, 5, 10), afterTheAnswer.BreachedAt);
+    }
+
+    [Fact]
+    public void A_target_that_ran_out_at_closing_is_breached_by_a_pause_that_begins_after_closing()
+    {
+        // Due Tuesday 17:00 (closing); the citizen is asked at 17:30: the deadline had passed.
+        var timeline = SlaTimeline.FromHistory(History(new InformationRequested(Id, "Where?", Channel.Email, Local(3, 3, 17) + Duration.FromMinutes(30))));
+
+        var clock = SlaClock.Compute(SixteenHours, NineToFive, timeline, Local(3, 4, 12));
+
+        Assert.Equal(Local(3, 3, 17), clock.Due);
+        Assert.Equal(Local(3, 3, 17), clock.BreachedAt);
+    }
+
+    [Fact]
     public void A_history_that_does_not_start_with_the_opening_is_refused()
     {
         Assert.Throws<ArgumentException>(() => SlaTimeline.FromHistory([AssignedToStreets()]));

@@ -17,6 +17,9 @@ public sealed class CaseSummaryProjection(IAgencyCalendars calendars) : Projecti
     /// <inheritdoc />
     public override string Name => ProjectionName;
 
+    /// <summary>2: a case is breached once its clock has run past the due instant, not at it.</summary>
+    public override int Version => 2;
+
     /// <inheritdoc />
     public override ProjectionMode Mode => ProjectionMode.Inline;
 

@@ -10,6 +10,7 @@ using EventCase.Cases.Opening;
 using EventCase.Cases.Reopening;
 using EventCase.Cases.RequestingInformation;
 using EventCase.Cases.Resolving;
+using EventCase.Cases.Sla;
 using EventCase.Cases.StartingWork;
 using EventCase.Cases.Transferring;
 using NodaTime;
@@ -42,7 +43,7 @@ namespace EventCase.Cases.ReadModels.CaseSummary;
 /// <param name="TransferredTo">The agency it was handed to, when transferred out.</param>
 /// <param name="DuplicateOf">The case it duplicates, when marked duplicate.</param>
 /// <param name="Sla">The SLA timeline so far.</param>
-/// <param name="SlaDue">When the SLA target runs out given the pauses so far; null while paused with time left.</param>
+/// <param name="SlaDue">When the SLA target runs out given the pauses so far; null while a pause lasts that began before the target ran out.</param>
 /// <param name="SlaBreachedAt">When the target was missed, as known at the last event (see <see cref="IsSlaBreached"/>).</param>
 /// <param name="Version">The stream version the row reflects.</param>
 public sealed record CaseSummaryRow(
@@ -73,10 +74,11 @@ public sealed record CaseSummaryRow(
     long Version)
 {
     /// <summary>
-    /// True when the SLA target is missed as of <paramref name="now"/>: it was missed by the last event, or the due
-    /// instant has passed since while the clock kept running (no event needs to happen for a case to breach).
+    /// True when the SLA target is missed as of <paramref name="now"/>: it was missed by the last event, or the clock
+    /// has run past the due instant since (no event needs to happen for a case to breach). At the due instant itself
+    /// the case is not breached yet, as in <see cref="SlaClock"/>.
     /// </summary>
-    public bool IsSlaBreached(Instant now) => SlaBreachedAt is not null || (Sla.StoppedAt is null && SlaDue is { } due && due <= now);
+    public bool IsSlaBreached(Instant now) => SlaBreachedAt is not null || (Sla.StoppedAt is null && SlaDue is { } due && due < now);
 
     /// <summary>
     /// Folds one event into the summary. Pure. Events before <see cref="CaseOpened"/> are ignored, as in the decider.
@@ -165,7 +167,7 @@ public sealed record CaseSummaryRow(
     /// timeline unchanged the due instant is unchanged (it depends on the target, the start, the pauses and the
     /// calendar, not on the evaluation instant), and a breach only moves from "not yet" to "at the due instant" as time
     /// passes: once breached, a case stays breached at the same instant; while the due instant is still ahead of the
-    /// event, it is not breached. Only when the event reaches a due instant not yet breached is the clock computed.
+    /// event (or at it), it is not breached. Only when the event passes a due instant not yet breached is the clock computed.
     /// A test folds every scripted case both ways and compares.
     /// </summary>
     private static CaseSummaryRow WithUnchangedSla(CaseSummaryRow next, CaseSummaryRow previous, BusinessCalendar? calendar)
@@ -178,7 +180,7 @@ public sealed record CaseSummaryRow(
         }
 
         // An event dated before the previous one (imported history can be) gets the full computation.
-        return (previous.SlaBreachedAt is not null && next.UpdatedAt >= previous.UpdatedAt) || (previous.SlaBreachedAt is null && due > next.UpdatedAt)
+        return (previous.SlaBreachedAt is not null && next.UpdatedAt >= previous.UpdatedAt) || (previous.SlaBreachedAt is null && due >= next.UpdatedAt)
             ? next
             : WithSla(next, calendar);
     }

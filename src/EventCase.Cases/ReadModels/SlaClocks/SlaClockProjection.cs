@@ -18,6 +18,9 @@ public sealed class SlaClockProjection(IAgencyCalendars calendars) : Projection<
     /// <inheritdoc />
     public override string Name => ProjectionName;
 
+    /// <summary>2: a case is breached once its clock has run past the due instant, not at it.</summary>
+    public override int Version => 2;
+
     /// <inheritdoc />
     public override IReadOnlyCollection<Type> EventTypes => CaseEventTypes.All;
 

@@ -26,7 +26,8 @@ public sealed class SlaClockQueries(PostgresEventStore store, IAgencyCalendars c
 
     /// <summary>
     /// The running clocks that breach within <paramref name="window"/> after <paramref name="now"/>: due in
-    /// (now, now + window], not paused, not stopped, not breached yet; soonest first.
+    /// [now, now + window] (a clock due at <paramref name="now"/> breaches next), not paused, not stopped, not
+    /// breached yet; soonest first.
     /// </summary>
     public async Task<IReadOnlyList<SlaClockView>> BreachingWithinAsync(string agency, Duration window, Instant now, int limit = 500, CancellationToken cancellationToken = default)
     {
@@ -34,7 +35,7 @@ public sealed class SlaClockQueries(PostgresEventStore store, IAgencyCalendars c
         await using var command = store.DataSource.CreateCommand(
             $"""
              SELECT row_data::text FROM {_table}
-              WHERE tenant_id = $1 AND sla_due > $2 AND sla_due <= $3 AND NOT paused AND stopped_at IS NULL AND breached_at IS NULL
+              WHERE tenant_id = $1 AND sla_due >= $2 AND sla_due <= $3 AND NOT paused AND stopped_at IS NULL AND breached_at IS NULL
               ORDER BY sla_due, row_key
               LIMIT $4
              """);

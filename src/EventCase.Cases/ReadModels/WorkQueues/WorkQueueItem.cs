@@ -11,7 +11,7 @@ namespace EventCase.Cases.ReadModels.WorkQueues;
 /// <param name="Status">The status (an open one).</param>
 /// <param name="EscalationLevel">Escalation tier, 0–3.</param>
 /// <param name="Priority">The priority.</param>
-/// <param name="SlaDue">When the SLA target runs out; null while the clock is paused with time left.</param>
+/// <param name="SlaDue">When the SLA target runs out; null while a pause lasts that began before the target ran out.</param>
 /// <param name="SlaBreached">Whether the target is missed as of the query's instant.</param>
 /// <param name="Team">The team, if assigned.</param>
 /// <param name="Assignee">The agent, if one was picked.</param>

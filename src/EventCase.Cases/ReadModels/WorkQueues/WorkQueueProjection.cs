@@ -30,6 +30,9 @@ public sealed class WorkQueueProjection(IAgencyCalendars calendars) : Projection
     /// <inheritdoc />
     public override string Name => ProjectionName;
 
+    /// <summary>2: a case is breached once its clock has run past the due instant, not at it.</summary>
+    public override int Version => 2;
+
     /// <inheritdoc />
     public override ProjectionMode Mode => ProjectionMode.Inline;
 

@@ -101,8 +101,8 @@ public sealed class WorkQueueQueries(PostgresEventStore store)
         {
             var at = P(new NpgsqlParameter<DateTime> { TypedValue = now.ToDateTimeUtc() });
             sql.Append(breached
-                ? $" AND (sla_breached_at IS NOT NULL OR sla_due <= {at})"
-                : $" AND sla_breached_at IS NULL AND (sla_due IS NULL OR sla_due > {at})");
+                ? $" AND (sla_breached_at IS NOT NULL OR sla_due < {at})"
+                : $" AND sla_breached_at IS NULL AND (sla_due IS NULL OR sla_due >= {at})");
         }
 
         if (filter.Area is { } area)
