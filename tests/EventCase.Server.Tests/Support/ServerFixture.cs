@@ -48,6 +48,7 @@ public class ServerFixture : DatabaseFixture
             builder.UseSetting("Open311:Clients:agent-key-b:Agency", AgencyB);
             builder.UseSetting("Open311:Clients:agent-key-b:Role", "agent");
             builder.UseSetting("Open311:PublicAgency", AgencyA);
+            ConfigureHost(builder);
         });
         if (OnKestrel)
         {
@@ -64,6 +65,11 @@ public class ServerFixture : DatabaseFixture
     }
 
     public IServiceProvider Services => Factory.Services;
+
+    /// <summary>Changes the host of a fixture of its own (a fake clock, a setting) before it starts.</summary>
+    protected virtual void ConfigureHost(IWebHostBuilder builder)
+    {
+    }
 
     public int UnexpectedErrorCount => Services.GetRequiredService<UnexpectedErrors>().Count;
 

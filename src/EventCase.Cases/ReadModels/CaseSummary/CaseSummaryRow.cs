@@ -81,6 +81,13 @@ public sealed record CaseSummaryRow(
     public bool IsSlaBreached(Instant now) => SlaBreachedAt is not null || (Sla.StoppedAt is null && SlaDue is { } due && due < now);
 
     /// <summary>
+    /// The row with <see cref="SlaBreachedAt"/> as of <paramref name="now"/> instead of as of the last event: the due
+    /// instant, when the clock has run past it since (<see cref="IsSlaBreached"/>). What a list shown to people should
+    /// say: a case breaches without an event.
+    /// </summary>
+    public CaseSummaryRow WithSlaBreachAsOf(Instant now) => SlaBreachedAt is null && IsSlaBreached(now) ? this with { SlaBreachedAt = SlaDue } : this;
+
+    /// <summary>
     /// Folds one event into the summary. Pure. Events before <see cref="CaseOpened"/> are ignored, as in the decider.
     /// </summary>
     /// <param name="row">The row so far, or null before the case opened.</param>
