@@ -36,8 +36,9 @@ public sealed class ReferenceData(Func<PostgresEventStore> store, CalendarCache 
     /// <summary>The routing stream id.</summary>
     public const string RoutingStream = "$routing";
 
-    // Read together at every use, to see at once a change any node made.
-    private static readonly string[] ReferenceStreams = [CatalogStream, RoutingStream];
+    // Read together at every use, to see at once a change any node made. The calendar's version comes along for free:
+    // an intake that finds it moved reloads the calendars before the case opens on them.
+    private static readonly string[] ReferenceStreams = [CatalogStream, RoutingStream, CalendarStream];
 
     private readonly WriteCombiner<AgencyId, IReadOnlyDictionary<string, long>> _versionChecks = new(
         async (agency, cancellationToken) => (await ReadVersionsAsync(store, [agency], cancellationToken))[0](),
@@ -68,7 +69,8 @@ public sealed class ReferenceData(Func<PostgresEventStore> store, CalendarCache 
 
         foreach (var agency in agencies)
         {
-            await LoadCalendarAsync(new AgencyId(agency), cancellationToken);
+            // What the stored read models were computed on, presumably: no rebuild at start-up.
+            await LoadCalendarAsync(new AgencyId(agency), requestRebuild: false, cancellationToken);
         }
     }
 
@@ -95,20 +97,57 @@ public sealed class ReferenceData(Func<PostgresEventStore> store, CalendarCache 
         var versions = await ReadVersionsAsync(agency, cancellationToken);
         var catalog = await CurrentAsync<CatalogEvent, ServiceCatalog>(agency, CatalogStream, versions, ServiceCatalog.Fold, cancellationToken);
         var routing = await CurrentAsync<RoutingEvent, RoutingTable>(agency, RoutingStream, versions, RoutingTable.Fold, cancellationToken);
+        if (versions.GetValueOrDefault(CalendarStream) > calendars.VersionOf(agency.Value))
+        {
+            // Another node changed the calendar: the case about to open counts on the new one.
+            await LoadCalendarAsync(agency, cancellationToken);
+        }
+
         return (catalog, routing);
     }
 
-    /// <summary>The agency's calendar definition (the default one when none was set).</summary>
-    public async Task<Versioned<CalendarDefinition>> LoadCalendarAsync(AgencyId agency, CancellationToken cancellationToken)
+    /// <summary>
+    /// The agency's calendar definition now (the default one when none was set), with the calendar cache brought up to
+    /// date: every calendar the agency set, each in force from when it was set (the first from the beginning: it
+    /// replaces the default stand-in), see <see cref="CalendarHistory"/>. When this finds calendars the cache had not
+    /// seen, it requests a rebuild of the read models that store SLA due instants
+    /// (<see cref="BuiltInProjections.StoringDueInstants"/>), whose open cases are now due at other instants.
+    /// </summary>
+    public Task<Versioned<CalendarDefinition>> LoadCalendarAsync(AgencyId agency, CancellationToken cancellationToken) =>
+        LoadCalendarAsync(agency, requestRebuild: true, cancellationToken);
+
+    private async Task<Versioned<CalendarDefinition>> LoadCalendarAsync(AgencyId agency, bool requestRebuild, CancellationToken cancellationToken)
     {
         var (events, version, ids) = await ReadAsync<CalendarSet>(agency, CalendarStream, cancellationToken);
         var definition = events.Count == 0 ? CalendarDefinition.Default : events[^1].Calendar;
-        if (events.Count > 0 && definition.TryBuild().Calendar is { } calendar)
+        if (History(events) is { } history && calendars.Set(agency.Value, history, version) && requestRebuild)
         {
-            calendars.Set(agency.Value, calendar);
+            var registered = store().Projections.All.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var name in BuiltInProjections.StoringDueInstants.Where(registered.Contains))
+            {
+                await store().Projections.RequestRebuildAsync(name, cancellationToken);
+            }
         }
 
         return new(definition, version, ids);
+    }
+
+    /// <summary>
+    /// The calendars over time: the first one set in force from the beginning, each later one from when it was set. A
+    /// definition that does not make a calendar (stored before a check that refuses it existed) changes nothing.
+    /// </summary>
+    private static CalendarHistory? History(List<CalendarSet> events)
+    {
+        CalendarHistory? history = null;
+        foreach (var set in events)
+        {
+            if (set.Calendar?.TryBuild().Calendar is { } calendar)
+            {
+                history = history is null ? CalendarHistory.Of(calendar) : history.Then(set.At, calendar);
+            }
+        }
+
+        return history;
     }
 
     /// <summary>The agency's business calendar from the cache (the default calendar when it has none).</summary>

@@ -25,4 +25,13 @@ public static class BuiltInProjections
         new AuditTrailProjection(),
         new CaseFactsProjection(calendars),
     ];
+
+    /// <summary>
+    /// The built-in projections that store SLA due instants (case summary, work queues, SLA clocks): a calendar change
+    /// moves the due instants of open cases, so they are rebuilt when one is seen (<see cref="Agencies.ReferenceData"/>).
+    /// The statistics store only what the calendars in force before each resolution decided, which a change leaves as
+    /// it was.
+    /// </summary>
+    public static IReadOnlyList<string> StoringDueInstants { get; } =
+        [CaseSummaryProjection.ProjectionName, WorkQueueProjection.ProjectionName, SlaClockProjection.ProjectionName];
 }

@@ -53,9 +53,12 @@ public sealed record SlaProgress(SlaTarget Target, Instant Started, IReadOnlyLis
         };
     }
 
-    /// <summary>The timeline, for <see cref="SlaClock.Compute"/>.</summary>
+    /// <summary>The timeline, for <see cref="SlaClock.Compute(SlaTarget, CalendarHistory, SlaTimeline, Instant)"/>.</summary>
     public SlaTimeline ToTimeline() => new(Started, Pauses, StoppedAt);
 
     /// <summary>The clock as it stands at <paramref name="now"/> on <paramref name="calendar"/>.</summary>
     public SlaClock ClockAt(BusinessCalendar calendar, Instant now) => SlaClock.Compute(Target, calendar, ToTimeline(), now);
+
+    /// <summary>The clock as it stands at <paramref name="now"/>, counted on the calendars in force over time.</summary>
+    public SlaClock ClockAt(CalendarHistory calendars, Instant now) => SlaClock.Compute(Target, calendars, ToTimeline(), now);
 }

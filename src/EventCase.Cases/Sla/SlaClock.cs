@@ -34,15 +34,30 @@ public sealed record SlaClock(
     /// <summary>True when the target was missed.</summary>
     public bool IsBreached => BreachedAt is not null;
 
-    /// <summary>Computes the clock of a case as it stands at <paramref name="now"/>.</summary>
+    /// <summary>Computes the clock of a case as it stands at <paramref name="now"/>, on one calendar in force throughout.</summary>
     /// <param name="target">The case's SLA target.</param>
     /// <param name="calendar">The agency's business calendar (for calendar-day targets only its time zone matters).</param>
     /// <param name="timeline">The case's start, pauses and stop (see <see cref="SlaTimeline.FromHistory"/>).</param>
     /// <param name="now">The evaluation instant; the clock counts nothing after it (nor after the stop).</param>
     public static SlaClock Compute(SlaTarget target, BusinessCalendar calendar, SlaTimeline timeline, Instant now)
     {
-        ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(calendar);
+        return Compute(target, CalendarHistory.Of(calendar), timeline, now);
+    }
+
+    /// <summary>
+    /// Computes the clock of a case as it stands at <paramref name="now"/>, each stretch of time counted on the calendar
+    /// in force while it passed (see <see cref="CalendarHistory"/>). A calendar-day target is counted in the time zone
+    /// of the calendar in force when the case opened.
+    /// </summary>
+    /// <param name="target">The case's SLA target.</param>
+    /// <param name="calendars">The agency's business calendars over time.</param>
+    /// <param name="timeline">The case's start, pauses and stop (see <see cref="SlaTimeline.FromHistory"/>).</param>
+    /// <param name="now">The evaluation instant; the clock counts nothing after it (nor after the stop).</param>
+    public static SlaClock Compute(SlaTarget target, CalendarHistory calendars, SlaTimeline timeline, Instant now)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(calendars);
         ArgumentNullException.ThrowIfNull(timeline);
         var end = timeline.StoppedAt is { } stop && stop < now ? stop : now;
         if (end < timeline.Started)
@@ -50,8 +65,8 @@ public sealed record SlaClock(
             end = timeline.Started;
         }
 
-        var scale = ScaleFor(target, calendar);
-        var allowed = AllowedTime(target, calendar, timeline.Started);
+        var scale = ScaleFor(target, calendars);
+        var allowed = AllowedTime(target, calendars.At(timeline.Started), timeline.Started);
         var pauses = Normalize(timeline.Pauses, timeline.Started, end);
         var elapsed = Counted(scale, timeline.Started, end, pauses);
         var due = Advance(scale, timeline.Started, allowed, Normalize(timeline.Pauses, timeline.Started, null));
@@ -72,7 +87,7 @@ public sealed record SlaClock(
     {
         ArgumentNullException.ThrowIfNull(calendar);
         ArgumentNullException.ThrowIfNull(pauses);
-        return to <= from ? Duration.Zero : Counted(new Scale(calendar), from, to, Normalize(pauses, from, to));
+        return to <= from ? Duration.Zero : Counted(new Scale(CalendarHistory.Of(calendar)), from, to, Normalize(pauses, from, to));
     }
 
     /// <summary>
@@ -83,24 +98,24 @@ public sealed record SlaClock(
     {
         ArgumentNullException.ThrowIfNull(calendar);
         ArgumentNullException.ThrowIfNull(pauses);
-        return Advance(new Scale(calendar), start, businessTime, Normalize(pauses, start, null));
+        return Advance(new Scale(CalendarHistory.Of(calendar)), start, businessTime, Normalize(pauses, start, null));
     }
 
     /// <summary>
     /// How time is counted: business time on a calendar, or wall time (calendar-day targets). A struct, not delegates:
     /// a clock is computed for every event a read model folds.
     /// </summary>
-    private readonly struct Scale(BusinessCalendar? businessHours)
+    private readonly struct Scale(CalendarHistory? businessHours)
     {
         public Duration Between(Instant from, Instant to) =>
-            businessHours is { } calendar ? calendar.BusinessTimeBetween(from, to) : to > from ? to - from : Duration.Zero;
+            businessHours is { } calendars ? calendars.BusinessTimeBetween(from, to) : to > from ? to - from : Duration.Zero;
 
         public Instant Add(Instant from, Duration amount) =>
-            businessHours is { } calendar ? calendar.AddBusinessTime(from, amount) : from + amount;
+            businessHours is { } calendars ? calendars.AddBusinessTime(from, amount) : from + amount;
     }
 
-    private static Scale ScaleFor(SlaTarget target, BusinessCalendar calendar) =>
-        new(target.Kind == SlaTargetKind.BusinessHours ? calendar : null);
+    private static Scale ScaleFor(SlaTarget target, CalendarHistory calendars) =>
+        new(target.Kind == SlaTargetKind.BusinessHours ? calendars : null);
 
     private static bool IsPausedAt(IReadOnlyList<PausedInterval> pauses, Instant now)
     {

@@ -208,4 +208,6 @@ public sealed record CaseHistory(string CaseId, long Version, IReadOnlyList<Hist
 /// <param name="AsOfInstant">The instant asked for, if any.</param>
 /// <param name="CurrentVersion">The case's version now.</param>
 /// <param name="Case">The folded state.</param>
-public sealed record CaseAsOf(long AsOfVersion, Instant? AsOfInstant, long CurrentVersion, CaseView Case);
+/// <param name="SlaClock">The SLA clock as it stood then (at the instant asked for, or at the event of the version asked
+/// for), on the business calendars the agency had set by then: its due instant is the one the queues showed.</param>
+public sealed record CaseAsOf(long AsOfVersion, Instant? AsOfInstant, long CurrentVersion, CaseView Case, SlaClock SlaClock);

@@ -4,9 +4,12 @@ using EventCase.Cases.Catalog;
 using EventCase.Cases.Agencies;
 using EventCase.Cases.Handling;
 using EventCase.Cases.Intake;
+using EventCase.Cases.Lifecycle;
 using EventCase.Cases.Numbering;
 using EventCase.Cases.Opening;
+using EventCase.Cases.ReadModels;
 using EventCase.Cases.Routing;
+using EventCase.Cases.Sla;
 using EventCase.EventStore;
 using EventCase.Server.Admin;
 using EventCase.Server.Auth;
@@ -41,7 +44,7 @@ public static class CasesApi
             .WithName("GetCaseHistory").WithSummary("Every event of the case with its metadata (citizens: without internal notes).")
             .RequireAuthorization(Policies.Read).ProducesProblem(StatusCodes.Status404NotFound);
         cases.MapGet("/{id}/as-of", AsOfAsync)
-            .WithName("GetCaseAsOf").WithSummary("Time travel: the case as it was at ?version=N or at ?at=<ISO-8601 instant>.")
+            .WithName("GetCaseAsOf").WithSummary("Time travel: the case as it was at ?version=N or at ?at=<ISO-8601 instant>, with its SLA clock as it stood then.")
             .RequireAuthorization(Policies.Read).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         CaseCommandsApi.Map(cases);
         return endpoints;
@@ -255,7 +258,7 @@ public static class CasesApi
     }
 
     private static async Task<Results<Ok<CaseAsOf>, ProblemHttpResult>> AsOfAsync(
-        string id, string? version, string? at, HttpContext http, EventCaseDatabase database, CancellationToken cancellationToken)
+        string id, string? version, string? at, HttpContext http, EventCaseDatabase database, CalendarCache calendars, CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User);
         if (!CaseAccess.TryParseId(id, out var caseId))
@@ -292,8 +295,13 @@ public static class CasesApi
                 $"Case '{id}' was opened after the instant asked for.");
         }
 
+        // The SLA clock as it stood then: read at the instant asked for (or at the event of the version asked for), on
+        // the calendars the agency had set by then.
+        var history = events.Select(e => e.Data).OfType<CaseEvent>().SkipWhile(e => e is not CaseOpened).ToList();
+        var then = toInstant ?? history[^1].At;
+        var sla = SlaClock.Compute(view.Sla, calendars.HistoryFor(view.Agency).AsOf(then), SlaTimeline.FromHistory(history), then);
         VersionHeaders.SetETag(http.Response, view.Version);
-        return TypedResults.Ok(new CaseAsOf(view.Version, toInstant, current[^1].StreamVersion, view));
+        return TypedResults.Ok(new CaseAsOf(view.Version, toInstant, current[^1].StreamVersion, view, sla));
     }
 
     private static string? Optional(Validation v, string? value, string field, int max) =>

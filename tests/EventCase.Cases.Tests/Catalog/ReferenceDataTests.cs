@@ -1,7 +1,10 @@
+using EventCase.Cases.Calendars;
 using EventCase.Cases.Catalog;
+using EventCase.Cases.Handling;
 using EventCase.Cases.Agencies;
 using EventCase.Cases.ReadModels;
 using EventCase.Cases.Tests.Handling;
+using EventCase.EventStore;
 using EventCase.EventStore.Metadata;
 using EventCase.Testing;
 using NodaTime;
@@ -63,6 +66,89 @@ public sealed class ReferenceDataTests(DatabaseFixture database) : HandlerTestBa
             Assert.Equal(0, load.Routing.Version);
         });
     }
+
+    [Fact]
+    public async Task The_first_calendar_an_agency_sets_counts_from_the_beginning_and_each_later_one_from_when_it_was_set()
+    {
+        var agency = NewAgency();
+        var cache = new CalendarCache();
+        var reference = new ReferenceData(() => Store, cache);
+        await SetCalendarAsync(reference, agency, "America/New_York", Instant.FromUtc(2026, 3, 1, 12, 0), expectedVersion: 0);
+        await SetCalendarAsync(reference, agency, "America/Chicago", Instant.FromUtc(2026, 3, 4, 17, 0), expectedVersion: 1);
+
+        var changes = cache.HistoryFor(agency.Value).Changes;
+
+        Assert.Equal(
+            [(Instant.MinValue, "America/New_York"), (Instant.FromUtc(2026, 3, 4, 17, 0), "America/Chicago")],
+            changes.Select(c => (c.From, c.Calendar.Zone.Id)));
+        Assert.Equal("America/Chicago", cache.For(agency.Value).Zone.Id);
+    }
+
+    [Fact]
+    public async Task A_calendar_change_one_node_appends_is_taken_up_by_another_nodes_next_intake()
+    {
+        var agency = NewAgency();
+        var cacheA = new CalendarCache();
+        var nodeA = new ReferenceData(() => Store, cacheA);
+        var nodeB = new ReferenceData(() => Store, new CalendarCache());
+        await SetCalendarAsync(nodeB, agency, "America/New_York", Instant.FromUtc(2026, 3, 1, 12, 0), expectedVersion: 0);
+        await nodeA.LoadAsync(Ct);
+        Assert.Equal("America/New_York", cacheA.For(agency.Value).Zone.Id);
+
+        await SetCalendarAsync(nodeB, agency, "America/Chicago", Instant.FromUtc(2026, 3, 4, 17, 0), expectedVersion: 1);
+        await nodeA.LoadIntakeAsync(agency, Ct);
+
+        Assert.Equal("America/Chicago", cacheA.For(agency.Value).Zone.Id);
+        Assert.Equal(2, cacheA.HistoryFor(agency.Value).Changes.Count);
+    }
+
+    [Fact]
+    public async Task A_calendar_change_requests_a_rebuild_of_the_read_models_that_store_due_instants_and_a_start_up_does_not()
+    {
+        var schema = "calendar_rebuild_" + Guid.NewGuid().ToString("N")[..8];
+        var cache = new CalendarCache();
+        var store = new PostgresEventStore(DataSource, CaseEvents.CreateSerializer(), new EventStoreOptions { Schema = schema }, BuiltInProjections.Create(cache));
+        await store.MigrateAsync(Ct);
+        var agency = NewAgency();
+        var reference = new ReferenceData(() => store, cache);
+
+        await SetCalendarAsync(reference, agency, "America/New_York", Instant.FromUtc(2026, 3, 1, 12, 0), expectedVersion: 0);
+        var requested = await RebuildsRequestedAsync(schema);
+        await ClearRebuildRequestsAsync(schema);
+        await new ReferenceData(() => store, new CalendarCache()).LoadAsync(Ct);
+
+        Assert.Equal(["case_summary", "sla_clocks", "work_queue"], requested);
+        Assert.Empty(await RebuildsRequestedAsync(schema));
+    }
+
+    private async Task<List<string>> RebuildsRequestedAsync(string schema)
+    {
+        await using var command = DataSource.CreateCommand($"SELECT name FROM {schema}.projections WHERE rebuild_requested_at IS NOT NULL ORDER BY name");
+        var names = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        while (await reader.ReadAsync(Ct))
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
+
+    private async Task ClearRebuildRequestsAsync(string schema)
+    {
+        await using var command = DataSource.CreateCommand($"UPDATE {schema}.projections SET rebuild_requested_at = NULL");
+        await command.ExecuteNonQueryAsync(Ct);
+    }
+
+    private static Task SetCalendarAsync(ReferenceData reference, AgencyId agency, string zone, Instant at, long expectedVersion) =>
+        reference.AppendAsync(
+            agency,
+            ReferenceData.CalendarStream,
+            expectedVersion,
+            [new CalendarSet(agency, new CalendarDefinition(zone, [new CalendarHours(IsoDayOfWeek.Monday, new LocalTime(9, 0), new LocalTime(17, 0))], []), at)],
+            Admin,
+            null,
+            Ct);
 
     private static Task DefineAsync(ReferenceData reference, AgencyId agency, string code, long expectedVersion) =>
         reference.AppendAsync(

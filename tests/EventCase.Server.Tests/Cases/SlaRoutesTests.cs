@@ -23,7 +23,8 @@ public sealed class SlaServerFixture : ServerFixture
 
 /// <summary>
 /// The SLA fields the API shows, as an agency's operations lead checks them: the case list, the queue and the SLA clock
-/// agree on whether a case is breached. Each test works in an agency of its own, its clock set first.
+/// agree on whether a case is breached, and a calendar change moves the due instants of open cases without rewriting
+/// what had already happened. Each test works in an agency of its own, its clock set first.
 /// </summary>
 public sealed class SlaRoutesTests(SlaServerFixture server) : IClassFixture<SlaServerFixture>
 {
@@ -51,6 +52,56 @@ public sealed class SlaRoutesTests(SlaServerFixture server) : IClassFixture<SlaS
         Assert.Equal(Iso(Local(3, 3, 17)), listed["slaBreachedAt"]?.GetValue<string>());
         Assert.True(queued["slaBreached"]!.GetValue<bool>());
         Assert.Equal(Iso(Local(3, 3, 17)), clock["breachedAt"]?.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_calendar_change_moves_the_due_instants_of_open_cases_everywhere_and_leaves_breaches_and_time_travel_as_they_were()
+    {
+        var agency = await NewAgencyAsync("change", Local(3, 2, 9));
+        var breachedTuesday = await OpenAsync(agency, "quick");
+        var dueThursday = await OpenAsync(agency, "slow");
+        using var agent = server.Client(Roles.Agent, agency);
+        using var admin = server.Client(Roles.Admin, agency);
+
+        // On Wednesday at noon the agency records Tuesday (a storm closed the offices) and a closure on Thursday and
+        // Friday. Tuesday's breach stands: the queues showed it on Tuesday evening. The open case is due a week later
+        // than it was: Mon 8 h + Tue 8 h + Wed 8 h, then Monday 9 March 09:00–17:00 EDT.
+        server.Clock.Reset(Local(3, 4, 12));
+        await SetCalendarAsync(admin, expectedVersion: 1, "\"2026-03-03\",\"2026-03-05\",\"2026-03-06\"");
+        server.Clock.Reset(Local(3, 4, 13));
+        await server.WaitForProjectionsAsync();
+
+        var breached = await ReadJsonAsync(await agent.GetAsync($"/sla/cases/{breachedTuesday}"));
+        Assert.Equal(Iso(Local(3, 3, 17)), breached["breachedAt"]?.GetValue<string>());
+        var moved = await ReadJsonAsync(await agent.GetAsync($"/sla/cases/{dueThursday}"));
+        Assert.Equal(Iso(Local(3, 9, 17)), moved["due"]!.GetValue<string>());
+        Assert.Equal(Iso(Local(3, 9, 17)), await QueueDueAfterRebuildAsync(agent, dueThursday, Iso(Local(3, 9, 17))));
+
+        // Time travel: on Wednesday morning the case was due on Thursday, as the queue said then.
+        var wednesdayMorning = await ReadJsonAsync(await agent.GetAsync($"/cases/{dueThursday}/as-of?at={Iso(Local(3, 4, 11))}"));
+        var wednesdayAfternoon = await ReadJsonAsync(await agent.GetAsync($"/cases/{dueThursday}/as-of?at={Iso(Local(3, 4, 13))}"));
+        Assert.Equal(Iso(Local(3, 5, 17)), wednesdayMorning["slaClock"]!["due"]!.GetValue<string>());
+        Assert.Equal(Iso(Local(3, 9, 17)), wednesdayAfternoon["slaClock"]!["due"]!.GetValue<string>());
+        var tuesdayEvening = await ReadJsonAsync(await agent.GetAsync($"/cases/{breachedTuesday}/as-of?at={Iso(Local(3, 3, 18))}"));
+        Assert.Equal(Iso(Local(3, 3, 17)), tuesdayEvening["slaClock"]!["breachedAt"]?.GetValue<string>());
+    }
+
+    /// <summary>The queue's due instant of the case, once the rebuild a calendar change requests has given it <paramref name="expected"/> (or the last one seen).</summary>
+    private async Task<string?> QueueDueAfterRebuildAsync(HttpClient agent, string id, string expected)
+    {
+        string? due = null;
+        for (var i = 0; i < 300 && due != expected; i++)
+        {
+            if (i > 0)
+            {
+                await Task.Delay(100, TestContext.Current.CancellationToken);
+            }
+
+            var queue = await ReadJsonAsync(await agent.GetAsync("/queues"));
+            due = queue["items"]!.AsArray().Single(item => item!["caseId"]!.GetValue<string>() == id)!["slaDue"]?.GetValue<string>();
+        }
+
+        return due;
     }
 
     /// <summary>An agency of the test's own with a 09:00–17:00 New York calendar and two services, "quick" (16 business hours) and "slow" (32).</summary>

@@ -17,7 +17,7 @@ public sealed class CaseSummaryProjection(IAgencyCalendars calendars) : Projecti
     /// <inheritdoc />
     public override string Name => ProjectionName;
 
-    /// <summary>2: a case is breached once its clock has run past the due instant, not at it.</summary>
+    /// <summary>2: a case is breached once its clock has run past the due instant, not at it; time is counted on the calendar in force while it passed.</summary>
     public override int Version => 2;
 
     /// <inheritdoc />
@@ -63,7 +63,7 @@ public sealed class CaseSummaryProjection(IAgencyCalendars calendars) : Projecti
     {
         ArgumentNullException.ThrowIfNull(recorded);
         return recorded.Data is CaseEvent e
-            ? CaseSummaryRow.Evolve(row, e, recorded.StreamVersion, calendars.For(recorded.Stream.Tenant))
+            ? CaseSummaryRow.Evolve(row, e, recorded.StreamVersion, calendars.HistoryFor(recorded.Stream.Tenant))
             : row;
     }
 }

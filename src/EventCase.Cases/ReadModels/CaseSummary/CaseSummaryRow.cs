@@ -93,14 +93,26 @@ public sealed record CaseSummaryRow(
     /// <param name="row">The row so far, or null before the case opened.</param>
     /// <param name="event">The case event.</param>
     /// <param name="version">The event's stream version.</param>
-    /// <param name="calendar">The agency's calendar, to compute <see cref="SlaDue"/> and <see cref="SlaBreachedAt"/>;
-    /// null leaves them as they were (for read models that do not show the SLA).</param>
-    public static CaseSummaryRow? Evolve(CaseSummaryRow? row, CaseEvent @event, long version, BusinessCalendar? calendar)
+    /// <param name="calendar">The agency's calendar, in force throughout, to compute <see cref="SlaDue"/> and
+    /// <see cref="SlaBreachedAt"/>; null leaves them as they were (for read models that do not show the SLA).</param>
+    public static CaseSummaryRow? Evolve(CaseSummaryRow? row, CaseEvent @event, long version, BusinessCalendar? calendar) =>
+        Evolve(row, @event, version, calendar is null ? null : CalendarHistory.Of(calendar));
+
+    /// <summary>
+    /// Folds one event into the summary, its SLA fields counted on the agency's calendars over time. Pure. Events
+    /// before <see cref="CaseOpened"/> are ignored, as in the decider.
+    /// </summary>
+    /// <param name="row">The row so far, or null before the case opened.</param>
+    /// <param name="event">The case event.</param>
+    /// <param name="version">The event's stream version.</param>
+    /// <param name="calendars">The agency's calendars over time, to compute <see cref="SlaDue"/> and
+    /// <see cref="SlaBreachedAt"/>; null leaves them as they were.</param>
+    public static CaseSummaryRow? Evolve(CaseSummaryRow? row, CaseEvent @event, long version, CalendarHistory? calendars)
     {
         ArgumentNullException.ThrowIfNull(@event);
         if (row is null)
         {
-            return @event is CaseOpened opened ? WithSla(Open(opened, version), calendar) : null;
+            return @event is CaseOpened opened ? WithSla(Open(opened, version), calendars) : null;
         }
 
         // One copy of the row per event: every arm sets the fields all events set (the SLA timeline, the instant, the
@@ -127,7 +139,7 @@ public sealed record CaseSummaryRow(
             CaseMarkedDuplicate e => row with { Status = CaseStatus.Duplicate, DuplicateOf = e.OriginalCaseId.Value, Sla = sla, UpdatedAt = at, Version = version },
             _ => row with { Sla = sla, UpdatedAt = at, Version = version },
         };
-        return ReferenceEquals(sla, row.Sla) ? WithUnchangedSla(next, row, calendar) : WithSla(next, calendar);
+        return ReferenceEquals(sla, row.Sla) ? WithUnchangedSla(next, row, calendars) : WithSla(next, calendars);
     }
 
     private static CaseSummaryRow Open(CaseOpened e, long version) => new(
@@ -157,14 +169,14 @@ public sealed record CaseSummaryRow(
         SlaBreachedAt: null,
         version);
 
-    private static CaseSummaryRow WithSla(CaseSummaryRow row, BusinessCalendar? calendar)
+    private static CaseSummaryRow WithSla(CaseSummaryRow row, CalendarHistory? calendars)
     {
-        if (calendar is null)
+        if (calendars is null)
         {
             return row;
         }
 
-        var clock = row.Sla.ClockAt(calendar, row.UpdatedAt);
+        var clock = row.Sla.ClockAt(calendars, row.UpdatedAt);
         return clock.Due == row.SlaDue && clock.BreachedAt == row.SlaBreachedAt ? row : row with { SlaDue = clock.Due, SlaBreachedAt = clock.BreachedAt };
     }
 
@@ -172,23 +184,23 @@ public sealed record CaseSummaryRow(
     /// The SLA fields after an event that left the SLA timeline as it was (a note, an assignment, most events). Why
     /// not recompute: the clock walks business days for every event of a rebuild, most of a rebuild's fold. With the
     /// timeline unchanged the due instant is unchanged (it depends on the target, the start, the pauses and the
-    /// calendar, not on the evaluation instant), and a breach only moves from "not yet" to "at the due instant" as time
+    /// calendars, not on the evaluation instant; a calendar change rebuilds the rows), and a breach only moves from "not yet" to "at the due instant" as time
     /// passes: once breached, a case stays breached at the same instant; while the due instant is still ahead of the
     /// event (or at it), it is not breached. Only when the event passes a due instant not yet breached is the clock computed.
     /// A test folds every scripted case both ways and compares.
     /// </summary>
-    private static CaseSummaryRow WithUnchangedSla(CaseSummaryRow next, CaseSummaryRow previous, BusinessCalendar? calendar)
+    private static CaseSummaryRow WithUnchangedSla(CaseSummaryRow next, CaseSummaryRow previous, CalendarHistory? calendars)
     {
-        if (calendar is null || previous.SlaDue is not { } due)
+        if (calendars is null || previous.SlaDue is not { } due)
         {
             // No calendar: the fields stay as they were. No due instant (a pause with time left, or fields never
             // computed): compute, as before this shortcut existed.
-            return WithSla(next, calendar);
+            return WithSla(next, calendars);
         }
 
         // An event dated before the previous one (imported history can be) gets the full computation.
         return (previous.SlaBreachedAt is not null && next.UpdatedAt >= previous.UpdatedAt) || (previous.SlaBreachedAt is null && due >= next.UpdatedAt)
             ? next
-            : WithSla(next, calendar);
+            : WithSla(next, calendars);
     }
 }

@@ -18,7 +18,7 @@ public sealed class SlaClockProjection(IAgencyCalendars calendars) : Projection<
     /// <inheritdoc />
     public override string Name => ProjectionName;
 
-    /// <summary>2: a case is breached once its clock has run past the due instant, not at it.</summary>
+    /// <summary>2: a case is breached once its clock has run past the due instant, not at it; time is counted on the calendar in force while it passed.</summary>
     public override int Version => 2;
 
     /// <inheritdoc />
@@ -66,7 +66,7 @@ public sealed class SlaClockProjection(IAgencyCalendars calendars) : Projection<
             progress = row.Sla.Apply(e);
         }
 
-        var clock = progress.ClockAt(calendars.For(recorded.Stream.Tenant), e.At);
+        var clock = progress.ClockAt(calendars.HistoryFor(recorded.Stream.Tenant), e.At);
         return row with { Sla = progress, Due = clock.Due, BreachedAt = clock.BreachedAt, Paused = clock.IsPaused };
     }
 }

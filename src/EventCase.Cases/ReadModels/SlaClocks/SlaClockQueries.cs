@@ -55,7 +55,7 @@ public sealed class SlaClockQueries(PostgresEventStore store, IAgencyCalendars c
 
     private SlaClockView View(string agency, SlaClockRow row, Instant now)
     {
-        var clock = row.Sla.ClockAt(calendars.For(agency), now);
+        var clock = row.Sla.ClockAt(calendars.HistoryFor(agency), now);
         return new SlaClockView(
             row.CaseId, row.CaseNumber, row.Service, clock.Target, clock.Started, clock.Elapsed, clock.Remaining, clock.Due, clock.BreachedAt,
             clock.IsPaused, clock.StoppedAt, clock.Pauses);

@@ -24,7 +24,7 @@ public sealed class CaseFactsProjection(IAgencyCalendars calendars) : Projection
     /// <inheritdoc />
     public override string Name => ProjectionName;
 
-    /// <summary>2: a case is breached once its clock has run past the due instant, not at it.</summary>
+    /// <summary>2: a case is breached once its clock has run past the due instant, not at it; time is counted on the calendar in force while it passed.</summary>
     public override int Version => 2;
 
     /// <inheritdoc />
@@ -103,7 +103,7 @@ public sealed class CaseFactsProjection(IAgencyCalendars calendars) : Projection
         switch (e)
         {
             case CaseResolved resolved when row.FirstResolvedAt is null:
-                var calendar = calendars.For(recorded.Stream.Tenant);
+                var calendar = calendars.HistoryFor(recorded.Stream.Tenant);
                 facts = facts with
                 {
                     FirstResolvedAt = resolved.At,

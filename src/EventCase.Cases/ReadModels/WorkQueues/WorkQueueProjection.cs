@@ -30,7 +30,7 @@ public sealed class WorkQueueProjection(IAgencyCalendars calendars) : Projection
     /// <inheritdoc />
     public override string Name => ProjectionName;
 
-    /// <summary>2: a case is breached once its clock has run past the due instant, not at it.</summary>
+    /// <summary>2: a case is breached once its clock has run past the due instant, not at it; time is counted on the calendar in force while it passed.</summary>
     public override int Version => 2;
 
     /// <inheritdoc />
@@ -95,7 +95,7 @@ public sealed class WorkQueueProjection(IAgencyCalendars calendars) : Projection
             return row;
         }
 
-        var next = CaseSummaryRow.Evolve(row, e, recorded.StreamVersion, calendars.For(recorded.Stream.Tenant));
+        var next = CaseSummaryRow.Evolve(row, e, recorded.StreamVersion, calendars.HistoryFor(recorded.Stream.Tenant));
         return next is null || next.Status.IsFinal() ? null : next;
     }
 }
