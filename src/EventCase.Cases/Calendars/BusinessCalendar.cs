@@ -165,7 +165,8 @@ public sealed class BusinessCalendar
     /// passed: the due instant of a business-hours target. A start outside working hours counts from the next working
     /// period. An amount that runs out exactly at closing time is due at closing time, not at the next opening.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The amount is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The amount is negative, or runs out after the last date the calendar
+    /// can count (the end of 9999).</exception>
     public Instant AddBusinessTime(Instant start, Duration amount)
     {
         if (amount < Duration.Zero)
@@ -178,6 +179,21 @@ public sealed class BusinessCalendar
             return start;
         }
 
+        try
+        {
+            return AddPositiveBusinessTime(start, amount);
+        }
+        catch (Exception e) when (e is OverflowException or ArgumentOutOfRangeException)
+        {
+            // Dates and the week arithmetic overflow past the end of 9999 (a target of years on a calendar of minutes a
+            // week, a source system's "never" imported as a due date): one sentence, not NodaTime's parameter names.
+            throw new ArgumentOutOfRangeException(
+                nameof(amount), amount, $"{amount} of business time from {start} runs out after 9999, the last year the calendar can count.");
+        }
+    }
+
+    private Instant AddPositiveBusinessTime(Instant start, Duration amount)
+    {
         var date = start.InZone(Zone).Date;
         var remaining = amount;
         if (TryConsumeDay(date, start, ref remaining, out var due))

@@ -14,7 +14,8 @@ namespace EventCase.Cases.Sla;
 /// <param name="Remaining">Counted time left before the target is missed; zero once used up.</param>
 /// <param name="Due">When the target runs out, given the pauses so far: the deadline, met by work finished at it. Null
 /// while a pause lasts that began before the target ran out, or exactly as it did (nobody knows when the citizen will
-/// answer).</param>
+/// answer); also null, for good, when the target runs out after 9999 (an imported "never", years on a calendar of
+/// minutes a week).</param>
 /// <param name="BreachedAt">The due instant, once the clock has run past it by the evaluation instant (not at the due
 /// instant itself).</param>
 /// <param name="IsPaused">True while a pause lasts (and the clock has not stopped).</param>
@@ -110,8 +111,18 @@ public sealed record SlaClock(
         public Duration Between(Instant from, Instant to) =>
             businessHours is { } calendars ? calendars.BusinessTimeBetween(from, to) : to > from ? to - from : Duration.Zero;
 
-        public Instant Add(Instant from, Duration amount) =>
-            businessHours is { } calendars ? calendars.AddBusinessTime(from, amount) : from + amount;
+        /// <summary>The instant <paramref name="amount"/> after <paramref name="from"/>; null when it is after the end of 9999.</summary>
+        public Instant? Add(Instant from, Duration amount)
+        {
+            try
+            {
+                return businessHours is { } calendars ? calendars.AddBusinessTime(from, amount) : from + amount;
+            }
+            catch (Exception e) when (e is OverflowException or ArgumentOutOfRangeException)
+            {
+                return null;
+            }
+        }
     }
 
     private static Scale ScaleFor(SlaTarget target, CalendarHistory calendars) =>
@@ -138,8 +149,16 @@ public sealed record SlaClock(
             return target.Amount;
         }
 
-        var local = started.InZone(calendar.Zone).LocalDateTime.PlusDays(target.Days);
-        return calendar.Zone.AtLeniently(local).ToInstant() - started;
+        try
+        {
+            var local = started.InZone(calendar.Zone).LocalDateTime.PlusDays(target.Days);
+            return calendar.Zone.AtLeniently(local).ToInstant() - started;
+        }
+        catch (Exception e) when (e is OverflowException or ArgumentOutOfRangeException)
+        {
+            // Due after the end of 9999: as good as never (no due instant, see Advance).
+            return Duration.MaxValue;
+        }
     }
 
     /// <summary>Pauses clipped to [from, to) (an open pause ends at <paramref name="to"/>, or never), sorted and merged.</summary>
@@ -228,7 +247,11 @@ public sealed record SlaClock(
             {
                 // The earliest such instant: at closing time for a target used up at closing, even when the pause
                 // begins later that evening (the deadline passed before the pause).
-                var due = scale.Add(cursor, remaining);
+                if (scale.Add(cursor, remaining) is not { } due)
+                {
+                    return null;
+                }
+
                 if (due < pauseStart)
                 {
                     return due;

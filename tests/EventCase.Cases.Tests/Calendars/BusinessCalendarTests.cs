@@ -137,6 +137,19 @@ public sealed class BusinessCalendarTests
     }
 
     [Fact]
+    public void Business_time_that_runs_out_after_the_year_9999_is_refused_with_a_sentence_that_says_so()
+    {
+        var minuteAWeek = new BusinessCalendar(NewYork, new Dictionary<IsoDayOfWeek, IReadOnlyList<WorkingPeriod>> { [IsoDayOfWeek.Monday] = [WorkingPeriod.Of(9, 0, 9, 1)] });
+
+        var tooFar = Assert.Throws<ArgumentOutOfRangeException>(() => minuteAWeek.AddBusinessTime(Local(2026, 1, 12, 9), Duration.FromHours(10_000)));
+        var nearTheEnd = Assert.Throws<ArgumentOutOfRangeException>(() => NineToFive.AddBusinessTime(Instant.FromUtc(9999, 12, 1, 0, 0), Duration.FromHours(1_000)));
+
+        Assert.Equal("amount", tooFar.ParamName);
+        Assert.Contains("runs out after 9999", tooFar.Message, StringComparison.Ordinal);
+        Assert.Contains("runs out after 9999", nearTheEnd.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Overlapping_periods_and_a_week_without_work_are_refused()
     {
         Assert.Throws<ArgumentException>(() => BusinessCalendar.Weekdays("America/New_York", [WorkingPeriod.Of(8, 0, 12, 0), WorkingPeriod.Of(11, 0, 17, 0)]));

@@ -10,6 +10,7 @@ using EventCase.EventStore.Metadata;
 using EventCase.EventStore.Projections;
 using EventCase.EventStore.Serialization;
 using EventCase.Testing;
+using NodaTime;
 using static EventCase.Cases.Tests.ReadModels.ScriptedCases;
 
 namespace EventCase.Cases.Tests.ReadModels;
@@ -131,6 +132,25 @@ public sealed class CaseSummaryTests(CaseSummaryFixture fixture) : IClassFixture
                 Assert.True(clock.Due == row.SlaDue && clock.BreachedAt == row.SlaBreachedAt, $"{row.CaseId} after {e.GetType().Name} at {e.At}: due {row.SlaDue}, breached {row.SlaBreachedAt}; the clock says {clock.Due}, {clock.BreachedAt}");
             }
         }
+    }
+
+    [Fact]
+    public void A_case_imported_with_a_due_date_of_never_folds_without_a_due_instant_instead_of_failing_the_projection()
+    {
+        // A source system's 31 December 9999 as the due date: as business time on a 09:00–17:00 calendar it runs out
+        // thousands of years after 9999. The fold of a rebuild must not stop on it.
+        var id = new CaseId("case-never");
+        var at = Utc(3, 2, 15, 0);
+        var opened = new CaseOpened(
+            id, new CaseNumber("BOS", 2015, 7), new AgencyId(Boston), new ServiceCode("pothole"), "Something is broken", null, null, Channel.Web,
+            new Dictionary<string, IReadOnlyList<string>>(), CasePriority.Normal, SlaTarget.BusinessTime(Instant.FromUtc(9999, 12, 31, 0, 0) - at), at);
+
+        var row = CaseSummaryRow.Evolve(null, opened, 1, Calendar);
+        row = CaseSummaryRow.Evolve(row, new NoteAdded(id, NoteVisibility.Internal, "later", Utc(3, 20, 15, 0)), 2, Calendar);
+
+        Assert.Null(row!.SlaDue);
+        Assert.Null(row.SlaBreachedAt);
+        Assert.False(row.IsSlaBreached(Utc(3, 20, 15, 0)));
     }
 
     [Fact]

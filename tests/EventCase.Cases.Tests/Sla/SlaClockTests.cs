@@ -225,6 +225,25 @@ public sealed class SlaClockTests
     }
 
     [Fact]
+    public void A_target_that_runs_out_after_the_last_date_a_calendar_can_count_has_no_due_instant_and_is_not_breached()
+    {
+        // Imported history: a source system's "no due date" sentinel, 31 December 9999, as business time from opening.
+        var opened = Local(3, 2, 9);
+        var sentinel = SlaTarget.BusinessTime(Instant.FromUtc(9999, 12, 31, 0, 0) - opened);
+        var timeline = SlaTimeline.FromHistory(History());
+
+        var businessHours = SlaClock.Compute(sentinel, NineToFive, timeline, Local(3, 3, 12));
+        var calendarDays = SlaClock.Compute(SlaTarget.CalendarDays(5_000_000), NineToFive, timeline, Local(3, 3, 12));
+
+        Assert.Null(businessHours.Due);
+        Assert.Null(businessHours.BreachedAt);
+        Assert.Equal(Duration.FromHours(11), businessHours.Elapsed);
+        Assert.Equal(sentinel.Amount - Duration.FromHours(11), businessHours.Remaining);
+        Assert.Null(calendarDays.Due);
+        Assert.Null(calendarDays.BreachedAt);
+    }
+
+    [Fact]
     public void A_history_that_does_not_start_with_the_opening_is_refused()
     {
         Assert.Throws<ArgumentException>(() => SlaTimeline.FromHistory([AssignedToStreets()]));
