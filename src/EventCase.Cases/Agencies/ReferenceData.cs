@@ -120,7 +120,8 @@ public sealed class ReferenceData(Func<PostgresEventStore> store, CalendarCache 
     {
         var (events, version, ids) = await ReadAsync<CalendarSet>(agency, CalendarStream, cancellationToken);
         var definition = events.Count == 0 ? CalendarDefinition.Default : events[^1].Calendar;
-        if (History(events) is { } history && calendars.Set(agency.Value, history, version) && requestRebuild)
+        if (History(events) is { } history && calendars.Set(agency.Value, history, version) && requestRebuild
+            && await HasCasesAsync(agency, cancellationToken))
         {
             var registered = store().Projections.All.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
             foreach (var name in BuiltInProjections.StoringDueInstants.Where(registered.Contains))
@@ -130,6 +131,20 @@ public sealed class ReferenceData(Func<PostgresEventStore> store, CalendarCache 
         }
 
         return new(definition, version, ids);
+    }
+
+    /// <summary>
+    /// Whether the agency has a stream besides its reference data: a new agency setting up its calendar before its first
+    /// case has no due instant to move, and no rebuild of every agency's read models is needed. A range of the streams'
+    /// key.
+    /// </summary>
+    private async Task<bool> HasCasesAsync(AgencyId agency, CancellationToken cancellationToken)
+    {
+        var eventStore = store();
+        await using var command = eventStore.DataSource.CreateCommand(
+            $"SELECT EXISTS (SELECT 1 FROM {eventStore.Options.Schema}.streams WHERE tenant_id = $1 AND NOT starts_with(stream_id, '$'))");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = agency.Value });
+        return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
 
     /// <summary>

@@ -103,7 +103,7 @@ public sealed class ReferenceDataTests(DatabaseFixture database) : HandlerTestBa
     }
 
     [Fact]
-    public async Task A_calendar_change_requests_a_rebuild_of_the_read_models_that_store_due_instants_and_a_start_up_does_not()
+    public async Task A_calendar_change_of_an_agency_with_cases_requests_a_rebuild_of_the_read_models_that_store_due_instants_and_a_start_up_does_not()
     {
         var schema = "calendar_rebuild_" + Guid.NewGuid().ToString("N")[..8];
         var cache = new CalendarCache();
@@ -112,12 +112,18 @@ public sealed class ReferenceDataTests(DatabaseFixture database) : HandlerTestBa
         var agency = NewAgency();
         var reference = new ReferenceData(() => store, cache);
 
+        // A new agency sets its calendar before its first case: no due instant moves.
         await SetCalendarAsync(reference, agency, "America/New_York", Instant.FromUtc(2026, 3, 1, 12, 0), expectedVersion: 0);
-        var requested = await RebuildsRequestedAsync(schema);
+        var beforeCases = await RebuildsRequestedAsync(schema);
+        await store.AppendToStreamAsync(
+            CaseStreams.For(agency, Id), "case", ExpectedVersion.NoStream, [new NewEvent(Guid.NewGuid(), Opened() with { Agency = agency }, Admin)], Ct);
+        await SetCalendarAsync(reference, agency, "America/Chicago", Instant.FromUtc(2026, 3, 4, 17, 0), expectedVersion: 1);
+        var afterTheChange = await RebuildsRequestedAsync(schema);
         await ClearRebuildRequestsAsync(schema);
         await new ReferenceData(() => store, new CalendarCache()).LoadAsync(Ct);
 
-        Assert.Equal(["case_summary", "sla_clocks", "work_queue"], requested);
+        Assert.Empty(beforeCases);
+        Assert.Equal(["case_summary", "sla_clocks", "work_queue"], afterTheChange);
         Assert.Empty(await RebuildsRequestedAsync(schema));
     }
 
