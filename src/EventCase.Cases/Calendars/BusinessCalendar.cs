@@ -56,9 +56,9 @@ public sealed class BusinessCalendar
                 : [];
             for (var i = 0; i < periods.Length; i++)
             {
-                if (periods[i].EndNanos <= periods[i].StartNanos)
+                if (periods[i].ProblemOn((IsoDayOfWeek)day) is { } problem)
                 {
-                    throw new ArgumentException($"Working period {periods[i]} on {(IsoDayOfWeek)day} ends before it starts.", nameof(weeklyHours));
+                    throw new ArgumentException(problem, nameof(weeklyHours));
                 }
 
                 if (i > 0 && periods[i].StartNanos < periods[i - 1].EndNanos)

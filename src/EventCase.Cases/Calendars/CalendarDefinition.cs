@@ -60,9 +60,9 @@ public sealed record CalendarDefinition(string Zone, IReadOnlyList<CalendarHours
             {
                 problems.Add(new(field + ".day", $"'{h.Day}' is not a day of the week (monday to sunday)."));
             }
-            else if (new WorkingPeriod(h.Start, h.End) is var period && period.EndNanos <= period.StartNanos)
+            else if (new WorkingPeriod(h.Start, h.End).ProblemOn(h.Day) is { } problem)
             {
-                problems.Add(new(field, $"Working period {period} on {h.Day} ends before it starts."));
+                problems.Add(new(field, problem));
             }
         }
 

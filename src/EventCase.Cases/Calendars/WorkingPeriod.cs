@@ -25,6 +25,28 @@ public sealed record WorkingPeriod(LocalTime Start, LocalTime End)
     public static WorkingPeriod Of(int startHour, int startMinute, int endHour, int endMinute) =>
         new(new LocalTime(startHour, startMinute), endHour == 24 && endMinute == 0 ? LocalTime.Midnight : new LocalTime(endHour, endMinute));
 
+    /// <summary>
+    /// What is wrong with this period on <paramref name="day"/>, as a sentence; null when nothing is. A period that runs
+    /// overnight is told how to be entered: as two, split at midnight.
+    /// </summary>
+    internal string? ProblemOn(IsoDayOfWeek day)
+    {
+        if (EndNanos > StartNanos)
+        {
+            return null;
+        }
+
+        if (EndNanos == StartNanos)
+        {
+            return $"Working period {this} on {day} is empty: it ends when it starts.";
+        }
+
+        var next = day == IsoDayOfWeek.Sunday ? IsoDayOfWeek.Monday : day + 1;
+        var evening = new WorkingPeriod(Start, LocalTime.Midnight);
+        var morning = new WorkingPeriod(LocalTime.Midnight, End);
+        return $"Working period {this} on {day} ends before it starts: a period ends by midnight (24:00), so enter one that runs overnight as two, {evening} on {day} and {morning} on {next}.";
+    }
+
     /// <inheritdoc />
     public override string ToString() =>
         $"{Start.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture)}–{(End == LocalTime.Midnight ? "24:00" : End.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture))}";
