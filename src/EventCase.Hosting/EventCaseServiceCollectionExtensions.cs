@@ -76,6 +76,17 @@ public static class EventCaseServiceCollectionExtensions
                 sp.GetRequiredService<ILoggerFactory>(),
                 options.Value.ProjectionDaemon);
         });
+        services.AddHostedService(sp =>
+        {
+            var engine = sp.GetRequiredService<EventCaseEngine>();
+            return new CalendarRefreshService(
+                async stoppingToken =>
+                {
+                    await engine.WhenReady.WaitAsync(stoppingToken);
+                    return engine.Reference;
+                },
+                sp.GetRequiredService<ILogger<CalendarRefreshService>>());
+        });
         return services;
     }
 

@@ -50,6 +50,17 @@ builder.Services.AddHostedService(sp =>
         },
         sp.GetRequiredService<ILoggerFactory>());
 });
+builder.Services.AddHostedService(sp =>
+{
+    var database = sp.GetRequiredService<EventCaseDatabase>();
+    return new CalendarRefreshService(
+        async stoppingToken =>
+        {
+            await database.WhenReady.WaitAsync(stoppingToken);
+            return sp.GetRequiredService<ReferenceData>();
+        },
+        sp.GetRequiredService<ILogger<CalendarRefreshService>>());
+});
 builder.Services.AddEventCaseAuth();
 builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
 {

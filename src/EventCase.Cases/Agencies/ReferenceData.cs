@@ -74,6 +74,31 @@ public sealed class ReferenceData(Func<PostgresEventStore> store, CalendarCache 
         }
     }
 
+    /// <summary>
+    /// Reloads the calendars another node changed: those of every agency this reader knows (its calendar cached, or its
+    /// catalog read), found by one lookup of their calendar streams' versions. Hosts call it every few seconds
+    /// (<c>CalendarRefreshService</c>), so that a node that opens no case of the agency (whose intake would reload them)
+    /// does not keep counting on the old calendars, in its inline read models and in the rebuilds its daemon runs;
+    /// a node that finds a change requests the rebuild itself (see <see cref="LoadCalendarAsync(AgencyId, CancellationToken)"/>).
+    /// </summary>
+    public async Task RefreshCalendarsAsync(CancellationToken cancellationToken)
+    {
+        var agencies = calendars.Agencies.Concat(_folded.Keys.Select(k => k.Agency)).Distinct(StringComparer.Ordinal).ToArray();
+        if (agencies.Length == 0)
+        {
+            return;
+        }
+
+        var versions = await store().ReadStreamVersionsAsync([.. agencies.Select(a => new StreamName(a, CalendarStream))], cancellationToken);
+        foreach (var (stream, version) in versions)
+        {
+            if (version > calendars.VersionOf(stream.Tenant))
+            {
+                await LoadCalendarAsync(new AgencyId(stream.Tenant), cancellationToken);
+            }
+        }
+    }
+
     /// <summary>The agency's service catalog, as of the latest committed change.</summary>
     public async Task<Versioned<ServiceCatalog>> LoadCatalogAsync(AgencyId agency, CancellationToken cancellationToken)
     {

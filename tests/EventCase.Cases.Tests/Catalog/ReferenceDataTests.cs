@@ -103,6 +103,28 @@ public sealed class ReferenceDataTests(DatabaseFixture database) : HandlerTestBa
     }
 
     [Fact]
+    public async Task A_calendar_change_one_node_appends_is_taken_up_by_another_nodes_refresh_without_an_intake()
+    {
+        // Node A opens no case of the agency (a node that only runs the projection daemon, say): its periodic refresh
+        // finds the change node B made, for an agency whose calendar it had and for one it only served a catalog of.
+        var agency = NewAgency();
+        var catalogOnly = NewAgency();
+        var cacheA = new CalendarCache();
+        var nodeA = new ReferenceData(() => Store, cacheA);
+        var nodeB = new ReferenceData(() => Store, new CalendarCache());
+        await SetCalendarAsync(nodeB, agency, "America/New_York", Instant.FromUtc(2026, 3, 1, 12, 0), expectedVersion: 0);
+        await nodeA.LoadAsync(Ct);
+        await nodeA.LoadCatalogAsync(catalogOnly, Ct);
+
+        await SetCalendarAsync(nodeB, agency, "America/Chicago", Instant.FromUtc(2026, 3, 4, 17, 0), expectedVersion: 1);
+        await SetCalendarAsync(nodeB, catalogOnly, "Europe/Paris", Instant.FromUtc(2026, 3, 4, 17, 0), expectedVersion: 0);
+        await nodeA.RefreshCalendarsAsync(Ct);
+
+        Assert.Equal("America/Chicago", cacheA.For(agency.Value).Zone.Id);
+        Assert.Equal("Europe/Paris", cacheA.For(catalogOnly.Value).Zone.Id);
+    }
+
+    [Fact]
     public async Task A_calendar_change_of_an_agency_with_cases_requests_a_rebuild_of_the_read_models_that_store_due_instants_and_a_start_up_does_not()
     {
         var schema = "calendar_rebuild_" + Guid.NewGuid().ToString("N")[..8];
