@@ -37,7 +37,7 @@ public sealed record RecordedEvent(
 
     /// <summary>Who, on whose behalf, why.</summary>
     /// <exception cref="System.Text.Json.JsonException">The stored metadata document does not deserialize (a row written
-    /// outside the store, or tampered with).</exception>
+    /// outside the store, or tampered with); the message names the event.</exception>
     /// <exception cref="InvalidOperationException">The event was read without its metadata: for projections that
     /// declare they never read it (<see cref="Projections.Projection.ReadsMetadata"/>).</exception>
     public EventMetadata Metadata
@@ -131,7 +131,19 @@ public sealed record RecordedEvent(
                 "(Projection.ReadsMetadata is false). A projection that reads RecordedEvent.Metadata must not declare that.");
         }
 
-        var metadata = stored.Serializer.DeserializeMetadata(stored.Utf8Json);
+        EventMetadata metadata;
+        try
+        {
+            metadata = stored.Serializer.DeserializeMetadata(stored.Utf8Json);
+        }
+        catch (System.Text.Json.JsonException unreadable)
+        {
+            throw new System.Text.Json.JsonException(
+                string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"The metadata of event '{StoredEventType}' at log position {Position} ({Stream} version {StreamVersion}) cannot be read: {unreadable.Message}"),
+                unreadable.Path, unreadable.LineNumber, unreadable.BytePositionInLine, unreadable);
+        }
+
         _metadata = metadata;
         _storedMetadata = null;
         return metadata;

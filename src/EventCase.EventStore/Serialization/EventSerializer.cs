@@ -16,13 +16,22 @@ public sealed class EventSerializer
     {
         Registry = registry ?? throw new ArgumentNullException(nameof(registry));
         Options = options ?? CreateDefaultOptions();
+        ReadingOptions = RequiredMembers.ForReading(Options);
     }
 
     /// <summary>The type registry.</summary>
     public EventTypeRegistry Registry { get; }
 
-    /// <summary>The JSON options used for event data and metadata.</summary>
+    /// <summary>The JSON options event data and metadata are written with.</summary>
     public JsonSerializerOptions Options { get; }
+
+    /// <summary>
+    /// The JSON options event data and metadata are read with, for other documents kept for the same events that must
+    /// be read as strictly (snapshots): <see cref="Options"/> as they were when the serializer was created, and a
+    /// member whose constructor parameter is non-nullable without a default value must be present and not null. A
+    /// nullable member may be absent, as the store writes nulls (decision 0019).
+    /// </summary>
+    public JsonSerializerOptions ReadingOptions { get; }
 
     /// <summary>
     /// The default options: camelCase properties, enums as camelCase strings, NodaTime types as ISO text, nulls
@@ -55,13 +64,15 @@ public sealed class EventSerializer
     public string SerializeMetadata(EventMetadata metadata) => JsonSerializer.Serialize(metadata, Options);
 
     /// <summary>Reads metadata JSON.</summary>
+    /// <exception cref="JsonException">The JSON is not metadata: malformed, with a member metadata does not have, or without one it requires.</exception>
     public EventMetadata DeserializeMetadata(string json) =>
-        JsonSerializer.Deserialize<EventMetadata>(json, Options)
+        JsonSerializer.Deserialize<EventMetadata>(json, ReadingOptions)
         ?? throw new JsonException("Event metadata is null.");
 
     /// <summary>Reads metadata JSON given as UTF-8 bytes (as the store reads it: no transcoding to a string and back).</summary>
+    /// <exception cref="JsonException">The JSON is not metadata: malformed, with a member metadata does not have, or without one it requires.</exception>
     public EventMetadata DeserializeMetadata(ReadOnlySpan<byte> utf8Json) =>
-        JsonSerializer.Deserialize<EventMetadata>(utf8Json, Options)
+        JsonSerializer.Deserialize<EventMetadata>(utf8Json, ReadingOptions)
         ?? throw new JsonException("Event metadata is null.");
 
     /// <summary>
@@ -69,6 +80,10 @@ public sealed class EventSerializer
     /// </summary>
     /// <returns>The current type name and the event record.</returns>
     /// <exception cref="UnknownEventTypeException">Neither the name nor any upcast of it is registered.</exception>
+    /// <exception cref="JsonException">
+    /// The data does not read as its record (malformed, a member the record does not have, a required member missing or
+    /// null); the message names the stored type and, when given, the <paramref name="position"/>.
+    /// </exception>
     public (string TypeName, object Data) DeserializeData(string storedTypeName, string json, long? position = null) =>
         DeserializeData(storedTypeName, System.Text.Encoding.UTF8.GetBytes(json), position);
 
@@ -78,21 +93,43 @@ public sealed class EventSerializer
     /// </summary>
     /// <returns>The current type name and the event record.</returns>
     /// <exception cref="UnknownEventTypeException">Neither the name nor any upcast of it is registered.</exception>
+    /// <exception cref="JsonException">
+    /// The data does not read as its record (malformed, a member the record does not have, a required member missing or
+    /// null); the message names the stored type and, when given, the <paramref name="position"/>.
+    /// </exception>
     public (string TypeName, object Data) DeserializeData(string storedTypeName, ReadOnlySpan<byte> utf8Json, long? position = null)
     {
         var typeName = storedTypeName;
-        if (Registry.HasUpcaster(storedTypeName))
+        try
         {
-            var node = JsonNode.Parse(utf8Json) as JsonObject
-                ?? throw new JsonException($"Event data of '{storedTypeName}' is not a JSON object.");
-            (typeName, node) = Registry.Upcast(storedTypeName, node);
-            var upcastType = Registry.FindType(typeName) ?? throw UnknownEventTypeException.ForName(storedTypeName, position);
-            return (typeName, node.Deserialize(upcastType, Options)
-                ?? throw new JsonException($"Event data of '{typeName}' is null."));
-        }
+            if (Registry.HasUpcaster(storedTypeName))
+            {
+                var node = JsonNode.Parse(utf8Json) as JsonObject
+                    ?? throw new JsonException("The stored data is not a JSON object.");
+                (typeName, node) = Registry.Upcast(storedTypeName, node);
+                var upcastType = Registry.FindType(typeName) ?? throw UnknownEventTypeException.ForName(storedTypeName, position);
+                return (typeName, node.Deserialize(upcastType, ReadingOptions)
+                    ?? throw new JsonException("The stored data is null."));
+            }
 
-        var type = Registry.FindType(typeName) ?? throw UnknownEventTypeException.ForName(storedTypeName, position);
-        return (typeName, JsonSerializer.Deserialize(utf8Json, type, Options)
-            ?? throw new JsonException($"Event data of '{typeName}' is null."));
+            var type = Registry.FindType(typeName) ?? throw UnknownEventTypeException.ForName(storedTypeName, position);
+            return (typeName, JsonSerializer.Deserialize(utf8Json, type, ReadingOptions)
+                ?? throw new JsonException("The stored data is null."));
+        }
+        catch (JsonException unreadable)
+        {
+            // Every reader of the log (a stream, the log, a rebuild, the CLI's replay) gets here: the error says which event
+            // it is, so that nobody has to find the row by hand. It stays a JsonException, which is what those readers expect.
+            throw Unreadable(storedTypeName, typeName, position, unreadable);
+        }
+    }
+
+    private static JsonException Unreadable(string storedTypeName, string typeName, long? position, JsonException error)
+    {
+        var what = string.Equals(storedTypeName, typeName, StringComparison.Ordinal)
+            ? $"Event '{storedTypeName}'"
+            : $"Event '{storedTypeName}' (upcast to '{typeName}')";
+        var where = position is null ? "" : $" at log position {position}";
+        return new JsonException($"{what}{where} cannot be read: {error.Message}", error.Path, error.LineNumber, error.BytePositionInLine, error);
     }
 }

@@ -110,6 +110,108 @@ public sealed class SerializationTests
 
         Assert.Equal(new NoteAdded("a", "b"), data);
         Assert.Contains("assignee", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Event 'test.note-added.v1' cannot be read: ", error.Message, StringComparison.Ordinal);
+    }
+
+    [EventType("test.thing-renamed.v1")]
+    private sealed record ThingRenamed(string ThingId, string? Reason, string Title, int Attempts = 1, string Source = "form");
+
+    [Fact]
+    public void A_stored_event_without_a_member_its_record_requires_is_refused_naming_the_type_the_position_and_the_member()
+    {
+        var serializer = new EventSerializer(TestEvents.Registry());
+
+        var error = Assert.Throws<JsonException>(() => serializer.DeserializeData("test.note-added.v1", """{"thingId":"a"}""", position: 1234));
+
+        Assert.Equal(
+            "Event 'test.note-added.v1' at log position 1234 cannot be read: JSON deserialization for type "
+            + "'EventCase.EventStore.Tests.Support.NoteAdded' was missing required properties including: 'text'.",
+            error.Message);
+        Assert.IsType<JsonException>(error.InnerException);
+    }
+
+    [Fact]
+    public void A_value_type_member_is_required_too_since_its_absence_would_read_as_zero()
+    {
+        var serializer = new EventSerializer(TestEvents.Registry());
+
+        var error = Assert.Throws<JsonException>(() => serializer.DeserializeData("test.thing-opened.v1", """{"thingId":"a","title":"b"}"""));
+
+        Assert.Contains("missing required properties including: 'at'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_nullable_member_or_one_with_a_default_value_may_be_absent_and_reads_as_null_or_that_default()
+    {
+        var serializer = new EventSerializer(new EventTypeRegistry().Register<ThingRenamed>());
+
+        var (_, data) = serializer.DeserializeData("test.thing-renamed.v1", """{"thingId":"a","title":"b"}""");
+        var error = Assert.Throws<JsonException>(() => serializer.DeserializeData("test.thing-renamed.v1", """{"thingId":"a","reason":"typo"}"""));
+
+        Assert.Equal(new ThingRenamed("a", null, "b"), data);
+        Assert.Contains("missing required properties including: 'title'.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_non_nullable_member_stored_as_null_is_refused_and_a_nullable_one_reads_as_null()
+    {
+        var serializer = new EventSerializer(new EventTypeRegistry().Register<ThingRenamed>());
+
+        var (_, data) = serializer.DeserializeData("test.thing-renamed.v1", """{"thingId":"a","reason":null,"title":"b"}""");
+        var error = Assert.Throws<JsonException>(() => serializer.DeserializeData("test.thing-renamed.v1", """{"thingId":"a","title":null}""", position: 9));
+
+        Assert.Equal(new ThingRenamed("a", null, "b"), data);
+        Assert.StartsWith("Event 'test.thing-renamed.v1' at log position 9 cannot be read: ", error.Message, StringComparison.Ordinal);
+        Assert.Equal("$.title", error.Path);
+    }
+
+    [Fact]
+    public void What_the_serializer_writes_with_null_members_left_out_reads_back_unchanged()
+    {
+        var serializer = new EventSerializer(new EventTypeRegistry().Register<ThingRenamed>());
+        var (name, json) = serializer.SerializeData(new ThingRenamed("a", null, "b", 3, "api"));
+
+        var (_, data) = serializer.DeserializeData(name, json);
+
+        Assert.Equal("""{"thingId":"a","title":"b","attempts":3,"source":"api"}""", json);
+        Assert.Equal(new ThingRenamed("a", null, "b", 3, "api"), data);
+    }
+
+    [Fact]
+    public void An_upcast_that_leaves_out_a_member_the_current_record_requires_is_refused_naming_both_types()
+    {
+        var registry = new EventTypeRegistry()
+            .Register<PrioritySet>()
+            .AddUpcaster("test.priority-set.v1", "test.priority-set.v2", old => new System.Text.Json.Nodes.JsonObject { ["level"] = 3 });
+        var serializer = new EventSerializer(registry);
+
+        var error = Assert.Throws<JsonException>(() => serializer.DeserializeData("test.priority-set.v1", """{"level":"low"}""", position: 77));
+
+        Assert.StartsWith("Event 'test.priority-set.v1' (upcast to 'test.priority-set.v2') at log position 77 cannot be read: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'reason'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Metadata_without_its_actor_is_refused_and_without_its_optional_members_reads()
+    {
+        var serializer = new EventSerializer(TestEvents.Registry());
+
+        var metadata = serializer.DeserializeMetadata("""{"actorId":"agent-7","actorRole":"agent"}"""u8);
+        var error = Assert.Throws<JsonException>(() => serializer.DeserializeMetadata("""{"actorRole":"agent"}"""u8));
+
+        Assert.Equal(new Metadata.EventMetadata("agent-7", "agent"), metadata);
+        Assert.Contains("missing required properties including: 'actorId'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_writing_options_do_not_hold_other_documents_such_as_projection_rows_to_the_rule()
+    {
+        var serializer = new EventSerializer(TestEvents.Registry());
+
+        var note = JsonSerializer.Deserialize<NoteAdded>("""{"thingId":"a"}""", serializer.Options);
+
+        Assert.Equal(new NoteAdded("a", null!), note);
+        Assert.NotSame(serializer.Options, serializer.ReadingOptions);
     }
 
     [Fact]
