@@ -90,7 +90,7 @@ public sealed class CaseCommandHandler
         var read = await _store.ReadStreamDataFromSnapshotAsync(stream, CaseStateSnapshot.Kind, cancellationToken);
         var version = read.Snapshot?.Version ?? 0;
         var state = read.Snapshot is { } snapshot
-            ? CaseStateSnapshot.Deserialize(snapshot.Utf8State, _store.Serializer.Options)
+            ? CaseStateSnapshot.Deserialize(snapshot.Utf8State, _store.Serializer.ReadingOptions, stream, snapshot.Version)
             : CaseState.Initial;
         foreach (var @event in read.Events)
         {

@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Text.Json;
 using EventCase.Cases.Lifecycle;
 using EventCase.Cases.Sla;
+using EventCase.EventStore;
 using NodaTime;
 
 namespace EventCase.Cases.Handling;
@@ -66,6 +68,23 @@ internal sealed record CaseStateSnapshot(
 
     public static byte[] Serialize(OpenedCase state, JsonSerializerOptions options) => JsonSerializer.SerializeToUtf8Bytes(From(state), options);
 
-    public static OpenedCase Deserialize(ReadOnlySpan<byte> utf8State, JsonSerializerOptions options) =>
-        (JsonSerializer.Deserialize<CaseStateSnapshot>(utf8State, options) ?? throw new JsonException("A case snapshot is null.")).ToState();
+    /// <summary>
+    /// The state a snapshot of <paramref name="stream"/> at <paramref name="version"/> holds. Read with the store's
+    /// <see cref="EventCase.EventStore.Serialization.EventSerializer.ReadingOptions"/>, a snapshot without a member the
+    /// state requires is refused here rather than folded on as a null.
+    /// </summary>
+    /// <exception cref="JsonException">The snapshot does not read; the message names the stream and version.</exception>
+    public static OpenedCase Deserialize(ReadOnlySpan<byte> utf8State, JsonSerializerOptions options, StreamName stream, long version)
+    {
+        try
+        {
+            return (JsonSerializer.Deserialize<CaseStateSnapshot>(utf8State, options) ?? throw new JsonException("The snapshot is null.")).ToState();
+        }
+        catch (JsonException unreadable)
+        {
+            throw new JsonException(
+                string.Create(CultureInfo.InvariantCulture, $"The {Kind} snapshot of {stream} at version {version} cannot be read: {unreadable.Message}"),
+                unreadable.Path, unreadable.LineNumber, unreadable.BytePositionInLine, unreadable);
+        }
+    }
 }

@@ -30,8 +30,9 @@ public sealed class CaseSnapshotTests(DatabaseFixture database) : HandlerTestBas
 
     private static OpenedCase RoundTrip(OpenedCase state)
     {
-        var options = CaseEvents.CreateSerializer().Options;
-        return CaseStateSnapshot.Deserialize(CaseStateSnapshot.Serialize(state, options), options);
+        var serializer = CaseEvents.CreateSerializer();
+        return CaseStateSnapshot.Deserialize(
+            CaseStateSnapshot.Serialize(state, serializer.Options), serializer.ReadingOptions, new EventStore.StreamName("boston", state.Id.Value), 7);
     }
 
     private async Task AddNotesAsync(CaseCommandHandler handler, AgencyId agency, CaseId caseId, int count, int fromMinute = 1)
