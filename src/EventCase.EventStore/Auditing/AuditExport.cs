@@ -139,7 +139,7 @@ public sealed class AuditExporter(PostgresEventStore store, int batchSize = 10_0
                             version,
                             reader.GetGuid(3),
                             reader.GetString(4),
-                            CanonicalEvent.ToMicroseconds(reader.GetDateTime(5)),
+                            CanonicalEvent.ReadMicroseconds(reader, 5),
                             reader.GetString(6),
                             reader.GetString(7)),
                         reader.GetInt64(2),
@@ -209,7 +209,7 @@ public sealed class AuditExporter(PostgresEventStore store, int batchSize = 10_0
             _json.WriteNumber("position", exported.Position);
             _json.WriteString("eventId", e.EventId);
             _json.WriteString("eventType", e.EventType);
-            _json.WriteString("recordedAt", Micros.Format(e.RecordedAt));
+            _json.WriteString("recordedAt", Micros.Format(e.RecordedAtWithinRange));
             _json.WritePropertyName("data");
             // Verbatim: the hash covers exactly this text.
             _json.WriteRawValue(e.DataJson, skipInputValidation: true);
@@ -266,7 +266,7 @@ public sealed class AuditExporter(PostgresEventStore store, int batchSize = 10_0
             line.Append(exported.Position.ToString(CultureInfo.InvariantCulture)).Append(',');
             line.Append(e.EventId.ToString("D", CultureInfo.InvariantCulture)).Append(',');
             Field(line, e.EventType).Append(',');
-            line.Append(Micros.Format(e.RecordedAt)).Append(',');
+            line.Append(Micros.Format(e.RecordedAtWithinRange)).Append(',');
             Field(line, e.DataJson).Append(',');
             Field(line, e.MetadataJson).Append(',');
             line.Append(exported.PreviousHash?.ToString()).Append(',');

@@ -143,7 +143,7 @@ public sealed class AuditVerifier
                         reader.GetInt64(2),
                         reader.GetGuid(3),
                         reader.GetString(4),
-                        CanonicalEvent.ToMicroseconds(reader.GetDateTime(5)),
+                        CanonicalEvent.ReadMicroseconds(reader, 5),
                         reader.GetString(6),
                         reader.GetString(7),
                         ReadHash(reader, 8, hashBuffer));

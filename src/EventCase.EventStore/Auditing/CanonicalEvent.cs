@@ -49,8 +49,32 @@ public sealed record CanonicalEvent(
     public AuditHash ComputeHash(AuditHash previous) =>
         new CanonicalEncoder().Hash(previous, Tenant, StreamId, StreamVersion, EventId, EventType, RecordedAtMicroseconds, DataJson, MetadataJson);
 
-    /// <summary>Microseconds since the Unix epoch of a UTC <see cref="DateTime"/> as Npgsql reads a timestamptz.</summary>
-    internal static long ToMicroseconds(DateTime utc) => (utc.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+    /// <summary>
+    /// The recorded-at of a row as microseconds since the Unix epoch, read from PostgreSQL's own value (microseconds since
+    /// 2000-01-01) rather than through <see cref="DateTime"/>: a timestamptz that SQL set outside the years 1–9999 (or to
+    /// ±infinity, kept as <see cref="long.MaxValue"/> / <see cref="long.MinValue"/>) is then read like any other value,
+    /// and found not to match its hash, instead of stopping the verification.
+    /// </summary>
+    internal static long ReadMicroseconds(Npgsql.NpgsqlDataReader reader, int ordinal)
+    {
+        var raw = reader.GetFieldValue<long>(ordinal);
+        return raw is long.MaxValue or long.MinValue ? raw : raw + PostgresEpochMicroseconds;
+    }
+
+    /// <summary>
+    /// <see cref="RecordedAt"/> kept within what <see cref="Instant"/> (and the export's text) can hold: only SQL can store
+    /// a recorded-at outside it, and the value written instead never matches the row's hash.
+    /// </summary>
+    internal Instant RecordedAtWithinRange =>
+        RecordedAtMicroseconds < MinInstantMicroseconds ? Instant.FromUnixTimeTicks(MinInstantMicroseconds * 10)
+        : RecordedAtMicroseconds > MaxInstantMicroseconds ? Instant.FromUnixTimeTicks(MaxInstantMicroseconds * 10)
+        : RecordedAt;
+
+    private const long PostgresEpochMicroseconds = 946_684_800_000_000;
+
+    // Years 1 and 9999, the range the export's four-digit years write and read back.
+    private static readonly long MinInstantMicroseconds = Instant.FromUtc(1, 1, 1, 0, 0).ToUnixTimeTicks() / 10;
+    private static readonly long MaxInstantMicroseconds = (Instant.FromUtc(9999, 12, 31, 23, 59, 59).ToUnixTimeTicks() / 10) + 999_999;
 }
 
 /// <summary>

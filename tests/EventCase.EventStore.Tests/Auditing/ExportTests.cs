@@ -64,6 +64,25 @@ public sealed class ExportTests(DatabaseFixture database) : AuditTestBase(databa
         Assert.DoesNotContain('\n', line);
     }
 
+    [Theory]
+    [InlineData("'infinity'", AuditExportFormat.JsonLines)]
+    [InlineData("'20000-01-01T00:00:00Z'", AuditExportFormat.Csv)]
+    [InlineData("'0044-03-15 BC'", AuditExportFormat.JsonLines)]
+    public async Task An_event_whose_recorded_at_was_set_outside_the_years_1_to_9999_is_exported_and_found_altered_offline(string value, AuditExportFormat format)
+    {
+        var stream = await StreamWithNotesAsync(4);
+        await TamperAsync(stream, $"UPDATE eventcase.events SET recorded_at = {value}::timestamptz WHERE {Row} AND stream_version = 2");
+
+        using var file = new MemoryStream();
+        var summary = await Exporter.ExportStreamAsync(stream, format, file, Ct);
+        file.Position = 0;
+        var report = await AuditExportReader.VerifyOfflineAsync(file, format, Ct);
+
+        Assert.Equal(4, summary.Events);
+        var finding = Assert.Single(report.Findings);
+        Assert.Equal((2L, TamperKind.EditedEvent), (finding.Version, finding.Kind));
+    }
+
     [Fact]
     public async Task A_tenants_period_export_holds_exactly_the_events_recorded_in_the_period_and_verifies_offline()
     {

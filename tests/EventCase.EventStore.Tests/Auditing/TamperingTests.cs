@@ -57,6 +57,21 @@ public sealed class TamperingTests(DatabaseFixture database) : AuditTestBase(dat
         Assert.Equal((4L, TamperKind.EditedEvent), (finding.Version, finding.Kind));
     }
 
+    [Theory]
+    [InlineData("'infinity'")]
+    [InlineData("'-infinity'")]
+    [InlineData("'20000-01-01T00:00:00Z'")]
+    [InlineData("'0044-03-15 BC'")]
+    public async Task Setting_an_events_recorded_at_outside_the_years_1_to_9999_is_an_edited_event_not_a_failed_verification(string value)
+    {
+        var stream = await StreamWithNotesAsync(4);
+        await TamperAsync(stream, $"UPDATE eventcase.events SET recorded_at = {value}::timestamptz WHERE {Row} AND stream_version = 2");
+
+        var finding = await SingleFindingAsync(stream);
+
+        Assert.Equal((2L, TamperKind.EditedEvent), (finding.Version, finding.Kind));
+    }
+
     [Fact]
     public async Task Editing_the_last_event_is_an_edited_event_even_with_no_event_after_it()
     {
