@@ -684,6 +684,12 @@ public sealed class PostgresEventStore
         return versions;
     }
 
+    /// <summary>The earliest instant a <see cref="DateTime"/> (and so a recorded-at read back) holds.</summary>
+    internal static readonly Instant MinRecordable = Instant.FromDateTimeUtc(DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc));
+
+    /// <summary>The latest instant a <see cref="DateTime"/> holds.</summary>
+    internal static readonly Instant MaxRecordable = Instant.FromDateTimeUtc(DateTime.SpecifyKind(DateTime.MaxValue, DateTimeKind.Utc));
+
     /// <summary>
     /// Reads events of <paramref name="stream"/>: all of them, or a slice (from/up to a version, up to an instant,
     /// backward, at most N). An empty result means the stream has no events in that slice (or does not exist).
@@ -697,7 +703,9 @@ public sealed class PostgresEventStore
         stream.Validate();
         options ??= ReadStreamOptions.All;
         options.Validate();
-        if (options.MaxCount == 0)
+        // Nothing is recorded before the year 1 (the store's clock wrote every recorded-at), and PostgreSQL is asked in
+        // DateTime's range: an instant beyond it is the whole stream.
+        if (options.MaxCount == 0 || options.UpTo < MinRecordable)
         {
             yield break;
         }
@@ -723,7 +731,7 @@ public sealed class PostgresEventStore
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = options.MaxCount });
         if (options.UpTo is { } upTo)
         {
-            command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = upTo.ToDateTimeUtc() });
+            command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = upTo >= MaxRecordable ? DateTime.MaxValue : upTo.ToDateTimeUtc() });
         }
 
         await PrepareAsync(command, cancellationToken);

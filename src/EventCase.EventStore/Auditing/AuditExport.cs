@@ -98,7 +98,8 @@ public sealed class AuditExporter(PostgresEventStore store, int batchSize = 10_0
 
         if (from is not null)
         {
-            sql.Append(" AND e.recorded_at >= $6 AND e.recorded_at < $7");
+            // A bound outside DateTime's range is no bound: the period then reaches as far as the stored values do.
+            sql.Append(" AND ($6::timestamptz IS NULL OR e.recorded_at >= $6) AND ($7::timestamptz IS NULL OR e.recorded_at < $7)");
         }
 
         sql.Append(" WINDOW w AS (ORDER BY e.stream_id, e.stream_version) ORDER BY e.stream_id, e.stream_version LIMIT $4");
@@ -121,8 +122,8 @@ public sealed class AuditExporter(PostgresEventStore store, int batchSize = 10_0
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId ?? string.Empty });
             if (from is { } start && to is { } end)
             {
-                command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = start.ToDateTimeUtc() });
-                command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = end.ToDateTimeUtc() });
+                command.Parameters.Add(new NpgsqlParameter<DateTime?> { TypedValue = start <= PostgresEventStore.MinRecordable ? null : start.ToDateTimeUtc() });
+                command.Parameters.Add(new NpgsqlParameter<DateTime?> { TypedValue = end > PostgresEventStore.MaxRecordable ? null : end.ToDateTimeUtc() });
             }
             var rows = 0;
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))

@@ -86,6 +86,20 @@ public sealed class ReadingStreamTests(DatabaseFixture database) : StoreTestBase
     }
 
     [Fact]
+    public async Task Time_travel_to_the_earliest_instant_is_no_event_and_to_the_latest_is_every_event()
+    {
+        var stream = await StreamWithNotesAppendedOneByOneAsync(3);
+
+        var atMin = await Store.ReadStreamAsync(stream, ReadStreamOptions.AsOf(Instant.MinValue), Ct).ToListAsync(Ct);
+        var beforeYearOne = await Store.ReadStreamAsync(stream, ReadStreamOptions.AsOf(Instant.FromUtc(0, 6, 1, 0, 0)), Ct).ToListAsync(Ct);
+        var atMax = await Store.ReadStreamAsync(stream, ReadStreamOptions.AsOf(Instant.MaxValue), Ct).ToListAsync(Ct);
+
+        Assert.Empty(atMin);
+        Assert.Empty(beforeYearOne);
+        Assert.Equal([1L, 2L, 3L], atMax.Select(e => e.StreamVersion));
+    }
+
+    [Fact]
     public async Task Reading_a_stream_that_does_not_exist_returns_nothing()
     {
         var events = await Store.ReadStreamAsync(NewStream(), cancellationToken: Ct).ToListAsync(Ct);
