@@ -107,40 +107,50 @@ public sealed record AuditCheckpoint(
     }
 
     /// <summary>Reads a checkpoint written by <see cref="WriteJsonAsync"/>. Does not verify it.</summary>
-    /// <exception cref="FormatException">Not a checkpoint of this format.</exception>
+    /// <exception cref="FormatException">Not JSON, or not a checkpoint of this format (a member missing, or not of its kind).</exception>
     public static async Task<AuditCheckpoint> ReadJsonAsync(Stream source, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
-        using var document = await JsonDocument.ParseAsync(source, cancellationToken: cancellationToken);
+        JsonDocument document;
+        try
+        {
+            document = await JsonDocument.ParseAsync(source, cancellationToken: cancellationToken);
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException("The audit checkpoint is not JSON: " + e.Message, e);
+        }
+
+        using var _ = document;
         try
         {
             var root = document.RootElement;
-            var format = root.GetProperty("format").GetString();
+            var format = Text(root, "format");
             if (!string.Equals(format, Format, StringComparison.Ordinal))
             {
                 throw new FormatException($"Not an audit checkpoint of format {Format} (format: '{format}').");
             }
 
-            var created = Micros.Parse(root.GetProperty("createdAt").GetString()!);
+            var created = Micros.Parse(Text(root, "createdAt"));
             var heads = new List<CheckpointHead>(root.GetProperty("heads").GetArrayLength());
             foreach (var head in root.GetProperty("heads").EnumerateArray())
             {
                 heads.Add(new CheckpointHead(
-                    head.GetProperty("streamId").GetString()!,
+                    Text(head, "streamId"),
                     head.GetProperty("version").GetInt64(),
-                    AuditHash.Parse(head.GetProperty("headHash").GetString()!)));
+                    AuditHash.Parse(Text(head, "headHash"))));
             }
 
             return new AuditCheckpoint(
-                root.GetProperty("tenant").GetString()!,
+                Text(root, "tenant"),
                 created.GetValueOrThrow(),
                 root.GetProperty("streamCount").GetInt64(),
                 root.GetProperty("eventCount").GetInt64(),
-                AuditHash.Parse(root.GetProperty("merkleRoot").GetString()!),
-                root.GetProperty("algorithm").GetString()!,
-                root.GetProperty("keyId").GetString()!,
-                root.GetProperty("publicKey").GetString()!,
-                Convert.FromBase64String(root.GetProperty("signature").GetString()!),
+                AuditHash.Parse(Text(root, "merkleRoot")),
+                Text(root, "algorithm"),
+                Text(root, "keyId"),
+                Text(root, "publicKey"),
+                Convert.FromBase64String(Text(root, "signature")),
                 heads);
         }
         catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or UnparsableValueException)
@@ -148,6 +158,13 @@ public sealed record AuditCheckpoint(
             throw new FormatException("The audit checkpoint JSON is incomplete or malformed: " + e.Message, e);
         }
     }
+
+    /// <summary>A member that must be a string: a null (or any other kind of value) makes the document malformed, rather
+    /// than a checkpoint with a missing value that fails later, far from the file.</summary>
+    private static string Text(JsonElement element, string name) =>
+        element.GetProperty(name) is { ValueKind: JsonValueKind.String } value
+            ? value.GetString()!
+            : throw new InvalidOperationException($"'{name}' is not a string.");
 
     /// <summary>A one-line summary.</summary>
     public override string ToString() =>

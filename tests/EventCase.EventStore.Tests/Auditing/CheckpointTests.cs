@@ -1,3 +1,4 @@
+using System.Text;
 using EventCase.EventStore.Auditing;
 using EventCase.EventStore.Tests.Support;
 using EventCase.Testing;
@@ -222,6 +223,27 @@ public sealed class CheckpointTests(DatabaseFixture database) : AuditTestBase(da
         var unpinned = await Checkpoints.VerifyAsync(checkpoint, cancellationToken: Ct);
         Assert.True(unpinned.IsValid);
         Assert.False(unpinned.SignedByTrustedKey);
+    }
+
+    [Theory]
+    [InlineData("\"tenant\": \"", "\"tenant\": null, \"x\": \"")]
+    [InlineData("\"streamId\": \"", "\"streamId\": null, \"x\": \"")]
+    [InlineData("\"headHash\": \"", "\"headHash\": 7, \"x\": \"")]
+    [InlineData("\"signature\": \"", "\"signature\": null, \"x\": \"")]
+    [InlineData("\"heads\": [", "\"heads\": [,")]
+    public async Task A_checkpoint_file_with_a_null_or_mistyped_member_or_that_is_not_json_is_a_format_error(string member, string replacement)
+    {
+        var (tenant, _) = await TenantAsync(2);
+        using var key = CheckpointSigningKey.Generate();
+        using var file = new MemoryStream();
+        await (await Checkpoints.CreateAsync(tenant, key, Ct)).WriteJsonAsync(file, Ct);
+        var json = Encoding.UTF8.GetString(file.ToArray());
+        var at = json.IndexOf(member, StringComparison.Ordinal);
+        Assert.True(at >= 0, json);
+
+        var altered = json[..at] + replacement + json[(at + member.Length)..];
+
+        await Assert.ThrowsAsync<FormatException>(() => AuditCheckpoint.ReadJsonAsync(new MemoryStream(Encoding.UTF8.GetBytes(altered)), Ct));
     }
 
     [Fact]
