@@ -281,6 +281,7 @@ public sealed class AuditExporter(PostgresEventStore store, int batchSize = 10_0
 
         private static StringBuilder Field(StringBuilder line, string value)
         {
+            value = CsvText.Neutralize(value);
             if (value.AsSpan().IndexOfAny(",\"\r\n") < 0)
             {
                 return line.Append(value);
@@ -289,4 +290,19 @@ public sealed class AuditExporter(PostgresEventStore store, int batchSize = 10_0
             return line.Append('"').Append(value.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
         }
     }
+}
+
+/// <summary>
+/// Keeps a CSV text field from being run as a formula when the file is opened in a spreadsheet (CSV injection): a field
+/// that starts with <c>=</c>, <c>+</c>, <c>-</c>, <c>@</c>, a tab or a carriage return is written with a <c>'</c> in
+/// front, and so is one that starts with <c>'</c> itself, so that reading drops exactly one leading <c>'</c> and gets
+/// the stored text back, byte for byte (the hash covers it).
+/// </summary>
+internal static class CsvText
+{
+    private static readonly System.Buffers.SearchValues<char> Leading = System.Buffers.SearchValues.Create("=+-@\t\r'");
+
+    public static string Neutralize(string value) => value.Length > 0 && Leading.Contains(value[0]) ? "'" + value : value;
+
+    public static string Restore(string field) => field.StartsWith('\'') ? field[1..] : field;
 }

@@ -157,14 +157,15 @@ public static class AuditExportReader
         {
             return new ExportedEvent(
                 new CanonicalEvent(
-                    fields[0],
-                    fields[1],
-                    long.Parse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture),
+                    CsvText.Restore(fields[0]),
+                    CsvText.Restore(fields[1]),
+                    // A version below 1 is read as it stands: only tampering stores one, and the check reports it.
+                    long.Parse(fields[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture),
                     Guid.Parse(fields[4], CultureInfo.InvariantCulture),
-                    fields[5],
+                    CsvText.Restore(fields[5]),
                     ParseMicros(fields[6]),
-                    fields[7],
-                    fields[8]),
+                    CsvText.Restore(fields[7]),
+                    CsvText.Restore(fields[8])),
                 long.Parse(fields[3], NumberStyles.None, CultureInfo.InvariantCulture),
                 ParseHash(fields[9]),
                 ParseHash(fields[10]));

@@ -163,6 +163,47 @@ public sealed class ExportTests(DatabaseFixture database) : AuditTestBase(databa
         Assert.Equal((3L, TamperKind.DeletedEvent), (finding.Version, finding.Kind));
     }
 
+    [Theory]
+    [InlineData("=HYPERLINK(\"http://example.test\",\"open\")")]
+    [InlineData("+1+1")]
+    [InlineData("-1+1")]
+    [InlineData("@SUM(1)")]
+    [InlineData("'=already quoted")]
+    public async Task A_csv_export_starts_no_field_with_a_formula_character_and_reads_back_to_the_stored_text(string streamId)
+    {
+        var stream = new StreamName(NewTenant(), streamId);
+        await Store.AppendToStreamAsync(stream, "thing", ExpectedVersion.NoStream, TestEvents.Notes(stream.Id, 2), Ct);
+
+        using var file = new MemoryStream();
+        await Exporter.ExportStreamAsync(stream, AuditExportFormat.Csv, file, Ct);
+        file.Position = 0;
+        var exported = await AuditExportReader.ReadAsync(file, AuditExportFormat.Csv, Ct).ToListAsync(Ct);
+        file.Position = 0;
+        var report = await AuditExportReader.VerifyOfflineAsync(file, AuditExportFormat.Csv, Ct);
+
+        var rows = Encoding.UTF8.GetString(file.ToArray()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList();
+        Assert.Equal(2, rows.Count);
+        // The stream id is the second field: after the tenant and its comma, optionally inside quotes.
+        Assert.All(rows, row => Assert.StartsWith("'", row[(stream.Tenant.Length + 1)..].TrimStart('"'), StringComparison.Ordinal));
+        Assert.All(exported, e => Assert.Equal(streamId, e.Event.StreamId));
+        Assert.True(report.IsIntact, string.Join("; ", report.Findings));
+    }
+
+    [Fact]
+    public async Task A_csv_export_of_a_row_whose_version_was_set_below_one_reads_back_and_is_found_offline()
+    {
+        var stream = await StreamWithNotesAsync(3);
+        await TamperAsync(stream, $"UPDATE eventcase.events SET stream_version = -1 WHERE {Row} AND stream_version = 1");
+
+        using var file = new MemoryStream();
+        await Exporter.ExportStreamAsync(stream, AuditExportFormat.Csv, file, Ct);
+        file.Position = 0;
+        var report = await AuditExportReader.VerifyOfflineAsync(file, AuditExportFormat.Csv, Ct);
+
+        Assert.False(report.IsIntact);
+        Assert.Equal(3, report.EventsChecked);
+    }
+
     [Fact]
     public async Task An_export_of_a_tampered_store_fails_offline_verification_like_the_online_one()
     {
