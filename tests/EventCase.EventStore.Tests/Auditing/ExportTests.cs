@@ -163,6 +163,31 @@ public sealed class ExportTests(DatabaseFixture database) : AuditTestBase(databa
         Assert.Equal((3L, TamperKind.DeletedEvent), (finding.Version, finding.Kind));
     }
 
+    [Fact]
+    public async Task Dropping_a_line_and_moving_the_streams_later_lines_after_another_stream_is_found_offline()
+    {
+        var tenant = NewTenant();
+        var first = await StreamWithNotesAsync(4, tenant);
+        var second = await StreamWithNotesAsync(4, tenant);
+        using var file = new MemoryStream();
+        await Exporter.ExportTenantAsync(tenant, Instant.FromUtc(2000, 1, 1, 0, 0), Instant.FromUtc(2100, 1, 1, 0, 0), AuditExportFormat.JsonLines, file, Ct);
+        var lines = Encoding.UTF8.GetString(file.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+        var split = lines[0].Contains(first.Id, StringComparison.Ordinal) ? first : second;
+
+        // Version 2 of the stream that comes first is removed, and its versions 3… moved to the end of the file, where
+        // each would chain on its own from the previous hash it names.
+        var moved = lines.GetRange(2, 2);
+        lines.RemoveRange(1, 3);
+        lines.AddRange(moved);
+        var report = await AuditExportReader.VerifyOfflineAsync(
+            new MemoryStream(Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n")), AuditExportFormat.JsonLines, Ct);
+
+        var finding = Assert.Single(report.Findings);
+        Assert.Equal((split, 3L, TamperKind.InsertedEvent), (finding.Stream, finding.Version, finding.Kind));
+        Assert.Equal(2, report.StreamsChecked);
+        Assert.Equal(7, report.EventsChecked);
+    }
+
     [Theory]
     [InlineData("=HYPERLINK(\"http://example.test\",\"open\")")]
     [InlineData("+1+1")]
