@@ -203,6 +203,28 @@ public sealed class CheckpointTests(DatabaseFixture database) : AuditTestBase(da
     }
 
     [Fact]
+    public async Task Truncating_a_tail_or_deleting_a_whole_stream_passes_the_chain_but_not_a_checkpoint_that_covered_it()
+    {
+        var (tenant, streams) = await TenantAsync(3);
+        using var key = CheckpointSigningKey.Generate();
+        var checkpoint = await Checkpoints.CreateAsync(tenant, key, Ct);
+        await TamperAsync(streams[2], $"DELETE FROM eventcase.events WHERE {Row} AND stream_version > 2");
+        await TamperAsync(streams[2], $"UPDATE eventcase.streams SET version = 2, head_hash = (SELECT hash FROM eventcase.events WHERE {Row} AND stream_version = 2) WHERE {Row}");
+        await TamperAsync(streams[1], $"DELETE FROM eventcase.events WHERE {Row}");
+        await TamperAsync(streams[1], $"DELETE FROM eventcase.streams WHERE {Row}");
+
+        var chain = await new AuditVerifier(Store).VerifyTenantAsync(tenant, cancellationToken: Ct);
+        var verification = await Checkpoints.VerifyAsync(checkpoint, key.PublicKeyPem, Ct);
+
+        Assert.True(chain.IsIntact, "the chain alone cannot see these (docs/audit.md says so)");
+        Assert.False(verification.IsValid);
+        Assert.Equal(
+            new[] { (streams[1], CheckpointDiscrepancyKind.StreamMissing), (streams[2], CheckpointDiscrepancyKind.EventMissing) }
+                .OrderBy(d => d.Item1.Id, StringComparer.Ordinal),
+            verification.Discrepancies.Select(d => (d.Stream, d.Kind)).OrderBy(d => d.Stream.Id, StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task A_checkpoint_whose_content_or_signature_was_altered_does_not_verify()
     {
         var (tenant, _) = await TenantAsync(3);
