@@ -263,6 +263,14 @@ public sealed class Validation
             return InRange(offset.Value.ToInstant(), field);
         }
 
+        // A '+' typed into a query string arrives as a space (form encoding): "…T14:00:00+01:00" unencoded reads
+        // "…T14:00:00 01:00". A space cannot stand anywhere else in an instant, so it is read as the '+' it was.
+        if (text.LastIndexOf(' ') is var space and > 0 && text.IndexOf(' ', StringComparison.Ordinal) == space
+            && OffsetDateTimePattern.ExtendedIso.Parse(string.Concat(text.AsSpan(0, space), "+", text.AsSpan(space + 1))) is { Success: true } plus)
+        {
+            return InRange(plus.Value.ToInstant(), field);
+        }
+
         Add(field, "is not an ISO-8601 instant such as 2026-03-03T14:00:00Z or 2026-03-03T09:00:00-05:00.");
         return null;
     }
