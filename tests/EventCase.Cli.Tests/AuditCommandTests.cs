@@ -6,6 +6,7 @@ using EventCase.EventStore;
 using EventCase.EventStore.Metadata;
 using EventCase.Testing;
 using NodaTime;
+using NodaTime.Text;
 
 namespace EventCase.Cli.Tests;
 
@@ -300,6 +301,28 @@ public sealed class AuditCommandTests(DatabaseFixture database) : IClassFixture<
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
         }
+    }
+
+    [Fact]
+    public async Task An_export_period_given_with_offsets_is_the_same_period_as_in_utc()
+    {
+        var tenant = await SeedAsync();
+        var utcFile = Path.Combine(_directory, "utc.jsonl");
+        var offsetFile = Path.Combine(_directory, "offset.jsonl");
+        var now = SystemClock.Instance.GetCurrentInstant();
+        var from = now - Duration.FromDays(1);
+        var to = now + Duration.FromDays(1);
+
+        var (utcExit, _, utcError) = await RunAsync("audit", "export", "--tenant", tenant,
+            "--from", InstantPattern.ExtendedIso.Format(from), "--to", InstantPattern.ExtendedIso.Format(to), "--out", utcFile);
+        var (offsetExit, _, offsetError) = await RunAsync("audit", "export", "--tenant", tenant,
+            "--from", OffsetDateTimePattern.ExtendedIso.Format(from.WithOffset(Offset.FromHours(-5))),
+            "--to", OffsetDateTimePattern.ExtendedIso.Format(to.WithOffset(Offset.FromHoursAndMinutes(5, 30))), "--out", offsetFile);
+
+        Assert.True(utcExit == 0, utcError);
+        Assert.True(offsetExit == 0, offsetError);
+        Assert.Equal(15, (await File.ReadAllLinesAsync(utcFile, Ct)).Length);
+        Assert.Equal(await File.ReadAllTextAsync(utcFile, Ct), await File.ReadAllTextAsync(offsetFile, Ct));
     }
 
     [Theory]

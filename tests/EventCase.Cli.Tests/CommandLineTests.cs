@@ -11,6 +11,7 @@ using EventCase.Cases.Sla;
 using EventCase.EventStore;
 using EventCase.Testing;
 using NodaTime;
+using NodaTime.Text;
 
 namespace EventCase.Cli.Tests;
 
@@ -123,6 +124,27 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
         Assert.Equal(2, json.RootElement.GetProperty("steps").GetArrayLength());
         Assert.Equal("Assigned", json.RootElement.GetProperty("state").GetProperty("status").GetString());
         Assert.Equal("0", json.RootElement.GetProperty("state").GetProperty("escalationLevel").GetString());
+    }
+
+    [Fact]
+    public async Task Replay_at_an_instant_with_an_offset_stops_on_the_cases_own_timeline_and_shows_when_each_step_happened_and_was_recorded()
+    {
+        var (_, caseId, _) = await OpenScriptedCaseAsync();
+        // T0 + 1 h 30 min, written in Boston's offset: after the assignment (T0 + 1 h), before the escalation (T0 + 2 h).
+        var at = OffsetDateTimePattern.ExtendedIso.Format((T0 + Duration.FromMinutes(90)).WithOffset(Offset.FromHours(-5)));
+
+        var (exit, output, error) = await CliRunner.RunAsync("replay", caseId.Value, "--agency", "boston", "--at", at, "--json", "--connection", database.ConnectionString);
+
+        Assert.True(exit == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var steps = json.RootElement.GetProperty("steps").EnumerateArray().ToList();
+        Assert.Equal(2, json.RootElement.GetProperty("version").GetInt64());
+        Assert.Equal(
+            [InstantPattern.ExtendedIso.Format(T0), InstantPattern.ExtendedIso.Format(T0 + Duration.FromHours(1))],
+            steps.Select(s => s.GetProperty("at").GetString()));
+        // Recorded now, years after T0 would be for imported history: the other clock, shown beside it.
+        Assert.All(steps, s => Assert.True(
+            InstantPattern.ExtendedIso.Parse(s.GetProperty("recordedAt").GetString()!).Value > T0 + Duration.FromHours(2)));
     }
 
     [Fact]

@@ -302,8 +302,8 @@ internal static class AuditCommands
         tenant.AcceptOnlyTenantIds();
         var stream = new Option<string?>("--stream") { Description = "Export one case's (stream's) full history" };
         stream.AcceptOnlyStreamIds();
-        var from = new Option<string?>("--from") { Description = "Start of the period (ISO-8601 instant, inclusive); with --to, exports all cases of the tenant recorded in it" };
-        var to = new Option<string?>("--to") { Description = "End of the period (ISO-8601 instant, exclusive; after --from)" };
+        var from = new Option<string?>("--from") { Description = "Start of the period (ISO-8601 instant, Z or an offset, inclusive); with --to, exports all cases of the tenant recorded in it" };
+        var to = new Option<string?>("--to") { Description = "End of the period (ISO-8601 instant, Z or an offset, exclusive; after --from)" };
         var format = new Option<string>("--format") { Description = "jsonl or csv", DefaultValueFactory = _ => "jsonl" };
         format.AcceptOnlyFromAmong("jsonl", "csv");
         var output = new Option<FileInfo?>("--out") { Description = "Write here, replacing the file once the export is complete (default: standard output)" };
@@ -337,14 +337,13 @@ internal static class AuditCommands
                     continue;
                 }
 
-                var parsed = InstantPattern.ExtendedIso.Parse(text);
-                if (parsed.Success)
+                if (InstantText.TryParse(text, out var parsed))
                 {
-                    instants.Add(parsed.Value);
+                    instants.Add(parsed);
                 }
                 else
                 {
-                    r.AddError($"{option.Name} '{text}' is not an ISO-8601 instant such as 2026-03-01T00:00:00Z.");
+                    r.AddError($"{option.Name} '{text}' is not {InstantText.Expected}.");
                 }
             }
 
@@ -370,8 +369,8 @@ internal static class AuditCommands
                 ? await exporter.ExportStreamAsync(new StreamName(tenantId, streamId), exportFormat, destination, ct)
                 : await exporter.ExportTenantAsync(
                     tenantId,
-                    InstantPattern.ExtendedIso.Parse(result.GetValue(from)!).Value,
-                    InstantPattern.ExtendedIso.Parse(result.GetValue(to)!).Value,
+                    InstantText.Parse(result.GetValue(from)!),
+                    InstantText.Parse(result.GetValue(to)!),
                     exportFormat,
                     destination,
                     ct);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using EventCase.Cases;
 using EventCase.Cases.Handling;
+using EventCase.Cases.Lifecycle;
 using EventCase.Cases.Numbering;
 using EventCase.Cases.Replaying;
 using EventCase.Cli.Hosting;
@@ -24,7 +25,7 @@ internal static class ReplayCommand
         var agency = new Option<string>("--agency") { Description = "The agency (tenant) the case belongs to", Required = true };
         agency.AcceptOnlyTenantIds();
         var version = new Option<long?>("--version") { Description = "Show the case as it was after this version" };
-        var at = new Option<string?>("--at") { Description = "Show the case as it was at this instant (ISO-8601, e.g. 2026-03-03T14:00:00Z)" };
+        var at = new Option<string?>("--at") { Description = "Show the case as it was at this instant of its own timeline, when each event happened rather than when it was recorded (ISO-8601, e.g. 2026-03-03T14:00:00Z or 2026-03-03T09:00:00-05:00)" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of tables" };
         var command = new Command("replay", "Step through a case's history, with what each event changed, up to a version or an instant")
         {
@@ -42,9 +43,9 @@ internal static class ReplayCommand
                 result.AddError("--version must be 0 or more.");
             }
 
-            if (result.GetValue(at) is { } text && !InstantPattern.ExtendedIso.Parse(text).Success)
+            if (result.GetValue(at) is { } text && !InstantText.TryParse(text, out _))
             {
-                result.AddError($"--at '{text}' is not an ISO-8601 instant such as 2026-03-03T14:00:00Z.");
+                result.AddError($"--at '{text}' is not {InstantText.Expected}.");
             }
         });
         command.SetAction(async (result, ct) =>
@@ -78,7 +79,7 @@ internal static class ReplayCommand
             try
             {
                 point = result.GetValue(version) is { } v ? CaseReplay.AtVersion(history, v)
-                    : result.GetValue(at) is { } a ? CaseReplay.AtInstant(history, InstantPattern.ExtendedIso.Parse(a).Value)
+                    : result.GetValue(at) is { } a ? CaseReplay.AtInstant(history, InstantText.Parse(a))
                     : CaseReplay.AtVersion(history, long.MaxValue);
             }
             catch (Exception e) when (alteration is not null && e is not OperationCanceledException)
@@ -103,7 +104,10 @@ internal static class ReplayCommand
                     {
                         s.Version,
                         type = s.Event.EventType,
-                        at = InstantPattern.ExtendedIso.Format(s.Event.RecordedAt),
+                        // When it happened, the instant --at compares with (decision 0003), and when it was recorded:
+                        // for imported history they are years apart.
+                        at = InstantPattern.ExtendedIso.Format(((CaseEvent)s.Event.Data).At),
+                        recordedAt = InstantPattern.ExtendedIso.Format(s.Event.RecordedAt),
                         actor = s.Event.Metadata.ActorId,
                         role = s.Event.Metadata.ActorRole,
                         reason = s.Event.Metadata.Reason,
@@ -115,11 +119,12 @@ internal static class ReplayCommand
             }
 
             console.MarkupLineInterpolated($"[bold]{caseText}[/] at version {point.Version} of {history[^1].StreamVersion}");
-            var steps = new Table().AddColumns("v", "recorded", "event", "who", "why", "changed");
+            var steps = new Table().AddColumns("v", "at", "recorded", "event", "who", "why", "changed");
             foreach (var step in point.Steps)
             {
                 steps.AddRow(
                     step.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    InstantPattern.ExtendedIso.Format(((CaseEvent)step.Event.Data).At),
                     InstantPattern.ExtendedIso.Format(step.Event.RecordedAt),
                     Markup.Escape(step.Event.EventType),
                     Markup.Escape($"{step.Event.Metadata.ActorId} ({step.Event.Metadata.ActorRole})"),
