@@ -85,6 +85,22 @@ public sealed class TransparencyStatisticsTests(CaseFactsFixture fixture) : ICla
         Assert.Equal("boston,\"pot,\"\"hole\"\"\",day,2026-03-01,2026-03-02,1,0,0,1,,,,,,,", csv[1]);
     }
 
+    [Theory]
+    [InlineData("-A1+B1", "'-A1+B1")]
+    [InlineData("=cmd", "'=cmd")]
+    [InlineData("+1", "'+1")]
+    [InlineData("@SUM", "'@SUM")]
+    [InlineData("pot-hole", "pot-hole")]
+    public void CSV_keeps_a_cell_a_spreadsheet_would_run_as_a_formula_as_text(string service, string cell)
+    {
+        var row = new TransparencyStatisticsRow("-agency", service, StatisticsGranularity.Day, new LocalDate(2026, 3, 1), new LocalDate(2026, 3, 2),
+            1, 0, 0, 1, null, null, null, null, null, null, null);
+
+        var csv = TransparencyReport.ToCsv([row]).Split("\r\n");
+
+        Assert.Equal($"'-agency,{cell},day,2026-03-01,2026-03-02,1,0,0,1,,,,,,,", csv[1]);
+    }
+
     private static void AssertClose(double? expected, double? actual)
     {
         Assert.Equal(expected is null, actual is null);

@@ -62,8 +62,17 @@ public static class TransparencyReport
 
     private static string N(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static string Quote(string text) =>
-        text.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : text;
+    private static string Quote(string text)
+    {
+        // A cell a spreadsheet would run as a formula (CSV injection: a code such as "-A1+B1" is a valid service code)
+        // is kept text with a ' in front, as the audit export does; a code never starts with ' itself.
+        if (text.Length > 0 && text[0] is '=' or '+' or '-' or '@' or '\t' or '\r' or '\'')
+        {
+            text = "'" + text;
+        }
+
+        return text.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : text;
+    }
 
     private static JsonSerializerOptions CreateJsonOptions()
     {
