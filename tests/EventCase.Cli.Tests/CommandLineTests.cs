@@ -230,6 +230,22 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    [Theory]
+    [InlineData("'20000-01-01T00:00:00Z'")]
+    [InlineData("'0044-03-15 BC'")]
+    public async Task Replaying_a_case_whose_recorded_at_was_set_outside_the_years_1_to_9999_says_which_event_was_altered_with_exit_code_three(string recordedAt)
+    {
+        var (_, caseId, _) = await OpenScriptedCaseAsync();
+        await TamperAsync($"UPDATE eventcase.events SET recorded_at = {recordedAt}::timestamptz WHERE tenant_id = 'boston' AND stream_id = '{caseId.Value}' AND stream_version = 2");
+
+        var (exit, _, error) = await CliRunner.RunAsync("replay", caseId.Value, "--agency", "boston", "--connection", database.ConnectionString);
+
+        Assert.Equal(3, exit);
+        Assert.StartsWith($"error: event version 2 of boston/{caseId.Value} (case.assigned.v1, log position", error, StringComparison.Ordinal);
+        Assert.Contains($"altered after it was written: boston/{caseId.Value} v2: EditedEvent", error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
     [Fact]
     public async Task Replaying_a_case_altered_in_a_way_that_still_reads_shows_it_and_calls_it_altered()
     {

@@ -185,7 +185,8 @@ internal static class ReplayCommand
 
             return events;
         }
-        catch (Exception e) when (e is JsonException or UnknownEventTypeException or NotSupportedException)
+        // InvalidCastException: a recorded-at outside the years 1–9999, which only SQL can store and .NET cannot hold.
+        catch (Exception e) when (e is JsonException or UnknownEventTypeException or NotSupportedException or InvalidCastException)
         {
             throw await UnreadableEventAsync(session, stream, events.Count == 0 ? 0 : events[^1].StreamVersion, e, cancellationToken);
         }
