@@ -717,7 +717,10 @@ public sealed class PostgresEventStore
             .Append(" WHERE tenant_id = $1 AND stream_id = $2 AND stream_version BETWEEN $3 AND $4");
         if (options.UpTo is not null)
         {
-            sql.Append(" AND recorded_at <= $6");
+            // The stream as it was: the longest prefix recorded by then. recorded_at is the database clock, taken per
+            // append; a clock stepped back between two appends would otherwise let a later event in without one before it.
+            sql.Append(" AND stream_version < coalesce((SELECT min(l.stream_version) FROM ").Append(_schema)
+                .Append(".events l WHERE l.tenant_id = $1 AND l.stream_id = $2 AND l.recorded_at > $6), 9223372036854775807)");
         }
 
         sql.Append(" ORDER BY stream_version").Append(options.Direction == ReadDirection.Backward ? " DESC" : string.Empty).Append(" LIMIT $5");

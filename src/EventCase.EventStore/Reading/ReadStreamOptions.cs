@@ -31,7 +31,11 @@ public sealed record ReadStreamOptions
     /// <summary>The highest version to include (default: the head). Time travel by version.</summary>
     public long ToVersion { get; init; } = long.MaxValue;
 
-    /// <summary>Only events recorded at or before this instant (time travel by instant), or null for all.</summary>
+    /// <summary>
+    /// Time travel by instant: the longest prefix of the stream whose events were all recorded at or before this instant
+    /// (an event recorded later ends it, even if a clock stepped back lets one after it carry an earlier recorded-at), or
+    /// null for all.
+    /// </summary>
     public Instant? UpTo { get; init; }
 
     /// <summary>The most events to return (default: all).</summary>

@@ -86,6 +86,31 @@ public sealed class ReadingStreamTests(DatabaseFixture database) : StoreTestBase
     }
 
     [Fact]
+    public async Task Time_travel_to_an_instant_is_a_prefix_of_the_stream_even_when_the_database_clock_stepped_back_between_appends()
+    {
+        var stream = await StreamWithNotesAppendedOneByOneAsync(4);
+        var all = await Store.ReadStreamAsync(stream, cancellationToken: Ct).ToListAsync(Ct);
+        // The clock stepped back before version 3 was appended: it was recorded before version 2 (what an NTP step does;
+        // recorded_at is the database clock, taken per append).
+        await using (var command = DataSource.CreateCommand(
+            "UPDATE eventcase.events SET recorded_at = $3 WHERE tenant_id = $1 AND stream_id = $2 AND stream_version = 3"))
+        {
+            command.Parameters.AddWithValue(stream.Tenant);
+            command.Parameters.AddWithValue(stream.Id);
+            command.Parameters.AddWithValue((all[0].RecordedAt + Duration.FromTicks(10)).ToDateTimeUtc());
+            await command.ExecuteNonQueryAsync(Ct);
+        }
+
+        var betweenFirstAndSecond = await Store.ReadStreamAsync(stream, ReadStreamOptions.AsOf(all[0].RecordedAt + Duration.FromTicks(20)), Ct).ToListAsync(Ct);
+        var backward = await Store.ReadStreamAsync(
+            stream, ReadStreamOptions.AsOf(all[0].RecordedAt + Duration.FromTicks(20)) with { Direction = ReadDirection.Backward }, Ct).ToListAsync(Ct);
+
+        // Versions 1 and 3 without 2 never existed together: the answer stops where the first later-recorded event is.
+        Assert.Equal([1L], betweenFirstAndSecond.Select(e => e.StreamVersion));
+        Assert.Equal([1L], backward.Select(e => e.StreamVersion));
+    }
+
+    [Fact]
     public async Task Time_travel_to_the_earliest_instant_is_no_event_and_to_the_latest_is_every_event()
     {
         var stream = await StreamWithNotesAppendedOneByOneAsync(3);
