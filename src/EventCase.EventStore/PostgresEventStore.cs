@@ -906,7 +906,8 @@ public sealed class PostgresEventStore
     /// <paramref name="version"/>, unless a snapshot of a later version is stored already. The write commits
     /// asynchronously (a snapshot is a cache of what the durable events say: losing one in a crash costs only a
     /// longer load). The caller vouches that the state is the fold of the stream's first <paramref name="version"/>
-    /// events. A snapshot must not hold personal data: erasure rewrites events, not snapshots.
+    /// events. A snapshot must not hold personal data: erasure (crypto-shredding, a later issue) will reach the
+    /// events, never snapshots.
     /// </summary>
     /// <returns>True when stored; false when a later snapshot was there already.</returns>
     /// <exception cref="InvalidEventStoreArgumentException">A bad stream name, kind, version or state.</exception>
