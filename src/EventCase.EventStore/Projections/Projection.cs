@@ -154,7 +154,8 @@ public abstract class Projection<TRow> : Projection
     public virtual IReadOnlyList<EntryTable> EntryTables => [];
 
     /// <inheritdoc />
-    public sealed override IReadOnlyList<string> TableNames => [TableName, .. EntryTables.Select(t => t.Name)];
+    /// <remarks>A null entry table is left out here, so that validation reaches the runner's check, which names it.</remarks>
+    public sealed override IReadOnlyList<string> TableNames => [TableName, .. EntryTables.Where(t => t is not null).Select(t => t.Name)];
 
     /// <summary>
     /// Which row (within the event's tenant) an event changes: by default the event's stream id, so one row per

@@ -153,6 +153,14 @@ public sealed class ProjectionRegistrationTests(DatabaseFixture database) : Proj
     }
 
     [Fact]
+    public void A_null_entry_table_is_refused_saying_so_rather_than_failing_on_its_name()
+    {
+        var error = Refused(() => new ShapedProjection { Entries = [TextEntries("shaped_entries", "text"), null!] });
+
+        Assert.Contains("Projection 'shaped' lists a null entry table.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Two_entry_tables_taking_one_entry_type_are_refused()
     {
         var error = Refused(() => new ShapedProjection { Entries = [TextEntries("first_entries", "text"), TextEntries("second_entries", "text")] });
