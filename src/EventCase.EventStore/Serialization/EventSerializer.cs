@@ -82,7 +82,8 @@ public sealed class EventSerializer
     /// <exception cref="UnknownEventTypeException">Neither the name nor any upcast of it is registered.</exception>
     /// <exception cref="JsonException">
     /// The data does not read as its record (malformed, a member the record does not have, a required member missing or
-    /// null); the message names the stored type and, when given, the <paramref name="position"/>.
+    /// null, a value its type's constructor refuses); the message names the stored type and, when given, the
+    /// <paramref name="position"/>.
     /// </exception>
     public (string TypeName, object Data) DeserializeData(string storedTypeName, string json, long? position = null) =>
         DeserializeData(storedTypeName, System.Text.Encoding.UTF8.GetBytes(json), position);
@@ -95,7 +96,8 @@ public sealed class EventSerializer
     /// <exception cref="UnknownEventTypeException">Neither the name nor any upcast of it is registered.</exception>
     /// <exception cref="JsonException">
     /// The data does not read as its record (malformed, a member the record does not have, a required member missing or
-    /// null); the message names the stored type and, when given, the <paramref name="position"/>.
+    /// null, a value its type's constructor refuses); the message names the stored type and, when given, the
+    /// <paramref name="position"/>.
     /// </exception>
     public (string TypeName, object Data) DeserializeData(string storedTypeName, ReadOnlySpan<byte> utf8Json, long? position = null)
     {
@@ -121,6 +123,12 @@ public sealed class EventSerializer
             // Every reader of the log (a stream, the log, a rebuild, the CLI's replay) gets here: the error says which event
             // it is, so that nobody has to find the row by hand. It stays a JsonException, which is what those readers expect.
             throw Unreadable(storedTypeName, typeName, position, unreadable);
+        }
+        catch (ArgumentException invalid)
+        {
+            // A value object's constructor refusing a stored value (an SLA target of zero, a malformed code): the event
+            // cannot be read either, and its readers should learn which one it is the same way.
+            throw Unreadable(storedTypeName, typeName, position, new JsonException(invalid.Message, invalid));
         }
     }
 

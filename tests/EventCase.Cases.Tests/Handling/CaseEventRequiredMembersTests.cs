@@ -167,6 +167,18 @@ public sealed class CaseEventRequiredMembersTests
     }
 
     [Fact]
+    public void A_stored_value_its_value_object_refuses_is_refused_as_unreadable_naming_the_event_and_the_rule()
+    {
+        var json = JsonNode.Parse(Serializer.SerializeData(Opened()).Json)!.AsObject();
+        json["sla"]!["amount"] = "0:00:00:00";
+
+        var error = Assert.Throws<JsonException>(() => Serializer.DeserializeData("case.opened.v1", json.ToJsonString(), position: 12));
+
+        Assert.Contains("Event 'case.opened.v1' at log position 12 cannot be read", error.Message, StringComparison.Ordinal);
+        Assert.Contains("An SLA target must be positive", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_optional_member_stored_as_null_reads_as_null()
     {
         var json = JsonNode.Parse(Serializer.SerializeData(Opened()).Json)!.AsObject();
