@@ -20,9 +20,6 @@ public sealed class CalendarCache : IAgencyCalendars
     /// <inheritdoc />
     public CalendarHistory HistoryFor(string agency) => _calendars.TryGetValue(agency, out var entry) ? entry.History : DefaultHistory;
 
-    /// <summary>Sets an agency's calendar, in force at every instant (forgetting any history it had).</summary>
-    public void Set(string agency, BusinessCalendar calendar) => _calendars[agency] = (CalendarHistory.Of(calendar), 0);
-
     /// <summary>
     /// Sets an agency's calendars over time, as of <paramref name="version"/> of its calendar stream, unless the same or
     /// a newer version is cached already. True when it replaced an older version (none cached counts as version 0): the
