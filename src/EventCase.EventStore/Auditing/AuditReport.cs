@@ -31,3 +31,14 @@ public sealed record AuditReport(
 /// <param name="StreamsChecked">Streams finished so far.</param>
 /// <param name="BrokenStreams">Broken streams found so far.</param>
 public readonly record struct AuditProgress(long EventsChecked, long StreamsChecked, long BrokenStreams);
+
+/// <summary>One stream's verification with the stream row it was verified against, read in the same snapshot.</summary>
+/// <param name="Report">The verification: <see cref="AuditReport.StreamsChecked"/> is 0 when the stream has neither
+/// events nor a stream row.</param>
+/// <param name="HeadVersion">The stream row's version; null when there is no stream row.</param>
+/// <param name="HeadHash">The stream row's head hash; null when there is no stream row or it holds no hash.</param>
+public sealed record StreamVerification(AuditReport Report, long? HeadVersion, AuditHash? HeadHash)
+{
+    /// <summary>The stream's first break, or null when its chain and head verified.</summary>
+    public AuditFinding? Finding => Report.Findings.Count > 0 ? Report.Findings[0] : null;
+}

@@ -41,6 +41,24 @@ public sealed class AuditVerifier
     public Task<AuditReport> VerifyStreamAsync(StreamName stream, IProgress<AuditProgress>? progress = null, CancellationToken cancellationToken = default) =>
         VerifyAsync(AuditScope.OfStream(stream), progress, cancellationToken);
 
+    /// <summary>
+    /// Verifies one stream and reads its stream row in the same snapshot, so the head returned is the one the chain was
+    /// verified against (an append committed meanwhile is in neither).
+    /// </summary>
+    public async Task<StreamVerification> VerifyStreamAndHeadAsync(StreamName stream, CancellationToken cancellationToken = default)
+    {
+        var scope = AuditScope.OfStream(stream);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await BeginSnapshotAsync(connection, cancellationToken);
+        var reports = await VerifyAsync(connection, transaction, scope, [scope], null, cancellationToken);
+        var heads = new Dictionary<(string, string), StreamHead>();
+        await LoadHeadsAsync(connection, transaction, stream.Tenant, stream.Id, null, null, heads, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return heads.TryGetValue((stream.Tenant, stream.Id), out var head)
+            ? new StreamVerification(reports[0], head.Version, head.Hash)
+            : new StreamVerification(reports[0], null, null);
+    }
+
     /// <summary>Verifies every stream of <paramref name="tenant"/>.</summary>
     public Task<AuditReport> VerifyTenantAsync(string tenant, IProgress<AuditProgress>? progress = null, CancellationToken cancellationToken = default) =>
         VerifyAsync(AuditScope.OfTenant(tenant), progress, cancellationToken);

@@ -7,6 +7,8 @@ using EventCase.Cases.ReadModels.CaseSummary;
 using EventCase.Cases.ReadModels.SlaClocks;
 using EventCase.Cases.ReadModels.TransparencyStatistics;
 using EventCase.Cases.ReadModels.WorkQueues;
+using EventCase.EventStore;
+using EventCase.EventStore.Auditing;
 using EventCase.Server.Admin;
 using EventCase.Server.Auth;
 using EventCase.Server.Cases;
@@ -56,6 +58,9 @@ public static class ReportsApi
             .RequireAuthorization(Policies.Audit);
         audit.MapGet("/cases/{id}", AuditCaseAsync).WithName("GetCaseAuditTrail")
             .WithSummary("Who did what, when and why to a case, with before → after changes.").ProducesProblem(StatusCodes.Status404NotFound);
+        audit.MapGet("/cases/{id}/verification", VerifyCaseAsync).WithName("VerifyCaseHashChain")
+            .WithSummary("Verifies the case's hash chain against the events as stored, now: the verdict, the head (version and hash, to compare with a signed checkpoint or an export) and where the chain first breaks.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         audit.MapGet("/actors/{actorId}", AuditActorAsync).WithName("GetActorAuditTrail")
             .WithSummary("Everything one actor did in the agency (?from=, ?to= instants; ?limit=).");
 
@@ -189,6 +194,23 @@ public static class ReportsApi
         }
 
         return TypedResults.Ok(await new AuditTrailQueries(database.Store).ForCaseAsync(caller.Agency.Value, caseId.Value, cancellationToken));
+    }
+
+    private static async Task<Results<Ok<CaseVerification>, ProblemHttpResult>> VerifyCaseAsync(
+        string id, HttpContext http, EventCaseDatabase database, IClock clock, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(http.User);
+        if (!CaseAccess.TryParseId(id, out var caseId))
+        {
+            return Problems.NotFoundCase(id);
+        }
+
+        // Existence is the verifier's to say, not the first event's: a case whose first event or stream row was deleted
+        // is exactly what an auditor must see reported, not answered with a 404. Only a case with neither is absent.
+        var verification = await new AuditVerifier(database.Store).VerifyStreamAndHeadAsync(new StreamName(caller.Agency.Value, caseId.Value), cancellationToken);
+        return verification.Report.StreamsChecked == 0
+            ? Problems.NotFoundCase(id)
+            : TypedResults.Ok(CaseVerification.From(caseId.Value, verification, clock.GetCurrentInstant()));
     }
 
     private static async Task<Results<Ok<IReadOnlyList<AuditEntry>>, ProblemHttpResult>> AuditActorAsync(

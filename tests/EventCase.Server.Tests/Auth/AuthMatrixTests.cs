@@ -24,6 +24,7 @@ public sealed class AuthMatrixTests(ServerFixture server) : IClassFixture<Server
         { "GET", "/cases/{id}/as-of?at=2100-01-01T00:00:00Z", "", Everyone },
         { "GET", "/sla/cases/{id}", "", StaffAndAuditors },
         { "GET", "/audit/cases/{id}", "", Auditors },
+        { "GET", "/audit/cases/{id}/verification", "", Auditors },
         { "POST", "/cases/{id}/assign", """{"team":"roads"}""", Staff },
         { "POST", "/cases/{id}/unassign", "{}", Staff },
         { "POST", "/cases/{id}/start-work", "", Staff },
