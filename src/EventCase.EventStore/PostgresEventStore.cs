@@ -1098,7 +1098,21 @@ public sealed class PostgresEventStore
         }
         else
         {
-            Parallel.For(0, raw.Count, i => events[i] = Materialize(raw[i]));
+            try
+            {
+                Parallel.For(0, raw.Count, i => events[i] = Materialize(raw[i]));
+            }
+            catch (AggregateException)
+            {
+                // Fail as a sequential read does: with the first unreadable event in log order and its own exception
+                // (a JsonException naming the event), not with an aggregate of whichever rows the cores reached first.
+                for (var i = 0; i < raw.Count; i++)
+                {
+                    events[i] ??= Materialize(raw[i]);
+                }
+
+                throw;
+            }
         }
 
         return events;

@@ -214,6 +214,33 @@ public sealed class ReadingStreamTests(DatabaseFixture database) : StoreTestBase
     }
 
     [Fact]
+    public async Task A_large_log_batch_with_unreadable_events_fails_with_the_first_ones_own_error_not_an_aggregate()
+    {
+        // Batches of 256 events or more are deserialized on every core; the failure must still be the one a sequential
+        // read gives: the first unreadable event in log order, as a JsonException naming it.
+        var stream = NewStream();
+        await Store.AppendToStreamAsync(stream, "thing", ExpectedVersion.NoStream, TestEvents.Notes(stream.Id, 400), Ct);
+        var written = await Store.ReadStreamAsync(stream, cancellationToken: Ct).ToListAsync(Ct);
+        await using (var command = DataSource.CreateCommand("""UPDATE eventcase.events SET data = '{"thingId": "x"}' WHERE tenant_id = $1 AND stream_id = $2 AND stream_version IN (150, 151, 300, 390)"""))
+        {
+            command.Parameters.AddWithValue(stream.Tenant);
+            command.Parameters.AddWithValue(stream.Id);
+            Assert.Equal(4, await command.ExecuteNonQueryAsync(Ct));
+        }
+
+        var error = await Assert.ThrowsAsync<System.Text.Json.JsonException>(async () =>
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while ((await Store.ReadLogAsync(written[0].LogPosition, 1000, cancellationToken: Ct)).Events.Count == 0 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50, Ct);
+            }
+        });
+
+        Assert.StartsWith($"Event 'test.note-added.v1' at log position {written[149].Position} cannot be read: ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_events_metadata_reads_back_as_appended_and_the_event_equals_its_rereading_whether_or_not_its_metadata_was_used()
     {
         var stream = NewStream();
