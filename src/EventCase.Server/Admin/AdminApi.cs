@@ -376,7 +376,18 @@ public static class AdminApi
                 continue;
             }
 
-            var values = (a.Values ?? []).Select(x => new AttributeValue(v.Text(x?.Key, field + ".values.key", 100), v.Text(x?.Name, field + ".values.name", 200))).ToArray();
+            // Each value is named with its index, as the attributes are: two values without a key are two errors an admin can find.
+            var values = (a.Values ?? []).Select((x, j) =>
+            {
+                var valueField = FormattableString.Invariant($"{field}.values[{j}]");
+                if (x is null)
+                {
+                    v.Add(valueField, "must be an object.");
+                    return new AttributeValue("", "");
+                }
+
+                return new AttributeValue(v.Text(x.Key, valueField + ".key", 100), v.Text(x.Name, valueField + ".name", 200));
+            }).ToArray();
             attributes.Add(new ServiceAttribute(v.Text(a.Code, field + ".code", 64), v.Required(a.Datatype, field + ".datatype"), a.Required ?? false,
                 v.Text(a.Description, field + ".description", 1000), a.Order ?? i + 1, values, a.Variable ?? true));
         }

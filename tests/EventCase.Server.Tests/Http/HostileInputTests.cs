@@ -102,6 +102,15 @@ public sealed class HostileInputTests(ServerFixture server) : IClassFixture<Serv
         { "GET", "/cases?cursor=" + Base64Url.EncodeToString("0\na\u0000b"u8), "", "", 400, "cursor" },
         { "GET", "/queues?cursor=" + Base64Url.EncodeToString("0\n0\na\u0000b"u8), "", "", 400, "cursor" },
         { "GET", "/audit/actors/a%EF%BF%BFb", "", "", 400, "actorId" },
+        // A null where a list holds values, or where a map holds lists.
+        { "POST", "/cases", "application/json", """{"service":"pothole","description":"x","attributes":{"depth":[null]}}""", 400, "attributes.depth" },
+        { "POST", "/cases", "application/json", """{"service":"pothole","description":"x","attributes":{"depth":null}}""", 400, "attributes.depth" },
+        { "POST", "/admin/routing/rules", "application/json", """{"ruleId":"r","team":"roads","services":[null]}""", 400, "services[0]" },
+        { "PUT", "/admin/calendar", "application/json", """{"zone":"America/New_York","hours":[{"day":"monday","start":"08:00:00","end":"17:00:00"}],"holidays":[null]}""", 400, "holidays[0]" },
+        { "POST", "/admin/services", "application/json", """{"code":"nulls","name":"N","description":"d","defaultPriority":"normal","slaHours":5,"attributes":[null]}""", 400, "attributes[0]" },
+        { "POST", "/admin/services", "application/json", """{"code":"nulls","name":"N","description":"d","defaultPriority":"normal","slaHours":5,"keywords":[null]}""", 400, "keywords[0]" },
+        { "POST", "/admin/services", "application/json", """{"code":"nulls","name":"N","description":"d","defaultPriority":"normal","slaHours":5,"attributes":[{"code":"a","datatype":"singlevaluelist","description":"A","values":[null]}]}""", 400, "attributes[0].values[0]" },
+        { "POST", "/admin/services", "application/json", """{"code":"nulls","name":"N","description":"d","defaultPriority":"normal","slaHours":5,"attributes":[{"code":"a","datatype":"singlevaluelist","description":"A","values":[{"key":"k","name":"K"},{"name":"L"}]}]}""", 400, "attributes[0].values[1].key" },
         // A member given twice, or in another casing than the documented camelCase.
         { "POST", "/cases", "application/json", """{"service":"pothole","description":"x","location":{"address":"1 Main St"},"service":"graffiti"}""", 400, "service" },
         { "POST", "/cases", "application/json", """{"service":"pothole","description":"x","attributes":{"depth":["deep"],"depth":["shallow"]}}""", 400, "attributes.depth" },
