@@ -168,7 +168,13 @@ public static class DevTokenApi
         }
 
         var agency = v.Value(body.Agency ?? "demo-city", "agency", EventCase.Cases.AgencyId.From);
-        var subject = v.Text(body.Subject ?? "dev-user", "subject", 200);
+        var subject = v.Text(body.Subject ?? "dev-user", "subject", Caller.MaxSubjectLength);
+        if (subject.Any(char.IsControl))
+        {
+            // The API refuses a token whose subject is not one line (the audit trail's actor route could not name it).
+            v.Add("subject", "must be one line.");
+        }
+
         if (string.IsNullOrWhiteSpace(body.Citizen))
         {
             if (role == Roles.Citizen)

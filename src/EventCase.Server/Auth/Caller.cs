@@ -76,26 +76,32 @@ public sealed record Caller(string Subject, string Role, AgencyId Agency, string
     /// <summary>True for the citizen role.</summary>
     public bool IsCitizen => Role == Roles.Citizen;
 
-    /// <summary>The caller of an authorized request. The policies guarantee a role and a valid agency claim.</summary>
+    /// <summary>The longest subject a token may carry: what the audit trail's actor route can name.</summary>
+    public const int MaxSubjectLength = 200;
+
+    /// <summary>The caller of an authorized request. The policies guarantee a role, a valid agency claim and a subject.</summary>
     public static Caller From(ClaimsPrincipal user)
     {
         ArgumentNullException.ThrowIfNull(user);
         var role = user.FindFirst(EventCaseClaims.Role)?.Value ?? "";
         var agency = new AgencyId(user.FindFirst(EventCaseClaims.Agency)!.Value);
-        var subject = user.FindFirst(EventCaseClaims.Subject)?.Value ?? "anonymous";
+        var subject = user.FindFirst(EventCaseClaims.Subject)!.Value;
         var citizen = user.FindFirst(EventCaseClaims.Citizen)?.Value;
         return new Caller(subject, role, agency, string.IsNullOrWhiteSpace(citizen) ? null : citizen);
     }
 
     /// <summary>
-    /// True when the token's claims make a caller: a valid agency id, and a subject and citizen reference (where given)
-    /// of text the service can store (<see cref="Http.Validation.IsAcceptedText"/>). Both are written into events and
-    /// compared in SQL, so a claim PostgreSQL would refuse (a NUL) must not get that far.
+    /// True when the token's claims make a caller: a valid agency id, a subject that names the actor, and a citizen
+    /// reference (where given) of text the service can store (<see cref="Http.Validation.IsAcceptedText"/>). Both are
+    /// written into events and compared in SQL, so a claim PostgreSQL would refuse (a NUL) must not get that far. The
+    /// subject is the actor of every event the caller writes and the <c>{actorId}</c> of the audit trail's actor route:
+    /// a token without one would act as nobody, and one the route cannot take (blank, over
+    /// <see cref="MaxSubjectLength"/> characters, more than one line) would leave a trail nobody can ask for.
     /// </summary>
     public static bool HasValidClaims(ClaimsPrincipal user)
     {
         var value = user?.FindFirst(EventCaseClaims.Agency)?.Value;
-        if (string.IsNullOrEmpty(value) || !IsStorableText(user!.FindFirst(EventCaseClaims.Subject)?.Value)
+        if (string.IsNullOrEmpty(value) || !IsActor(user!.FindFirst(EventCaseClaims.Subject)?.Value)
             || !IsStorableText(user.FindFirst(EventCaseClaims.Citizen)?.Value))
         {
             return false;
@@ -113,4 +119,8 @@ public sealed record Caller(string Subject, string Role, AgencyId Agency, string
     }
 
     private static bool IsStorableText(string? claim) => claim is null || Http.Validation.IsAcceptedText(claim);
+
+    private static bool IsActor(string? subject) =>
+        !string.IsNullOrWhiteSpace(subject) && subject.Length <= MaxSubjectLength
+        && Http.Validation.IsAcceptedText(subject) && !subject.Any(char.IsControl);
 }

@@ -1,0 +1,94 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using EventCase.Server.Tests.Support;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using static EventCase.Server.Tests.Support.ServerFixture;
+
+namespace EventCase.Server.Tests.Auth;
+
+/// <summary>
+/// Tokens that are validly signed but do not make one caller: the claims every request is authorized and recorded by
+/// (<c>sub</c>, <c>role</c>, <c>agency</c>, <c>citizen</c>) must each say one usable thing, else the token is refused
+/// (<c>403 auth.forbidden</c>) before anything is read or written.
+/// </summary>
+public sealed class TokenClaimsTests(ServerFixture server) : IClassFixture<ServerFixture>
+{
+    /// <summary>The name of a claim the test leaves out of the token.</summary>
+    private const string Missing = "(missing)";
+
+    [Theory]
+    [InlineData(Missing)]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData("line\nbreak")]
+    [InlineData("tab\tbed")]
+    [InlineData("x201")]
+    public async Task A_token_whose_subject_the_audit_trail_could_not_name_is_refused_and_writes_nothing(string subject)
+    {
+        var id = await server.OpenCaseAsync();
+        var claims = new Dictionary<string, object> { ["role"] = "agent", ["agency"] = AgencyA };
+        if (subject != Missing)
+        {
+            claims["sub"] = subject == "x201" ? new string('x', 201) : subject;
+        }
+
+        var before = await server.EventCountAsync();
+        var errors = server.UnexpectedErrorCount;
+
+        using var response = await SendAsync(Sign(claims), HttpMethod.Post, $"/cases/{id}/notes", """{"text":"Who wrote this?"}""");
+
+        Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        Assert.Equal(before, await server.EventCountAsync());
+        Assert.Equal(errors, server.UnexpectedErrorCount);
+    }
+
+    [Fact]
+    public async Task A_subject_of_200_characters_acts_and_is_the_actor_the_audit_trail_names()
+    {
+        var id = await server.OpenCaseAsync();
+        var subject = new string('s', 200);
+
+        using var response = await SendAsync(Sign(new() { ["sub"] = subject, ["role"] = "agent", ["agency"] = AgencyA }), HttpMethod.Post, $"/cases/{id}/notes", """{"text":"Long name"}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var auditor = server.Client(EventCase.Server.Auth.Roles.Auditor);
+        var history = await ReadJsonAsync(await auditor.GetAsync($"/cases/{id}/history"));
+        Assert.Equal(subject, history["events"]!.AsArray()[^1]!["metadata"]!["actorId"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task The_dev_token_endpoint_refuses_a_subject_the_api_would_refuse()
+    {
+        using var anonymous = server.Client();
+
+        using var response = await anonymous.PostAsync("/dev/token", Json("""{"role":"agent","subject":"two\nlines"}"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.NotNull((await ReadJsonAsync(response))["errors"]!["subject"]);
+    }
+
+    private static string Sign(Dictionary<string, object> claims)
+    {
+        var now = DateTime.UtcNow;
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Claims = claims,
+            Issuer = "eventcase",
+            Audience = "eventcase",
+            IssuedAt = now,
+            NotBefore = now.AddMinutes(-1),
+            Expires = now.AddHours(1),
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(SigningKey)), SecurityAlgorithms.HmacSha256),
+        });
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(string token, HttpMethod method, string path, string? body = null)
+    {
+        using var client = server.Client();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : Json(body) };
+        return await client.SendAsync(request);
+    }
+}
