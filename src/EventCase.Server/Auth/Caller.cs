@@ -96,12 +96,20 @@ public sealed record Caller(string Subject, string Role, AgencyId Agency, string
     /// written into events and compared in SQL, so a claim PostgreSQL would refuse (a NUL) must not get that far. The
     /// subject is the actor of every event the caller writes and the <c>{actorId}</c> of the audit trail's actor route:
     /// a token without one would act as nobody, and one the route cannot take (blank, over
-    /// <see cref="MaxSubjectLength"/> characters, more than one line) would leave a trail nobody can ask for.
+    /// <see cref="MaxSubjectLength"/> characters, more than one line) would leave a trail nobody can ask for. Each of
+    /// the four claims is given at most once (a JSON list of two is two claims): the role policies admit a request when
+    /// any role claim matches, while the caller is the first role, agency, subject and citizen reference, so a token
+    /// naming two would be authorized as one role and act and be recorded as another, in whichever agency came first.
     /// </summary>
     public static bool HasValidClaims(ClaimsPrincipal user)
     {
-        var value = user?.FindFirst(EventCaseClaims.Agency)?.Value;
-        if (string.IsNullOrEmpty(value) || !IsActor(user!.FindFirst(EventCaseClaims.Subject)?.Value)
+        if (user is null || Claims.Any(type => user.FindAll(type).Skip(1).Any()))
+        {
+            return false;
+        }
+
+        var value = user.FindFirst(EventCaseClaims.Agency)?.Value;
+        if (string.IsNullOrEmpty(value) || !IsActor(user.FindFirst(EventCaseClaims.Subject)?.Value)
             || !IsStorableText(user.FindFirst(EventCaseClaims.Citizen)?.Value))
         {
             return false;
@@ -117,6 +125,8 @@ public sealed record Caller(string Subject, string Role, AgencyId Agency, string
             return false;
         }
     }
+
+    private static readonly string[] Claims = [EventCaseClaims.Subject, EventCaseClaims.Role, EventCaseClaims.Agency, EventCaseClaims.Citizen];
 
     private static bool IsStorableText(string? claim) => claim is null || Http.Validation.IsAcceptedText(claim);
 

@@ -44,6 +44,50 @@ public sealed class TokenClaimsTests(ServerFixture server) : IClassFixture<Serve
         Assert.Equal(errors, server.UnexpectedErrorCount);
     }
 
+    /// <summary>
+    /// Tokens whose claims name two of something, and what each would have done: the policies admit a request when
+    /// any role claim matches, while the caller was built from the first role, agency, subject and citizen reference.
+    /// </summary>
+    public static TheoryData<string, string, string, string> RepeatedClaims => new()
+    {
+        // A citizen who is also "agent" assigned their own case, recorded as done by a citizen.
+        { "role", """["citizen","agent"]""", "POST", "/cases/{id}/assign" },
+        // "Auditors cannot write": an auditor who is also "admin" changed the priority, recorded as done by an auditor.
+        { "role", """["auditor","admin"]""", "POST", "/cases/{id}/priority" },
+        // Two agencies: the first was used, silently.
+        { "agency", $$"""["{{AgencyA}}","{{AgencyB}}"]""", "GET", "/cases/{id}" },
+        // Two citizen references: the first was the citizen.
+        { "citizen", """["citizen-1","citizen-2"]""", "GET", "/cases/{id}" },
+    };
+
+    [Theory]
+    [MemberData(nameof(RepeatedClaims))]
+    public async Task A_token_naming_two_roles_agencies_or_citizens_is_refused_and_writes_nothing(string claim, string values, string method, string path)
+    {
+        var id = await server.OpenCaseAsync(AgencyA, citizen: "citizen-1");
+        var claims = new Dictionary<string, object> { ["sub"] = "mallory", ["role"] = "citizen", ["agency"] = AgencyA, ["citizen"] = "citizen-1" };
+        claims[claim] = System.Text.Json.JsonSerializer.Deserialize<List<object>>(values)!.Select(v => (object)v.ToString()!).ToList();
+        var body = path.EndsWith("/assign", StringComparison.Ordinal) ? """{"team":"parks"}""" : method == "POST" ? """{"to":"urgent"}""" : null;
+        var before = await server.EventCountAsync();
+
+        using var response = await SendAsync(Sign(claims), new HttpMethod(method), path.Replace("{id}", id, StringComparison.Ordinal), body);
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{(int)response.StatusCode}: {text}");
+        Assert.DoesNotContain("A hole", text, StringComparison.Ordinal);
+        Assert.Equal(before, await server.EventCountAsync());
+    }
+
+    [Fact]
+    public async Task A_role_given_as_a_list_of_one_is_that_role()
+    {
+        var id = await server.OpenCaseAsync();
+
+        using var response = await SendAsync(Sign(new() { ["sub"] = "ann", ["role"] = new List<object> { "agent" }, ["agency"] = AgencyA }), HttpMethod.Post, $"/cases/{id}/priority", """{"to":"urgent"}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
     [Fact]
     public async Task A_subject_of_200_characters_acts_and_is_the_actor_the_audit_trail_names()
     {
