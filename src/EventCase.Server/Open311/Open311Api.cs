@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Xml;
 using EventCase.Cases;
+using EventCase.Cases.AddingNotes;
 using EventCase.Cases.Agencies;
 using EventCase.Cases.Catalog;
 using EventCase.Cases.Lifecycle;
@@ -531,12 +532,16 @@ public static class Open311Api
         var summary = !view.Status.IsActive() ? null
             : listed ?? await new CaseSummaryQueries(database.Store).GetAsync(agency.Value, view.Id, cancellationToken);
         var service = catalog.Find(new ServiceCode(view.Service))?.Definition;
+        // status_notes is the agency's word on the request: its public resolution summary, else its latest public note.
+        // Not a note the citizen wrote (theirs are public too, so that staff see them): that is the citizen's own text,
+        // left out for callers without an api_key like the description and the address, and no status of the agency's.
+        var statusNote = events.LastOrDefault(e => e.Data is NoteAdded { Visibility: NoteVisibility.Public } && e.Metadata.ActorRole != Roles.Citizen)?.Data as NoteAdded;
         string Date(Instant instant) => DatePattern.Format(instant.InZone(zone).ToOffsetDateTime());
         return new Open311Request(
             view.Number,
             view.Id,
             Open311Status(view.Status),
-            view.Resolution?.PublicSummary ?? view.Notes.LastOrDefault(n => n.Visibility == EventCase.Cases.AddingNotes.NoteVisibility.Public)?.Text,
+            view.Resolution?.PublicSummary ?? statusNote?.Text,
             service?.Name ?? view.Service,
             view.Service,
             isPublic ? null : view.Description,

@@ -219,6 +219,33 @@ public sealed class Open311Tests(ServerFixture server) : IClassFixture<ServerFix
     }
 
     [Fact]
+    public async Task Status_notes_are_the_agencys_public_notes_never_the_words_of_the_citizen()
+    {
+        var id = await server.OpenCaseAsync(AgencyA, citizen: "citizen-5");
+        using var citizen = server.Client(Roles.Citizen, citizen: "citizen-5");
+        await Cases.CaseRoutesTests.PostOkAsync(citizen, $"/cases/{id}/notes", """{"text":"Call me on 555-0100, I am at 12 Elm St"}""");
+        using var agent = server.Client(Roles.Agent);
+        var number = (await ReadJsonAsync(await agent.GetAsync($"/cases/{id}")))["number"]!.GetValue<string>();
+        using var anonymous = server.Client();
+
+        foreach (var path in new[] { $"/open311/v2/requests/{number}.json", $"/open311/v2/requests/{number}.xml", "/open311/v2/requests.json", "/open311/v2/requests.xml" })
+        {
+            Assert.DoesNotContain("555-0100", await anonymous.GetStringAsync(path), StringComparison.Ordinal);
+        }
+
+        Assert.Null((await ReadJsonAsync(await anonymous.GetAsync($"/open311/v2/requests/{number}.json")))[0]!["status_notes"]);
+
+        await Cases.CaseRoutesTests.PostOkAsync(agent, $"/cases/{id}/notes", """{"text":"A crew is booked for Tuesday","visibility":"public"}""");
+        await Cases.CaseRoutesTests.PostOkAsync(citizen, $"/cases/{id}/notes", """{"text":"Thanks, my phone is 555-0100"}""");
+
+        foreach (var key in new[] { "", "?api_key=agent-key-a" })
+        {
+            var request = (await ReadJsonAsync(await anonymous.GetAsync($"/open311/v2/requests/{number}.json{key}")))[0]!;
+            Assert.Equal("A crew is booked for Tuesday", request["status_notes"]!.GetValue<string>());
+        }
+    }
+
+    [Fact]
     public async Task A_request_posted_as_multipart_form_data_is_taken_like_a_url_encoded_one()
     {
         using var client = server.Client();
