@@ -101,6 +101,9 @@ public enum CaseLinkProblem
 
     /// <summary>The case already has a different parent.</summary>
     AlreadyHasParent,
+
+    /// <summary>The case to merge into does not carry on: it was cancelled, merged into another case or transferred out.</summary>
+    OriginalDoesNotCarryOn,
 }
 
 /// <summary>A duplicate mark or parent/child link that would make no sense.</summary>
@@ -118,6 +121,7 @@ public sealed record InvalidCaseLink(string CaseLabel, CaseStatus Status, string
     {
         CaseLinkProblem.SelfReference => "case.link-to-itself",
         CaseLinkProblem.Cycle => "case.link-cycle",
+        CaseLinkProblem.OriginalDoesNotCarryOn => "case.original-does-not-carry-on",
         _ => "case.already-has-parent",
     };
 }

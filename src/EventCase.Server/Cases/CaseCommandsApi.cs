@@ -69,7 +69,7 @@ public static class CaseCommandsApi
             static async (r, i) =>
             {
                 var original = await OtherCaseAsync(i, r.OriginalCaseId, "originalCaseId");
-                return original is null ? null : new MarkDuplicate(i.CaseId, original.Id, original.Number, i.Now);
+                return original is null ? null : new MarkDuplicate(i.CaseId, original.Id, original.Number, i.Now, original.Status);
             });
         Map<LinkRequest>(cases, "link-parent", "LinkParentCase", Policies.Staff, "Links a parent case (link the child on the parent too).",
             static async (r, i) =>
