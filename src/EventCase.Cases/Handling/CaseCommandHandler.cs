@@ -1,4 +1,5 @@
 using EventCase.Cases.Lifecycle;
+using EventCase.Cases.Linking;
 using EventCase.Cases.Numbering;
 using EventCase.Cases.Opening;
 using EventCase.EventStore;
@@ -104,6 +105,14 @@ public sealed class CaseCommandHandler
     /// <summary>
     /// Decides <paramref name="command"/> on the current state of its case and appends the result.
     /// </summary>
+    /// <remarks>
+    /// A link (<see cref="LinkParentCase"/> on the child, or <see cref="LinkChildCase"/> on the parent) is two facts on two
+    /// streams, and the handler records both, whichever side it is sent to: the parent on the child and the child on the
+    /// parent, in one atomic append, each decided on its own stream's state and with the parent's ancestry the handler
+    /// looks up itself (the ancestry on the command is not used). So every link passes the child's rules (at most one
+    /// parent, not under its own descendant), from whichever side it is made. The answer (events, version, If-Match,
+    /// Idempotency-Key) is the sent case's.
+    /// </remarks>
     /// <param name="command">The command; an <see cref="OpenCase"/> must carry its number already (see <see cref="OpenCaseAsync"/>).</param>
     /// <param name="context">Who sends it, for which agency; optionally an idempotency key and an expected version.</param>
     /// <param name="cancellationToken">Cancels loading and appending (an append that committed stays).</param>
@@ -197,30 +206,20 @@ public sealed class CaseCommandHandler
                 0);
         }
 
+        if (command is LinkParentCase or LinkChildCase)
+        {
+            return await LinkCoreAsync(command, context, cancellationToken);
+        }
+
         var key = context.IdempotencyKey;
         for (var attempt = 1; ; attempt++)
         {
-            // A command with an idempotency key needs the whole history, to find an earlier append with that key.
             var loaded = attempt == 1 && preloaded is not null
                 ? preloaded
-                : key is null
-                    ? await LoadLatestAsync(context.Agency, command.CaseId, cancellationToken)
-                    : await LoadAsync(context.Agency, command.CaseId, cancellationToken);
-            if (key is not null && FindApplied(loaded, key, command, context) is { } applied)
+                : await LoadForCommandAsync(context, command.CaseId, cancellationToken);
+            if (Precheck(loaded, command, context, attempt) is { } answered)
             {
-                return applied with { Attempts = attempt };
-            }
-
-            if (context.ExpectedVersion is { } expected && expected != loaded.Version)
-            {
-                return new CaseCommandResult.PreconditionFailed(expected, loaded.Version) { Attempts = attempt };
-            }
-
-            if (loaded.State is OpenedCase opened && opened.Agency != context.Agency)
-            {
-                // Cannot happen through this handler (the stream is the agency's own), but a stream written by hand
-                // must not leak one agency's case to another: answer as if it did not exist.
-                return new CaseCommandResult.Rejected(new CaseNotFound(command.CaseId.Value, command.Action), 0) { Attempts = attempt };
+                return answered;
             }
 
             var decision = CaseDecider.Decide(command, loaded.State);
@@ -283,6 +282,174 @@ public sealed class CaseCommandHandler
             return new CaseCommandResult.Accepted(appended.NextExpectedVersion, decision.Events, state) { Attempts = attempt };
         }
     }
+
+    /// <summary>A command with an idempotency key needs the whole history, to find an earlier append with that key.</summary>
+    private Task<LoadedCase> LoadForCommandAsync(CommandContext context, CaseId caseId, CancellationToken cancellationToken) =>
+        context.IdempotencyKey is null
+            ? LoadLatestAsync(context.Agency, caseId, cancellationToken)
+            : LoadAsync(context.Agency, caseId, cancellationToken);
+
+    /// <summary>The answer before deciding, if there is one: an earlier append with the key, a failed If-Match, another agency's case.</summary>
+    private static CaseCommandResult? Precheck(LoadedCase loaded, CaseCommand command, CommandContext context, int attempt)
+    {
+        if (context.IdempotencyKey is { } key && FindApplied(loaded, key, command, context) is { } applied)
+        {
+            return applied with { Attempts = attempt };
+        }
+
+        if (context.ExpectedVersion is { } expected && expected != loaded.Version)
+        {
+            return new CaseCommandResult.PreconditionFailed(expected, loaded.Version) { Attempts = attempt };
+        }
+
+        if (loaded.State is OpenedCase opened && opened.Agency != context.Agency)
+        {
+            // Cannot happen through this handler (the stream is the agency's own), but a stream written by hand
+            // must not leak one agency's case to another: answer as if it did not exist.
+            return new CaseCommandResult.Rejected(new CaseNotFound(command.CaseId.Value, command.Action), 0) { Attempts = attempt };
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Links a child under a parent on both streams at once (see <see cref="HandleAsync"/>): decides the link on the sent
+    /// case and its counterpart on the other, and appends both, or neither, at the versions they were decided on.
+    /// </summary>
+    private async Task<CaseCommandResult> LinkCoreAsync(CaseCommand command, CommandContext context, CancellationToken cancellationToken)
+    {
+        var (child, parent) = command switch
+        {
+            LinkParentCase c => (c.CaseId, c.ParentCaseId),
+            LinkChildCase c => (c.ChildCaseId, c.CaseId),
+            _ => throw new ArgumentException("Not a link command.", nameof(command)),
+        };
+        var other = command.CaseId == child ? parent : child;
+        for (var attempt = 1; ; attempt++)
+        {
+            var loaded = await LoadForCommandAsync(context, command.CaseId, cancellationToken);
+            if (Precheck(loaded, command, context, attempt) is { } answered)
+            {
+                return answered;
+            }
+
+            if (loaded.State is not OpenedCase || other == command.CaseId)
+            {
+                // Not opened, or linked to itself: the decider's answer needs no other case.
+                var alone = CaseDecider.Decide(command, loaded.State);
+                return new CaseCommandResult.Rejected(alone.Rejection!, loaded.Version) { Attempts = attempt };
+            }
+
+            var counterpart = await LoadLatestAsync(context.Agency, other, cancellationToken);
+            if (counterpart.State is not OpenedCase)
+            {
+                return new CaseCommandResult.Rejected(new CaseNotFound(other.Value, command.Action), loaded.Version) { Attempts = attempt };
+            }
+
+            var (childCase, parentCase) = command.CaseId == child ? (loaded, counterpart) : (counterpart, loaded);
+            var ancestry = await AncestryAsync(context.Agency, (OpenedCase)parentCase.State, cancellationToken);
+            var sides = new[]
+            {
+                (Loaded: childCase, Command: (CaseCommand)new LinkParentCase(child, parent, ancestry, command.Now)),
+                (Loaded: parentCase, Command: new LinkChildCase(parent, child, ancestry, command.Now)),
+            }.OrderBy(side => side.Loaded.Stream == loaded.Stream ? 0 : 1).ToArray();
+            var decisions = new List<(LoadedCase Loaded, CaseCommand Command, IReadOnlyList<CaseEvent> Events)>();
+            foreach (var (side, sideCommand) in sides)
+            {
+                var decision = CaseDecider.Decide(sideCommand, side.State);
+                if (decision.Rejection is { } rejection)
+                {
+                    return new CaseCommandResult.Rejected(decisions.Count == 0 ? rejection : AsSentCase(rejection, command, (OpenedCase)loaded.State, other), loaded.Version)
+                    {
+                        Attempts = attempt,
+                    };
+                }
+
+                decisions.Add((side, sideCommand, decision.Events));
+            }
+
+            var appends = decisions
+                .Where(d => d.Events.Count > 0)
+                .Select(d => new StreamAppend(d.Loaded.Stream, CaseStreams.StreamType, ExpectedVersion.Exactly(d.Loaded.Version), ToNewEvents(d.Loaded.Stream, command, context, d.Events)))
+                .ToList();
+            var own = decisions[0];
+            if (appends.Count == 0)
+            {
+                return new CaseCommandResult.Accepted(loaded.Version, [], loaded.State) { Attempts = attempt };
+            }
+
+            if (_options.BeforeAppend is { } hook)
+            {
+                await hook(command, attempt, cancellationToken);
+            }
+
+            IReadOnlyList<AppendResult> appended;
+            try
+            {
+                appended = await _store.AppendToStreamsAsync(appends, cancellationToken);
+            }
+            catch (Exception e) when (e is WrongExpectedVersionException or DuplicateEventIdException && attempt <= _options.MaxConcurrencyRetries)
+            {
+                // Either case moved meanwhile (or the same key raced us): decide again on both; the next load answers
+                // a failed If-Match, or the earlier append with the key.
+                continue;
+            }
+            catch (WrongExpectedVersionException conflict)
+            {
+                return new CaseCommandResult.ConcurrencyConflict(conflict.ActualVersion) { Attempts = attempt };
+            }
+
+            if (appended.Any(a => a.AlreadyAppended))
+            {
+                continue;
+            }
+
+            var version = loaded.Version;
+            CaseState state = loaded.State;
+            for (var i = 0; i < appends.Count; i++)
+            {
+                var decided = decisions.Single(d => d.Loaded.Stream == appends[i].Stream);
+                var folded = CaseDecider.Fold(decided.Loaded.State, decided.Events);
+                await SnapshotIfDueAsync(decided.Loaded.Stream, decided.Loaded.Version, appended[i].NextExpectedVersion, folded, cancellationToken);
+                if (decided.Loaded.Stream == loaded.Stream)
+                {
+                    (version, state) = (appended[i].NextExpectedVersion, folded);
+                }
+            }
+
+            return new CaseCommandResult.Accepted(version, own.Events, state) { Attempts = attempt };
+        }
+    }
+
+    /// <summary>
+    /// The other case's refusal of a link, told as the sent case's: the caller asked about their case, so the answer
+    /// names it, its status and their command first, then what the other case's rules say.
+    /// </summary>
+    private static CaseRejection AsSentCase(CaseRejection counterpart, CaseCommand command, OpenedCase sent, CaseId other) => counterpart is InvalidCaseLink link
+        ? new InvalidCaseLink(sent.Label, sent.Status, command.Action, other, link.Problem,
+            $"case {sent.Label} is {sent.Status}; {command.Action} is refused by the other case of the link: {link.Message}")
+        : counterpart;
+
+    /// <summary>The ancestors of <paramref name="start"/>, parent first (bounded, so a corrupt chain cannot loop).</summary>
+    private async Task<IReadOnlyList<CaseId>> AncestryAsync(AgencyId agency, OpenedCase start, CancellationToken cancellationToken)
+    {
+        var ancestry = new List<CaseId>();
+        var current = start;
+        while (current.Parent is { } parent && ancestry.Count < MaxAncestry && !ancestry.Contains(parent))
+        {
+            ancestry.Add(parent);
+            if ((await LoadLatestAsync(agency, parent, cancellationToken)).State is not OpenedCase next)
+            {
+                break;
+            }
+
+            current = next;
+        }
+
+        return ancestry;
+    }
+
+    private const int MaxAncestry = 100;
 
     /// <summary>
     /// Takes a snapshot when an append crosses a multiple of <see cref="CaseCommandHandlerOptions.SnapshotEvery"/>: the

@@ -6,8 +6,9 @@ namespace EventCase.Cases.Linking;
 
 /// <summary>
 /// Makes this case a child of another. A link is two facts on two streams (the child records its parent, the parent
-/// its child); the handler sends <see cref="LinkParentCase"/> to the child and <see cref="LinkChildCase"/> to the parent.
-/// Cycles are caught from the ancestry the caller looked up, so the decision stays pure.
+/// its child); <c>CaseCommandHandler</c>, sent either command, decides <see cref="LinkParentCase"/> on the child and
+/// <see cref="LinkChildCase"/> on the parent and appends both at once. Cycles are caught from the ancestry on the command
+/// (which the handler looks up itself), so the decision stays pure.
 /// </summary>
 /// <param name="CaseId">The child-to-be.</param>
 /// <param name="ParentCaseId">The parent-to-be.</param>

@@ -71,24 +71,18 @@ public static class CaseCommandsApi
                 var original = await OtherCaseAsync(i, r.OriginalCaseId, "originalCaseId");
                 return original is null ? null : new MarkDuplicate(i.CaseId, original.Id, original.Number, i.Now, original.Status);
             });
-        Map<LinkRequest>(cases, "link-parent", "LinkParentCase", Policies.Staff, "Links a parent case (link the child on the parent too).",
+        // A link is recorded on both cases at once, whichever side it is sent to; the handler looks up the ancestry.
+        Map<LinkRequest>(cases, "link-parent", "LinkParentCase", Policies.Staff, "Makes the case a child of another case of the agency; the parent records the child in the same append.",
             static async (r, i) =>
             {
                 var parent = await OtherCaseAsync(i, r.CaseId, "caseId");
-                return parent is null ? null : new LinkParentCase(i.CaseId, parent.Id, [parent.Id, .. await AncestryAsync(i, parent)], i.Now);
+                return parent is null ? null : new LinkParentCase(i.CaseId, parent.Id, [], i.Now);
             });
-        Map<LinkRequest>(cases, "link-child", "LinkChildCase", Policies.Staff, "Links a child case (link the parent on the child too).",
+        Map<LinkRequest>(cases, "link-child", "LinkChildCase", Policies.Staff, "Makes another case of the agency a child of this one; the child records its parent in the same append.",
             static async (r, i) =>
             {
                 var child = await OtherCaseAsync(i, r.CaseId, "caseId");
-                if (child is null)
-                {
-                    return null;
-                }
-
-                var self = await i.Database.CreateHandler().LoadStateAsync(i.Caller.Agency, i.CaseId, i.Cancellation);
-                var ancestry = self.State is OpenedCase opened ? [opened.Id, .. await AncestryAsync(i, opened)] : new List<CaseId>();
-                return new LinkChildCase(i.CaseId, child.Id, ancestry, i.Now);
+                return child is null ? null : new LinkChildCase(i.CaseId, child.Id, [], i.Now);
             });
         Map<FeedbackRequest>(cases, "feedback", "RecordFeedback", Policies.Participate, "Records the citizen's satisfaction (1–5) with the resolution.",
             static (r, i) => Done(i, new RecordFeedback(i.CaseId, i.Errors.Required(r.Satisfaction, "satisfaction"), Optional(i, r.Comment, "comment"), i.Now)));
@@ -140,25 +134,5 @@ public static class CaseCommandsApi
         }
 
         return opened;
-    }
-
-    /// <summary>The ancestors of <paramref name="start"/>, parent first (bounded, so a corrupt chain cannot loop).</summary>
-    private static async Task<List<CaseId>> AncestryAsync(CommandInput input, OpenedCase start)
-    {
-        var ancestry = new List<CaseId>();
-        var current = start;
-        while (current.Parent is { } parent && ancestry.Count < 100 && !ancestry.Contains(parent))
-        {
-            ancestry.Add(parent);
-            var loaded = await input.Database.CreateHandler().LoadStateAsync(input.Caller.Agency, parent, input.Cancellation);
-            if (loaded.State is not OpenedCase next)
-            {
-                break;
-            }
-
-            current = next;
-        }
-
-        return ancestry;
     }
 }

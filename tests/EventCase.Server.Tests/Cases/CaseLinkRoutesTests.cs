@@ -59,6 +59,70 @@ public sealed class CaseLinkRoutesTests(ServerFixture server) : IClassFixture<Se
         await PostOkAsync(agent, $"/cases/{late}/mark-duplicate", $$"""{"originalCaseId":"{{closed}}"}""");
     }
 
+    [Fact]
+    public async Task Linking_a_child_from_the_parent_records_the_parent_on_the_child_and_the_reverse()
+    {
+        var parent = await server.OpenCaseAsync();
+        var fromParent = await server.OpenCaseAsync();
+        var fromChild = await server.OpenCaseAsync();
+        using var agent = server.Client(Roles.Agent);
+
+        await PostOkAsync(agent, $"/cases/{parent}/link-child", $$"""{"caseId":"{{fromParent}}"}""");
+        await PostOkAsync(agent, $"/cases/{fromChild}/link-parent", $$"""{"caseId":"{{parent}}"}""");
+
+        Assert.Equal(parent, (await GetAsync(agent, fromParent))["parent"]!.GetValue<string>());
+        Assert.Equal([fromParent, fromChild], (await GetAsync(agent, parent))["children"]!.AsArray().Select(c => c!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Linking_both_sides_as_before_links_once()
+    {
+        var parent = await server.OpenCaseAsync();
+        var child = await server.OpenCaseAsync();
+        using var agent = server.Client(Roles.Agent);
+
+        await PostOkAsync(agent, $"/cases/{child}/link-parent", $$"""{"caseId":"{{parent}}"}""");
+        var second = await PostOkAsync(agent, $"/cases/{parent}/link-child", $$"""{"caseId":"{{child}}"}""");
+
+        Assert.Empty(second["events"]!.AsArray());
+        Assert.Equal([child], (await GetAsync(agent, parent))["children"]!.AsArray().Select(c => c!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task A_child_of_one_case_cannot_be_linked_under_a_second_parent_from_the_parents_side()
+    {
+        var first = await server.OpenCaseAsync();
+        var second = await server.OpenCaseAsync();
+        var child = await server.OpenCaseAsync();
+        using var agent = server.Client(Roles.Agent);
+        await PostOkAsync(agent, $"/cases/{first}/link-child", $$"""{"caseId":"{{child}}"}""");
+        var before = await server.EventCountAsync();
+
+        using var response = await agent.PostAsync($"/cases/{second}/link-child", Json($$"""{"caseId":"{{child}}"}"""), Ct);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal("https://eventcase.dev/problems/case.already-has-parent", (await ReadJsonAsync(response))["type"]!.GetValue<string>());
+        Assert.Equal(before, await server.EventCountAsync());
+        Assert.Empty((await GetAsync(agent, second))["children"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Linking_children_from_the_parents_side_cannot_make_a_cycle()
+    {
+        var a = await server.OpenCaseAsync();
+        var b = await server.OpenCaseAsync();
+        var c = await server.OpenCaseAsync();
+        using var agent = server.Client(Roles.Agent);
+        await PostOkAsync(agent, $"/cases/{a}/link-child", $$"""{"caseId":"{{b}}"}""");
+        await PostOkAsync(agent, $"/cases/{b}/link-child", $$"""{"caseId":"{{c}}"}""");
+
+        using var response = await agent.PostAsync($"/cases/{c}/link-child", Json($$"""{"caseId":"{{a}}"}"""), Ct);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal("https://eventcase.dev/problems/case.link-cycle", (await ReadJsonAsync(response))["type"]!.GetValue<string>());
+        Assert.Empty((await GetAsync(agent, c))["children"]!.AsArray());
+    }
+
     private static async Task<JsonNode> GetAsync(HttpClient client, string id)
     {
         using var response = await client.GetAsync($"/cases/{id}", Ct);

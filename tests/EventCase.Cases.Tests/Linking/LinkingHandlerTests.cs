@@ -1,0 +1,93 @@
+using EventCase.Cases.Handling;
+using EventCase.Cases.Lifecycle;
+using EventCase.Cases.Linking;
+using EventCase.Cases.Tests.Handling;
+using EventCase.Testing;
+
+namespace EventCase.Cases.Tests.Linking;
+
+/// <summary>Links through the handler: one command, both cases recorded at once, from whichever side it is sent.</summary>
+public sealed class LinkingHandlerTests(DatabaseFixture database) : HandlerTestBase(database), IClassFixture<DatabaseFixture>
+{
+    [Fact]
+    public async Task A_link_sent_to_the_parent_records_the_parent_on_the_child_in_the_same_append()
+    {
+        var agency = NewAgency();
+        var parent = await OpenCaseAsync(agency);
+        var child = await OpenCaseAsync(agency);
+
+        var result = await Handler().HandleAsync(new LinkChildCase(parent, child, [], Later(1)), Agent(agency), Ct);
+
+        var accepted = Assert.IsType<CaseCommandResult.Accepted>(result);
+        Assert.Equal(new ChildCaseLinked(parent, child, Later(1)), Assert.Single(accepted.Events));
+        var childEvents = await ReadAsync(agency, child);
+        Assert.Equal(new ParentCaseLinked(child, parent, Later(1)), childEvents[^1].Data);
+    }
+
+    [Fact]
+    public async Task Two_parents_linking_the_same_child_at_once_leave_it_under_exactly_one()
+    {
+        var agency = NewAgency();
+        var first = await OpenCaseAsync(agency);
+        var second = await OpenCaseAsync(agency);
+        var child = await OpenCaseAsync(agency);
+        using var bothDecided = new Barrier(2);
+        var options = new CaseCommandHandlerOptions { BeforeAppend = (_, attempt, ct) => attempt == 1 ? Task.Run(() => bothDecided.SignalAndWait(ct), ct) : Task.CompletedTask };
+
+        var results = await Task.WhenAll(
+            Handler(options).HandleAsync(new LinkChildCase(first, child, [], Later(1)), Agent(agency), Ct),
+            Handler(options).HandleAsync(new LinkChildCase(second, child, [], Later(1)), Agent(agency), Ct));
+
+        Assert.Single(results, r => r is CaseCommandResult.Accepted);
+        var rejected = Assert.IsType<CaseCommandResult.Rejected>(Assert.Single(results, r => r is CaseCommandResult.Rejected));
+        var refusal = Assert.IsType<InvalidCaseLink>(rejected.Rejection);
+        Assert.Equal(CaseLinkProblem.AlreadyHasParent, refusal.Problem);
+        Assert.Equal("LinkChild", refusal.Action);
+        Assert.Equal(child, refusal.OtherCase);
+        Assert.Matches(@"^case BOS-2026-\d{6} is Open; LinkChild is refused by the other case of the link: case BOS-2026-\d{6} is Open; LinkParent needs a case without a parent, and it is already a child of case ", refusal.Message);
+        var childState = (OpenedCase)CaseState.Fold((await ReadAsync(agency, child)).Select(e => (CaseEvent)e.Data));
+        var parents = new List<CaseId>();
+        foreach (var candidate in new[] { first, second })
+        {
+            if (((OpenedCase)CaseState.Fold((await ReadAsync(agency, candidate)).Select(e => (CaseEvent)e.Data))).Children.Contains(child))
+            {
+                parents.Add(candidate);
+            }
+        }
+
+        Assert.Equal([childState.Parent!], parents);
+    }
+
+    [Fact]
+    public async Task A_link_sent_again_with_its_idempotency_key_appends_nothing_on_either_case()
+    {
+        var agency = NewAgency();
+        var parent = await OpenCaseAsync(agency);
+        var child = await OpenCaseAsync(agency);
+        var handler = Handler();
+        var context = Agent(agency) with { IdempotencyKey = "link-1" };
+        var link = new LinkParentCase(child, parent, [], Later(1));
+
+        var first = Assert.IsType<CaseCommandResult.Accepted>(await handler.HandleAsync(link, context, Ct));
+        var retry = Assert.IsType<CaseCommandResult.AlreadyApplied>(await handler.HandleAsync(link, context, Ct));
+
+        Assert.Equal(first.Version, retry.Version);
+        Assert.Single(await ReadAsync(agency, child), e => e.Data is ParentCaseLinked);
+        Assert.Single(await ReadAsync(agency, parent), e => e.Data is ChildCaseLinked);
+    }
+
+    [Fact]
+    public async Task A_link_to_a_case_that_does_not_exist_is_rejected_naming_it_and_appends_nothing()
+    {
+        var agency = NewAgency();
+        var parent = await OpenCaseAsync(agency);
+        var missing = NewCaseId();
+
+        var result = await Handler().HandleAsync(new LinkChildCase(parent, missing, [], Later(1)), Agent(agency), Ct);
+
+        var rejected = Assert.IsType<CaseCommandResult.Rejected>(result);
+        Assert.Equal(missing.Value, Assert.IsType<CaseNotFound>(rejected.Rejection).CaseLabel);
+        Assert.Single(await ReadAsync(agency, parent));
+        Assert.Empty(await ReadAsync(agency, missing));
+    }
+}
