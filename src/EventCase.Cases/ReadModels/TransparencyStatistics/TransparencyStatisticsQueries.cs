@@ -80,40 +80,68 @@ public sealed class TransparencyStatisticsQueries(PostgresEventStore store, IAge
     {
         var zone = calendars.For(agency).Zone;
         var periods = Periods(granularity, from, to);
+        // Every case is placed in its periods once, by a binary search of the boundaries (width_bucket), and the figures
+        // are grouped per service and period: one pass over the agency's cases, however many periods and services. A
+        // query per figure of every row (what this was) read all of the agency's cases for each: minutes for a year by
+        // month of a city's cases. width_bucket(x, boundaries) is the number of boundaries at or before x; with the
+        // periods' starts and the last end, that is x's period (0 before the first, n + 1 after the last); with the
+        // periods' ends, it is how many periods ended by x, so whatever is open from x on is open at the end of the
+        // periods after those: the backlog is a running sum of +1 where an open stretch starts to count, -1 where it
+        // stops.
         await using var command = store.DataSource.CreateCommand(
             $"""
              WITH periods AS (
-                 SELECT * FROM unnest($2::date[], $3::date[], $4::timestamptz[], $5::timestamptz[]) AS p(period_start, period_end, starts_at, ends_at)),
-             facts AS (SELECT * FROM {_facts} WHERE tenant_id = $1),
-             services AS (SELECT DISTINCT service FROM facts)
-             SELECT s.service, p.period_start, p.period_end,
-                    (SELECT count(*) FROM facts f WHERE f.service = s.service AND f.opened_at >= p.starts_at AND f.opened_at < p.ends_at),
-                    r.resolved,
-                    (SELECT count(*) FROM facts f WHERE f.service = s.service AND f.closed_at >= p.starts_at AND f.closed_at < p.ends_at),
-                    (SELECT count(*) FROM facts f WHERE f.service = s.service AND f.open_since < p.ends_at)
-                      + (SELECT count(*) FROM {_intervals} i
-                          WHERE i.tenant_id = $1 AND i.service = s.service AND i.opened_from < p.ends_at AND i.opened_until >= p.ends_at),
+                 SELECT * FROM unnest($2::date[], $3::date[]) WITH ORDINALITY AS p(period_start, period_end, i)),
+             facts AS MATERIALIZED (
+                 SELECT service,
+                        width_bucket(opened_at, $4::timestamptz[]) AS opened_in,
+                        width_bucket(first_resolved_at, $4::timestamptz[]) AS resolved_in,
+                        width_bucket(closed_at, $4::timestamptz[]) AS closed_in,
+                        width_bucket(open_since, $5::timestamptz[]) + 1 AS open_from,
+                        calendar_resolution_hours, business_resolution_hours, met_sla, reopen_count, satisfaction
+                   FROM {_facts} WHERE tenant_id = $1),
+             services AS (SELECT DISTINCT service FROM facts),
+             opened AS (SELECT service, opened_in AS i, count(*) AS n FROM facts GROUP BY service, opened_in),
+             closed AS (SELECT service, closed_in AS i, count(*) AS n FROM facts WHERE closed_in IS NOT NULL GROUP BY service, closed_in),
+             resolved AS (
+                 SELECT service, resolved_in AS i, count(*) AS n,
+                        percentile_cont(0.5) WITHIN GROUP (ORDER BY calendar_resolution_hours) AS median_calendar,
+                        percentile_cont(0.9) WITHIN GROUP (ORDER BY calendar_resolution_hours) AS p90_calendar,
+                        percentile_cont(0.5) WITHIN GROUP (ORDER BY business_resolution_hours) AS median_business,
+                        percentile_cont(0.9) WITHIN GROUP (ORDER BY business_resolution_hours) AS p90_business,
+                        avg(CASE WHEN met_sla THEN 1.0 ELSE 0.0 END)::double precision AS compliance,
+                        avg(CASE WHEN reopen_count > 0 THEN 1.0 ELSE 0.0 END)::double precision AS reopen_rate,
+                        avg(satisfaction)::double precision AS satisfaction
+                   FROM facts WHERE resolved_in IS NOT NULL GROUP BY service, resolved_in),
+             stretches AS (
+                 SELECT service, width_bucket(opened_from, $5::timestamptz[]) AS ended_before, width_bucket(opened_until, $5::timestamptz[]) AS ended_by_end
+                   FROM {_intervals} WHERE tenant_id = $1),
+             backlog_changes AS (
+                 SELECT service, i, sum(change) AS change FROM (
+                     SELECT service, open_from AS i, 1 AS change FROM facts WHERE open_from IS NOT NULL
+                     UNION ALL
+                     SELECT service, ended_before + 1, 1 FROM stretches WHERE ended_by_end > ended_before
+                     UNION ALL
+                     SELECT service, ended_by_end + 1, -1 FROM stretches WHERE ended_by_end > ended_before) c
+                  GROUP BY service, i)
+             SELECT s.service, p.period_start, p.period_end, coalesce(o.n, 0), coalesce(r.n, 0), coalesce(c.n, 0),
+                    (sum(coalesce(b.change, 0)) OVER (PARTITION BY s.service ORDER BY p.i))::bigint,
                     r.median_calendar, r.p90_calendar, r.median_business, r.p90_business, r.compliance, r.reopen_rate, r.satisfaction
                FROM periods p
               CROSS JOIN services s
-              CROSS JOIN LATERAL (
-                    SELECT count(*) AS resolved,
-                           percentile_cont(0.5) WITHIN GROUP (ORDER BY f.calendar_resolution_hours) AS median_calendar,
-                           percentile_cont(0.9) WITHIN GROUP (ORDER BY f.calendar_resolution_hours) AS p90_calendar,
-                           percentile_cont(0.5) WITHIN GROUP (ORDER BY f.business_resolution_hours) AS median_business,
-                           percentile_cont(0.9) WITHIN GROUP (ORDER BY f.business_resolution_hours) AS p90_business,
-                           avg(CASE WHEN f.met_sla THEN 1.0 ELSE 0.0 END)::double precision AS compliance,
-                           avg(CASE WHEN f.reopen_count > 0 THEN 1.0 ELSE 0.0 END)::double precision AS reopen_rate,
-                           avg(f.satisfaction)::double precision AS satisfaction
-                      FROM facts f
-                     WHERE f.service = s.service AND f.first_resolved_at >= p.starts_at AND f.first_resolved_at < p.ends_at) r
-              ORDER BY s.service, p.period_start
+               LEFT JOIN opened o ON o.service = s.service AND o.i = p.i
+               LEFT JOIN resolved r ON r.service = s.service AND r.i = p.i
+               LEFT JOIN closed c ON c.service = s.service AND c.i = p.i
+               LEFT JOIN backlog_changes b ON b.service = s.service AND b.i = p.i
+              ORDER BY s.service, p.i
              """);
+        var starts = periods.Select(p => zone.AtStartOfDay(p.Start).ToInstant().ToDateTimeUtc()).ToList();
+        var ends = periods.Select(p => zone.AtStartOfDay(p.End).ToInstant().ToDateTimeUtc()).ToArray();
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = agency });
         command.Parameters.Add(new NpgsqlParameter<DateOnly[]> { TypedValue = [.. periods.Select(p => p.Start.ToDateOnly())], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Date });
         command.Parameters.Add(new NpgsqlParameter<DateOnly[]> { TypedValue = [.. periods.Select(p => p.End.ToDateOnly())], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Date });
-        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. periods.Select(p => zone.AtStartOfDay(p.Start).ToInstant().ToDateTimeUtc())] });
-        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. periods.Select(p => zone.AtStartOfDay(p.End).ToInstant().ToDateTimeUtc())] });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. starts, ends[^1]] });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = ends });
 
         var rows = new List<TransparencyStatisticsRow>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
