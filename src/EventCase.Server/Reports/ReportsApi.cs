@@ -276,6 +276,18 @@ public static class ReportsApi
         {
             v.Add("from", "must be on or before ?to= and at most ten years before it.");
         }
+        else if (v.IsValid)
+        {
+            try
+            {
+                _ = TransparencyStatisticsQueries.Periods(unit, start, end);
+            }
+            catch (ArgumentException)
+            {
+                // The period containing ?to= ends on the first date after it, which must exist.
+                v.Add("to", "must lie in a period that ends by 9999-12-31 (a period ends on the first date after its last day).");
+            }
+        }
 
         if (!v.IsValid)
         {

@@ -74,7 +74,8 @@ public sealed class TransparencyStatisticsQueries(PostgresEventStore store, IAge
     /// The statistics of every service the agency has cases for, for every period from the one containing
     /// <paramref name="from"/> to the one containing <paramref name="to"/>, ordered by service then period.
     /// </summary>
-    /// <exception cref="ArgumentException"><paramref name="to"/> is before <paramref name="from"/>, or the range has over 3,700 periods.</exception>
+    /// <exception cref="ArgumentException"><paramref name="to"/> is before <paramref name="from"/>, the range has over 3,700
+    /// periods, or its last period would end after 31 December 9999.</exception>
     public async Task<IReadOnlyList<TransparencyStatisticsRow>> ComputeAsync(
         string agency, StatisticsGranularity granularity, LocalDate from, LocalDate to, CancellationToken cancellationToken = default)
     {
@@ -171,6 +172,8 @@ public sealed class TransparencyStatisticsQueries(PostgresEventStore store, IAge
     }
 
     /// <summary>The periods of <paramref name="granularity"/> covering <paramref name="from"/> to <paramref name="to"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="to"/> is before <paramref name="from"/>, the range has over 3,700
+    /// periods, or its last period would end after 31 December 9999.</exception>
     public static IReadOnlyList<(LocalDate Start, LocalDate End)> Periods(StatisticsGranularity granularity, LocalDate from, LocalDate to)
     {
         if (to < from)
@@ -187,12 +190,22 @@ public sealed class TransparencyStatisticsQueries(PostgresEventStore store, IAge
         var periods = new List<(LocalDate, LocalDate)>();
         while (start <= to)
         {
-            var end = granularity switch
+            LocalDate end;
+            try
             {
-                StatisticsGranularity.Day => start.PlusDays(1),
-                StatisticsGranularity.Week => start.PlusWeeks(1),
-                _ => start.PlusMonths(1),
-            };
+                end = granularity switch
+                {
+                    StatisticsGranularity.Day => start.PlusDays(1),
+                    StatisticsGranularity.Week => start.PlusWeeks(1),
+                    _ => start.PlusMonths(1),
+                };
+            }
+            catch (Exception e) when (e is OverflowException or ArgumentOutOfRangeException)
+            {
+                // The period's end, the first date after it, is past the last date there is (31 December 9999).
+                throw new ArgumentException($"The period starting {start} would end after {LocalDate.MaxIsoValue}, the last date a period can end on.", nameof(to), e);
+            }
+
             periods.Add((start, end));
             if (periods.Count > 3700)
             {
