@@ -136,7 +136,9 @@ public sealed class ReferenceData(Func<PostgresEventStore> store, CalendarCache 
     /// date: every calendar the agency set, each in force from when it was set (the first from the beginning: it
     /// replaces the default stand-in), see <see cref="CalendarHistory"/>. When this finds calendars the cache had not
     /// seen, it requests a rebuild of the read models that store SLA due instants
-    /// (<see cref="BuiltInProjections.StoringDueInstants"/>), whose open cases are now due at other instants.
+    /// (<see cref="BuiltInProjections.StoringDueInstants"/>), whose open cases are now due at other instants, and when
+    /// it had none of the agency's, also of those that store business time counted on the stand-in
+    /// (<see cref="BuiltInProjections.CountingOnTheFirstCalendar"/>).
     /// </summary>
     public Task<Versioned<CalendarDefinition>> LoadCalendarAsync(AgencyId agency, CancellationToken cancellationToken) =>
         LoadCalendarAsync(agency, requestRebuild: true, cancellationToken);
@@ -145,11 +147,14 @@ public sealed class ReferenceData(Func<PostgresEventStore> store, CalendarCache 
     {
         var (events, version, ids) = await ReadAsync<CalendarSet>(agency, CalendarStream, cancellationToken);
         var definition = events.Count == 0 ? CalendarDefinition.Default : events[^1].Calendar;
+        // None cached: the stand-in was in force here, which the first calendar replaces from the beginning.
+        var replacesStandIn = calendars.VersionOf(agency.Value) == 0;
         if (History(events) is { } history && calendars.Set(agency.Value, history, version) && requestRebuild
             && await HasCasesAsync(agency, cancellationToken))
         {
             var registered = store().Projections.All.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
-            foreach (var name in BuiltInProjections.StoringDueInstants.Where(registered.Contains))
+            var rebuilt = replacesStandIn ? [.. BuiltInProjections.StoringDueInstants, .. BuiltInProjections.CountingOnTheFirstCalendar] : BuiltInProjections.StoringDueInstants;
+            foreach (var name in rebuilt.Where(registered.Contains))
             {
                 await store().Projections.RequestRebuildAsync(name, cancellationToken);
             }

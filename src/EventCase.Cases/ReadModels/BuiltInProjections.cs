@@ -29,9 +29,17 @@ public static class BuiltInProjections
     /// <summary>
     /// The built-in projections that store SLA due instants (case summary, work queues, SLA clocks): a calendar change
     /// moves the due instants of open cases, so they are rebuilt when one is seen (<see cref="Agencies.ReferenceData"/>).
-    /// The statistics store only what the calendars in force before each resolution decided, which a change leaves as
-    /// it was.
+    /// The statistics store only what the calendars in force before each resolution decided, which a later change
+    /// leaves as it was (see <see cref="CountingOnTheFirstCalendar"/> for the first).
     /// </summary>
     public static IReadOnlyList<string> StoringDueInstants { get; } =
         [CaseSummaryProjection.ProjectionName, WorkQueueProjection.ProjectionName, SlaClockProjection.ProjectionName];
+
+    /// <summary>
+    /// The built-in projections that store business time already counted (the statistics' business resolution times
+    /// and SLA compliance): an agency's first calendar replaces the stand-in from the beginning, so what they counted on
+    /// the stand-in is counted again on it, as a rebuild from the log would; they are rebuilt, besides
+    /// <see cref="StoringDueInstants"/>, when a node first sees the calendar of an agency that has cases.
+    /// </summary>
+    public static IReadOnlyList<string> CountingOnTheFirstCalendar { get; } = [CaseFactsProjection.ProjectionName];
 }

@@ -149,6 +149,23 @@ public sealed class ReferenceDataTests(DatabaseFixture database) : HandlerTestBa
         Assert.Empty(await RebuildsRequestedAsync(schema));
     }
 
+    [Fact]
+    public async Task The_first_calendar_of_an_agency_with_cases_also_requests_a_rebuild_of_the_case_facts_counted_on_the_stand_in()
+    {
+        var schema = "calendar_first_" + Guid.NewGuid().ToString("N")[..8];
+        var cache = new CalendarCache();
+        var store = new PostgresEventStore(DataSource, CaseEvents.CreateSerializer(), new EventStoreOptions { Schema = schema }, BuiltInProjections.Create(cache));
+        await store.MigrateAsync(Ct);
+        var agency = NewAgency();
+        var reference = new ReferenceData(() => store, cache);
+        await store.AppendToStreamAsync(
+            CaseStreams.For(agency, Id), "case", ExpectedVersion.NoStream, [new NewEvent(Guid.NewGuid(), Opened() with { Agency = agency }, Admin)], Ct);
+
+        await SetCalendarAsync(reference, agency, "America/New_York", Instant.FromUtc(2026, 3, 1, 12, 0), expectedVersion: 0);
+
+        Assert.Equal(["case_facts", "case_summary", "sla_clocks", "work_queue"], await RebuildsRequestedAsync(schema));
+    }
+
     private async Task<List<string>> RebuildsRequestedAsync(string schema)
     {
         await using var command = DataSource.CreateCommand($"SELECT name FROM {schema}.projections WHERE rebuild_requested_at IS NOT NULL ORDER BY name");
