@@ -271,11 +271,16 @@ public sealed class CaseCommandHandler
                 continue;
             }
 
-            if (appended.AlreadyAppended)
+            if (appended.AlreadyAppended && key is not null)
             {
-                // The same key won a race with us: reload to answer with what it stored.
+                // The same key's events are stored: a copy of this request won a race with us, or this very append
+                // committed before its connection was lost. Reload to answer with what is stored, and to whom.
                 continue;
             }
+
+            // Without a key the event ids were minted by this call, so events stored under them are this append's own:
+            // it committed, and the store found it when it wrote it again after losing the connection (a combined
+            // batch does, decision 0016). Deciding again would write the command a second time.
 
             var state = CaseDecider.Fold(loaded.State, decision.Events);
             await SnapshotIfDueAsync(loaded.Stream, loaded.Version, appended.NextExpectedVersion, state, cancellationToken);
