@@ -134,7 +134,8 @@ public sealed class PostgresEventStore
     /// <param name="events">One or more events.</param>
     /// <param name="cancellationToken">
     /// Cancels the append: while it waits for a batch, nothing is written; written alone, nothing is written unless it
-    /// already committed; once taken into a batch with other appends, it is written with them.
+    /// already committed; once taken into a batch with other appends, it is written with them (and, if the batch fails
+    /// as a whole, again on its own, so that an append the batch committed before losing its connection is reported).
     /// </param>
     /// <exception cref="WrongExpectedVersionException">The stream is at another version. Nothing was written and no position was drawn.</exception>
     /// <exception cref="DuplicateEventIdException">Some event ids are already stored, but not as this very append.</exception>

@@ -46,7 +46,8 @@ public sealed class WriteCombiner<TWrite, TResult>(
     /// <param name="write">The write.</param>
     /// <param name="cancellationToken">
     /// Cancels the write while it waits (nothing is written) or, when it is made alone, as that write honours it; a
-    /// write already taken into a batch is made with the batch.
+    /// write already taken into a batch is made with the batch, and made again alone, whatever the token, if the batch
+    /// fails as a whole.
     /// </param>
     /// <returns>The write's result.</returns>
     public async Task<TResult> WriteAsync(TWrite write, CancellationToken cancellationToken)
@@ -85,7 +86,7 @@ public sealed class WriteCombiner<TWrite, TResult>(
             Turn.Done done => done.Outcome(),
             Turn.Lead lead => await LeadAsync(waiter, lead.Batch, cancellationToken),
             Turn.WriteAlone { Leads: true } => await WriteAloneThenHandOverAsync(write, cancellationToken),
-            _ => await _writeAlone(write, cancellationToken),
+            _ => await WriteAgainAfterFailedBatchAsync(write),
         };
     }
 
@@ -124,8 +125,15 @@ public sealed class WriteCombiner<TWrite, TResult>(
             batch[i].Turn.TrySetResult(outcomes is null ? Turn.WriteAlone.Instance : new Turn.Done(outcomes[i]));
         }
 
-        return outcomes is null ? await _writeAlone(leader.Write, cancellationToken) : outcomes[0]();
+        return outcomes is null ? await WriteAgainAfterFailedBatchAsync(leader.Write) : outcomes[0]();
     }
+
+    /// <summary>
+    /// Makes a write of a batch that failed as a whole again, alone. Its caller may have given up meanwhile, but the
+    /// write was taken into the batch, so it is made regardless: the batch may have committed before its connection was
+    /// lost, and a caller told "cancelled" would believe nothing was written where the write alone now finds it made.
+    /// </summary>
+    private Task<TResult> WriteAgainAfterFailedBatchAsync(TWrite write) => _writeAlone(write, CancellationToken.None);
 
     /// <summary>
     /// Called when a write ends: the writes that waited meanwhile become the next batch, led by the first of them
