@@ -32,6 +32,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
     o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
 });
 builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDefaults.Customize);
+builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
 builder.Services.AddExceptionHandler<UnexpectedErrorHandler>();
 builder.Services.AddSingleton<UnexpectedErrors>();
 builder.Services.AddSingleton<IClock>(SystemClock.Instance);

@@ -49,7 +49,8 @@ public static class Problems
     /// <summary>Something unexpected failed on the server (500); no internals are shown.</summary>
     public const string Internal = "server.internal-error";
 
-    /// <summary>The database is not reachable (503).</summary>
+    /// <summary>The database could not be reached or the connection to it was lost (503 with Retry-After): repeat the
+    /// request, a write with the same Idempotency-Key.</summary>
     public const string Unavailable = "server.unavailable";
 
     /// <summary>The type URI of <paramref name="code"/>.</summary>
