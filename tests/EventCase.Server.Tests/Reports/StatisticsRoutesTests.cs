@@ -30,6 +30,8 @@ public sealed class StatisticsRoutesTests(ServerFixture server) : IClassFixture<
     public async Task Statistics_up_to_the_last_day_of_9998_by_month_answer()
     {
         await server.OpenCaseAsync();
+        // The statistics list the services the case facts (an async projection) have cases for.
+        await server.WaitForProjectionsAsync();
         using var agent = server.Client(Roles.Agent);
 
         using var response = await agent.GetAsync("/statistics/transparency?granularity=month&from=9998-11-15&to=9998-12-31", Ct);
