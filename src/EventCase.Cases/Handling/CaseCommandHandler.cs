@@ -2,6 +2,7 @@ using EventCase.Cases.Lifecycle;
 using EventCase.Cases.Linking;
 using EventCase.Cases.Numbering;
 using EventCase.Cases.Opening;
+using EventCase.Cases.Transferring;
 using EventCase.EventStore;
 using EventCase.EventStore.Metadata;
 
@@ -35,6 +36,15 @@ public sealed class CaseCommandHandler
         _numbers = numbers;
         _options = options ?? new CaseCommandHandlerOptions();
     }
+
+    /// <summary>The event store (for <see cref="Transferring.CaseTransfer"/>, which appends a transfer with its receiving case).</summary>
+    internal PostgresEventStore Store => _store;
+
+    /// <summary>The case number allocator, if the handler has one.</summary>
+    internal ICaseNumberAllocator? Numbers => _numbers;
+
+    /// <summary>The retry and snapshot settings.</summary>
+    internal CaseCommandHandlerOptions Options => _options;
 
     /// <summary>Loads a case of <paramref name="agency"/>: its events, version and folded state.</summary>
     /// <returns>The case; version 0 and <see cref="CaseState.Initial"/> when it does not exist.</returns>
@@ -113,13 +123,22 @@ public sealed class CaseCommandHandler
     /// parent, not under its own descendant), from whichever side it is made. The answer (events, version, If-Match,
     /// Idempotency-Key) is the sent case's.
     /// </remarks>
-    /// <param name="command">The command; an <see cref="OpenCase"/> must carry its number already (see <see cref="OpenCaseAsync"/>).</param>
+    /// <param name="command">The command; an <see cref="OpenCase"/> must carry its number already (see <see cref="OpenCaseAsync"/>).
+    /// A <see cref="TransferCase"/> goes through <see cref="Transferring.CaseTransfer"/>, which opens the receiving case
+    /// in the same append.</param>
     /// <param name="context">Who sends it, for which agency; optionally an idempotency key and an expected version.</param>
     /// <param name="cancellationToken">Cancels loading and appending (an append that committed stays).</param>
+    /// <exception cref="ArgumentException">The command is a <see cref="TransferCase"/>.</exception>
     public Task<CaseCommandResult> HandleAsync(CaseCommand command, CommandContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(context);
+        if (command is TransferCase)
+        {
+            // A transfer decided here would leave the request with no agency: the receiving case is opened with it.
+            throw new ArgumentException("A transfer opens the receiving agency's case in the same append: send it through CaseTransfer.TransferAsync.", nameof(command));
+        }
+
         return HandleCoreAsync(command, context, null, cancellationToken);
     }
 
@@ -295,7 +314,7 @@ public sealed class CaseCommandHandler
             : LoadAsync(context.Agency, caseId, cancellationToken);
 
     /// <summary>The answer before deciding, if there is one: an earlier append with the key, a failed If-Match, another agency's case.</summary>
-    private static CaseCommandResult? Precheck(LoadedCase loaded, CaseCommand command, CommandContext context, int attempt)
+    internal static CaseCommandResult? Precheck(LoadedCase loaded, CaseCommand command, CommandContext context, int attempt)
     {
         if (context.IdempotencyKey is { } key && FindApplied(loaded, key, command, context) is { } applied)
         {
@@ -461,7 +480,7 @@ public sealed class CaseCommandHandler
     /// state is the fold at exactly the new version (the append expected the loaded version). A failed snapshot write is
     /// ignored: the command succeeded, and a load without that snapshot only reads more events.
     /// </summary>
-    private async Task SnapshotIfDueAsync(StreamName stream, long before, long after, CaseState state, CancellationToken cancellationToken)
+    internal async Task SnapshotIfDueAsync(StreamName stream, long before, long after, CaseState state, CancellationToken cancellationToken)
     {
         var every = _options.SnapshotEvery;
         if (every == 0 || state is not OpenedCase opened || before / every == after / every)
@@ -484,7 +503,7 @@ public sealed class CaseCommandHandler
     private const string IdempotencyKeyExtra = "idempotencyKey";
     private const string RequestFingerprintExtra = "requestFingerprint";
 
-    private static NewEvent[] ToNewEvents(StreamName stream, CaseCommand command, CommandContext context, IReadOnlyList<CaseEvent> events)
+    internal static NewEvent[] ToNewEvents(StreamName stream, CaseCommand command, CommandContext context, IReadOnlyList<CaseEvent> events)
     {
         var extra = new Dictionary<string, string>(StringComparer.Ordinal) { [CommandExtra] = command.Action };
         if (context.IdempotencyKey is { } key)

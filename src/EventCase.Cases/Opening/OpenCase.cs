@@ -2,6 +2,7 @@ using EventCase.Cases.Assigning;
 using EventCase.Cases.Catalog;
 using EventCase.Cases.Lifecycle;
 using EventCase.Cases.Sla;
+using EventCase.Cases.Transferring;
 using EventCase.EventStore.Serialization;
 using NodaTime;
 
@@ -21,6 +22,7 @@ namespace EventCase.Cases.Opening;
 /// <param name="Now">The current instant.</param>
 /// <param name="Priority">An explicit priority; null takes the service's default.</param>
 /// <param name="RoutedTo">The team routing picked, if any: the case is then assigned to it straight away.</param>
+/// <param name="TransferredFrom">The other agency's case this one takes over, when a transfer opens it.</param>
 public sealed record OpenCase(
     CaseId CaseId,
     CaseNumber Number,
@@ -33,7 +35,8 @@ public sealed record OpenCase(
     IReadOnlyDictionary<string, IReadOnlyList<string>> Attributes,
     Instant Now,
     CasePriority? Priority = null,
-    TeamId? RoutedTo = null) : CaseCommand(CaseId, Now)
+    TeamId? RoutedTo = null,
+    TransferredFrom? TransferredFrom = null) : CaseCommand(CaseId, Now)
 {
     /// <inheritdoc />
     public override string Action => "Open";
@@ -52,6 +55,8 @@ public sealed record OpenCase(
 /// <param name="Priority">The initial priority.</param>
 /// <param name="Sla">The SLA target at opening time.</param>
 /// <param name="At">When.</param>
+/// <param name="TransferredFrom">The other agency's case this one takes over, when a transfer opened it; null for a
+/// request that came in here.</param>
 [EventType("case.opened.v1")]
 public sealed record CaseOpened(
     CaseId CaseId,
@@ -65,7 +70,8 @@ public sealed record CaseOpened(
     [property: PersonalData] IReadOnlyDictionary<string, IReadOnlyList<string>> Attributes,
     CasePriority Priority,
     SlaTarget Sla,
-    Instant At) : CaseEvent(CaseId, At);
+    Instant At,
+    TransferredFrom? TransferredFrom = null) : CaseEvent(CaseId, At);
 
 internal static class OpeningRules
 {
@@ -112,7 +118,8 @@ internal static class OpeningRules
             command.Attributes,
             command.Priority ?? definition.DefaultPriority,
             definition.Sla,
-            command.Now);
+            command.Now,
+            command.TransferredFrom);
         return command.RoutedTo is { } team
             ? DecisionResult.Accept(opened, new CaseAssigned(command.CaseId, new Assignment(team), command.Now))
             : opened;

@@ -19,6 +19,7 @@ using EventCase.Cases.Reopening;
 using EventCase.Cases.RequestingInformation;
 using EventCase.Cases.Routing;
 using EventCase.Cases.Sla;
+using EventCase.Cases.Transferring;
 using EventCase.EventStore;
 using EventCase.EventStore.Serialization;
 using NodaTime;
@@ -66,13 +67,14 @@ public sealed class CaseEventRequiredMembersTests
     /// <summary>One event of each registered type (two where a value takes one of two shapes), every nullable member set.</summary>
     private static readonly object[] WithEveryOptionalMember =
     [
-        Opened(), new CaseAssigned(Id, new Assignment(Streets, Alice), Now),
+        Opened() with { TransferredFrom = new TransferredFrom(Massdot, new CaseId("case-5"), CaseNumber.Parse("MDOT-2026-000005")) },
+        new CaseAssigned(Id, new Assignment(Streets, Alice), Now),
         new CaseReassigned(Id, new Assignment(Streets, Alice), new Assignment(Lighting, Alice), Now),
         new CaseUnassigned(Id, new Assignment(Streets, Alice), "Off shift", Now),
         Started(), InfoRequested(), new InformationReceived(Id, "North side", Channel.Sms, Now), new NoteAdded(Id, NoteVisibility.Internal, "Crew on site", Now),
         new CitizenContacted(Id, ContactDirection.Outbound, Channel.Phone, "Called back", Now), EscalatedTo1(),
         new CaseDeescalated(Id, 1, 0, "Fixed", Now), new PriorityChanged(Id, CasePriority.Normal, CasePriority.High, "Near a school", Now),
-        Transferred(), Resolved(), Closed(), new CaseReopened(Id, "Not fixed", Now), Cancelled(), MarkedDuplicate(),
+        Transferred() with { ToCaseId = new CaseId("case-900"), ToNumber = CaseNumber.Parse("MDOT-2026-000900") }, Resolved(), Closed(), new CaseReopened(Id, "Not fixed", Now), Cancelled(), MarkedDuplicate(),
         new ParentCaseLinked(Id, new CaseId("case-1"), Now), new ChildCaseLinked(Id, new CaseId("case-200"), Now),
         new FeedbackRecorded(Id, 4, "Thanks", Now),
         new ServiceDefined(Pothole, PotholeServiceWithEverything, Now), new ServiceUpdated(Pothole, PotholeServiceWithEverything, Now),

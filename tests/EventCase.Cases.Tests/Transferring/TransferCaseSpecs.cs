@@ -20,6 +20,45 @@ public sealed class TransferCaseSpecs
     }
 
     [Fact]
+    public void Transferring_with_a_receiving_case_names_that_case_and_its_number()
+    {
+        var receiving = new ReceivingCase(new CaseId("case-900"), CaseNumber.Parse("MDOT-2026-000005"));
+
+        Given(Opened(), AssignedToStreets()).When(new TransferCase(Id, Massdot, "State highway", Now, receiving))
+            .Then(new CaseTransferred(Id, Boston, Massdot, "State highway", Now, receiving.CaseId, receiving.Number));
+    }
+
+    [Fact]
+    public void Transferring_without_a_receiving_case_as_imported_history_does_records_none()
+    {
+        var decision = Given(Opened()).When(new TransferCase(Id, Massdot, "State highway", Now)).Decision;
+
+        var transferred = Assert.IsType<CaseTransferred>(Assert.Single(decision.Events));
+        Assert.Null(transferred.ToCaseId);
+        Assert.Null(transferred.ToNumber);
+    }
+
+    [Fact]
+    public void Opening_a_case_a_transfer_hands_over_records_where_it_came_from()
+    {
+        var from = new TransferredFrom(Massdot, new CaseId("case-5"), CaseNumber.Parse("MDOT-2026-000005"));
+
+        var state = Given().When(Open() with { TransferredFrom = from })
+            .Then(Opened() with { TransferredFrom = from });
+
+        Assert.Equal(CaseStatus.Open, state.Status);
+    }
+
+    [Fact]
+    public void A_transfer_of_a_case_that_is_no_longer_open_is_rejected_whatever_receiving_case_it_names()
+    {
+        var receiving = new ReceivingCase(new CaseId("case-900"), CaseNumber.Parse("MDOT-2026-000005"));
+
+        Given(Opened(), Cancelled()).When(new TransferCase(Id, Massdot, "State highway", Now, receiving))
+            .ThenRejected<CommandNotAllowedInStatus>();
+    }
+
+    [Fact]
     public void Transferring_to_the_agency_that_holds_the_case_is_rejected()
     {
         Given(Opened()).When(new TransferCase(Id, Boston, "Oops", Now))
