@@ -31,10 +31,30 @@ public sealed record CommandInput(CaseId CaseId, Instant Now, Caller Caller, Val
 public static class CaseCommandPipeline
 {
     /// <summary>Runs one command route.</summary>
+    public static Task<Results<Ok<CommandResponse>, ProblemHttpResult>> ExecuteAsync<TRequest>(
+        HttpContext http,
+        string id,
+        Func<TRequest, CommandInput, ValueTask<CaseCommand?>> build,
+        CancellationToken cancellationToken)
+        where TRequest : class =>
+        ExecuteAsync(http, id, build, null, cancellationToken);
+
+    /// <summary>
+    /// Runs one command route whose command is carried out by <paramref name="execute"/> instead of the command handler
+    /// (a transfer, which opens the receiving agency's case in the same append). Everything before it is the same: the
+    /// route id, the headers, the body, the caller's right to see the case, the command built and its field errors.
+    /// </summary>
+    /// <param name="http">The request.</param>
+    /// <param name="id">The route's case id.</param>
+    /// <param name="build">Builds the command from the body (null after adding field errors).</param>
+    /// <param name="execute">Carries the command out and answers: gets the request, the body, the command, the context (with the
+    /// idempotency key, fingerprint and If-Match) and the input. Null: the command handler, as for every other command.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
     public static async Task<Results<Ok<CommandResponse>, ProblemHttpResult>> ExecuteAsync<TRequest>(
         HttpContext http,
         string id,
         Func<TRequest, CommandInput, ValueTask<CaseCommand?>> build,
+        Func<HttpContext, TRequest, CaseCommand, CommandContext, CommandInput, Task<Results<Ok<CommandResponse>, ProblemHttpResult>>>? execute,
         CancellationToken cancellationToken)
         where TRequest : class
     {
@@ -80,6 +100,11 @@ public static class CaseCommandPipeline
         }
 
         var context = CreateContext(http, caller) with { IdempotencyKey = key, RequestFingerprint = FingerprintOf(key, command.Action, body!), ExpectedVersion = expected };
+        if (execute is not null)
+        {
+            return await execute(http, body!, command, context, input);
+        }
+
         var result = await database.CreateHandler().HandleAsync(command, context, cancellationToken);
         ServerMetrics.CommandHandled(command.Action, Outcome(result));
         return ToResponse(http, result, caseId, database.Store);

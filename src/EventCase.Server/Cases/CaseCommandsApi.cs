@@ -5,6 +5,7 @@ using EventCase.Cases.Cancelling;
 using EventCase.Cases.ChangingPriority;
 using EventCase.Cases.Closing;
 using EventCase.Cases.Escalating;
+using EventCase.Cases.Handling;
 using EventCase.Cases.Lifecycle;
 using EventCase.Cases.Linking;
 using EventCase.Cases.MarkingDuplicate;
@@ -16,6 +17,7 @@ using EventCase.Cases.Resolving;
 using EventCase.Cases.StartingWork;
 using EventCase.Cases.Transferring;
 using EventCase.Server.Auth;
+using Microsoft.AspNetCore.Http.HttpResults;
 using NodaTime;
 
 namespace EventCase.Server.Cases;
@@ -55,8 +57,11 @@ public static class CaseCommandsApi
             static (r, i) => Done(i, new DeescalateCase(i.CaseId, i.Errors.Number(r.ToLevel, "toLevel", 0, EscalateCase.HighestLevel - 1), i.Errors.Text(r.Reason, "reason", 2000), i.Now)));
         Map<ChangePriorityRequest>(cases, "priority", "ChangePriority", Policies.Staff, "Changes the priority.",
             static (r, i) => Done(i, new ChangePriority(i.CaseId, i.Errors.Required(r.To, "to"), Optional(i, r.Reason, "reason"), i.Now)));
-        Map<TransferRequest>(cases, "transfer", "TransferCase", Policies.Supervise, "Hands the case over to another agency (supervisors).",
-            static (r, i) => Done(i, new TransferCase(i.CaseId, i.Errors.Value(r.ToAgency, "toAgency", AgencyId.From)!, i.Errors.Text(r.Reason, "reason", 2000), i.Now)));
+        // A transfer opens the receiving agency's case in the same append: CaseTransfer carries it out, not the handler.
+        Map<TransferRequest>(cases, "transfer", "TransferCase", Policies.Supervise,
+            "Hands the case over to another agency (supervisors), which gets a case of its own for the request, opened in the same append; the answer names it (receivingCase).",
+            static (r, i) => Done(i, new TransferCase(i.CaseId, i.Errors.Value(r.ToAgency, "toAgency", AgencyId.From)!, i.Errors.Text(r.Reason, "reason", 2000), i.Now)),
+            CaseTransferRoute.ExecuteAsync);
         Map<ResolveRequest>(cases, "resolve", "ResolveCase", Policies.Staff, "Resolves the case.",
             static (r, i) => Done(i, new ResolveCase(i.CaseId, i.Errors.Text(r.ResolutionCode, "resolutionCode", 100), i.Errors.Text(r.PublicSummary, "publicSummary"), i.Now)));
         Map<EmptyRequest>(cases, "close", "CloseCase", Policies.Staff, "Closes a resolved case for good.",
@@ -88,10 +93,17 @@ public static class CaseCommandsApi
             static (r, i) => Done(i, new RecordFeedback(i.CaseId, i.Errors.Required(r.Satisfaction, "satisfaction"), Optional(i, r.Comment, "comment"), i.Now)));
     }
 
-    private static void Map<TRequest>(RouteGroupBuilder cases, string path, string name, string policy, string summary, Func<TRequest, CommandInput, ValueTask<CaseCommand?>> build)
+    private static void Map<TRequest>(
+        RouteGroupBuilder cases,
+        string path,
+        string name,
+        string policy,
+        string summary,
+        Func<TRequest, CommandInput, ValueTask<CaseCommand?>> build,
+        Func<HttpContext, TRequest, CaseCommand, CommandContext, CommandInput, Task<Results<Ok<CommandResponse>, ProblemHttpResult>>>? execute = null)
         where TRequest : class =>
         cases.MapPost("/{id}/" + path, (string id, HttpContext http, CancellationToken cancellationToken) =>
-                CaseCommandPipeline.ExecuteAsync(http, id, build, cancellationToken))
+                CaseCommandPipeline.ExecuteAsync(http, id, build, execute, cancellationToken))
             .WithName(name)
             .WithSummary(summary + " Honours If-Match (412) and Idempotency-Key (a retry returns the first answer).")
             .Accepts<TRequest>("application/json")

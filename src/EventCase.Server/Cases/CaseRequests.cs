@@ -82,10 +82,18 @@ public sealed record EscalationRequest([property: Required] int? ToLevel, [prope
 /// <param name="Reason">Why.</param>
 public sealed record ChangePriorityRequest([property: Required] CasePriority? To, string? Reason);
 
-/// <summary>Transfers to another agency.</summary>
-/// <param name="ToAgency">The agency.</param>
+/// <summary>Transfers to another agency, which gets a case of its own for the request.</summary>
+/// <param name="ToAgency">The receiving agency: one with a service catalog.</param>
 /// <param name="Reason">Why.</param>
-public sealed record TransferRequest([property: Required] string? ToAgency, [property: Required] string? Reason);
+/// <param name="Service">The receiving agency's service for its case; default the case's own service code, which the
+/// receiving catalog must then hold.</param>
+/// <param name="Attributes">Attribute values for the receiving service, replacing by code those copied from the case
+/// (the copied ones the receiving service does not define are left behind).</param>
+public sealed record TransferRequest(
+    [property: Required] string? ToAgency,
+    [property: Required] string? Reason,
+    string? Service = null,
+    Dictionary<string, string[]>? Attributes = null);
 
 /// <summary>Resolves.</summary>
 /// <param name="ResolutionCode">The code.</param>
@@ -110,7 +118,17 @@ public sealed record FeedbackRequest([property: Required] int? Satisfaction, str
 /// <param name="Number">The case number, when known.</param>
 /// <param name="Version">The case's version right after the command (the ETag).</param>
 /// <param name="Events">The events the command appended, by type name.</param>
-public sealed record CommandResponse(string CaseId, string? Number, long Version, IReadOnlyList<CommandEvent> Events);
+public sealed record CommandResponse(string CaseId, string? Number, long Version, IReadOnlyList<CommandEvent> Events)
+{
+    /// <summary>The case a transfer opened at the receiving agency, to tell the citizen; absent for other commands.</summary>
+    public OtherAgencyCase? ReceivingCase { get; init; }
+}
+
+/// <summary>A case of another agency, named across a transfer: the caller cannot read it, only quote it.</summary>
+/// <param name="Agency">The agency holding it.</param>
+/// <param name="CaseId">Its id in that agency.</param>
+/// <param name="Number">Its number, which the citizen can quote to that agency.</param>
+public sealed record OtherAgencyCase(string Agency, string CaseId, string Number);
 
 /// <summary>One appended event.</summary>
 /// <param name="Type">Its stable type name.</param>

@@ -4,6 +4,7 @@ using EventCase.Cases.AddingNotes;
 using EventCase.Cases.Lifecycle;
 using EventCase.Cases.Opening;
 using EventCase.Cases.Sla;
+using EventCase.Cases.Transferring;
 using EventCase.EventStore;
 using EventCase.Server.Http;
 using NodaTime;
@@ -74,6 +75,12 @@ public sealed record CaseView
     /// <summary>The agency it was transferred to.</summary>
     public string? TransferredTo { get; init; }
 
+    /// <summary>The receiving agency's case, when the case was transferred out with one: the caller can quote it, not read it.</summary>
+    public OtherAgencyCase? TransferredToCase { get; init; }
+
+    /// <summary>The other agency's case this one took over, when a transfer opened it: the caller can quote it, not read it.</summary>
+    public OtherAgencyCase? TransferredFrom { get; init; }
+
     /// <summary>The parent case.</summary>
     public string? Parent { get; init; }
 
@@ -101,6 +108,7 @@ public sealed record CaseView
         ArgumentNullException.ThrowIfNull(events);
         var state = CaseState.Initial;
         CaseOpened? opened = null;
+        CaseTransferred? transferred = null;
         var notes = new List<CaseNoteView>();
         foreach (var recorded in events)
         {
@@ -114,6 +122,9 @@ public sealed record CaseView
             {
                 case CaseOpened o:
                     opened ??= o;
+                    break;
+                case CaseTransferred t:
+                    transferred = t;
                     break;
                 case NoteAdded note when !publicOnly || note.Visibility == NoteVisibility.Public:
                     notes.Add(new CaseNoteView(note.Visibility, note.Text, note.At, recorded.Metadata.ActorId));
@@ -146,6 +157,10 @@ public sealed record CaseView
             Satisfaction = s.Satisfaction,
             DuplicateOf = s.DuplicateOf?.Value,
             TransferredTo = s.TransferredTo?.Value,
+            TransferredToCase = transferred is { ToCaseId: { } toCase, ToNumber: { } toNumber }
+                ? new OtherAgencyCase(transferred.ToAgency.Value, toCase.Value, toNumber.Value)
+                : null,
+            TransferredFrom = opened.TransferredFrom is { } from ? new OtherAgencyCase(from.Agency.Value, from.CaseId.Value, from.Number.Value) : null,
             Parent = s.Parent?.Value,
             Children = [.. s.Children.Select(c => c.Value)],
             Sla = s.Sla,

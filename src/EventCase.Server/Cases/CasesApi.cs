@@ -135,29 +135,7 @@ public static class CasesApi
             location = new CaseLocation(point, address);
         }
 
-        var attributes = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-        foreach (var (code, values) in request.Attributes ?? [])
-        {
-            // A code that is not acceptable text is not echoed into a field name: the error is the list's.
-            if (code.Length is 0 or > 64 || !Validation.IsAcceptedText(code))
-            {
-                v.Add("attributes", "attribute codes are 1–64 characters without control characters, Unicode noncharacters or unpaired surrogates.");
-                continue;
-            }
-
-            var field = "attributes." + code;
-            if (values is null || values.Length > 50 || values.Any(x => x is null || x.Length > 1000))
-            {
-                v.Add(field, "must be a list of at most 50 values of at most 1000 characters.");
-                continue;
-            }
-
-            // Checked as sent, not trimmed: the service definition decides what a blank value means.
-            if (values.All(x => v.AcceptedCharacters(x, field)))
-            {
-                attributes[code] = values;
-            }
-        }
+        var attributes = ReadAttributes(v, request.Attributes);
 
         if (!v.IsValid)
         {
@@ -189,6 +167,40 @@ public static class CasesApi
             ProblemHttpResult p => p,
             _ => throw new InvalidOperationException("Unexpected open result."),
         };
+    }
+
+    /// <summary>
+    /// Service attribute values as sent (code → values), each code and value checked as text; errors name the field
+    /// (<c>attributes.depth</c>). Whether they fit the service definition is the case rules' to say.
+    /// </summary>
+    public static Dictionary<string, IReadOnlyList<string>> ReadAttributes(Validation v, Dictionary<string, string[]>? sent)
+    {
+        ArgumentNullException.ThrowIfNull(v);
+        var attributes = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        foreach (var (code, values) in sent ?? [])
+        {
+            // A code that is not acceptable text is not echoed into a field name: the error is the list's.
+            if (code.Length is 0 or > 64 || !Validation.IsAcceptedText(code))
+            {
+                v.Add("attributes", "attribute codes are 1–64 characters without control characters, Unicode noncharacters or unpaired surrogates.");
+                continue;
+            }
+
+            var field = "attributes." + code;
+            if (values is null || values.Length > 50 || values.Any(x => x is null || x.Length > 1000))
+            {
+                v.Add(field, "must be a list of at most 50 values of at most 1000 characters.");
+                continue;
+            }
+
+            // Checked as sent, not trimmed: the service definition decides what a blank value means.
+            if (values.All(x => v.AcceptedCharacters(x, field)))
+            {
+                attributes[code] = values;
+            }
+        }
+
+        return attributes;
     }
 
     /// <summary>The case number prefix of an agency: configured, or its id's letters and digits upper-cased (2–8).</summary>

@@ -536,12 +536,15 @@ public static class Open311Api
         // Not a note the citizen wrote (theirs are public too, so that staff see them): that is the citizen's own text,
         // left out for callers without an api_key like the description and the address, and no status of the agency's.
         var statusNote = events.LastOrDefault(e => e.Data is NoteAdded { Visibility: NoteVisibility.Public } && e.Metadata.ActorRole != Roles.Citizen)?.Data as NoteAdded;
+        // A transferred request is closed here: its notes say where it went, with the number to quote there.
+        var transferNote = view.Status != CaseStatus.TransferredOut ? null
+            : view.TransferredToCase is { } to ? $"Transferred to {to.Agency} as request {to.Number}." : $"Transferred to {view.TransferredTo}.";
         string Date(Instant instant) => DatePattern.Format(instant.InZone(zone).ToOffsetDateTime());
         return new Open311Request(
             view.Number,
             view.Id,
             Open311Status(view.Status),
-            view.Resolution?.PublicSummary ?? statusNote?.Text,
+            view.Resolution?.PublicSummary ?? transferNote ?? statusNote?.Text,
             service?.Name ?? view.Service,
             view.Service,
             isPublic ? null : view.Description,

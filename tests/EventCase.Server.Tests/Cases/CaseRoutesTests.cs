@@ -90,7 +90,7 @@ public sealed class CaseRoutesTests(ServerFixture server) : IClassFixture<Server
         await PostOkAsync(agent, $"/cases/{parent}/link-child", $$"""{"caseId":"{{child}}"}""");
         await PostOkAsync(agent, $"/cases/{duplicate}/mark-duplicate", $$"""{"originalCaseId":"{{parent}}"}""");
         await PostOkAsync(agent, $"/cases/{cancelled}/cancel", """{"reason":"Withdrawn"}""");
-        await PostOkAsync(supervisor, $"/cases/{transferred}/transfer", """{"toAgency":"state-dot","reason":"State road"}""");
+        await PostOkAsync(supervisor, $"/cases/{transferred}/transfer", $$"""{"toAgency":"{{AgencyB}}","reason":"State road"}""");
 
         using var get = await agent.GetAsync($"/cases/{parent}");
         Assert.Equal(child, (await ReadJsonAsync(get))["children"]![0]!.GetValue<string>());
