@@ -69,6 +69,12 @@ public sealed class CaseTransferRoutesTests(ServerFixture server) : IClassFixtur
         var queue = (await ReadJsonAsync(await otherAgent.GetAsync("/queues?team=b-roads")))["items"]!.AsArray();
         Assert.Contains(queue, item => item!["caseId"]!.GetValue<string>() == newId);
 
+        // The case lists (the case summary read model) name the case on the other side too.
+        var oldRow = (await ReadJsonAsync(await supervisor.GetAsync("/cases?status=transferredOut")))["items"]!.AsArray().Single(r => r!["caseId"]!.GetValue<string>() == id)!;
+        Assert.Equal(newNumber, oldRow["transferredToNumber"]!.GetValue<string>());
+        var newRow = (await ReadJsonAsync(await otherAgent.GetAsync("/cases"))).AsObject()["items"]!.AsArray().Single(r => r!["caseId"]!.GetValue<string>() == newId)!;
+        Assert.Equal((AgencyA, old["number"]!.GetValue<string>()), (newRow["transferredFromAgency"]!.GetValue<string>(), newRow["transferredFromNumber"]!.GetValue<string>()));
+
         // Neither agency reads the other's case.
         using var oldAgencyReadsNew = await supervisor.GetAsync($"/cases/{newId}");
         using var newAgencyReadsOld = await otherAgent.GetAsync($"/cases/{id}");

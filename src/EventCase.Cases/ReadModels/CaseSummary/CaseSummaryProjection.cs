@@ -17,8 +17,11 @@ public sealed class CaseSummaryProjection(IAgencyCalendars calendars) : Projecti
     /// <inheritdoc />
     public override string Name => ProjectionName;
 
-    /// <summary>2: a case is breached once its clock has run past the due instant, not at it; time is counted on the calendar in force while it passed.</summary>
-    public override int Version => 2;
+    /// <summary>
+    /// 2: a case is breached once its clock has run past the due instant, not at it; time is counted on the calendar in
+    /// force while it passed. 3: rows name the case on the other side of a transfer (decision 0020).
+    /// </summary>
+    public override int Version => 3;
 
     /// <inheritdoc />
     public override ProjectionMode Mode => ProjectionMode.Inline;

@@ -46,6 +46,9 @@ namespace EventCase.Cases.ReadModels.CaseSummary;
 /// <param name="SlaDue">When the SLA target runs out given the pauses so far; null while a pause lasts that began before the target ran out.</param>
 /// <param name="SlaBreachedAt">When the target was missed, as known at the last event (see <see cref="IsSlaBreached"/>).</param>
 /// <param name="Version">The stream version the row reflects.</param>
+/// <param name="TransferredToNumber">The receiving agency's case number, when transferred out with a receiving case.</param>
+/// <param name="TransferredFromAgency">The agency whose case this one took over, when a transfer opened it.</param>
+/// <param name="TransferredFromNumber">That case's number.</param>
 public sealed record CaseSummaryRow(
     string CaseId,
     string CaseNumber,
@@ -71,7 +74,10 @@ public sealed record CaseSummaryRow(
     SlaProgress Sla,
     Instant? SlaDue,
     Instant? SlaBreachedAt,
-    long Version)
+    long Version,
+    string? TransferredToNumber = null,
+    string? TransferredFromAgency = null,
+    string? TransferredFromNumber = null)
 {
     /// <summary>
     /// True when the SLA target is missed as of <paramref name="now"/>: it was missed by the last event, or the clock
@@ -131,7 +137,10 @@ public sealed record CaseSummaryRow(
             CaseEscalated e => row with { EscalationLevel = e.ToLevel, Sla = sla, UpdatedAt = at, Version = version },
             CaseDeescalated e => row with { EscalationLevel = e.ToLevel, Sla = sla, UpdatedAt = at, Version = version },
             PriorityChanged e => row with { Priority = e.To, Sla = sla, UpdatedAt = at, Version = version },
-            CaseTransferred e => row with { Status = CaseStatus.TransferredOut, TransferredTo = e.ToAgency.Value, Sla = sla, UpdatedAt = at, Version = version },
+            CaseTransferred e => row with
+            {
+                Status = CaseStatus.TransferredOut, TransferredTo = e.ToAgency.Value, TransferredToNumber = e.ToNumber?.Value, Sla = sla, UpdatedAt = at, Version = version,
+            },
             CaseResolved e => row with { Status = CaseStatus.Resolved, ResolvedAt = e.At, Sla = sla, UpdatedAt = at, Version = version },
             CaseClosed e => row with { Status = CaseStatus.Closed, ClosedAt = e.At, Sla = sla, UpdatedAt = at, Version = version },
             CaseReopened => row with { Status = row.Team is null ? CaseStatus.Open : CaseStatus.Assigned, ResolvedAt = null, ReopenCount = row.ReopenCount + 1, Sla = sla, UpdatedAt = at, Version = version },
@@ -167,7 +176,10 @@ public sealed record CaseSummaryRow(
         SlaProgress.Start(e),
         SlaDue: null,
         SlaBreachedAt: null,
-        version);
+        version,
+        TransferredToNumber: null,
+        e.TransferredFrom?.Agency.Value,
+        e.TransferredFrom?.Number.Value);
 
     private static CaseSummaryRow WithSla(CaseSummaryRow row, CalendarHistory? calendars)
     {
