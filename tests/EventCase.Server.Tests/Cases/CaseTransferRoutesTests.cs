@@ -102,6 +102,24 @@ public sealed class CaseTransferRoutesTests(ServerFixture server) : IClassFixtur
     }
 
     [Fact]
+    public async Task Each_cases_audit_trail_names_the_case_on_the_other_side_of_the_transfer()
+    {
+        var id = await server.OpenCaseAsync();
+        using var supervisor = server.Client(Roles.Supervisor);
+        using var otherSupervisor = server.Client(Roles.Supervisor, AgencyB);
+        var answer = await CaseRoutesTests.PostOkAsync(supervisor, $"/cases/{id}/transfer", $$"""{"toAgency":"{{AgencyB}}","reason":"Their road"}""");
+        var (number, newId, newNumber) = (answer["number"]!.GetValue<string>(), answer["receivingCase"]!["caseId"]!.GetValue<string>(), answer["receivingCase"]!["number"]!.GetValue<string>());
+
+        await server.WaitForProjectionsAsync();
+
+        var oldTrail = (await ReadJsonAsync(await supervisor.GetAsync($"/audit/cases/{id}"))).AsArray();
+        Assert.Equal($"Transferred from {AgencyA} to {AgencyB} as case {newNumber}", oldTrail[^1]!["summary"]!.GetValue<string>());
+        var newTrail = (await ReadJsonAsync(await otherSupervisor.GetAsync($"/audit/cases/{newId}"))).AsArray();
+        Assert.EndsWith($", transferred from {AgencyA} case {number}", newTrail[0]!["summary"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("alice", newTrail[0]!["actorId"]!.GetValue<string>()); // who handed it over
+    }
+
+    [Fact]
     public async Task The_receiving_service_may_be_named_and_must_be_in_the_receiving_catalog()
     {
         var id = await server.OpenCaseAsync();

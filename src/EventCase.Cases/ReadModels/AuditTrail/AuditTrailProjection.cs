@@ -122,7 +122,9 @@ public sealed class AuditTrailProjection : Projection<CaseSummaryRow>
 
     private static string Summarize(CaseEvent e) => e switch
     {
-        CaseOpened x => Text($"Opened {x.Number} for {x.Service} via {N(x.Channel)} with priority {N(x.Priority)} (SLA {x.Sla})"),
+        // The parts naming the other side of a transfer appear only on events that have one: older summaries are unchanged.
+        CaseOpened x => Text(
+            $"Opened {x.Number} for {x.Service} via {N(x.Channel)} with priority {N(x.Priority)} (SLA {x.Sla}){(x.TransferredFrom is { } from ? $", transferred from {from.Agency} case {from.Number}" : "")}"),
         CaseAssigned x => Text($"Assigned to {x.To}"),
         CaseReassigned x => Text($"Reassigned from {x.From} to {x.To}"),
         CaseUnassigned x => Text($"Unassigned from {x.From}"),
@@ -134,7 +136,7 @@ public sealed class AuditTrailProjection : Projection<CaseSummaryRow>
         CaseEscalated x => Text($"Escalated from level {x.FromLevel} to {x.ToLevel}"),
         CaseDeescalated x => Text($"De-escalated from level {x.FromLevel} to {x.ToLevel}"),
         PriorityChanged x => Text($"Priority changed from {N(x.From)} to {N(x.To)}"),
-        CaseTransferred x => Text($"Transferred from {x.FromAgency} to {x.ToAgency}"),
+        CaseTransferred x => Text($"Transferred from {x.FromAgency} to {x.ToAgency}{(x.ToNumber is { } to ? $" as case {to}" : "")}"),
         CaseResolved x => Text($"Resolved as {x.ResolutionCode}: {x.PublicSummary}"),
         CaseClosed => "Closed",
         CaseReopened => "Reopened",
