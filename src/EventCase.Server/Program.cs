@@ -31,6 +31,8 @@ builder.Services.ConfigureHttpJsonOptions(o =>
     // and describe the schemas in the OpenAPI document, which would otherwise say "integer or string" for every number.
     o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
 });
+// Ahead of the default writer (writers are asked in the order they were added): Open311 paths answer in GeoReport errors.
+builder.Services.AddSingleton<IProblemDetailsWriter, Open311ErrorWriter>();
 builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDefaults.Customize);
 builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
 builder.Services.AddExceptionHandler<UnexpectedErrorHandler>();

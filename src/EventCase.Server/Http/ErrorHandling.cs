@@ -130,10 +130,14 @@ internal static class ProblemDefaults
             };
             problem.Type = Problems.TypeOf(code);
             problem.Extensions["code"] = code;
-            if (status == 401)
+            problem.Detail ??= status switch
             {
-                problem.Detail ??= "Send a valid bearer token (Authorization: Bearer …).";
-            }
+                401 => "Send a valid bearer token (Authorization: Bearer …).",
+                // The routing answers these before any handler of ours runs; say what would be taken.
+                405 => $"This route does not take {context.HttpContext.Request.Method}; the Allow header lists the methods it takes.",
+                415 => "The body must be JSON: send Content-Type: application/json.",
+                _ => null,
+            };
         }
         else if (!problem.Extensions.ContainsKey("code"))
         {

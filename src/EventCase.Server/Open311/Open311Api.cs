@@ -684,6 +684,13 @@ public static class Open311Api
 
     private static IResult NotFound() => Error(false, 404, "Use .json or .xml.");
 
+    /// <summary>True for a request under <c>/open311</c>, whose errors are GeoReport error lists (<see cref="Open311ErrorWriter"/>).</summary>
+    internal static bool Owns(HttpRequest request) => request.Path.StartsWithSegments("/open311", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Writes a GeoReport error list, as XML when the path ends in <c>.xml</c> (as the routes read the format), else as JSON.</summary>
+    internal static Task WriteErrorAsync(HttpContext http, int status, string description) =>
+        Error(http.Request.Path.Value?.EndsWith(".xml", StringComparison.Ordinal) == true, status, description).ExecuteAsync(http);
+
     private static IResult Error(bool xml, int status, string description)
     {
         if (xml)

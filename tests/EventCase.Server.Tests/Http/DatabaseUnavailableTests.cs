@@ -36,6 +36,26 @@ public sealed class DatabaseUnavailableTests(ServerFixture server) : IClassFixtu
         Assert.Equal(unexpected, server.UnexpectedErrorCount);
     }
 
+    [Fact]
+    public async Task An_open311_read_whose_database_connection_is_terminated_is_a_georeport_503_with_retry_after()
+    {
+        await server.OpenCaseAsync();
+        var unexpected = server.UnexpectedErrorCount;
+        using var client = server.Client();
+
+        using var response = await WhileTheCaseListWaitsOnALockAsync(() => client.GetAsync("/open311/v2/requests.json", Ct));
+
+        var text = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)response.StatusCode}: {text}");
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(TimeSpan.FromSeconds(DatabaseUnavailableHandler.RetryAfterSeconds), response.Headers.RetryAfter?.Delta);
+        var error = System.Text.Json.Nodes.JsonNode.Parse(text)!.AsArray().Single()!;
+        Assert.Equal(503, error["code"]!.GetValue<int>());
+        Assert.Contains("Correlation id: ", error["description"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.DoesNotContain("57P01", text, StringComparison.Ordinal);
+        Assert.Equal(unexpected, server.UnexpectedErrorCount);
+    }
+
     [Theory]
     [InlineData("08006", true)]
     [InlineData("53300", true)]

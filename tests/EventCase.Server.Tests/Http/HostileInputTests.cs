@@ -148,6 +148,35 @@ public sealed class HostileInputTests(ServerFixture server) : IClassFixture<Serv
         Assert.Equal(0, server.UnexpectedErrorCount);
     }
 
+    [Theory]
+    [InlineData("POST", "/cases/{id}/notes", "text/plain", HttpStatusCode.UnsupportedMediaType, "Content-Type: application/json")]
+    [InlineData("POST", "/cases", "application/xml", HttpStatusCode.UnsupportedMediaType, "Content-Type: application/json")]
+    [InlineData("DELETE", "/cases/{id}/notes", "", HttpStatusCode.MethodNotAllowed, "does not take DELETE")]
+    public async Task What_the_routing_refuses_before_any_handler_runs_is_a_problem_that_says_what_would_be_taken(
+        string method, string path, string contentType, HttpStatusCode expected, string said)
+    {
+        var id = await server.OpenCaseAsync();
+        var before = await server.EventCountAsync();
+        using var agent = server.Client(Roles.Agent);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path.Replace("{id}", id, StringComparison.Ordinal));
+        if (contentType.Length > 0)
+        {
+            request.Content = new StringContent("""{"text":"hello"}""", Encoding.UTF8, contentType);
+        }
+
+        using var response = await agent.SendAsync(request);
+
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(said, (await ReadJsonAsync(response))["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        if (expected == HttpStatusCode.MethodNotAllowed)
+        {
+            Assert.Contains("POST", response.Content.Headers.Allow);
+        }
+
+        Assert.Equal(before, await server.EventCountAsync());
+    }
+
     [Fact]
     public async Task A_member_given_twice_is_refused_rather_than_the_last_value_winning()
     {

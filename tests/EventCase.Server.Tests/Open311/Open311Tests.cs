@@ -140,6 +140,50 @@ public sealed class Open311Tests(ServerFixture server) : IClassFixture<ServerFix
         Assert.Equal(0, server.UnexpectedErrorCount);
     }
 
+    [Theory]
+    [InlineData("GET", "/open311/v2/unknown.json", "", HttpStatusCode.NotFound)]
+    [InlineData("GET", "/open311/v2/requests/NOPE-2026-000001/notes.xml", "", HttpStatusCode.NotFound)]
+    [InlineData("DELETE", "/open311/v2/requests.json", "", HttpStatusCode.MethodNotAllowed)]
+    [InlineData("PUT", "/open311/v2/services.xml", "", HttpStatusCode.MethodNotAllowed)]
+    [InlineData("POST", "/open311/v2/requests.json", "application/json", HttpStatusCode.UnsupportedMediaType)]
+    [InlineData("POST", "/open311/v2/requests.xml", "text/plain", HttpStatusCode.UnsupportedMediaType)]
+    public async Task What_the_routing_refuses_under_open311_is_a_georeport_error_in_the_format_the_path_asks_for(
+        string method, string path, string contentType, HttpStatusCode expected)
+    {
+        var before = await server.EventCountAsync();
+        using var client = server.Client();
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (contentType.Length > 0)
+        {
+            request.Content = new StringContent("""{"service_code":"pothole"}""", System.Text.Encoding.UTF8, contentType);
+        }
+
+        using var response = await client.SendAsync(request);
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(expected == response.StatusCode, $"{(int)response.StatusCode}: {text}");
+        string code, description;
+        if (path.EndsWith(".xml", StringComparison.Ordinal))
+        {
+            var errors = XDocument.Parse(text).Root!;
+            Assert.Equal("errors", errors.Name.LocalName);
+            code = errors.Element("error")!.Element("code")!.Value;
+            description = errors.Element("error")!.Element("description")!.Value;
+        }
+        else
+        {
+            Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+            var error = JsonNode.Parse(text)!.AsArray().Single()!;
+            code = error["code"]!.ToJsonString();
+            description = error["description"]!.GetValue<string>();
+        }
+
+        Assert.Equal(((int)expected).ToString(System.Globalization.CultureInfo.InvariantCulture), code);
+        Assert.False(string.IsNullOrWhiteSpace(description));
+        Assert.Equal(before, await server.EventCountAsync());
+        Assert.Equal(0, server.UnexpectedErrorCount);
+    }
+
     [Fact]
     public async Task Posting_needs_a_valid_api_key_a_known_service_and_a_location_and_writes_nothing_otherwise()
     {
