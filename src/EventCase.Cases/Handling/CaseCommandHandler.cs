@@ -1,5 +1,6 @@
 using EventCase.Cases.Lifecycle;
 using EventCase.Cases.Linking;
+using EventCase.Cases.MarkingDuplicate;
 using EventCase.Cases.Numbering;
 using EventCase.Cases.Opening;
 using EventCase.Cases.Transferring;
@@ -122,6 +123,11 @@ public sealed class CaseCommandHandler
     /// looks up itself (the ancestry on the command is not used). So every link passes the child's rules (at most one
     /// parent, not under its own descendant), from whichever side it is made. The answer (events, version, If-Match,
     /// Idempotency-Key) is the sent case's.
+    /// <para>A <see cref="MarkDuplicate"/> is recorded on both cases the same way (decision 0021): the handler loads the
+    /// original of the caller's agency itself, decides the duplicate's <see cref="CaseMarkedDuplicate"/> and the
+    /// original's <see cref="DuplicateCaseMerged"/> on their current states (the original must carry on), and appends
+    /// both in one append at the versions it loaded; a concurrent change to either case makes it decide both again. An
+    /// original that does not exist in the agency is <see cref="CaseNotFound"/> naming it.</para>
     /// </remarks>
     /// <param name="command">The command; an <see cref="OpenCase"/> must carry its number already (see <see cref="OpenCaseAsync"/>).
     /// A <see cref="TransferCase"/> goes through <see cref="Transferring.CaseTransfer"/>, which opens the receiving case
@@ -228,6 +234,17 @@ public sealed class CaseCommandHandler
         if (command is LinkParentCase or LinkChildCase)
         {
             return await LinkCoreAsync(command, context, cancellationToken);
+        }
+
+        if (command is MarkDuplicate mark)
+        {
+            return await MarkDuplicateCoreAsync(mark, context, cancellationToken);
+        }
+
+        if (command is MergeDuplicate)
+        {
+            // The original's side alone would record a duplicate that is not marked as one.
+            throw new ArgumentException("A duplicate is merged by marking it: send MarkDuplicate to the duplicate.", nameof(command));
         }
 
         var key = context.IdempotencyKey;
@@ -446,6 +463,94 @@ public sealed class CaseCommandHandler
     }
 
     /// <summary>
+    /// Merges a duplicate into its original on both streams at once (see <see cref="HandleAsync"/>): loads both, decides
+    /// both sides on what they are, and appends both, or neither, at the versions they were decided on. A lost race
+    /// (either case moved, or a copy of this request with the same key won) decides again on both.
+    /// </summary>
+    private async Task<CaseCommandResult> MarkDuplicateCoreAsync(MarkDuplicate command, CommandContext context, CancellationToken cancellationToken)
+    {
+        var key = context.IdempotencyKey;
+        for (var attempt = 1; ; attempt++)
+        {
+            var loaded = await LoadForCommandAsync(context, command.CaseId, cancellationToken);
+            if (Precheck(loaded, command, context, attempt) is { } answered)
+            {
+                return answered;
+            }
+
+            // The duplicate's own status first (it exists, it is open, not its own original): a merge it refuses for that
+            // needs no other case.
+            if ((loaded.State is OpenedCase opened ? MarkingDuplicateRules.RefusalBeforeTheOriginal(command, opened) : CaseDecider.Decide(command, loaded.State).Rejection)
+                is { } refused)
+            {
+                return new CaseCommandResult.Rejected(refused, loaded.Version) { Attempts = attempt };
+            }
+
+            var original = await LoadLatestAsync(context.Agency, command.OriginalCaseId, cancellationToken);
+            if (original.State is not OpenedCase originalCase)
+            {
+                return new CaseCommandResult.Rejected(new CaseNotFound(command.OriginalCaseId.Value, command.Action), loaded.Version) { Attempts = attempt };
+            }
+
+            var duplicate = (OpenedCase)loaded.State;
+            var decision = MarkingDuplicateRules.Decide(command, duplicate, originalCase);
+            if (decision.Rejection is { } rejection)
+            {
+                return new CaseCommandResult.Rejected(rejection, loaded.Version) { Attempts = attempt };
+            }
+
+            var appends = new List<StreamAppend>
+            {
+                new(loaded.Stream, CaseStreams.StreamType, ExpectedVersion.Exactly(loaded.Version), ToNewEvents(loaded.Stream, command, context, decision.OnDuplicate)),
+            };
+            // Nothing for the original only when it lists this duplicate already, which an open duplicate never is.
+            if (decision.OnOriginal.Count > 0)
+            {
+                // The original's event ids derive from the key and the duplicate: the same key sent to mark another case
+                // into this original is another request, and must not meet these ids as a retry of its own.
+                appends.Add(new StreamAppend(original.Stream, CaseStreams.StreamType, ExpectedVersion.Exactly(original.Version),
+                    ToNewEvents(original.Stream, command, context, decision.OnOriginal, sentStream: loaded.Stream)));
+            }
+
+            if (_options.BeforeAppend is { } hook)
+            {
+                await hook(command, attempt, cancellationToken);
+            }
+
+            IReadOnlyList<AppendResult> appended;
+            try
+            {
+                appended = await _store.AppendToStreamsAsync(appends, cancellationToken);
+            }
+            catch (Exception e) when (e is WrongExpectedVersionException or DuplicateEventIdException && attempt <= _options.MaxConcurrencyRetries)
+            {
+                // Either case moved meanwhile (or the same key raced us): decide again on both; the next load answers a
+                // failed If-Match, or the earlier append with the key.
+                continue;
+            }
+            catch (WrongExpectedVersionException conflict)
+            {
+                return new CaseCommandResult.ConcurrencyConflict(conflict.ActualVersion) { Attempts = attempt };
+            }
+
+            if (appended.Any(a => a.AlreadyAppended) && key is not null)
+            {
+                // A copy of this request with the same key stored it first: reload to answer with what is stored.
+                continue;
+            }
+
+            var after = CaseDecider.Fold(duplicate, decision.OnDuplicate);
+            await SnapshotIfDueAsync(loaded.Stream, loaded.Version, appended[0].NextExpectedVersion, after, cancellationToken);
+            if (appends.Count > 1)
+            {
+                await SnapshotIfDueAsync(original.Stream, original.Version, appended[1].NextExpectedVersion, CaseDecider.Fold(originalCase, decision.OnOriginal), cancellationToken);
+            }
+
+            return new CaseCommandResult.Accepted(appended[0].NextExpectedVersion, decision.OnDuplicate, after) { Attempts = attempt };
+        }
+    }
+
+    /// <summary>
     /// The other case's refusal of a link, told as the sent case's: the caller asked about their case, so the answer
     /// names it, its status and their command first, then what the other case's rules say.
     /// </summary>
@@ -503,7 +608,13 @@ public sealed class CaseCommandHandler
     private const string IdempotencyKeyExtra = "idempotencyKey";
     private const string RequestFingerprintExtra = "requestFingerprint";
 
-    internal static NewEvent[] ToNewEvents(StreamName stream, CaseCommand command, CommandContext context, IReadOnlyList<CaseEvent> events)
+    /// <summary>
+    /// The events to append to <paramref name="stream"/> for <paramref name="command"/>, with the context's metadata. With
+    /// an idempotency key their ids derive from it (<see cref="CaseEventIds.ForIdempotencyKey"/>), or, for the other case
+    /// of a two-sided command, from it and <paramref name="sentStream"/>, the case the command was sent to.
+    /// </summary>
+    internal static NewEvent[] ToNewEvents(
+        StreamName stream, CaseCommand command, CommandContext context, IReadOnlyList<CaseEvent> events, StreamName? sentStream = null)
     {
         var extra = new Dictionary<string, string>(StringComparer.Ordinal) { [CommandExtra] = command.Action };
         if (context.IdempotencyKey is { } key)
@@ -528,7 +639,9 @@ public sealed class CaseCommandHandler
         var result = new NewEvent[events.Count];
         for (var i = 0; i < events.Count; i++)
         {
-            var id = context.IdempotencyKey is { } k ? CaseEventIds.ForIdempotencyKey(stream, k, i) : CaseEventIds.New();
+            var id = context.IdempotencyKey is not { } k ? CaseEventIds.New()
+                : sentStream is { } sent ? CaseEventIds.ForCounterpart(stream, sent, k, i)
+                : CaseEventIds.ForIdempotencyKey(stream, k, i);
             result[i] = new NewEvent(id, events[i], metadata);
         }
 

@@ -21,8 +21,29 @@ public static class CaseEventIds
     {
         ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
         ArgumentOutOfRangeException.ThrowIfNegative(index);
-        var builder = new StringBuilder("eventcase.case-command.v1");
-        foreach (var part in (ReadOnlySpan<string>)[stream.Tenant, stream.Id, idempotencyKey])
+        return NameBased("eventcase.case-command.v1", [stream.Tenant, stream.Id, idempotencyKey], index);
+    }
+
+    /// <summary>
+    /// The id of the <paramref name="index"/>-th event appended to <paramref name="stream"/>, the other case of a
+    /// two-sided command sent to <paramref name="sentStream"/> with <paramref name="idempotencyKey"/> (the original of a
+    /// merged duplicate). Derived from both streams and the key, apart from <see cref="ForIdempotencyKey"/>'s ids: the
+    /// same key sent to another case, or to this one, is another request, whose ids these must not be.
+    /// </summary>
+    internal static Guid ForCounterpart(StreamName stream, StreamName sentStream, string idempotencyKey, int index)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        return NameBased("eventcase.case-command-counterpart.v1", [stream.Tenant, stream.Id, sentStream.Tenant, sentStream.Id, idempotencyKey], index);
+    }
+
+    /// <summary>A fresh id for an event appended without an idempotency key: a UUIDv7, ordered by creation time.</summary>
+    public static Guid New() => Guid.CreateVersion7();
+
+    private static Guid NameBased(string kind, ReadOnlySpan<string> parts, int index)
+    {
+        var builder = new StringBuilder(kind);
+        foreach (var part in parts)
         {
             // Length-prefixed, so ("a", "bc") and ("ab", "c") never hash alike.
             builder.Append('|').Append(part.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(':').Append(part);
@@ -40,7 +61,4 @@ public static class CaseEventIds
         bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC 9562 variant
         return new Guid(bytes, bigEndian: true);
     }
-
-    /// <summary>A fresh id for an event appended without an idempotency key: a UUIDv7, ordered by creation time.</summary>
-    public static Guid New() => Guid.CreateVersion7();
 }

@@ -31,17 +31,18 @@ internal sealed record CaseStateSnapshot(
     int ReopenCount,
     int? Satisfaction,
     CaseId? DuplicateOf,
+    IReadOnlyList<CaseId> Duplicates,
     AgencyId? TransferredTo,
     CaseId? Parent,
     IReadOnlyList<CaseId> Children)
 {
-    /// <summary>The snapshot kind: the fold and the shape of this record.</summary>
-    public const string Kind = "case-state.v1";
+    /// <summary>The snapshot kind: the fold and the shape of this record (v2: <see cref="OpenedCase.Duplicates"/>).</summary>
+    public const string Kind = "case-state.v2";
 
     public static CaseStateSnapshot From(OpenedCase state) => new(
         state.Status, state.Id, state.Number, state.Agency, state.Service, state.Channel, state.Priority, state.Sla,
         state.OpenedAt, state.LastChangedAt, state.Assignment, state.EscalationLevel, state.Resolution, state.ReopenCount,
-        state.Satisfaction, state.DuplicateOf, state.TransferredTo, state.Parent, state.Children);
+        state.Satisfaction, state.DuplicateOf, state.Duplicates, state.TransferredTo, state.Parent, state.Children);
 
     public OpenedCase ToState() => new()
     {
@@ -61,6 +62,7 @@ internal sealed record CaseStateSnapshot(
         ReopenCount = ReopenCount,
         Satisfaction = Satisfaction,
         DuplicateOf = DuplicateOf,
+        Duplicates = Duplicates,
         TransferredTo = TransferredTo,
         Parent = Parent,
         Children = Children,

@@ -104,6 +104,9 @@ public enum CaseLinkProblem
 
     /// <summary>The case to merge into does not carry on: it was cancelled, merged into another case or transferred out.</summary>
     OriginalDoesNotCarryOn,
+
+    /// <summary>Other cases were merged into the case as its duplicates, so it must carry their requests on: it cannot be cancelled or merged itself.</summary>
+    HasDuplicates,
 }
 
 /// <summary>A duplicate mark or parent/child link that would make no sense.</summary>
@@ -122,6 +125,7 @@ public sealed record InvalidCaseLink(string CaseLabel, CaseStatus Status, string
         CaseLinkProblem.SelfReference => "case.link-to-itself",
         CaseLinkProblem.Cycle => "case.link-cycle",
         CaseLinkProblem.OriginalDoesNotCarryOn => "case.original-does-not-carry-on",
+        CaseLinkProblem.HasDuplicates => "case.has-duplicates",
         _ => "case.already-has-parent",
     };
 }

@@ -92,6 +92,12 @@ public sealed record OpenedCase : CaseState
     /// <summary>The case this one duplicates, when Duplicate.</summary>
     public CaseId? DuplicateOf { get; init; }
 
+    /// <summary>
+    /// The cases merged into this one as its duplicates, in merging order: those whose merge recorded this case's side
+    /// (<c>DuplicateCaseMerged</c>, decision 0021). Duplicates marked before that, and imported ones, are not listed.
+    /// </summary>
+    public IReadOnlyList<CaseId> Duplicates { get; init; } = [];
+
     /// <summary>The agency the case went to, when TransferredOut.</summary>
     public AgencyId? TransferredTo { get; init; }
 

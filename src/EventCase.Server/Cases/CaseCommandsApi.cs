@@ -70,11 +70,13 @@ public static class CaseCommandsApi
             static (r, i) => Done(i, new ReopenCase(i.CaseId, i.Errors.Text(r.Reason, "reason", 2000), Duration.FromDays(i.Settings.ReopenWindowDays), i.Now)));
         Map<RequiredReasonRequest>(cases, "cancel", "CancelCase", Policies.Staff, "Cancels the case.",
             static (r, i) => Done(i, new CancelCase(i.CaseId, i.Errors.Text(r.Reason, "reason", 2000), i.Now)));
+        // A merge is recorded on both cases at once; the handler decides on the original as it is when it appends, so the
+        // lookup here only names a case that is not the agency's (400 naming originalCaseId).
         Map<MarkDuplicateRequest>(cases, "mark-duplicate", "MarkDuplicate", Policies.Staff, "Marks the case as a duplicate of another case of the agency.",
             static async (r, i) =>
             {
                 var original = await OtherCaseAsync(i, r.OriginalCaseId, "originalCaseId");
-                return original is null ? null : new MarkDuplicate(i.CaseId, original.Id, original.Number, i.Now, original.Status);
+                return original is null ? null : new MarkDuplicate(i.CaseId, original.Id, original.Number, i.Now);
             });
         // A link is recorded on both cases at once, whichever side it is sent to; the handler looks up the ancestry.
         Map<LinkRequest>(cases, "link-parent", "LinkParentCase", Policies.Staff, "Makes the case a child of another case of the agency; the parent records the child in the same append.",

@@ -54,7 +54,7 @@ public sealed class CaseEventRequiredMembersTests
         new CitizenContacted(Id, ContactDirection.Inbound, Channel.InPerson, "Came to the counter", Now), EscalatedTo1(),
         new CaseDeescalated(Id, 1, 0, "Fixed", Now), new PriorityChanged(Id, CasePriority.Normal, CasePriority.High, null, Now),
         Transferred(), Resolved(), Closed(), new CaseReopened(Id, "Not fixed", Now), Cancelled(),
-        new CaseMarkedDuplicate(Id, new CaseId("case-77"), null, Now),
+        new CaseMarkedDuplicate(Id, new CaseId("case-77"), null, Now), new DuplicateCaseMerged(Id, new CaseId("case-78"), null, Now),
         new ParentCaseLinked(Id, new CaseId("case-1"), Now), new ChildCaseLinked(Id, new CaseId("case-200"), Now),
         new FeedbackRecorded(Id, 4, null, Now),
         new ServiceDefined(Pothole, PotholeService, Now), new ServiceUpdated(Pothole, PotholeService with { Sla = SlaTarget.CalendarDays(2) }, Now),
@@ -74,7 +74,7 @@ public sealed class CaseEventRequiredMembersTests
         Started(), InfoRequested(), new InformationReceived(Id, "North side", Channel.Sms, Now), new NoteAdded(Id, NoteVisibility.Internal, "Crew on site", Now),
         new CitizenContacted(Id, ContactDirection.Outbound, Channel.Phone, "Called back", Now), EscalatedTo1(),
         new CaseDeescalated(Id, 1, 0, "Fixed", Now), new PriorityChanged(Id, CasePriority.Normal, CasePriority.High, "Near a school", Now),
-        Transferred() with { ToCaseId = new CaseId("case-900"), ToNumber = CaseNumber.Parse("MDOT-2026-000900") }, Resolved(), Closed(), new CaseReopened(Id, "Not fixed", Now), Cancelled(), MarkedDuplicate(),
+        Transferred() with { ToCaseId = new CaseId("case-900"), ToNumber = CaseNumber.Parse("MDOT-2026-000900") }, Resolved(), Closed(), new CaseReopened(Id, "Not fixed", Now), Cancelled(), MarkedDuplicate(), DuplicateMerged(),
         new ParentCaseLinked(Id, new CaseId("case-1"), Now), new ChildCaseLinked(Id, new CaseId("case-200"), Now),
         new FeedbackRecorded(Id, 4, "Thanks", Now),
         new ServiceDefined(Pothole, PotholeServiceWithEverything, Now), new ServiceUpdated(Pothole, PotholeServiceWithEverything, Now),
@@ -218,7 +218,7 @@ public sealed class CaseEventRequiredMembersTests
         var error = Assert.Throws<JsonException>(() =>
             CaseStateSnapshot.Deserialize("{}"u8, Serializer.ReadingOptions, new StreamName("boston", "case-102"), 40));
 
-        Assert.StartsWith("The case-state.v1 snapshot of boston/case-102 at version 40 cannot be read: ", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("The case-state.v2 snapshot of boston/case-102 at version 40 cannot be read: ", error.Message, StringComparison.Ordinal);
         Assert.Contains("'status'", error.Message, StringComparison.Ordinal);
     }
 

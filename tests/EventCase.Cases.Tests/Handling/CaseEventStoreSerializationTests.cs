@@ -37,7 +37,7 @@ public sealed class CaseEventStoreSerializationTests
         new InformationReceived(Id, "North side", Channel.Sms, Now), new NoteAdded(Id, NoteVisibility.Public, "Crew on site", Now),
         new CitizenContacted(Id, ContactDirection.Inbound, Channel.InPerson, "Came to the counter", Now), EscalatedTo1(),
         new CaseDeescalated(Id, 1, 0, "Fixed", Now), new PriorityChanged(Id, CasePriority.Normal, CasePriority.High, null, Now),
-        Transferred(), Resolved(), Closed(), new CaseReopened(Id, "Not fixed", Now), Cancelled(), MarkedDuplicate(),
+        Transferred(), Resolved(), Closed(), new CaseReopened(Id, "Not fixed", Now), Cancelled(), MarkedDuplicate(), DuplicateMerged(),
         new ParentCaseLinked(Id, new CaseId("case-1"), Now), new ChildCaseLinked(Id, new CaseId("case-200"), Now),
         new FeedbackRecorded(Id, 4, "Thanks", Now),
         new ServiceDefined(Pothole, PotholeService with { Keywords = ["road"], Group = "Streets" }, Now),

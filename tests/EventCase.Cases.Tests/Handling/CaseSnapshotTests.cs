@@ -3,6 +3,7 @@ using EventCase.Cases.Assigning;
 using EventCase.Cases.Handling;
 using EventCase.Cases.Lifecycle;
 using EventCase.Cases.Linking;
+using EventCase.Cases.MarkingDuplicate;
 using EventCase.Cases.RecordingFeedback;
 using EventCase.Cases.Reopening;
 using EventCase.Cases.Resolving;
@@ -21,7 +22,8 @@ public sealed class CaseSnapshotTests(DatabaseFixture database) : HandlerTestBas
         if (expected is OpenedCase e && actual is OpenedCase a)
         {
             Assert.Equal(e.Children, a.Children);
-            Assert.Equal(e with { Children = NoChildren }, a with { Children = NoChildren });
+            Assert.Equal(e.Duplicates, a.Duplicates);
+            Assert.Equal(e with { Children = NoChildren, Duplicates = NoChildren }, a with { Children = NoChildren, Duplicates = NoChildren });
             return;
         }
 
@@ -75,7 +77,7 @@ public sealed class CaseSnapshotTests(DatabaseFixture database) : HandlerTestBas
     }
 
     [Fact]
-    public void A_state_with_links_feedback_and_a_reopen_survives_its_snapshot()
+    public void A_state_with_links_duplicates_feedback_and_a_reopen_survives_its_snapshot()
     {
         var folded = (OpenedCase)CaseState.Fold([
             .. HistoryFor(CaseStatus.Resolved),
@@ -84,12 +86,14 @@ public sealed class CaseSnapshotTests(DatabaseFixture database) : HandlerTestBas
             new ParentCaseLinked(Id, new CaseId("case-1"), At(22)),
             new ChildCaseLinked(Id, new CaseId("case-200"), At(23)),
             new ChildCaseLinked(Id, new CaseId("case-201"), At(24)),
+            new DuplicateCaseMerged(Id, new CaseId("case-300"), CaseNumber.Parse("BOS-2026-000300"), At(25)),
         ]);
 
         var restored = RoundTrip(folded);
 
         Assert.Equal(1, restored.ReopenCount);
         Assert.Equal([new CaseId("case-200"), new CaseId("case-201")], restored.Children);
+        Assert.Equal([new CaseId("case-300")], restored.Duplicates);
         AssertSameState(folded, restored);
     }
 

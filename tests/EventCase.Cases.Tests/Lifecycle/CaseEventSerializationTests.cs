@@ -28,7 +28,7 @@ public sealed class CaseEventSerializationTests
         new InformationReceived(Id, "North side", Channel.Sms, Now), new NoteAdded(Id, NoteVisibility.Public, "Crew on site", Now),
         new CitizenContacted(Id, ContactDirection.Inbound, Channel.InPerson, "Came to the counter", Now), EscalatedTo1(),
         new CaseDeescalated(Id, 1, 0, "Fixed", Now), new PriorityChanged(Id, CasePriority.Normal, CasePriority.High, null, Now),
-        Transferred(), Resolved(), Closed(), new CaseReopened(Id, "Not fixed", Now), Cancelled(), MarkedDuplicate(),
+        Transferred(), Resolved(), Closed(), new CaseReopened(Id, "Not fixed", Now), Cancelled(), MarkedDuplicate(), DuplicateMerged(),
         new ParentCaseLinked(Id, new CaseId("case-1"), Now), new ChildCaseLinked(Id, new CaseId("case-200"), Now),
         new FeedbackRecorded(Id, 4, "Thanks", Now),
     ];
@@ -40,7 +40,7 @@ public sealed class CaseEventSerializationTests
     {
         var names = CaseEventTypes.All.Select(t => t.GetCustomAttribute<EventTypeAttribute>()!.Name).ToArray();
 
-        Assert.Equal(21, CaseEventTypes.All.Count);
+        Assert.Equal(22, CaseEventTypes.All.Count);
         Assert.Equal(names.Length, names.Distinct(StringComparer.Ordinal).Count());
         Assert.All(names, n => Assert.Matches(@"^case\.[a-z-]+\.v1$", n));
         Assert.Equal(CaseEventTypes.All.ToHashSet(), OneOfEach.Select(e => e.GetType()).ToHashSet());

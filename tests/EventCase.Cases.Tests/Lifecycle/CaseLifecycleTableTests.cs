@@ -79,9 +79,9 @@ public sealed class CaseLifecycleTableTests
     }
 
     [Fact]
-    public void Only_the_final_statuses_reject_everything_but_notes_contacts_links_and_feedback()
+    public void Only_the_final_statuses_reject_everything_but_notes_contacts_links_feedback_and_merged_duplicates()
     {
-        var annotations = new[] { "AddNote", "RecordContact", "LinkParent", "LinkChild", "RecordFeedback" };
+        var annotations = new[] { "AddNote", "RecordContact", "LinkParent", "LinkChild", "RecordFeedback", "MergeDuplicate" };
         foreach (var status in CaseStatuses.All.Where(s => s.IsFinal()))
         {
             var allowed = Table.Value.Where(kv => kv.Key.Status == status && kv.Value != "✗").Select(kv => kv.Key.Action);

@@ -86,6 +86,8 @@ internal static class CaseFixtures
 
     public static CaseMarkedDuplicate MarkedDuplicate() => new(Id, new CaseId("case-77"), CaseNumber.Parse("BOS-2026-000077"), At(7));
 
+    public static DuplicateCaseMerged DuplicateMerged() => new(Id, new CaseId("case-78"), CaseNumber.Parse("BOS-2026-000078"), At(8));
+
     public static CaseTransferred Transferred() => new(Id, Boston, Massdot, "State highway", At(7));
 
     /// <summary>A history that leaves the case in <paramref name="status"/>. Every opened case was escalated to level 1.</summary>
@@ -126,6 +128,7 @@ internal static class CaseFixtures
         new ReopenCase(Id, "Still broken", Duration.FromDays(30), Now),
         new CancelCase(Id, "Withdrawn", Now),
         new MarkDuplicate(Id, new CaseId("case-77"), null, Now),
+        new MergeDuplicate(Id, new CaseId("case-78"), CaseNumber.Parse("BOS-2026-000078"), Now),
         new LinkParentCase(Id, new CaseId("case-1"), [], Now),
         new LinkChildCase(Id, new CaseId("case-200"), [], Now),
         new RecordFeedback(Id, 4, "Quick work", Now),
