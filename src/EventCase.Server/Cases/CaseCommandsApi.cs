@@ -72,7 +72,8 @@ public static class CaseCommandsApi
             static (r, i) => Done(i, new CancelCase(i.CaseId, i.Errors.Text(r.Reason, "reason", 2000), i.Now)));
         // A merge is recorded on both cases at once; the handler decides on the original as it is when it appends, so the
         // lookup here only names a case that is not the agency's (400 naming originalCaseId).
-        Map<MarkDuplicateRequest>(cases, "mark-duplicate", "MarkDuplicate", Policies.Staff, "Marks the case as a duplicate of another case of the agency.",
+        Map<MarkDuplicateRequest>(cases, "mark-duplicate", "MarkDuplicate", Policies.Staff,
+            "Marks the case as a duplicate of another case of the agency, which must carry on (open, resolved or closed); the original records the duplicate in the same append.",
             static async (r, i) =>
             {
                 var original = await OtherCaseAsync(i, r.OriginalCaseId, "originalCaseId");

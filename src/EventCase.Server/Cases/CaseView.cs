@@ -2,6 +2,7 @@ using System.Text.Json;
 using EventCase.Cases;
 using EventCase.Cases.AddingNotes;
 using EventCase.Cases.Lifecycle;
+using EventCase.Cases.MarkingDuplicate;
 using EventCase.Cases.Opening;
 using EventCase.Cases.Sla;
 using EventCase.Cases.Transferring;
@@ -17,6 +18,11 @@ namespace EventCase.Server.Cases;
 /// <param name="At">When.</param>
 /// <param name="By">Who wrote it.</param>
 public sealed record CaseNoteView(NoteVisibility Visibility, string Text, Instant At, string By);
+
+/// <summary>A case of the same agency merged into the case shown, as its duplicate.</summary>
+/// <param name="CaseId">The duplicate's id.</param>
+/// <param name="Number">The duplicate's number, when the merge recorded it.</param>
+public sealed record MergedDuplicate(string CaseId, string? Number);
 
 /// <summary>A case as the API shows it: the folded state of its stream at some version.</summary>
 public sealed record CaseView
@@ -72,6 +78,12 @@ public sealed record CaseView
     /// <summary>The case it duplicates.</summary>
     public string? DuplicateOf { get; init; }
 
+    /// <summary>
+    /// The cases merged into this one as its duplicates, in merging order. Duplicates marked before merges were recorded
+    /// on both cases (decision 0021), and imported ones, are not listed.
+    /// </summary>
+    public required IReadOnlyList<MergedDuplicate> Duplicates { get; init; }
+
     /// <summary>The agency it was transferred to.</summary>
     public string? TransferredTo { get; init; }
 
@@ -110,6 +122,7 @@ public sealed record CaseView
         CaseOpened? opened = null;
         CaseTransferred? transferred = null;
         var notes = new List<CaseNoteView>();
+        var duplicates = new List<MergedDuplicate>();
         foreach (var recorded in events)
         {
             if (recorded.Data is not CaseEvent @event)
@@ -125,6 +138,9 @@ public sealed record CaseView
                     break;
                 case CaseTransferred t:
                     transferred = t;
+                    break;
+                case DuplicateCaseMerged merged when duplicates.TrueForAll(d => !string.Equals(d.CaseId, merged.DuplicateCaseId.Value, StringComparison.Ordinal)):
+                    duplicates.Add(new MergedDuplicate(merged.DuplicateCaseId.Value, merged.DuplicateNumber?.Value));
                     break;
                 case NoteAdded note when !publicOnly || note.Visibility == NoteVisibility.Public:
                     notes.Add(new CaseNoteView(note.Visibility, note.Text, note.At, recorded.Metadata.ActorId));
@@ -156,6 +172,7 @@ public sealed record CaseView
             ReopenCount = s.ReopenCount,
             Satisfaction = s.Satisfaction,
             DuplicateOf = s.DuplicateOf?.Value,
+            Duplicates = duplicates,
             TransferredTo = s.TransferredTo?.Value,
             TransferredToCase = transferred is { ToCaseId: { } toCase, ToNumber: { } toNumber }
                 ? new OtherAgencyCase(transferred.ToAgency.Value, toCase.Value, toNumber.Value)

@@ -57,6 +57,64 @@ public sealed class CaseLinkRoutesTests(ServerFixture server) : IClassFixture<Se
         await PostOkAsync(agent, $"/cases/{closed}/close", "");
 
         await PostOkAsync(agent, $"/cases/{late}/mark-duplicate", $$"""{"originalCaseId":"{{closed}}"}""");
+
+        var original = await GetAsync(agent, closed);
+        Assert.Equal("closed", original["status"]!.GetValue<string>());
+        Assert.Equal([late], original["duplicates"]!.AsArray().Select(d => d!["caseId"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task The_original_shows_the_cases_merged_into_it_in_its_view_history_and_audit_trail()
+    {
+        var original = await server.OpenCaseAsync();
+        var first = await server.OpenCaseAsync(citizen: "citizen-2");
+        var second = await server.OpenCaseAsync(citizen: null);
+        using var agent = server.Client(Roles.Agent);
+        var before = await GetAsync(agent, original);
+
+        var firstNumber = (await PostOkAsync(agent, $"/cases/{first}/mark-duplicate", $$"""{"originalCaseId":"{{original}}"}"""))["number"]!.GetValue<string>();
+        var secondNumber = (await PostOkAsync(agent, $"/cases/{second}/mark-duplicate", $$"""{"originalCaseId":"{{original}}"}"""))["number"]!.GetValue<string>();
+
+        var view = await GetAsync(agent, original);
+        Assert.Equal(before["status"]!.GetValue<string>(), view["status"]!.GetValue<string>());
+        Assert.Equal(before["version"]!.GetValue<long>() + 2, view["version"]!.GetValue<long>());
+        Assert.Equal(
+            [(first, firstNumber), (second, secondNumber)],
+            view["duplicates"]!.AsArray().Select(d => (d!["caseId"]!.GetValue<string>(), d["number"]!.GetValue<string>())));
+        Assert.Equal(original, (await GetAsync(agent, first))["duplicateOf"]!.GetValue<string>());
+        Assert.Empty((await GetAsync(agent, first))["duplicates"]!.AsArray());
+
+        // The original's citizen sees that another report was merged, not who made it.
+        using var citizen = server.Client(Roles.Citizen, citizen: "citizen-1");
+        Assert.Equal(2, (await GetAsync(citizen, original))["duplicates"]!.AsArray().Count);
+        using var historyResponse = await citizen.GetAsync($"/cases/{original}/history", Ct);
+        var merged = (await ReadJsonAsync(historyResponse))["events"]!.AsArray().Where(e => e!["type"]!.GetValue<string>() == "case.duplicate-merged.v1").ToList();
+        Assert.Equal(2, merged.Count);
+        Assert.Equal(firstNumber, merged[0]!["data"]!["duplicateNumber"]!.GetValue<string>());
+        Assert.DoesNotContain("citizen-2", merged[0]!.ToJsonString(), StringComparison.Ordinal);
+
+        await server.WaitForProjectionsAsync();
+        using var supervisor = server.Client(Roles.Supervisor);
+        using var trail = await supervisor.GetAsync($"/audit/cases/{original}", Ct);
+        var entries = (await ReadJsonAsync(trail)).AsArray();
+        Assert.Equal($"Case {secondNumber} was merged into this case as a duplicate", entries[^1]!["summary"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_case_that_duplicates_were_merged_into_cannot_be_cancelled_but_can_be_resolved()
+    {
+        var original = await server.OpenCaseAsync();
+        var duplicate = await server.OpenCaseAsync();
+        using var agent = server.Client(Roles.Agent);
+        await PostOkAsync(agent, $"/cases/{duplicate}/mark-duplicate", $$"""{"originalCaseId":"{{original}}"}""");
+        var before = await server.EventCountAsync();
+
+        using var response = await agent.PostAsync($"/cases/{original}/cancel", Json("""{"reason":"Withdrawn"}"""), Ct);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal("https://eventcase.dev/problems/case.has-duplicates", (await ReadJsonAsync(response))["type"]!.GetValue<string>());
+        Assert.Equal(before, await server.EventCountAsync());
+        await PostOkAsync(agent, $"/cases/{original}/resolve", """{"resolutionCode":"repaired","publicSummary":"Filled"}""");
     }
 
     [Fact]

@@ -142,6 +142,7 @@ public sealed class AuditTrailProjection : Projection<CaseSummaryRow>
         CaseReopened => "Reopened",
         CaseCancelled => "Cancelled",
         CaseMarkedDuplicate x => Text($"Marked as a duplicate of {(x.OriginalNumber?.Value ?? x.OriginalCaseId.Value)}"),
+        DuplicateCaseMerged x => Text($"Case {(x.DuplicateNumber?.Value ?? x.DuplicateCaseId.Value)} was merged into this case as a duplicate"),
         ParentCaseLinked x => Text($"Linked to parent case {x.ParentCaseId}"),
         ChildCaseLinked x => Text($"Linked child case {x.ChildCaseId}"),
         FeedbackRecorded x => Text($"Citizen rated the resolution {x.Satisfaction}/5"),
