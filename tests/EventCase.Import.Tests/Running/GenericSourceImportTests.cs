@@ -59,6 +59,9 @@ public sealed class GenericSourceImportTests(DatabaseFixture database) : ImportT
         var a2 = await CaseEventsAsync(tenant, "spr-A2");
         Assert.Equal(new CaseMarkedDuplicate(new CaseId("spr-A2"), new CaseId("spr-A1"), null, Instant.FromUtc(2026, 3, 30, 7, 0)), a2[2].Data);
         Assert.Equal(CaseStatus.Duplicate, Fold(a2).Status);
+        // Only the duplicate's side is imported (decision 0021): the original's stream is its own row's history.
+        Assert.DoesNotContain(a1, e => e.Data is DuplicateCaseMerged);
+        Assert.Empty(Assert.IsType<OpenedCase>(Fold(a1)).Duplicates);
 
         // 25 October 2026 02:30 happened twice in Berlin: the earlier (CEST, UTC+2) is taken. "fax" is no mapped channel.
         var a3 = await CaseEventsAsync(tenant, "spr-A3");
