@@ -411,7 +411,11 @@ public sealed class CaseCommandHandler
 
             var appends = decisions
                 .Where(d => d.Events.Count > 0)
-                .Select(d => new StreamAppend(d.Loaded.Stream, CaseStreams.StreamType, ExpectedVersion.Exactly(d.Loaded.Version), ToNewEvents(d.Loaded.Stream, command, context, d.Events)))
+                // The other case's event ids derive from the key and the case the command was sent to: the same key
+                // sent to link another case to that same other case is another request, and must not meet these ids as
+                // a retry of its own (its side would be skipped as already appended).
+                .Select(d => new StreamAppend(d.Loaded.Stream, CaseStreams.StreamType, ExpectedVersion.Exactly(d.Loaded.Version),
+                    ToNewEvents(d.Loaded.Stream, command, context, d.Events, sentStream: d.Loaded.Stream == loaded.Stream ? null : loaded.Stream)))
                 .ToList();
             var own = decisions[0];
             if (appends.Count == 0)
@@ -440,8 +444,9 @@ public sealed class CaseCommandHandler
                 return new CaseCommandResult.ConcurrencyConflict(conflict.ActualVersion) { Attempts = attempt };
             }
 
-            if (appended.Any(a => a.AlreadyAppended))
+            if (appended.Any(a => a.AlreadyAppended) && context.IdempotencyKey is not null)
             {
+                // A copy of this request with the same key stored it first: reload to answer with what is stored.
                 continue;
             }
 

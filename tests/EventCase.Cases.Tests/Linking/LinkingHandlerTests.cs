@@ -77,6 +77,23 @@ public sealed class LinkingHandlerTests(DatabaseFixture database) : HandlerTestB
     }
 
     [Fact]
+    public async Task One_key_used_to_link_two_children_to_the_same_parent_records_both_on_the_parent()
+    {
+        var agency = NewAgency();
+        var parent = await OpenCaseAsync(agency);
+        var first = await OpenCaseAsync(agency);
+        var second = await OpenCaseAsync(agency);
+        var context = Agent(agency) with { IdempotencyKey = "same-key" };
+
+        Assert.IsType<CaseCommandResult.Accepted>(await Handler().HandleAsync(new LinkParentCase(first, parent, [], Later(1)), context, Ct));
+        Assert.IsType<CaseCommandResult.Accepted>(await Handler().HandleAsync(new LinkParentCase(second, parent, [], Later(2)), context, Ct));
+
+        var parentState = (OpenedCase)CaseState.Fold((await ReadAsync(agency, parent)).Select(e => (CaseEvent)e.Data));
+        Assert.Equal([first, second], parentState.Children);
+        Assert.Single(await ReadAsync(agency, second), e => e.Data is ParentCaseLinked);
+    }
+
+    [Fact]
     public async Task A_link_to_a_case_that_does_not_exist_is_rejected_naming_it_and_appends_nothing()
     {
         var agency = NewAgency();
