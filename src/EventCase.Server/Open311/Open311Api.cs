@@ -6,6 +6,7 @@ using EventCase.Cases.AddingNotes;
 using EventCase.Cases.Agencies;
 using EventCase.Cases.Catalog;
 using EventCase.Cases.Lifecycle;
+using EventCase.Cases.MarkingDuplicate;
 using EventCase.Cases.Numbering;
 using EventCase.Cases.ReadModels.CaseSummary;
 using EventCase.EventStore;
@@ -539,12 +540,17 @@ public static class Open311Api
         // A transferred request is closed here: its notes say where it went, with the number to quote there.
         var transferNote = view.Status != CaseStatus.TransferredOut ? null
             : view.TransferredToCase is { } to ? $"Transferred to {to.Agency} as request {to.Number}." : $"Transferred to {view.TransferredTo}.";
+        // So is a request merged into another: its notes name the request that carries it on, the one to follow.
+        var duplicateNote = view.Status != CaseStatus.Duplicate ? null
+            : events.LastOrDefault(e => e.Data is CaseMarkedDuplicate)?.Data is CaseMarkedDuplicate { OriginalNumber: { } original }
+                ? $"Duplicate of request {original.Value}, which carries it on."
+                : "Duplicate of another request, which carries it on.";
         string Date(Instant instant) => DatePattern.Format(instant.InZone(zone).ToOffsetDateTime());
         return new Open311Request(
             view.Number,
             view.Id,
             Open311Status(view.Status),
-            view.Resolution?.PublicSummary ?? transferNote ?? statusNote?.Text,
+            view.Resolution?.PublicSummary ?? transferNote ?? duplicateNote ?? statusNote?.Text,
             service?.Name ?? view.Service,
             view.Service,
             isPublic ? null : view.Description,

@@ -64,6 +64,23 @@ public sealed class CaseLinkRoutesTests(ServerFixture server) : IClassFixture<Se
     }
 
     [Fact]
+    public async Task Open311_shows_a_merged_request_closed_with_a_note_naming_the_request_that_carries_it_on()
+    {
+        var original = await server.OpenCaseAsync();
+        var duplicate = await server.OpenCaseAsync();
+        using var agent = server.Client(Roles.Agent);
+        var originalNumber = (await GetAsync(agent, original))["number"]!.GetValue<string>();
+        var duplicateNumber = (await PostOkAsync(agent, $"/cases/{duplicate}/mark-duplicate", $$"""{"originalCaseId":"{{original}}"}"""))["number"]!.GetValue<string>();
+
+        using var anonymous = server.Client();
+        var request = (await ReadJsonAsync(await anonymous.GetAsync($"/open311/v2/requests/{duplicateNumber}.json", Ct)))[0]!;
+        Assert.Equal("closed", request["status"]!.GetValue<string>());
+        Assert.Equal($"Duplicate of request {originalNumber}, which carries it on.", request["status_notes"]!.GetValue<string>());
+        var carried = (await ReadJsonAsync(await anonymous.GetAsync($"/open311/v2/requests/{originalNumber}.json", Ct)))[0]!;
+        Assert.Equal("open", carried["status"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task The_original_shows_the_cases_merged_into_it_in_its_view_history_and_audit_trail()
     {
         var original = await server.OpenCaseAsync();
