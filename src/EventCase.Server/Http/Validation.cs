@@ -275,6 +275,19 @@ public sealed class Validation
         return null;
     }
 
+    /// <summary>
+    /// Records an error for <c>to</c> when both bounds of the half-open period [<paramref name="from"/>,
+    /// <paramref name="to"/>) are given and it would be empty: a caller asking for it has the bounds the wrong way round,
+    /// and an empty answer would pass for a clean record.
+    /// </summary>
+    public void PeriodEndsAfterStart(Instant? from, Instant? to)
+    {
+        if (from is { } start && to is { } end && end <= start)
+        {
+            Add("to", "must be after ?from= (the period is [from, to)).");
+        }
+    }
+
     /// <summary>Parses a positive integer query value.</summary>
     public long? Long(string? text, string field, long min, long max)
     {

@@ -222,12 +222,7 @@ public static class ReportsApi
         var start = v.Instant(from, "from");
         var end = v.Instant(to, "to");
         var size = (int)(v.Long(limit, "limit", 1, 10_000) ?? 1000);
-        if (start is { } s && end is { } e && e <= s)
-        {
-            // [from, to) would be empty: an auditor asking for it has the bounds the wrong way round, not a clean record.
-            v.Add("to", "must be after ?from= (the period is [from, to)).");
-        }
-
+        v.PeriodEndsAfterStart(start, end);
         if (!v.IsValid)
         {
             return v.Problem();
