@@ -63,6 +63,13 @@ public static class ReportsApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         audit.MapGet("/actors/{actorId}", AuditActorAsync).WithName("GetActorAuditTrail")
             .WithSummary("Everything one actor did in the agency (?from=, ?to= instants; ?limit=).");
+        audit.MapGet("/cases/{id}/export", AuditExports.ExportCaseAsync).WithName("ExportCaseAuditHistory")
+            .WithSummary("The case's whole stream as stored, each event with its hash and the hash it chains from, as a file to verify offline (docs/audit.md): ?format=jsonl (default, application/x-ndjson) or csv. Streamed.")
+            .Produces<string>(StatusCodes.Status200OK, AuditExports.JsonLinesMediaType, AuditExports.CsvMediaType)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        audit.MapGet("/export", AuditExports.ExportPeriod).WithName("ExportAgencyAuditHistory")
+            .WithSummary("Every event of the agency recorded in [?from=, ?to=) (instants, both required), with hashes, ordered by case and version, as a file to verify offline: ?format=jsonl (default) or csv. Streamed.")
+            .Produces<string>(StatusCodes.Status200OK, AuditExports.JsonLinesMediaType, AuditExports.CsvMediaType);
 
         var statistics = endpoints.MapGroup("/statistics").WithTags("Statistics")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)

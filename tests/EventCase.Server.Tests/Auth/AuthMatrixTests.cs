@@ -25,6 +25,8 @@ public sealed class AuthMatrixTests(ServerFixture server) : IClassFixture<Server
         { "GET", "/sla/cases/{id}", "", StaffAndAuditors },
         { "GET", "/audit/cases/{id}", "", Auditors },
         { "GET", "/audit/cases/{id}/verification", "", Auditors },
+        { "GET", "/audit/cases/{id}/export", "", Auditors },
+        { "GET", "/audit/cases/{id}/export?format=csv", "", Auditors },
         { "POST", "/cases/{id}/assign", """{"team":"roads"}""", Staff },
         { "POST", "/cases/{id}/unassign", "{}", Staff },
         { "POST", "/cases/{id}/start-work", "", Staff },
@@ -186,6 +188,8 @@ public sealed class AuthMatrixTests(ServerFixture server) : IClassFixture<Server
     [InlineData("GET", "/queues", "", StaffAndAuditors)]
     [InlineData("GET", "/sla/breaching?withinHours=4", "", StaffAndAuditors)]
     [InlineData("GET", "/audit/actors/alice", "", Auditors)]
+    [InlineData("GET", "/audit/export?from=2026-01-01T00:00:00Z&to=2100-01-01T00:00:00Z", "", Auditors)]
+    [InlineData("GET", "/audit/export?from=2026-01-01T00:00:00Z&to=2100-01-01T00:00:00Z&format=csv", "", Auditors)]
     [InlineData("GET", "/statistics/transparency", "", StaffAndAuditors)]
     [InlineData("GET", "/statistics/transparency.csv", "", StaffAndAuditors)]
     [InlineData("GET", "/cases", "", Everyone)]

@@ -171,6 +171,7 @@ public sealed class RequestValuesTests(ServerFixture server) : IClassFixture<Ser
         { "POST", "/cases/abc%C2%85def/assign", "id" },
         { "GET", "/cases/by-number/DEMO-2026-%1B00001", "number" },
         { "GET", "/audit/cases/a%1Fb", "id" },
+        { "GET", "/audit/cases/a%1Fb/export", "id" },
         { "GET", "/audit/actors/a%09b", "actorId" },
         { "GET", "/sla/cases/a%0Db", "id" },
         { "PUT", "/admin/services/a%01b", "code" },
