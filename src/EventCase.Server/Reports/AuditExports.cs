@@ -1,4 +1,3 @@
-using EventCase.Cases.Opening;
 using EventCase.EventStore;
 using EventCase.EventStore.Auditing;
 using EventCase.Server.Auth;
@@ -49,19 +48,20 @@ internal static class AuditExports
         }
 
         // As for the verification: a case whose first event or stream row was altered away is exactly what an auditor
-        // must be able to take home, so only a case with neither events nor a stream row is absent.
+        // must be able to take home, so only a case with neither a stream row nor events is absent. Neither lookup
+        // deserializes an event: an altered one may no longer read as its type, and is still to be exported as stored.
         var stream = new StreamName(caller.Agency.Value, caseId.Value);
-        var first = await CaseAccess.ReadFirstAsync(database.Store, caller.Agency, caseId, cancellationToken);
-        if (first is null && await database.Store.GetStreamInfoAsync(stream, cancellationToken) is null)
+        if (await database.Store.GetStreamInfoAsync(stream, cancellationToken) is null
+            && (await database.Store.ReadEventIdsAsync([stream], cancellationToken)).Count == 0)
         {
             return Problems.NotFoundCase(id);
         }
 
-        var name = first?.Data is CaseOpened opened ? opened.Number.Value : caseId.Value;
+        // Named by the case id, not its number: the id is what every line's streamId holds, and it needs no event read.
         return TypedResults.Stream(
             body => new AuditExporter(database.Store).ExportStreamAsync(stream, exportFormat, body, cancellationToken),
             MediaType(exportFormat),
-            FileName(caller.Agency.Value, name, exportFormat));
+            FileName(caller.Agency.Value, caseId.Value, exportFormat));
     }
 
     /// <summary><c>GET /audit/export?from=&amp;to=&amp;format=jsonl|csv</c>.</summary>
@@ -120,7 +120,7 @@ internal static class AuditExports
     private static string MediaType(AuditExportFormat format) => format == AuditExportFormat.Csv ? CsvMediaType : JsonLinesMediaType;
 
     /// <summary>
-    /// <c>audit-{agency}-{what}.{jsonl|csv}</c>. Agency ids, case numbers, case ids and the compact instants are letters,
+    /// <c>audit-{agency}-{what}.{jsonl|csv}</c>. Agency ids, case ids and the compact instants are letters,
     /// digits, '-', '_' and '.' only, so the name is safe as it is; anything else would be replaced, should that change.
     /// </summary>
     private static string FileName(string agency, string what, AuditExportFormat format) =>
