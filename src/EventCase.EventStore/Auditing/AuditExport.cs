@@ -275,9 +275,25 @@ public sealed class AuditExporter(PostgresEventStore store, int batchSize = 10_0
             await _writer.WriteLineAsync(line, cancellationToken);
         }
 
-        public override async Task FinishAsync(CancellationToken cancellationToken) => await _writer.FlushAsync(cancellationToken);
+        private bool _finished;
 
-        public override async ValueTask DisposeAsync() => await _writer.DisposeAsync();
+        public override async Task FinishAsync(CancellationToken cancellationToken)
+        {
+            await _writer.FlushAsync(cancellationToken);
+            _finished = true;
+        }
+
+        // A failed export leaves out what it had not written yet, as the JSON Lines writer does: flushing it on the way
+        // out would start an HTTP response (the header row alone) that then can only end cut off, where a failure before
+        // the first write can still be answered with an error status. The writer leaves the destination open, so there
+        // is nothing else to release.
+        public override async ValueTask DisposeAsync()
+        {
+            if (_finished)
+            {
+                await _writer.DisposeAsync();
+            }
+        }
 
         private static StringBuilder Field(StringBuilder line, string value)
         {

@@ -15,6 +15,22 @@ public sealed class ExportTests(DatabaseFixture database) : AuditTestBase(databa
     [Theory]
     [InlineData(AuditExportFormat.JsonLines)]
     [InlineData(AuditExportFormat.Csv)]
+    public async Task An_export_that_fails_before_its_first_event_writes_nothing_so_that_its_caller_can_still_answer_with_an_error(AuditExportFormat format)
+    {
+        // Nothing listens on port 1: the read fails after the writer has started (the CSV header is due first).
+        await using var unreachable = Npgsql.NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Timeout=2;Username=nobody");
+        var store = new PostgresEventStore(unreachable, new EventCase.EventStore.Serialization.EventSerializer(TestEvents.Registry()));
+        using var file = new MemoryStream();
+
+        await Assert.ThrowsAnyAsync<Npgsql.NpgsqlException>(
+            () => new AuditExporter(store).ExportTenantAsync("boston", Instant.MinValue, Instant.MaxValue, format, file, Ct));
+
+        Assert.Equal(0, file.Length);
+    }
+
+    [Theory]
+    [InlineData(AuditExportFormat.JsonLines)]
+    [InlineData(AuditExportFormat.Csv)]
     public async Task A_stream_exported_and_read_back_offline_verifies_and_gives_the_same_events(AuditExportFormat format)
     {
         var stream = NewStream(NewTenant());
