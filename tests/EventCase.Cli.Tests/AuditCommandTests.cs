@@ -139,6 +139,54 @@ public sealed class AuditCommandTests(DatabaseFixture database) : IClassFixture<
     }
 
     [Theory]
+    [InlineData("jsonl")]
+    [InlineData("csv")]
+    public async Task An_export_verifies_offline_and_an_edited_line_is_located_without_the_database(string format)
+    {
+        var tenant = await SeedAsync();
+        var file = Path.Combine(_directory, $"period.{format}");
+        var (exportExit, _, exportError) = await RunAsync(
+            "audit", "export", "--tenant", tenant, "--from", "2026-01-01T00:00:00Z", "--to", "2100-01-01T00:00:00Z", "--format", format, "--out", file);
+        Assert.True(exportExit == 0, exportError);
+
+        // No --connection: the check needs nothing but the file (the format follows from its name).
+        var (cleanExit, clean, cleanError) = await CliRunner.RunAsync(["audit", "verify-export", file]);
+        Assert.True(cleanExit == 0, cleanError);
+        Assert.Contains("15 events in 5 streams checked", clean, StringComparison.Ordinal);
+        Assert.Contains("intact", clean, StringComparison.Ordinal);
+
+        var text = await File.ReadAllTextAsync(file, Ct);
+        var edited = text.Replace("note 1", "note 9", StringComparison.Ordinal);
+        Assert.NotEqual(text, edited);
+        await File.WriteAllTextAsync(file, edited, Ct);
+        var (alteredExit, altered, _) = await CliRunner.RunAsync(["audit", "verify-export", file]);
+        Assert.Equal(3, alteredExit);
+        Assert.Contains("version 2", altered, StringComparison.Ordinal);
+        Assert.Contains("ALTERED", altered, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_export_cut_off_mid_line_is_reported_altered_and_a_file_that_is_no_export_is_a_bad_argument()
+    {
+        var tenant = await SeedAsync();
+        var file = Path.Combine(_directory, "cut.jsonl");
+        var (exportExit, _, exportError) = await RunAsync("audit", "export", "--tenant", tenant, "--stream", "audited-0", "--out", file);
+        Assert.True(exportExit == 0, exportError);
+        var text = await File.ReadAllTextAsync(file, Ct);
+        await File.WriteAllTextAsync(file, text[..(text.LastIndexOf("\"hash\"", StringComparison.Ordinal) - 10)], Ct);
+
+        var (cutExit, cut, _) = await CliRunner.RunAsync(["audit", "verify-export", file]);
+        Assert.Equal(3, cutExit);
+        Assert.Contains("ALTERED: the file stops being an export after 2 events", cut, StringComparison.Ordinal);
+
+        var notAnExport = Path.Combine(_directory, "notes.csv");
+        await File.WriteAllTextAsync(notAnExport, "name,value\nx,1\n", Ct);
+        var (wrongExit, _, wrongError) = await CliRunner.RunAsync(["audit", "verify-export", notAnExport]);
+        Assert.Equal(2, wrongExit);
+        Assert.Contains("is not an audit export (csv)", wrongError, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("--stream needs --tenant", "audit", "verify", "--stream", "x")]
     [InlineData("give either --stream, or --from and --to", "audit", "export", "--tenant", "boston")]
     [InlineData("is not an ISO-8601 instant", "audit", "export", "--tenant", "boston", "--from", "last week", "--to", "2026-01-01T00:00:00Z")]

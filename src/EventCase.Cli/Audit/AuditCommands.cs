@@ -19,6 +19,7 @@ internal static class AuditCommands
         audit.Subcommands.Add(Verify(console));
         audit.Subcommands.Add(Checkpoint(console));
         audit.Subcommands.Add(Export(console));
+        audit.Subcommands.Add(VerifyExport(console));
         audit.Subcommands.Add(KeyGen(console));
         return audit;
     }
@@ -167,6 +168,83 @@ internal static class AuditCommands
 
             console.MarkupLineInterpolated($"[red]ALTERED[/]: {string.Join("; ", reasons)} (see above)");
             return ExitCodes.TamperingFound;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// <c>audit verify-export FILE</c>: the auditor's side of an export, offline. Whoever holds the file (written by
+    /// <c>audit export</c> or fetched from <c>GET /audit/export</c> or <c>/audit/cases/{id}/export</c>) checks it without
+    /// the database: every event's hash recomputed, every chain followed.
+    /// </summary>
+    private static Command VerifyExport(IAnsiConsole console)
+    {
+        var file = new Argument<FileInfo>("file") { Description = "The export: written by 'audit export', or fetched from GET /audit/export or /audit/cases/{id}/export" };
+        file.AcceptExistingFilesOnly();
+        var format = new Option<string?>("--format") { Description = "jsonl or csv (default: csv for a file named *.csv, else jsonl)" };
+        format.AcceptOnlyFromAmong("jsonl", "csv");
+        var command = new Command(
+            "verify-export",
+            "Check an export's hash chains offline, without the database; exit code 3 when something was altered or the file is cut off or edited past reading")
+        {
+            file, format,
+        };
+        command.SetAction(async (result, ct) =>
+        {
+            var source = result.GetValue(file)!;
+            var exportFormat = (result.GetValue(format) ?? (source.Extension.Equals(".csv", StringComparison.OrdinalIgnoreCase) ? "csv" : "jsonl")) == "csv"
+                ? AuditExportFormat.Csv
+                : AuditExportFormat.JsonLines;
+            await using var stream = source.OpenRead();
+            var read = 0L;
+            AuditReport report;
+            try
+            {
+                report = await AuditExportReader.VerifyOfflineAsync(Counted(AuditExportReader.ReadAsync(stream, exportFormat, ct)), source.Name, ct);
+            }
+            catch (FormatException e) when (read == 0)
+            {
+                // Not one row read: the wrong file, or the wrong format for it. A mistake, not evidence.
+                throw CliException.BadArgument($"{source.FullName} is not an audit export ({(exportFormat == AuditExportFormat.Csv ? "csv" : "jsonl")}): {CommandFailure.OneLine(e.Message)}", e);
+            }
+            catch (FormatException e)
+            {
+                // Rows were read and then one could not be: an export the exporter wrote reads to its end, so the file
+                // was edited or cut off (a download that broke off). Either way its chains cannot be vouched for.
+                console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{source.Name}: {read:N0} events read"));
+                console.MarkupLineInterpolated($"[red]ALTERED[/]: the file stops being an export after {read:N0} events (edited or cut off): {CommandFailure.OneLine(e.Message)}");
+                return ExitCodes.TamperingFound;
+            }
+
+            if (report.EventsChecked == 0)
+            {
+                // An empty period exports as an empty file (or a header alone): nothing was altered, and nothing vouched for.
+                console.WriteLine($"{source.Name}: no events (an empty period); nothing to check");
+                return ExitCodes.Success;
+            }
+
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{report.Scope}: {report.EventsChecked:N0} events in {report.StreamsChecked:N0} streams checked in {report.Elapsed.TotalSeconds:F2} s ({report.EventsPerSecond:N0} events/s)"));
+            PrintFindings(console, report, alreadyPrinted: new HashSet<AuditFinding>());
+            if (report.IsIntact)
+            {
+                // What an export cannot show: the stream rows are not in it, so a deleted tail or a changed head is for
+                // 'audit verify' (or GET /audit/cases/{id}/verification) against the store.
+                console.MarkupLine("[green]intact[/]: every chain in the file holds (the file holds no stream heads: a deleted last event shows only to 'audit verify' against the store)");
+                return ExitCodes.Success;
+            }
+
+            console.MarkupLineInterpolated($"[red]ALTERED[/]: {report.BrokenStreams:N0} stream(s) with a broken chain (see above)");
+            return ExitCodes.TamperingFound;
+
+            async IAsyncEnumerable<ExportedEvent> Counted(IAsyncEnumerable<ExportedEvent> events)
+            {
+                await foreach (var exported in events)
+                {
+                    read++;
+                    yield return exported;
+                }
+            }
         });
         return command;
     }
