@@ -124,7 +124,7 @@ internal static class OpenApiMarkdown
             foreach (var parameter in parameters)
             {
                 md.Append(CultureInfo.InvariantCulture,
-                    $"| `{Text(parameter["name"])}` | {Text(parameter["in"])} | {Cell(types.Of(parameter["schema"]))} | {YesNo(parameter["required"])} | {Cell(Text(parameter["description"]) ?? "")} |\n");
+                    $"| `{Text(parameter["name"])}` | {Text(parameter["in"])} | {Cell(ParameterType(parameter, types))} | {YesNo(parameter["required"])} | {Cell(Text(parameter["description"]) ?? "")} |\n");
             }
 
             md.Append('\n');
@@ -152,6 +152,49 @@ internal static class OpenApiMarkdown
                     $"| {status} | {Cell(Text(response?["description"]) ?? "")} | {Cell(content.Count == 0 ? "—" : string.Join("<br>", content))} |\n");
             }
         }
+    }
+
+    /// <summary>
+    /// A parameter's type with what a caller must know to send it: a list sent as one comma-separated value
+    /// (<c>explode: false</c>), the range, the longest text and the default. Query values are typed only by the
+    /// document (the handlers read text), so this is the one place a reader of the page learns them.
+    /// </summary>
+    private static string ParameterType(JsonObject parameter, TypeNames types)
+    {
+        var type = types.Of(parameter["schema"]);
+        if (parameter["schema"] is not JsonObject schema)
+        {
+            return type;
+        }
+
+        if (parameter["explode"] is JsonValue explode && !explode.GetValue<bool>() && type.StartsWith("array of ", StringComparison.Ordinal))
+        {
+            type = "comma-separated list of " + type["array of ".Length..];
+        }
+
+        var facts = new List<string>();
+        var minimum = schema["minimum"]?.ToJsonString();
+        var maximum = schema["maximum"]?.ToJsonString();
+        if (minimum is not null && maximum is not null)
+        {
+            facts.Add($"{minimum}–{maximum}");
+        }
+        else if (minimum is not null || maximum is not null)
+        {
+            facts.Add(minimum is not null ? $"at least {minimum}" : $"at most {maximum}");
+        }
+
+        if (schema["maxLength"] is { } maxLength)
+        {
+            facts.Add($"at most {maxLength.ToJsonString()} characters");
+        }
+
+        if (schema["default"] is { } defaultValue)
+        {
+            facts.Add($"default `{defaultValue.ToJsonString().Trim('"')}`");
+        }
+
+        return facts.Count == 0 ? type : type + ", " + string.Join(", ", facts);
     }
 
     private static void RenderSchema(StringBuilder md, string name, JsonObject schema, TypeNames types)
