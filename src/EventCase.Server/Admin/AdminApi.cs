@@ -28,20 +28,29 @@ public static class AdminApi
         admin.MapGet("/services", GetCatalogAsync).WithName("GetServiceCatalog").WithSummary("The agency's service catalog.")
             .RequireAuthorization(Policies.StaffOrAuditor);
         Write(admin.MapPost("/services", DefineServiceAsync).WithName("DefineService").WithSummary("Adds a service to the catalog.").Accepts<NewServiceRequest>("application/json"));
-        Write(admin.MapPut("/services/{code}", UpdateServiceAsync).WithName("UpdateService").WithSummary("Changes a service's definition.").Accepts<ServiceRequest>("application/json"));
-        Write(admin.MapPost("/services/{code}/retire", RetireServiceAsync).WithName("RetireService").WithSummary("Stops offering a service.").Accepts<RetireServiceRequest>("application/json"));
-        Write(admin.MapPost("/services/{code}/reinstate", ReinstateServiceAsync).WithName("ReinstateService").WithSummary("Offers a retired service again."));
+        Write(admin.MapPut("/services/{code}", UpdateServiceAsync).WithName("UpdateService").WithSummary("Changes a service's definition.").Accepts<ServiceRequest>("application/json")
+            .WithRouteParameter("code", ServiceCodeDescription));
+        Write(admin.MapPost("/services/{code}/retire", RetireServiceAsync).WithName("RetireService").WithSummary("Stops offering a service.").Accepts<RetireServiceRequest>("application/json")
+            .WithRouteParameter("code", ServiceCodeDescription));
+        Write(admin.MapPost("/services/{code}/reinstate", ReinstateServiceAsync).WithName("ReinstateService").WithSummary("Offers a retired service again.")
+            .WithRouteParameter("code", ServiceCodeDescription));
         admin.MapGet("/routing", GetRoutingAsync).WithName("GetRoutingTable").WithSummary("The agency's routing rules and default team.")
             .RequireAuthorization(Policies.StaffOrAuditor);
         Write(admin.MapPost("/routing/rules", AddRuleAsync).WithName("AddRoutingRule").WithSummary("Adds a routing rule.").Accepts<NewRoutingRuleRequest>("application/json"));
-        Write(admin.MapPut("/routing/rules/{ruleId}", ReplaceRuleAsync).WithName("ReplaceRoutingRule").WithSummary("Replaces a routing rule.").Accepts<RoutingRuleRequest>("application/json"));
-        Write(admin.MapDelete("/routing/rules/{ruleId}", RemoveRuleAsync).WithName("RemoveRoutingRule").WithSummary("Removes a routing rule."));
+        Write(admin.MapPut("/routing/rules/{ruleId}", ReplaceRuleAsync).WithName("ReplaceRoutingRule").WithSummary("Replaces a routing rule.").Accepts<RoutingRuleRequest>("application/json")
+            .WithRouteParameter("ruleId", RuleIdDescription));
+        Write(admin.MapDelete("/routing/rules/{ruleId}", RemoveRuleAsync).WithName("RemoveRoutingRule").WithSummary("Removes a routing rule.")
+            .WithRouteParameter("ruleId", RuleIdDescription));
         Write(admin.MapPut("/routing/default", SetDefaultAsync).WithName("SetDefaultRoute").WithSummary("Sets the team that gets what no rule matches.").Accepts<DefaultRouteRequest>("application/json"));
         admin.MapGet("/calendar", GetCalendarAsync).WithName("GetCalendar").WithSummary("The agency's business calendar.")
             .RequireAuthorization(Policies.StaffOrAuditor);
         Write(admin.MapPut("/calendar", SetCalendarAsync).WithName("SetCalendar").WithSummary("Sets the agency's business calendar (zone, weekly hours, holidays).").Accepts<CalendarDefinition>("application/json"));
         return endpoints;
     }
+
+    private const string ServiceCodeDescription = "The service's code in the agency's catalog.";
+
+    private const string RuleIdDescription = "The routing rule's id: 1–100 letters, digits, -, _ or . given when it was added.";
 
     private static void Write(RouteHandlerBuilder route) =>
         route.RequireAuthorization(Policies.Admin)

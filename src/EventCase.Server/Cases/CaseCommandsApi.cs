@@ -17,6 +17,7 @@ using EventCase.Cases.Resolving;
 using EventCase.Cases.StartingWork;
 using EventCase.Cases.Transferring;
 using EventCase.Server.Auth;
+using EventCase.Server.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using NodaTime;
 
@@ -108,6 +109,7 @@ public static class CaseCommandsApi
         cases.MapPost("/{id}/" + path, (string id, HttpContext http, CancellationToken cancellationToken) =>
                 CaseCommandPipeline.ExecuteAsync(http, id, build, execute, cancellationToken))
             .WithName(name)
+            .WithRouteParameter("id", CasesApi.CaseIdDescription)
             .WithSummary(summary + " Honours If-Match (412) and Idempotency-Key (a retry returns the first answer).")
             .Accepts<TRequest>("application/json")
             .RequireAuthorization(policy)

@@ -76,12 +76,22 @@ public static class Open311Api
         var open311 = endpoints.MapGroup("/open311/v2").WithTags("Open311").AllowAnonymous()
             .WithMetadata(new ProblemFormat(InvalidRequestValues));
         Doc(open311.MapGet("/services.{format}", ServicesAsync).WithName("Open311Services").WithSummary("GeoReport v2: the service list."));
-        Doc(open311.MapGet("/services/{code}.{format}", ServiceDefinitionAsync).WithName("Open311ServiceDefinition").WithSummary("GeoReport v2: a service definition (attributes)."));
+        Doc(open311.MapGet("/services/{code}.{format}", ServiceDefinitionAsync).WithName("Open311ServiceDefinition").WithSummary("GeoReport v2: a service definition (attributes).")
+            .WithRouteParameter("code", "The service code, as the service list gives it."));
         Doc(open311.MapPost("/requests.{format}", PostRequestAsync).WithName("Open311PostRequest").WithSummary("GeoReport v2: submit a request (form-encoded; api_key required).")
-            .Accepts<Dictionary<string, string>>("application/x-www-form-urlencoded", "multipart/form-data"), StatusCodes.Status201Created);
-        Doc(open311.MapGet("/requests.{format}", GetRequestsAsync).WithName("Open311GetRequests").WithSummary("GeoReport v2: requests, filtered by service_request_id, service_code, start_date, end_date, status."));
-        Doc(open311.MapGet("/requests/{id}.{format}", GetRequestAsync).WithName("Open311GetRequest").WithSummary("GeoReport v2: one request."));
-        Doc(open311.MapGet("/tokens/{token}.{format}", TokenAsync).WithName("Open311Token").WithSummary("GeoReport v2: the request id of a token."));
+            .Accepts<Dictionary<string, string>>("application/x-www-form-urlencoded", "multipart/form-data"), StatusCodes.Status201Created,
+            // Not required here: the form may carry it instead (and wins when both do).
+            "The key of a configured client (agent, supervisor or admin); required, here or as a form field.");
+        Doc(open311.MapGet("/requests.{format}", GetRequestsAsync).WithName("Open311GetRequests").WithSummary("GeoReport v2: requests, filtered by service_request_id, service_code, start_date, end_date, status.")
+            .WithQueryParameter("service_request_id", QueryType.ListOf(), "Only these requests: case numbers or case ids, comma-separated (the first 200 are read); the other filters are then ignored.")
+            .WithQueryParameter("service_code", QueryType.Text(), "Only requests for this service code.")
+            .WithQueryParameter("start_date", QueryType.Instant, "Only requests made at or after this instant, ISO-8601 (default 90 days before end_date, or before now).")
+            .WithQueryParameter("end_date", QueryType.Instant, "Only requests made before this instant, ISO-8601.")
+            .WithQueryParameter("status", QueryType.ListOf(["open", "closed"]), "Only requests with one of these statuses (a comma-separated list)."));
+        Doc(open311.MapGet("/requests/{id}.{format}", GetRequestAsync).WithName("Open311GetRequest").WithSummary("GeoReport v2: one request.")
+            .WithRouteParameter("id", "The service_request_id: the case number."));
+        Doc(open311.MapGet("/tokens/{token}.{format}", TokenAsync).WithName("Open311Token").WithSummary("GeoReport v2: the request id of a token.")
+            .WithRouteParameter("token", "The token a POST of the request answered: the case id."));
         return endpoints;
     }
 
@@ -91,8 +101,12 @@ public static class Open311Api
     private static readonly string[] SingleFormFields =
         ["api_key", "service_code", "lat", "long", "address_string", "email", "device_id", "account_id", "first_name", "last_name", "phone", "description"];
 
-    private static void Doc(RouteHandlerBuilder route, int success = StatusCodes.Status200OK)
+    private const string ReadApiKey = "The key of a configured client (its agency and role); without one, the public agency is shown read-only.";
+
+    private static void Doc(RouteHandlerBuilder route, int success = StatusCodes.Status200OK, string apiKey = ReadApiKey)
     {
+        route.WithRouteParameter("format", "json or xml: the format of the answer, errors included.")
+            .WithQueryParameter("api_key", QueryType.Text(), apiKey);
         route.Produces(success, null, "application/json", "text/xml");
         foreach (var status in new[] { 400, 403, 404, 413 })
         {

@@ -101,6 +101,12 @@ internal static class AuditExports
         return v.Instant(text, field);
     }
 
+    /// <summary>What <c>?format=</c> takes, for the OpenAPI document: as <see cref="Format"/> reads it.</summary>
+    public static QueryType FormatType { get; } = QueryType.OneOf(["jsonl", "csv"], defaultValue: "jsonl");
+
+    /// <summary>What <c>?format=</c> means, for the OpenAPI document.</summary>
+    public const string FormatDescription = "The file's format: jsonl (default, application/x-ndjson) or csv (text/csv), in any letter case.";
+
     private static AuditExportFormat Format(Validation v, string? text)
     {
         if (string.IsNullOrWhiteSpace(text) || string.Equals(text, "jsonl", StringComparison.OrdinalIgnoreCase))

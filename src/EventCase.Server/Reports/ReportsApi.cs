@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using EventCase.Cases;
 using EventCase.Cases.Lifecycle;
 using EventCase.Cases.ReadModels;
@@ -36,50 +37,90 @@ public static class ReportsApi
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         cases.MapGet("/", ListCasesAsync).WithName("ListCases")
             .WithSummary("Lists the agency's cases, newest first, with filters (status, service, team, assignee, openedFrom, openedBefore) and keyset paging (limit, cursor). Citizens see only their own.")
-            .RequireAuthorization(Policies.Read);
+            .RequireAuthorization(Policies.Read)
+            .WithQueryParameter("status", QueryType.ListOf(StatusNames), "Only cases in one of these statuses (a comma-separated list).")
+            .WithQueryParameter("service", QueryType.Text(), "Only cases of this service code.")
+            .WithQueryParameter("team", QueryType.Text(), "Only cases assigned to this team.")
+            .WithQueryParameter("assignee", QueryType.Text(200), "Only cases assigned to this agent (at most 200 characters).")
+            .WithQueryParameter("openedFrom", QueryType.Instant, "Only cases opened at or after this instant (ISO-8601 with Z or an offset).")
+            .WithQueryParameter("openedBefore", QueryType.Instant, "Only cases opened before this instant (ISO-8601 with Z or an offset).")
+            .WithQueryParameter("limit", QueryType.Integer(1, 200, defaultValue: 50), "Cases per page, 1–200 (default 50).")
+            .WithQueryParameter("cursor", QueryType.Text(), "The nextCursor of the previous page, to read the next one.");
 
         var queues = endpoints.MapGroup("/queues").WithTags("Work queues")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .RequireAuthorization(Policies.StaffOrAuditor);
         queues.MapGet("/", QueueAsync).WithName("GetWorkQueue")
-            .WithSummary("The open cases of the agency (or ?team= / ?assignee=) by escalation, priority and SLA due; filters status, service, unassigned=true|false, breached=true|false; keyset paging.");
+            .WithSummary("The open cases of the agency (or ?team= / ?assignee=) by escalation, priority and SLA due; filters status, service, unassigned=true|false, breached=true|false; keyset paging.")
+            .WithQueryParameter("team", QueryType.Text(), "The queue of this team (not with assignee); default the whole agency.")
+            .WithQueryParameter("assignee", QueryType.Text(200), "The queue of this agent (not with team; at most 200 characters).")
+            .WithQueryParameter("status", QueryType.ListOf(StatusNames), "Only cases in one of these statuses (a comma-separated list).")
+            .WithQueryParameter("service", QueryType.Text(), "Only cases of this service code.")
+            .WithQueryParameter("unassigned", QueryType.Boolean, "true: only cases no agent has picked; false: only picked ones.")
+            .WithQueryParameter("breached", QueryType.Boolean, "true: only cases whose SLA target is missed now; false: only the others.")
+            .WithQueryParameter("limit", QueryType.Integer(1, 200, defaultValue: 50), "Cases per page, 1–200 (default 50).")
+            .WithQueryParameter("cursor", QueryType.Text(), "The nextCursor of the previous page, to read the next one.");
 
         var sla = endpoints.MapGroup("/sla").WithTags("SLA")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .RequireAuthorization(Policies.StaffOrAuditor);
         sla.MapGet("/breaching", BreachingAsync).WithName("GetSlaBreachingWithin")
-            .WithSummary("SLA clocks that will breach within ?withinHours=N (1–720), soonest first.");
+            .WithSummary("SLA clocks that will breach within ?withinHours=N (1–720), soonest first.")
+            .WithQueryParameter("withinHours", QueryType.Integer(1, 720), "Clocks breaching within this many hours, 1–720.", required: true)
+            .WithQueryParameter("limit", QueryType.Integer(1, 1000, defaultValue: 500), "Clocks at most, 1–1000 (default 500).");
         sla.MapGet("/cases/{id}", SlaClockAsync).WithName("GetSlaClock")
             .WithSummary("The SLA clock of one case: target, business time elapsed and remaining, pauses, due and breach.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithRouteParameter("id", CasesApi.CaseIdDescription);
 
         var audit = endpoints.MapGroup("/audit").WithTags("Audit")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .RequireAuthorization(Policies.Audit);
         audit.MapGet("/cases/{id}", AuditCaseAsync).WithName("GetCaseAuditTrail")
-            .WithSummary("Who did what, when and why to a case, with before → after changes.").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithSummary("Who did what, when and why to a case, with before → after changes.").ProducesProblem(StatusCodes.Status404NotFound)
+            .WithRouteParameter("id", CasesApi.CaseIdDescription);
         audit.MapGet("/cases/{id}/verification", VerifyCaseAsync).WithName("VerifyCaseHashChain")
             .WithSummary("Verifies the case's hash chain against the events as stored, now: the verdict, the head (version and hash, to compare with a signed checkpoint or an export) and where the chain first breaks.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithRouteParameter("id", CasesApi.CaseIdDescription);
         audit.MapGet("/actors/{actorId}", AuditActorAsync).WithName("GetActorAuditTrail")
-            .WithSummary("Everything one actor did in the agency (?from=, ?to= instants; ?limit=).");
+            .WithSummary("Everything one actor did in the agency (?from=, ?to= instants; ?limit=).")
+            .WithRouteParameter("actorId", "The actor: a token's sub claim (1–200 characters).")
+            .WithQueryParameter("from", QueryType.Instant, "Only what the actor did at or after this instant, on the cases' own timeline.")
+            .WithQueryParameter("to", QueryType.Instant, "Only what the actor did before this instant, on the cases' own timeline; after from.")
+            .WithQueryParameter("limit", QueryType.Integer(1, 10_000, defaultValue: 1000), "Entries at most, 1–10,000 (default 1000), oldest first.");
         audit.MapGet("/cases/{id}/export", AuditExports.ExportCaseAsync).WithName("ExportCaseAuditHistory")
             .WithSummary("The case's whole stream as stored, each event with its hash and the hash it chains from, as a file to verify offline (docs/audit.md): ?format=jsonl (default, application/x-ndjson) or csv. Streamed.")
             .Produces<string>(StatusCodes.Status200OK, AuditExports.JsonLinesMediaType, AuditExports.CsvMediaType)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithRouteParameter("id", CasesApi.CaseIdDescription)
+            .WithQueryParameter("format", AuditExports.FormatType, AuditExports.FormatDescription);
         audit.MapGet("/export", AuditExports.ExportPeriod).WithName("ExportAgencyAuditHistory")
             .WithSummary("Every event of the agency recorded in [?from=, ?to=) (instants, both required), with hashes, ordered by case and version, as a file to verify offline: ?format=jsonl (default) or csv. Streamed.")
-            .Produces<string>(StatusCodes.Status200OK, AuditExports.JsonLinesMediaType, AuditExports.CsvMediaType);
+            .Produces<string>(StatusCodes.Status200OK, AuditExports.JsonLinesMediaType, AuditExports.CsvMediaType)
+            .WithQueryParameter("from", QueryType.Instant, "The period's start, inclusive: an instant on the store's clock (when events were recorded).", required: true)
+            .WithQueryParameter("to", QueryType.Instant, "The period's end, exclusive: an instant after from.", required: true)
+            .WithQueryParameter("format", AuditExports.FormatType, AuditExports.FormatDescription);
 
         var statistics = endpoints.MapGroup("/statistics").WithTags("Statistics")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .RequireAuthorization(Policies.StaffOrAuditor);
         statistics.MapGet("/transparency", StatisticsJsonAsync).WithName("GetTransparencyStatistics")
-            .WithSummary("Opened, resolved, backlog, resolution times, SLA compliance and reopen rate per service and ?granularity=day|week|month from ?from= to ?to= (local dates).");
+            .WithSummary("Opened, resolved, backlog, resolution times, SLA compliance and reopen rate per service and ?granularity=day|week|month from ?from= to ?to= (local dates).")
+            .WithStatisticsParameters();
         statistics.MapGet("/transparency.csv", StatisticsCsvAsync).WithName("GetTransparencyStatisticsCsv")
-            .WithSummary("The same statistics as CSV (RFC 4180).").Produces<string>(StatusCodes.Status200OK, "text/csv");
+            .WithSummary("The same statistics as CSV (RFC 4180).").Produces<string>(StatusCodes.Status200OK, "text/csv")
+            .WithStatisticsParameters();
         return endpoints;
     }
+
+    /// <summary>The statuses as the API writes them, which <see cref="Statuses"/> reads in any letter case.</summary>
+    private static readonly string[] StatusNames = [.. CaseStatuses.All.Select(s => JsonNamingPolicy.CamelCase.ConvertName(s.ToString()))];
+
+    private static RouteHandlerBuilder WithStatisticsParameters(this RouteHandlerBuilder route) => route
+        .WithQueryParameter("granularity", QueryType.OneOf(["day", "week", "month"], defaultValue: "month"), "The length of each period, by name (default month).")
+        .WithQueryParameter("from", QueryType.Date, "The first date, in the agency's zone (default three months before to); on or before to and at most ten years before it.")
+        .WithQueryParameter("to", QueryType.Date, "The last date, in the agency's zone (default today); its period must end by 9999-12-31.");
 
     private static async Task<Results<Ok<Page<CaseSummaryRow>>, ProblemHttpResult>> ListCasesAsync(
         HttpContext http, EventCaseDatabase database, IClock clock, [CommaSeparatedList] string? status, string? service, string? team, string? assignee,
