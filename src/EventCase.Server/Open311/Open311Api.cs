@@ -83,7 +83,7 @@ public static class Open311Api
             // Not required here: the form may carry it instead (and wins when both do).
             "The key of a configured client (agent, supervisor or admin); required, here or as a form field.");
         Doc(open311.MapGet("/requests.{format}", GetRequestsAsync).WithName("Open311GetRequests").WithSummary("GeoReport v2: requests, filtered by service_request_id, service_code, start_date, end_date, status.")
-            .WithQueryParameter("service_request_id", QueryType.ListOf(), "Only these requests: case numbers or case ids, comma-separated (the first 200 are read); the other filters are then ignored.")
+            .WithQueryParameter("service_request_id", QueryType.ListOf(), "Only these requests: case numbers or case ids, comma-separated, at most 200 (more is a 400); the other filters are then ignored.")
             .WithQueryParameter("service_code", QueryType.Text(), "Only requests for this service code.")
             .WithQueryParameter("start_date", QueryType.Instant, "Only requests made at or after this instant, ISO-8601 (default 90 days before end_date, or before now).")
             .WithQueryParameter("end_date", QueryType.Instant, "Only requests made before this instant, ISO-8601.")
@@ -102,6 +102,9 @@ public static class Open311Api
         ["api_key", "service_code", "lat", "long", "address_string", "email", "device_id", "account_id", "first_name", "last_name", "phone", "description"];
 
     private const string ReadApiKey = "The key of a configured client (its agency and role); without one, the public agency is shown read-only.";
+
+    /// <summary>The most case numbers or ids one <c>service_request_id</c> may list.</summary>
+    internal const int MaxRequestIds = 200;
 
     private static void Doc(RouteHandlerBuilder route, int success = StatusCodes.Status200OK, string apiKey = ReadApiKey)
     {
@@ -381,9 +384,17 @@ public static class Open311Api
         var agency = client.Caller.Agency;
         if (!string.IsNullOrWhiteSpace(ids))
         {
+            var wantedIds = ids.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (wantedIds.Length > MaxRequestIds)
+            {
+                // Refused, not cut to the first ones: an answer without the rest would read as "those do not exist".
+                return Error(xml, 400, string.Create(CultureInfo.InvariantCulture,
+                    $"service_request_id: at most {MaxRequestIds} ids at once, and {wantedIds.Length} were given; ask for the rest in another request."));
+            }
+
             var byId = await ReadingAsync(database, reference, agency, client.IsPublic, cancellationToken);
             var found = new List<(CaseId Id, CaseSummaryRow? Listed)>();
-            foreach (var id in ids.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Take(200))
+            foreach (var id in wantedIds)
             {
                 if (await ResolveAsync(byId, id, cancellationToken) is { } caseId)
                 {
@@ -417,7 +428,8 @@ public static class Open311Api
 
         if (!v.IsValid)
         {
-            return Error(xml, 400, "start_date and end_date must be ISO-8601 date-times with an offset; service_code must be a service code.");
+            // Each bad field by its GeoReport name with what is wrong with it.
+            return Error(xml, 400, Describe(v.Problem()));
         }
 
         // The spec's default window: the last 90 days.

@@ -125,6 +125,36 @@ public sealed class Open311Tests(ServerFixture server) : IClassFixture<ServerFix
         Assert.NotNull(request.Element("requested_datetime"));
     }
 
+    [Fact]
+    public async Task More_request_ids_than_one_query_reads_are_refused_naming_the_field_instead_of_cut_to_the_first()
+    {
+        using var client = server.Client();
+        var ids = string.Join(',', Enumerable.Range(1, 201).Select(i => $"NOPE-2026-{i:D6}"));
+
+        using var tooMany = await client.GetAsync($"/open311/v2/requests.json?service_request_id={ids}");
+        var error = JsonNode.Parse(await tooMany.Content.ReadAsStringAsync())!.AsArray().Single()!;
+        using var enough = await client.GetAsync($"/open311/v2/requests.json?service_request_id={string.Join(',', ids.Split(',').Take(200))}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
+        Assert.Equal("service_request_id: at most 200 ids at once, and 201 were given; ask for the rest in another request.", error["description"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, enough.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("start_date=yesterday", "start_date: ")]
+    [InlineData("end_date=2026-13-01T00:00:00Z", "end_date: ")]
+    [InlineData("service_code=a%20b", "service_code: ")]
+    public async Task A_bad_request_filter_is_a_georeport_400_naming_that_filter(string query, string named)
+    {
+        using var client = server.Client();
+
+        using var response = await client.GetAsync($"/open311/v2/requests.json?{query}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var description = JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsArray().Single()!["description"]!.GetValue<string>();
+        Assert.StartsWith(named, description, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("/open311/v2/requests.json?status=pending", HttpStatusCode.BadRequest)]
     [InlineData("/open311/v2/requests.json?start_date=yesterday", HttpStatusCode.BadRequest)]
