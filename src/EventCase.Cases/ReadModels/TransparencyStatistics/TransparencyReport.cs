@@ -76,7 +76,9 @@ public static class TransparencyReport
 
     private static JsonSerializerOptions CreateJsonOptions()
     {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true };
+        // A figure that does not apply (no resolutions: no median) is left out, as the HTTP API leaves it out: the same
+        // statistics read the same from the command line and the service.
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
         options.AddNodaTimeConverters();
         return options;
