@@ -115,7 +115,11 @@ public static class ReportsApi
     }
 
     /// <summary>The statuses as the API writes them, which <see cref="Statuses"/> reads in any letter case.</summary>
-    private static readonly string[] StatusNames = [.. CaseStatuses.All.Select(s => JsonNamingPolicy.CamelCase.ConvertName(s.ToString()))];
+    // Every status a stored case can be in, as the API writes them: NotOpened is the state before a case's first
+    // event, which no case in the read models is in, so a filter on it could only ever find nothing.
+    private static readonly CaseStatus[] ListableStatuses = [.. CaseStatuses.All.Where(s => s != CaseStatus.NotOpened)];
+
+    private static readonly string[] StatusNames = [.. ListableStatuses.Select(s => JsonNamingPolicy.CamelCase.ConvertName(s.ToString()))];
 
     private static RouteHandlerBuilder WithStatisticsParameters(this RouteHandlerBuilder route) => route
         .WithQueryParameter("granularity", QueryType.OneOf(["day", "week", "month"], defaultValue: "month"), "The length of each period, by name (default month).")
@@ -368,13 +372,13 @@ public static class ReportsApi
         var statuses = new List<CaseStatus>();
         foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
-            if (Enum.TryParse<CaseStatus>(part, ignoreCase: true, out var status) && Enum.IsDefined(status) && !part.Any(char.IsAsciiDigit))
+            if (Enum.TryParse<CaseStatus>(part, ignoreCase: true, out var status) && ListableStatuses.Contains(status) && !part.Any(char.IsAsciiDigit))
             {
                 statuses.Add(status);
             }
             else
             {
-                v.Add("status", "must be a comma-separated list of " + string.Join(", ", CaseStatuses.All) + ".");
+                v.Add("status", "must be a comma-separated list of " + string.Join(", ", StatusNames) + ".");
                 return null;
             }
         }

@@ -61,6 +61,8 @@ public sealed class HostileInputTests(ServerFixture server) : IClassFixture<Serv
         { "GET", "/cases?limit=0", "", "", 400, "limit" },
         { "GET", "/cases?status=deleted", "", "", 400, "status" },
         { "GET", "/cases?status=1", "", "", 400, "status" },
+        { "GET", "/cases?status=notOpened", "", "", 400, "status" },
+        { "GET", "/queues?status=open,notOpened", "", "", 400, "status" },
         { "GET", "/cases?cursor=not-a-cursor", "", "", 400, "cursor" },
         { "GET", "/cases?openedFrom=2026-02-30T00:00:00Z", "", "", 400, "openedFrom" },
         { "GET", "/cases?team=%27%20OR%201%3D1", "", "", 400, "team" },
@@ -181,6 +183,19 @@ public sealed class HostileInputTests(ServerFixture server) : IClassFixture<Serv
         }
 
         Assert.Equal(before, await server.EventCountAsync());
+    }
+
+    [Fact]
+    public async Task An_unknown_status_filter_is_answered_with_the_statuses_as_the_api_writes_them()
+    {
+        using var agent = server.Client(Roles.Agent);
+
+        using var response = await agent.GetAsync("/cases?status=deleted");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(
+            "must be a comma-separated list of open, assigned, inProgress, awaitingCitizen, resolved, closed, cancelled, duplicate, transferredOut.",
+            (await ReadJsonAsync(response))["errors"]!["status"]![0]!.GetValue<string>());
     }
 
     [Fact]
