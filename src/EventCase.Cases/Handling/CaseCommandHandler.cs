@@ -423,30 +423,14 @@ public sealed class CaseCommandHandler
                 return new CaseCommandResult.Accepted(loaded.Version, [], loaded.State) { Attempts = attempt };
             }
 
-            if (_options.BeforeAppend is { } hook)
+            var (appended, answer) = await AppendBothSidesAsync(command, context, appends, attempt, cancellationToken);
+            if (answer is not null)
             {
-                await hook(command, attempt, cancellationToken);
+                return answer;
             }
 
-            IReadOnlyList<AppendResult> appended;
-            try
+            if (appended is null)
             {
-                appended = await _store.AppendToStreamsAsync(appends, cancellationToken);
-            }
-            catch (Exception e) when (e is WrongExpectedVersionException or DuplicateEventIdException && attempt <= _options.MaxConcurrencyRetries)
-            {
-                // Either case moved meanwhile (or the same key raced us): decide again on both; the next load answers
-                // a failed If-Match, or the earlier append with the key.
-                continue;
-            }
-            catch (WrongExpectedVersionException conflict)
-            {
-                return new CaseCommandResult.ConcurrencyConflict(conflict.ActualVersion) { Attempts = attempt };
-            }
-
-            if (appended.Any(a => a.AlreadyAppended) && context.IdempotencyKey is not null)
-            {
-                // A copy of this request with the same key stored it first: reload to answer with what is stored.
                 continue;
             }
 
@@ -474,7 +458,6 @@ public sealed class CaseCommandHandler
     /// </summary>
     private async Task<CaseCommandResult> MarkDuplicateCoreAsync(MarkDuplicate command, CommandContext context, CancellationToken cancellationToken)
     {
-        var key = context.IdempotencyKey;
         for (var attempt = 1; ; attempt++)
         {
             var loaded = await LoadForCommandAsync(context, command.CaseId, cancellationToken);
@@ -517,30 +500,14 @@ public sealed class CaseCommandHandler
                     ToNewEvents(original.Stream, command, context, decision.OnOriginal, sentStream: loaded.Stream)));
             }
 
-            if (_options.BeforeAppend is { } hook)
+            var (appended, answer) = await AppendBothSidesAsync(command, context, appends, attempt, cancellationToken);
+            if (answer is not null)
             {
-                await hook(command, attempt, cancellationToken);
+                return answer;
             }
 
-            IReadOnlyList<AppendResult> appended;
-            try
+            if (appended is null)
             {
-                appended = await _store.AppendToStreamsAsync(appends, cancellationToken);
-            }
-            catch (Exception e) when (e is WrongExpectedVersionException or DuplicateEventIdException && attempt <= _options.MaxConcurrencyRetries)
-            {
-                // Either case moved meanwhile (or the same key raced us): decide again on both; the next load answers a
-                // failed If-Match, or the earlier append with the key.
-                continue;
-            }
-            catch (WrongExpectedVersionException conflict)
-            {
-                return new CaseCommandResult.ConcurrencyConflict(conflict.ActualVersion) { Attempts = attempt };
-            }
-
-            if (appended.Any(a => a.AlreadyAppended) && key is not null)
-            {
-                // A copy of this request with the same key stored it first: reload to answer with what is stored.
                 continue;
             }
 
@@ -553,6 +520,39 @@ public sealed class CaseCommandHandler
 
             return new CaseCommandResult.Accepted(appended[0].NextExpectedVersion, decision.OnDuplicate, after) { Attempts = attempt };
         }
+    }
+
+    /// <summary>
+    /// The one append of a command recorded on two cases (a link, a merge), at the versions both were decided on.
+    /// </summary>
+    /// <returns>
+    /// The results when it was written; an answer to give when the caller must stop (retries used up); neither when the
+    /// caller must load and decide both cases again: either case moved meanwhile, or a copy of this request with the same
+    /// key stored it first (the next load answers a failed If-Match, or with what the key stored).
+    /// </returns>
+    private async Task<(IReadOnlyList<AppendResult>? Appended, CaseCommandResult? Answer)> AppendBothSidesAsync(
+        CaseCommand command, CommandContext context, IReadOnlyList<StreamAppend> appends, int attempt, CancellationToken cancellationToken)
+    {
+        if (_options.BeforeAppend is { } hook)
+        {
+            await hook(command, attempt, cancellationToken);
+        }
+
+        IReadOnlyList<AppendResult> appended;
+        try
+        {
+            appended = await _store.AppendToStreamsAsync(appends, cancellationToken);
+        }
+        catch (Exception e) when (e is WrongExpectedVersionException or DuplicateEventIdException && attempt <= _options.MaxConcurrencyRetries)
+        {
+            return (null, null);
+        }
+        catch (WrongExpectedVersionException conflict)
+        {
+            return (null, new CaseCommandResult.ConcurrencyConflict(conflict.ActualVersion) { Attempts = attempt });
+        }
+
+        return appended.Any(a => a.AlreadyAppended) && context.IdempotencyKey is not null ? (null, null) : (appended, null);
     }
 
     /// <summary>
