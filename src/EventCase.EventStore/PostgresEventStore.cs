@@ -747,6 +747,32 @@ public sealed class PostgresEventStore
     }
 
     /// <summary>
+    /// Every event of <paramref name="stream"/>, in version order, read on the caller's connection and transaction (a
+    /// stream rebuild reads them under the locks it holds). The metadata column is left out unless
+    /// <paramref name="withMetadata"/>, as for projections that do not read it.
+    /// </summary>
+    internal async Task<RecordedEvent[]> ReadStreamAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, StreamName stream, bool withMetadata, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            $"SELECT {(withMetadata ? _readStreamColumns : _readLogColumnsWithoutMetadata)} FROM {_schema}.events WHERE tenant_id = $1 AND stream_id = $2 ORDER BY stream_version",
+            connection,
+            transaction);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Tenant });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Id });
+        var raw = new List<RawEvent>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                raw.Add(ReadRaw(reader));
+            }
+        }
+
+        return Materialize(raw);
+    }
+
+    /// <summary>
     /// A batch reading <paramref name="columns"/> (of <c>events e</c>) of every event of <paramref name="streams"/>, in
     /// stream and version order. Each stream is looked up through its key, in a log that an import makes grow fast
     /// (decisions 0013, 0014); the batch is one implicit transaction, which the settings do not outlive.

@@ -47,14 +47,19 @@ internal abstract class ProjectionRunner
     /// </summary>
     public virtual IEnumerable<string> GoLiveSql(string schema, string suffix) => [];
 
-    /// <summary>Applies handled events of <paramref name="events"/> to the tables with <paramref name="suffix"/>.</summary>
-    public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string schema, string suffix, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies handled events of <paramref name="events"/> to the tables with <paramref name="suffix"/>. A
+    /// <c>leading</c> statement (a lock) runs before the first statement that reads or writes a row, in its round trip;
+    /// it is left out when no row is read or written.
+    /// </summary>
+    public async Task ApplyAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, string schema, string suffix, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken, NpgsqlBatchCommand? leading = null)
     {
         if (BeginApply(schema, suffix, events) is { } application)
         {
             try
             {
-                await ApplyAllAsync(connection, transaction, [application], prepare: false, commit: false, cancellationToken);
+                await ApplyAllAsync(connection, transaction, [application], prepare: false, commit: false, cancellationToken, leading);
             }
             catch (PostgresException refused) when (ProjectionFailedException.IsRefusal(refused) && events.FirstOrDefault(e => Handles(e.StoredEventType)) is { } first)
             {
@@ -76,8 +81,15 @@ internal abstract class ProjectionRunner
     /// <paramref name="commit"/> (for a caller that would commit next anyway), the transaction commits with the writes, in
     /// their round trip, when nothing follows them (no entry to copy); it is then completed, and the result is true.
     /// </summary>
+    /// <remarks>A <c>leading</c> statement (a lock) runs first, in the first round trip; it is left out when no row is read or written.</remarks>
     public static async Task<bool> ApplyAllAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<PendingApplication> applications, bool prepare, bool commit, CancellationToken cancellationToken)
+        NpgsqlConnection connection,
+        NpgsqlTransaction? transaction,
+        IReadOnlyList<PendingApplication> applications,
+        bool prepare,
+        bool commit,
+        CancellationToken cancellationToken,
+        NpgsqlBatchCommand? leading = null)
     {
         if (applications.Count == 0)
         {
@@ -90,6 +102,11 @@ internal abstract class ProjectionRunner
         if (loads.Count > 0)
         {
             await using var load = new NpgsqlBatch(connection, transaction);
+            if (leading is not null)
+            {
+                load.BatchCommands.Add(leading);
+            }
+
             load.BatchCommands.Add(KeyLookups.BatchCommand());
             foreach (var (_, command) in loads)
             {
@@ -102,6 +119,12 @@ internal abstract class ProjectionRunner
             }
 
             await using var reader = await load.ExecuteReaderAsync(cancellationToken);
+            if (leading is not null)
+            {
+                await reader.NextResultAsync(cancellationToken);
+                leading = null;
+            }
+
             await reader.ReadAsync(cancellationToken);
             settingsBefore = reader.GetString(0);
             foreach (var (application, _) in loads)
@@ -145,6 +168,12 @@ internal abstract class ProjectionRunner
                 write.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
             }
 
+            if (leading is not null && write.BatchCommands.Count > 0)
+            {
+                // Nothing was loaded: the writes are the first statements on rows.
+                write.BatchCommands.Insert(0, leading);
+            }
+
             if (write.BatchCommands.Count > 0)
             {
                 if (prepare)
@@ -185,6 +214,26 @@ internal abstract class ProjectionRunner
 
     /// <summary>Starts an in-memory rebuild.</summary>
     public abstract RebuildFold BeginRebuild();
+
+    /// <summary>
+    /// Whether every row is one stream's: an inline projection's by rule, an async one's when it keeps the default
+    /// row key. Only then can one stream's rows be rebuilt alone (<see cref="RebuildStreamAsync"/>).
+    /// </summary>
+    public abstract bool RowsArePerStream { get; }
+
+    /// <summary>
+    /// Replaces <paramref name="stream"/>'s row and entries in the live tables by a fold of its events, from none: those
+    /// of <paramref name="events"/> (the stream's, in version order) up to <paramref name="upTo"/> (the projection's
+    /// checkpoint; null for all). The caller holds the locks that keep anyone else from writing them meanwhile.
+    /// </summary>
+    public abstract Task<StreamRebuildResult> RebuildStreamAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        string schema,
+        StreamName stream,
+        IReadOnlyList<RecordedEvent> events,
+        LogPosition? upTo,
+        CancellationToken cancellationToken);
 
     /// <summary>An in-memory fold of the whole log, written at the end with binary COPY.</summary>
     internal abstract class RebuildFold
@@ -824,6 +873,157 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
 
             await importer.CompleteAsync(cancellationToken);
         }
+    }
+
+    public override bool RowsArePerStream => _rowPerStream;
+
+    public override async Task<StreamRebuildResult> RebuildStreamAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        string schema,
+        StreamName stream,
+        IReadOnlyList<RecordedEvent> events,
+        LogPosition? upTo,
+        CancellationToken cancellationToken)
+    {
+        if (!_rowPerStream)
+        {
+            throw new InvalidOperationException($"Projection '{_projection.Name}' keys its rows by something else than the stream; it can only be rebuilt whole.");
+        }
+
+        // The fold, from no row, exactly as the daemon or the appends would have applied these events one by one.
+        TRow? row = null;
+        var entries = new List<(string Tenant, string Key, EntryTable Table, object Entry)>();
+        var entryEvents = new List<RecordedEvent>();
+        var output = new ProjectionOutput(_entryTables);
+        var applied = 0;
+        RecordedEvent? last = null;
+        foreach (var recorded in events)
+        {
+            if (upTo is { } limit && recorded.LogPosition > limit)
+            {
+                // A stream's events are in the log in their version order: the rest are after the checkpoint too.
+                break;
+            }
+
+            if (!Handles(recorded.StoredEventType) || KeyOf(recorded) is null)
+            {
+                continue;
+            }
+
+            output.Clear();
+            try
+            {
+                row = _projection.Apply(row, recorded, output);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw new ProjectionFailedException(_projection.Name, recorded, e);
+            }
+
+            foreach (var (table, entry) in output.Entries)
+            {
+                entries.Add((stream.Tenant, stream.Id, table, entry));
+                entryEvents.Add(recorded);
+            }
+
+            applied++;
+            last = recorded;
+        }
+
+        var before = await ReadStreamRowsAsync(connection, transaction, schema, stream, cancellationToken);
+        await using (var write = new NpgsqlBatch(connection, transaction))
+        {
+            foreach (var table in TableNames(schema))
+            {
+                var delete = new NpgsqlBatchCommand($"DELETE FROM {table} WHERE tenant_id = $1 AND row_key = $2");
+                delete.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Tenant });
+                delete.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Id });
+                write.BatchCommands.Add(delete);
+            }
+
+            if (row is not null)
+            {
+                try
+                {
+                    write.BatchCommands.Add(CreateUpsertCommand(schema, string.Empty, [(stream.Tenant, stream.Id, row)]));
+                }
+                catch (Exception e) when (ProjectionFailedException.IsProjectionCode(e))
+                {
+                    throw new ProjectionFailedException(_projection.Name, last!, e);
+                }
+            }
+
+            await write.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        try
+        {
+            await CopyEntriesAsync(connection, schema, string.Empty, entries, cancellationToken);
+        }
+        catch (EntryWriteException failed)
+        {
+            throw new ProjectionFailedException(_projection.Name, entryEvents[failed.Index], failed.InnerException!);
+        }
+
+        var after = await ReadStreamRowsAsync(connection, transaction, schema, stream, cancellationToken);
+        return new StreamRebuildResult(
+            _projection.Name,
+            stream,
+            applied,
+            upTo,
+            before.Rows,
+            after.Rows,
+            before.Entries,
+            after.Entries,
+            !string.Equals(before.Digest, after.Digest, StringComparison.Ordinal));
+    }
+
+    /// <summary>The live row table, then the entry tables, schema-qualified.</summary>
+    private IEnumerable<string> TableNames(string schema) => [Table(schema, string.Empty), .. _entryTables.Select(t => $"{schema}.{t.Name}")];
+
+    /// <summary>
+    /// How many rows and entries <paramref name="stream"/> has, and a digest of what they hold: every column but the
+    /// entries' ids (which a rewrite draws anew), the row document compared as JSON, not as text.
+    /// </summary>
+    private async Task<(int Rows, int Entries, string Digest)> ReadStreamRowsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, StreamName stream, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var first = true;
+        foreach (var table in TableNames(schema))
+        {
+            var command = new NpgsqlBatchCommand(
+                $"SELECT count(*)::int, md5(coalesce(jsonb_agg(to_jsonb(t) - 'entry_id' ORDER BY {(first ? "t.row_key" : "t.entry_id")}), '[]'::jsonb)::text) FROM {table} t WHERE t.tenant_id = $1 AND t.row_key = $2");
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Tenant });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Id });
+            batch.BatchCommands.Add(command);
+            first = false;
+        }
+
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var rows = 0;
+        var entries = 0;
+        var digest = new StringBuilder();
+        first = true;
+        do
+        {
+            await reader.ReadAsync(cancellationToken);
+            if (first)
+            {
+                rows = reader.GetInt32(0);
+            }
+            else
+            {
+                entries += reader.GetInt32(0);
+            }
+
+            digest.Append(reader.GetString(1)).Append(' ');
+            first = false;
+        }
+        while (await reader.NextResultAsync(cancellationToken));
+
+        return (rows, entries, digest.ToString());
     }
 
     public override RebuildFold BeginRebuild() => new Fold(this);

@@ -206,6 +206,159 @@ public sealed class ProjectionSet
         return await ProjectionRunner.ApplyAllAsync(connection, transaction, applications, _store.Options.PrepareStatements, commit, cancellationToken);
     }
 
+    /// <summary>Whether the projection named <paramref name="name"/> keeps one row per stream, so that <see cref="RebuildStreamAsync"/> can rebuild one stream's rows.</summary>
+    /// <exception cref="ArgumentException">No projection of that name is registered.</exception>
+    public bool KeepsRowsPerStream(string name) => RunnerNamed(name).RowsArePerStream;
+
+    /// <summary>
+    /// Rebuilds one stream's rows, when only they are wrong: in each projection that keeps one row per stream, its row
+    /// and entries are replaced by a fold of its events, in one transaction, while everything else goes on. An inline
+    /// projection's row is folded from every event of the stream (appends to it wait meanwhile, as behind any append); an
+    /// async projection's up to its checkpoint, its owner's next step waiting meanwhile, so that the daemon carries on
+    /// from there without applying an event twice or missing one. Runs in any process that registers the projections
+    /// (the service, the command line): it needs no daemon.
+    /// </summary>
+    /// <param name="stream">The stream. One with no events leaves no row (a row it had is removed).</param>
+    /// <param name="options">Which projections, and whether only to compare; null for every projection that keeps one row per stream, for real.</param>
+    /// <param name="cancellationToken">Cancels; nothing is changed then.</param>
+    /// <returns>One result per projection rebuilt, in the order of registration; <see cref="StreamRebuildResult.Changed"/> says where the rows were wrong.</returns>
+    /// <exception cref="ArgumentException">A named projection is not registered, or keeps rows that are not one stream's.</exception>
+    /// <exception cref="InvalidOperationException">A projection's tables were built by another version of it (it is due for a whole rebuild), or it was never migrated.</exception>
+    /// <exception cref="ProjectionFailedException">A projection's code threw on one of the stream's events; nothing is changed.</exception>
+    public async Task<IReadOnlyList<StreamRebuildResult>> RebuildStreamAsync(StreamName stream, StreamRebuildOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        stream.Validate();
+        options ??= new StreamRebuildOptions();
+        var runners = options.Projections is null
+            ? _runners.Where(r => r.RowsArePerStream).ToList()
+            : SelectForStreamRebuild(options.Projections);
+        if (runners.Count == 0)
+        {
+            return [];
+        }
+
+        var schema = _store.Options.Schema;
+        var inline = runners.Exists(r => r.Projection.Mode == ProjectionMode.Inline);
+        var asyncNames = runners.Where(r => r.Projection.Mode == ProjectionMode.Async).Select(r => r.Projection.Name).Order(StringComparer.Ordinal).ToList();
+        await using var connection = await _store.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        // The locks, in the order an append takes them (the inline projections' shared lock, then the stream's), then
+        // each async projection's rows lock, shared, in name order. Holding them: no append to the stream and no inline
+        // swap is under way; no owner's step or swap of those async projections is, and their checkpoints stand still.
+        var records = new Dictionary<string, (int Version, LogPosition Checkpoint)>(StringComparer.Ordinal);
+        await using (var locks = new NpgsqlBatch(connection, transaction))
+        {
+            if (inline)
+            {
+                locks.BatchCommands.Add(LockCommand("pg_advisory_xact_lock_shared($1)", ProjectionWorker.InlineLockKey(schema)));
+            }
+
+            var streamLock = new NpgsqlBatchCommand($"SELECT pg_advisory_xact_lock({schema}.stream_lock_key($1, $2))");
+            streamLock.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Tenant });
+            streamLock.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Id });
+            locks.BatchCommands.Add(streamLock);
+            foreach (var name in asyncNames)
+            {
+                locks.BatchCommands.Add(LockCommand("pg_advisory_xact_lock_shared($1)", ProjectionOwnership.RowsLockKey(schema, name)));
+            }
+
+            var read = new NpgsqlBatchCommand($"SELECT name, version, checkpoint_xid, checkpoint_position FROM {schema}.projections WHERE name = ANY($1)");
+            read.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = runners.Select(r => r.Projection.Name).ToArray() });
+            locks.BatchCommands.Add(read);
+            await using var reader = await locks.ExecuteReaderAsync(cancellationToken);
+            for (var i = 1; i < locks.BatchCommands.Count; i++)
+            {
+                await reader.NextResultAsync(cancellationToken);
+            }
+
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                records[reader.GetString(0)] = (reader.GetInt32(1), new LogPosition(reader.GetFieldValue<ulong>(2), reader.GetInt64(3)));
+            }
+        }
+
+        foreach (var runner in runners)
+        {
+            var projection = runner.Projection;
+            if (!records.TryGetValue(projection.Name, out var record))
+            {
+                throw new InvalidOperationException($"Projection '{projection.Name}' is not registered in the database; run the store's MigrateAsync first.");
+            }
+
+            if (record.Version != projection.Version)
+            {
+                throw new InvalidOperationException(
+                    $"Projection '{projection.Name}' has tables built by its version {record.Version}, and this is version {projection.Version}: it is due for a whole rebuild, which replaces every row; a stream rebuild would write this version's rows into the other version's tables.");
+            }
+        }
+
+        var events = await _store.ReadStreamAsync(connection, transaction, stream, runners.Exists(r => r.Projection.ReadsMetadata), cancellationToken);
+        var results = new List<StreamRebuildResult>(runners.Count);
+        foreach (var runner in runners)
+        {
+            var upTo = runner.Projection.Mode == ProjectionMode.Async ? records[runner.Projection.Name].Checkpoint : (LogPosition?)null;
+            try
+            {
+                results.Add(await runner.RebuildStreamAsync(connection, transaction, schema, stream, events, upTo, cancellationToken));
+            }
+            catch (PostgresException refused) when (ProjectionFailedException.IsRefusal(refused))
+            {
+                throw new ProjectionFailedException(runner.Projection.Name, $"writing the rows of stream '{stream.Tenant}/{stream.Id}'", refused);
+            }
+        }
+
+        if (options.DryRun)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+        }
+        else
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        return results;
+    }
+
+    private static NpgsqlBatchCommand LockCommand(string function, long key)
+    {
+        var command = new NpgsqlBatchCommand("SELECT " + function);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = key });
+        return command;
+    }
+
+    private List<ProjectionRunner> SelectForStreamRebuild(IReadOnlyCollection<string> names)
+    {
+        if (names.Count == 0)
+        {
+            throw new ArgumentException("Name at least one projection, or none (null) for every projection that keeps one row per stream.", "options");
+        }
+
+        var selected = new List<ProjectionRunner>();
+        foreach (var name in names.Distinct(StringComparer.Ordinal))
+        {
+            var runner = RunnerNamed(name);
+            if (!runner.RowsArePerStream)
+            {
+                throw new ArgumentException(
+                    $"Projection '{name}' keys its rows by something else than the stream (its own RowKey): a row may fold events of many streams, so it can only be rebuilt whole.",
+                    "options");
+            }
+
+            selected.Add(runner);
+        }
+
+        // In the order of registration, whatever the order asked.
+        return _runners.Where(selected.Contains).ToList();
+    }
+
+    private ProjectionRunner RunnerNamed(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return _runners.FirstOrDefault(r => string.Equals(r.Projection.Name, name, StringComparison.Ordinal))
+            ?? throw new ArgumentException($"No projection named '{name}' is registered; registered: {string.Join(", ", _runners.Select(r => r.Projection.Name))}.", nameof(name));
+    }
+
     /// <summary>Asks the projection's owner to rebuild it (shadow tables, then an atomic swap). Returns at once.</summary>
     /// <exception cref="ArgumentException">No projection of that name is registered.</exception>
     public Task RequestRebuildAsync(string name, CancellationToken cancellationToken = default) =>

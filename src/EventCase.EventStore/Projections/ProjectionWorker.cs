@@ -72,7 +72,9 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
         }
 
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await runner.ApplyAsync(connection, transaction, Schema, string.Empty, batch.Events, cancellationToken);
+        // Before the rows are loaded: a stream rebuild (which holds this lock shared while it replaces a stream's rows)
+        // has committed, or starts only after this commits, so no row this step writes was loaded before it.
+        await runner.ApplyAsync(connection, transaction, Schema, string.Empty, batch.Events, cancellationToken, RowsLockCommand());
         await using (var update = new NpgsqlBatch(connection, transaction))
         {
             // The batch's rows and its checkpoint commit together, and the events they derive from are durable
@@ -529,7 +531,15 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
     private async Task SwapAsync(NpgsqlConnection connection, LogPosition checkpoint, long events, long started, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (Projection.Mode == ProjectionMode.Inline)
+        if (Projection.Mode == ProjectionMode.Async)
+        {
+            // A stream rebuild reads the checkpoint and writes the live tables under this lock, shared: it must see the
+            // checkpoint and the tables of one side of the swap, never the old checkpoint and the new tables.
+            await using var rowsLock = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, transaction);
+            rowsLock.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ProjectionOwnership.RowsLockKey(Schema, Projection.Name) });
+            await rowsLock.ExecuteNonQueryAsync(cancellationToken);
+        }
+        else
         {
             // Inline appenders hold this lock shared from before their first write. Holding it exclusively means every
             // appender that wrote to the live tables has committed and no new one has written anything (so none holds
@@ -674,6 +684,13 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
             checkpoint.Position,
             events,
             events / seconds);
+    }
+
+    private NpgsqlBatchCommand RowsLockCommand()
+    {
+        var command = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock($1)");
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ProjectionOwnership.RowsLockKey(Schema, Projection.Name) });
+        return command;
     }
 
     internal static long InlineLockKey(string schema) => LockKeys.For("eventcase.inline-projections." + schema);

@@ -126,6 +126,14 @@ internal static class ProjectionOwnership
 {
     public static long LockKey(string schema, string projection) => LockKeys.For($"eventcase.projection.{schema}.{projection}");
 
+    /// <summary>
+    /// The transaction lock on an async projection's live rows: its owner takes it exclusively in every transaction that
+    /// writes them (a step, a swap), a stream rebuild takes it shared. Ownership itself cannot serve: it is a session
+    /// lock held by the owner's connection for as long as it owns the projection, and a stream rebuild runs in any
+    /// process, beside the owner.
+    /// </summary>
+    public static long RowsLockKey(string schema, string projection) => LockKeys.For($"eventcase.projection-rows.{schema}.{projection}");
+
     public static async Task<bool> TryTakeAsync(NpgsqlConnection connection, long lockKey, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", connection);
