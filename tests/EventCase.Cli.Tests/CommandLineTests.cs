@@ -21,7 +21,7 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
 
     private static readonly Instant T0 = Instant.FromUtc(2026, 3, 2, 14, 0);
 
-    public static TheoryData<string> Commands => new() { "", "db", "db start", "db stop", "db status", "replay", "projections", "projections status", "projections rebuild", "audit", "audit verify", "audit checkpoint", "audit export", "audit keygen", "import", "serve", "report", "report transparency" };
+    public static TheoryData<string> Commands => new() { "", "db", "db start", "db stop", "db status", "replay", "projections", "projections status", "projections rebuild", "projections rebuild-case", "audit", "audit verify", "audit checkpoint", "audit export", "audit keygen", "import", "serve", "report", "report transparency" };
 
     [Theory]
     [MemberData(nameof(Commands))]

@@ -7,7 +7,7 @@ using Spectre.Console;
 
 namespace EventCase.Cli.Projections;
 
-/// <summary><c>eventcase projections status|rebuild</c>.</summary>
+/// <summary><c>eventcase projections status|rebuild|rebuild-case</c>.</summary>
 internal static class ProjectionCommands
 {
     public static Command Create(IAnsiConsole console)
@@ -139,7 +139,112 @@ internal static class ProjectionCommands
 
         projections.Subcommands.Add(status);
         projections.Subcommands.Add(rebuild);
+        projections.Subcommands.Add(CreateRebuildCase(console));
         return projections;
+    }
+
+    /// <summary>
+    /// <c>projections rebuild-case CASE --agency A [--projection NAME]... [--dry-run]</c>: one case's rows folded again
+    /// from its events, here and now (no service needed), when only they are wrong.
+    /// </summary>
+    private static Command CreateRebuildCase(IAnsiConsole console)
+    {
+        var caseArgument = new Argument<string>("case") { Description = "Case id or case number (e.g. BOS-2026-000123)" };
+        caseArgument.AcceptOnlyCaseIds();
+        var agency = new Option<string>("--agency") { Description = "The agency (tenant) the case belongs to", Required = true };
+        agency.AcceptOnlyTenantIds();
+        var only = new Option<string[]>("--projection")
+        {
+            Description = "Rebuild the case's rows in this projection only (repeatable; default: every projection that keeps one row per case)",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Only compare the stored rows with a fold of the case's events; change nothing" };
+        var command = new Command(
+            "rebuild-case",
+            "Rebuild one case's rows from its events, when only they are wrong: at once, in one transaction, beside a running service; a whole rebuild is not needed")
+        {
+            caseArgument, agency, only, dryRun,
+        };
+        command.SetAction(async (result, ct) =>
+        {
+            await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.RequireExisting, ct);
+            var caseText = result.GetValue(caseArgument)!;
+            var agencyId = result.GetValue(agency)!;
+            var (caseId, stream) = await CaseArgument.ResolveAsync(session, agencyId, caseText, ct);
+            var named = result.GetValue(only) is { Length: > 0 } names ? names : null;
+            var dry = result.GetValue(dryRun);
+            IReadOnlyList<StreamRebuildResult> results;
+            try
+            {
+                results = await session.Store.Projections.RebuildStreamAsync(stream, new StreamRebuildOptions { Projections = named, DryRun = dry }, ct);
+            }
+            catch (ArgumentException e)
+            {
+                throw CliException.BadArgument(CommandFailure.OneLine(e.Message.Replace(" (Parameter 'options')", "", StringComparison.Ordinal)), e);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new CliException(CommandFailure.OneLine(e.Message) + " (see `eventcase projections status`)", ExitCodes.Failure, e);
+            }
+            catch (ProjectionFailedException e)
+            {
+                throw new CliException(
+                    CommandFailure.OneLine($"projection {e.ProjectionName} fails on the case's event {e.Event?.StreamVersion.ToString(CultureInfo.InvariantCulture) ?? "?"} ({e.Event?.EventType}): {e.InnerException?.Message ?? e.Message}; nothing was changed"),
+                    ExitCodes.Failure,
+                    e);
+            }
+
+            if (!await HasEventsAsync(session, stream, ct))
+            {
+                // Rows without events (a case id mistyped, or rows left behind) are removed all the same.
+                var removed = results.Where(r => r.RowsBefore + r.EntriesBefore > 0).Select(r => r.Projection).ToList();
+                console.MarkupLineInterpolated($"[yellow]no events recorded for case {caseId.Value} in agency {agencyId}[/]: {(removed.Count == 0 ? "no rows either, nothing to rebuild" : $"{(dry ? "it has rows, which a rebuild would remove, in" : "its rows were removed from")} {string.Join(", ", removed)}")}.");
+                return ExitCodes.Success;
+            }
+
+            var table = new Table().AddColumns("projection", "events folded", "up to", "row", "entries", dry ? "compared" : "result");
+            foreach (var r in results)
+            {
+                table.AddRow(
+                    Markup.Escape(r.Projection),
+                    r.EventsApplied.ToString(CultureInfo.InvariantCulture),
+                    r.UpTo is { } upTo ? $"checkpoint {upTo.Position.ToString(CultureInfo.InvariantCulture)}" : "whole case",
+                    $"{r.RowsBefore} → {r.RowsAfter}",
+                    $"{r.EntriesBefore} → {r.EntriesAfter}",
+                    (r.Changed, dry) switch
+                    {
+                        (false, _) => "agreed with the log",
+                        (true, false) => "[yellow]differed: rebuilt[/]",
+                        (true, true) => "[yellow]differs[/] (dry run: left as it was)",
+                    });
+            }
+
+            console.Write(table);
+            var wrong = results.Count(r => r.Changed);
+            console.WriteLine(wrong == 0
+                ? $"case {caseId.Value}: every row agreed with its events{(dry ? "" : "; rewritten as they were")}."
+                : dry
+                    ? $"case {caseId.Value}: {wrong} projection(s) disagree with its events; run without --dry-run to rebuild them."
+                    : $"case {caseId.Value}: {wrong} projection(s) rebuilt from its events.");
+            var skipped = session.Store.Projections.All.Where(p => named is null && !session.Store.Projections.KeepsRowsPerStream(p.Name)).Select(p => p.Name).ToList();
+            if (skipped.Count > 0)
+            {
+                console.WriteLine($"not rebuilt: {string.Join(", ", skipped)} (rows that gather many cases; `eventcase projections rebuild NAME` rebuilds them whole).");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static async Task<bool> HasEventsAsync(CliSession session, EventCase.EventStore.StreamName stream, CancellationToken cancellationToken)
+    {
+        await foreach (var _ in session.Store.ReadStreamAsync(stream, new EventCase.EventStore.ReadStreamOptions { MaxCount = 1 }, cancellationToken))
+        {
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>Prints a hint when no running service owns <paramref name="projection"/>.</summary>

@@ -2,9 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using EventCase.Cases;
-using EventCase.Cases.Handling;
 using EventCase.Cases.Lifecycle;
-using EventCase.Cases.Numbering;
 using EventCase.Cases.Replaying;
 using EventCase.Cli.Hosting;
 using EventCase.EventStore;
@@ -53,19 +51,7 @@ internal static class ReplayCommand
             await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.RequireExisting, ct);
             var agencyId = new AgencyId(result.GetValue(agency)!);
             var caseText = result.GetValue(caseArgument)!;
-            CaseId caseId;
-            if (CaseNumber.TryParse(caseText, out var number))
-            {
-                var found = await new CaseNumberLookup(session.Store).FindAsync(agencyId, number, ct)
-                    ?? throw new CliException($"no case {caseText} in agency {agencyId.Value}");
-                caseId = found.CaseId;
-            }
-            else
-            {
-                caseId = new CaseId(caseText);
-            }
-
-            var stream = CaseStreams.For(agencyId, caseId);
+            var (caseId, stream) = await CaseArgument.ResolveAsync(session, agencyId.Value, caseText, ct);
             var history = await ReadHistoryAsync(session, stream, ct);
             if (history.Count == 0)
             {

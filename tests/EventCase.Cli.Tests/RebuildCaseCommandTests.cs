@@ -1,0 +1,128 @@
+using EventCase.Cases;
+using EventCase.Cases.Assigning;
+using EventCase.Cases.Catalog;
+using EventCase.Cases.Escalating;
+using EventCase.Cases.Handling;
+using EventCase.Cases.Lifecycle;
+using EventCase.Cases.Numbering;
+using EventCase.Cases.Opening;
+using EventCase.Cases.ReadModels;
+using EventCase.Cases.Schema;
+using EventCase.Cases.Sla;
+using EventCase.Cli.Hosting;
+using EventCase.EventStore;
+using EventCase.Testing;
+using NodaTime;
+
+namespace EventCase.Cli.Tests;
+
+/// <summary><c>eventcase projections rebuild-case</c>: one case's rows folded again from its events.</summary>
+public sealed class RebuildCaseCommandTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>
+{
+    private static readonly Instant T0 = Instant.FromUtc(2026, 3, 2, 14, 0);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>A case opened, assigned and escalated through the handler, with every built-in projection registered, as the service runs.</summary>
+    private async Task<(CaseId Case, CaseNumber Number)> OpenCaseAsync()
+    {
+        var store = new PostgresEventStore(database.DataSource, CaseEvents.CreateSerializer(), projections: BuiltInProjections.Create(CliSession.Calendars));
+        await store.MigrateAsync(Ct);
+        await CasesSchema.MigrateAsync(database.DataSource, cancellationToken: Ct);
+        var handler = new CaseCommandHandler(store, new PostgresCaseNumberAllocator(database.DataSource));
+        var agency = new AgencyId("boston");
+        var caseId = new CaseId("case-" + Guid.NewGuid().ToString("N"));
+        var context = new CommandContext(agency, "agent-7", "agent", "corr-1", "phone", "citizen called");
+        var service = new ServiceDefinition(new ServiceCode("pothole"), "Pothole", "Potholes in the road", agency, CasePriority.Normal, SlaTarget.BusinessHours(16), []);
+        CaseNumber? number = null;
+        Assert.IsType<CaseCommandResult.Accepted>(await handler.OpenCaseAsync(context, caseId, new CaseNumberSeries(agency, "BOS", 2026), n =>
+        {
+            number = n;
+            return new OpenCase(caseId, n, agency, new CatalogEntry(service), "Deep pothole", null, null, Channel.Phone, new Dictionary<string, IReadOnlyList<string>>(), T0);
+        }, Ct));
+        Assert.IsType<CaseCommandResult.Accepted>(await handler.HandleAsync(new AssignCase(caseId, new Assignment(new TeamId("streets")), T0 + Duration.FromHours(1)), context, Ct));
+        Assert.IsType<CaseCommandResult.Accepted>(await handler.HandleAsync(new EscalateCase(caseId, 2, "near a school", T0 + Duration.FromHours(2)), context, Ct));
+        return (caseId, number!);
+    }
+
+    /// <summary>The case's queue row loses its escalation, as a hand edit would leave it.</summary>
+    private async Task SpoilQueueRowAsync(CaseId caseId)
+    {
+        await using var command = database.DataSource.CreateCommand("UPDATE eventcase.work_queue SET escalation_level = 0, urgency_rank = 15 WHERE row_key = $1");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = caseId.Value });
+        Assert.Equal(1, await command.ExecuteNonQueryAsync(Ct));
+    }
+
+    private async Task<int> QueueEscalationAsync(CaseId caseId)
+    {
+        await using var command = database.DataSource.CreateCommand("SELECT escalation_level FROM eventcase.work_queue WHERE row_key = $1");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = caseId.Value });
+        return (int)(await command.ExecuteScalarAsync(Ct))!;
+    }
+
+    [Fact]
+    public async Task A_cases_spoiled_queue_row_is_rebuilt_from_its_events_and_its_other_rows_are_reported_as_agreeing()
+    {
+        var (caseId, number) = await OpenCaseAsync();
+        await SpoilQueueRowAsync(caseId);
+
+        var (exit, output, error) = await CliRunner.RunAsync("projections", "rebuild-case", number.Value, "--agency", "boston", "--connection", database.ConnectionString);
+
+        Assert.True(exit == 0, error);
+        Assert.Equal(2, await QueueEscalationAsync(caseId));
+        var queueLine = output.Split('\n').Single(line => line.Contains("work_queue", StringComparison.Ordinal));
+        Assert.Contains("differed: rebuilt", queueLine, StringComparison.Ordinal);
+        Assert.Contains("whole case", queueLine, StringComparison.Ordinal);
+        var summaryLine = output.Split('\n').Single(line => line.Contains("case_summary", StringComparison.Ordinal));
+        Assert.Contains("agreed with the log", summaryLine, StringComparison.Ordinal);
+        Assert.Contains($"case {caseId.Value}: 1 projection(s) rebuilt from its events.", output, StringComparison.Ordinal);
+
+        // The async projections, with no daemon here, are rebuilt up to their checkpoints: nothing of the case yet.
+        var auditLine = output.Split('\n').Single(line => line.Contains("audit_trail", StringComparison.Ordinal));
+        Assert.Contains("checkpoint", auditLine, StringComparison.Ordinal);
+        Assert.Contains("agreed with the log", auditLine, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_dry_run_names_the_projection_that_disagrees_and_changes_nothing()
+    {
+        var (caseId, _) = await OpenCaseAsync();
+        await SpoilQueueRowAsync(caseId);
+
+        var (exit, output, error) = await CliRunner.RunAsync(
+            "projections", "rebuild-case", caseId.Value, "--agency", "boston", "--projection", "work_queue", "--projection", "case_summary", "--dry-run", "--connection", database.ConnectionString);
+
+        Assert.True(exit == 0, error);
+        Assert.Equal(0, await QueueEscalationAsync(caseId));
+        Assert.Contains("differs (dry run: left as it was)", output, StringComparison.Ordinal);
+        Assert.Contains("1 projection(s) disagree with its events; run without --dry-run to rebuild them.", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("audit_trail", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Naming_an_unknown_projection_is_a_bad_argument_that_lists_the_registered_ones()
+    {
+        var (caseId, _) = await OpenCaseAsync();
+
+        var (exit, output, error) = await CliRunner.RunAsync("projections", "rebuild-case", caseId.Value, "--agency", "boston", "--projection", "nope", "--connection", database.ConnectionString);
+
+        Assert.Equal(2, exit);
+        Assert.Empty(output);
+        Assert.Contains("No projection named 'nope' is registered; registered: case_numbers, case_summary, work_queue", error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task A_case_number_no_case_has_is_one_error_line_and_a_case_id_without_events_is_said_to_have_none()
+    {
+        await OpenCaseAsync();
+
+        var (exit, _, error) = await CliRunner.RunAsync("projections", "rebuild-case", "BOS-2026-999999", "--agency", "boston", "--connection", database.ConnectionString);
+        Assert.Equal(1, exit);
+        Assert.Equal("error: no case BOS-2026-999999 in agency boston", error.Trim());
+
+        (exit, var output, error) = await CliRunner.RunAsync("projections", "rebuild-case", "case-missing", "--agency", "boston", "--connection", database.ConnectionString);
+        Assert.True(exit == 0, error);
+        Assert.Contains("no events recorded for case case-missing in agency boston: no rows either, nothing to rebuild.", output, StringComparison.Ordinal);
+    }
+}
