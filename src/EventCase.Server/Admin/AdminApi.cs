@@ -14,8 +14,9 @@ using NodaTime;
 namespace EventCase.Server.Admin;
 
 /// <summary>
-/// Admin routes of the caller's agency: the service catalog, the routing rules and the business calendar. Reads are
-/// open to staff and auditors, writes to admins. Every write honours If-Match (the stream version, 412 otherwise) and
+/// Admin routes of the caller's agency: the service catalog, the routing rules and the business calendar (reads are
+/// open to staff and auditors, writes to admins), and the read models (<see cref="ReadModelsAdmin"/>, admins only).
+/// Every write to the catalog, the routing or the calendar honours If-Match (the stream version, 412 otherwise) and
 /// Idempotency-Key (a retry appends nothing and answers with the current state).
 /// </summary>
 public static class AdminApi
@@ -45,6 +46,7 @@ public static class AdminApi
         admin.MapGet("/calendar", GetCalendarAsync).WithName("GetCalendar").WithSummary("The agency's business calendar.")
             .RequireAuthorization(Policies.StaffOrAuditor);
         Write(admin.MapPut("/calendar", SetCalendarAsync).WithName("SetCalendar").WithSummary("Sets the agency's business calendar (zone, weekly hours, holidays).").Accepts<CalendarDefinition>("application/json"));
+        ReadModelsAdmin.Map(admin);
         return endpoints;
     }
 
