@@ -8,7 +8,7 @@ using EventCase.EventStore.Embedded;
 // --keep-databases leaves each workload's database on the server (for inspection) instead of dropping it when the next
 // workload starts (and, on a server given with --connection, when the last one ends).
 
-IWorkload[] all = [new W1AppendBatched(), new W2AppendSingle(), new W3AggregateLoad(), new W4Rebuild(), new W5QueueRead(), new W6AsOf(), new W7HttpOpen(), new W8Replay311(), new W9AuditVerify(), new LogReadDiagnostics()];
+IWorkload[] all = [new W1AppendBatched(), new W2AppendSingle(), new W3AggregateLoad(), new W4Rebuild(), new W5QueueRead(), new W6AsOf(), new W7HttpOpen(), new W8Replay311(), new W9AuditVerify(), new W10CaseRebuild(), new LogReadDiagnostics()];
 
 double scale = 1;
 string? connection = null;

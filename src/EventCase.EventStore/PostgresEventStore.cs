@@ -747,26 +747,26 @@ public sealed class PostgresEventStore
     }
 
     /// <summary>
-    /// Every event of <paramref name="stream"/>, in version order, read on the caller's connection and transaction (a
-    /// stream rebuild reads them under the locks it holds). The metadata column is left out unless
-    /// <paramref name="withMetadata"/>, as for projections that do not read it.
+    /// The statement reading every event of <paramref name="stream"/>, in version order, for a caller's batch (a stream
+    /// rebuild reads them with the locks it takes, in one round trip); <see cref="ReadStreamEventsAsync"/> reads its
+    /// result. The metadata column is left out unless <paramref name="withMetadata"/>, as for projections that do not read it.
     /// </summary>
-    internal async Task<RecordedEvent[]> ReadStreamAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, StreamName stream, bool withMetadata, CancellationToken cancellationToken)
+    internal NpgsqlBatchCommand ReadStreamCommand(StreamName stream, bool withMetadata)
     {
-        await using var command = new NpgsqlCommand(
-            $"SELECT {(withMetadata ? _readStreamColumns : _readLogColumnsWithoutMetadata)} FROM {_schema}.events WHERE tenant_id = $1 AND stream_id = $2 ORDER BY stream_version",
-            connection,
-            transaction);
+        var command = new NpgsqlBatchCommand(
+            $"SELECT {(withMetadata ? _readStreamColumns : _readLogColumnsWithoutMetadata)} FROM {_schema}.events WHERE tenant_id = $1 AND stream_id = $2 ORDER BY stream_version");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Tenant });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Id });
+        return command;
+    }
+
+    /// <summary>The events of a <see cref="ReadStreamCommand"/>'s result set (the reader is on it).</summary>
+    internal async Task<RecordedEvent[]> ReadStreamEventsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
         var raw = new List<RawEvent>();
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        while (await reader.ReadAsync(cancellationToken))
         {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                raw.Add(ReadRaw(reader));
-            }
+            raw.Add(ReadRaw(reader));
         }
 
         return Materialize(raw);

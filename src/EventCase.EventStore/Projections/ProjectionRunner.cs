@@ -217,23 +217,42 @@ internal abstract class ProjectionRunner
 
     /// <summary>
     /// Whether every row is one stream's: an inline projection's by rule, an async one's when it keeps the default
-    /// row key. Only then can one stream's rows be rebuilt alone (<see cref="RebuildStreamAsync"/>).
+    /// row key. Only then can one stream's rows be rebuilt alone (<see cref="BeginStreamRebuild"/>).
     /// </summary>
     public abstract bool RowsArePerStream { get; }
 
     /// <summary>
-    /// Replaces <paramref name="stream"/>'s row and entries in the live tables by a fold of its events, from none: those
-    /// of <paramref name="events"/> (the stream's, in version order) up to <paramref name="upTo"/> (the projection's
-    /// checkpoint; null for all). The caller holds the locks that keep anyone else from writing them meanwhile.
+    /// Folds <paramref name="stream"/>'s events, from no row, in memory: those of <paramref name="events"/> (the stream's,
+    /// in version order) up to <paramref name="upTo"/> (the projection's checkpoint; null for all). The result holds the
+    /// statements that replace the stream's row and entries in the live tables, for the caller to send (with other
+    /// projections', in shared round trips) while it holds the locks that keep anyone else from writing them.
     /// </summary>
-    public abstract Task<StreamRebuildResult> RebuildStreamAsync(
-        NpgsqlConnection connection,
-        NpgsqlTransaction transaction,
-        string schema,
-        StreamName stream,
-        IReadOnlyList<RecordedEvent> events,
-        LogPosition? upTo,
-        CancellationToken cancellationToken);
+    public abstract StreamRebuild BeginStreamRebuild(string schema, StreamName stream, IReadOnlyList<RecordedEvent> events, LogPosition? upTo);
+
+    /// <summary>Statements that read what <paramref name="stream"/>'s row and entries hold: one result set each (see <see cref="ReadStreamSnapshotAsync"/>).</summary>
+    public abstract IReadOnlyList<NpgsqlBatchCommand> StreamSnapshotCommands(string schema, StreamName stream);
+
+    /// <summary>
+    /// Reads the result sets of <see cref="StreamSnapshotCommands"/>: the reader is on the first, and is left on the
+    /// last. The stream's rows, its entries and a digest of their values.
+    /// </summary>
+    public abstract Task<StreamSnapshot> ReadStreamSnapshotAsync(NpgsqlDataReader reader, CancellationToken cancellationToken);
+
+    /// <summary>What a stream's rows and entries in a projection's live tables hold, to compare before and after.</summary>
+    internal readonly record struct StreamSnapshot(int Rows, int Entries, string Digest);
+
+    /// <summary>One projection's fold of one stream, written in steps its caller batches with other projections'.</summary>
+    internal abstract class StreamRebuild
+    {
+        /// <summary>The statements deleting the stream's row and entries and writing the folded row.</summary>
+        public abstract IReadOnlyList<NpgsqlBatchCommand> WriteCommands();
+
+        /// <summary>Writes the folded entries (after <see cref="WriteCommands"/>).</summary>
+        public abstract Task CopyEntriesAsync(NpgsqlConnection connection, CancellationToken cancellationToken);
+
+        /// <summary>The result, from the snapshots before and after.</summary>
+        public abstract StreamRebuildResult Result(StreamSnapshot before, StreamSnapshot after);
+    }
 
     /// <summary>An in-memory fold of the whole log, written at the end with binary COPY.</summary>
     internal abstract class RebuildFold
@@ -877,14 +896,7 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
 
     public override bool RowsArePerStream => _rowPerStream;
 
-    public override async Task<StreamRebuildResult> RebuildStreamAsync(
-        NpgsqlConnection connection,
-        NpgsqlTransaction transaction,
-        string schema,
-        StreamName stream,
-        IReadOnlyList<RecordedEvent> events,
-        LogPosition? upTo,
-        CancellationToken cancellationToken)
+    public override StreamRebuild BeginStreamRebuild(string schema, StreamName stream, IReadOnlyList<RecordedEvent> events, LogPosition? upTo)
     {
         if (!_rowPerStream)
         {
@@ -931,44 +943,101 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
             last = recorded;
         }
 
-        var before = await ReadStreamRowsAsync(connection, transaction, schema, stream, cancellationToken);
-        await using (var write = new NpgsqlBatch(connection, transaction))
+        return new OneStream(this, schema, stream, upTo, row, last, applied, entries, entryEvents);
+    }
+
+    /// <summary>The live row table, then the entry tables, schema-qualified.</summary>
+    private IEnumerable<string> LiveTables(string schema) => [Table(schema, string.Empty), .. _entryTables.Select(t => $"{schema}.{t.Name}")];
+
+    private static NpgsqlBatchCommand ForStream(string sql, StreamName stream)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Tenant });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Id });
+        return command;
+    }
+
+    /// <remarks>
+    /// Every column but the entries' ids (which a rewrite draws anew) goes into the digest, the row document compared
+    /// as JSON, not as text.
+    /// </remarks>
+    public override IReadOnlyList<NpgsqlBatchCommand> StreamSnapshotCommands(string schema, StreamName stream) =>
+        LiveTables(schema).Select((table, i) => ForStream(
+            $"SELECT count(*)::int, md5(coalesce(jsonb_agg(to_jsonb(t) - 'entry_id' ORDER BY {(i == 0 ? "t.row_key" : "t.entry_id")}), '[]'::jsonb)::text) FROM {table} t WHERE t.tenant_id = $1 AND t.row_key = $2",
+            stream))
+            .ToList();
+
+    public override async Task<StreamSnapshot> ReadStreamSnapshotAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var rows = 0;
+        var entryCount = 0;
+        var digest = new StringBuilder();
+        for (var i = 0; i <= _entryTables.Count; i++)
         {
-            foreach (var table in TableNames(schema))
+            if (i > 0)
             {
-                var delete = new NpgsqlBatchCommand($"DELETE FROM {table} WHERE tenant_id = $1 AND row_key = $2");
-                delete.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Tenant });
-                delete.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Id });
-                write.BatchCommands.Add(delete);
+                await reader.NextResultAsync(cancellationToken);
             }
 
+            await reader.ReadAsync(cancellationToken);
+            if (i == 0)
+            {
+                rows = reader.GetInt32(0);
+            }
+            else
+            {
+                entryCount += reader.GetInt32(0);
+            }
+
+            digest.Append(reader.GetString(1)).Append(' ');
+        }
+
+        return new StreamSnapshot(rows, entryCount, digest.ToString());
+    }
+
+    private sealed class OneStream(
+        RowProjectionRunner<TRow> runner,
+        string schema,
+        StreamName stream,
+        LogPosition? upTo,
+        TRow? row,
+        RecordedEvent? last,
+        int applied,
+        List<(string Tenant, string Key, EntryTable Table, object Entry)> entries,
+        List<RecordedEvent> entryEvents) : StreamRebuild
+    {
+        public override IReadOnlyList<NpgsqlBatchCommand> WriteCommands()
+        {
+            var commands = runner.LiveTables(schema).Select(table => ForStream($"DELETE FROM {table} WHERE tenant_id = $1 AND row_key = $2", stream)).ToList();
             if (row is not null)
             {
                 try
                 {
-                    write.BatchCommands.Add(CreateUpsertCommand(schema, string.Empty, [(stream.Tenant, stream.Id, row)]));
+                    commands.Add(runner.CreateUpsertCommand(schema, string.Empty, [(stream.Tenant, stream.Id, row)]));
                 }
                 catch (Exception e) when (ProjectionFailedException.IsProjectionCode(e))
                 {
-                    throw new ProjectionFailedException(_projection.Name, last!, e);
+                    throw new ProjectionFailedException(runner._projection.Name, last!, e);
                 }
             }
 
-            await write.ExecuteNonQueryAsync(cancellationToken);
+            return commands;
         }
 
-        try
+        public override async Task CopyEntriesAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
         {
-            await CopyEntriesAsync(connection, schema, string.Empty, entries, cancellationToken);
-        }
-        catch (EntryWriteException failed)
-        {
-            throw new ProjectionFailedException(_projection.Name, entryEvents[failed.Index], failed.InnerException!);
+            try
+            {
+                await RowProjectionRunner<TRow>.CopyEntriesAsync(connection, schema, string.Empty, entries, cancellationToken);
+            }
+            catch (EntryWriteException failed)
+            {
+                throw new ProjectionFailedException(runner._projection.Name, entryEvents[failed.Index], failed.InnerException!);
+            }
         }
 
-        var after = await ReadStreamRowsAsync(connection, transaction, schema, stream, cancellationToken);
-        return new StreamRebuildResult(
-            _projection.Name,
+        public override StreamRebuildResult Result(StreamSnapshot before, StreamSnapshot after) => new(
+            runner._projection.Name,
             stream,
             applied,
             upTo,
@@ -977,53 +1046,6 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
             before.Entries,
             after.Entries,
             !string.Equals(before.Digest, after.Digest, StringComparison.Ordinal));
-    }
-
-    /// <summary>The live row table, then the entry tables, schema-qualified.</summary>
-    private IEnumerable<string> TableNames(string schema) => [Table(schema, string.Empty), .. _entryTables.Select(t => $"{schema}.{t.Name}")];
-
-    /// <summary>
-    /// How many rows and entries <paramref name="stream"/> has, and a digest of what they hold: every column but the
-    /// entries' ids (which a rewrite draws anew), the row document compared as JSON, not as text.
-    /// </summary>
-    private async Task<(int Rows, int Entries, string Digest)> ReadStreamRowsAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, StreamName stream, CancellationToken cancellationToken)
-    {
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        var first = true;
-        foreach (var table in TableNames(schema))
-        {
-            var command = new NpgsqlBatchCommand(
-                $"SELECT count(*)::int, md5(coalesce(jsonb_agg(to_jsonb(t) - 'entry_id' ORDER BY {(first ? "t.row_key" : "t.entry_id")}), '[]'::jsonb)::text) FROM {table} t WHERE t.tenant_id = $1 AND t.row_key = $2");
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Tenant });
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Id });
-            batch.BatchCommands.Add(command);
-            first = false;
-        }
-
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        var rows = 0;
-        var entries = 0;
-        var digest = new StringBuilder();
-        first = true;
-        do
-        {
-            await reader.ReadAsync(cancellationToken);
-            if (first)
-            {
-                rows = reader.GetInt32(0);
-            }
-            else
-            {
-                entries += reader.GetInt32(0);
-            }
-
-            digest.Append(reader.GetString(1)).Append(' ');
-            first = false;
-        }
-        while (await reader.NextResultAsync(cancellationToken));
-
-        return (rows, entries, digest.ToString());
     }
 
     public override RebuildFold BeginRebuild() => new Fold(this);

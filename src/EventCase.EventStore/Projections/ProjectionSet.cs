@@ -243,31 +243,45 @@ public sealed class ProjectionSet
         await using var connection = await _store.DataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
-        // The locks, in the order an append takes them (the inline projections' shared lock, then the stream's), then
-        // each async projection's rows lock, shared, in name order. Holding them: no append to the stream and no inline
-        // swap is under way; no owner's step or swap of those async projections is, and their checkpoints stand still.
+        // One round trip: the locks, in the order an append takes them (the inline projections' shared lock, then the
+        // stream's), then each async projection's rows lock, shared, in name order; then, holding them, the projections'
+        // versions and checkpoints, the stream's events and what its rows hold now. Holding the locks: no append to the
+        // stream and no inline swap is under way; no owner's step or swap of those async projections is, and their
+        // checkpoints stand still.
         var records = new Dictionary<string, (int Version, LogPosition Checkpoint)>(StringComparer.Ordinal);
-        await using (var locks = new NpgsqlBatch(connection, transaction))
+        RecordedEvent[] events;
+        var before = new ProjectionRunner.StreamSnapshot[runners.Count];
+        await using (var first = new NpgsqlBatch(connection, transaction))
         {
             if (inline)
             {
-                locks.BatchCommands.Add(LockCommand("pg_advisory_xact_lock_shared($1)", ProjectionWorker.InlineLockKey(schema)));
+                first.BatchCommands.Add(LockCommand("pg_advisory_xact_lock_shared($1)", ProjectionWorker.InlineLockKey(schema)));
             }
 
             var streamLock = new NpgsqlBatchCommand($"SELECT pg_advisory_xact_lock({schema}.stream_lock_key($1, $2))");
             streamLock.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Tenant });
             streamLock.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Id });
-            locks.BatchCommands.Add(streamLock);
+            first.BatchCommands.Add(streamLock);
             foreach (var name in asyncNames)
             {
-                locks.BatchCommands.Add(LockCommand("pg_advisory_xact_lock_shared($1)", ProjectionOwnership.RowsLockKey(schema, name)));
+                first.BatchCommands.Add(LockCommand("pg_advisory_xact_lock_shared($1)", ProjectionOwnership.RowsLockKey(schema, name)));
             }
 
+            var locks = first.BatchCommands.Count;
             var read = new NpgsqlBatchCommand($"SELECT name, version, checkpoint_xid, checkpoint_position FROM {schema}.projections WHERE name = ANY($1)");
             read.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = runners.Select(r => r.Projection.Name).ToArray() });
-            locks.BatchCommands.Add(read);
-            await using var reader = await locks.ExecuteReaderAsync(cancellationToken);
-            for (var i = 1; i < locks.BatchCommands.Count; i++)
+            first.BatchCommands.Add(read);
+            first.BatchCommands.Add(_store.ReadStreamCommand(stream, runners.Exists(r => r.Projection.ReadsMetadata)));
+            foreach (var runner in runners)
+            {
+                foreach (var command in runner.StreamSnapshotCommands(schema, stream))
+                {
+                    first.BatchCommands.Add(command);
+                }
+            }
+
+            await using var reader = await first.ExecuteReaderAsync(cancellationToken);
+            for (var i = 0; i < locks; i++)
             {
                 await reader.NextResultAsync(cancellationToken);
             }
@@ -275,6 +289,14 @@ public sealed class ProjectionSet
             while (await reader.ReadAsync(cancellationToken))
             {
                 records[reader.GetString(0)] = (reader.GetInt32(1), new LogPosition(reader.GetFieldValue<ulong>(2), reader.GetInt64(3)));
+            }
+
+            await reader.NextResultAsync(cancellationToken);
+            events = await _store.ReadStreamEventsAsync(reader, cancellationToken);
+            for (var i = 0; i < runners.Count; i++)
+            {
+                await reader.NextResultAsync(cancellationToken);
+                before[i] = await runners[i].ReadStreamSnapshotAsync(reader, cancellationToken);
             }
         }
 
@@ -293,28 +315,63 @@ public sealed class ProjectionSet
             }
         }
 
-        var events = await _store.ReadStreamAsync(connection, transaction, stream, runners.Exists(r => r.Projection.ReadsMetadata), cancellationToken);
-        var results = new List<StreamRebuildResult>(runners.Count);
-        foreach (var runner in runners)
+        // Each projection's fold, in memory; then one round trip deletes and writes every row, a COPY per entry table
+        // writes the entries, and one more reads what the rows hold now and ends the transaction.
+        var rebuilds = runners
+            .Select(r => r.BeginStreamRebuild(schema, stream, events, r.Projection.Mode == ProjectionMode.Async ? records[r.Projection.Name].Checkpoint : null))
+            .ToList();
+        var current = runners[0];
+        try
         {
-            var upTo = runner.Projection.Mode == ProjectionMode.Async ? records[runner.Projection.Name].Checkpoint : (LogPosition?)null;
-            try
+            await using (var write = new NpgsqlBatch(connection, transaction))
             {
-                results.Add(await runner.RebuildStreamAsync(connection, transaction, schema, stream, events, upTo, cancellationToken));
+                foreach (var rebuild in rebuilds)
+                {
+                    foreach (var command in rebuild.WriteCommands())
+                    {
+                        write.BatchCommands.Add(command);
+                    }
+                }
+
+                await write.ExecuteNonQueryAsync(cancellationToken);
             }
-            catch (PostgresException refused) when (ProjectionFailedException.IsRefusal(refused))
+
+            for (var i = 0; i < rebuilds.Count; i++)
             {
-                throw new ProjectionFailedException(runner.Projection.Name, $"writing the rows of stream '{stream.Tenant}/{stream.Id}'", refused);
+                current = runners[i];
+                await rebuilds[i].CopyEntriesAsync(connection, cancellationToken);
             }
+        }
+        catch (PostgresException refused) when (ProjectionFailedException.IsRefusal(refused))
+        {
+            // The writes of every projection went in one batch: the error names the table and the value.
+            throw new ProjectionFailedException(current.Projection.Name, $"writing the rows of stream '{stream.Tenant}/{stream.Id}'", refused);
         }
 
-        if (options.DryRun)
+        var results = new List<StreamRebuildResult>(runners.Count);
+        await using (var last = new NpgsqlBatch(connection, transaction))
         {
-            await transaction.RollbackAsync(cancellationToken);
-        }
-        else
-        {
-            await transaction.CommitAsync(cancellationToken);
+            foreach (var runner in runners)
+            {
+                foreach (var command in runner.StreamSnapshotCommands(schema, stream))
+                {
+                    last.BatchCommands.Add(command);
+                }
+            }
+
+            // The transaction ends in the same round trip (as an append's commit rides with its projections' writes).
+            last.BatchCommands.Add(new NpgsqlBatchCommand(options.DryRun ? "ROLLBACK" : "COMMIT"));
+
+            await using var reader = await last.ExecuteReaderAsync(cancellationToken);
+            for (var i = 0; i < rebuilds.Count; i++)
+            {
+                if (i > 0)
+                {
+                    await reader.NextResultAsync(cancellationToken);
+                }
+
+                results.Add(rebuilds[i].Result(before[i], await runners[i].ReadStreamSnapshotAsync(reader, cancellationToken)));
+            }
         }
 
         return results;

@@ -24,8 +24,12 @@ public sealed class CaseFactsProjection(IAgencyCalendars calendars) : Projection
     /// <inheritdoc />
     public override string Name => ProjectionName;
 
-    /// <summary>2: a case is breached once its clock has run past the due instant, not at it; time is counted on the calendar in force while it passed.</summary>
-    public override int Version => 2;
+    /// <summary>
+    /// 2: a case is breached once its clock has run past the due instant, not at it; time is counted on the calendar in
+    /// force while it passed. 3: the open intervals are indexed by case, which a case's rebuild reads and deletes by
+    /// (decision 0022).
+    /// </summary>
+    public override int Version => 3;
 
     /// <inheritdoc />
     public override IReadOnlyCollection<Type> EventTypes => CaseEventTypes.All;
@@ -63,7 +67,7 @@ public sealed class CaseFactsProjection(IAgencyCalendars calendars) : Projection
                 ProjectionColumn<OpenInterval>.Instant("opened_from", i => i.From),
                 ProjectionColumn<OpenInterval>.Instant("opened_until", i => i.Until),
             ],
-            ["tenant_id, service, opened_from"]),
+            ["tenant_id, service, opened_from", "tenant_id, row_key"]),
     ];
 
     /// <inheritdoc />
