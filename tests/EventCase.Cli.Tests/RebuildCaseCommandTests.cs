@@ -1,5 +1,7 @@
 using EventCase.Cases;
+using EventCase.Cases.Agencies;
 using EventCase.Cases.Assigning;
+using EventCase.Cases.Calendars;
 using EventCase.Cases.Catalog;
 using EventCase.Cases.Escalating;
 using EventCase.Cases.Handling;
@@ -23,19 +25,22 @@ public sealed class RebuildCaseCommandTests(DatabaseFixture database) : IClassFi
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    /// <summary>A case opened, assigned and escalated through the handler, with every built-in projection registered, as the service runs.</summary>
-    private async Task<(CaseId Case, CaseNumber Number)> OpenCaseAsync()
+    /// <summary>
+    /// A case opened, assigned and escalated through the handler, with every built-in projection registered, as the
+    /// service runs: on <paramref name="calendars"/> (the default calendar for every agency when null).
+    /// </summary>
+    private async Task<(CaseId Case, CaseNumber Number)> OpenCaseAsync(string agencyId = "boston", IAgencyCalendars? calendars = null)
     {
-        var store = new PostgresEventStore(database.DataSource, CaseEvents.CreateSerializer(), projections: BuiltInProjections.Create(CliSession.Calendars));
+        var store = new PostgresEventStore(database.DataSource, CaseEvents.CreateSerializer(), projections: BuiltInProjections.Create(calendars ?? CliSession.Calendars));
         await store.MigrateAsync(Ct);
         await CasesSchema.MigrateAsync(database.DataSource, cancellationToken: Ct);
         var handler = new CaseCommandHandler(store, new PostgresCaseNumberAllocator(database.DataSource));
-        var agency = new AgencyId("boston");
+        var agency = new AgencyId(agencyId);
         var caseId = new CaseId("case-" + Guid.NewGuid().ToString("N"));
         var context = new CommandContext(agency, "agent-7", "agent", "corr-1", "phone", "citizen called");
         var service = new ServiceDefinition(new ServiceCode("pothole"), "Pothole", "Potholes in the road", agency, CasePriority.Normal, SlaTarget.BusinessHours(16), []);
         CaseNumber? number = null;
-        Assert.IsType<CaseCommandResult.Accepted>(await handler.OpenCaseAsync(context, caseId, new CaseNumberSeries(agency, "BOS", 2026), n =>
+        Assert.IsType<CaseCommandResult.Accepted>(await handler.OpenCaseAsync(context, caseId, new CaseNumberSeries(agency, agencyId == "boston" ? "BOS" : "SPR", 2026), n =>
         {
             number = n;
             return new OpenCase(caseId, n, agency, new CatalogEntry(service), "Deep pothole", null, null, Channel.Phone, new Dictionary<string, IReadOnlyList<string>>(), T0);
@@ -81,6 +86,28 @@ public sealed class RebuildCaseCommandTests(DatabaseFixture database) : IClassFi
         var auditLine = output.Split('\n').Single(line => line.Contains("audit_trail", StringComparison.Ordinal));
         Assert.Contains("checkpoint", auditLine, StringComparison.Ordinal);
         Assert.Contains("agreed with the log", auditLine, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_case_of_an_agency_with_its_own_calendar_is_folded_on_that_calendar_as_the_service_folded_it()
+    {
+        // The service counts SLA time on the agency's calendar: a rebuild on the default one would move the due instant
+        // and call rows wrong that are right.
+        var store = new PostgresEventStore(database.DataSource, CaseEvents.CreateSerializer());
+        await store.MigrateAsync(Ct);
+        var calendars = new CalendarCache();
+        var reference = new ReferenceData(() => store, calendars);
+        var agency = new AgencyId("springfield");
+        var nights = new CalendarDefinition("Asia/Tokyo", [new CalendarHours(IsoDayOfWeek.Saturday, new LocalTime(1, 0), new LocalTime(3, 0))], []);
+        await reference.AppendAsync(agency, ReferenceData.CalendarStream, 0, [new CalendarSet(agency, nights, T0 - Duration.FromDays(30))], new EventCase.EventStore.Metadata.EventMetadata("admin-1", "admin"), null, Ct);
+        await reference.LoadAsync(Ct);
+        var (caseId, _) = await OpenCaseAsync("springfield", calendars);
+
+        var (exit, output, error) = await CliRunner.RunAsync("projections", "rebuild-case", caseId.Value, "--agency", "springfield", "--dry-run", "--connection", database.ConnectionString);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains($"case {caseId.Value}: every row agreed with its events.", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("differs", output, StringComparison.Ordinal);
     }
 
     [Fact]

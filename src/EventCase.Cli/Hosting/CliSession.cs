@@ -17,20 +17,33 @@ namespace EventCase.Cli.Hosting;
 internal sealed class CliSession : IAsyncDisposable
 {
     private readonly EmbeddedPostgres? _embedded;
+    private readonly CalendarCache _calendars = new();
 
     private CliSession(NpgsqlDataSource dataSource, string schema, EmbeddedPostgres? embedded)
     {
         DataSource = dataSource;
         _embedded = embedded;
-        // The service's event types and projections, so that the CLI sees the database exactly as the service does.
-        Store = new PostgresEventStore(dataSource, CaseEvents.CreateSerializer(), new EventStoreOptions { Schema = schema }, BuiltInProjections.Create(Calendars));
+        // The service's event types and projections, so that the CLI sees the database exactly as the service does. Their
+        // calendars are the agencies' own once LoadCalendarsAsync has read them: a command that folds events into read
+        // models (a case's rebuild) must count business time as the service did.
+        Store = new PostgresEventStore(dataSource, CaseEvents.CreateSerializer(), new EventStoreOptions { Schema = schema }, BuiltInProjections.Create(_calendars));
     }
+
+    /// <summary>
+    /// Reads every agency's calendars over time into the calendars the session's projections count business time on,
+    /// as the service does at start-up (without requesting any rebuild). Until then they count on the default calendar.
+    /// </summary>
+    public Task LoadCalendarsAsync(CancellationToken cancellationToken) => new ReferenceData(() => Store, _calendars).LoadAsync(cancellationToken);
 
     public NpgsqlDataSource DataSource { get; }
 
     public PostgresEventStore Store { get; }
 
-    /// <summary>Calendars for the projections' definitions; reports load each agency's own (see <see cref="LoadCalendarAsync"/>).</summary>
+    /// <summary>
+    /// The default calendar for every agency: for projections registered only to be named, never to fold (tests, tools).
+    /// The session's own projections count on the agencies' calendars (<see cref="LoadCalendarsAsync"/>); reports load
+    /// each agency's own (<see cref="LoadCalendarAsync"/>).
+    /// </summary>
     public static AgencyCalendars Calendars { get; } = AgencyCalendars.Single(CalendarDefinition.Default.TryBuild().Calendar!);
 
     /// <summary>The agency's business calendar as the service stores it (its <c>$calendar</c> stream), or the default.</summary>

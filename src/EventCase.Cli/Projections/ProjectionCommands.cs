@@ -172,6 +172,9 @@ internal static class ProjectionCommands
             var agencyId = result.GetValue(agency)!;
             var (caseId, stream) = await CaseArgument.ResolveAsync(session, agencyId, caseText, ct);
             var named = result.GetValue(only) is { Length: > 0 } names ? names : null;
+
+            // The read models count business time on the agencies' calendars, as the service does.
+            await session.LoadCalendarsAsync(ct);
             var dry = result.GetValue(dryRun);
             IReadOnlyList<StreamRebuildResult> results;
             try
