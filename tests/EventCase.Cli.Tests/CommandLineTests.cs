@@ -21,7 +21,7 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
 
     private static readonly Instant T0 = Instant.FromUtc(2026, 3, 2, 14, 0);
 
-    public static TheoryData<string> Commands => new() { "", "db", "db start", "db stop", "db status", "replay", "projections", "projections status", "projections rebuild", "projections rebuild-case", "audit", "audit verify", "audit checkpoint", "audit export", "audit keygen", "import", "serve", "report", "report transparency" };
+    public static TheoryData<string> Commands => new() { "", "db", "db start", "db stop", "db status", "replay", "projections", "projections status", "projections rebuild", "projections rebuild-case", "projections check", "audit", "audit verify", "audit checkpoint", "audit export", "audit keygen", "import", "serve", "report", "report transparency" };
 
     [Theory]
     [MemberData(nameof(Commands))]
@@ -44,6 +44,9 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
     [InlineData("--connection is not a PostgreSQL connection string", "replay", "x", "--agency", "boston", "--connection", "garbage")]
     [InlineData("--schema 'Bad-Schema' must be a lower-case SQL identifier", "replay", "x", "--agency", "boston", "--schema", "Bad-Schema")]
     [InlineData("--timeout needs --wait", "projections", "rebuild", "case_numbers", "--timeout", "5")]
+    [InlineData("--sample and --all cannot be combined", "projections", "check", "--agency", "boston", "--sample", "5", "--all")]
+    [InlineData("--sample must be 1 to 1,000,000", "projections", "check", "--agency", "boston", "--sample", "0")]
+    [InlineData("error: Option '--agency' is required.", "projections", "check")]
     public async Task Bad_arguments_are_one_clear_line_and_a_non_zero_exit(string expected, params string[] args)
     {
         var (exit, output, error) = await CliRunner.RunAsync(args);

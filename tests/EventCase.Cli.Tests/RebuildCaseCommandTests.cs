@@ -40,7 +40,7 @@ public sealed class RebuildCaseCommandTests(DatabaseFixture database) : IClassFi
         var context = new CommandContext(agency, "agent-7", "agent", "corr-1", "phone", "citizen called");
         var service = new ServiceDefinition(new ServiceCode("pothole"), "Pothole", "Potholes in the road", agency, CasePriority.Normal, SlaTarget.BusinessHours(16), []);
         CaseNumber? number = null;
-        Assert.IsType<CaseCommandResult.Accepted>(await handler.OpenCaseAsync(context, caseId, new CaseNumberSeries(agency, agencyId == "boston" ? "BOS" : "SPR", 2026), n =>
+        Assert.IsType<CaseCommandResult.Accepted>(await handler.OpenCaseAsync(context, caseId, new CaseNumberSeries(agency, agencyId.ToUpperInvariant()[..3], 2026), n =>
         {
             number = n;
             return new OpenCase(caseId, n, agency, new CatalogEntry(service), "Deep pothole", null, null, Channel.Phone, new Dictionary<string, IReadOnlyList<string>>(), T0);
@@ -151,5 +151,38 @@ public sealed class RebuildCaseCommandTests(DatabaseFixture database) : IClassFi
         (exit, var output, error) = await CliRunner.RunAsync("projections", "rebuild-case", "case-missing", "--agency", "boston", "--connection", database.ConnectionString);
         Assert.True(exit == 0, error);
         Assert.Contains("no events recorded for case case-missing in agency boston: no rows either, nothing to rebuild.", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_finds_the_cases_whose_rows_disagree_and_repair_rebuilds_them()
+    {
+        var cases = new List<CaseId>();
+        for (var i = 0; i < 3; i++)
+        {
+            cases.Add((await OpenCaseAsync("shelbyville")).Case);
+        }
+
+        await SpoilQueueRowAsync(cases[1]);
+
+        var (exit, output, error) = await CliRunner.RunAsync("projections", "check", "--agency", "shelbyville", "--all", "--connection", database.ConnectionString);
+        Assert.Equal(1, exit);
+        Assert.Equal($"error: 1 of 3 case(s) of shelbyville disagree with their events (listed above); `--repair` rebuilds them", error.Trim());
+        Assert.Contains($"disagreeing: {cases[1].Value}", output, StringComparison.Ordinal);
+        var queueLine = output.Split('\n').Single(line => line.Contains("work_queue", StringComparison.Ordinal));
+        Assert.Matches(@"work_queue\s*│\s*3\s*│\s*1", queueLine);
+        Assert.Equal(0, await QueueEscalationAsync(cases[1]));
+
+        (exit, output, error) = await CliRunner.RunAsync("projections", "check", "--agency", "shelbyville", "--sample", "10", "--repair", "--connection", database.ConnectionString);
+        Assert.True(exit == 0, error);
+        Assert.Contains("shelbyville: 3 case(s) picked at random: 1 case(s) disagreed with their events and were rebuilt.", output, StringComparison.Ordinal);
+        Assert.Equal(2, await QueueEscalationAsync(cases[1]));
+
+        (exit, output, error) = await CliRunner.RunAsync("projections", "check", "--agency", "shelbyville", "--all", "--connection", database.ConnectionString);
+        Assert.True(exit == 0, error);
+        Assert.Contains("shelbyville: every case: every read model agrees with the events.", output, StringComparison.Ordinal);
+
+        (exit, output, error) = await CliRunner.RunAsync("projections", "check", "--agency", "nowhere", "--connection", database.ConnectionString);
+        Assert.True(exit == 0, error);
+        Assert.Contains("agency nowhere has no cases: nothing to check.", output, StringComparison.Ordinal);
     }
 }

@@ -7,7 +7,7 @@ using Spectre.Console;
 
 namespace EventCase.Cli.Projections;
 
-/// <summary><c>eventcase projections status|rebuild|rebuild-case</c>.</summary>
+/// <summary><c>eventcase projections status|rebuild|rebuild-case|check</c>.</summary>
 internal static class ProjectionCommands
 {
     public static Command Create(IAnsiConsole console)
@@ -140,6 +140,7 @@ internal static class ProjectionCommands
         projections.Subcommands.Add(status);
         projections.Subcommands.Add(rebuild);
         projections.Subcommands.Add(CreateRebuildCase(console));
+        projections.Subcommands.Add(CheckCommand.Create(console));
         return projections;
     }
 
