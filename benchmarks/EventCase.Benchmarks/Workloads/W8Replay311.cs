@@ -36,6 +36,8 @@ internal sealed class W8Replay311 : IWorkload
         var store = new PostgresEventStore(dataSource, CaseEvents.CreateSerializer(), projections: BuiltInProjections.Create(CaseScripts.Calendars));
         await store.MigrateAsync(cancellationToken);
         var started = Stopwatch.GetTimestamp();
+        TimeSpan catchUp;
+        int checkedCases;
         using (var daemon = new ProjectionDaemon(store, new ProjectionDaemonOptions { PollInterval = TimeSpan.FromMilliseconds(100) }))
         {
             await daemon.StartAsync(cancellationToken);
@@ -55,10 +57,14 @@ internal sealed class W8Replay311 : IWorkload
                 await Task.Delay(100, cancellationToken);
             }
 
+            catchUp = Stopwatch.GetElapsedTime(started);
+
+            // The whole rebuilds' rows, checked against each case's own fold (decision 0022): real lifecycles,
+            // reopened, transferred and duplicated, rows from one pass over the log against rows from one stream.
+            checkedCases = await CheckSampleAsync(store, dataSource, context.Scaled(500, minimum: 20), cancellationToken);
             await daemon.StopAsync(cancellationToken);
         }
 
-        var catchUp = Stopwatch.GetElapsedTime(started);
         var cases = summary.Imported + summary.Flagged;
         var seconds = summary.Elapsed.TotalSeconds;
         return new WorkloadResult(
@@ -66,7 +72,33 @@ internal sealed class W8Replay311 : IWorkload
             new Measurement("events imported", summary.EventsWritten, TimeSpan.FromSeconds(seconds), null, "events/s"),
             null,
             string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"{summary.RowsRead:N0} rows, {cases:N0} cases ({cases / seconds:N0} cases/s), {summary.Rejected:N0} rejected; all 6 projections built and caught up {catchUp.TotalSeconds:F1} s later ({summary.EventsWritten * 6 / catchUp.TotalSeconds:N0} projection-events/s)"));
+                $"{summary.RowsRead:N0} rows, {cases:N0} cases ({cases / seconds:N0} cases/s), {summary.Rejected:N0} rejected; all 6 projections built and caught up {catchUp.TotalSeconds:F1} s later ({summary.EventsWritten * 6 / catchUp.TotalSeconds:N0} projection-events/s); {checkedCases:N0} random cases' rows agree with their own fold"));
+    }
+
+    /// <summary>Dry-run stream rebuilds of <paramref name="count"/> random cases: any row that differs fails the run.</summary>
+    private static async Task<int> CheckSampleAsync(PostgresEventStore store, Npgsql.NpgsqlDataSource dataSource, int count, CancellationToken cancellationToken)
+    {
+        var ids = new List<string>();
+        await using (var pick = dataSource.CreateCommand("SELECT stream_id FROM eventcase.streams WHERE tenant_id = 'boston' AND stream_type = 'case' ORDER BY random() LIMIT $1"))
+        {
+            pick.Parameters.Add(new Npgsql.NpgsqlParameter<int> { TypedValue = count });
+            await using var reader = await pick.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                ids.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var id in ids)
+        {
+            var results = await store.Projections.RebuildStreamAsync(new StreamName("boston", id), new StreamRebuildOptions { DryRun = true }, cancellationToken);
+            if (results.FirstOrDefault(r => r.Changed) is { } wrong)
+            {
+                throw new InvalidOperationException($"case {id}: the rows of {wrong.Projection} differ from a fold of its events ({wrong})");
+            }
+        }
+
+        return ids.Count;
     }
 
     internal static string RepositoryRoot()
