@@ -83,4 +83,33 @@ public static class CaseScripts
             }
         }
     }
+
+    /// <summary>
+    /// Waits until every projection of <paramref name="store"/> is built, running and caught up (a daemon must be running);
+    /// a failed projection, or ten minutes, fails the run.
+    /// </summary>
+    public static async Task WaitForReadModelsAsync(PostgresEventStore store, CancellationToken cancellationToken)
+    {
+        var deadline = System.Diagnostics.Stopwatch.GetTimestamp() + (System.Diagnostics.Stopwatch.Frequency * 600);
+        while (true)
+        {
+            var statuses = await store.Projections.GetStatusAsync(cancellationToken);
+            if (statuses.FirstOrDefault(s => s.State == EventCase.EventStore.Projections.ProjectionStates.Failed) is { } failed)
+            {
+                throw new InvalidOperationException($"{failed.Name} failed: {failed.Failure?.Error}");
+            }
+
+            if (statuses.All(s => s is { Built: true, State: EventCase.EventStore.Projections.ProjectionStates.Running, LagEvents: 0 }))
+            {
+                return;
+            }
+
+            if (System.Diagnostics.Stopwatch.GetTimestamp() > deadline)
+            {
+                throw new TimeoutException("the read models did not catch up within 10 minutes");
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+    }
 }

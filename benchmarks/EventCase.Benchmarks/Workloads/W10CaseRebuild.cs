@@ -35,7 +35,7 @@ internal sealed class W10CaseRebuild : IWorkload
         await daemon.StartAsync(cancellationToken);
         try
         {
-            await WaitUntilCaughtUpAsync(store, cancellationToken);
+            await CaseScripts.WaitForReadModelsAsync(store, cancellationToken);
             var random = new Random(10);
             async Task RebuildOne()
             {
@@ -68,31 +68,6 @@ internal sealed class W10CaseRebuild : IWorkload
         finally
         {
             await daemon.StopAsync(CancellationToken.None);
-        }
-    }
-
-    private static async Task WaitUntilCaughtUpAsync(PostgresEventStore store, CancellationToken cancellationToken)
-    {
-        var deadline = Stopwatch.GetTimestamp() + (Stopwatch.Frequency * 600);
-        while (true)
-        {
-            var statuses = await store.Projections.GetStatusAsync(cancellationToken);
-            if (statuses.FirstOrDefault(s => s.State == ProjectionStates.Failed) is { } failed)
-            {
-                throw new InvalidOperationException($"{failed.Name} failed: {failed.Failure?.Error}");
-            }
-
-            if (statuses.All(s => s is { Built: true, State: ProjectionStates.Running, LagEvents: 0 }))
-            {
-                return;
-            }
-
-            if (Stopwatch.GetTimestamp() > deadline)
-            {
-                throw new TimeoutException("the read models did not catch up within 10 minutes");
-            }
-
-            await Task.Delay(100, cancellationToken);
         }
     }
 }

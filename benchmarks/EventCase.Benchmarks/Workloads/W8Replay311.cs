@@ -41,22 +41,7 @@ internal sealed class W8Replay311 : IWorkload
         using (var daemon = new ProjectionDaemon(store, new ProjectionDaemonOptions { PollInterval = TimeSpan.FromMilliseconds(100) }))
         {
             await daemon.StartAsync(cancellationToken);
-            while (true)
-            {
-                var statuses = await store.Projections.GetStatusAsync(cancellationToken);
-                if (statuses.FirstOrDefault(s => s.State == ProjectionStates.Failed) is { } failed)
-                {
-                    throw new InvalidOperationException($"{failed.Name} failed: {failed.Failure?.Error}");
-                }
-
-                if (statuses.All(s => s is { Built: true, State: ProjectionStates.Running, LagEvents: 0 }))
-                {
-                    break;
-                }
-
-                await Task.Delay(100, cancellationToken);
-            }
-
+            await CaseScripts.WaitForReadModelsAsync(store, cancellationToken);
             catchUp = Stopwatch.GetElapsedTime(started);
 
             // The whole rebuilds' rows, checked against each case's own fold (decision 0022): real lifecycles,
