@@ -320,7 +320,7 @@ public sealed class ProjectionSet
         var rebuilds = runners
             .Select(r => r.BeginStreamRebuild(schema, stream, events, r.Projection.Mode == ProjectionMode.Async ? records[r.Projection.Name].Checkpoint : null))
             .ToList();
-        var current = runners[0];
+        var current = -1;
         try
         {
             await using (var write = new NpgsqlBatch(connection, transaction))
@@ -336,16 +336,18 @@ public sealed class ProjectionSet
                 await write.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            for (var i = 0; i < rebuilds.Count; i++)
+            for (current = 0; current < rebuilds.Count; current++)
             {
-                current = runners[i];
-                await rebuilds[i].CopyEntriesAsync(connection, cancellationToken);
+                await rebuilds[current].CopyEntriesAsync(connection, cancellationToken);
             }
         }
         catch (PostgresException refused) when (ProjectionFailedException.IsRefusal(refused))
         {
-            // The writes of every projection went in one batch: the error names the table and the value.
-            throw new ProjectionFailedException(current.Projection.Name, $"writing the rows of stream '{stream.Tenant}/{stream.Id}'", refused);
+            // Every projection's writes went in one batch, and PostgreSQL does not always say which statement it refused
+            // (a value it cannot take as a parameter names none): each projection's are tried alone to find out.
+            await transaction.RollbackAsync(cancellationToken);
+            var refusedBy = current >= 0 ? runners[current] : await FindRefusedWritesAsync(connection, rebuilds, runners, cancellationToken);
+            throw new ProjectionFailedException(refusedBy.Projection.Name, $"writing the rows of stream '{stream.Tenant}/{stream.Id}'", refused);
         }
 
         var results = new List<StreamRebuildResult>(runners.Count);
@@ -375,6 +377,39 @@ public sealed class ProjectionSet
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// The projection whose writes PostgreSQL refuses: each projection's are run alone, in a transaction rolled back at
+    /// once. The first of them when none is refused alone.
+    /// </summary>
+    private static async Task<ProjectionRunner> FindRefusedWritesAsync(
+        NpgsqlConnection connection, List<ProjectionRunner.StreamRebuild> rebuilds, List<ProjectionRunner> runners, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < rebuilds.Count; i++)
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using var write = new NpgsqlBatch(connection, transaction);
+            foreach (var command in rebuilds[i].WriteCommands())
+            {
+                write.BatchCommands.Add(command);
+            }
+
+            try
+            {
+                await write.ExecuteNonQueryAsync(cancellationToken);
+            }
+            catch (PostgresException refused) when (ProjectionFailedException.IsRefusal(refused))
+            {
+                return runners[i];
+            }
+            finally
+            {
+                await transaction.RollbackAsync(cancellationToken);
+            }
+        }
+
+        return runners[0];
     }
 
     private static NpgsqlBatchCommand LockCommand(string function, long key)

@@ -277,6 +277,22 @@ public sealed class StreamRebuildTests(DatabaseFixture database) : ProjectionTes
         Assert.Equal(1, await EntriesAsync(Thing1));
     }
 
+    [Fact]
+    public async Task A_value_postgresql_refuses_fails_the_rebuild_naming_the_projection_that_wrote_it_and_changes_nothing()
+    {
+        var poisoned = new Tally(ProjectionMode.Inline, "note_second");
+        var store = await CreateStoreAsync(null, new Tally(ProjectionMode.Inline), poisoned);
+        await AppendNotesAsync(store, Thing1, "a");
+        await SpoilAsync(Thing1);
+        poisoned.Poisoned = true;
+
+        var failed = await Assert.ThrowsAsync<ProjectionFailedException>(() => store.Projections.RebuildStreamAsync(Thing1, cancellationToken: Ct));
+
+        Assert.Equal("note_second", failed.ProjectionName);
+        Assert.IsType<PostgresException>(failed.InnerException);
+        Assert.Equal(99, (await RowsAsync())["boston/thing-1"].Notes);
+    }
+
     private async Task<List<string>> EntryTextsAsync(StreamName stream)
     {
         await using var command = Database.DataSource.CreateCommand($"SELECT text FROM {Schema}.note_tally_entries WHERE tenant_id = $1 AND row_key = $2 ORDER BY position");
@@ -316,7 +332,11 @@ public sealed class StreamRebuildTests(DatabaseFixture database) : ProjectionTes
 
         public override IReadOnlyCollection<Type> EventTypes => _inner.EventTypes;
 
-        public override IReadOnlyList<ProjectionColumn<NoteTally>> Columns => _inner.Columns;
+        /// <summary>Makes a column's value one PostgreSQL refuses (a NUL character), as a bug in a projection could.</summary>
+        public bool Poisoned { get; set; }
+
+        public override IReadOnlyList<ProjectionColumn<NoteTally>> Columns =>
+            [.. _inner.Columns, ProjectionColumn<NoteTally>.Text("marker", _ => Poisoned ? "bad\0value" : null)];
 
         public override IReadOnlyList<EntryTable> EntryTables => _inner.EntryTables;
 
