@@ -433,31 +433,78 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
             await ExecuteAsync(connection, $"ANALYZE {Schema}.{table}{ShadowSuffix}", cancellationToken);
         }
 
-        // Catch the shadow up with what was appended while it was built. Writers keep appending meanwhile, possibly
-        // faster than a catch-up applies: so this stops at the first batch that is not full (an inline projection then
-        // finishes under its lock in the swap; an async one is continued by the live agent from the swapped checkpoint).
         while (true)
         {
-            var batch = await store.ReadLogAsync(connection, checkpoint, options.BatchSize, runner.Handles, Projection.ReadsMetadata, cancellationToken);
-            if (batch.RowsRead == 0)
+            // Catch the shadow up with what was appended while it was built. Writers keep appending meanwhile, possibly
+            // faster than a catch-up applies: so this stops at the first batch that is not full (an inline projection
+            // then finishes under its lock in the swap; an async one is continued by the live agent from the swapped
+            // checkpoint).
+            while (true)
             {
-                break;
+                var batch = await store.ReadLogAsync(connection, checkpoint, options.BatchSize, runner.Handles, Projection.ReadsMetadata, cancellationToken);
+                if (batch.RowsRead == 0)
+                {
+                    break;
+                }
+
+                if (!await TryApplyToShadowAsync(connection, batch, cancellationToken))
+                {
+                    return;
+                }
+
+                checkpoint = batch.Checkpoint;
+                events += batch.RowsRead;
+                if (batch.RowsRead < options.BatchSize)
+                {
+                    break;
+                }
             }
 
-            if (!await TryApplyToShadowAsync(connection, batch, cancellationToken))
+            if (Projection.Mode == ProjectionMode.Inline)
             {
+                // The swap holds every append off while it waits for the end of the log to become visible: not while a
+                // long write transaction is known to keep it invisible. Waiting here holds nobody off.
+                await WaitForNoLongWriterAsync(connection, checkpoint, events, started, cancellationToken);
+            }
+
+            try
+            {
+                await SwapAsync(connection, checkpoint, events, started, cancellationToken);
                 return;
             }
-
-            checkpoint = batch.Checkpoint;
-            events += batch.RowsRead;
-            if (batch.RowsRead < options.BatchSize)
+            catch (TimeoutException) when (Projection.Mode == ProjectionMode.Inline)
             {
-                break;
+                // A write transaction that began after the wait above kept the log's end invisible: the swap rolled back
+                // and appends went on. The shadow is kept; it catches up again and the swap is tried once more, instead
+                // of the whole rebuild starting again from the first event.
             }
         }
+    }
 
-        await SwapAsync(connection, checkpoint, events, started, cancellationToken);
+    /// <summary>
+    /// Waits, holding no lock, until no write transaction on the server has been open for a second or more (they are
+    /// what keeps the end of the log from becoming visible for long), reporting progress meanwhile so that the
+    /// projection's status shows a live owner (and, through <c>WaitingOn</c>, the transaction it waits for).
+    /// </summary>
+    private async Task WaitForNoLongWriterAsync(NpgsqlConnection connection, LogPosition checkpoint, long events, long started, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+                            WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() AND xact_start < now() - interval '1 second')
+            """,
+            connection);
+        var lastReport = Stopwatch.GetTimestamp();
+        while ((bool)(await command.ExecuteScalarAsync(cancellationToken))!)
+        {
+            if (Stopwatch.GetElapsedTime(lastReport) >= options.PollInterval)
+            {
+                await ReportProgressAsync(connection, checkpoint, events, started, cancellationToken);
+                lastReport = Stopwatch.GetTimestamp();
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
     }
 
     /// <summary>One projection's part of a rebuild pass: its in-memory fold and, for an async projection that was built, its live checkpoint.</summary>

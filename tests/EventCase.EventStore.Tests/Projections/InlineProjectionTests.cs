@@ -415,4 +415,57 @@ public sealed class InlineProjectionTests(DatabaseFixture database) : Projection
         AssertSameRows(NoteTallyProjection.Expected(log), await RowsAsync());
         Assert.Equal(log.Count(e => e.Data is NoteAdded), await CountAsync($"SELECT count(*) FROM {Schema}.note_tally_entries"));
     }
+
+    [Fact]
+    public async Task A_long_write_transaction_at_the_swap_delays_an_inline_rebuild_without_restarting_it_or_holding_appends_off()
+    {
+        var store = await CreateStoreAsync(null, new NoteTallyProjection(ProjectionMode.Inline));
+        var stream = new StreamName("boston", "swapped");
+        for (var i = 0; i < 50; i++)
+        {
+            await AppendNotesAsync(store, stream, $"before {i}");
+        }
+
+        // A writer elsewhere on the server keeps a transaction open (with an id) while events are appended after it:
+        // the end of the log stays invisible until it ends.
+        await using var longWriter = await Database.DataSource.OpenConnectionAsync(Ct);
+        await using var longTransaction = await longWriter.BeginTransactionAsync(Ct);
+        await using (var takeId = new NpgsqlCommand("SELECT pg_current_xact_id()", longWriter, longTransaction))
+        {
+            await takeId.ExecuteScalarAsync(Ct);
+        }
+
+        await AppendNotesAsync(store, stream, "after the writer began");
+        await using var daemon = new DaemonHost(store, new ProjectionDaemonOptions
+        {
+            NodeId = "inline-node",
+            PollInterval = TimeSpan.FromMilliseconds(100),
+            OwnershipRetryInterval = TimeSpan.FromMilliseconds(100),
+            InlineSwapVisibilityTimeout = TimeSpan.FromMilliseconds(200),
+        });
+        await daemon.StartAsync();
+        await store.Projections.RequestRebuildAsync("note_tally", Ct);
+        await WaitUntilAsync(async () => (await StatusAsync(store)) is { State: ProjectionStates.Rebuilding, Rebuild.StartedAt: not null }, "the rebuild started");
+        var started = (await StatusAsync(store)).Rebuild!.StartedAt;
+
+        // Long enough for several swaps to have timed out, had the rebuild tried one (and so for it to have started
+        // again from the first event): it waits instead, and appends go on meanwhile.
+        for (var i = 0; i < 5; i++)
+        {
+            await AppendNotesAsync(store, stream, $"while waiting {i}");
+            await Task.Delay(200, Ct);
+        }
+
+        var waiting = await StatusAsync(store);
+        Assert.Equal(ProjectionStates.Rebuilding, waiting.State);
+        Assert.NotNull(waiting.WaitingOn);
+
+        await longTransaction.RollbackAsync(Ct);
+        await WaitUntilAsync(async () => (await StatusAsync(store)) is { State: ProjectionStates.Running, Built: true }, "the rebuild finished");
+
+        Assert.Equal(started, (await StatusAsync(store)).Rebuild!.StartedAt);
+        var log = await WholeLogAsync(store);
+        AssertSameRows(NoteTallyProjection.Expected(log), await RowsAsync());
+        Assert.Equal(56, await CountAsync($"SELECT count(*) FROM {Schema}.note_tally_entries"));
+    }
 }
