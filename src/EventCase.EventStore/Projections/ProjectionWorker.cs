@@ -482,17 +482,20 @@ internal sealed class ProjectionWorker(PostgresEventStore store, ProjectionRunne
     }
 
     /// <summary>
-    /// Waits, holding no lock, until no write transaction on the server has been open for a second or more (they are
-    /// what keeps the end of the log from becoming visible for long), reporting progress meanwhile so that the
-    /// projection's status shows a live owner (and, through <c>WaitingOn</c>, the transaction it waits for).
+    /// Waits, holding no lock, while the end of the log is invisible and a write transaction on the server has been open
+    /// for a second or more (what keeps it invisible for long; one that is younger ends within the swap's wait), reporting
+    /// progress meanwhile so that the projection's status shows a live owner (and, through <c>WaitingOn</c>, the
+    /// transaction it waits for). A visible end of the log is not waited for, whatever runs: another projection's
+    /// rebuild writing its shadow tables in the same pass, say.
     /// </summary>
     private async Task WaitForNoLongWriterAsync(NpgsqlConnection connection, LogPosition checkpoint, long events, long started, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            """
-            SELECT EXISTS (SELECT 1 FROM pg_stat_activity
-                            WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() AND xact_start < now() - interval '1 second')
-            """,
+            $"""
+             SELECT NOT coalesce((SELECT max(transaction_id) FROM {Schema}.events) < pg_snapshot_xmin(pg_current_snapshot()), true)
+                AND EXISTS (SELECT 1 FROM pg_stat_activity
+                             WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() AND xact_start < now() - interval '1 second')
+             """,
             connection);
         var lastReport = Stopwatch.GetTimestamp();
         while ((bool)(await command.ExecuteScalarAsync(cancellationToken))!)
