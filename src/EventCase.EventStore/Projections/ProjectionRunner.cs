@@ -168,9 +168,10 @@ internal abstract class ProjectionRunner
                 write.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
             }
 
-            if (leading is not null && write.BatchCommands.Count > 0)
+            if (leading is not null && (write.BatchCommands.Count > 0 || applications.Any(a => a.HasEntries)))
             {
-                // Nothing was loaded: the writes are the first statements on rows.
+                // Nothing was loaded: the writes (or, when no row changed, the entries' copy that follows) are the first
+                // statements on the tables.
                 write.BatchCommands.Insert(0, leading);
             }
 

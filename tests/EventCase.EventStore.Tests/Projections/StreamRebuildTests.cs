@@ -171,6 +171,41 @@ public sealed class StreamRebuildTests(DatabaseFixture database) : ProjectionTes
     }
 
     [Fact]
+    public async Task A_step_that_only_copies_entries_of_new_streams_is_waited_for_too()
+    {
+        // The step loads no row (the streams are new) and writes none (the projection keeps no row): its only writes
+        // are the entries' copy, which must hold the rows lock as well, or a stream rebuild would delete them once
+        // committed and write back only those up to the checkpoint it read before.
+        var store = await CreateStoreAsync(null, new OpeningsOnly());
+        var fresh = new StreamName("boston", "fresh");
+        var stepHeld = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = Options("node-a");
+        options.BeforeCommit = async (_, batch, _, ct) =>
+        {
+            if (batch.Events.Any(e => e.Stream == fresh))
+            {
+                stepHeld.TrySetResult();
+                await release.Task.WaitAsync(ct);
+            }
+        };
+
+        await using var daemon = new DaemonHost(store, options);
+        await daemon.StartAsync();
+        await store.AppendToStreamAsync(fresh, "thing", ExpectedVersion.NoStream, [TestEvents.New(new ThingOpened(fresh.Id, "new", NodaTime.Instant.FromUtc(2026, 3, 1, 9, 0)))], Ct);
+        await stepHeld.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+
+        var rebuild = store.Projections.RebuildStreamAsync(fresh, cancellationToken: Ct);
+        await Task.Delay(300, Ct);
+        Assert.False(rebuild.IsCompleted, "the stream rebuild did not wait for the step copying the stream's entries");
+        release.SetResult();
+        Assert.Equal(1, Assert.Single(await rebuild).EventsApplied);
+
+        await CaughtUpAsync(store, "openings_only");
+        Assert.Equal(1, await CountAsync($"SELECT count(*) FROM {Schema}.openings_only_entries WHERE row_key = 'fresh'"));
+    }
+
+    [Fact]
     public async Task Stream_rebuilds_racing_appends_and_the_daemon_lose_no_event_and_double_none()
     {
         var store = await CreateStoreAsync(null, new Tally(), new Tally(ProjectionMode.Inline, "note_inline"));
@@ -341,5 +376,35 @@ public sealed class StreamRebuildTests(DatabaseFixture database) : ProjectionTes
         public override IReadOnlyList<EntryTable> EntryTables => _inner.EntryTables;
 
         public override NoteTally? Apply(NoteTally? row, RecordedEvent recorded, ProjectionOutput output) => _inner.Apply(row, recorded, output);
+    }
+
+    /// <summary>An async projection that keeps no row: one entry per opened thing.</summary>
+    private sealed class OpeningsOnly : Projection<NoteTally>
+    {
+        public override string Name => "openings_only";
+
+        public override IReadOnlyCollection<Type> EventTypes => [typeof(ThingOpened)];
+
+        public override IReadOnlyList<ProjectionColumn<NoteTally>> Columns => [ProjectionColumn<NoteTally>.Int("notes", r => r.Notes)];
+
+        public override IReadOnlyList<EntryTable> EntryTables =>
+        [
+            new EntryTable<NoteEntry>(
+                "openings_only_entries",
+                [ProjectionColumn<NoteEntry>.Text("text", e => e.Text), ProjectionColumn<NoteEntry>.Long("position", e => e.Position), ProjectionColumn<NoteEntry>.Text("actor", e => e.Actor)],
+                ["tenant_id, row_key"]),
+        ];
+
+        public override NoteTally? Apply(NoteTally? row, RecordedEvent recorded, ProjectionOutput output)
+        {
+            ArgumentNullException.ThrowIfNull(recorded);
+            ArgumentNullException.ThrowIfNull(output);
+            if (recorded.Data is ThingOpened opened)
+            {
+                output.Emit(new NoteEntry(opened.Title, recorded.Position, "-"));
+            }
+
+            return row;
+        }
     }
 }
