@@ -85,7 +85,7 @@ internal static class CheckCommand
                         {
                             failures.Add($"{caseId}: {e.ProjectionName} fails on event {e.Event?.StreamVersion} ({e.Event?.EventType}): {CommandFailure.OneLine(e.InnerException?.Message ?? e.Message)}");
                         }
-                        catch (InvalidOperationException e)
+                        catch (StreamRebuildRefusedException e)
                         {
                             throw new CliException(CommandFailure.OneLine(e.Message) + " (see `eventcase projections status`)", ExitCodes.Failure, e);
                         }

@@ -186,7 +186,7 @@ internal static class ProjectionCommands
             {
                 throw CliException.BadArgument(CommandFailure.OneLine(e.Message.Replace(" (Parameter 'options')", "", StringComparison.Ordinal)), e);
             }
-            catch (InvalidOperationException e)
+            catch (StreamRebuildRefusedException e)
             {
                 throw new CliException(CommandFailure.OneLine(e.Message) + " (see `eventcase projections status`)", ExitCodes.Failure, e);
             }

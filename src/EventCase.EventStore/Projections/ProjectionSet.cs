@@ -223,7 +223,7 @@ public sealed class ProjectionSet
     /// <param name="cancellationToken">Cancels; nothing is changed then.</param>
     /// <returns>One result per projection rebuilt, in the order of registration; <see cref="StreamRebuildResult.Changed"/> says where the rows were wrong.</returns>
     /// <exception cref="ArgumentException">A named projection is not registered, or keeps rows that are not one stream's.</exception>
-    /// <exception cref="InvalidOperationException">A projection's tables were built by another version of it (it is due for a whole rebuild), or it was never migrated.</exception>
+    /// <exception cref="StreamRebuildRefusedException">A projection's tables were built by another version of it (it is due for a whole rebuild), or it was never migrated.</exception>
     /// <exception cref="ProjectionFailedException">A projection's code threw on one of the stream's events; nothing is changed.</exception>
     public async Task<IReadOnlyList<StreamRebuildResult>> RebuildStreamAsync(StreamName stream, StreamRebuildOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -305,12 +305,13 @@ public sealed class ProjectionSet
             var projection = runner.Projection;
             if (!records.TryGetValue(projection.Name, out var record))
             {
-                throw new InvalidOperationException($"Projection '{projection.Name}' is not registered in the database; run the store's MigrateAsync first.");
+                throw new StreamRebuildRefusedException(projection.Name, $"Projection '{projection.Name}' is not registered in the database; run the store's MigrateAsync first.");
             }
 
             if (record.Version != projection.Version)
             {
-                throw new InvalidOperationException(
+                throw new StreamRebuildRefusedException(
+                    projection.Name,
                     $"Projection '{projection.Name}' has tables built by its version {record.Version}, and this is version {projection.Version}: it is due for a whole rebuild, which replaces every row; a stream rebuild would write this version's rows into the other version's tables.");
             }
         }

@@ -39,3 +39,22 @@ public sealed record StreamRebuildResult(
     int EntriesBefore,
     int EntriesAfter,
     bool Changed);
+
+/// <summary>
+/// A stream rebuild refused because a projection's tables are not the registered projection's: another version of it
+/// built them (it is due for a whole rebuild, which replaces every row), or the store was never migrated with it.
+/// </summary>
+public sealed class StreamRebuildRefusedException : InvalidOperationException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="projection">The projection.</param>
+    /// <param name="message">Why, naming the projection.</param>
+    public StreamRebuildRefusedException(string projection, string message)
+        : base(message)
+    {
+        Projection = projection;
+    }
+
+    /// <summary>The projection whose tables are not the registered one's.</summary>
+    public string Projection { get; }
+}

@@ -70,7 +70,7 @@ public static class ReadModelsAdmin
         {
             results = await database.Store.Projections.RebuildStreamAsync(stream, new StreamRebuildOptions { DryRun = dry }, cancellationToken);
         }
-        catch (InvalidOperationException e)
+        catch (StreamRebuildRefusedException e)
         {
             // A read model due for a whole rebuild (its tables are another version's): that rebuild replaces every row.
             return Problems.Of(StatusCodes.Status409Conflict, "read-models.rebuild-pending", "A read model is due for a whole rebuild", e.Message);

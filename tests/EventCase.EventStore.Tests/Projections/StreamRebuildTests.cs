@@ -289,9 +289,10 @@ public sealed class StreamRebuildTests(DatabaseFixture database) : ProjectionTes
         await SpoilAsync(Thing1);
         var upgraded = await CreateStoreAsync(null, new Tally(ProjectionMode.Inline, version: 2));
 
-        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => upgraded.Projections.RebuildStreamAsync(Thing1, cancellationToken: Ct));
+        var refused = await Assert.ThrowsAsync<StreamRebuildRefusedException>(() => upgraded.Projections.RebuildStreamAsync(Thing1, cancellationToken: Ct));
 
         Assert.Contains("version 1, and this is version 2", refused.Message, StringComparison.Ordinal);
+        Assert.Equal("note_tally", refused.Projection);
         Assert.Equal(99, (await RowsAsync())["boston/thing-1"].Notes);
     }
 
