@@ -83,7 +83,8 @@ internal static class CheckCommand
                         }
                         catch (ProjectionFailedException e)
                         {
-                            failures.Add($"{caseId}: {e.ProjectionName} fails on event {e.Event?.StreamVersion} ({e.Event?.EventType}): {CommandFailure.OneLine(e.InnerException?.Message ?? e.Message)}");
+                            var where = e.Event is { } failedOn ? $"fails on event {failedOn.StreamVersion} ({failedOn.EventType})" : "cannot write its rows";
+                            failures.Add($"{caseId}: {e.ProjectionName} {where}: {CommandFailure.OneLine(e.InnerException?.Message ?? e.Message)}");
                         }
                         catch (StreamRebuildRefusedException e)
                         {

@@ -193,7 +193,10 @@ internal static class ProjectionCommands
             catch (ProjectionFailedException e)
             {
                 throw new CliException(
-                    CommandFailure.OneLine($"projection {e.ProjectionName} fails on the case's event {e.Event?.StreamVersion.ToString(CultureInfo.InvariantCulture) ?? "?"} ({e.Event?.EventType}): {e.InnerException?.Message ?? e.Message}; nothing was changed"),
+                    CommandFailure.OneLine(
+                        (e.Event is { } failedOn
+                            ? $"projection {e.ProjectionName} fails on the case's event {failedOn.StreamVersion.ToString(CultureInfo.InvariantCulture)} ({failedOn.EventType}): "
+                            : $"projection {e.ProjectionName} cannot write the case's rows: ") + $"{e.InnerException?.Message ?? e.Message}; nothing was changed"),
                     ExitCodes.Failure,
                     e);
             }

@@ -82,7 +82,9 @@ public static class ReadModelsAdmin
                 StatusCodes.Status500InternalServerError,
                 "read-models.projection-failed",
                 "A read model cannot fold the case's events",
-                $"Read model {e.ProjectionName} fails on the case's event {e.Event?.StreamVersion} ({e.Event?.EventType}): {FirstLine(e.InnerException?.Message ?? e.Message)}. Nothing was changed.",
+                (e.Event is { } failedOn
+                    ? $"Read model {e.ProjectionName} fails on the case's event {failedOn.StreamVersion} ({failedOn.EventType}): "
+                    : $"Read model {e.ProjectionName} cannot write the case's rows: ") + $"{FirstLine(e.InnerException?.Message ?? e.Message)}. Nothing was changed.",
                 new Dictionary<string, object?> { ["projection"] = e.ProjectionName, ["version"] = e.Event?.StreamVersion });
         }
 
