@@ -201,7 +201,7 @@ internal static class ProjectionCommands
                     e);
             }
 
-            if (!await HasEventsAsync(session, stream, ct))
+            if (!(await session.Store.ReadStreamVersionsAsync([stream], ct)).ContainsKey(stream))
             {
                 // Rows without events (a case id mistyped, or rows left behind) are removed all the same.
                 var removed = results.Where(r => r.RowsBefore + r.EntriesBefore > 0).Select(r => r.Projection).ToList();
@@ -242,16 +242,6 @@ internal static class ProjectionCommands
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    private static async Task<bool> HasEventsAsync(CliSession session, EventCase.EventStore.StreamName stream, CancellationToken cancellationToken)
-    {
-        await foreach (var _ in session.Store.ReadStreamAsync(stream, new EventCase.EventStore.ReadStreamOptions { MaxCount = 1 }, cancellationToken))
-        {
-            return true;
-        }
-
-        return false;
     }
 
     /// <summary>Prints a hint when no running service owns <paramref name="projection"/>.</summary>

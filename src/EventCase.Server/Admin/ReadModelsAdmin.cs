@@ -60,7 +60,7 @@ public static class ReadModelsAdmin
         }
 
         var stream = CaseStreams.For(caller.Agency, caseId);
-        if (!await HasEventsAsync(database.Store, stream, cancellationToken))
+        if (!(await database.Store.ReadStreamVersionsAsync([stream], cancellationToken)).ContainsKey(stream))
         {
             return Problems.NotFoundCase(id);
         }
@@ -93,16 +93,6 @@ public static class ReadModelsAdmin
             dry,
             results.Any(r => r.Changed),
             results.Select(r => new CaseReadModelRebuild(r.Projection, r.EventsApplied, r.UpTo?.Position, r.RowsBefore, r.RowsAfter, r.EntriesBefore, r.EntriesAfter, r.Changed)).ToList()));
-    }
-
-    private static async Task<bool> HasEventsAsync(PostgresEventStore store, StreamName stream, CancellationToken cancellationToken)
-    {
-        await foreach (var _ in store.ReadStreamAsync(stream, new ReadStreamOptions { MaxCount = 1 }, cancellationToken))
-        {
-            return true;
-        }
-
-        return false;
     }
 
     internal static string FirstLine(string text)

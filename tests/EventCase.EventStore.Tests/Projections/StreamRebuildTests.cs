@@ -137,31 +137,15 @@ public sealed class StreamRebuildTests(DatabaseFixture database) : ProjectionTes
     {
         var store = await CreateStoreAsync(null, new Tally());
         await AppendNotesAsync(store, Thing1, "a");
-        var stepHeld = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var options = Options("node-a");
-        options.BeforeCommit = async (_, batch, _, ct) =>
-        {
-            if (batch.Events.Any(e => e.Data is NoteAdded { Text: "held" }))
-            {
-                stepHeld.TrySetResult();
-                await release.Task.WaitAsync(ct);
-            }
-        };
-
-        await using var daemon = new DaemonHost(store, options);
+        var step = new HeldStep(e => e.Data is NoteAdded { Text: "held" });
+        await using var daemon = new DaemonHost(store, step.Options);
         await daemon.StartAsync();
         await CaughtUpAsync(store);
         await AppendNotesAsync(store, Thing1, "held");
-        await stepHeld.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
 
         // The step has written the row with "held" and not committed: the rebuild must neither fold without it and
         // then see the step commit it on top, nor overwrite the step's row with one loaded before it.
-        var rebuild = store.Projections.RebuildStreamAsync(Thing1, cancellationToken: Ct);
-        await Task.Delay(300, Ct);
-        Assert.False(rebuild.IsCompleted, "the stream rebuild did not wait for the step in flight");
-        release.SetResult();
-        var result = Assert.Single(await rebuild);
+        var result = Assert.Single(await step.RebuildBehindItAsync(store, Thing1));
 
         Assert.Equal(2, result.EventsApplied);
         await AppendNotesAsync(store, Thing1, "after");
@@ -178,28 +162,12 @@ public sealed class StreamRebuildTests(DatabaseFixture database) : ProjectionTes
         // committed and write back only those up to the checkpoint it read before.
         var store = await CreateStoreAsync(null, new OpeningsOnly());
         var fresh = new StreamName("boston", "fresh");
-        var stepHeld = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var options = Options("node-a");
-        options.BeforeCommit = async (_, batch, _, ct) =>
-        {
-            if (batch.Events.Any(e => e.Stream == fresh))
-            {
-                stepHeld.TrySetResult();
-                await release.Task.WaitAsync(ct);
-            }
-        };
-
-        await using var daemon = new DaemonHost(store, options);
+        var step = new HeldStep(e => e.Stream == fresh);
+        await using var daemon = new DaemonHost(store, step.Options);
         await daemon.StartAsync();
         await store.AppendToStreamAsync(fresh, "thing", ExpectedVersion.NoStream, [TestEvents.New(new ThingOpened(fresh.Id, "new", NodaTime.Instant.FromUtc(2026, 3, 1, 9, 0)))], Ct);
-        await stepHeld.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
 
-        var rebuild = store.Projections.RebuildStreamAsync(fresh, cancellationToken: Ct);
-        await Task.Delay(300, Ct);
-        Assert.False(rebuild.IsCompleted, "the stream rebuild did not wait for the step copying the stream's entries");
-        release.SetResult();
-        Assert.Equal(1, Assert.Single(await rebuild).EventsApplied);
+        Assert.Equal(1, Assert.Single(await step.RebuildBehindItAsync(store, fresh)).EventsApplied);
 
         await CaughtUpAsync(store, "openings_only");
         Assert.Equal(1, await CountAsync($"SELECT count(*) FROM {Schema}.openings_only_entries WHERE row_key = 'fresh'"));
@@ -348,6 +316,41 @@ public sealed class StreamRebuildTests(DatabaseFixture database) : ProjectionTes
     {
         await using var command = Database.DataSource.CreateCommand(sql);
         return (string?)await command.ExecuteScalarAsync(Ct);
+    }
+
+    /// <summary>Daemon options whose step holds before its commit while its batch has an event the given predicate picks.</summary>
+    private sealed class HeldStep
+    {
+        private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public HeldStep(Func<RecordedEvent, bool> holds)
+        {
+            Options.BeforeCommit = async (_, batch, _, ct) =>
+            {
+                if (batch.Events.Any(holds))
+                {
+                    _held.TrySetResult();
+                    await _release.Task.WaitAsync(ct);
+                }
+            };
+        }
+
+        public ProjectionDaemonOptions Options { get; } = StreamRebuildTests.Options("node-a");
+
+        /// <summary>
+        /// Once the step holds, starts a rebuild of <paramref name="stream"/>, checks that it waits for the step (still
+        /// running a while later), releases the step and returns the rebuild's results.
+        /// </summary>
+        public async Task<IReadOnlyList<StreamRebuildResult>> RebuildBehindItAsync(PostgresEventStore store, StreamName stream)
+        {
+            await _held.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+            var rebuild = store.Projections.RebuildStreamAsync(stream, cancellationToken: Ct);
+            await Task.Delay(300, Ct);
+            Assert.False(rebuild.IsCompleted, "the stream rebuild did not wait for the step in flight");
+            _release.SetResult();
+            return await rebuild;
+        }
     }
 
     /// <summary>
