@@ -1,3 +1,5 @@
+using System.Runtime.ExceptionServices;
+
 namespace EventCase.EventStore;
 
 /// <summary>
@@ -6,8 +8,9 @@ namespace EventCase.EventStore;
 /// made alone at once, exactly as without combining, so a lone caller sees no difference and no added delay; under
 /// concurrency, one round trip, one transaction and one commit serve many writes, and batches grow exactly when the
 /// database is the bottleneck. Writes that conflict (writes to one stream) never share a batch: the later one waits
-/// for the next, so they keep their order. Whatever fails a batch as a whole, its members are made again one by one,
-/// so that each meets exactly the answer (result or exception) it would have met alone. The store combines its appends
+/// for the next, so they keep their order. Whatever fails a batch as a whole, its members are made again one by one
+/// before the next batch starts (so that they keep their order too), and each meets exactly the answer (result or
+/// exception) it would have met alone. The store combines its appends
 /// with it (decision 0016), the case number allocator its counter updates, reference data its version checks. Thread safe.
 /// </summary>
 /// <typeparam name="TWrite">A write, validated and ready to send.</typeparam>
@@ -84,9 +87,8 @@ public sealed class WriteCombiner<TWrite, TResult>(
         return turn switch
         {
             Turn.Done done => done.Outcome(),
-            Turn.Lead lead => await LeadAsync(waiter, lead.Batch, cancellationToken),
-            Turn.WriteAlone { Leads: true } => await WriteAloneThenHandOverAsync(write, cancellationToken),
-            _ => await WriteAgainAfterFailedBatchAsync(write),
+            Turn.Lead lead => await LeadAsync(lead.Batch),
+            _ => await WriteAloneThenHandOverAsync(write, cancellationToken),
         };
     }
 
@@ -103,16 +105,21 @@ public sealed class WriteCombiner<TWrite, TResult>(
     }
 
     /// <summary>Writes a batch this waiter was chosen to lead, answers the others, then passes the turn on.</summary>
-    private async Task<TResult> LeadAsync(Waiter leader, IReadOnlyList<Waiter> batch, CancellationToken cancellationToken)
+    private async Task<TResult> LeadAsync(IReadOnlyList<Waiter> batch)
     {
-        IReadOnlyList<Func<TResult>>? outcomes = null;
+        IReadOnlyList<Func<TResult>> outcomes;
         try
         {
-            outcomes = await _writeTogether(batch.Select(w => w.Write).ToArray());
-        }
-        catch
-        {
-            // The batch wrote nothing: each member is written again on its own, and meets its own answer there.
+            try
+            {
+                outcomes = await _writeTogether(batch.Select(w => w.Write).ToArray());
+            }
+            catch
+            {
+                // The batch wrote nothing: each member is made again alone, and meets its own answer there. Before the
+                // turn passes on: a later write to one of their streams waits for the next batch, and must not overtake.
+                outcomes = await Task.WhenAll(batch.Select(w => WriteAgainAfterFailedBatchAsync(w.Write)));
+            }
         }
         finally
         {
@@ -122,18 +129,35 @@ public sealed class WriteCombiner<TWrite, TResult>(
         // The leader is the batch's first member (see HandOver).
         for (var i = 1; i < batch.Count; i++)
         {
-            batch[i].Turn.TrySetResult(outcomes is null ? Turn.WriteAlone.Instance : new Turn.Done(outcomes[i]));
+            batch[i].Turn.TrySetResult(new Turn.Done(outcomes[i]));
         }
 
-        return outcomes is null ? await WriteAgainAfterFailedBatchAsync(leader.Write) : outcomes[0]();
+        return outcomes[0]();
     }
 
     /// <summary>
-    /// Makes a write of a batch that failed as a whole again, alone. Its caller may have given up meanwhile, but the
-    /// write was taken into the batch, so it is made regardless: the batch may have committed before its connection was
-    /// lost, and a caller told "cancelled" would believe nothing was written where the write alone now finds it made.
+    /// Makes a write of a batch that failed as a whole again, alone, and captures its outcome. Its caller may have given
+    /// up meanwhile, but the write was taken into the batch, so it is made regardless: the batch may have committed
+    /// before its connection was lost, and a caller told "cancelled" would believe nothing was written where the write
+    /// alone now finds it made.
     /// </summary>
-    private Task<TResult> WriteAgainAfterFailedBatchAsync(TWrite write) => _writeAlone(write, CancellationToken.None);
+    private async Task<Func<TResult>> WriteAgainAfterFailedBatchAsync(TWrite write)
+    {
+        try
+        {
+            var result = await _writeAlone(write, CancellationToken.None);
+            return () => result;
+        }
+        catch (Exception e)
+        {
+            var failure = ExceptionDispatchInfo.Capture(e);
+            return () =>
+            {
+                failure.Throw();
+                return default!;
+            };
+        }
+    }
 
     /// <summary>
     /// Called when a write ends: the writes that waited meanwhile become the next batch, led by the first of them
@@ -173,7 +197,7 @@ public sealed class WriteCombiner<TWrite, TResult>(
             }
         }
 
-        batch[0].Turn.TrySetResult(batch.Count == 1 ? Turn.WriteAlone.AsLeader : new Turn.Lead(batch));
+        batch[0].Turn.TrySetResult(batch.Count == 1 ? Turn.WriteAlone.Instance : new Turn.Lead(batch));
     }
 
     /// <summary>A waiting write whose caller gave up: dropped if still waiting (nothing was written for it).</summary>
@@ -207,12 +231,10 @@ public sealed class WriteCombiner<TWrite, TResult>(
         /// <summary>Lead this batch (this waiter is its first member).</summary>
         public sealed record Lead(IReadOnlyList<Waiter> Batch) : Turn;
 
-        /// <summary>Write alone: as a batch of one, or again after a batch failed.</summary>
-        public sealed record WriteAlone(bool Leads) : Turn
+        /// <summary>Write alone, as a batch of one.</summary>
+        public sealed record WriteAlone : Turn
         {
-            public static readonly WriteAlone Instance = new(false);
-
-            public static readonly WriteAlone AsLeader = new(true);
+            public static readonly WriteAlone Instance = new();
         }
     }
 }

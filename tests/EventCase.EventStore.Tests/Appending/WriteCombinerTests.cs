@@ -85,6 +85,28 @@ public sealed class WriteCombinerTests
     }
 
     [Fact]
+    public async Task A_write_made_again_after_its_batch_failed_is_not_overtaken_by_a_later_write_to_its_stream()
+    {
+        var database = new FakeDatabase { HoldAlone = true, FailTogether = true, HoldTogether = true, SlowAlone = "a:1" };
+        var combiner = database.Combiner();
+        var first = combiner.WriteAsync("z:1", Ct);
+        var earlier = combiner.WriteAsync("a:1", Ct);
+        var other = combiner.WriteAsync("b:1", Ct);
+        database.Release();
+        await database.TogetherStarted.WaitAsync(Ct);
+
+        // Arrives while the batch of a:1 and b:1 is in flight, so it waits for the next one; then the batch fails.
+        var later = combiner.WriteAsync("a:2", Ct);
+        database.ReleaseTogether();
+        await Task.WhenAll(first, earlier, other, later);
+
+        // a:1 is made again alone (slowly) and has finished before a:2 is made at all.
+        var calls = database.Calls;
+        Assert.Equal(["alone z:1", "together a:1 b:1"], calls.Take(2));
+        Assert.True(calls.IndexOf("finished a:1") < calls.IndexOf("alone a:2"), string.Join(", ", calls));
+    }
+
+    [Fact]
     public async Task A_refusal_inside_a_batch_reaches_only_its_own_caller()
     {
         var database = new FakeDatabase { HoldAlone = true };
@@ -152,12 +174,23 @@ public sealed class WriteCombinerTests
     private sealed class FakeDatabase
     {
         private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _togetherReleased = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _togetherStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly Lock _gate = new();
         private readonly List<string> _calls = [];
 
         public bool HoldAlone { get; init; }
 
         public bool FailTogether { get; init; }
+
+        /// <summary>Batches wait for <see cref="ReleaseTogether"/> before they end.</summary>
+        public bool HoldTogether { get; init; }
+
+        /// <summary>A write that, made alone, takes a while, and records when it has finished.</summary>
+        public string? SlowAlone { get; init; }
+
+        /// <summary>Completes when the first batch has started.</summary>
+        public Task TogetherStarted => _togetherStarted.Task;
 
         public List<string> Calls
         {
@@ -175,6 +208,8 @@ public sealed class WriteCombinerTests
 
         public void Release() => _released.TrySetResult();
 
+        public void ReleaseTogether() => _togetherReleased.TrySetResult();
+
         public async Task<string> WriteAloneAsync(string write, CancellationToken cancellationToken)
         {
             Record("alone " + write);
@@ -184,12 +219,25 @@ public sealed class WriteCombinerTests
             }
 
             await Task.Yield();
+            if (write == SlowAlone)
+            {
+                // Long enough for a write that does not wait for this one to start meanwhile.
+                await Task.Delay(200, cancellationToken);
+                Record("finished " + write);
+            }
+
             return write.EndsWith(":refused", StringComparison.Ordinal) ? throw new InvalidOperationException(write) : write + " written";
         }
 
         public async Task<IReadOnlyList<Func<string>>> WriteTogetherAsync(IReadOnlyList<string> writes)
         {
             Record("together " + string.Join(' ', writes));
+            _togetherStarted.TrySetResult();
+            if (HoldTogether)
+            {
+                await _togetherReleased.Task;
+            }
+
             await Task.Yield();
             if (FailTogether)
             {
