@@ -305,7 +305,11 @@ public static class Open311Api
         {
             if (key.StartsWith("attribute[", StringComparison.Ordinal) && key.EndsWith(']'))
             {
-                attributes[key["attribute[".Length..^1]] = [.. values.Where(v => v is not null).Select(v => v!)];
+                // The spec writes the values of a multivaluelist as attribute[code][]=a&attribute[code][]=b (the PHP
+                // convention); attribute[code]=a&attribute[code]=b means the same. Both name the attribute code.
+                var code = key.EndsWith("][]", StringComparison.Ordinal) ? key["attribute[".Length..^3] : key["attribute[".Length..^1];
+                string[] given = [.. values.Where(v => v is not null).Select(v => v!)];
+                attributes[code] = attributes.TryGetValue(code, out var earlier) ? [.. earlier, .. given] : given;
             }
         }
 

@@ -257,6 +257,31 @@ public sealed class Open311Tests(ServerFixture server) : IClassFixture<ServerFix
     }
 
     [Fact]
+    public async Task A_multivaluelist_posted_as_attribute_code_brackets_keeps_every_value_as_the_spec_writes_it()
+    {
+        using var admin = server.Client(Roles.Admin);
+        using (var defined = await admin.PostAsync("/admin/services", Json("""
+            {"code":"noise-kinds","name":"Noise","description":"Noise.","defaultPriority":"normal","slaHours":40,
+             "attributes":[{"code":"kinds","datatype":"multivaluelist","required":false,"description":"Which?","values":[{"key":"music","name":"Music"},{"key":"dogs","name":"Dogs"}]}]}
+            """)))
+        {
+            Assert.True(defined.IsSuccessStatusCode, await defined.Content.ReadAsStringAsync());
+        }
+
+        using var client = server.Client();
+
+        // GeoReport v2: "attribute[code1][]=value1&attribute[code1][]=value2" for a multivaluelist.
+        using var response = await client.PostAsync("/open311/v2/requests.json", Form(
+            ("api_key", "agent-key-a"), ("service_code", "noise-kinds"), ("address_string", "5 Main St"), ("attribute[kinds][]", "music"), ("attribute[kinds][]", "dogs")));
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, text);
+        using var agent = server.Client(Roles.Agent);
+        var view = await ReadJsonAsync(await agent.GetAsync($"/cases/{JsonNode.Parse(text)![0]!["token"]!.GetValue<string>()}"));
+        Assert.Equal(["music", "dogs"], view["attributes"]!["kinds"]!.AsArray().Select(v => v!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task Stored_text_that_xml_cannot_hold_is_served_as_replacement_characters_in_a_well_formed_document()
     {
         // Written to the store as the importer writes legacy history, past the API's checks: text from an old system
