@@ -295,7 +295,9 @@ public static class Open311Api
             return Error(xml, 400, $"{repeated}: {RequestValues.GivenMoreThanOnce}");
         }
 
-        if (Authenticate(settings.Value, form["api_key"].Count > 0 ? form["api_key"].ToString() : apiKey) is not { IsPublic: false } client || client.Caller.Role is Roles.Auditor)
+        // GeoReport v2: an optional argument passed empty is one not passed at all (forms built from every field send
+        // the unused ones empty), here and for each field below.
+        if (Authenticate(settings.Value, Text(form["api_key"]) ?? apiKey) is not { IsPublic: false } client || client.Caller.Role is Roles.Auditor)
         {
             return Error(xml, 403, "A valid api_key is required to submit requests.");
         }
@@ -315,7 +317,7 @@ public static class Open311Api
 
         var lat = Number(form["lat"]);
         var lon = Number(form["long"]);
-        if ((form["lat"].Count > 0 && lat is null) || (form["long"].Count > 0 && lon is null))
+        if ((Text(form["lat"]) is not null && lat is null) || (Text(form["long"]) is not null && lon is null))
         {
             return Error(xml, 400, "lat and long must be decimal degrees.");
         }

@@ -282,6 +282,25 @@ public sealed class Open311Tests(ServerFixture server) : IClassFixture<ServerFix
     }
 
     [Fact]
+    public async Task Optional_fields_posted_empty_are_taken_as_not_posted()
+    {
+        using var client = server.Client();
+
+        // GeoReport v2: "the response should be the same whether a parameter is passed and is empty or is not passed
+        // at all". A client that posts every field of its form sends the ones the citizen left blank empty.
+        using var response = await client.PostAsync("/open311/v2/requests.json?api_key=agent-key-a", Form(
+            ("api_key", ""), ("jurisdiction_id", ""), ("service_code", "pothole"), ("lat", ""), ("long", ""), ("address_string", "6 Main St"), ("address_id", ""),
+            ("email", ""), ("device_id", ""), ("account_id", ""), ("first_name", ""), ("last_name", ""), ("phone", ""), ("description", ""), ("media_url", "")));
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, text);
+        using var agent = server.Client(Roles.Agent);
+        var view = await ReadJsonAsync(await agent.GetAsync($"/cases/{JsonNode.Parse(text)![0]!["token"]!.GetValue<string>()}"));
+        Assert.Equal("6 Main St", view["location"]!["address"]!.GetValue<string>());
+        Assert.Null(view["location"]!["point"]);
+    }
+
+    [Fact]
     public async Task Stored_text_that_xml_cannot_hold_is_served_as_replacement_characters_in_a_well_formed_document()
     {
         // Written to the store as the importer writes legacy history, past the API's checks: text from an old system
