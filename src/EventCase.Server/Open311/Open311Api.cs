@@ -84,7 +84,7 @@ public static class Open311Api
             "The key of a configured client (agent, supervisor or admin); required, here or as a form field.");
         Doc(open311.MapGet("/requests.{format}", GetRequestsAsync).WithName("Open311GetRequests").WithSummary("GeoReport v2: requests, filtered by service_request_id, service_code, start_date, end_date, status.")
             .WithQueryParameter("service_request_id", QueryType.ListOf(), "Only these requests: case numbers or case ids, comma-separated, at most 200 (more is a 400); the other filters are then ignored.")
-            .WithQueryParameter("service_code", QueryType.Text(), "Only requests for this service code.")
+            .WithQueryParameter("service_code", QueryType.ListOf(), "Only requests for one of these service codes (a comma-separated list).")
             .WithQueryParameter("start_date", QueryType.Instant, "Only requests made at or after this instant, ISO-8601 (default 90 days before end_date, or before now).")
             .WithQueryParameter("end_date", QueryType.Instant, "Only requests made before this instant, ISO-8601.")
             .WithQueryParameter("status", QueryType.ListOf(["open", "closed"]), "Only requests with one of these statuses (a comma-separated list)."));
@@ -373,7 +373,7 @@ public static class Open311Api
 
     private static async Task<IResult> GetRequestsAsync(
         string format, [FromQuery(Name = "api_key")] string? apiKey, [FromQuery(Name = "service_request_id"), CommaSeparatedList] string? ids,
-        [FromQuery(Name = "service_code")] string? serviceCode, [FromQuery(Name = "start_date")] string? startDate, [FromQuery(Name = "end_date")] string? endDate,
+        [FromQuery(Name = "service_code"), CommaSeparatedList] string? serviceCode, [FromQuery(Name = "start_date")] string? startDate, [FromQuery(Name = "end_date")] string? endDate,
         [FromQuery(Name = "status"), CommaSeparatedList] string? status,
         EventCaseDatabase database, ReferenceData reference, IOptions<Open311Settings> settings, IClock clock, CancellationToken cancellationToken)
     {
@@ -426,10 +426,11 @@ public static class Open311Api
             statuses = [.. CaseStatuses.All.Where(s => s != CaseStatus.NotOpened && wanted.Contains(Open311Status(s)))];
         }
 
-        serviceCode = string.IsNullOrWhiteSpace(serviceCode) ? null : serviceCode;
-        if (serviceCode is not null)
+        // GeoReport v2: service_code "can be declared multiple times, comma delimited" (a repeat means the same list).
+        var serviceCodes = serviceCode?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [];
+        foreach (var code in serviceCodes)
         {
-            v.Value(serviceCode, "service_code", ServiceCode.From);
+            v.Value(code, "service_code", ServiceCode.From);
         }
 
         if (!v.IsValid)
@@ -441,7 +442,7 @@ public static class Open311Api
         // The spec's default window: the last 90 days.
         start ??= (end ?? clock.GetCurrentInstant()) - Duration.FromDays(90);
         var page = await new CaseSummaryQueries(database.Store).ListAsync(
-            agency.Value, new CaseSummaryFilter(statuses, serviceCode, OpenedFrom: start, OpenedBefore: end), 200, null, cancellationToken);
+            agency.Value, new CaseSummaryFilter(statuses, serviceCodes.Length > 0 ? serviceCodes : null, OpenedFrom: start, OpenedBefore: end), 200, null, cancellationToken);
         // The catalog and the time zone are read once for the page, and each case's expected time comes from its row.
         var reading = await ReadingAsync(database, reference, agency, client.IsPublic, cancellationToken);
         var listed = new List<(CaseId Id, CaseSummaryRow? Listed)>();

@@ -144,7 +144,7 @@ public static class ReportsApi
             return v.Problem();
         }
 
-        var filter = new CaseSummaryFilter(statuses, service, team, assignee, caller.IsCitizen ? caller.CitizenReference : null, from, before);
+        var filter = new CaseSummaryFilter(statuses, service is null ? null : [service], team, assignee, caller.IsCitizen ? caller.CitizenReference : null, from, before);
         try
         {
             var page = await new CaseSummaryQueries(database.Store).ListAsync(caller.Agency.Value, filter, size, Cursor(cursor), cancellationToken);

@@ -131,13 +131,13 @@ public sealed class RequestValuesTests(ServerFixture server) : IClassFixture<Ser
     {
         using var client = server.Client();
 
-        using var json = await client.GetAsync("/open311/v2/requests.json?service_code=pothole&service_code=graffiti");
+        using var json = await client.GetAsync("/open311/v2/requests.json?start_date=2026-01-01T00:00:00Z&start_date=2026-02-01T00:00:00Z");
         using var xml = await client.GetAsync("/open311/v2/requests.xml?api_key=agent-key-a&api_key=agent-key-b");
 
         Assert.Equal(HttpStatusCode.BadRequest, json.StatusCode);
         var error = (await ReadJsonAsync(json))[0]!;
         Assert.Equal(400, error["code"]!.GetValue<int>());
-        Assert.Equal($"service_code: {GivenTwice}", error["description"]!.GetValue<string>());
+        Assert.Equal($"start_date: {GivenTwice}", error["description"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.BadRequest, xml.StatusCode);
         var errorXml = XDocument.Parse(await xml.Content.ReadAsStringAsync()).Root!.Element("error")!;
         Assert.Equal("400", errorXml.Element("code")!.Value);

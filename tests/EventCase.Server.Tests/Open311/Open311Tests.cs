@@ -125,6 +125,31 @@ public sealed class Open311Tests(ServerFixture server) : IClassFixture<ServerFix
         Assert.NotNull(request.Element("requested_datetime"));
     }
 
+    [Theory]
+    [InlineData("service_code=pothole,graffiti")]
+    [InlineData("service_code=pothole&service_code=graffiti")]
+    public async Task Requests_of_several_service_codes_are_listed_together_as_a_comma_list_or_a_repeat(string services)
+    {
+        var pothole = await server.OpenCaseAsync(service: "pothole");
+        var graffiti = await server.OpenCaseAsync(service: "graffiti");
+        var streetlight = await server.OpenCaseAsync(service: "streetlight");
+        using var client = server.Client();
+
+        using var response = await client.GetAsync($"/open311/v2/requests.json?{services}&api_key=agent-key-a");
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        var codes = JsonNode.Parse(text)!.AsArray().Select(r => r!["service_code"]!.GetValue<string>()).ToHashSet();
+        Assert.Equal(["graffiti", "pothole"], codes.Order());
+        using var agent = server.Client(Roles.Agent);
+        var numbers = JsonNode.Parse(text)!.AsArray().Select(r => r!["service_request_id"]!.GetValue<string>()).ToList();
+        foreach (var (id, listed) in new[] { (pothole, true), (graffiti, true), (streetlight, false) })
+        {
+            var number = (await ReadJsonAsync(await agent.GetAsync($"/cases/{id}")))["number"]!.GetValue<string>();
+            Assert.Equal(listed, numbers.Contains(number));
+        }
+    }
+
     [Fact]
     public async Task More_request_ids_than_one_query_reads_are_refused_naming_the_field_instead_of_cut_to_the_first()
     {

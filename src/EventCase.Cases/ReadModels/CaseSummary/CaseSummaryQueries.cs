@@ -10,7 +10,7 @@ namespace EventCase.Cases.ReadModels.CaseSummary;
 
 /// <summary>Which case summaries to list. Every filter is optional; they combine with AND.</summary>
 /// <param name="Statuses">Only these statuses.</param>
-/// <param name="Service">Only this service.</param>
+/// <param name="Services">Only these services (one of them).</param>
 /// <param name="Team">Only cases of this team.</param>
 /// <param name="Assignee">Only cases of this agent.</param>
 /// <param name="CitizenReference">Only cases this citizen asked for.</param>
@@ -18,7 +18,7 @@ namespace EventCase.Cases.ReadModels.CaseSummary;
 /// <param name="OpenedBefore">Opened before.</param>
 public sealed record CaseSummaryFilter(
     IReadOnlyList<CaseStatus>? Statuses = null,
-    string? Service = null,
+    IReadOnlyList<string>? Services = null,
     string? Team = null,
     string? Assignee = null,
     string? CitizenReference = null,
@@ -84,9 +84,9 @@ public sealed class CaseSummaryQueries(PostgresEventStore store)
             Where("status = ANY(@)", new NpgsqlParameter<string[]> { TypedValue = [.. statuses.Select(ReadModelText.Name)] });
         }
 
-        if (filter.Service is { } service)
+        if (filter.Services is { Count: > 0 } services)
         {
-            Where("service = @", new NpgsqlParameter<string> { TypedValue = service });
+            Where("service = ANY(@)", new NpgsqlParameter<string[]> { TypedValue = [.. services] });
         }
 
         if (filter.Team is { } team)
