@@ -106,6 +106,12 @@ public static class Open311Api
     /// <summary>The most case numbers or ids one <c>service_request_id</c> may list.</summary>
     internal const int MaxRequestIds = 200;
 
+    /// <summary>
+    /// The most requests one <c>GET requests</c> lists: GeoReport v2's "default query limit is a span of 90 days or
+    /// first 1000 requests returned, whichever is smallest" (also the most streams one read takes).
+    /// </summary>
+    internal const int MaxListedRequests = 1000;
+
     private static void Doc(RouteHandlerBuilder route, int success = StatusCodes.Status200OK, string apiKey = ReadApiKey)
     {
         route.WithRouteParameter("format", "json or xml: the format of the answer, errors included.")
@@ -442,7 +448,7 @@ public static class Open311Api
         // The spec's default window: the last 90 days.
         start ??= (end ?? clock.GetCurrentInstant()) - Duration.FromDays(90);
         var page = await new CaseSummaryQueries(database.Store).ListAsync(
-            agency.Value, new CaseSummaryFilter(statuses, serviceCodes.Length > 0 ? serviceCodes : null, OpenedFrom: start, OpenedBefore: end), 200, null, cancellationToken);
+            agency.Value, new CaseSummaryFilter(statuses, serviceCodes.Length > 0 ? serviceCodes : null, OpenedFrom: start, OpenedBefore: end), MaxListedRequests, null, cancellationToken);
         // The catalog and the time zone are read once for the page, and each case's expected time comes from its row.
         var reading = await ReadingAsync(database, reference, agency, client.IsPublic, cancellationToken);
         var listed = new List<(CaseId Id, CaseSummaryRow? Listed)>();

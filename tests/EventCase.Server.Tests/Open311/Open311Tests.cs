@@ -151,6 +151,23 @@ public sealed class Open311Tests(ServerFixture server) : IClassFixture<ServerFix
     }
 
     [Fact]
+    public async Task Requests_are_listed_up_to_the_specs_limit_of_1000_not_cut_shorter()
+    {
+        // More than any smaller page, within the default 90 days: a dashboard reading a busy quarter must get them all.
+        const int opened = 201;
+        for (var batch = 0; batch < opened; batch += 10)
+        {
+            await Task.WhenAll(Enumerable.Range(batch, Math.Min(10, opened - batch)).Select(_ => server.OpenCaseAsync(service: "missed-trash")));
+        }
+
+        using var client = server.Client();
+
+        var listed = (await ReadJsonAsync(await client.GetAsync("/open311/v2/requests.json?service_code=missed-trash"))).AsArray();
+
+        Assert.Equal(opened, listed.Count);
+    }
+
+    [Fact]
     public async Task More_request_ids_than_one_query_reads_are_refused_naming_the_field_instead_of_cut_to_the_first()
     {
         using var client = server.Client();
