@@ -186,17 +186,7 @@ public static class Open311Api
         }
 
         var catalog = await reference.LoadCatalogAsync(client.Caller.Agency, cancellationToken);
-        ServiceDefinition? definition = null;
-        try
-        {
-            definition = catalog.Value.Find(new ServiceCode(code)) is { IsRetired: false } entry ? entry.Definition : null;
-        }
-        catch (ArgumentException)
-        {
-            // Not a service code: not found below.
-        }
-
-        if (definition is null)
+        if (Offered(catalog.Value, code) is not { } definition)
         {
             return Error(xml, 404, "service_code was not found.");
         }
@@ -254,6 +244,23 @@ public static class Open311Api
         });
     }
 
+    /// <summary>The service <paramref name="code"/> names if the catalog offers it (not retired), else null (also for a code no service could have).</summary>
+    private static ServiceDefinition? Offered(ServiceCatalog catalog, string code) =>
+        AsServiceCode(code) is { } serviceCode && catalog.Find(serviceCode) is { IsRetired: false } entry ? entry.Definition : null;
+
+    /// <summary><paramref name="code"/> as a service code, or null when no service could have it.</summary>
+    private static ServiceCode? AsServiceCode(string code)
+    {
+        try
+        {
+            return new ServiceCode(code);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
     private static async Task<IResult> PostRequestAsync(
         string format, [FromQuery(Name = "api_key")] string? apiKey, HttpContext http, EventCaseDatabase database, ReferenceData reference, IClock clock,
         IOptions<Open311Settings> settings, IOptions<ServerSettings> serverSettings, CancellationToken cancellationToken)
@@ -306,6 +313,14 @@ public static class Open311Api
         if (Authenticate(settings.Value, Text(form["api_key"]) ?? apiKey) is not { IsPublic: false } client || client.Caller.Role is Roles.Auditor)
         {
             return Error(xml, 403, "A valid api_key is required to submit requests.");
+        }
+
+        // GeoReport v2: "404 - service_code ... was not found", as for its service definition. A code no service could
+        // have (a space, a slash) is the handler's 400 naming what is wrong with it.
+        if (Text(form["service_code"]) is { } serviceCode && AsServiceCode(serviceCode) is not null
+            && Offered((await reference.LoadCatalogAsync(client.Caller.Agency, cancellationToken)).Value, serviceCode) is null)
+        {
+            return Error(xml, 404, $"service_code '{serviceCode}' was not found: the service list names the services taken.");
         }
 
         var attributes = new Dictionary<string, string[]>(StringComparer.Ordinal);

@@ -265,7 +265,9 @@ public sealed class Open311Tests(ServerFixture server) : IClassFixture<ServerFix
         {
             (Form(("service_code", "pothole"), ("lat", "1"), ("long", "1")), HttpStatusCode.Forbidden),
             (Form(("api_key", "wrong"), ("service_code", "pothole"), ("lat", "1"), ("long", "1")), HttpStatusCode.Forbidden),
-            (Form(("api_key", "agent-key-a"), ("service_code", "unicorns"), ("lat", "1"), ("long", "1")), HttpStatusCode.BadRequest),
+            // GeoReport v2: "404 - service_code ... was not found".
+            (Form(("api_key", "agent-key-a"), ("service_code", "unicorns"), ("lat", "1"), ("long", "1")), HttpStatusCode.NotFound),
+            (Form(("api_key", "agent-key-a"), ("service_code", "no such/service"), ("lat", "1"), ("long", "1")), HttpStatusCode.BadRequest),
             (Form(("api_key", "agent-key-a"), ("service_code", "pothole")), HttpStatusCode.BadRequest),
             (Form(("api_key", "agent-key-a"), ("service_code", "pothole"), ("lat", "north"), ("long", "1")), HttpStatusCode.BadRequest),
             (Form(("api_key", "agent-key-a"), ("service_code", "pothole"), ("lat", "1"), ("long", "1"), ("attribute[depth]", "bottomless")), HttpStatusCode.BadRequest),
