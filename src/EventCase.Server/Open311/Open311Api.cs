@@ -349,7 +349,10 @@ public static class Open311Api
             return Error(xml, 400, "A location is required: lat and long, or address_string.");
         }
 
-        var reference_ = Text(form["account_id"]) ?? Text(form["email"]) ?? Text(form["device_id"]);
+        // The citizen is known by their account, else their email, else their device; the answer's account_id is only
+        // the account_id posted ("the unique ID for the user account"), never an email or device id standing in for it.
+        var accountId = Text(form["account_id"]);
+        var reference_ = accountId ?? Text(form["email"]) ?? Text(form["device_id"]);
         var name = string.Join(" ", new[] { Text(form["first_name"]), Text(form["last_name"]) }.Where(n => n is not null));
         var request = new OpenCaseRequest(
             Text(form["service_code"]),
@@ -381,14 +384,14 @@ public static class Open311Api
                 Element(w, "service_request_id", created.Number ?? "");
                 Element(w, "token", created.CaseId);
                 Element(w, "service_notice", "");
-                Element(w, "account_id", reference_ ?? "");
+                Element(w, "account_id", accountId ?? "");
                 w.WriteEndElement();
                 w.WriteEndElement();
             }, StatusCodes.Status201Created);
         }
 
         return TypedResults.Json(
-            new[] { new Dictionary<string, object?> { ["service_request_id"] = created.Number, ["token"] = created.CaseId, ["service_notice"] = "", ["account_id"] = reference_ } },
+            new[] { new Dictionary<string, object?> { ["service_request_id"] = created.Number, ["token"] = created.CaseId, ["service_notice"] = "", ["account_id"] = accountId } },
             statusCode: StatusCodes.Status201Created);
     }
 

@@ -345,6 +345,26 @@ public sealed class Open311Tests(ServerFixture server) : IClassFixture<ServerFix
     }
 
     [Fact]
+    public async Task The_account_id_answered_is_the_account_id_posted_never_the_email_or_device_id()
+    {
+        using var client = server.Client();
+        async Task<JsonNode> PostAsync(params (string, string)[] citizen)
+        {
+            using var response = await client.PostAsync("/open311/v2/requests.json", Form(
+                [("api_key", "agent-key-a"), ("service_code", "pothole"), ("address_string", "7 Main St"), .. citizen]));
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.Created, text);
+            return JsonNode.Parse(text)![0]!;
+        }
+
+        var withoutAccount = await PostAsync(("email", "ann@example.org"), ("device_id", "tt222111"));
+        var withAccount = await PostAsync(("email", "ann@example.org"), ("account_id", "123456"));
+
+        Assert.Null(withoutAccount["account_id"]);
+        Assert.Equal("123456", withAccount["account_id"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Stored_text_that_xml_cannot_hold_is_served_as_replacement_characters_in_a_well_formed_document()
     {
         // Written to the store as the importer writes legacy history, past the API's checks: text from an old system
