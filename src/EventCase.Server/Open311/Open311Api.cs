@@ -613,11 +613,36 @@ public static class Open311Api
             isPublic ? null : view.Description,
             view.Agency,
             Date(view.OpenedAt),
-            Date(view.LastChangedAt),
+            // GeoReport v2: "For requests with status=closed, this will be the date the request was closed", not that of
+            // a note, the citizen's feedback or the final close that came after.
+            Date(view.Status.IsActive() ? view.LastChangedAt : ClosedAt(events) ?? view.LastChangedAt),
             summary?.SlaDue is { } due ? Date(due) : null,
             isPublic ? null : view.Location?.Address,
             view.Location?.Point?.Latitude,
             view.Location?.Point?.Longitude);
+    }
+
+    /// <summary>When the case last went from a status shown <c>open</c> to one shown <c>closed</c> (null if it never did).</summary>
+    private static Instant? ClosedAt(IReadOnlyList<RecordedEvent> events)
+    {
+        var state = CaseState.Initial;
+        Instant? closedAt = null;
+        foreach (var recorded in events)
+        {
+            if (recorded.Data is not CaseEvent @event)
+            {
+                continue;
+            }
+
+            var wasOpen = state is OpenedCase { Status: var before } && before.IsActive();
+            state = CaseDecider.Evolve(state, @event);
+            if (wasOpen && state is OpenedCase { Status: var after } && !after.IsActive())
+            {
+                closedAt = @event.At;
+            }
+        }
+
+        return closedAt;
     }
 
     private static IResult Requests(bool xml, IReadOnlyList<Open311Request> requests)
