@@ -50,11 +50,11 @@ public sealed class IntakeCliTests(IntakeServerFixture server) : IClassFixture<I
     [Fact]
     public async Task A_refused_request_is_one_error_line_and_exit_code_1()
     {
-        var run = await RunAsync("file", "--service", "unicorns", "--address", "1 Main St");
+        var run = await RunAsync("file", "--service", "pothole", "--address", "1 Main St", "--attribute", "depth=bottomless");
 
         Assert.Equal(1, run.ExitCode);
         Assert.Equal("", run.Output);
-        Assert.StartsWith("error: The server refused the request (400): service_code", run.Error, StringComparison.Ordinal);
+        Assert.StartsWith("error: The server refused the request (400): attribute[depth]", run.Error, StringComparison.Ordinal);
         Assert.Single(run.Error.TrimEnd().Split('\n'));
     }
 

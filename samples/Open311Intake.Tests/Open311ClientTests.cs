@@ -115,9 +115,9 @@ public sealed class Open311ClientTests(IntakeServerFixture server) : IClassFixtu
     }
 
     [Theory]
-    [InlineData("unicorns", null, "service_code")]
-    [InlineData("pothole", "bottomless", "attribute[depth]")]
-    public async Task A_request_the_server_refuses_is_a_readable_error_naming_the_field(string serviceCode, string? depth, string field)
+    [InlineData("unicorns", null, 404, "Not found (404) at POST /open311/v2/requests.json: ", "service_code 'unicorns'")]
+    [InlineData("pothole", "bottomless", 400, "The server refused the request (400): ", "attribute[depth]")]
+    public async Task A_request_the_server_refuses_is_a_readable_error_naming_the_field(string serviceCode, string? depth, int status, string start, string field)
     {
         using var http = server.Http();
         var client = IntakeServerFixture.Client(http);
@@ -129,9 +129,9 @@ public sealed class Open311ClientTests(IntakeServerFixture server) : IClassFixtu
 
         var error = await Assert.ThrowsAsync<Open311Exception>(() => client.FileAsync(request, cancellationToken: Ct));
 
-        Assert.Equal(400, error.StatusCode);
-        Assert.Equal(400, Assert.Single(error.Errors).Code);
-        Assert.StartsWith("The server refused the request (400): ", error.Message, StringComparison.Ordinal);
+        Assert.Equal(status, error.StatusCode);
+        Assert.Equal(status, Assert.Single(error.Errors).Code);
+        Assert.StartsWith(start, error.Message, StringComparison.Ordinal);
         Assert.Contains(field, error.Message, StringComparison.Ordinal);
     }
 
