@@ -279,6 +279,18 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
     }
 
     [Fact]
+    public async Task A_rebuild_request_that_no_service_owns_does_not_say_that_a_service_will_do_it()
+    {
+        await OpenScriptedCaseAsync();
+
+        var (exit, output, _) = await CliRunner.RunAsync("projections", "rebuild", "case_numbers", "--connection", database.ConnectionString);
+
+        Assert.Equal(0, exit);
+        Assert.DoesNotContain("will do it", output, StringComparison.Ordinal);
+        Assert.StartsWith("rebuild of case_numbers requested, but no running service owns case_numbers (no service has ever owned it)", output.Trim(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_data_directory_under_a_file_is_a_bad_argument()
     {
         var file = Path.GetTempFileName();

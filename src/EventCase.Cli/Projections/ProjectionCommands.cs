@@ -80,10 +80,9 @@ internal static class ProjectionCommands
             var before = statuses.FirstOrDefault(s => s.Name == projection)
                 ?? throw CliException.BadArgument($"no projection named '{projection}'; known: {string.Join(", ", statuses.Select(s => s.Name))}");
             await session.Store.Projections.RequestRebuildAsync(projection, ct);
-            console.WriteLine($"rebuild of {projection} requested; the node that owns it (a running service) will do it.");
 
             // The request is only a row: without a service running, nothing rebuilds, and --wait would wait forever.
-            await WarnWhenUnownedAsync(console, session, projection, ct);
+            await SayWhoRebuildsAsync(console, session, projection, ct);
             if (!result.GetValue(wait))
             {
                 return ExitCodes.Success;
@@ -244,17 +243,21 @@ internal static class ProjectionCommands
         return command;
     }
 
-    /// <summary>Prints a hint when no running service owns <paramref name="projection"/>.</summary>
-    private static async Task WarnWhenUnownedAsync(IAnsiConsole console, CliSession session, string projection, CancellationToken cancellationToken)
+    /// <summary>
+    /// Says that the rebuild of <paramref name="projection"/> was requested and who will do it: the running service that
+    /// owns it, or, when none does, that it waits for one (saying a service will do it would then be wrong).
+    /// </summary>
+    private static async Task SayWhoRebuildsAsync(IAnsiConsole console, CliSession session, string projection, CancellationToken cancellationToken)
     {
         var seen = (await ProjectionActivity.ReadAsync(session, cancellationToken)).GetValueOrDefault(projection);
         if (seen is { OwnerIsGone: false })
         {
+            console.WriteLine($"rebuild of {projection} requested; the node that owns it (a running service) will do it.");
             return;
         }
 
         var lastSeen = seen?.SinceHeartbeat is { } since ? $"its last owner was last seen {Ago(since)}" : "no service has ever owned it";
-        console.MarkupLineInterpolated($"[yellow]no running service owns {projection}[/] ({lastSeen}): the rebuild starts when the service runs (eventcase serve).");
+        console.MarkupLineInterpolated($"rebuild of {projection} requested, but [yellow]no running service owns {projection}[/] ({lastSeen}): the rebuild starts when the service runs (eventcase serve).");
     }
 
     private static string RebuildColumn(ProjectionStatus status, ProjectionActivity? seen)
