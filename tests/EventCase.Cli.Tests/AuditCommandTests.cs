@@ -263,6 +263,22 @@ public sealed class AuditCommandTests(DatabaseFixture database) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_key_file_without_a_PEM_block_is_called_that_without_advice_to_pass_the_contents_instead_of_the_path()
+    {
+        var tenant = await SeedAsync();
+        var (_, _, checkpoint) = await CheckpointAsync(tenant);
+
+        var (signExit, _, signError) = await RunAsync("audit", "checkpoint", "--tenant", tenant, "--key", checkpoint);
+        var (verifyExit, _, verifyError) = await RunAsync("audit", "verify", "--tenant", tenant, "--since-checkpoint", checkpoint, "--public-key", checkpoint);
+
+        Assert.Equal(2, signExit);
+        Assert.Equal(2, verifyExit);
+        Assert.Contains($"--key {checkpoint} holds no ECDSA P-256 private key (PEM): the file has no PEM block (-----BEGIN … KEY-----)", signError, StringComparison.Ordinal);
+        Assert.Contains($"--public-key {checkpoint} holds no ECDSA P-256 public key (PEM): the file has no PEM block (-----BEGIN … KEY-----)", verifyError, StringComparison.Ordinal);
+        Assert.DoesNotContain("path", signError + verifyError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_checkpoint_signed_with_another_key_than_the_trusted_one_is_altered_and_says_why()
     {
         var tenant = await SeedAsync();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json;
 using EventCase.Cli.Hosting;
 using EventCase.EventStore;
@@ -300,9 +301,19 @@ internal static class AuditCommands
         }
         catch (ArgumentException e)
         {
-            throw CliException.BadArgument($"--public-key {file.FullName} holds no ECDSA P-256 public key (PEM): {CommandFailure.OneLine(CommandFailure.WithoutParameterName(e))}", e);
+            throw CliException.BadArgument($"--public-key {file.FullName} holds no ECDSA P-256 public key (PEM): {WhyNoKey(pem, e)}", e);
         }
     }
+
+    /// <summary>
+    /// Why a key file's text gave no key. Text without a PEM block gets its own reason: the runtime's would tell the
+    /// user to pass a file's contents rather than its path, advice for a library caller that is wrong here, where the
+    /// user gave a path and the command read the file.
+    /// </summary>
+    private static string WhyNoKey(string pem, ArgumentException e) =>
+        PemEncoding.TryFind(pem, out _)
+            ? CommandFailure.OneLine(CommandFailure.WithoutParameterName(e))
+            : "the file has no PEM block (-----BEGIN … KEY-----)";
 
     private static Command Checkpoint(IAnsiConsole console)
     {
@@ -325,13 +336,14 @@ internal static class AuditCommands
             }
 
             CheckpointSigningKey signingKey;
+            var pem = await File.ReadAllTextAsync(keyPath, ct);
             try
             {
-                signingKey = CheckpointSigningKey.FromPem(await File.ReadAllTextAsync(keyPath, ct));
+                signingKey = CheckpointSigningKey.FromPem(pem);
             }
             catch (ArgumentException e)
             {
-                throw CliException.BadArgument($"{keySource} holds no ECDSA P-256 private key (PEM): {CommandFailure.OneLine(CommandFailure.WithoutParameterName(e))}", e);
+                throw CliException.BadArgument($"{keySource} holds no ECDSA P-256 private key (PEM): {WhyNoKey(pem, e)}", e);
             }
 
             using (signingKey)
