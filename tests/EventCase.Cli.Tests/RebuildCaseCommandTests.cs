@@ -185,4 +185,22 @@ public sealed class RebuildCaseCommandTests(DatabaseFixture database) : IClassFi
         Assert.True(exit == 0, error);
         Assert.Contains("agency nowhere has no cases: nothing to check.", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Check_without_repair_shows_no_rebuilt_column_and_with_repair_shows_one()
+    {
+        await OpenCaseAsync("ogdenville");
+
+        var (exit, output, error) = await CliRunner.RunAsync("projections", "check", "--agency", "ogdenville", "--all", "--connection", database.ConnectionString);
+        Assert.True(exit == 0, error);
+        var header = output.Split('\n').Single(line => line.Contains("│ read model", StringComparison.Ordinal));
+        Assert.Matches(@"^│\s*read model\s*│\s*cases checked\s*│\s*disagreed\s*│$", header.Trim());
+        var queueLine = output.Split('\n').Single(line => line.Contains("work_queue", StringComparison.Ordinal));
+        Assert.Matches(@"^│\s*work_queue\s*│\s*1\s*│\s*0\s*│$", queueLine.Trim());
+
+        (exit, output, error) = await CliRunner.RunAsync("projections", "check", "--agency", "ogdenville", "--all", "--repair", "--connection", database.ConnectionString);
+        Assert.True(exit == 0, error);
+        header = output.Split('\n').Single(line => line.Contains("│ read model", StringComparison.Ordinal));
+        Assert.Matches(@"^│\s*read model\s*│\s*cases checked\s*│\s*disagreed\s*│\s*rebuilt\s*│$", header.Trim());
+    }
 }

@@ -112,15 +112,28 @@ internal static class CheckCommand
                 }
             }
 
-            var table = new Table().AddColumns("read model", "cases checked", "disagreed", result.GetValue(repair) ? "rebuilt" : "");
+            // Without --repair nothing was rebuilt: no "rebuilt" column, rather than one with neither a heading nor values.
+            var table = new Table().AddColumns("read model", "cases checked", "disagreed");
+            if (result.GetValue(repair))
+            {
+                table.AddColumn("rebuilt");
+            }
+
             foreach (var projection in projections.All.Where(p => projections.KeepsRowsPerStream(p.Name)))
             {
                 var count = disagreeing.GetValueOrDefault(projection.Name)?.Count ?? 0;
-                table.AddRow(
+                var cells = new List<string>
+                {
                     Markup.Escape(projection.Name),
                     checkedCases.ToString("N0", CultureInfo.InvariantCulture),
                     count == 0 ? "0" : $"[yellow]{count.ToString("N0", CultureInfo.InvariantCulture)}[/]",
-                    result.GetValue(repair) ? repaired.GetValueOrDefault(projection.Name).ToString("N0", CultureInfo.InvariantCulture) : "");
+                };
+                if (result.GetValue(repair))
+                {
+                    cells.Add(repaired.GetValueOrDefault(projection.Name).ToString("N0", CultureInfo.InvariantCulture));
+                }
+
+                table.AddRow(cells.ToArray());
             }
 
             console.Write(table);
