@@ -35,6 +35,29 @@ internal static class EventCaseCli
     }
 
     /// <summary>
+    /// How wide tables are when standard output is a file or a pipe. Spectre.Console cannot ask a file its width and
+    /// takes 80 columns, which wrapped cells mid-word and mid-number ("16,00" over "3") in the logs of scheduled runs.
+    /// </summary>
+    public const int RedirectedWidth = 400;
+
+    /// <summary>
+    /// The console for standard output redirected to a file or a pipe: no escape codes (colours, cursor moves) and
+    /// tables <see cref="RedirectedWidth"/> wide, so that what a script or a log keeps is plain text, a row per line.
+    /// </summary>
+    public static IAnsiConsole CreateRedirectedConsole(TextWriter output)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(output),
+        });
+        console.Profile.Width = RedirectedWidth;
+        return console;
+    }
+
+    /// <summary>
     /// Runs the command line. Errors are one line on <paramref name="error"/> and an exit code (<see cref="ExitCodes"/>);
     /// with <c>--verbose</c> the stack trace follows the line.
     /// </summary>

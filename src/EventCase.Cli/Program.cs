@@ -11,4 +11,5 @@ Console.CancelKeyPress += (_, e) =>
     cancellation.Cancel();
 };
 
-return await EventCaseCli.RunAsync(args, AnsiConsole.Console, Console.Error, cancellation.Token);
+var console = Console.IsOutputRedirected ? EventCaseCli.CreateRedirectedConsole(Console.Out) : AnsiConsole.Console;
+return await EventCaseCli.RunAsync(args, console, Console.Error, cancellation.Token);

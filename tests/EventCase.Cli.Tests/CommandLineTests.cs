@@ -12,6 +12,7 @@ using EventCase.EventStore;
 using EventCase.Testing;
 using NodaTime;
 using NodaTime.Text;
+using Spectre.Console;
 
 namespace EventCase.Cli.Tests;
 
@@ -209,6 +210,23 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
             await CliRunner.RunAsync("db", "stop", "--data-dir", directory);
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task Output_to_a_file_or_a_pipe_keeps_each_table_row_on_one_line_without_escape_codes()
+    {
+        // Longer than the 80 columns a console without a terminal would otherwise take.
+        var directory = Path.Combine(Path.GetTempPath(), "eventcase-cli-redirected-" + new string('x', 90));
+        var output = new StringWriter();
+        var console = EventCaseCli.CreateRedirectedConsole(output);
+
+        var exit = await EventCaseCli.RunAsync(["db", "status", "--data-dir", directory], console, new StringWriter(), Ct);
+        console.MarkupLine("[green]intact[/]");
+
+        Assert.Equal(0, exit);
+        Assert.Single(output.ToString().Split('\n'), line => line.Contains("data directory", StringComparison.Ordinal) && line.Contains(directory, StringComparison.Ordinal));
+        Assert.DoesNotContain('\u001b', output.ToString());
+        Assert.EndsWith("\nintact", output.ToString().TrimEnd(), StringComparison.Ordinal);
     }
 
     private async Task TamperAsync(string sql)
