@@ -172,30 +172,57 @@ public static class AuditExportReader
 
     private static ExportedEvent ParseJsonLine(string line, int number)
     {
+        JsonDocument document;
         try
         {
-            using var document = JsonDocument.Parse(line);
-            var root = document.RootElement;
-            return new ExportedEvent(
-                new CanonicalEvent(
-                    root.GetProperty("tenant").GetString()!,
-                    root.GetProperty("streamId").GetString()!,
-                    root.GetProperty("version").GetInt64(),
-                    root.GetProperty("eventId").GetGuid(),
-                    root.GetProperty("eventType").GetString()!,
-                    ParseMicros(root.GetProperty("recordedAt").GetString()!),
-                    // GetRawText is the text as it stands in the file: the exporter wrote the stored JSON verbatim.
-                    root.GetProperty("data").GetRawText(),
-                    root.GetProperty("metadata").GetRawText()),
-                root.GetProperty("position").GetInt64(),
-                ParseHash(root.GetProperty("previousHash").GetString()),
-                ParseHash(root.GetProperty("hash").GetString()));
+            document = JsonDocument.Parse(line);
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (JsonException)
         {
-            throw new FormatException($"Line {number} is not an audit export row: {e.Message}", e);
+            // The parser's own words ("expected depth to be zero", "LineNumber: 0") describe a document, not a line of
+            // an export: an indented JSON file, or any other text, fails here.
+            throw new FormatException($"Line {number} is not an audit export row: not one JSON object (an export holds one event per line).");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            try
+            {
+                if (root.ValueKind != JsonValueKind.Object)
+                {
+                    throw new FormatException($"it is a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object.");
+                }
+
+                return new ExportedEvent(
+                    new CanonicalEvent(
+                        Text(root, "tenant"),
+                        Text(root, "streamId"),
+                        Member(root, "version").GetInt64(),
+                        Member(root, "eventId").GetGuid(),
+                        Text(root, "eventType"),
+                        ParseMicros(Text(root, "recordedAt")),
+                        // GetRawText is the text as it stands in the file: the exporter wrote the stored JSON verbatim.
+                        Member(root, "data").GetRawText(),
+                        Member(root, "metadata").GetRawText()),
+                    Member(root, "position").GetInt64(),
+                    ParseHash(Member(root, "previousHash").GetString()),
+                    ParseHash(Member(root, "hash").GetString()));
+            }
+            catch (Exception e) when (e is InvalidOperationException or FormatException)
+            {
+                throw new FormatException($"Line {number} is not an audit export row: {e.Message}", e);
+            }
         }
     }
+
+    /// <summary>The member <paramref name="name"/> of an export row; its absence is named.</summary>
+    private static JsonElement Member(JsonElement row, string name) =>
+        row.TryGetProperty(name, out var value) ? value : throw new FormatException($"it has no \"{name}\".");
+
+    /// <summary>A text member of an export row; a missing one, or one of another type, is named.</summary>
+    private static string Text(JsonElement row, string name) =>
+        Member(row, name) is { ValueKind: JsonValueKind.String } value ? value.GetString()! : throw new FormatException($"its \"{name}\" is not a string.");
 
     private static ExportedEvent ParseCsvRecord(List<string> fields, int row)
     {

@@ -144,6 +144,20 @@ public sealed class ExportTests(DatabaseFixture database) : AuditTestBase(databa
     }
 
     [Theory]
+    [InlineData("{\n  \"tenant\": \"boston\"\n}", "Line 1 is not an audit export row: not one JSON object (an export holds one event per line).")]
+    [InlineData("[1, 2]", "Line 1 is not an audit export row: it is a JSON array, not an object.")]
+    [InlineData("{\"tenant\": \"boston\"}", "Line 1 is not an audit export row: it has no \"streamId\".")]
+    [InlineData("{\"tenant\": 7}", "Line 1 is not an audit export row: its \"tenant\" is not a string.")]
+    public async Task A_file_that_is_not_a_json_lines_export_is_refused_naming_what_is_wrong_with_its_line(string text, string message)
+    {
+        using var file = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text));
+
+        var refused = await Assert.ThrowsAsync<FormatException>(() => AuditExportReader.VerifyOfflineAsync(file, AuditExportFormat.JsonLines, Ct));
+
+        Assert.Equal(message, refused.Message);
+    }
+
+    [Theory]
     [InlineData(AuditExportFormat.JsonLines)]
     [InlineData(AuditExportFormat.Csv)]
     public async Task Editing_an_export_file_is_found_offline(AuditExportFormat format)
