@@ -260,12 +260,17 @@ internal static class ProjectionCommands
         console.MarkupLineInterpolated($"rebuild of {projection} requested, but [yellow]no running service owns {projection}[/] ({lastSeen}): the rebuild starts when the service runs (eventcase serve).");
     }
 
-    private static string RebuildColumn(ProjectionStatus status, ProjectionActivity? seen)
+    /// <summary>
+    /// The status table's rebuild cell: a rebuild in progress, one requested, or the figures of the last one, which
+    /// say "last" (a projection keeps them once it runs again, and bare they read as a rebuild going on).
+    /// </summary>
+    internal static string RebuildColumn(ProjectionStatus status, ProjectionActivity? seen)
     {
         var progress = status.Rebuild is { } r ? string.Create(CultureInfo.InvariantCulture, $"{r.Events:N0} events at {r.EventsPerSecond:N0}/s") : null;
-        return seen?.RebuildRequestedFor is { } pending
-            ? $"requested {Ago(pending)}{(progress is null ? "" : $" (last: {progress})")}"
-            : progress ?? "–";
+        return seen?.RebuildRequestedFor is { } pending ? $"requested {Ago(pending)}{(progress is null ? "" : $" (last: {progress})")}"
+            : progress is null ? "–"
+            : status.State == ProjectionStates.Rebuilding ? progress
+            : "last: " + progress;
     }
 
     private static string Ago(TimeSpan? elapsed) => elapsed switch
