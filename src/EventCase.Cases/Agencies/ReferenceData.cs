@@ -217,6 +217,28 @@ public sealed class ReferenceData(Func<PostgresEventStore> store, CalendarCache 
         return result;
     }
 
+    /// <summary>
+    /// The metadata of the write made with <paramref name="idempotencyKey"/> in the agency's stream, or null when the
+    /// stream holds none: who made it and, for writes that recorded them, the request it was (its command and
+    /// fingerprint), to tell a retry from another request that reused the key.
+    /// </summary>
+    public async Task<EventMetadata?> FindAppliedAsync(AgencyId agency, string streamId, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(agency);
+        var stream = new StreamName(agency.Value, streamId);
+        var first = CaseEventIds.ForIdempotencyKey(stream, idempotencyKey, 0);
+        // Reference streams are short (one event per admin change), and the keyed write is looked for only on a retry.
+        await foreach (var recorded in store().ReadStreamAsync(stream, ReadStreamOptions.All, cancellationToken))
+        {
+            if (recorded.EventId == first)
+            {
+                return recorded.Metadata;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>True when the write made with <paramref name="idempotencyKey"/> is already stored in the stream.</summary>
     public static bool AlreadyApplied<T>(Versioned<T> current, AgencyId agency, string streamId, string? idempotencyKey) =>
         idempotencyKey is not null

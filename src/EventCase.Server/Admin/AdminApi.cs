@@ -7,6 +7,7 @@ using EventCase.Cases.Sla;
 using EventCase.EventStore;
 using EventCase.EventStore.Metadata;
 using EventCase.Server.Auth;
+using EventCase.Server.Cases;
 using EventCase.Server.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using NodaTime;
@@ -139,6 +140,7 @@ public static class AdminApi
             return problem;
         }
 
+        pre = pre with { Fingerprint = CaseCommandPipeline.FingerprintOf(pre.Key, pre.Action, body!) };
         var caller = Caller.From(http.User);
         var definition = body!;
         var v = CheckCalendar(definition);
@@ -148,8 +150,15 @@ public static class AdminApi
         }
 
         var current = await reference.LoadCalendarAsync(caller.Agency, cancellationToken);
-        if (ReferenceData.AlreadyApplied(current, caller.Agency, ReferenceData.CalendarStream, pre.Key))
+        var (applied, reused) = await FindAppliedAsync(reference, caller, ReferenceData.CalendarStream, current, pre, cancellationToken);
+        if (reused is not null)
         {
+            return reused;
+        }
+
+        if (applied)
+        {
+            http.Response.Headers["Idempotent-Replayed"] = "true";
             return Ok(http, new CalendarView(current.Version, current.Value), current.Version);
         }
 
@@ -214,6 +223,7 @@ public static class AdminApi
             return problem;
         }
 
+        pre = pre with { Fingerprint = CaseCommandPipeline.FingerprintOf(pre.Key, pre.Action, body!) };
         var caller = Caller.From(http.User);
         var v = new Validation();
         var command = build(body!, caller.Agency, clock.GetCurrentInstant(), v);
@@ -223,8 +233,15 @@ public static class AdminApi
         }
 
         var current = await reference.LoadCatalogAsync(caller.Agency, cancellationToken);
-        if (ReferenceData.AlreadyApplied(current, caller.Agency, ReferenceData.CatalogStream, pre.Key))
+        var (applied, reused) = await FindAppliedAsync(reference, caller, ReferenceData.CatalogStream, current, pre, cancellationToken);
+        if (reused is not null)
         {
+            return reused;
+        }
+
+        if (applied)
+        {
+            http.Response.Headers["Idempotent-Replayed"] = "true";
             return Ok(http, ToView(current), current.Version);
         }
 
@@ -267,6 +284,7 @@ public static class AdminApi
             return problem;
         }
 
+        pre = pre with { Fingerprint = CaseCommandPipeline.FingerprintOf(pre.Key, pre.Action, body!) };
         var caller = Caller.From(http.User);
         var v = new Validation();
         var command = build(body!, caller.Agency, clock.GetCurrentInstant(), v);
@@ -276,8 +294,15 @@ public static class AdminApi
         }
 
         var current = await reference.LoadRoutingAsync(caller.Agency, cancellationToken);
-        if (ReferenceData.AlreadyApplied(current, caller.Agency, ReferenceData.RoutingStream, pre.Key))
+        var (applied, reused) = await FindAppliedAsync(reference, caller, ReferenceData.RoutingStream, current, pre, cancellationToken);
+        if (reused is not null)
         {
+            return reused;
+        }
+
+        if (applied)
+        {
+            http.Response.Headers["Idempotent-Replayed"] = "true";
             return Ok(http, ToView(current, caller.Agency), current.Version);
         }
 
@@ -299,18 +324,58 @@ public static class AdminApi
         return Ok(http, ToView(after, caller.Agency), after.Version);
     }
 
-    private sealed record Precondition(long? Expected, string? Key, ProblemHttpResult? Problem);
+    /// <summary>
+    /// What a write's headers ask for (If-Match, Idempotency-Key) and the request a key stands for: the route as called
+    /// (its name and route values: the service code or rule id) and, once the body is read, its fingerprint.
+    /// </summary>
+    private sealed record Precondition(long? Expected, string? Key, ProblemHttpResult? Problem, string Action)
+    {
+        public string? Fingerprint { get; init; }
+    }
 
     private static Precondition Preconditions(HttpContext http)
     {
+        // The route by name, not the path as sent, whose letter case routing ignores; with its values (code, ruleId) as sent.
+        var name = http.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName ?? http.Request.Method;
+        var action = string.Concat([name, .. http.Request.RouteValues.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => " " + v.Value)]);
         if (!VersionHeaders.TryReadIfMatch(http.Request, out var expected))
         {
-            return new(null, null, Problems.Invalid("If-Match", "must be an entity tag holding a version, such as \"3\"."));
+            return new(null, null, Problems.Invalid("If-Match", "must be an entity tag holding a version, such as \"3\"."), action);
         }
 
         return VersionHeaders.TryReadIdempotencyKey(http.Request, out var key)
-            ? new(expected, key, null)
-            : new(null, null, Problems.Invalid("Idempotency-Key", "must be 1–200 printable ASCII characters."));
+            ? new(expected, key, null, action)
+            : new(null, null, Problems.Invalid("Idempotency-Key", "must be 1–200 printable ASCII characters."), action);
+    }
+
+    // The metadata entries an admin write's events carry besides the envelope, as a case command's do.
+    private const string CommandExtra = "command";
+    private const string IdempotencyKeyExtra = "idempotencyKey";
+    private const string RequestFingerprintExtra = "requestFingerprint";
+
+    /// <summary>
+    /// Whether the stream already holds the write made with the request's Idempotency-Key, and if so whether it was this
+    /// request: a key is its sender's and its request's, so the same key from another caller, on another route or with
+    /// another body is refused (422) rather than answered as done, which would tell an admin that a change nothing made
+    /// was made. Writes stored before the route and fingerprint were recorded are judged by their actor.
+    /// </summary>
+    private static async Task<(bool Applied, ProblemHttpResult? Reused)> FindAppliedAsync<T>(
+        ReferenceData reference, Caller caller, string stream, Versioned<T> current, Precondition pre, CancellationToken cancellationToken)
+    {
+        if (pre.Key is not { } key || !ReferenceData.AlreadyApplied(current, caller.Agency, stream, key)
+            || await reference.FindAppliedAsync(caller.Agency, stream, key, cancellationToken) is not { } stored)
+        {
+            return (false, null);
+        }
+
+        var extra = stored.Extra;
+        var difference =
+            !string.Equals(stored.ActorId, caller.Subject, StringComparison.Ordinal) || !string.Equals(stored.ActorRole, caller.Role, StringComparison.Ordinal) ? "another actor"
+            : extra is not null && extra.TryGetValue(CommandExtra, out var command) && !string.Equals(command, pre.Action, StringComparison.Ordinal) ? "another command"
+            : pre.Fingerprint is { } fingerprint && extra is not null && extra.TryGetValue(RequestFingerprintExtra, out var storedFingerprint)
+                && !string.Equals(storedFingerprint, fingerprint, StringComparison.Ordinal) ? "other content"
+            : null;
+        return difference is null ? (true, null) : (true, Problems.KeyReused(difference));
     }
 
     private static async Task<(AppendResult? Result, ProblemHttpResult? Problem)> AppendAsync(
@@ -327,7 +392,17 @@ public static class AdminApi
             return (null, null);
         }
 
-        var metadata = new EventMetadata(caller.Subject, caller.Role, Correlation.Of(http), Correlation.Of(http), "api");
+        var extra = new Dictionary<string, string>(StringComparer.Ordinal) { [CommandExtra] = pre.Action };
+        if (pre.Key is { } key)
+        {
+            extra[IdempotencyKeyExtra] = key;
+            if (pre.Fingerprint is { } fingerprint)
+            {
+                extra[RequestFingerprintExtra] = fingerprint;
+            }
+        }
+
+        var metadata = new EventMetadata(caller.Subject, caller.Role, Correlation.Of(http), Correlation.Of(http), "api") { Extra = extra };
         try
         {
             return (await reference.AppendAsync(caller.Agency, stream, loadedVersion, events, metadata, pre.Key, cancellationToken), null);

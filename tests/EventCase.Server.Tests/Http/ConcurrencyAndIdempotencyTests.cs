@@ -176,6 +176,47 @@ public sealed class ConcurrencyAndIdempotencyTests(ServerFixture server) : IClas
     }
 
     [Fact]
+    public async Task An_admin_key_used_again_for_another_change_or_by_another_admin_is_refused_and_a_true_retry_says_it_was_replayed()
+    {
+        using var admin = server.Client(Roles.Admin);
+        using var otherAdmin = server.Client(Roles.Admin, subject: "bob");
+        const string rule = """{"ruleId":"trash-key","priority":7,"services":["missed-trash"],"team":"sanitation"}""";
+        using var first = await admin.SendAsync(Post("/admin/routing/rules", rule, key: "admin-key-1"));
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.False(first.Headers.Contains("Idempotent-Replayed"));
+        var before = await server.EventCountAsync();
+
+        // Whitespace and member order are not content.
+        using var retry = await admin.SendAsync(Post("/admin/routing/rules", """{ "team":"sanitation", "ruleId":"trash-key", "services":["missed-trash"], "priority":7 }""", key: "admin-key-1"));
+        Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+        Assert.Equal("true", Assert.Single(retry.Headers.GetValues("Idempotent-Replayed")));
+
+        var reuses = new (HttpClient Client, HttpRequestMessage Request, string Difference)[]
+        {
+            (admin, Post("/admin/routing/rules", """{"ruleId":"graffiti-key","priority":8,"services":["graffiti"],"team":"parks"}""", key: "admin-key-1"), "other content"),
+            (otherAdmin, Post("/admin/routing/rules", rule, key: "admin-key-1"), "another actor"),
+            (admin, new HttpRequestMessage(HttpMethod.Put, "/admin/routing/default") { Content = Json("""{"team":"parks"}""") }, "another command"),
+        };
+        reuses[2].Request.Headers.Add("Idempotency-Key", "admin-key-1");
+        foreach (var (client, request, difference) in reuses)
+        {
+            using var reused = await client.SendAsync(request);
+            var text = await reused.Content.ReadAsStringAsync();
+            Assert.True(reused.StatusCode == HttpStatusCode.UnprocessableEntity, text);
+            var problem = JsonNode.Parse(text)!;
+            Assert.Equal("request.idempotency-key-reused", problem["code"]!.GetValue<string>());
+            Assert.Contains(difference, problem["errors"]!["Idempotency-Key"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.False(reused.Headers.Contains("Idempotent-Replayed"));
+            request.Dispose();
+        }
+
+        Assert.Equal(before, await server.EventCountAsync());
+        var routing = await ReadJsonAsync(await admin.GetAsync("/admin/routing"));
+        Assert.DoesNotContain("graffiti-key", routing.ToJsonString(), StringComparison.Ordinal);
+        Assert.NotEqual("parks", routing["defaultTeam"]?.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_key_another_citizen_used_to_open_a_case_is_refused_and_tells_nothing_of_that_case()
     {
         using var first = server.Client(Roles.Citizen, citizen: "cit-ann");
