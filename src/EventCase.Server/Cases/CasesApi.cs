@@ -36,15 +36,15 @@ public static class CasesApi
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         cases.MapGet("/{id}", GetAsync)
             .WithName("GetCase").WithSummary("The case now; ETag is its version.")
-            .RequireAuthorization(Policies.Read).ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Policies.Read).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .WithRouteParameter("id", CaseIdDescription);
         cases.MapGet("/by-number/{number}", GetByNumberAsync)
             .WithName("GetCaseByNumber").WithSummary("The case with this number (e.g. DEMO-2026-000001).")
-            .RequireAuthorization(Policies.Read).ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Policies.Read).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .WithRouteParameter("number", "The case number, e.g. DEMO-2026-000001.");
         cases.MapGet("/{id}/history", HistoryAsync)
             .WithName("GetCaseHistory").WithSummary("Every event of the case with its metadata (citizens: without internal notes).")
-            .RequireAuthorization(Policies.Read).ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Policies.Read).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .WithRouteParameter("id", CaseIdDescription);
         cases.MapGet("/{id}/as-of", AsOfAsync)
             .WithName("GetCaseAsOf").WithSummary("Time travel: the case as it was at ?version=N or at ?at=<ISO-8601 instant>, with its SLA clock as it stood then.")
