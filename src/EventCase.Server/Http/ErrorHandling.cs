@@ -1,3 +1,4 @@
+using EventCase.Server.Auth;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
@@ -133,6 +134,9 @@ internal static class ProblemDefaults
             problem.Detail ??= status switch
             {
                 401 => "Send a valid bearer token (Authorization: Bearer …).",
+                // The role check of the route's policy, before any handler: say whose role was refused, and where the
+                // roles each route takes are listed (the role is the token's, which its holder knows).
+                403 => $"A token with the role '{context.HttpContext.User.FindFirst(EventCaseClaims.Role)?.Value}' may not use this route; docs/api.md lists the roles each route takes.",
                 // The routing answers these before any handler of ours runs; say what would be taken.
                 405 => $"This route does not take {context.HttpContext.Request.Method}; the Allow header lists the methods it takes.",
                 415 => "The body must be JSON: send Content-Type: application/json.",

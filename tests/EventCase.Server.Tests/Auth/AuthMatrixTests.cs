@@ -85,6 +85,7 @@ public sealed class AuthMatrixTests(ServerFixture server) : IClassFixture<Server
             else
             {
                 Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{role} {method} {path}: {(int)response.StatusCode} {text}");
+                Assert.Contains($"A token with the role '{role}' may not use this route", text, StringComparison.Ordinal);
             }
         }
     }
