@@ -42,7 +42,10 @@ public sealed class Open311Settings
     /// <summary>The configuration section name.</summary>
     public const string Section = "Open311";
 
-    /// <summary>The jurisdiction id.</summary>
+    /// <summary>
+    /// The jurisdiction this endpoint serves (GeoReport v2's <c>jurisdiction_id</c>, typically the city's domain name):
+    /// requests may leave <c>jurisdiction_id</c> out or give this one; another is a 404.
+    /// </summary>
     public string Jurisdiction { get; set; } = "demo";
 
     /// <summary>The agency whose services and requests are shown to callers without an api_key (read-only).</summary>
@@ -115,7 +118,8 @@ public static class Open311Api
     private static void Doc(RouteHandlerBuilder route, int success = StatusCodes.Status200OK, string apiKey = ReadApiKey)
     {
         route.WithRouteParameter("format", "json or xml: the format of the answer, errors included.")
-            .WithQueryParameter("api_key", QueryType.Text(), apiKey);
+            .WithQueryParameter("api_key", QueryType.Text(), apiKey)
+            .WithQueryParameter("jurisdiction_id", QueryType.Text(), "Optional: this endpoint serves one jurisdiction (the Open311:Jurisdiction setting); naming another is a 404.");
         route.Produces(success, null, "application/json", "text/xml");
         foreach (var status in new[] { 400, 403, 404, 413 })
         {
@@ -124,11 +128,16 @@ public static class Open311Api
     }
 
     private static async Task<IResult> ServicesAsync(
-        string format, [FromQuery(Name = "api_key")] string? apiKey, ReferenceData reference, IOptions<Open311Settings> settings, CancellationToken cancellationToken)
+        string format, [FromQuery(Name = "api_key")] string? apiKey, [FromQuery(Name = "jurisdiction_id")] string? jurisdiction, ReferenceData reference, IOptions<Open311Settings> settings, CancellationToken cancellationToken)
     {
         if (!TryFormat(format, out var xml))
         {
             return NotFound();
+        }
+
+        if (OtherJurisdiction(xml, settings.Value, Text(jurisdiction)) is { } otherJurisdiction)
+        {
+            return otherJurisdiction;
         }
 
         if (Authenticate(settings.Value, apiKey) is not { } client)
@@ -173,11 +182,16 @@ public static class Open311Api
     }
 
     private static async Task<IResult> ServiceDefinitionAsync(
-        string code, string format, [FromQuery(Name = "api_key")] string? apiKey, ReferenceData reference, IOptions<Open311Settings> settings, CancellationToken cancellationToken)
+        string code, string format, [FromQuery(Name = "api_key")] string? apiKey, [FromQuery(Name = "jurisdiction_id")] string? jurisdiction, ReferenceData reference, IOptions<Open311Settings> settings, CancellationToken cancellationToken)
     {
         if (!TryFormat(format, out var xml))
         {
             return NotFound();
+        }
+
+        if (OtherJurisdiction(xml, settings.Value, Text(jurisdiction)) is { } otherJurisdiction)
+        {
+            return otherJurisdiction;
         }
 
         if (Authenticate(settings.Value, apiKey) is not { } client)
@@ -262,12 +276,17 @@ public static class Open311Api
     }
 
     private static async Task<IResult> PostRequestAsync(
-        string format, [FromQuery(Name = "api_key")] string? apiKey, HttpContext http, EventCaseDatabase database, ReferenceData reference, IClock clock,
+        string format, [FromQuery(Name = "api_key")] string? apiKey, [FromQuery(Name = "jurisdiction_id")] string? jurisdiction, HttpContext http, EventCaseDatabase database, ReferenceData reference, IClock clock,
         IOptions<Open311Settings> settings, IOptions<ServerSettings> serverSettings, CancellationToken cancellationToken)
     {
         if (!TryFormat(format, out var xml))
         {
             return NotFound();
+        }
+
+        if (OtherJurisdiction(xml, settings.Value, Text(jurisdiction)) is { } otherJurisdiction)
+        {
+            return otherJurisdiction;
         }
 
         if (!http.Request.HasFormContentType)
@@ -306,6 +325,11 @@ public static class Open311Api
         if (SingleFormFields.FirstOrDefault(field => form[field].Count > 1) is { } repeated)
         {
             return Error(xml, 400, $"{repeated}: {RequestValues.GivenMoreThanOnce}");
+        }
+
+        if (OtherJurisdiction(xml, settings.Value, Text(form["jurisdiction_id"])) is { } otherFormJurisdiction)
+        {
+            return otherFormJurisdiction;
         }
 
         // GeoReport v2: an optional argument passed empty is one not passed at all (forms built from every field send
@@ -396,7 +420,7 @@ public static class Open311Api
     }
 
     private static async Task<IResult> GetRequestsAsync(
-        string format, [FromQuery(Name = "api_key")] string? apiKey, [FromQuery(Name = "service_request_id"), CommaSeparatedList] string? ids,
+        string format, [FromQuery(Name = "api_key")] string? apiKey, [FromQuery(Name = "jurisdiction_id")] string? jurisdiction, [FromQuery(Name = "service_request_id"), CommaSeparatedList] string? ids,
         [FromQuery(Name = "service_code"), CommaSeparatedList] string? serviceCode, [FromQuery(Name = "start_date")] string? startDate, [FromQuery(Name = "end_date")] string? endDate,
         [FromQuery(Name = "status"), CommaSeparatedList] string? status,
         EventCaseDatabase database, ReferenceData reference, IOptions<Open311Settings> settings, IClock clock, CancellationToken cancellationToken)
@@ -404,6 +428,11 @@ public static class Open311Api
         if (!TryFormat(format, out var xml))
         {
             return NotFound();
+        }
+
+        if (OtherJurisdiction(xml, settings.Value, Text(jurisdiction)) is { } otherJurisdiction)
+        {
+            return otherJurisdiction;
         }
 
         if (Authenticate(settings.Value, apiKey) is not { } client)
@@ -482,12 +511,17 @@ public static class Open311Api
     }
 
     private static async Task<IResult> GetRequestAsync(
-        string id, string format, [FromQuery(Name = "api_key")] string? apiKey, EventCaseDatabase database, ReferenceData reference, IOptions<Open311Settings> settings,
+        string id, string format, [FromQuery(Name = "api_key")] string? apiKey, [FromQuery(Name = "jurisdiction_id")] string? jurisdiction, EventCaseDatabase database, ReferenceData reference, IOptions<Open311Settings> settings,
         CancellationToken cancellationToken)
     {
         if (!TryFormat(format, out var xml))
         {
             return NotFound();
+        }
+
+        if (OtherJurisdiction(xml, settings.Value, Text(jurisdiction)) is { } otherJurisdiction)
+        {
+            return otherJurisdiction;
         }
 
         if (Authenticate(settings.Value, apiKey) is not { } client)
@@ -502,11 +536,16 @@ public static class Open311Api
     }
 
     private static async Task<IResult> TokenAsync(
-        string token, string format, [FromQuery(Name = "api_key")] string? apiKey, EventCaseDatabase database, IOptions<Open311Settings> settings, CancellationToken cancellationToken)
+        string token, string format, [FromQuery(Name = "api_key")] string? apiKey, [FromQuery(Name = "jurisdiction_id")] string? jurisdiction, EventCaseDatabase database, IOptions<Open311Settings> settings, CancellationToken cancellationToken)
     {
         if (!TryFormat(format, out var xml))
         {
             return NotFound();
+        }
+
+        if (OtherJurisdiction(xml, settings.Value, Text(jurisdiction)) is { } otherJurisdiction)
+        {
+            return otherJurisdiction;
         }
 
         if (Authenticate(settings.Value, apiKey) is not { } client)
@@ -771,6 +810,16 @@ public static class Open311Api
         double.TryParse(value.ToString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number) ? number : null;
 
     private static IResult NotFound() => Error(false, 404, "Use .json or .xml.");
+
+    /// <summary>
+    /// GeoReport v2's "404 - jurisdiction_id not found" when <paramref name="given"/> names a jurisdiction other than the
+    /// one this endpoint serves; null when it names that one or none (the spec requires it only of endpoints that serve
+    /// several). Jurisdiction ids are domain names, so letter case does not matter.
+    /// </summary>
+    private static IResult? OtherJurisdiction(bool xml, Open311Settings settings, string? given) =>
+        given is null || string.Equals(given, settings.Jurisdiction, StringComparison.OrdinalIgnoreCase)
+            ? null
+            : Error(xml, 404, $"jurisdiction_id was not found: this endpoint serves '{settings.Jurisdiction}' only.");
 
     /// <summary>True for a request under <c>/open311</c>, whose errors are GeoReport error lists (<see cref="Open311ErrorWriter"/>).</summary>
     internal static bool Owns(HttpRequest request) => request.Path.StartsWithSegments("/open311", StringComparison.OrdinalIgnoreCase);

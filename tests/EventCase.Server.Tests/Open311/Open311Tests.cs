@@ -282,6 +282,31 @@ public sealed class Open311Tests(ServerFixture server) : IClassFixture<ServerFix
         Assert.Equal(0, server.UnexpectedErrorCount);
     }
 
+    [Fact]
+    public async Task A_jurisdiction_id_other_than_the_one_served_is_a_georeport_404_and_the_one_served_or_none_is_taken()
+    {
+        var before = await server.EventCountAsync();
+        using var client = server.Client();
+
+        using var served = await client.GetAsync("/open311/v2/services.json?jurisdiction_id=DEMO");
+        using var none = await client.GetAsync("/open311/v2/services.json?jurisdiction_id=");
+        using var other = await client.GetAsync("/open311/v2/services.json?jurisdiction_id=springfield.gov");
+        using var otherXml = await client.GetAsync("/open311/v2/requests.xml?jurisdiction_id=springfield.gov");
+        using var posted = await client.PostAsync("/open311/v2/requests.json", Form(
+            ("api_key", "agent-key-a"), ("jurisdiction_id", "springfield.gov"), ("service_code", "pothole"), ("lat", "42.35"), ("long", "-71.06")));
+
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, none.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
+        var error = (await ReadJsonAsync(other)).AsArray().Single()!;
+        Assert.Equal(404, error["code"]!.GetValue<int>());
+        Assert.Equal("jurisdiction_id was not found: this endpoint serves 'demo' only.", error["description"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.NotFound, otherXml.StatusCode);
+        Assert.Equal("errors", XDocument.Parse(await otherXml.Content.ReadAsStringAsync()).Root!.Name.LocalName);
+        Assert.Equal(HttpStatusCode.NotFound, posted.StatusCode);
+        Assert.Equal(before, await server.EventCountAsync());
+    }
+
     [Theory]
     [InlineData("description")]
     [InlineData("service_code")]
