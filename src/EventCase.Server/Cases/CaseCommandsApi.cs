@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using EventCase.Cases;
 using EventCase.Cases.AddingNotes;
 using EventCase.Cases.Assigning;
@@ -111,7 +112,8 @@ public static class CaseCommandsApi
             .WithName(name)
             .WithRouteParameter("id", CasesApi.CaseIdDescription)
             .WithSummary(summary + " Honours If-Match (412) and Idempotency-Key (a retry returns the first answer).")
-            .Accepts<TRequest>("application/json")
+            // No body at all reads as {}: a command none of whose input is required needs none, so its body is optional.
+            .Accepts<TRequest>(isOptional: !typeof(TRequest).GetProperties().Any(p => p.IsDefined(typeof(RequiredAttribute), inherit: true)), "application/json")
             .RequireAuthorization(policy)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)

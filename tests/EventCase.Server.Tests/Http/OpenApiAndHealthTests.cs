@@ -146,6 +146,10 @@ public sealed class OpenApiAndHealthTests(ServerFixture server) : IClassFixture<
             var refused = body["errors"]?.AsObject().Where(e => e.Value!.AsArray().Any(m => m!.GetValue<string>() == "is required.")).Select(e => e.Key) ?? [];
             var expected = Required(schemas[schemaName]!);
             Assert.True(expected.SequenceEqual(refused.Order(StringComparer.Ordinal)), $"{path} ({schemaName}): documented {string.Join(",", expected)}, refused {string.Join(",", refused)}");
+
+            // A body is documented as required exactly when the command requires some of it: without one, it reads as {}.
+            var bodyRequired = document["paths"]![path]!["post"]!["requestBody"]!["required"]?.GetValue<bool>() ?? false;
+            Assert.True(bodyRequired == expected.Count > 0, $"{path} ({schemaName}): body documented as {(bodyRequired ? "required" : "optional")}");
         }
 
         // The catalog and routing writes likewise: a service's code and a rule's id are required to add one, and taken
