@@ -3,6 +3,7 @@ using EventCase.EventStore;
 using EventCase.EventStore.Schema;
 using EventCase.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace EventCase.Server.Health;
 
@@ -35,7 +36,8 @@ public static class HealthApi
         return endpoints;
     }
 
-    private static async Task<Results<Ok<HealthReport>, JsonHttpResult<HealthReport>>> ReadyAsync(EventCaseDatabase database, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<HealthReport>, JsonHttpResult<HealthReport>>> ReadyAsync(
+        EventCaseDatabase database, IOptions<ServerSettings> settings, CancellationToken cancellationToken)
     {
         var checks = new List<HealthCheck>();
         if (!database.WhenReady.IsCompletedSuccessfully)
@@ -44,33 +46,48 @@ public static class HealthApi
             return Unhealthy(checks);
         }
 
+        // The whole check has a deadline of its own: a database that takes connections but does not answer would keep
+        // the probe waiting for the driver's connect and command timeouts (15 s, then 30 s twice over), and a probe
+        // that times out says nothing about why.
+        var timeout = TimeSpan.FromSeconds(settings.Value.ReadinessTimeoutSeconds);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
         try
         {
-            await using (var ping = database.DataSource.CreateCommand("SELECT 1"))
-            {
-                await ping.ExecuteScalarAsync(cancellationToken);
-            }
-
-            checks.Add(new HealthCheck("database", true, "reachable"));
-            var store = await SchemaMigrator.GetAppliedVersionAsync(database.DataSource, database.Schema, PostgresEventStore.MigrationSet, cancellationToken);
-            var cases = await SchemaMigrator.GetAppliedVersionAsync(database.DataSource, database.Schema, CasesSchema.MigrationSet, cancellationToken);
-            var storeLatest = PostgresEventStore.Migrations.Max(m => m.Version);
-            var casesLatest = CasesSchema.Migrations.Max(m => m.Version);
-            checks.Add(new HealthCheck("schema", store == storeLatest && cases == casesLatest,
-                FormattableString.Invariant($"eventstore {store}/{storeLatest}, cases {cases}/{casesLatest}")));
-            foreach (var status in await database.Store.Projections.GetStatusAsync(cancellationToken))
-            {
-                var healthy = status.Failure is null && status.Lag <= MaxProjectionLag;
-                checks.Add(new HealthCheck("projection:" + status.Name, healthy,
-                    FormattableString.Invariant($"{status.State}, {status.LagEvents} events behind ({status.Lag.TotalSeconds:0.#} s)")));
-            }
+            await ReadyChecksAsync(database, checks, deadline.Token);
         }
         catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
         {
             checks.Add(new HealthCheck("database", false, "unreachable"));
         }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            checks.Add(new HealthCheck("database", false, FormattableString.Invariant($"no answer within {timeout.TotalSeconds:0.#} s")));
+        }
 
         return checks.All(c => c.Healthy) ? TypedResults.Ok(new HealthReport("healthy", checks)) : Unhealthy(checks);
+    }
+
+    private static async Task ReadyChecksAsync(EventCaseDatabase database, List<HealthCheck> checks, CancellationToken cancellationToken)
+    {
+        await using (var ping = database.DataSource.CreateCommand("SELECT 1"))
+        {
+            await ping.ExecuteScalarAsync(cancellationToken);
+        }
+
+        checks.Add(new HealthCheck("database", true, "reachable"));
+        var store = await SchemaMigrator.GetAppliedVersionAsync(database.DataSource, database.Schema, PostgresEventStore.MigrationSet, cancellationToken);
+        var cases = await SchemaMigrator.GetAppliedVersionAsync(database.DataSource, database.Schema, CasesSchema.MigrationSet, cancellationToken);
+        var storeLatest = PostgresEventStore.Migrations.Max(m => m.Version);
+        var casesLatest = CasesSchema.Migrations.Max(m => m.Version);
+        checks.Add(new HealthCheck("schema", store == storeLatest && cases == casesLatest,
+            FormattableString.Invariant($"eventstore {store}/{storeLatest}, cases {cases}/{casesLatest}")));
+        foreach (var status in await database.Store.Projections.GetStatusAsync(cancellationToken))
+        {
+            var healthy = status.Failure is null && status.Lag <= MaxProjectionLag;
+            checks.Add(new HealthCheck("projection:" + status.Name, healthy,
+                FormattableString.Invariant($"{status.State}, {status.LagEvents} events behind ({status.Lag.TotalSeconds:0.#} s)")));
+        }
     }
 
     private static JsonHttpResult<HealthReport> Unhealthy(List<HealthCheck> checks) =>

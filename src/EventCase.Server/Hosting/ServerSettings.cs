@@ -22,6 +22,13 @@ public sealed class ServerSettings
     /// <summary>The largest request body the API reads; larger ones are answered 413.</summary>
     public int MaxRequestBodyBytes { get; set; } = 64 * 1024;
 
+    /// <summary>
+    /// How long <c>/health/ready</c> waits for the database before it answers unhealthy: a database that accepts
+    /// connections but does not answer (frozen, partitioned away, a lock held on what the check reads) would otherwise
+    /// keep the probe waiting for the driver's timeouts, a minute and more, where a probe wants an answer.
+    /// </summary>
+    public double ReadinessTimeoutSeconds { get; set; } = 5;
+
     /// <summary>Case number prefixes per agency (agency id → 2–8 upper-case letters or digits).</summary>
     public Dictionary<string, string> CasePrefixes { get; set; } = new(StringComparer.Ordinal);
 }
