@@ -40,6 +40,7 @@ builder.Services.AddSingleton<UnexpectedErrors>();
 builder.Services.AddSingleton<IClock>(SystemClock.Instance);
 builder.Services.AddSingleton<CalendarCache>();
 builder.Services.AddSingleton<EventCaseDatabase>();
+builder.Services.AddSingleton<ReadinessChecks>();
 builder.Services.AddSingleton(sp => new ReferenceData(() => sp.GetRequiredService<EventCaseDatabase>().Store, sp.GetRequiredService<CalendarCache>()));
 builder.Services.AddHostedService<DatabaseStartup>();
 builder.Services.AddHostedService(sp =>

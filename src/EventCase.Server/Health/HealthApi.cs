@@ -37,35 +37,45 @@ public static class HealthApi
     }
 
     private static async Task<Results<Ok<HealthReport>, JsonHttpResult<HealthReport>>> ReadyAsync(
-        EventCaseDatabase database, IOptions<ServerSettings> settings, CancellationToken cancellationToken)
+        EventCaseDatabase database, ReadinessChecks readiness, IOptions<ServerSettings> settings, CancellationToken cancellationToken)
     {
-        var checks = new List<HealthCheck>();
         if (!database.WhenReady.IsCompletedSuccessfully)
         {
-            checks.Add(new HealthCheck("database", false, database.WhenReady.IsFaulted ? "start-up failed" : "starting"));
-            return Unhealthy(checks);
+            return Unhealthy([new HealthCheck("database", false, database.WhenReady.IsFaulted ? "start-up failed" : "starting")]);
         }
 
-        // The whole check has a deadline of its own: a database that takes connections but does not answer would keep
-        // the probe waiting for the driver's connect and command timeouts (15 s, then 30 s twice over), and a probe
-        // that times out says nothing about why.
+        // The probe waits for the checks up to a deadline of its own, and no longer: a database that takes connections
+        // but does not answer (frozen, partitioned away) keeps the driver waiting for its connect and command timeouts
+        // (15 s, then 30 s twice over) whatever token it is given, and a probe that times out says nothing about why.
         var timeout = TimeSpan.FromSeconds(settings.Value.ReadinessTimeoutSeconds);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
+        var running = readiness.CurrentAsync();
+        IReadOnlyList<HealthCheck> checks;
         try
         {
-            await ReadyChecksAsync(database, checks, deadline.Token);
+            checks = await running.WaitAsync(timeout, cancellationToken);
+        }
+        catch (TimeoutException) when (!running.IsCompleted)
+        {
+            checks = [new HealthCheck("database", false, FormattableString.Invariant($"no answer within {timeout.TotalSeconds:0.#} s"))];
+        }
+
+        return checks.All(c => c.Healthy) ? TypedResults.Ok(new HealthReport("healthy", checks)) : Unhealthy(checks);
+    }
+
+    /// <summary>Runs the readiness checks against the database; never throws for a database that is not there.</summary>
+    internal static async Task<IReadOnlyList<HealthCheck>> RunChecksAsync(EventCaseDatabase database)
+    {
+        var checks = new List<HealthCheck>();
+        try
+        {
+            await ReadyChecksAsync(database, checks, CancellationToken.None);
         }
         catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
         {
             checks.Add(new HealthCheck("database", false, "unreachable"));
         }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            checks.Add(new HealthCheck("database", false, FormattableString.Invariant($"no answer within {timeout.TotalSeconds:0.#} s")));
-        }
 
-        return checks.All(c => c.Healthy) ? TypedResults.Ok(new HealthReport("healthy", checks)) : Unhealthy(checks);
+        return checks;
     }
 
     private static async Task ReadyChecksAsync(EventCaseDatabase database, List<HealthCheck> checks, CancellationToken cancellationToken)
@@ -90,6 +100,31 @@ public static class HealthApi
         }
     }
 
-    private static JsonHttpResult<HealthReport> Unhealthy(List<HealthCheck> checks) =>
+    private static JsonHttpResult<HealthReport> Unhealthy(IReadOnlyList<HealthCheck> checks) =>
         TypedResults.Json(new HealthReport("unhealthy", checks), statusCode: StatusCodes.Status503ServiceUnavailable);
+}
+
+/// <summary>
+/// The readiness checks, one run at a time: a probe that arrives while a run is still waiting on the database waits for
+/// that run instead of starting another, so that probes against a database that does not answer do not pile up
+/// connections and queries behind it (each probe stops waiting at its deadline; the run ends with the driver's timeouts).
+/// </summary>
+internal sealed class ReadinessChecks(EventCaseDatabase database)
+{
+    private readonly Lock _gate = new();
+    private Task<IReadOnlyList<HealthCheck>>? _running;
+
+    /// <summary>The run in progress, or a new one when none is.</summary>
+    public Task<IReadOnlyList<HealthCheck>> CurrentAsync()
+    {
+        lock (_gate)
+        {
+            if (_running is null || _running.IsCompleted)
+            {
+                _running = HealthApi.RunChecksAsync(database);
+            }
+
+            return _running;
+        }
+    }
 }
