@@ -11,6 +11,7 @@ using EventCase.Server.Open311;
 using EventCase.Server.Reports;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
 using NodaTime;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -22,7 +23,8 @@ if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]) && string.IsNullOrW
     builder.WebHost.UseUrls("http://127.0.0.1:5311");
 }
 
-builder.Services.Configure<ServerSettings>(builder.Configuration.GetSection(ServerSettings.Section));
+builder.Services.AddOptions<ServerSettings>().Bind(builder.Configuration.GetSection(ServerSettings.Section)).ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<ServerSettings>, ServerSettingsValidation>();
 builder.Services.Configure<Open311Settings>(builder.Configuration.GetSection(Open311Settings.Section));
 builder.Services.ConfigureHttpJsonOptions(o =>
 {

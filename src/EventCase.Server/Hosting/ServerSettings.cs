@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace EventCase.Server.Hosting;
 
 /// <summary>The <c>EventCase</c> configuration section.</summary>
@@ -31,4 +33,36 @@ public sealed class ServerSettings
 
     /// <summary>Case number prefixes per agency (agency id → 2–8 upper-case letters or digits).</summary>
     public Dictionary<string, string> CasePrefixes { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>What is wrong with these settings, one message per setting naming it as configured; empty when none is.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (MaxRequestBodyBytes < 1024)
+        {
+            problems.Add(FormattableString.Invariant($"{Section}:{nameof(MaxRequestBodyBytes)} is {MaxRequestBodyBytes}; it must be at least 1024 (bytes)."));
+        }
+
+        if (ReopenWindowDays < 0)
+        {
+            problems.Add(FormattableString.Invariant($"{Section}:{nameof(ReopenWindowDays)} is {ReopenWindowDays}; it must be 0 or more (days)."));
+        }
+
+        // TimeSpan.FromSeconds refuses what is not finite, and a probe's deadline beyond an hour is no deadline.
+        if (!double.IsFinite(ReadinessTimeoutSeconds) || ReadinessTimeoutSeconds <= 0 || ReadinessTimeoutSeconds > 3600)
+        {
+            problems.Add(FormattableString.Invariant($"{Section}:{nameof(ReadinessTimeoutSeconds)} is {ReadinessTimeoutSeconds}; it must be above 0 and at most 3600 (seconds)."));
+        }
+
+        return problems;
+    }
+}
+
+/// <summary>Refuses unusable <see cref="ServerSettings"/> when the service starts, naming each setting, instead of failing on the first request that reads it.</summary>
+internal sealed class ServerSettingsValidation : IValidateOptions<ServerSettings>
+{
+    public ValidateOptionsResult Validate(string? name, ServerSettings options) =>
+        options.Problems() is { Count: > 0 } problems
+            ? ValidateOptionsResult.Fail(problems)
+            : ValidateOptionsResult.Success;
 }
