@@ -139,6 +139,15 @@ try
         await Console.Error.WriteLineAsync($"error: {e.Message} Another process is listening there: stop it, or give another address with --urls.");
         return 1;
     }
+    catch (Exception e) when (DatabaseUnavailableHandler.IsDatabaseUnavailable(e))
+    {
+        // The database never answered within EventCase:StartupTimeoutSeconds: one line that says so and what to check;
+        // the stack trace of a refused connection says nothing more.
+        var waited = app.Services.GetRequiredService<IOptions<ServerSettings>>().Value.StartupTimeoutSeconds;
+        await Console.Error.WriteLineAsync(FormattableString.Invariant(
+            $"error: the database could not be reached (waited {waited:0.#} s, EventCase:StartupTimeoutSeconds): {e.GetBaseException().Message}. Check that PostgreSQL is running and that ConnectionStrings:EventCase points at it."));
+        return 1;
+    }
     catch (Exception e)
     {
         app.Logger.LogCritical(e, "EventCase could not start");

@@ -40,17 +40,36 @@ public sealed class EventCaseDatabase(IConfiguration configuration, IOptions<Ser
     /// <summary>Connects (starting the embedded cluster when needed), migrates, and marks the database ready.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        try
+        var connectionString = configuration.GetConnectionString("EventCase");
+        // A configured server may not be up yet (started beside the service, restarting, failing over): wait for it, up
+        // to EventCase:StartupTimeoutSeconds, rather than stop at the first refused connection. The embedded cluster is
+        // the service's own to start, and its failures are not of that kind.
+        var deadline = DateTime.UtcNow.AddSeconds(settings.Value.StartupTimeoutSeconds);
+        while (true)
         {
-            _storage = await EventCaseStorage.OpenAsync(
-                configuration.GetConnectionString("EventCase"), settings.Value.DataDirectory, settings.Value.Schema, calendars, logger, cancellationToken);
-        }
-        catch (Exception e)
-        {
-            Fail(e);
-            throw;
+            try
+            {
+                _storage = await EventCaseStorage.OpenAsync(
+                    connectionString, settings.Value.DataDirectory, settings.Value.Schema, calendars, logger, cancellationToken);
+                return;
+            }
+            catch (Exception e) when (!string.IsNullOrWhiteSpace(connectionString) && Http.DatabaseUnavailableHandler.IsDatabaseUnavailable(e)
+                && DateTime.UtcNow + StartupRetryInterval < deadline && !cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning("The database is not reachable yet ({Reason}); trying again in {Seconds} s, until {Deadline:O}",
+                    e.GetBaseException().Message, StartupRetryInterval.TotalSeconds, deadline);
+                await Task.Delay(StartupRetryInterval, cancellationToken);
+            }
+            catch (Exception e)
+            {
+                Fail(e);
+                throw;
+            }
         }
     }
+
+    /// <summary>How long start-up waits between attempts to reach a configured database that is not there yet.</summary>
+    internal static readonly TimeSpan StartupRetryInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>Marks start-up as failed.</summary>
     public void Fail(Exception error) => _ready.TrySetException(error);

@@ -31,6 +31,12 @@ public sealed class ServerSettings
     /// </summary>
     public double ReadinessTimeoutSeconds { get; set; } = 5;
 
+    /// <summary>
+    /// How long start-up keeps trying to reach a configured database that is not there yet (not started, restarting,
+    /// failing over) before the service gives up with exit code 1; 0 tries once. The embedded cluster is not waited for.
+    /// </summary>
+    public double StartupTimeoutSeconds { get; set; } = 60;
+
     /// <summary>Case number prefixes per agency (agency id → 2–8 upper-case letters or digits).</summary>
     public Dictionary<string, string> CasePrefixes { get; set; } = new(StringComparer.Ordinal);
 
@@ -52,6 +58,11 @@ public sealed class ServerSettings
         if (!double.IsFinite(ReadinessTimeoutSeconds) || ReadinessTimeoutSeconds <= 0 || ReadinessTimeoutSeconds > 3600)
         {
             problems.Add(FormattableString.Invariant($"{Section}:{nameof(ReadinessTimeoutSeconds)} is {ReadinessTimeoutSeconds}; it must be above 0 and at most 3600 (seconds)."));
+        }
+
+        if (!double.IsFinite(StartupTimeoutSeconds) || StartupTimeoutSeconds < 0 || StartupTimeoutSeconds > 3600)
+        {
+            problems.Add(FormattableString.Invariant($"{Section}:{nameof(StartupTimeoutSeconds)} is {StartupTimeoutSeconds}; it must be 0 or more and at most 3600 (seconds)."));
         }
 
         return problems;

@@ -13,6 +13,7 @@ public sealed class ServerSettingsTests
     [InlineData("ReadinessTimeoutSeconds", "NaN", "EventCase:ReadinessTimeoutSeconds is NaN; it must be above 0 and at most 3600 (seconds).")]
     [InlineData("MaxRequestBodyBytes", "-1", "EventCase:MaxRequestBodyBytes is -1; it must be at least 1024 (bytes).")]
     [InlineData("ReopenWindowDays", "-3", "EventCase:ReopenWindowDays is -3; it must be 0 or more (days).")]
+    [InlineData("StartupTimeoutSeconds", "-1", "EventCase:StartupTimeoutSeconds is -1; it must be 0 or more and at most 3600 (seconds).")]
     public void A_service_configured_with_an_unusable_setting_does_not_start_and_says_which_setting_and_why(string setting, string value, string message)
     {
         using var factory = new WebApplicationFactory<TokenKeys>().WithWebHostBuilder(builder =>
