@@ -58,7 +58,16 @@ public sealed class EventCaseDatabase(IConfiguration configuration, IOptions<Ser
             {
                 logger.LogWarning("The database is not reachable yet ({Reason}); trying again in {Seconds} s, until {Deadline:O}",
                     e.GetBaseException().Message, StartupRetryInterval.TotalSeconds, deadline);
-                await Task.Delay(StartupRetryInterval, cancellationToken);
+                try
+                {
+                    await Task.Delay(StartupRetryInterval, cancellationToken);
+                }
+                catch (OperationCanceledException cancelled)
+                {
+                    // Stopped while waiting (Ctrl-C): start-up failed, as for whoever awaits WhenReady.
+                    Fail(cancelled);
+                    throw;
+                }
             }
             catch (Exception e)
             {
