@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using EventCase.Testing;
@@ -21,35 +20,13 @@ public sealed class AddressInUseTests(DatabaseFixture database) : IClassFixture<
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var address = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
-        using var process = Process.Start(new ProcessStartInfo(
-            "dotnet",
-            [Path.Combine(AppContext.BaseDirectory, "EventCase.Server.dll"), "--urls", address,
-                "--ConnectionStrings:EventCase", database.ConnectionString, "--Auth:SigningKey", SigningKey])
-        {
-            WorkingDirectory = AppContext.BaseDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment = { ["ASPNETCORE_ENVIRONMENT"] = "Production" },
-        })!;
-        try
-        {
-            var output = process.StandardOutput.ReadToEndAsync(Ct);
-            var error = await process.StandardError.ReadToEndAsync(Ct);
-            await process.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(120), Ct);
-            var log = await output;
+        var (exit, log, error) = await ServerProcess.RunUntilExitAsync(
+            ["--urls", address, "--ConnectionStrings:EventCase", database.ConnectionString, "--Auth:SigningKey", SigningKey], Ct);
 
-            Assert.Equal(1, process.ExitCode);
-            var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-            Assert.StartsWith($"error: Failed to bind to address {address}: address already in use.", line, StringComparison.Ordinal);
-            Assert.DoesNotContain("Exception", log + error, StringComparison.Ordinal);
-            Assert.DoesNotContain("   at ", log + error, StringComparison.Ordinal);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
+        Assert.Equal(1, exit);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"error: Failed to bind to address {address}: address already in use.", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", log + error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", log + error, StringComparison.Ordinal);
     }
 }

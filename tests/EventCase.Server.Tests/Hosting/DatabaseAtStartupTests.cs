@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using EventCase.Server.Auth;
@@ -56,37 +55,15 @@ public sealed class DatabaseAtStartupTests(DatabaseFixture database) : IClassFix
     public async Task A_database_still_unreachable_at_the_deadline_is_one_line_saying_what_to_check_and_exit_code_one()
     {
         var unreachable = $"Host=127.0.0.1;Port={FreePort()};Username=nobody;Database=nothing";
-        using var process = Process.Start(new ProcessStartInfo(
-            "dotnet",
-            [Path.Combine(AppContext.BaseDirectory, "EventCase.Server.dll"), "--urls", "http://127.0.0.1:0",
-                "--ConnectionStrings:EventCase", unreachable, "--Auth:SigningKey", SigningKey, "--EventCase:StartupTimeoutSeconds", "2"])
-        {
-            WorkingDirectory = AppContext.BaseDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment = { ["ASPNETCORE_ENVIRONMENT"] = "Production" },
-        })!;
-        try
-        {
-            var output = process.StandardOutput.ReadToEndAsync(Ct);
-            var error = await process.StandardError.ReadToEndAsync(Ct);
-            await process.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(120), Ct);
-            var log = await output;
+        var (exit, log, error) = await ServerProcess.RunUntilExitAsync(
+            ["--urls", "http://127.0.0.1:0", "--ConnectionStrings:EventCase", unreachable, "--Auth:SigningKey", SigningKey, "--EventCase:StartupTimeoutSeconds", "2"], Ct);
 
-            Assert.Equal(1, process.ExitCode);
-            var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-            Assert.StartsWith("error: the database could not be reached (waited 2 s, EventCase:StartupTimeoutSeconds): ", line, StringComparison.Ordinal);
-            Assert.EndsWith("Check that PostgreSQL is running and that ConnectionStrings:EventCase points at it.", line.TrimEnd(), StringComparison.Ordinal);
-            Assert.Contains("The database is not reachable yet", log, StringComparison.Ordinal);
-            Assert.DoesNotContain("   at ", log + error, StringComparison.Ordinal);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
+        Assert.Equal(1, exit);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: the database could not be reached (waited 2 s, EventCase:StartupTimeoutSeconds): ", line, StringComparison.Ordinal);
+        Assert.EndsWith("Check that PostgreSQL is running and that ConnectionStrings:EventCase points at it.", line.TrimEnd(), StringComparison.Ordinal);
+        Assert.Contains("The database is not reachable yet", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", log + error, StringComparison.Ordinal);
     }
 
     private static int FreePort()
