@@ -304,7 +304,12 @@ public sealed class ProjectionDaemonTests(DatabaseFixture database) : Projection
         await WaitUntilAsync(() => Task.FromResult(log.Messages.Count(m => m.Contains("'unexpected'", StringComparison.Ordinal)) >= 2), "the rebuild stopped at the event, twice");
 
         await SetThirteenthAsync(original);
-        await WaitUntilAsync(async () => await StatusAsync(store) is { State: ProjectionStates.Running, Rebuild.Events: 40 }, "the rebuild finished");
+        await CaughtUpAsync(store);
+
+        // The pass that finished read at least up to the thirteenth event (the failed ones did), and the rest of the
+        // 40 if it could see them: a write transaction of another test class open at that moment (they share the
+        // cluster) hides what came after it, which the live path then applies. The rows prove the whole log either way.
+        Assert.InRange((await StatusAsync(store)).Rebuild!.Events, 13, 40);
         AssertSameRows(NoteTallyProjection.Expected(await WholeLogAsync(store)), await RowsAsync());
     }
 
