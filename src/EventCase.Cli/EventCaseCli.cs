@@ -15,7 +15,7 @@ namespace EventCase.Cli;
 /// <summary>Builds and runs the <c>eventcase</c> command line.</summary>
 internal static class EventCaseCli
 {
-    public static RootCommand Build(IAnsiConsole console)
+    public static RootCommand Build(IAnsiConsole console, IAnsiConsole? progress = null)
     {
         var root = new RootCommand("EventCase: an event-sourced case management engine for public agencies")
         {
@@ -26,9 +26,10 @@ internal static class EventCaseCli
         };
         root.Subcommands.Add(DbCommands.Create(console));
         root.Subcommands.Add(ReplayCommand.Create(console));
-        root.Subcommands.Add(ProjectionCommands.Create(console));
-        root.Subcommands.Add(AuditCommands.Create(console));
-        root.Subcommands.Add(ImportCommand.Create(console));
+        progress ??= console;
+        root.Subcommands.Add(ProjectionCommands.Create(console, progress));
+        root.Subcommands.Add(AuditCommands.Create(console, progress));
+        root.Subcommands.Add(ImportCommand.Create(console, progress));
         root.Subcommands.Add(ReportCommands.Create(console));
         root.Subcommands.Insert(0, ServeCommand.Create());
         return root;
@@ -58,12 +59,35 @@ internal static class EventCaseCli
     }
 
     /// <summary>
+    /// The console progress bars go to when standard output is a file or a pipe: standard error, live when that is a
+    /// terminal, as plain lines otherwise (the conventional place, as curl and git put theirs).
+    /// </summary>
+    public static IAnsiConsole CreateProgressConsole(TextWriter error, bool errorRedirected) =>
+        errorRedirected
+            ? AnsiConsole.Create(new AnsiConsoleSettings
+            {
+                Ansi = AnsiSupport.No,
+                ColorSystem = ColorSystemSupport.NoColors,
+                Interactive = InteractionSupport.No,
+                Out = new AnsiConsoleOutput(error),
+            })
+            : AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(error) });
+
+    /// <summary>
     /// Runs the command line. Errors are one line on <paramref name="error"/> and an exit code (<see cref="ExitCodes"/>);
     /// with <c>--verbose</c> the stack trace follows the line.
     /// </summary>
-    public static async Task<int> RunAsync(string[] args, IAnsiConsole console, TextWriter error, CancellationToken cancellationToken = default)
+    /// <param name="args">The command line.</param>
+    /// <param name="console">Where commands write their output.</param>
+    /// <param name="error">Where errors go.</param>
+    /// <param name="cancellationToken">Cancelled on Ctrl-C.</param>
+    /// <param name="progress">
+    /// Where progress bars go: <paramref name="console"/> by default; standard error when the output is a file or a pipe
+    /// (<see cref="CreateProgressConsole"/>), so that what a script keeps of the output holds no progress lines.
+    /// </param>
+    public static async Task<int> RunAsync(string[] args, IAnsiConsole console, TextWriter error, CancellationToken cancellationToken = default, IAnsiConsole? progress = null)
     {
-        var root = Build(console);
+        var root = Build(console, progress);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

@@ -12,4 +12,6 @@ Console.CancelKeyPress += (_, e) =>
 };
 
 var console = Console.IsOutputRedirected ? EventCaseCli.CreateRedirectedConsole(Console.Out) : AnsiConsole.Console;
-return await EventCaseCli.RunAsync(args, console, Console.Error, cancellation.Token);
+// Progress bars go with the output to a terminal, and to standard error when the output is kept in a file or a pipe.
+var progress = Console.IsOutputRedirected ? EventCaseCli.CreateProgressConsole(Console.Error, Console.IsErrorRedirected) : console;
+return await EventCaseCli.RunAsync(args, console, Console.Error, cancellation.Token, progress);

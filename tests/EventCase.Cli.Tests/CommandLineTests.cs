@@ -297,6 +297,24 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
     }
 
     [Fact]
+    public async Task With_the_output_in_a_file_or_a_pipe_progress_goes_to_standard_error_and_the_output_keeps_only_what_the_command_says()
+    {
+        await OpenScriptedCaseAsync();
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        // A second of waiting for a rebuild no service takes up: the progress bar is drawn meanwhile.
+        var exit = await EventCaseCli.RunAsync(
+            ["projections", "rebuild", "case_numbers", "--wait", "--timeout", "1", "--connection", database.ConnectionString],
+            EventCaseCli.CreateRedirectedConsole(output), error, Ct, EventCaseCli.CreateProgressConsole(error, errorRedirected: true));
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith("rebuild of case_numbers requested, but no running service owns case_numbers", output.ToString(), StringComparison.Ordinal);
+        Assert.Single(output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("case_numbers", error.ToString().Replace("error: gave up waiting for the rebuild of case_numbers", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_rebuild_request_that_no_service_owns_does_not_say_that_a_service_will_do_it()
     {
         await OpenScriptedCaseAsync();

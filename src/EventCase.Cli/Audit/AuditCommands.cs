@@ -14,10 +14,10 @@ namespace EventCase.Cli.Audit;
 /// <summary><c>eventcase audit verify|checkpoint|export|keygen</c>: the auditor's toolkit.</summary>
 internal static class AuditCommands
 {
-    public static Command Create(IAnsiConsole console)
+    public static Command Create(IAnsiConsole console, IAnsiConsole progress)
     {
         var audit = new Command("audit", "Verify the tamper-evident hash chain, sign checkpoints, export histories");
-        audit.Subcommands.Add(Verify(console));
+        audit.Subcommands.Add(Verify(console, progress));
         audit.Subcommands.Add(Checkpoint(console));
         audit.Subcommands.Add(Export(console));
         audit.Subcommands.Add(VerifyExport(console));
@@ -25,7 +25,7 @@ internal static class AuditCommands
         return audit;
     }
 
-    private static Command Verify(IAnsiConsole console)
+    private static Command Verify(IAnsiConsole console, IAnsiConsole progress)
     {
         var tenant = new Option<string?>("--tenant") { Description = "Verify one tenant (agency) only" };
         tenant.AcceptOnlyTenantIds();
@@ -82,7 +82,7 @@ internal static class AuditCommands
             var total = await CountEventsAsync(session, tenantId, ct);
             AuditReport report = null!;
             CheckpointVerification? verification = null;
-            await console.Progress()
+            await progress.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumnLike(), new RemainingTimeColumn())
                 .StartAsync(async progress =>
                 {

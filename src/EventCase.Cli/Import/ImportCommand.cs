@@ -13,7 +13,7 @@ namespace EventCase.Cli.Import;
 /// <summary><c>eventcase import &lt;file&gt; --mapping M --tenant T</c>: legacy 311 history in, full case lifecycles out.</summary>
 internal static class ImportCommand
 {
-    public static Command Create(IAnsiConsole console)
+    public static Command Create(IAnsiConsole console, IAnsiConsole progress)
     {
         var file = new Argument<FileInfo>("file") { Description = "The CSV export to import" };
         file.AcceptExistingFilesOnly();
@@ -76,7 +76,7 @@ internal static class ImportCommand
             var sourceName = Markup.Escape(source.Name);
             try
             {
-                await console.Progress()
+                await progress.Progress()
                     .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
                     .StartAsync(async progress =>
                     {

@@ -22,7 +22,7 @@ internal static class CheckCommand
     /// <summary>The disagreeing cases listed by id.</summary>
     private const int Listed = 20;
 
-    public static Command Create(IAnsiConsole console)
+    public static Command Create(IAnsiConsole console, IAnsiConsole progress)
     {
         var agency = new Option<string>("--agency") { Description = "The agency (tenant) whose cases to check", Required = true };
         agency.AcceptOnlyTenantIds();
@@ -64,7 +64,7 @@ internal static class CheckCommand
             var disagreeing = new Dictionary<string, List<string>>(StringComparer.Ordinal);
             var failures = new List<string>();
             var checkedCases = 0;
-            await console.Progress()
+            await progress.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .StartAsync(async progress =>
                 {

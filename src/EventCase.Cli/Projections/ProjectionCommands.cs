@@ -10,7 +10,7 @@ namespace EventCase.Cli.Projections;
 /// <summary><c>eventcase projections status|rebuild|rebuild-case|check</c>.</summary>
 internal static class ProjectionCommands
 {
-    public static Command Create(IAnsiConsole console)
+    public static Command Create(IAnsiConsole console, IAnsiConsole progress)
     {
         var projections = new Command("projections", "Inspect and rebuild the read models");
 
@@ -94,7 +94,7 @@ internal static class ProjectionCommands
 
             // Progress descriptions are markup; the name is the user's argument.
             var label = Markup.Escape(projection);
-            await console.Progress()
+            await progress.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
                 .StartAsync(async progress =>
                 {
@@ -139,7 +139,7 @@ internal static class ProjectionCommands
         projections.Subcommands.Add(status);
         projections.Subcommands.Add(rebuild);
         projections.Subcommands.Add(CreateRebuildCase(console));
-        projections.Subcommands.Add(CheckCommand.Create(console));
+        projections.Subcommands.Add(CheckCommand.Create(console, progress));
         return projections;
     }
 
