@@ -63,15 +63,7 @@ internal static class EventCaseCli
     /// terminal, as plain lines otherwise (the conventional place, as curl and git put theirs).
     /// </summary>
     public static IAnsiConsole CreateProgressConsole(TextWriter error, bool errorRedirected) =>
-        errorRedirected
-            ? AnsiConsole.Create(new AnsiConsoleSettings
-            {
-                Ansi = AnsiSupport.No,
-                ColorSystem = ColorSystemSupport.NoColors,
-                Interactive = InteractionSupport.No,
-                Out = new AnsiConsoleOutput(error),
-            })
-            : AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(error) });
+        errorRedirected ? CreateRedirectedConsole(error) : AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(error) });
 
     /// <summary>
     /// Runs the command line. Errors are one line on <paramref name="error"/> and an exit code (<see cref="ExitCodes"/>);

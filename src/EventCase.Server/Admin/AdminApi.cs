@@ -150,7 +150,7 @@ public static class AdminApi
         }
 
         var current = await reference.LoadCalendarAsync(caller.Agency, cancellationToken);
-        var (applied, reused) = await FindAppliedAsync(reference, caller, ReferenceData.CalendarStream, current, pre, cancellationToken);
+        var (applied, reused) = await FindAppliedAsync(http, reference, caller, ReferenceData.CalendarStream, current, pre, cancellationToken);
         if (reused is not null)
         {
             return reused;
@@ -158,7 +158,6 @@ public static class AdminApi
 
         if (applied)
         {
-            http.Response.Headers["Idempotent-Replayed"] = "true";
             return Ok(http, new CalendarView(current.Version, current.Value), current.Version);
         }
 
@@ -233,7 +232,7 @@ public static class AdminApi
         }
 
         var current = await reference.LoadCatalogAsync(caller.Agency, cancellationToken);
-        var (applied, reused) = await FindAppliedAsync(reference, caller, ReferenceData.CatalogStream, current, pre, cancellationToken);
+        var (applied, reused) = await FindAppliedAsync(http, reference, caller, ReferenceData.CatalogStream, current, pre, cancellationToken);
         if (reused is not null)
         {
             return reused;
@@ -241,7 +240,6 @@ public static class AdminApi
 
         if (applied)
         {
-            http.Response.Headers["Idempotent-Replayed"] = "true";
             return Ok(http, ToView(current), current.Version);
         }
 
@@ -294,7 +292,7 @@ public static class AdminApi
         }
 
         var current = await reference.LoadRoutingAsync(caller.Agency, cancellationToken);
-        var (applied, reused) = await FindAppliedAsync(reference, caller, ReferenceData.RoutingStream, current, pre, cancellationToken);
+        var (applied, reused) = await FindAppliedAsync(http, reference, caller, ReferenceData.RoutingStream, current, pre, cancellationToken);
         if (reused is not null)
         {
             return reused;
@@ -302,7 +300,6 @@ public static class AdminApi
 
         if (applied)
         {
-            http.Response.Headers["Idempotent-Replayed"] = "true";
             return Ok(http, ToView(current, caller.Agency), current.Version);
         }
 
@@ -357,10 +354,11 @@ public static class AdminApi
     /// Whether the stream already holds the write made with the request's Idempotency-Key, and if so whether it was this
     /// request: a key is its sender's and its request's, so the same key from another caller, on another route or with
     /// another body is refused (422) rather than answered as done, which would tell an admin that a change nothing made
-    /// was made. Writes stored before the route and fingerprint were recorded are judged by their actor.
+    /// was made. Writes stored before the route and fingerprint were recorded are judged by their actor. A true retry's
+    /// answer is marked Idempotent-Replayed here.
     /// </summary>
     private static async Task<(bool Applied, ProblemHttpResult? Reused)> FindAppliedAsync<T>(
-        ReferenceData reference, Caller caller, string stream, Versioned<T> current, Precondition pre, CancellationToken cancellationToken)
+        HttpContext http, ReferenceData reference, Caller caller, string stream, Versioned<T> current, Precondition pre, CancellationToken cancellationToken)
     {
         if (pre.Key is not { } key || !ReferenceData.AlreadyApplied(current, caller.Agency, stream, key)
             || await reference.FindAppliedAsync(caller.Agency, stream, key, cancellationToken) is not { } stored)
@@ -375,7 +373,13 @@ public static class AdminApi
             : pre.Fingerprint is { } fingerprint && extra is not null && extra.TryGetValue(RequestFingerprintExtra, out var storedFingerprint)
                 && !string.Equals(storedFingerprint, fingerprint, StringComparison.Ordinal) ? "other content"
             : null;
-        return difference is null ? (true, null) : (true, Problems.KeyReused(difference));
+        if (difference is not null)
+        {
+            return (true, Problems.KeyReused(difference));
+        }
+
+        VersionHeaders.MarkReplayed(http.Response);
+        return (true, null);
     }
 
     private static async Task<(AppendResult? Result, ProblemHttpResult? Problem)> AppendAsync(

@@ -145,7 +145,7 @@ public static class CaseCommandPipeline
                 return TypedResults.Ok(Response(caseId, NumberOf(accepted.State), accepted.Version, accepted.Events, store));
             case CaseCommandResult.AlreadyApplied applied:
                 VersionHeaders.SetETag(http.Response, applied.Version);
-                http.Response.Headers["Idempotent-Replayed"] = "true";
+                VersionHeaders.MarkReplayed(http.Response);
                 return TypedResults.Ok(Response(caseId, NumberOf(applied.State), applied.Version, applied.Events, store));
             case CaseCommandResult.IdempotencyKeyReused reused:
                 return Problems.KeyReused(reused.Difference);

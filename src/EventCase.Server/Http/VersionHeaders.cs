@@ -40,6 +40,13 @@ public static class VersionHeaders
         return false;
     }
 
+    /// <summary>Says that the answer is the one a retry with the same Idempotency-Key gets: the write was made before.</summary>
+    public static void MarkReplayed(HttpResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        response.Headers["Idempotent-Replayed"] = "true";
+    }
+
     /// <summary>Reads Idempotency-Key: absent → null; 1–200 printable characters → the key; else a validation error.</summary>
     public static bool TryReadIdempotencyKey(HttpRequest request, out string? key)
     {

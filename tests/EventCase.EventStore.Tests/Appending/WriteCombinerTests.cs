@@ -103,7 +103,10 @@ public sealed class WriteCombinerTests
         // a:1 is made again alone (slowly) and has finished before a:2 is made at all.
         var calls = database.Calls;
         Assert.Equal(["alone z:1", "together a:1 b:1"], calls.Take(2));
+        Assert.Contains("finished a:1", calls);
+        Assert.Contains("alone a:2", calls);
         Assert.True(calls.IndexOf("finished a:1") < calls.IndexOf("alone a:2"), string.Join(", ", calls));
+        Assert.Equal("a:1 written", await earlier);
     }
 
     [Fact]
