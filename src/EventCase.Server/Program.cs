@@ -139,6 +139,12 @@ try
         await Console.Error.WriteLineAsync($"error: {e.Message} Another process is listening there: stop it, or give another address with --urls.");
         return 1;
     }
+    catch (OptionsValidationException e)
+    {
+        // A setting the service cannot use: what is wrong with each, in one line, as for the other start-up failures.
+        await Console.Error.WriteLineAsync("error: " + string.Join(" ", e.Failures));
+        return 1;
+    }
     catch (Exception e) when (DatabaseUnavailableHandler.IsDatabaseUnavailable(e))
     {
         // The database never answered within EventCase:StartupTimeoutSeconds: one line that says so and what to check;
