@@ -85,8 +85,9 @@ public sealed class AuditExporter(PostgresEventStore store, int batchSize = 10_0
         var schema = _store.Options.Schema;
         var sql = new StringBuilder()
             .Append("SELECT e.stream_id, e.stream_version, e.position, e.event_id, e.event_type, e.recorded_at, e.data::text, e.metadata::text, e.hash,")
-            // The previous hash: from the row before when it is version - 1 (the common case, no lookup), otherwise
-            // looked up (the first row of a stream in a period, or of a batch).
+            // The previous hash: from the row before when it is version - 1 of the same stream (the common case, no
+            // lookup), otherwise looked up (the first row of a stream in a period, or of a batch). The window is per
+            // stream: the row before may be another stream's, whose last version can be just one lower.
             .Append(" CASE WHEN e.stream_version = 1 THEN decode(repeat('00', 32), 'hex')")
             .Append(" WHEN lag(e.stream_version) OVER w = e.stream_version - 1 THEN lag(e.hash) OVER w")
             .Append(" ELSE (SELECT p.hash FROM ").Append(schema).Append(".events p WHERE p.tenant_id = e.tenant_id AND p.stream_id = e.stream_id AND p.stream_version = e.stream_version - 1) END")
@@ -102,7 +103,7 @@ public sealed class AuditExporter(PostgresEventStore store, int batchSize = 10_0
             sql.Append(" AND ($6::timestamptz IS NULL OR e.recorded_at >= $6) AND ($7::timestamptz IS NULL OR e.recorded_at < $7)");
         }
 
-        sql.Append(" WINDOW w AS (ORDER BY e.stream_id, e.stream_version) ORDER BY e.stream_id, e.stream_version LIMIT $4");
+        sql.Append(" WINDOW w AS (PARTITION BY e.stream_id ORDER BY e.stream_version) ORDER BY e.stream_id, e.stream_version LIMIT $4");
         var text = sql.ToString();
 
         await using var connection = await _store.DataSource.OpenConnectionAsync(cancellationToken);

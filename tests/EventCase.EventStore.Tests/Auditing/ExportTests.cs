@@ -144,6 +144,35 @@ public sealed class ExportTests(DatabaseFixture database) : AuditTestBase(databa
     }
 
     [Theory]
+    [InlineData(AuditExportFormat.JsonLines)]
+    [InlineData(AuditExportFormat.Csv)]
+    public async Task A_period_starting_mid_stream_right_after_another_streams_version_one_lower_chains_from_its_own_previous_event(AuditExportFormat format)
+    {
+        var tenant = NewTenant();
+        // Ordered by id: "a-…" is exported first, its last version in the period 4, and "b-…" enters the period at 5.
+        var a = new StreamName(tenant, "a-" + Guid.NewGuid().ToString("N"));
+        var b = new StreamName(tenant, "b-" + Guid.NewGuid().ToString("N"));
+        await Store.AppendToStreamAsync(b, "thing", ExpectedVersion.NoStream, TestEvents.Notes(b.Id, 4), Ct);
+        await Task.Delay(20, Ct);
+        var from = await NowAsync();
+        await Store.AppendToStreamAsync(a, "thing", ExpectedVersion.NoStream, TestEvents.Notes(a.Id, 4), Ct);
+        await Store.AppendToStreamAsync(b, "thing", ExpectedVersion.Exactly(4), TestEvents.Notes(b.Id, 2), Ct);
+
+        using var file = new MemoryStream();
+        await new AuditExporter(Store).ExportTenantAsync(tenant, from, Instant.MaxValue, format, file, Ct);
+        file.Position = 0;
+        var exported = await AuditExportReader.ReadAsync(file, format, Ct).ToListAsync(Ct);
+        file.Position = 0;
+        var report = await AuditExportReader.VerifyOfflineAsync(file, format, Ct);
+
+        Assert.Equal(
+            new[] { (a.Id, 1L), (a.Id, 2L), (a.Id, 3L), (a.Id, 4L), (b.Id, 5L), (b.Id, 6L) },
+            exported.Select(e => (e.Event.StreamId, e.Event.StreamVersion)));
+        Assert.Equal(AuditHash.FromBytes(await StoredHashAsync(b, 4)), exported[4].PreviousHash);
+        Assert.True(report.IsIntact, string.Join("; ", report.Findings));
+    }
+
+    [Theory]
     [InlineData("{\n  \"tenant\": \"boston\"\n}", "Line 1 is not an audit export row: not one JSON object (an export holds one event per line).")]
     [InlineData("[1, 2]", "Line 1 is not an audit export row: it is a JSON array, not an object.")]
     [InlineData("{\"tenant\": \"boston\"}", "Line 1 is not an audit export row: it has no \"streamId\".")]
