@@ -3,6 +3,7 @@ using EventCase.Cases.AddingNotes;
 using EventCase.Cases.Handling;
 using EventCase.Cases.Numbering;
 using EventCase.EventStore;
+using EventCase.EventStore.Auditing;
 using EventCase.EventStore.Metadata;
 using EventCase.Testing;
 using NodaTime;
@@ -289,6 +290,31 @@ public sealed class AuditCommandTests(DatabaseFixture database) : IClassFixture<
 
         Assert.Equal(3, exit);
         Assert.Contains("ALTERED: the checkpoint is not signed with the trusted key", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_checkpoint_whose_signature_was_altered_is_called_invalid_under_the_trusted_key_not_signed_by_another_key()
+    {
+        var tenant = await SeedAsync();
+        var (_, publicKey, checkpoint) = await CheckpointAsync(tenant);
+        AuditCheckpoint signed;
+        await using (var read = File.OpenRead(checkpoint))
+        {
+            signed = await AuditCheckpoint.ReadJsonAsync(read, Ct);
+        }
+
+        // The signature's first byte flipped; the key id still names the trusted key.
+        await using (var write = File.Create(checkpoint))
+        {
+            await (signed with { Signature = [(byte)(signed.Signature[0] ^ 1), .. signed.Signature.Skip(1)] }).WriteJsonAsync(write, Ct);
+        }
+
+        var (exit, output, _) = await RunAsync("audit", "verify", "--tenant", tenant, "--since-checkpoint", checkpoint, "--public-key", publicKey);
+
+        Assert.Equal(3, exit);
+        Assert.Contains("signature INVALID (trusted key), root matches", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("NOT the trusted key", output, StringComparison.Ordinal);
+        Assert.Contains("ALTERED: the checkpoint's signature does not verify", output, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -125,8 +125,10 @@ internal static class AuditCommands
 
             if (checkpoint is not null && verification is not null)
             {
-                var signedBy = trustedKey is null ? " (embedded key: proves integrity, not who signed)"
-                    : verification.SignedByTrustedKey ? " (trusted key)"
+                // Which key the signature was checked with, by key id: a checkpoint that names the trusted key but whose
+                // signature does not verify was altered, not signed by another key.
+                var signedBy = trustedKey is not { } pinned ? " (embedded key: proves integrity, not who signed)"
+                    : string.Equals(pinned.KeyId, checkpoint.KeyId, StringComparison.Ordinal) ? " (trusted key)"
                     : $" (NOT the trusted key: the checkpoint names key {checkpoint.KeyId})";
                 console.WriteLine($"checkpoint of {checkpoint.Tenant} at {InstantPattern.ExtendedIso.Format(checkpoint.CreatedAt)}: signature {(verification.SignatureValid ? "valid" : "INVALID")}{signedBy}, root {(verification.RootMatches ? "matches" : "DOES NOT MATCH")}");
                 foreach (var discrepancy in verification.Discrepancies)
