@@ -122,49 +122,93 @@ public sealed record AuditCheckpoint(
         }
 
         using var _ = document;
+        var root = document.RootElement;
+        var format = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("format", out var member) && member.ValueKind == JsonValueKind.String
+            ? member.GetString()
+            : null;
+        if (!string.Equals(format, Format, StringComparison.Ordinal))
+        {
+            throw new FormatException($"Not an audit checkpoint of format {Format} (format: '{format}').");
+        }
+
         try
         {
-            var root = document.RootElement;
-            var format = Text(root, "format");
-            if (!string.Equals(format, Format, StringComparison.Ordinal))
+            var created = Micros.Parse(Text(root, "createdAt"));
+            if (!created.Success)
             {
-                throw new FormatException($"Not an audit checkpoint of format {Format} (format: '{format}').");
+                throw new FormatException("\"createdAt\" is not an instant like 2026-03-03T14:00:00.123456Z.");
             }
 
-            var created = Micros.Parse(Text(root, "createdAt"));
-            var heads = new List<CheckpointHead>(root.GetProperty("heads").GetArrayLength());
-            foreach (var head in root.GetProperty("heads").EnumerateArray())
+            var headsArray = Member(root, "heads") is { ValueKind: JsonValueKind.Array } array
+                ? array
+                : throw new FormatException("\"heads\" is not an array.");
+            var heads = new List<CheckpointHead>(headsArray.GetArrayLength());
+            foreach (var element in headsArray.EnumerateArray())
             {
-                heads.Add(new CheckpointHead(
-                    Text(head, "streamId"),
-                    head.GetProperty("version").GetInt64(),
-                    AuditHash.Parse(Text(head, "headHash"))));
+                var where = $"heads[{heads.Count}]";
+                try
+                {
+                    var head = Object(element, where);
+                    heads.Add(new CheckpointHead(Text(head, "streamId"), Whole(head, "version"), Hash(head, "headHash")));
+                }
+                catch (FormatException e)
+                {
+                    throw new FormatException($"{where}: {e.Message}", e);
+                }
             }
 
             return new AuditCheckpoint(
                 Text(root, "tenant"),
-                created.GetValueOrThrow(),
-                root.GetProperty("streamCount").GetInt64(),
-                root.GetProperty("eventCount").GetInt64(),
-                AuditHash.Parse(Text(root, "merkleRoot")),
+                created.Value,
+                Whole(root, "streamCount"),
+                Whole(root, "eventCount"),
+                Hash(root, "merkleRoot"),
                 Text(root, "algorithm"),
                 Text(root, "keyId"),
                 Text(root, "publicKey"),
-                Convert.FromBase64String(Text(root, "signature")),
+                Base64(root, "signature"),
                 heads);
         }
-        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or UnparsableValueException)
+        catch (FormatException e)
         {
+            // Each failure names the member it is about, so that an altered or garbled file says where.
             throw new FormatException("The audit checkpoint JSON is incomplete or malformed: " + e.Message, e);
         }
     }
 
+    private static JsonElement Object(JsonElement element, string what) =>
+        element.ValueKind == JsonValueKind.Object ? element : throw new FormatException($"{what} is not a JSON object.");
+
+    private static JsonElement Member(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) ? value : throw new FormatException($"it has no \"{name}\".");
+
     /// <summary>A member that must be a string: a null (or any other kind of value) makes the document malformed, rather
     /// than a checkpoint with a missing value that fails later, far from the file.</summary>
     private static string Text(JsonElement element, string name) =>
-        element.GetProperty(name) is { ValueKind: JsonValueKind.String } value
+        Member(element, name) is { ValueKind: JsonValueKind.String } value
             ? value.GetString()!
-            : throw new InvalidOperationException($"'{name}' is not a string.");
+            : throw new FormatException($"\"{name}\" is not a string.");
+
+    private static long Whole(JsonElement element, string name) =>
+        Member(element, name) is { ValueKind: JsonValueKind.Number } value && value.TryGetInt64(out var number)
+            ? number
+            : throw new FormatException($"\"{name}\" is not a whole number.");
+
+    private static byte[] Base64(JsonElement element, string name)
+    {
+        var text = Text(element, name);
+        try
+        {
+            return Convert.FromBase64String(text);
+        }
+        catch (FormatException e)
+        {
+            throw new FormatException($"\"{name}\" is not base64.", e);
+        }
+    }
+
+    private static AuditHash Hash(JsonElement element, string name) =>
+        AuditHash.TryParse(Text(element, name), out var hash) ? hash : throw new FormatException($"\"{name}\" is not an audit hash (64 hex digits).");
 
     /// <summary>A one-line summary.</summary>
     public override string ToString() =>

@@ -268,6 +268,31 @@ public sealed class CheckpointTests(DatabaseFixture database) : AuditTestBase(da
         await Assert.ThrowsAsync<FormatException>(() => AuditCheckpoint.ReadJsonAsync(new MemoryStream(Encoding.UTF8.GetBytes(altered)), Ct));
     }
 
+    [Theory]
+    [InlineData("\"signature\": \"", "\"signature\": \"!!", "\"signature\" is not base64")]
+    [InlineData("\"signature\": \"", "\"signatur\": \"", "it has no \"signature\"")]
+    [InlineData("\"merkleRoot\": \"", "\"merkleRoot\": \"zz", "\"merkleRoot\" is not an audit hash (64 hex digits)")]
+    [InlineData("\"headHash\": \"", "\"headHash\": \"0", "heads[0]: \"headHash\" is not an audit hash (64 hex digits)")]
+    [InlineData("\"version\": ", "\"version\": 1.5, \"x\": ", "heads[0]: \"version\" is not a whole number")]
+    [InlineData("\"streamCount\": ", "\"streamCount\": \"2\", \"x\": ", "\"streamCount\" is not a whole number")]
+    [InlineData("\"createdAt\": \"", "\"createdAt\": \"yesterday", "\"createdAt\" is not an instant")]
+    [InlineData("\"heads\": [", "\"heads\": 7, \"x\": [", "\"heads\" is not an array")]
+    public async Task A_checkpoint_file_with_a_member_missing_or_garbled_is_a_format_error_naming_the_member(string member, string replacement, string expected)
+    {
+        var (tenant, _) = await TenantAsync(2);
+        using var key = CheckpointSigningKey.Generate();
+        using var file = new MemoryStream();
+        await (await Checkpoints.CreateAsync(tenant, key, Ct)).WriteJsonAsync(file, Ct);
+        var json = Encoding.UTF8.GetString(file.ToArray());
+        var at = json.IndexOf(member, StringComparison.Ordinal);
+        Assert.True(at >= 0, json);
+
+        var altered = json[..at] + replacement + json[(at + member.Length)..];
+        var error = await Assert.ThrowsAsync<FormatException>(() => AuditCheckpoint.ReadJsonAsync(new MemoryStream(Encoding.UTF8.GetBytes(altered)), Ct));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task No_checkpoint_is_signed_over_a_broken_chain()
     {
