@@ -194,6 +194,8 @@ public static class AuditExportReader
                     throw new FormatException($"it is a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object.");
                 }
 
+                RefuseRepeatedColumns(root);
+
                 return new ExportedEvent(
                     new CanonicalEvent(
                         Text(root, "tenant"),
@@ -212,6 +214,33 @@ public static class AuditExportReader
             catch (Exception e) when (e is InvalidOperationException or FormatException)
             {
                 throw new FormatException($"Line {number} is not an audit export row: {e.Message}", e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A column given twice is refused: which of the two a reader takes differs between parsers (this one takes the
+    /// last), so a line could show one value to a person or a tool and have the other checked against its hash.
+    /// </summary>
+    private static void RefuseRepeatedColumns(JsonElement row)
+    {
+        var seen = 0;
+        foreach (var member in row.EnumerateObject())
+        {
+            for (var i = 0; i < AuditExporter.Columns.Count; i++)
+            {
+                if (!member.NameEquals(AuditExporter.Columns[i]))
+                {
+                    continue;
+                }
+
+                if ((seen & (1 << i)) != 0)
+                {
+                    throw new FormatException($"it has \"{member.Name}\" twice.");
+                }
+
+                seen |= 1 << i;
+                break;
             }
         }
     }

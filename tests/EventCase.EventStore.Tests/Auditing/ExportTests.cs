@@ -223,6 +223,23 @@ public sealed class ExportTests(DatabaseFixture database) : AuditTestBase(databa
     }
 
     [Fact]
+    public async Task A_json_lines_export_row_with_a_member_given_twice_is_refused_naming_the_member()
+    {
+        var stream = await StreamWithNotesAsync(3);
+        using var file = new MemoryStream();
+        await Exporter.ExportStreamAsync(stream, AuditExportFormat.JsonLines, file, Ct);
+
+        // A second "data" in front of the one the hash covers: a reader that takes the first member would show it,
+        // while the check would vouch for the other.
+        var lines = Encoding.UTF8.GetString(file.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+        lines[1] = lines[1].Replace("\"data\":", "\"data\":{\"text\": \"rewritten\"},\"data\":", StringComparison.Ordinal);
+        var refused = await Assert.ThrowsAsync<FormatException>(() => AuditExportReader.VerifyOfflineAsync(
+            new MemoryStream(Encoding.UTF8.GetBytes(string.Join('\n', lines))), AuditExportFormat.JsonLines, Ct));
+
+        Assert.Equal("Line 2 is not an audit export row: it has \"data\" twice.", refused.Message);
+    }
+
+    [Fact]
     public async Task Dropping_a_line_and_moving_the_streams_later_lines_after_another_stream_is_found_offline()
     {
         var tenant = NewTenant();
