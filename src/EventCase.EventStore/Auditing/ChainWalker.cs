@@ -22,6 +22,7 @@ internal sealed class ChainWalker(CanonicalEncoder encoder)
     private StreamHead? _head;
     private bool _headKnown;
     private long _expected;
+    private long _first;
     private AuditHash _previous;
     private AuditHash _beforePrevious;
     private AuditHash _breakPrevious;
@@ -41,6 +42,7 @@ internal sealed class ChainWalker(CanonicalEncoder encoder)
         _headKnown = headKnown;
         _head = head;
         _expected = firstVersion;
+        _first = firstVersion;
         _previous = previous;
         _beforePrevious = default;
         _finding = null;
@@ -76,9 +78,15 @@ internal sealed class ChainWalker(CanonicalEncoder encoder)
 
         if (version != _expected)
         {
-            if (version < _expected)
+            if (version < _first)
             {
-                _finding = Found(version, TamperKind.InsertedEvent, $"a row has version {version}, below the first version {_expected}");
+                _finding = Found(version, TamperKind.InsertedEvent, $"a row has version {version}, below the first version {_first}");
+            }
+            else if (version < _expected)
+            {
+                // Within the versions already seen: the same version twice (an export's line repeated or moved back, or
+                // a row added under a dropped unique constraint).
+                _finding = Found(version, TamperKind.InsertedEvent, $"version {version} comes again after version {_expected - 1}: a row repeated or out of order");
             }
             else if (_headKnown && _head is { } head && version > head.Version && _expected > head.Version)
             {

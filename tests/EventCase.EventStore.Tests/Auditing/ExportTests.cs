@@ -223,6 +223,24 @@ public sealed class ExportTests(DatabaseFixture database) : AuditTestBase(databa
     }
 
     [Fact]
+    public async Task Repeating_a_line_of_an_export_is_found_offline_as_an_inserted_event_that_comes_again()
+    {
+        var stream = await StreamWithNotesAsync(4);
+        using var file = new MemoryStream();
+        await Exporter.ExportStreamAsync(stream, AuditExportFormat.JsonLines, file, Ct);
+
+        var lines = Encoding.UTF8.GetString(file.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+        lines.Insert(2, lines[1]);
+        var report = await AuditExportReader.VerifyOfflineAsync(
+            new MemoryStream(Encoding.UTF8.GetBytes(string.Join('\n', lines))), AuditExportFormat.JsonLines, Ct);
+
+        var finding = Assert.Single(report.Findings);
+        Assert.Equal((2L, TamperKind.InsertedEvent), (finding.Version, finding.Kind));
+        // Version 3 is not the stream's first version: the row is a repeat, not one from before the export's start.
+        Assert.Equal("version 2 comes again after version 2: a row repeated or out of order", finding.Detail);
+    }
+
+    [Fact]
     public async Task A_json_lines_export_row_with_a_member_given_twice_is_refused_naming_the_member()
     {
         var stream = await StreamWithNotesAsync(3);
