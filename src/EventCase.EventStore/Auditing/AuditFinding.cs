@@ -16,7 +16,8 @@ public enum TamperKind
     /// below 1, or a row placed before existing events (whose versions were shifted up to make room).</summary>
     InsertedEvent,
 
-    /// <summary>Two events exchanged their versions: each one's hash chains at the other's version.</summary>
+    /// <summary>Two events exchanged their versions: each one's hash chains at the other's version. In an export checked
+    /// offline, also a version that comes on a later line than it belongs (lines out of order).</summary>
     ReorderedEvents,
 
     /// <summary>The stream row disagrees with an intact chain: its head hash or version is not the last event's, or the

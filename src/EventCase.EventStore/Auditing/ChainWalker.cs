@@ -28,6 +28,7 @@ internal sealed class ChainWalker(CanonicalEncoder encoder)
     private AuditHash _breakPrevious;
     private AuditHash _breakBeforePrevious;
     private AuditFinding? _finding;
+    private AuditFinding? _gap;
     private bool _broken;
 
     /// <summary>Starts a stream.</summary>
@@ -46,6 +47,7 @@ internal sealed class ChainWalker(CanonicalEncoder encoder)
         _previous = previous;
         _beforePrevious = default;
         _finding = null;
+        _gap = null;
         _broken = false;
         _afterBreak.Clear();
     }
@@ -57,7 +59,7 @@ internal sealed class ChainWalker(CanonicalEncoder encoder)
     public AuditHash Previous => _previous;
 
     /// <summary>True once the stream's first break is known or pending classification.</summary>
-    public bool IsBroken => _broken || _finding is not null;
+    public bool IsBroken => _broken || _finding is not null || _gap is not null;
 
     /// <summary>
     /// The row's hash when it chains from the one before; otherwise records the break. The fast path: the canonical
@@ -97,7 +99,10 @@ internal sealed class ChainWalker(CanonicalEncoder encoder)
                 var missing = version - 1 == _expected
                     ? $"version {_expected} is missing"
                     : $"versions {_expected}–{version - 1} are missing";
-                _finding = Found(_expected, TamperKind.DeletedEvent, missing);
+                // Pending until the end: in an export, the missing version may come on a later line (lines out of
+                // order, not an event deleted). The store reads in version order, so there it never does.
+                _gap = Found(_expected, TamperKind.DeletedEvent, missing);
+                _afterBreak.Add(Row(version, eventId, eventType, recordedAtMicros, data, metadata, storedHash));
             }
 
             return false;
@@ -131,6 +136,11 @@ internal sealed class ChainWalker(CanonicalEncoder encoder)
         if (_finding is not null)
         {
             return _finding;
+        }
+
+        if (_gap is not null)
+        {
+            return ClassifyGap(_gap);
         }
 
         if (_broken)
@@ -170,6 +180,21 @@ internal sealed class ChainWalker(CanonicalEncoder encoder)
         return head.Hash == _previous
             ? null
             : Found(last, TamperKind.ChangedHead, $"the stream row's head hash {Describe(head.Hash)} is not the hash of version {last}");
+    }
+
+    /// <summary>A gap in the versions: the missing version found further on, chaining where it belongs, is rows out of
+    /// order (an export's lines moved); otherwise the version is missing.</summary>
+    private AuditFinding ClassifyGap(AuditFinding gap)
+    {
+        foreach (var row in _afterBreak)
+        {
+            if (row.Event.StreamVersion == _expected && Matches(row, _expected, _previous))
+            {
+                return Found(_expected, TamperKind.ReorderedEvents, $"version {_expected} comes after version {_afterBreak[0].Event.StreamVersion}: the rows are out of order");
+            }
+        }
+
+        return gap;
     }
 
     private AuditFinding Classify()

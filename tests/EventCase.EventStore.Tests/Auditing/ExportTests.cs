@@ -241,6 +241,24 @@ public sealed class ExportTests(DatabaseFixture database) : AuditTestBase(databa
     }
 
     [Fact]
+    public async Task Swapping_two_lines_of_an_export_is_found_offline_as_reordered_events_not_as_a_missing_one()
+    {
+        var stream = await StreamWithNotesAsync(5);
+        using var file = new MemoryStream();
+        await Exporter.ExportStreamAsync(stream, AuditExportFormat.JsonLines, file, Ct);
+
+        var lines = Encoding.UTF8.GetString(file.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+        (lines[1], lines[2]) = (lines[2], lines[1]);
+        var report = await AuditExportReader.VerifyOfflineAsync(
+            new MemoryStream(Encoding.UTF8.GetBytes(string.Join('\n', lines))), AuditExportFormat.JsonLines, Ct);
+
+        // Every version is in the file, each intact: version 2 is not missing, it comes after version 3.
+        var finding = Assert.Single(report.Findings);
+        Assert.Equal((2L, TamperKind.ReorderedEvents), (finding.Version, finding.Kind));
+        Assert.Equal("version 2 comes after version 3: the rows are out of order", finding.Detail);
+    }
+
+    [Fact]
     public async Task A_json_lines_export_row_with_a_member_given_twice_is_refused_naming_the_member()
     {
         var stream = await StreamWithNotesAsync(3);
