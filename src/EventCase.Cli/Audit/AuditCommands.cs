@@ -133,7 +133,7 @@ internal static class AuditCommands
                 console.WriteLine($"checkpoint of {checkpoint.Tenant} at {InstantPattern.ExtendedIso.Format(checkpoint.CreatedAt)}: signature {(verification.SignatureValid ? "valid" : "INVALID")}{signedBy}, root {(verification.RootMatches ? "matches" : "DOES NOT MATCH")}");
                 foreach (var discrepancy in verification.Discrepancies)
                 {
-                    console.MarkupLineInterpolated($"[red]{discrepancy.Kind}[/] {discrepancy}");
+                    console.MarkupLineInterpolated($"[red]{discrepancy.Kind}[/] {discrepancy.Stream.Tenant}/{discrepancy.Stream.Id} version {discrepancy.Version}: {discrepancy.Detail}");
                 }
 
                 // The checkpoint's tenant may hold broken streams the verification above did not cover (--stream).
