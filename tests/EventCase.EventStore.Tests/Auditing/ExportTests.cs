@@ -172,6 +172,26 @@ public sealed class ExportTests(DatabaseFixture database) : AuditTestBase(databa
         Assert.True(report.IsIntact, string.Join("; ", report.Findings));
     }
 
+    [Fact]
+    public async Task An_event_recorded_exactly_on_a_period_boundary_is_in_the_period_it_starts_and_not_the_one_it_ends()
+    {
+        var tenant = NewTenant();
+        var stream = await StreamWithNotesAsync(1, tenant);
+        var boundary = (await CanonicalAsync(stream, 1)).RecordedAt;
+
+        async Task<long> EventsIn(Instant from, Instant to)
+        {
+            using var file = new MemoryStream();
+            return (await Exporter.ExportTenantAsync(tenant, from, to, AuditExportFormat.JsonLines, file, Ct)).Events;
+        }
+
+        Assert.Equal(0, await EventsIn(boundary - Duration.FromSeconds(1), boundary));
+        Assert.Equal(1, await EventsIn(boundary, boundary + Duration.FromSeconds(1)));
+        // One microsecond either side, the store's resolution.
+        Assert.Equal(1, await EventsIn(boundary - Duration.FromSeconds(1), boundary + Duration.FromTicks(10)));
+        Assert.Equal(0, await EventsIn(boundary + Duration.FromTicks(10), boundary + Duration.FromSeconds(1)));
+    }
+
     [Theory]
     [InlineData("{\n  \"tenant\": \"boston\"\n}", "Line 1 is not an audit export row: not one JSON object (an export holds one event per line).")]
     [InlineData("[1, 2]", "Line 1 is not an audit export row: it is a JSON array, not an object.")]
