@@ -463,6 +463,24 @@ public sealed class AuditCommandTests(DatabaseFixture database) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_checkpoint_over_a_broken_chain_is_not_signed_and_exits_as_tampering_found_naming_the_first_finding()
+    {
+        var tenant = await SeedAsync();
+        var key = Path.Combine(_directory, "audit.pem");
+        await RunAsync("audit", "keygen", "--out", key);
+        var checkpoint = Path.Combine(_directory, "checkpoint.json");
+        await TamperAsync($"UPDATE eventcase.events SET data = jsonb_set(data, '{{text}}', '\"rewritten\"') WHERE tenant_id = '{tenant}' AND stream_id = 'audited-2' AND stream_version = 2");
+
+        var (exit, _, error) = await RunAsync("audit", "checkpoint", "--tenant", tenant, "--key", key, "--out", checkpoint);
+
+        Assert.Equal(3, exit);
+        AssertOneLine(error);
+        Assert.Contains("no checkpoint was signed", error, StringComparison.Ordinal);
+        Assert.Contains($"{tenant}/audited-2", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(checkpoint));
+    }
+
+    [Fact]
     public async Task A_checkpoint_signed_with_a_public_key_is_a_bad_argument()
     {
         var tenant = await SeedAsync();

@@ -357,7 +357,18 @@ internal static class AuditCommands
 
                 var tenantId = result.GetValue(tenant)!;
                 await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.RequireExisting, ct);
-                var checkpoint = await new AuditCheckpoints(session.Store, SystemClock.Instance).CreateAsync(tenantId, signingKey, ct);
+                AuditCheckpoint checkpoint;
+                try
+                {
+                    checkpoint = await new AuditCheckpoints(session.Store, SystemClock.Instance).CreateAsync(tenantId, signingKey, ct);
+                }
+                catch (AuditChainBrokenException e)
+                {
+                    // Refusing to sign is a finding like verify's: the same exit code, so that a scheduled checkpoint
+                    // job alerts on tampering as a verify job would, not as on a database that was unreachable.
+                    throw new CliException(CommandFailure.OneLine(e.Message), ExitCodes.TamperingFound, e);
+                }
+
                 if (checkpoint.StreamCount == 0)
                 {
                     // A signed statement about nothing, most likely of a mistyped tenant: nothing to publish.
