@@ -11,7 +11,8 @@ namespace EventCase.Cases.Calendars;
 /// Business time is measured as real elapsed time between instants, so a working period that spans a clock change
 /// counts the hours that actually passed (an 00:00–04:00 period on a spring-forward night is three hours long).
 /// Local times that do not exist are shifted forward; ambiguous period starts take the earlier instant and ambiguous
-/// period ends the later one.
+/// period ends the later one. Periods that these rules make overlap in real time (one shifted out of a gap into the
+/// next, or both sides of a repeated hour) are merged, so that no minute counts twice.
 /// </para>
 /// <para>
 /// Long spans are computed arithmetically: whole weeks count as the nominal week's business time, corrected for the
@@ -308,15 +309,12 @@ public sealed class BusinessCalendar
 
     private Duration DayTime(LocalDate date, Instant? clipFrom, Instant? clipTo)
     {
-        if (_holidays.Contains(date))
-        {
-            return Duration.Zero;
-        }
-
+        var periods = _periodsByDay[(int)date.DayOfWeek];
+        Span<Stretch> buffer = periods.Length <= StackStretches ? stackalloc Stretch[StackStretches] : new Stretch[periods.Length];
         var total = Duration.Zero;
-        foreach (var period in _periodsByDay[(int)date.DayOfWeek])
+        foreach (var stretch in buffer[..StretchesOn(date, buffer)])
         {
-            var (start, end) = Map(date, period);
+            var (start, end) = stretch;
             if (clipFrom is { } f && f > start)
             {
                 start = f;
@@ -339,14 +337,11 @@ public sealed class BusinessCalendar
     private bool TryConsumeDay(LocalDate date, Instant? clipFrom, ref Duration remaining, out Instant due)
     {
         due = default;
-        if (_holidays.Contains(date))
+        var periods = _periodsByDay[(int)date.DayOfWeek];
+        Span<Stretch> buffer = periods.Length <= StackStretches ? stackalloc Stretch[StackStretches] : new Stretch[periods.Length];
+        foreach (var stretch in buffer[..StretchesOn(date, buffer)])
         {
-            return false;
-        }
-
-        foreach (var period in _periodsByDay[(int)date.DayOfWeek])
-        {
-            var (start, end) = Map(date, period);
+            var (start, end) = stretch;
             if (clipFrom is { } f && f > start)
             {
                 start = f;
@@ -368,6 +363,65 @@ public sealed class BusinessCalendar
         }
 
         return false;
+    }
+
+    private const int StackStretches = 16;
+
+    /// <summary>One working period of one day in real time.</summary>
+    private readonly record struct Stretch(Instant Start, Instant End);
+
+    /// <summary>
+    /// The day's working periods in real time, in order and without overlaps, written to <paramref name="buffer"/> (as
+    /// long as the day's periods at least); returns how many. None on a holiday.
+    /// </summary>
+    private int StretchesOn(LocalDate date, Span<Stretch> buffer)
+    {
+        if (_holidays.Contains(date))
+        {
+            return 0;
+        }
+
+        var count = 0;
+        foreach (var period in _periodsByDay[(int)date.DayOfWeek])
+        {
+            var (start, end) = Map(date, period);
+            if (end <= start)
+            {
+                continue;
+            }
+
+            // Periods that follow each other in local time need not in real time on a day with a clock change: one that
+            // opens in a gap is shifted forward by the gap (08:30 on a 08:00→09:00 day opens at 09:30, after a 09:00
+            // period), and in a repeated hour a closing is the second occurrence and an opening the first. Sorted here
+            // and merged below, so that a minute of work counts once. Days have a handful of periods, almost always in
+            // order already.
+            var i = count++;
+            while (i > 0 && buffer[i - 1].Start > start)
+            {
+                buffer[i] = buffer[i - 1];
+                i--;
+            }
+
+            buffer[i] = new Stretch(start, end);
+        }
+
+        var merged = 0;
+        for (var i = 0; i < count; i++)
+        {
+            if (merged > 0 && buffer[i].Start <= buffer[merged - 1].End)
+            {
+                if (buffer[i].End > buffer[merged - 1].End)
+                {
+                    buffer[merged - 1] = buffer[merged - 1] with { End = buffer[i].End };
+                }
+            }
+            else
+            {
+                buffer[merged++] = buffer[i];
+            }
+        }
+
+        return merged;
     }
 
     private (Instant Start, Instant End) Map(LocalDate date, WorkingPeriod period)

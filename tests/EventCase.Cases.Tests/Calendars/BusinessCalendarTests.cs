@@ -52,6 +52,35 @@ public sealed class BusinessCalendarTests
     }
 
     [Fact]
+    public void Shifts_split_inside_the_repeated_hour_count_the_night_the_clocks_go_back_once()
+    {
+        // 1 November 2026, 02:00 EDT → 01:00 EST: 01:30 happens twice. The first shift ends at the second 01:30, the
+        // second starts at the first, so they overlap by an hour of real time; the night has 7 real hours of work.
+        var shifts = EveryDay(WorkingPeriod.Of(0, 0, 1, 30), WorkingPeriod.Of(1, 30, 6, 0));
+        var midnight = Local(2026, 11, 1, 0);
+
+        Assert.Equal(Duration.FromHours(7), shifts.BusinessTimeOn(new LocalDate(2026, 11, 1)));
+        Assert.Equal(Duration.FromHours(7), shifts.BusinessTimeBetween(midnight, midnight + Duration.FromHours(7)));
+        Assert.Equal(Instant.FromUtc(2026, 11, 1, 11, 0), shifts.AddBusinessTime(midnight, Duration.FromHours(7)));
+        Assert.Equal(Duration.FromHours(7 + (5 * 6)), shifts.BusinessTimeBetween(midnight, Local(2026, 11, 7, 0)));
+    }
+
+    [Fact]
+    public void A_shift_that_ends_inside_the_spring_forward_gap_does_not_count_the_next_shifts_first_half_hour_twice()
+    {
+        // 8 March 2026, 02:00 EST → 03:00 EDT: the 02:30 end is shifted forward by the gap to 03:30 EDT, past the 03:00
+        // start of the next shift. Real work that night: 00:00 EST to 08:00 EDT, 7 hours.
+        var shifts = EveryDay(WorkingPeriod.Of(0, 0, 2, 30), WorkingPeriod.Of(3, 0, 8, 0));
+        var midnight = Local(2026, 3, 8, 0);
+
+        Assert.Equal(Duration.FromHours(7), shifts.BusinessTimeOn(new LocalDate(2026, 3, 8)));
+        Assert.Equal(Duration.FromHours(7), shifts.BusinessTimeBetween(midnight, Local(2026, 3, 8, 12)));
+        // 3 h from midnight: 00:00–02:00 EST and 03:00–04:00 EDT, not 03:00 plus the overlap counted again.
+        Assert.Equal(Local(2026, 3, 8, 4), shifts.AddBusinessTime(midnight, Duration.FromHours(3)));
+        Assert.Equal(Duration.FromHours(7 + (6 * 7.5)), shifts.BusinessTimeBetween(midnight, Local(2026, 3, 15, 0)));
+    }
+
+    [Fact]
     public void A_round_the_clock_calendar_counts_real_elapsed_time_across_both_clock_changes()
     {
         var roundTheClock = EveryDay(WorkingPeriod.Of(0, 0, 24, 0));
