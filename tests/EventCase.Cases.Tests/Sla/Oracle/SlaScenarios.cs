@@ -92,7 +92,9 @@ internal sealed class SlaScenarios(int seed)
 
         var start = Pick(marks, anchor - Duration.FromDays(2), anchor + Duration.FromDays(3));
         var target = businessHours ? SlaTarget.BusinessTime(Duration.FromMinutes(amount)) : SlaTarget.CalendarDays(amount);
-        var (events, pauses, stopped) = History(start, marks, target);
+        var (events, pauses, stopped) = History(start, marks, target, pausesSoFar => businessHours
+            ? NaiveSlaClock.BusinessMinutes(calendars, amount, start, pausesSoFar, null).Due
+            : NaiveSlaClock.CalendarDays(calendars, amount, start, pausesSoFar, null).Due);
         var last = events[^1].At;
         var probes = new List<Instant> { start - Duration.FromHours(1), start };
         foreach (var e in events)
@@ -257,7 +259,8 @@ internal sealed class SlaScenarios(int seed)
 
     private enum Stage { Running, Awaiting, Resolved, Final }
 
-    private (List<CaseEvent> Events, List<(Instant, Instant?)> Pauses, Instant? Stopped) History(Instant start, List<Instant> marks, SlaTarget target)
+    private (List<CaseEvent> Events, List<(Instant, Instant?)> Pauses, Instant? Stopped) History(
+        Instant start, List<Instant> marks, SlaTarget target, Func<IReadOnlyList<(Instant, Instant?)>, Instant?> dueWith)
     {
         var id = new CaseId($"case-{_count:000}");
         var events = new List<CaseEvent> { Opened() with { CaseId = id, At = start, Sla = target } };
@@ -269,6 +272,12 @@ internal sealed class SlaScenarios(int seed)
         {
             // Now and then two events at the same instant (asked and answered at once, resolved as it opened).
             at = _random.NextDouble() < 0.1 ? at : Pick(marks, at + Minute, at + Duration.FromDays(_random.Next(1, 5)));
+            if (_random.NextDouble() < 0.2 && dueWith([.. pauses]) is { } due && due >= events[^1].At)
+            {
+                // On the deadline: resolved, asked, answered or closed exactly as the target runs out.
+                at = due;
+            }
+
             var roll = _random.Next(100);
             CaseEvent next;
             switch (stage)
