@@ -192,6 +192,18 @@ internal sealed class NaiveCalendarHistory
         return current;
     }
 
+    /// <summary>Working time in [<paramref name="from"/>, <paramref name="to"/>), minute by minute on the calendar in force.</summary>
+    public Duration WorkingTimeBetween(Instant from, Instant to)
+    {
+        var minutes = 0;
+        for (var t = from; t < to; t += Duration.FromMinutes(1))
+        {
+            minutes += At(t).IsWorkingMinute(t) ? 1 : 0;
+        }
+
+        return Duration.FromMinutes(minutes);
+    }
+
     /// <summary>The history as known at <paramref name="t"/>: the changes made after it left out.</summary>
     public NaiveCalendarHistory KnownAt(Instant t) =>
         new(_changes[0].Calendar, [.. _changes.Skip(1).Where(c => c.From <= t)]);
