@@ -111,6 +111,13 @@ internal sealed class SlaScenarios(int seed)
         return new SlaScenario(number, calendars, businessHours, amount, events, pauses, stopped, probes);
     }
 
+    /// <summary>A calendar of the kind the cases get, and an instant near which it is worth looking at.</summary>
+    public (NaiveCalendar Calendar, Instant Near) NextCalendar(string zoneId)
+    {
+        var anchor = Anchor(DateTimeZoneProviders.Tzdb[zoneId]);
+        return (new NaiveCalendar(Spec(zoneId, anchor)), anchor);
+    }
+
     /// <summary>An instant to centre the case on: a clock change of the zone, the turn of a year, 29 February, or any day.</summary>
     private Instant Anchor(DateTimeZone zone)
     {
