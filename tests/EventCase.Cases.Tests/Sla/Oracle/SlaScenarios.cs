@@ -4,6 +4,7 @@ using EventCase.Cases.ChangingPriority;
 using EventCase.Cases.Closing;
 using EventCase.Cases.Escalating;
 using EventCase.Cases.Lifecycle;
+using EventCase.Cases.MarkingDuplicate;
 using EventCase.Cases.Opening;
 using EventCase.Cases.Reopening;
 using EventCase.Cases.RequestingInformation;
@@ -11,7 +12,6 @@ using EventCase.Cases.Resolving;
 using EventCase.Cases.Sla;
 using EventCase.Cases.Transferring;
 using NodaTime;
-using static EventCase.Cases.Tests.Support.CaseFixtures;
 
 namespace EventCase.Cases.Tests.Sla.Oracle;
 
@@ -270,7 +270,12 @@ internal sealed class SlaScenarios(int seed)
         Instant start, List<Instant> marks, SlaTarget target, Func<IReadOnlyList<(Instant, Instant?)>, Instant?> dueWith)
     {
         var id = new CaseId($"case-{_count:000}");
-        var events = new List<CaseEvent> { Opened() with { CaseId = id, At = start, Sla = target } };
+        var events = new List<CaseEvent>
+        {
+            new CaseOpened(
+                id, CaseNumber.Parse("BOS-2026-000102"), new AgencyId("boston"), new ServiceCode("pothole"), "A pothole", null, null, Channel.Web,
+                new Dictionary<string, IReadOnlyList<string>>(), CasePriority.Normal, target, start),
+        };
         var pauses = new List<(Instant Start, Instant? End)>();
         Instant? stopped = null;
         var stage = Stage.Running;
@@ -314,8 +319,8 @@ internal sealed class SlaScenarios(int seed)
                     next = _random.Next(3) switch
                     {
                         0 => new CaseCancelled(id, "Withdrawn", at),
-                        1 => new CaseTransferred(id, Boston, Massdot, "State highway", at),
-                        _ => MarkedDuplicate() with { CaseId = id, At = at },
+                        1 => new CaseTransferred(id, new AgencyId("boston"), new AgencyId("massdot"), "State highway", at),
+                        _ => new CaseMarkedDuplicate(id, new CaseId("case-77"), CaseNumber.Parse("BOS-2026-000077"), at),
                     };
                     stopped = at;
                     stage = Stage.Final;
@@ -336,7 +341,7 @@ internal sealed class SlaScenarios(int seed)
                     {
                         0 => new CaseEscalated(id, 0, 1, "Near a school", at),
                         1 => new PriorityChanged(id, CasePriority.Normal, CasePriority.Urgent, "Bus route", at),
-                        _ => new CaseAssigned(id, new Assignment(Streets), at),
+                        _ => new CaseAssigned(id, new Assignment(new TeamId("streets")), at),
                     };
                     break;
             }
