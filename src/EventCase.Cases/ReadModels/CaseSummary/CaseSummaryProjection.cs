@@ -19,9 +19,11 @@ public sealed class CaseSummaryProjection(IAgencyCalendars calendars) : Projecti
 
     /// <summary>
     /// 2: a case is breached once its clock has run past the due instant, not at it; time is counted on the calendar in
-    /// force while it passed. 3: rows name the case on the other side of a transfer (decision 0020).
+    /// force while it passed. 3: rows name the case on the other side of a transfer (decision 0020). 4: a working minute
+    /// counts once on a clock-change day whose periods overlap in real time (due instants and business hours stored by 3
+    /// could count it twice).
     /// </summary>
-    public override int Version => 3;
+    public override int Version => 4;
 
     /// <inheritdoc />
     public override ProjectionMode Mode => ProjectionMode.Inline;

@@ -18,8 +18,12 @@ public sealed class SlaClockProjection(IAgencyCalendars calendars) : Projection<
     /// <inheritdoc />
     public override string Name => ProjectionName;
 
-    /// <summary>2: a case is breached once its clock has run past the due instant, not at it; time is counted on the calendar in force while it passed.</summary>
-    public override int Version => 2;
+    /// <summary>
+    /// 2: a case is breached once its clock has run past the due instant, not at it; time is counted on the calendar in
+    /// force while it passed. 3: a working minute counts once on a clock-change day whose periods overlap in real time (due
+    /// instants and business hours stored by 2 could count it twice).
+    /// </summary>
+    public override int Version => 3;
 
     /// <inheritdoc />
     public override IReadOnlyCollection<Type> EventTypes => CaseEventTypes.All;

@@ -27,9 +27,10 @@ public sealed class CaseFactsProjection(IAgencyCalendars calendars) : Projection
     /// <summary>
     /// 2: a case is breached once its clock has run past the due instant, not at it; time is counted on the calendar in
     /// force while it passed. 3: the open intervals are indexed by case, which a case's rebuild reads and deletes by
-    /// (decision 0022).
+    /// (decision 0022). 4: a working minute counts once on a clock-change day whose periods overlap in real time (due
+    /// instants and business hours stored by 3 could count it twice).
     /// </summary>
-    public override int Version => 3;
+    public override int Version => 4;
 
     /// <inheritdoc />
     public override IReadOnlyCollection<Type> EventTypes => CaseEventTypes.All;
