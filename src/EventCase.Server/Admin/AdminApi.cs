@@ -360,8 +360,22 @@ public static class AdminApi
     private static async Task<(bool Applied, ProblemHttpResult? Reused)> FindAppliedAsync<T>(
         HttpContext http, ReferenceData reference, Caller caller, string stream, Versioned<T> current, Precondition pre, CancellationToken cancellationToken)
     {
-        if (pre.Key is not { } key || !ReferenceData.AlreadyApplied(current, caller.Agency, stream, key)
-            || await reference.FindAppliedAsync(caller.Agency, stream, key, cancellationToken) is not { } stored)
+        if (pre.Key is not { } key || !ReferenceData.AlreadyApplied(current, caller.Agency, stream, key))
+        {
+            return (false, null);
+        }
+
+        return await JudgeStoredWriteAsync(http, reference, caller, stream, key, pre, cancellationToken);
+    }
+
+    /// <summary>
+    /// Whether the stream holds the write made with <paramref name="key"/>, judged as <see cref="FindAppliedAsync"/> says:
+    /// this request's retry (marked Idempotent-Replayed), another request that reused the key (a problem), or none.
+    /// </summary>
+    private static async Task<(bool Applied, ProblemHttpResult? Reused)> JudgeStoredWriteAsync(
+        HttpContext http, ReferenceData reference, Caller caller, string stream, string key, Precondition pre, CancellationToken cancellationToken)
+    {
+        if (await reference.FindAppliedAsync(caller.Agency, stream, key, cancellationToken) is not { } stored)
         {
             return (false, null);
         }
@@ -407,14 +421,32 @@ public static class AdminApi
         }
 
         var metadata = new EventMetadata(caller.Subject, caller.Role, Correlation.Of(http), Correlation.Of(http), "api") { Extra = extra };
+        AppendResult result;
         try
         {
-            return (await reference.AppendAsync(caller.Agency, stream, loadedVersion, events, metadata, pre.Key, cancellationToken), null);
+            result = await reference.AppendAsync(caller.Agency, stream, loadedVersion, events, metadata, pre.Key, cancellationToken);
         }
         catch (WrongExpectedVersionException e)
         {
+            // The same write sent to two nodes at once (a client's retry after a timeout) may have been made by the other
+            // since this one loaded the stream, followed by other writes: answered as a retry, not as a lost race.
+            if (pre.Key is { } sentKey && await JudgeStoredWriteAsync(http, reference, caller, stream, sentKey, pre, cancellationToken) is (true, var reused))
+            {
+                return (null, reused);
+            }
+
             return (null, pre.Expected is not null ? Problems.Precondition(pre.Expected.Value, e.ActualVersion) : Problems.Conflict(e.ActualVersion));
         }
+
+        if (result.AlreadyAppended && pre.Key is { } storedKey)
+        {
+            // The store found these very events (their ids derive from the key) where this append would have put them:
+            // another request with the key wrote them since this one loaded the stream. Its retry, or a reuse of the key.
+            var (_, reused) = await JudgeStoredWriteAsync(http, reference, caller, stream, storedKey, pre, cancellationToken);
+            return (result, reused);
+        }
+
+        return (result, null);
     }
 
     private static Ok<T> Ok<T>(HttpContext http, T view, long version)

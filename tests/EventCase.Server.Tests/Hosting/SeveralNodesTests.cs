@@ -13,24 +13,10 @@ namespace EventCase.Server.Tests.Hosting;
 
 /// <summary>
 /// Several nodes of the service on one database, as docs/operating.md ("Several nodes") runs them: each a host of its
-/// own in this process. Where two nodes race for one stream, the test holds the stream's append lock while both reach
-/// it, so that the race happens every time rather than now and then.
+/// own in this process (<see cref="NodesOnOneDatabase"/>).
 /// </summary>
-public sealed class SeveralNodesTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>, IAsyncLifetime
+public sealed class SeveralNodesTests(DatabaseFixture database) : NodesOnOneDatabase(database), IClassFixture<DatabaseFixture>
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private readonly List<WebApplicationFactory<TokenKeys>> _nodes = [];
-
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var node in _nodes)
-        {
-            await node.DisposeAsync();
-        }
-    }
 
     [Fact]
     public async Task Nodes_started_at_once_on_an_empty_database_all_start_and_the_demo_agency_is_seeded_once()
@@ -39,7 +25,7 @@ public sealed class SeveralNodesTests(DatabaseFixture database) : IClassFixture<
         var migrating = Node(seed: false);
         _ = migrating.Server;
         await migrating.Services.GetRequiredService<EventCaseDatabase>().WhenReady;
-        _nodes.Remove(migrating);
+        Forget(migrating);
         await migrating.DisposeAsync();
 
         WebApplicationFactory<TokenKeys>[] nodes = [Node(), Node()];
@@ -63,8 +49,106 @@ public sealed class SeveralNodesTests(DatabaseFixture database) : IClassFixture<
             Assert.Equal(HttpStatusCode.Created, opened.StatusCode);
         }
     }
+}
 
-    private WebApplicationFactory<TokenKeys> Node(bool seed = true)
+/// <summary>
+/// An admin write (catalog, routing, calendar) sent with one Idempotency-Key to two nodes at once, as a client that
+/// timed out on one node retries on another: made once, and answered as docs/api.md says a retry is.
+/// </summary>
+public sealed class SeveralNodesAdminWriteTests(DatabaseFixture database) : NodesOnOneDatabase(database), IClassFixture<DatabaseFixture>
+{
+    [Fact]
+    public async Task The_same_admin_write_sent_to_two_nodes_at_once_is_made_once_and_one_answer_says_it_was_replayed()
+    {
+        var (first, second) = await TwoNodesAsync();
+        const string body = """{"code":"icy-road","name":"Icy road","description":"Ice on a street.","slaHours":8}""";
+        var answers = await RaceAsync("$catalog", [(first, body), (second, body)], "/admin/services", "define-icy-road");
+
+        Assert.All(answers, a => Assert.True(a.Status == HttpStatusCode.OK, a.Body));
+        Assert.Equal(1, answers.Count(a => a.Replayed));
+        Assert.Equal(1, await CountAsync("SELECT count(*) FROM eventcase.events WHERE stream_id = '$catalog' AND data->'definition'->>'code' = 'icy-road'"));
+    }
+
+    [Fact]
+    public async Task An_admin_write_that_reuses_a_key_with_another_body_on_another_node_at_the_same_moment_is_refused()
+    {
+        var (first, second) = await TwoNodesAsync();
+        var answers = await RaceAsync("$routing",
+        [
+            (first, """{"ruleId":"graffiti-to-clean","priority":5,"services":["graffiti"],"team":"clean-team"}"""),
+            (second, """{"ruleId":"graffiti-to-paint","priority":5,"services":["graffiti"],"team":"paint-team"}"""),
+        ], "/admin/routing/rules", "route-graffiti");
+
+        Assert.Single(answers, a => a.Status == HttpStatusCode.OK && !a.Replayed);
+        var refused = Assert.Single(answers, a => a.Status != HttpStatusCode.OK);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.Status);
+        Assert.Contains("request.idempotency-key-reused", refused.Body, StringComparison.Ordinal);
+        Assert.Equal(1, await CountAsync("SELECT count(*) FROM eventcase.events WHERE stream_id = '$routing' AND event_type = 'routing.rule-added.v1' AND data->'rule'->>'ruleId' LIKE 'graffiti-to-%'"));
+    }
+
+    private async Task<(WebApplicationFactory<TokenKeys>, WebApplicationFactory<TokenKeys>)> TwoNodesAsync()
+    {
+        var first = Node();
+        var second = Node();
+        foreach (var node in (WebApplicationFactory<TokenKeys>[])[first, second])
+        {
+            _ = node.Server;
+            await node.Services.GetRequiredService<EventCaseDatabase>().WhenReady.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        }
+
+        return (first, second);
+    }
+
+    /// <summary>Sends each body to its node with the key, both held at the stream's append until both are there.</summary>
+    private async Task<(HttpStatusCode Status, bool Replayed, string Body)[]> RaceAsync(
+        string stream, (WebApplicationFactory<TokenKeys> Node, string Body)[] requests, string path, string key)
+    {
+        Task<(HttpStatusCode, bool, string)>[] sent;
+        await using (var held = await HoldAppendsAsync(stream))
+        {
+            sent = [.. requests.Select(r => SendAsync(r.Node, r.Body))];
+            await held.WaitForWaitersAsync(requests.Length, sent);
+        }
+
+        return await Task.WhenAll(sent).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+
+        async Task<(HttpStatusCode, bool, string)> SendAsync(WebApplicationFactory<TokenKeys> node, string body)
+        {
+            using var client = Client(node, Roles.Admin);
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = Json(body) };
+            request.Headers.Add("Idempotency-Key", key);
+            using var response = await client.SendAsync(request, Ct);
+            var replayed = response.Headers.TryGetValues("Idempotent-Replayed", out var values) && values.Contains("true");
+            return (response.StatusCode, replayed, await response.Content.ReadAsStringAsync(Ct));
+        }
+    }
+}
+
+/// <summary>
+/// Nodes of the service, each a host of its own in this process, on one database; disposed with the test. Where two nodes
+/// race for one stream, a test holds the stream's append lock while both reach it, so that the race happens every time.
+/// </summary>
+public abstract class NodesOnOneDatabase(DatabaseFixture database) : IAsyncDisposable
+{
+    private readonly List<WebApplicationFactory<TokenKeys>> _nodes = [];
+
+    protected static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    protected DatabaseFixture Database => database;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _nodes)
+        {
+            await node.DisposeAsync();
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    protected void Forget(WebApplicationFactory<TokenKeys> node) => _nodes.Remove(node);
+
+    protected WebApplicationFactory<TokenKeys> Node(bool seed = true)
     {
         var node = new WebApplicationFactory<TokenKeys>().WithWebHostBuilder(builder =>
         {
@@ -77,7 +161,7 @@ public sealed class SeveralNodesTests(DatabaseFixture database) : IClassFixture<
         return node;
     }
 
-    private static HttpClient Client(WebApplicationFactory<TokenKeys> node, string role)
+    protected static HttpClient Client(WebApplicationFactory<TokenKeys> node, string role)
     {
         var client = node.CreateClient();
         var token = node.Services.GetRequiredService<TokenKeys>().Issue("alice", role, AgencyA, null, TimeSpan.FromHours(1));
@@ -85,14 +169,14 @@ public sealed class SeveralNodesTests(DatabaseFixture database) : IClassFixture<
         return client;
     }
 
-    private async Task<long> CountAsync(string sql)
+    protected async Task<long> CountAsync(string sql)
     {
         await using var command = database.DataSource.CreateCommand(sql);
         return (long)(await command.ExecuteScalarAsync(Ct))!;
     }
 
     /// <summary>Holds the append lock of the demo agency's stream until disposed: appends to it wait.</summary>
-    private async Task<HeldAppends> HoldAppendsAsync(string stream)
+    protected async Task<HeldAppends> HoldAppendsAsync(string stream)
     {
         var connection = await database.DataSource.OpenConnectionAsync(Ct);
         var transaction = await connection.BeginTransactionAsync(Ct);
@@ -103,7 +187,7 @@ public sealed class SeveralNodesTests(DatabaseFixture database) : IClassFixture<
         return new HeldAppends(connection, transaction);
     }
 
-    private sealed class HeldAppends(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
+    protected sealed class HeldAppends(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
     {
         /// <summary>Waits until <paramref name="count"/> sessions wait for an advisory lock; fails when a task ends first.</summary>
         public async Task WaitForWaitersAsync(int count, IReadOnlyList<Task> requests)
