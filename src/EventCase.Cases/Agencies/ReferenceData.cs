@@ -75,28 +75,51 @@ public sealed class ReferenceData(Func<PostgresEventStore> store, CalendarCache 
     }
 
     /// <summary>
-    /// Reloads the calendars another node changed: those of every agency this reader knows (its calendar cached, or its
-    /// catalog read), found by one lookup of their calendar streams' versions. Hosts call it every few seconds
-    /// (<c>CalendarRefreshService</c>), so that a node that opens no case of the agency (whose intake would reload them)
-    /// does not keep counting on the old calendars, in its inline read models and in the rebuilds its daemon runs;
-    /// a node that finds a change requests the rebuild itself (see <see cref="LoadCalendarAsync(AgencyId, CancellationToken)"/>).
+    /// Reloads the calendars another node changed or set: those of every agency whose calendar stream is ahead of this
+    /// node's cache, an agency this node never served included, found by one lookup of every calendar stream's version.
+    /// Hosts call it every few seconds (<c>CalendarRefreshService</c>), so that a node that opens no case of the agency
+    /// (whose intake would reload them) does not keep counting on the old calendars, or on the default stand-in for an
+    /// agency set up on another node since this one started, in its inline read models and in the projections and
+    /// rebuilds its daemon runs; a node that finds a change requests the rebuild itself (see
+    /// <see cref="LoadCalendarAsync(AgencyId, CancellationToken)"/>).
     /// </summary>
     public async Task RefreshCalendarsAsync(CancellationToken cancellationToken)
     {
-        var agencies = calendars.Agencies.Concat(_folded.Keys.Select(k => k.Agency)).Distinct(StringComparer.Ordinal).ToArray();
-        if (agencies.Length == 0)
+        foreach (var (agency, version) in await ReadCalendarVersionsAsync(cancellationToken))
         {
-            return;
-        }
-
-        var versions = await store().ReadStreamVersionsAsync([.. agencies.Select(a => new StreamName(a, CalendarStream))], cancellationToken);
-        foreach (var (stream, version) in versions)
-        {
-            if (version > calendars.VersionOf(stream.Tenant))
+            if (version > calendars.VersionOf(agency))
             {
-                await LoadCalendarAsync(new AgencyId(stream.Tenant), cancellationToken);
+                await LoadCalendarAsync(new AgencyId(agency), cancellationToken);
             }
         }
+    }
+
+    /// <summary>
+    /// Every agency's calendar stream version. The streams' key leads with the agency, and a case is a stream: rather
+    /// than scan every case's row for the calendar streams, this steps through the key's agencies (one index probe each,
+    /// a loose index scan) and looks up each one's calendar stream by key.
+    /// </summary>
+    private async Task<List<(string Agency, long Version)>> ReadCalendarVersionsAsync(CancellationToken cancellationToken)
+    {
+        var eventStore = store();
+        var streams = eventStore.Options.Schema + ".streams";
+        await using var command = eventStore.DataSource.CreateCommand($"""
+            WITH RECURSIVE agencies AS (
+                (SELECT tenant_id FROM {streams} ORDER BY tenant_id LIMIT 1)
+                UNION ALL
+                SELECT (SELECT s.tenant_id FROM {streams} s WHERE s.tenant_id > a.tenant_id ORDER BY s.tenant_id LIMIT 1)
+                FROM agencies a WHERE a.tenant_id IS NOT NULL)
+            SELECT c.tenant_id, c.version FROM agencies a JOIN {streams} c ON c.tenant_id = a.tenant_id AND c.stream_id = $1
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = CalendarStream });
+        var versions = new List<(string, long)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            versions.Add((reader.GetString(0), reader.GetInt64(1)));
+        }
+
+        return versions;
     }
 
     /// <summary>The agency's service catalog, as of the latest committed change.</summary>

@@ -51,9 +51,6 @@ public sealed class CalendarCache : IAgencyCalendars
         }
     }
 
-    /// <summary>The agencies whose calendars are cached.</summary>
-    internal IEnumerable<string> Agencies => _calendars.Keys;
-
     /// <summary>The version of the agency's calendar stream the cached calendars were read at; 0 when none was.</summary>
     public long VersionOf(string agency) => _calendars.TryGetValue(agency, out var entry) ? entry.Version : 0;
 }

@@ -125,6 +125,25 @@ public sealed class ReferenceDataTests(DatabaseFixture database) : HandlerTestBa
     }
 
     [Fact]
+    public async Task An_agency_set_up_on_another_node_after_this_one_started_has_its_calendar_taken_up_by_this_nodes_refresh()
+    {
+        // Node A started before the agency existed and serves none of its requests: the node that owns the SLA read
+        // models, say. Its refresh must find the agency's calendar, or its projections count the agency's cases on the
+        // default stand-in for good, unlike every other node's.
+        var cacheA = new CalendarCache();
+        var nodeA = new ReferenceData(() => Store, cacheA);
+        await nodeA.LoadAsync(Ct);
+        var agency = NewAgency();
+        var nodeB = new ReferenceData(() => Store, new CalendarCache());
+
+        await SetCalendarAsync(nodeB, agency, "Asia/Tokyo", Instant.FromUtc(2026, 3, 1, 12, 0), expectedVersion: 0);
+        await nodeA.RefreshCalendarsAsync(Ct);
+
+        Assert.Equal(1, cacheA.VersionOf(agency.Value));
+        Assert.Equal("Asia/Tokyo", cacheA.For(agency.Value).Zone.Id);
+    }
+
+    [Fact]
     public async Task A_calendar_change_of_an_agency_with_cases_requests_a_rebuild_of_the_read_models_that_store_due_instants_and_a_start_up_does_not()
     {
         var schema = "calendar_rebuild_" + Guid.NewGuid().ToString("N")[..8];
