@@ -21,9 +21,6 @@ public sealed record HealthReport(string Status, IReadOnlyList<HealthCheck> Chec
 /// <summary><c>/health/live</c> (the process answers) and <c>/health/ready</c> (database, schema, projection lag).</summary>
 public static class HealthApi
 {
-    /// <summary>Projection lag above which the service reports not ready.</summary>
-    public static readonly TimeSpan MaxProjectionLag = TimeSpan.FromMinutes(5);
-
     /// <summary>Maps the health routes (anonymous).</summary>
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder endpoints)
     {
@@ -48,7 +45,7 @@ public static class HealthApi
         // but does not answer (frozen, partitioned away) keeps the driver waiting for its connect and command timeouts
         // (15 s, then 30 s twice over) whatever token it is given, and a probe that times out says nothing about why.
         var timeout = TimeSpan.FromSeconds(settings.Value.ReadinessTimeoutSeconds);
-        var running = readiness.CurrentAsync();
+        var running = readiness.CurrentAsync(TimeSpan.FromSeconds(settings.Value.ReadinessMaxProjectionLagSeconds));
         IReadOnlyList<HealthCheck> checks;
         try
         {
@@ -59,16 +56,19 @@ public static class HealthApi
             checks = [new HealthCheck("database", false, FormattableString.Invariant($"no answer within {timeout.TotalSeconds:0.#} s"))];
         }
 
-        return checks.All(c => c.Healthy) ? TypedResults.Ok(new HealthReport("healthy", checks)) : Unhealthy(checks);
+        var counted = settings.Value.ReadinessCountsProjections ? checks : checks.Where(c => !c.Name.StartsWith(ProjectionCheck, StringComparison.Ordinal));
+        return counted.All(c => c.Healthy) ? TypedResults.Ok(new HealthReport("healthy", checks)) : Unhealthy(checks);
     }
 
+    private const string ProjectionCheck = "projection:";
+
     /// <summary>Runs the readiness checks against the database; never throws for a database that is not there.</summary>
-    internal static async Task<IReadOnlyList<HealthCheck>> RunChecksAsync(EventCaseDatabase database)
+    internal static async Task<IReadOnlyList<HealthCheck>> RunChecksAsync(EventCaseDatabase database, TimeSpan maxProjectionLag)
     {
         var checks = new List<HealthCheck>();
         try
         {
-            await ReadyChecksAsync(database, checks, CancellationToken.None);
+            await ReadyChecksAsync(database, maxProjectionLag, checks, CancellationToken.None);
         }
         catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
         {
@@ -78,7 +78,7 @@ public static class HealthApi
         return checks;
     }
 
-    private static async Task ReadyChecksAsync(EventCaseDatabase database, List<HealthCheck> checks, CancellationToken cancellationToken)
+    private static async Task ReadyChecksAsync(EventCaseDatabase database, TimeSpan maxProjectionLag, List<HealthCheck> checks, CancellationToken cancellationToken)
     {
         await using (var ping = database.DataSource.CreateCommand("SELECT 1"))
         {
@@ -94,8 +94,8 @@ public static class HealthApi
             FormattableString.Invariant($"eventstore {store}/{storeLatest}, cases {cases}/{casesLatest}")));
         foreach (var status in await database.Store.Projections.GetStatusAsync(cancellationToken))
         {
-            var healthy = status.Failure is null && status.Lag <= MaxProjectionLag;
-            checks.Add(new HealthCheck("projection:" + status.Name, healthy,
+            var healthy = status.Failure is null && status.Lag <= maxProjectionLag;
+            checks.Add(new HealthCheck(ProjectionCheck + status.Name, healthy,
                 FormattableString.Invariant($"{status.State}, {status.LagEvents} events behind ({status.Lag.TotalSeconds:0.#} s)")));
         }
     }
@@ -115,13 +115,13 @@ internal sealed class ReadinessChecks(EventCaseDatabase database)
     private Task<IReadOnlyList<HealthCheck>>? _running;
 
     /// <summary>The run in progress, or a new one when none is.</summary>
-    public Task<IReadOnlyList<HealthCheck>> CurrentAsync()
+    public Task<IReadOnlyList<HealthCheck>> CurrentAsync(TimeSpan maxProjectionLag)
     {
         lock (_gate)
         {
             if (_running is null || _running.IsCompleted)
             {
-                _running = HealthApi.RunChecksAsync(database);
+                _running = HealthApi.RunChecksAsync(database, maxProjectionLag);
             }
 
             return _running;

@@ -32,6 +32,21 @@ public sealed class ServerSettings
     public double ReadinessTimeoutSeconds { get; set; } = 5;
 
     /// <summary>
+    /// How long the oldest event an async projection has not applied yet may have waited before <c>/health/ready</c>
+    /// reports the projection unhealthy.
+    /// </summary>
+    public double ReadinessMaxProjectionLagSeconds { get; set; } = 300;
+
+    /// <summary>
+    /// Whether a projection that lags or has failed makes <c>/health/ready</c> answer 503 (it is listed either way).
+    /// Every node reports the same projections, whichever node owns them: behind a load balancer that probes readiness,
+    /// one failed projection or one frozen owner takes every node out of rotation, although each can still take writes
+    /// and serve the inline read models. Set it to false there and watch the projection checks (or
+    /// <c>eventcase projections status</c>) instead.
+    /// </summary>
+    public bool ReadinessCountsProjections { get; set; } = true;
+
+    /// <summary>
     /// How long start-up keeps trying to reach a configured database that is not there yet (not started, restarting,
     /// failing over) before the service gives up with exit code 1; 0 tries once. The embedded cluster is not waited for.
     /// </summary>
@@ -58,6 +73,11 @@ public sealed class ServerSettings
         if (!double.IsFinite(ReadinessTimeoutSeconds) || ReadinessTimeoutSeconds <= 0 || ReadinessTimeoutSeconds > 3600)
         {
             problems.Add(FormattableString.Invariant($"{Section}:{nameof(ReadinessTimeoutSeconds)} is {ReadinessTimeoutSeconds}; it must be above 0 and at most 3600 (seconds)."));
+        }
+
+        if (!double.IsFinite(ReadinessMaxProjectionLagSeconds) || ReadinessMaxProjectionLagSeconds <= 0 || ReadinessMaxProjectionLagSeconds > 7 * 86400)
+        {
+            problems.Add(FormattableString.Invariant($"{Section}:{nameof(ReadinessMaxProjectionLagSeconds)} is {ReadinessMaxProjectionLagSeconds}; it must be above 0 and at most 604800 (seconds)."));
         }
 
         if (!double.IsFinite(StartupTimeoutSeconds) || StartupTimeoutSeconds < 0 || StartupTimeoutSeconds > 3600)

@@ -12,6 +12,7 @@ public sealed class ServerSettingsTests
     [Theory]
     [InlineData("ReadinessTimeoutSeconds", "0", "EventCase:ReadinessTimeoutSeconds is 0; it must be above 0 and at most 3600 (seconds).")]
     [InlineData("ReadinessTimeoutSeconds", "NaN", "EventCase:ReadinessTimeoutSeconds is NaN; it must be above 0 and at most 3600 (seconds).")]
+    [InlineData("ReadinessMaxProjectionLagSeconds", "0", "EventCase:ReadinessMaxProjectionLagSeconds is 0; it must be above 0 and at most 604800 (seconds).")]
     [InlineData("MaxRequestBodyBytes", "-1", "EventCase:MaxRequestBodyBytes is -1; it must be at least 1024 (bytes).")]
     [InlineData("ReopenWindowDays", "-3", "EventCase:ReopenWindowDays is -3; it must be 0 or more (days).")]
     [InlineData("StartupTimeoutSeconds", "-1", "EventCase:StartupTimeoutSeconds is -1; it must be 0 or more and at most 3600 (seconds).")]
