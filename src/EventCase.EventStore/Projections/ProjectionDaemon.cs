@@ -106,6 +106,14 @@ public sealed class ProjectionDaemon : BackgroundService
                 await using var connection = await _store.DataSource.OpenConnectionAsync(cancellationToken);
                 if (!await ProjectionOwnership.TryTakeAsync(connection, lockKey, cancellationToken))
                 {
+                    if (_options.TakeOverFromSilentOwnerAfter is { } silence
+                        && await ProjectionOwnership.EndSilentOwnerAsync(connection, lockKey, _store.Options.Schema, name, silence, cancellationToken) is { } ended)
+                    {
+                        _logger.LogWarning(
+                            "Node {Node} ended the session (pid {Pid}) of projection {Projection}'s owner {Owner}, silent for over {Silence}; it takes the projection over.",
+                            _options.NodeId, ended.Pid, name, ended.Owner, silence);
+                    }
+
                     await connection.CloseAsync();
                     await DelayAsync(_options.OwnershipRetryInterval, cancellationToken);
                     continue;

@@ -51,6 +51,17 @@ public sealed class ProjectionDaemonOptions
     public TimeSpan OwnershipRetryInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
+    /// How long a projection's owner may be silent before a node that wants the projection ends the owner's session and
+    /// takes over: its heartbeat older than this, and its owning connection waiting on its client (idle, or sending it
+    /// results) for as long. A node that is frozen (stopped, a suspended VM) or cut off from the network keeps its
+    /// connections, and with them its locks, until PostgreSQL notices (TCP keepalives, two hours by default); ending its
+    /// session frees them, and the frozen node, when it resumes, finds its connection gone and writes nothing. An owner
+    /// whose statement is running, or that reported within this time, is never ended. Null never ends one. More than
+    /// zero, at most <see cref="MaxInterval"/>. Default 60 s.
+    /// </summary>
+    public TimeSpan? TakeOverFromSilentOwnerAfter { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
     /// How long the first projection found needing a rebuild waits for others of this daemon that need one too (at
     /// first start, after a version bump, after rebuilds requested together), so that they are rebuilt in one pass over
     /// the log: each event read and deserialized once for all of them. Zero still gathers those already waiting. Zero
@@ -82,6 +93,11 @@ public sealed class ProjectionDaemonOptions
         CheckInterval(problems, nameof(PollInterval), PollInterval, zeroAllowed: false, "a caught-up projection would poll without pause");
         CheckInterval(problems, nameof(MinimumStepInterval), MinimumStepInterval, zeroAllowed: true, null);
         CheckInterval(problems, nameof(OwnershipRetryInterval), OwnershipRetryInterval, zeroAllowed: false, "a node would try to take projections it does not own without pause");
+        if (TakeOverFromSilentOwnerAfter is { } silent)
+        {
+            CheckInterval(problems, nameof(TakeOverFromSilentOwnerAfter), silent, zeroAllowed: false, "a node would end the session of an owner between two of its statements");
+        }
+
         CheckInterval(problems, nameof(RebuildGatherWindow), RebuildGatherWindow, zeroAllowed: true, null);
         CheckInterval(problems, nameof(InlineSwapVisibilityTimeout), InlineSwapVisibilityTimeout, zeroAllowed: false, "an inline projection's swap would give up at once");
         return problems;

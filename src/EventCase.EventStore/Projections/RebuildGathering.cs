@@ -141,6 +141,44 @@ internal static class ProjectionOwnership
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
+    /// <summary>
+    /// Ends the session that holds the ownership lock when its owner has been silent for <paramref name="silence"/>: the
+    /// projection's heartbeat is older than that, and the session has been waiting on its client as long (idle, idle in a
+    /// transaction, or blocked sending it results). A live owner runs a statement on its connection every poll interval
+    /// and reports at least every few seconds, also while it rebuilds; one running a statement, however long, is not
+    /// silent. The owner that was ended loses its connection, and with it its lock and any open transaction, so it
+    /// cannot write after another node took over. Returns the session ended, or null when none was.
+    /// </summary>
+    public static async Task<(int Pid, string? Owner)?> EndSilentOwnerAsync(
+        NpgsqlConnection connection, long lockKey, string schema, string projection, TimeSpan silence, CancellationToken cancellationToken)
+    {
+        // The heartbeat is checked first, alone: one key read each retry; the views of locks and sessions are read (the
+        // lateral part runs once per row before it) only for an owner that has stopped reporting.
+        await using var command = new NpgsqlCommand(
+            $"""
+             WITH silent AS MATERIALIZED (
+                 SELECT p.owner FROM {schema}.projections p WHERE p.name = $2 AND p.owner_heartbeat_at < now() - $3)
+             SELECT holder.pid, s.owner, pg_terminate_backend(holder.pid)
+               FROM silent s
+              CROSS JOIN LATERAL (
+                 SELECT a.pid
+                   FROM pg_locks l
+                   JOIN pg_stat_activity a ON a.pid = l.pid
+                  WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+                    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                    AND ((l.classid::bigint << 32) | l.objid::bigint) = $1
+                    AND a.pid <> pg_backend_pid() AND a.wait_event_type = 'Client' AND a.state_change < now() - $3) holder
+             """,
+            connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = lockKey });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection });
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = silence });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) && reader.GetBoolean(2)
+            ? (reader.GetInt32(0), reader.IsDBNull(1) ? null : reader.GetString(1))
+            : null;
+    }
+
     /// <summary>Releases the lock; false when the connection did not hold it.</summary>
     public static async Task<bool> UnlockAsync(NpgsqlConnection connection, long lockKey, CancellationToken cancellationToken)
     {

@@ -34,6 +34,7 @@ public sealed class ProjectionDaemonOptionsTests(DatabaseFixture database) : Pro
             PollInterval = TimeSpan.FromSeconds(-5),
             MinimumStepInterval = TimeSpan.FromMilliseconds(-1),
             OwnershipRetryInterval = TimeSpan.Zero,
+            TakeOverFromSilentOwnerAfter = TimeSpan.Zero,
             RebuildGatherWindow = TimeSpan.FromDays(2),
             InlineSwapVisibilityTimeout = Timeout.InfiniteTimeSpan,
         });
@@ -45,6 +46,7 @@ public sealed class ProjectionDaemonOptionsTests(DatabaseFixture database) : Pro
         Assert.Contains("PollInterval is -00:00:05: it must be more than zero", error.Message, StringComparison.Ordinal);
         Assert.Contains("MinimumStepInterval is -00:00:00.0010000: it must be zero or more", error.Message, StringComparison.Ordinal);
         Assert.Contains("OwnershipRetryInterval is 00:00:00: it must be more than zero", error.Message, StringComparison.Ordinal);
+        Assert.Contains("TakeOverFromSilentOwnerAfter is 00:00:00: it must be more than zero", error.Message, StringComparison.Ordinal);
         Assert.Contains("RebuildGatherWindow is 2.00:00:00: it must be at most 1.00:00:00.", error.Message, StringComparison.Ordinal);
         Assert.Contains("InlineSwapVisibilityTimeout is -00:00:00.0010000: it must be more than zero", error.Message, StringComparison.Ordinal);
     }
