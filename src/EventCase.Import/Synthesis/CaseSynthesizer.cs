@@ -64,6 +64,12 @@ internal sealed class CaseSynthesizer
     /// <summary>The opened event's attribute holding the data-quality flags of the row as exported.</summary>
     public const string QualityAttribute = "import.quality";
 
+    /// <summary>The first year a case number can carry (<see cref="CaseNumber"/>).</summary>
+    private const int MinimumYear = 1900;
+
+    /// <summary>The last year a case number can carry.</summary>
+    private const int MaximumYear = 9999;
+
     private readonly ImportMapping _mapping;
     private readonly AgencyId _agency;
     private readonly string _fileName;
@@ -166,10 +172,19 @@ internal sealed class CaseSynthesizer
             return Reject(row, sourceId, new QualityFinding(QualityRules.MissingRequiredField, "empty " + string.Join(", ", missing)));
         }
 
-        if (_timestamps.Parse(createdText) is not { } created)
+        if (_timestamps.Parse(createdText, out var createdOutOfRange) is not { } created)
         {
-            return Reject(row, sourceId, new QualityFinding(QualityRules.UnparseableCreated,
-                $"{_mapping.Columns.Created} '{createdText}' matches none of {string.Join(" | ", _mapping.TimestampFormats)}"));
+            return Reject(row, sourceId, new QualityFinding(QualityRules.UnparseableCreated, createdOutOfRange
+                ? OutOfRange(_mapping.Columns.Created, createdText)
+                : $"{_mapping.Columns.Created} '{createdText}' matches none of {string.Join(" | ", _mapping.TimestampFormats)}"));
+        }
+
+        if (created.Local.Year is < MinimumYear or > MaximumYear)
+        {
+            // The case number carries the year of the opening, and a case number's year is 1900–9999: say which column
+            // is at fault, not the source id's (the number's other half).
+            return Reject(row, sourceId, new QualityFinding(QualityRules.InvalidIdentifier,
+                $"{_mapping.Columns.Created} '{createdText}' is in the year {created.Local.Year}; case numbers ({_mapping.Cases.NumberPrefix}-<year>-<sequence>) take the years {MinimumYear}–{MaximumYear}"));
         }
 
         CheckResolution(created, _mapping.Columns.Created, findings);
@@ -429,16 +444,19 @@ internal sealed class CaseSynthesizer
             return null;
         }
 
-        if (_timestamps.Parse(text) is not { } parsed)
+        if (_timestamps.Parse(text, out var outOfRange) is not { } parsed)
         {
             findings.Add(new QualityFinding(QualityRules.UnparseableDate,
-                $"{column} '{text}' matches none of {string.Join(" | ", _mapping.TimestampFormats)}; treated as absent"));
+                (outOfRange ? OutOfRange(column!, text) : $"{column} '{text}' matches none of {string.Join(" | ", _mapping.TimestampFormats)}") + "; treated as absent"));
             return null;
         }
 
         CheckResolution(parsed, column!, findings);
         return parsed;
     }
+
+    private string OutOfRange(string column, string text) =>
+        $"{column} '{text}' in {Zone.Id} is past the last instant an event can hold ({Format(Instant.MaxValue)})";
 
     private void CheckResolution(ParsedTimestamp parsed, string column, List<QualityFinding> findings)
     {
@@ -489,7 +507,7 @@ internal sealed class CaseSynthesizer
             sequence = long.Parse(digits.Length > 9 ? digits[^9..] : digits, NumberStyles.None, CultureInfo.InvariantCulture);
         }
 
-        return sequence is >= 1 and <= 999_999_999 && year is >= 1900 and <= 9999
+        return sequence is >= 1 and <= 999_999_999 && year is >= MinimumYear and <= MaximumYear
             ? new CaseNumber(_mapping.Cases.NumberPrefix, year, (int)sequence)
             : null;
     }

@@ -21,9 +21,15 @@ internal sealed class SourceTimestamps
 
     public DateTimeZone Zone { get; }
 
-    /// <summary>The instant of <paramref name="text"/>, or null when no format matches.</summary>
-    public ParsedTimestamp? Parse(string text)
+    /// <summary>The instant of <paramref name="text"/>, or null when no format matches or it has no instant.</summary>
+    public ParsedTimestamp? Parse(string text) => Parse(text, out _);
+
+    /// <summary>The instant of <paramref name="text"/>, or null when no format matches (<paramref name="outOfRange"/>
+    /// false) or when one does but the local time has no instant NodaTime can represent (<paramref name="outOfRange"/>
+    /// true: the last hours of 9999 in a zone west of UTC are in the year 10000 there).</summary>
+    public ParsedTimestamp? Parse(string text, out bool outOfRange)
     {
+        outOfRange = false;
         foreach (var pattern in _patterns)
         {
             var result = pattern.Parse(text);
@@ -33,14 +39,23 @@ internal sealed class SourceTimestamps
             }
 
             var local = result.Value;
-            var mapping = Zone.MapLocal(local);
-            var resolution = mapping.Count switch
+            try
             {
-                0 => LocalResolution.Skipped,
-                1 => LocalResolution.Unique,
-                _ => LocalResolution.Ambiguous,
-            };
-            return new ParsedTimestamp(local, Resolvers.LenientResolver(mapping).ToInstant(), resolution);
+                var mapping = Zone.MapLocal(local);
+                var resolution = mapping.Count switch
+                {
+                    0 => LocalResolution.Skipped,
+                    1 => LocalResolution.Unique,
+                    _ => LocalResolution.Ambiguous,
+                };
+                return new ParsedTimestamp(local, Resolvers.LenientResolver(mapping).ToInstant(), resolution);
+            }
+            catch (Exception e) when (e is OverflowException or ArgumentOutOfRangeException)
+            {
+                // One row's date must not stop the import (it did: the reader died and the import with it).
+                outOfRange = true;
+                return null;
+            }
         }
 
         return null;

@@ -132,6 +132,62 @@ public sealed class RejectsReportTests(DatabaseFixture database) : ImportTestBas
         }
     }
 
+    [Fact]
+    public async Task A_date_in_the_last_hours_of_9999_is_rejected_naming_its_column_and_the_rest_of_the_file_is_imported()
+    {
+        // 23:59 on 31 December 9999 in Boston is 04:59 on 1 January 10000 in UTC, past what an instant can hold: the
+        // reader died on it with "Operation would overflow range of Instant" and the import stopped there.
+        var tenant = NewAgency("boston");
+        var (summary, report) = await ImportRowsAsync(tenant,
+            BostonRows.Line(2, ("CASE_ENQUIRY_ID", "900000000002"), ("OPEN_DT", "12/31/9999 11:59:59 PM")),
+            BostonRows.Line(3, ("CASE_ENQUIRY_ID", "900000000003"), ("CLOSED_DT", "12/31/9999 11:59:59 PM")),
+            BostonRows.Line(4, ("CASE_ENQUIRY_ID", "900000000004"), ("TARGET_DT", "12/31/9999 11:59:59 PM")),
+            BostonRows.Line(5));
+
+        Assert.Equal((4L, 1L, 3L), (summary.RowsRead, summary.Imported + summary.Flagged, summary.Rejected));
+        Assert.Equal(
+        [
+            "2,900000000002,rejected,unparseable-created,OPEN_DT '12/31/9999 11:59:59 PM' in America/New_York is past the last instant an event can hold (9999-12-31T23:59:59.999999999Z)",
+            "3,900000000003,rejected,unparseable-date,CLOSED_DT '12/31/9999 11:59:59 PM' in America/New_York is past the last instant an event can hold (9999-12-31T23:59:59.999999999Z); treated as absent",
+            "3,900000000003,rejected,missing-closed-date,status 'Closed' ends the case but it has no closed or updated instant; left open",
+            "4,900000000004,rejected,unparseable-date,TARGET_DT '12/31/9999 11:59:59 PM' in America/New_York is past the last instant an event can hold (9999-12-31T23:59:59.999999999Z); treated as absent",
+        ], report.Where(line => line.Contains(",rejected,", StringComparison.Ordinal)));
+        Assert.Equal(1, await StreamCountAsync(tenant));
+    }
+
+    [Fact]
+    public async Task A_row_opened_before_1900_is_rejected_naming_the_created_column_rather_than_the_source_id()
+    {
+        // The case number carries the opening's year, which must be 1900–9999; the reason blamed the source id.
+        var tenant = NewAgency("boston");
+        var (summary, report) = await ImportRowsAsync(tenant,
+            BostonRows.Line(2, ("OPEN_DT", "01/01/1899 10:00:00 AM")), BostonRows.Line(3, ("OPEN_DT", "12/31/1969 11:00:00 PM")));
+
+        Assert.Equal((2L, 1L, 1L), (summary.RowsRead, summary.Imported + summary.Flagged, summary.Rejected));
+        Assert.Equal(
+            "2,101001242404,rejected,invalid-identifier,OPEN_DT '01/01/1899 10:00:00 AM' is in the year 1899; case numbers (BOS311-<year>-<sequence>) take the years 1900–9999",
+            report[1]);
+        Assert.Equal(1, await StreamCountAsync(tenant));
+    }
+
+    /// <summary>Imports the header and <paramref name="rows"/> and returns the summary and the report's lines.</summary>
+    private async Task<(ImportSummary Summary, string[] Report)> ImportRowsAsync(Cases.AgencyId tenant, params string[] rows)
+    {
+        var file = Path.Combine(Path.GetTempPath(), "boston-rows-" + Guid.NewGuid().ToString("N") + ".csv");
+        var report = file + ".report.csv";
+        await File.WriteAllTextAsync(file, BostonRows.Csv(rows), Ct);
+        try
+        {
+            var summary = await ImportAsync(file, Mapping, tenant, new ImportOptions { ReportPath = report });
+            return (summary, await File.ReadAllLinesAsync(report, Ct));
+        }
+        finally
+        {
+            File.Delete(file);
+            File.Delete(report);
+        }
+    }
+
     /// <summary>Lines 2 and 7469 of the Boston file (a good row and a real close-before-open), then one row per rule.</summary>
     private static async Task<(string File, string Report)> WriteFileAsync()
     {
