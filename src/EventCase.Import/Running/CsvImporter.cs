@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using EventCase.Cases;
 using EventCase.Cases.Lifecycle;
 using EventCase.EventStore;
+using EventCase.EventStore.Serialization;
 using EventCase.Import.Mapping;
 using EventCase.Import.Reading;
 using EventCase.Import.Reporting;
@@ -114,7 +115,7 @@ public sealed class CsvImporter(PostgresEventStore store)
         var writers = Enumerable.Range(0, options.Writers)
             .Select(_ => Task.Run(() => CancelOnFailure(() => WriteBatchesAsync(batches.Reader, synthesizer.UncomparedAttributes, run, failed.Token)), failed.Token))
             .ToArray();
-        var reader = Task.Run(() => CancelOnFailure(() => ReadRowsAsync(source, records, synthesizer, batches.Writer, run, failed.Token)), failed.Token);
+        var reader = Task.Run(() => CancelOnFailure(() => ReadRowsAsync(source, records, synthesizer, _store.Serializer, _store.Options.MaxEventSizeBytes, batches.Writer, run, failed.Token)), failed.Token);
         try
         {
             await Task.WhenAll([reader, .. writers]);
@@ -146,8 +147,8 @@ public sealed class CsvImporter(PostgresEventStore store)
     }
 
     private static async Task ReadRowsAsync(
-        Stream source, CsvRecordReader records, CaseSynthesizer synthesizer, ChannelWriter<RowBatch> batches, ImportRun run,
-        CancellationToken cancellationToken)
+        Stream source, CsvRecordReader records, CaseSynthesizer synthesizer, EventSerializer serializer, int maxEventSize,
+        ChannelWriter<RowBatch> batches, ImportRun run, CancellationToken cancellationToken)
     {
         try
         {
@@ -173,7 +174,7 @@ public sealed class CsvImporter(PostgresEventStore store)
                     var sourceId = synthesizer.SourceIdOf(record.Fields);
                     row = sourceId.Length > 0 && !seen.Add(sourceId)
                         ? CaseSynthesizer.Duplicate(record.Line, sourceId)
-                        : synthesizer.Synthesize(record.Line, record.Fields);
+                        : synthesizer.RejectOversized(synthesizer.Synthesize(record.Line, record.Fields), record.Fields, serializer, maxEventSize);
                     if (row.Number is { } number && !numbers.TryAdd(number, row.SourceId))
                     {
                         row = CaseSynthesizer.NumberTaken(row, number, numbers[number]);

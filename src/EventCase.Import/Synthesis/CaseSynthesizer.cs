@@ -13,6 +13,7 @@ using EventCase.Cases.Sla;
 using EventCase.Cases.Transferring;
 using EventCase.EventStore;
 using EventCase.EventStore.Metadata;
+using EventCase.EventStore.Serialization;
 using EventCase.Import.Mapping;
 using EventCase.Import.Reading;
 using NodaTime;
@@ -353,6 +354,49 @@ internal sealed class CaseSynthesizer
         }
 
         return new SynthesizedRow(row, sourceId, new StreamAppend(stream, CaseStreams.StreamType, ExpectedVersion.NoStream, newEvents), findings);
+    }
+
+    /// <summary>
+    /// <paramref name="row"/> rejected as malformed when one of its events would be larger than the event store takes
+    /// (<paramref name="limit"/> bytes of data and metadata, counted as the store counts them), naming the row's longest
+    /// mapped column; otherwise <paramref name="row"/> as it is. The store refuses such an event when the batch holding it
+    /// is appended, which failed the whole batch and stopped the import, on every run.
+    /// </summary>
+    public SynthesizedRow RejectOversized(SynthesizedRow row, string[] fields, EventSerializer serializer, int limit)
+    {
+        if (row.Append is not { } append)
+        {
+            return row;
+        }
+
+        // Serializing is what makes the import slow, so only rows that could be too large are: a column's text appears at
+        // most four times in one event (a source id in the case id, import.source_id, an attribute and the metadata), a
+        // character takes at most six bytes in JSON (\uXXXX), and the rest of an event (names, ids, instants, the file
+        // name in the metadata) is small beside the limit. Twice that bound leaves room for what this misjudges.
+        long characters = 2L * _fileName.Length + _mapping.Source.Length;
+        foreach (var (index, _) in _mappedColumns)
+        {
+            characters += fields[index].Length;
+        }
+
+        if (characters * 4 * 6 * 2 + 16_384 <= limit)
+        {
+            return row;
+        }
+
+        foreach (var @event in append.Events)
+        {
+            var (type, json) = serializer.SerializeData(@event.Data);
+            var size = (long)Encoding.UTF8.GetByteCount(json) + Encoding.UTF8.GetByteCount(serializer.SerializeMetadata(@event.Metadata));
+            if (size > limit)
+            {
+                var (longest, name) = _mappedColumns.MaxBy(c => fields[c.Index].Length);
+                return new SynthesizedRow(row.Row, row.SourceId, null, [new QualityFinding(QualityRules.MalformedRow, string.Create(CultureInfo.InvariantCulture,
+                    $"{name} is {fields[longest].Length:N0} characters long: the {type} event would be {size:N0} bytes, over the event store's limit of {limit:N0}; the row is not imported rather than imported cut short"))]);
+            }
+        }
+
+        return row;
     }
 
     /// <summary>A row that could not be read as it is (broken quoting, not UTF-8): rejected as malformed.</summary>

@@ -103,6 +103,26 @@ public sealed class UnreadableInputTests(DatabaseFixture database) : ImportTestB
         Assert.Equal(0, await EventCountAsync(tenant));
     }
 
+    [Fact]
+    public async Task A_row_whose_event_would_be_over_the_stores_size_limit_is_rejected_naming_its_longest_column_and_the_others_are_imported_on_every_run()
+    {
+        // A title of 300,000 characters makes an opened event the store refuses (256 KB): the append of its whole batch
+        // failed, and with it the import, on every run.
+        var text = BostonRows.Csv([.. Enumerable.Range(2, 20).Select(line => BostonRows.Line(line, ("CASE_TITLE", line == 9 ? new string('x', 300_000) : "Abandoned Bicycle")))]);
+        var sourceId = BostonRows.Split(BostonRows.Line(9))[1];
+        var tenant = NewAgency("boston");
+
+        var (first, report) = await ImportWithReportAsync(Encoding.UTF8.GetBytes(text), tenant);
+        var (again, _) = await ImportWithReportAsync(Encoding.UTF8.GetBytes(text), tenant);
+
+        Assert.Equal((20L, 19L, 1L), (first.RowsRead, first.Imported + first.Flagged, first.Rejected));
+        Assert.Matches(
+            $@"^9,{sourceId},rejected,malformed-row,""CASE_TITLE is 300,000 characters long: the case\.opened\.v1 event would be 30\d,\d{{3}} bytes, over the event store's limit of 262,144; the row is not imported rather than imported cut short""$",
+            Assert.Single(report, l => l.StartsWith("9,", StringComparison.Ordinal)));
+        Assert.Equal((19L, 1L), (again.AlreadyImported, again.Rejected));
+        Assert.Equal(19, await StreamCountAsync(tenant));
+    }
+
     /// <summary>Imports <paramref name="bytes"/> as a file and returns the summary and the report's lines.</summary>
     private async Task<(ImportSummary Summary, string[] Report)> ImportWithReportAsync(byte[] bytes, Cases.AgencyId tenant)
     {
