@@ -36,7 +36,8 @@ public sealed class CsvImporter(PostgresEventStore store)
     /// <summary>Imports the CSV file at <paramref name="path"/> into <paramref name="tenant"/>.</summary>
     /// <exception cref="InvalidImportMappingException">The mapping is invalid, or names a column the file's header does
     /// not have (thrown before anything is written).</exception>
-    /// <exception cref="InvalidImportFileException">The file is empty, or not UTF-8 (thrown before anything is written).</exception>
+    /// <exception cref="InvalidImportFileException">The file is empty, not UTF-8, or its header names a mapped column more
+    /// than once (thrown before anything is written).</exception>
     /// <exception cref="ImportFailedException">The import stopped part-way (a batch's append failed, the file could not be
     /// read on): what it committed stays, and the exception says how much that is and which rows failed.</exception>
     /// <exception cref="ImportCancelledException"><paramref name="cancellationToken"/> was cancelled once rows were being
@@ -54,7 +55,8 @@ public sealed class CsvImporter(PostgresEventStore store)
     /// report) into <paramref name="tenant"/>.</summary>
     /// <exception cref="InvalidImportMappingException">The mapping is invalid, or names a column the file's header does
     /// not have (thrown before anything is written).</exception>
-    /// <exception cref="InvalidImportFileException">The file is empty, or not UTF-8 (thrown before anything is written).</exception>
+    /// <exception cref="InvalidImportFileException">The file is empty, not UTF-8, or its header names a mapped column more
+    /// than once (thrown before anything is written).</exception>
     /// <exception cref="ImportFailedException">The import stopped part-way (a batch's append failed, the file could not be
     /// read on): what it committed stays, and the exception says how much that is and which rows failed.</exception>
     /// <exception cref="ImportCancelledException"><paramref name="cancellationToken"/> was cancelled once rows were being

@@ -2,8 +2,8 @@ using System.Globalization;
 
 namespace EventCase.Import.Running;
 
-/// <summary>A file that cannot be imported at all: empty, without a header, or not UTF-8 (UTF-16, UTF-32). Thrown
-/// before anything is written.</summary>
+/// <summary>A file that cannot be imported at all: empty, not UTF-8 (UTF-16, UTF-32), or with a header naming a mapped
+/// column more than once. Thrown before anything is written.</summary>
 /// <param name="problem">What is wrong, as a sentence.</param>
 public sealed class InvalidImportFileException(string problem) : Exception("Invalid import file: " + problem);
 

@@ -77,6 +77,7 @@ internal sealed class CaseSynthesizer
     private readonly string _correlationId;
     private readonly SourceTimestamps _timestamps;
     private readonly Dictionary<string, int> _columns;
+    private readonly Dictionary<string, List<int>> _repeated;
     private readonly int _headerLength;
     private readonly int _sourceId, _created, _updated, _due, _closed, _service, _department, _queue, _status,
         _closureReason, _channel, _address, _latitude, _longitude, _point, _duplicateOf;
@@ -95,9 +96,13 @@ internal sealed class CaseSynthesizer
         _timestamps = new SourceTimestamps(mapping.TimeZone, mapping.TimestampFormats);
         _headerLength = header.Count;
         _columns = new Dictionary<string, int>(StringComparer.Ordinal);
+        _repeated = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         for (var i = 0; i < header.Count; i++)
         {
-            _columns.TryAdd(header[i], i);
+            if (!_columns.TryAdd(header[i], i))
+            {
+                (_repeated.TryGetValue(header[i], out var at) ? at : _repeated[header[i]] = [_columns[header[i]]]).Add(i);
+            }
         }
 
         var c = mapping.Columns;
@@ -570,10 +575,23 @@ internal sealed class CaseSynthesizer
 
     private static string ChannelName(Channel channel) => channel.ToString().ToLowerInvariant();
 
-    private int Required(string column, string what) =>
-        _columns.TryGetValue(column, out var index)
-            ? index
-            : throw new InvalidImportMappingException($"{what} column '{column}' is not in the file's header ({string.Join(", ", _columns.Keys)}).");
+    private int Required(string column, string what)
+    {
+        if (!_columns.TryGetValue(column, out var index))
+        {
+            throw new InvalidImportMappingException($"{what} column '{column}' is not in the file's header ({string.Join(", ", _columns.Keys)}).");
+        }
+
+        // A header naming a mapped column twice: the first was read and the other silently ignored, when nothing says
+        // which of the two holds what the mapping means.
+        if (_repeated.TryGetValue(column, out var at))
+        {
+            throw new Running.InvalidImportFileException(
+                $"{_fileName}: the header names '{column}' {at.Count} times (columns {string.Join(", ", at.Select(i => (i + 1).ToString(CultureInfo.InvariantCulture)))}), and the mapping reads it as its {what} column: which one is meant cannot be told; rename the others.");
+        }
+
+        return index;
+    }
 
     private int Optional(string? column, string what) => column is null ? -1 : Required(column, what);
 }

@@ -123,6 +123,20 @@ public sealed class UnreadableInputTests(DatabaseFixture database) : ImportTestB
         Assert.Equal(19, await StreamCountAsync(tenant));
     }
 
+    [Fact]
+    public async Task A_header_naming_a_mapped_column_twice_is_refused_before_anything_is_written()
+    {
+        // land_usage renamed CASE_STATUS: the first CASE_STATUS was read and the second ignored, without a word.
+        var tenant = NewAgency("boston");
+        var header = BostonRows.Header.Replace(",land_usage,", ",CASE_STATUS,", StringComparison.Ordinal);
+        var text = string.Join('\n', header, BostonRows.Line(2), BostonRows.Line(3)) + "\n";
+
+        var error = await Assert.ThrowsAsync<InvalidImportFileException>(() => ImportWithReportAsync(Encoding.UTF8.GetBytes(text), tenant));
+
+        Assert.Contains("the header names 'CASE_STATUS' 2 times (columns 7, 26), and the mapping reads it as its status column", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await EventCountAsync(tenant));
+    }
+
     /// <summary>Imports <paramref name="bytes"/> as a file and returns the summary and the report's lines.</summary>
     private async Task<(ImportSummary Summary, string[] Report)> ImportWithReportAsync(byte[] bytes, Cases.AgencyId tenant)
     {
