@@ -90,4 +90,40 @@ public sealed class GenericSourceImportTests(DatabaseFixture database) : ImportT
         Assert.Empty(await CaseEventsAsync(tenant, "spr-B1"));
         Assert.NotEmpty(await CaseEventsAsync(tenant, "spr-B2"));
     }
+
+    [Fact]
+    public async Task Ids_no_stream_can_have_are_rejected_naming_their_column_and_the_other_rows_are_imported()
+    {
+        // A DEL in a source id passed the importer's check and made the case id's constructor throw in the reader; a tab
+        // or a DEL in the original's id of a duplicate did the same: either stopped the import at that row.
+        var tenant = NewAgency("springfield");
+        var report = Path.Combine(Path.GetTempPath(), "springfield-ids-" + Guid.NewGuid().ToString("N") + ".report.csv");
+        var csv = string.Join('\n',
+            "id,created,updated,closed,type,state,via,same_as,where",
+            "C\u007F1,2026-03-02 10:00:00,,,Street lights,new,web,,",
+            "C2,2026-03-02 10:00:00,2026-03-03 09:00:00,,Street lights,dup,web,\"C\t1\",",
+            "C3,2026-03-02 10:00:00,2026-03-03 09:00:00,,Street lights,dup,web,C\u007F1,",
+            "C4,2026-03-02 10:00:00,2026-03-03 09:00:00,,Street lights,dup,web," + new string('9', 300) + ",",
+            "C5,2026-03-02 11:00:00,,,Street lights,new,web,,") + "\n";
+        try
+        {
+            var summary = await ImportCsvAsync(csv, ImportMapping.Parse(MappingJson), tenant, new ImportOptions { ReportPath = report });
+
+            Assert.Equal((5L, 1L, 4L), (summary.RowsRead, summary.Imported, summary.Rejected));
+            Assert.Equal(4, summary.RejectsByRule[QualityRules.InvalidIdentifier]);
+            Assert.Equal(
+            [
+                "row,source_id,disposition,rule,reason",
+                "2,C\u007F1,rejected,invalid-identifier,case id 'spr-C\u007F1' is not a valid stream id: it holds the control character U+007F (DEL) at character 6",
+                "3,C2,rejected,invalid-identifier,\"same_as 'C\t1' makes the original's case id 'spr-C\t1', which is not a valid stream id: it holds the control character U+0009 at character 6\"",
+                "4,C3,rejected,invalid-identifier,\"same_as 'C\u007F1' makes the original's case id 'spr-C\u007F1', which is not a valid stream id: it holds the control character U+007F (DEL) at character 6\"",
+                $"5,C4,rejected,invalid-identifier,\"same_as '{new string('9', 200)}…' makes the original's case id 'spr-{new string('9', 196)}…', which is not a valid stream id: it is 304 characters long, and at most 200 are allowed\"",
+            ], await File.ReadAllLinesAsync(report, Ct));
+            Assert.Equal(1, await StreamCountAsync(tenant));
+        }
+        finally
+        {
+            File.Delete(report);
+        }
+    }
 }
