@@ -159,6 +159,30 @@ public sealed class ImportCommandTests(DatabaseFixture database) : IClassFixture
     }
 
     [Fact]
+    public async Task A_rejects_report_naming_the_file_being_imported_or_the_mapping_is_a_bad_argument_and_leaves_both_as_they_were()
+    {
+        // The report is written from scratch: it overwrote the export while the import read it (which then ended early
+        // and said it was done), or the mapping.
+        var source = await WriteAsync("rows.csv", BostonRows);
+        var mapping = await BostonMappingAsync();
+        var mappingText = await File.ReadAllTextAsync(mapping, Ct);
+        var link = Path.Combine(_directory, "link-to-rows.csv");
+        File.CreateSymbolicLink(link, source);
+
+        foreach (var (report, named) in new[] { (source, "the file being imported"), (link, "the file being imported"), (mapping, "the mapping file") })
+        {
+            var (exit, _, error) = await CliRunner.RunAsync(
+                "import", source, "--mapping", mapping, "--tenant", "boston", "--rejects", report, "--no-rebuild", "--connection", database.ConnectionString);
+
+            Assert.Equal(2, exit);
+            Assert.Contains($"--rejects {report} is {named}: the report would overwrite it", error, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(BostonRows, await File.ReadAllTextAsync(source, Ct));
+        Assert.Equal(mappingText, await File.ReadAllTextAsync(mapping, Ct));
+    }
+
+    [Fact]
     public async Task An_empty_file_is_one_clear_line_and_nothing_is_imported()
     {
         var empty = Path.Combine(Path.GetTempPath(), $"empty-{Guid.NewGuid():N}.csv");

@@ -65,6 +65,14 @@ internal static class ImportCommand
 
             var agency = new AgencyId(result.GetValue(tenant)!);
             var report = result.GetValue(rejects)?.FullName ?? source.FullName + ".rejects.csv";
+
+            // The report is written from scratch: naming the export or the mapping would destroy it (the export was cut
+            // short under the import reading it, which then reported success on the rows it had read).
+            if (CsvImporter.IsSameFile(report, source.FullName) || CsvImporter.IsSameFile(report, mappingFile.FullName))
+            {
+                var what = CsvImporter.IsSameFile(report, source.FullName) ? "the file being imported" : "the mapping file";
+                throw CliException.BadArgument($"--rejects {report} is {what}: the report would overwrite it; name another file (default: <file>.rejects.csv).");
+            }
             await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.CreateOrMigrate, ct);
 
             // Imports append without inline projections: they catch up afterwards, by rebuild, not row by row.

@@ -34,6 +34,8 @@ public sealed class CsvImporter(PostgresEventStore store)
     private readonly PostgresEventStore _store = store ?? throw new ArgumentNullException(nameof(store));
 
     /// <summary>Imports the CSV file at <paramref name="path"/> into <paramref name="tenant"/>.</summary>
+    /// <exception cref="ArgumentException"><see cref="ImportOptions.ReportPath"/> names the file at <paramref name="path"/>
+    /// (thrown before anything is opened or written).</exception>
     /// <exception cref="InvalidImportMappingException">The mapping is invalid, or names a column the file's header does
     /// not have (thrown before anything is written).</exception>
     /// <exception cref="InvalidImportFileException">The file is empty, not UTF-8, or its header names a mapped column more
@@ -47,8 +49,32 @@ public sealed class CsvImporter(PostgresEventStore store)
         string path, ImportMapping mapping, AgencyId tenant, ImportOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (options?.ReportPath is { } report && IsSameFile(path, report))
+        {
+            // The report is created (truncated) when the rows start: it overwrote the export being read, which then ended
+            // early, the import reporting success on the rows it had read.
+            throw new ArgumentException($"ImportOptions.ReportPath names the file being imported ({path}): the report would overwrite it.", nameof(options));
+        }
+
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         return await ImportAsync(file, Path.GetFileName(path), mapping, tenant, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// True when <paramref name="a"/> and <paramref name="b"/> name the same file: the same full path (letter case
+    /// ignored where the file system usually ignores it), or a symbolic link and its target.
+    /// </summary>
+    public static bool IsSameFile(string a, string b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        return string.Equals(Resolved(a), Resolved(b), OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+
+        static string Resolved(string path)
+        {
+            var file = new FileInfo(Path.GetFullPath(path));
+            return (file.LinkTarget is not null ? file.ResolveLinkTarget(returnFinalTarget: true)?.FullName : null) ?? file.FullName;
+        }
     }
 
     /// <summary>Imports CSV text from <paramref name="source"/> (named <paramref name="fileName"/> in metadata and the

@@ -170,6 +170,29 @@ public sealed class RejectsReportTests(DatabaseFixture database) : ImportTestBas
         Assert.Equal(1, await StreamCountAsync(tenant));
     }
 
+    [Fact]
+    public async Task A_report_path_naming_the_file_being_imported_is_refused_before_the_file_is_touched()
+    {
+        // The report is created when the rows start: it truncated the export under the reader, and the import ended
+        // early saying it was done.
+        var tenant = NewAgency("boston");
+        var file = Path.Combine(Path.GetTempPath(), "boston-self-" + Guid.NewGuid().ToString("N") + ".csv");
+        var text = BostonRows.Csv([.. Enumerable.Range(2, 20).Select(line => BostonRows.Line(line))]);
+        await File.WriteAllTextAsync(file, text, Ct);
+        try
+        {
+            var error = await Assert.ThrowsAsync<ArgumentException>(() => ImportAsync(file, Mapping, tenant, new ImportOptions { ReportPath = file }));
+
+            Assert.Contains("names the file being imported", error.Message, StringComparison.Ordinal);
+            Assert.Equal(text, await File.ReadAllTextAsync(file, Ct));
+            Assert.Equal(0, await EventCountAsync(tenant));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     /// <summary>Imports the header and <paramref name="rows"/> and returns the summary and the report's lines.</summary>
     private async Task<(ImportSummary Summary, string[] Report)> ImportRowsAsync(Cases.AgencyId tenant, params string[] rows)
     {
