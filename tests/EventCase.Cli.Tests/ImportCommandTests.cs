@@ -183,6 +183,23 @@ public sealed class ImportCommandTests(DatabaseFixture database) : IClassFixture
     }
 
     [Fact]
+    public async Task An_import_that_only_flags_rows_says_where_its_report_lists_them()
+    {
+        // The third row stands at City Hall, Boston's "no geocode" point: imported and flagged, listed in the report.
+        var source = await WriteAsync("rows.csv", BostonRows.Replace("42.348,-71.1382", "42.3594,-71.0587", StringComparison.Ordinal));
+        var report = Path.Combine(_directory, "flags.csv");
+
+        var (exit, output, error) = await CliRunner.RunAsync(
+            "import", source, "--mapping", await BostonMappingAsync(), "--tenant", "boston-flags", "--rejects", report, "--no-rebuild",
+            "--connection", database.ConnectionString);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("flagged (placeholder-coordinates): 1", output, StringComparison.Ordinal);
+        Assert.Contains($"rejects report: {report}", output, StringComparison.Ordinal);
+        Assert.Contains(",flagged,placeholder-coordinates,", await File.ReadAllTextAsync(report, Ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_empty_file_is_one_clear_line_and_nothing_is_imported()
     {
         var empty = Path.Combine(Path.GetTempPath(), $"empty-{Guid.NewGuid():N}.csv");

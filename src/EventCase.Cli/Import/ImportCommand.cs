@@ -144,7 +144,9 @@ internal static class ImportCommand
                 console.WriteLine($"flagged ({rule}): {count:N0}");
             }
 
-            if (summary.Rejected > 0)
+            // The report lists flagged rows too (imported, with what was wrong with them): a run that only flagged rows
+            // wrote one as well, and said nothing of where.
+            if (summary.Rejected > 0 || summary.Flagged > 0)
             {
                 console.WriteLine($"rejects report: {report}");
             }
