@@ -31,6 +31,9 @@ namespace EventCase.Import.Running;
 /// <param name="store">The event store to write to.</param>
 public sealed class CsvImporter(PostgresEventStore store)
 {
+    /// <summary>How often a batch is compared and appended when a case of it was written to in between (then gives up).</summary>
+    private const int AttemptsPerBatch = 5;
+
     private readonly PostgresEventStore _store = store ?? throw new ArgumentNullException(nameof(store));
 
     /// <summary>Imports the CSV file at <paramref name="path"/> into <paramref name="tenant"/>.</summary>
@@ -260,6 +263,25 @@ public sealed class CsvImporter(PostgresEventStore store)
 
     private async Task WriteBatchAsync(List<SynthesizedRow> batch, IReadOnlySet<string> uncompared, ImportRun run, CancellationToken cancellationToken)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await CompareAndAppendAsync(batch, uncompared, run, cancellationToken);
+                return;
+            }
+            catch (WrongExpectedVersionException) when (attempt < AttemptsPerBatch)
+            {
+                // A case of the batch was written to between reading what was stored and appending (an agent working on
+                // it while the service takes traffic, another import of it): the batch wrote nothing. That failed the
+                // whole import; compared again with what is stored now, the case is what it has become (changed since
+                // imported, or already imported) and the rest of the batch is written.
+            }
+        }
+    }
+
+    private async Task CompareAndAppendAsync(List<SynthesizedRow> batch, IReadOnlySet<string> uncompared, ImportRun run, CancellationToken cancellationToken)
+    {
         // What an earlier import of the same cases stored decides what this one appends (see StoredHistory):
         //  - nothing stored: the whole history;
         //  - the same history: nothing (already imported);
@@ -278,6 +300,8 @@ public sealed class CsvImporter(PostgresEventStore store)
         var stored = await ReadHistoriesAsync(started, cancellationToken);
         var appends = new List<StreamAppend>(batch.Count);
         var appended = new List<(SynthesizedRow Row, bool Update)>(batch.Count);
+        var alreadyImported = 0;
+        var changed = new List<SynthesizedRow>();
         foreach (var row in batch)
         {
             var append = row.Append!;
@@ -291,19 +315,26 @@ public sealed class CsvImporter(PostgresEventStore store)
             switch (StoredHistory.Relate(history, append.Events, _store.Serializer, uncompared))
             {
                 case StoredHistoryRelation.Same:
-                    run.CountAlreadyImported();
+                    alreadyImported++;
                     break;
                 case StoredHistoryRelation.Start:
                     appends.Add(append with { ExpectedVersion = ExpectedVersion.Exactly(history.Count), Events = [.. append.Events.Skip(history.Count)] });
                     appended.Add((row, true));
                     break;
                 default:
-                    run.CountChanged(row);
+                    changed.Add(row);
                     break;
             }
         }
 
+        // Counted once the batch is written: a batch compared again after a conflict must not count its rows twice.
         var results = appends.Count > 0 ? await _store.AppendToStreamsAsync(appends, cancellationToken) : [];
+        run.CountAlreadyImported(alreadyImported);
+        foreach (var row in changed)
+        {
+            run.CountChanged(row);
+        }
+
         run.CountAppended(appended, appends, results);
     }
 
@@ -359,11 +390,11 @@ public sealed class CsvImporter(PostgresEventStore store)
             }
         }
 
-        public void CountAlreadyImported()
+        public void CountAlreadyImported(int rows)
         {
             lock (_gate)
             {
-                _already++;
+                _already += rows;
             }
         }
 

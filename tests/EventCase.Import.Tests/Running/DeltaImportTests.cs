@@ -72,6 +72,55 @@ public sealed class DeltaImportTests(DatabaseFixture database) : ImportTestBase(
     }
 
     [Fact]
+    public async Task A_case_an_agent_works_on_while_its_newer_export_is_being_imported_is_left_as_changed_and_the_rest_of_the_batch_is_written()
+    {
+        // The agent's note commits between the importer reading B1 and appending to it: the append found B1 a version
+        // further on, the store refused the whole batch, and the import stopped there.
+        var tenant = NewAgency("springfield");
+        var mapping = ImportMapping.Parse(GenericSourceImportTests.MappingJson);
+        await ImportCsvAsync(Monday, mapping, tenant);
+        var b1 = new CaseId("spr-B1");
+        var b1Version = (await CaseEventsAsync(tenant, b1.Value)).Count;
+
+        // The note is appended in a transaction left open: it holds B1's stream lock, so the importer's append waits on
+        // it after the importer has read B1 as Monday left it.
+        await using var connection = await DataSource.OpenConnectionAsync(Ct);
+        await using var transaction = await connection.BeginTransactionAsync(Ct);
+        await Store.AppendToStreamAsync(connection, transaction, CaseStreams.For(tenant, b1), CaseStreams.StreamType, ExpectedVersion.Exactly(b1Version),
+            [new NewEvent(CaseEventIds.New(), new NoteAdded(b1, NoteVisibility.Internal, "Crew on site.", Instant.FromUtc(2026, 4, 3, 7, 0)), EventMetadata.System())], Ct);
+        var tuesday = ImportCsvAsync(Tuesday, mapping, tenant);
+        await WaitForALockWaitAsync();
+        await transaction.CommitAsync(Ct);
+
+        var summary = await tuesday;
+
+        Assert.Equal((4L, 1L, 1L, 1L), (summary.RowsRead, summary.Changed, summary.Updated, summary.AlreadyImported));
+        Assert.Equal(1L, summary.Imported + summary.Flagged);
+        Assert.Equal(["B1"], summary.ChangedSourceIds);
+        var b1After = await CaseEventsAsync(tenant, b1.Value);
+        Assert.Equal(b1Version + 1, b1After.Count);
+        Assert.IsType<NoteAdded>(b1After[^1].Data);
+        Assert.Equal(CaseStatus.Closed, Fold(await CaseEventsAsync(tenant, "spr-B2")).Status);
+        Assert.NotEmpty(await CaseEventsAsync(tenant, "spr-B4"));
+    }
+
+    /// <summary>Waits until a session of the database waits for an advisory lock (the importer's append, on the stream a
+    /// test's open transaction holds).</summary>
+    private async Task WaitForALockWaitAsync()
+    {
+        while (true)
+        {
+            await using var command = DataSource.CreateCommand("SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()");
+            if ((long)(await command.ExecuteScalarAsync(Ct))! > 0)
+            {
+                return;
+            }
+
+            await Task.Delay(20, Ct);
+        }
+    }
+
+    [Fact]
     public async Task A_case_cancelled_in_an_earlier_export_is_changed_not_closed_when_a_newer_export_says_closed()
     {
         // Closing needs a resolved case, and a cancelled one is not: the newer history's third event (resolved) is not
