@@ -194,7 +194,7 @@ public static class AuditExportReader
                     throw new FormatException($"it is a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object.");
                 }
 
-                RefuseRepeatedColumns(root);
+                RefuseRepeatedOrUnknownColumns(root);
 
                 return new ExportedEvent(
                     new CanonicalEvent(
@@ -220,28 +220,35 @@ public static class AuditExportReader
 
     /// <summary>
     /// A column given twice is refused: which of the two a reader takes differs between parsers (this one takes the
-    /// last), so a line could show one value to a person or a tool and have the other checked against its hash.
+    /// last), so a line could show one value to a person or a tool and have the other checked against its hash. So is a
+    /// member that is no column (decision 0004): no hash covers it, and a line could carry, say, an approval that the
+    /// check would seem to vouch for.
     /// </summary>
-    private static void RefuseRepeatedColumns(JsonElement row)
+    private static void RefuseRepeatedOrUnknownColumns(JsonElement row)
     {
         var seen = 0;
         foreach (var member in row.EnumerateObject())
         {
-            for (var i = 0; i < AuditExporter.Columns.Count; i++)
+            var column = -1;
+            for (var i = 0; i < AuditExporter.Columns.Count && column < 0; i++)
             {
-                if (!member.NameEquals(AuditExporter.Columns[i]))
+                if (member.NameEquals(AuditExporter.Columns[i]))
                 {
-                    continue;
+                    column = i;
                 }
-
-                if ((seen & (1 << i)) != 0)
-                {
-                    throw new FormatException($"it has \"{member.Name}\" twice.");
-                }
-
-                seen |= 1 << i;
-                break;
             }
+
+            if (column < 0)
+            {
+                throw new FormatException($"it has \"{member.Name}\", which is not a column of an audit export ({string.Join(", ", AuditExporter.Columns)}).");
+            }
+
+            if ((seen & (1 << column)) != 0)
+            {
+                throw new FormatException($"it has \"{member.Name}\" twice.");
+            }
+
+            seen |= 1 << column;
         }
     }
 

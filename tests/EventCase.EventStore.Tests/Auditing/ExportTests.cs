@@ -296,6 +296,22 @@ public sealed class ExportTests(DatabaseFixture database) : AuditTestBase(databa
     }
 
     [Fact]
+    public async Task A_json_lines_export_row_with_a_member_no_hash_covers_is_refused_naming_the_member()
+    {
+        var stream = await StreamWithNotesAsync(3);
+        using var file = new MemoryStream();
+        await Exporter.ExportStreamAsync(stream, AuditExportFormat.JsonLines, file, Ct);
+
+        // Something a reader of the line would take as part of the record, vouched for by nothing.
+        var lines = Encoding.UTF8.GetString(file.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+        lines[1] = lines[1].Replace("\"data\":", "\"approvedBy\":\"the director\",\"data\":", StringComparison.Ordinal);
+        var refused = await Assert.ThrowsAsync<FormatException>(() => AuditExportReader.VerifyOfflineAsync(
+            new MemoryStream(Encoding.UTF8.GetBytes(string.Join('\n', lines))), AuditExportFormat.JsonLines, Ct));
+
+        Assert.StartsWith("Line 2 is not an audit export row: it has \"approvedBy\", which is not a column of an audit export (", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Dropping_a_line_and_moving_the_streams_later_lines_after_another_stream_is_found_offline()
     {
         var tenant = NewTenant();
