@@ -3,6 +3,7 @@ using System.Globalization;
 using EventCase.Cases;
 using EventCase.Cases.Cancelling;
 using EventCase.Cases.Handling;
+using EventCase.Cases.Numbering;
 using EventCase.EventStore;
 using EventCase.EventStore.Metadata;
 using EventCase.Testing;
@@ -197,6 +198,23 @@ public sealed class ImportCommandTests(DatabaseFixture database) : IClassFixture
         Assert.Contains("flagged (placeholder-coordinates): 1", output, StringComparison.Ordinal);
         Assert.Contains($"rejects report: {report}", output, StringComparison.Ordinal);
         Assert.Contains(",flagged,placeholder-coordinates,", await File.ReadAllTextAsync(report, Ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_import_told_not_to_rebuild_says_that_the_read_models_lack_its_cases_and_names_them()
+    {
+        var source = Path.Combine(_directory, "no-rebuild.csv");
+        await File.WriteAllTextAsync(source, BostonRows, Ct);
+        // A store the service has run on: its projections are registered.
+        await new PostgresEventStore(database.DataSource, CaseEvents.CreateSerializer(), projections: [new CaseNumberLookupProjection()]).MigrateAsync(Ct);
+
+        var (exit, output, error) = await CliRunner.RunAsync(
+            "import", source, "--mapping", await BostonMappingAsync(), "--tenant", "boston-no-rebuild", "--no-rebuild", "--connection", database.ConnectionString);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("not rebuilt (--no-rebuild): the read models lack the imported cases until `eventcase projections rebuild` of each of", output, StringComparison.Ordinal);
+        Assert.Contains("case_numbers", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("rebuild requested", output, StringComparison.Ordinal);
     }
 
     [Fact]

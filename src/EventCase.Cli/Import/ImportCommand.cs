@@ -163,6 +163,16 @@ internal static class ImportCommand
                     ? "no projections registered yet: the service builds them from the log when it starts."
                     : $"rebuild requested for {projections.Count} projections; the running service (eventcase serve) rebuilds them from the log.");
             }
+            else if (summary.EventsWritten > 0)
+            {
+                // The import appends without the projections: until they are rebuilt, every read model lacks what it
+                // wrote, the inline ones too, whose status shows no lag (they have no checkpoint to fall behind).
+                var projections = await session.Store.Projections.GetStatusAsync(ct);
+                if (projections.Count > 0)
+                {
+                    console.WriteLine($"not rebuilt (--no-rebuild): the read models lack the imported cases until `eventcase projections rebuild` of each of {string.Join(", ", projections.Select(p => p.Name))}.");
+                }
+            }
 
             return 0;
         });
