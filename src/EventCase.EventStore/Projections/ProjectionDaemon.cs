@@ -106,7 +106,9 @@ public sealed class ProjectionDaemon : BackgroundService
                 await using var connection = await _store.DataSource.OpenConnectionAsync(cancellationToken);
                 if (!await ProjectionOwnership.TryTakeAsync(connection, lockKey, cancellationToken))
                 {
-                    if (_options.TakeOverFromSilentOwnerAfter is { } silence
+                    // An owner reports once a poll interval: however short the setting, three of them are allowed.
+                    if (_options.TakeOverFromSilentOwnerAfter is { } setting
+                        && TimeSpan.FromTicks(Math.Max(setting.Ticks, 3 * _options.PollInterval.Ticks)) is var silence
                         && await ProjectionOwnership.EndSilentOwnerAsync(connection, lockKey, _store.Options.Schema, name, silence, cancellationToken) is { } ended)
                     {
                         _logger.LogWarning(

@@ -57,7 +57,8 @@ public sealed class ProjectionDaemonOptions
     /// connections, and with them its locks, until PostgreSQL notices (TCP keepalives, two hours by default); ending its
     /// session frees them, and the frozen node, when it resumes, finds its connection gone and writes nothing. An owner
     /// whose statement is running, or that reported within this time, is never ended. Null never ends one. More than
-    /// zero, at most <see cref="MaxInterval"/>. Default 60 s.
+    /// zero, at most <see cref="MaxInterval"/>; at least three <see cref="PollInterval"/>s are allowed whatever it says
+    /// (an owner reports once a poll interval). Default 60 s.
     /// </summary>
     public TimeSpan? TakeOverFromSilentOwnerAfter { get; set; } = TimeSpan.FromSeconds(60);
 
