@@ -28,7 +28,7 @@ namespace EventCase.Cases.Tests.ReadModels;
 /// <summary>
 /// Case histories of two agencies drawn from a seeded random source, and the published statistics worked out from them
 /// with no product code but NodaTime's time zone rules. Santiago (America/Santiago) changes its clocks at midnight:
-/// 7 September 2025 starts at 01:00 and 5 April 2026 has two midnights (the first starts the day); it works Monday to
+/// 7 September 2025 starts at 01:00 and 4 April 2026 lasts 25 hours (its last hour comes twice); it works Monday to
 /// Friday 08:30–13:00 and 14:00–17:30, with Chile's holidays. Valparaíso (America/Punta_Arenas, no clock changes,
 /// 09:00–18:00) receives Santiago's transfers. Cases go through every lifecycle event (assignment, reassignment, work,
 /// waits on the citizen, escalation, priority, notes, resolution, feedback, reopening, closing, cancellation,

@@ -1,0 +1,85 @@
+using System.Net;
+using System.Text.Json;
+using EventCase.Cases;
+using EventCase.Cases.Assigning;
+using EventCase.Cases.Opening;
+using EventCase.Cases.ReadModels;
+using EventCase.Cases.ReadModels.TransparencyStatistics;
+using EventCase.Cases.Resolving;
+using EventCase.Cases.Sla;
+using EventCase.EventStore;
+using EventCase.EventStore.Metadata;
+using EventCase.Server.Auth;
+using EventCase.Server.Hosting;
+using EventCase.Server.Http;
+using EventCase.Server.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+using NodaTime.Text;
+using static EventCase.Server.Tests.Support.ServerFixture;
+
+namespace EventCase.Server.Tests.Reports;
+
+/// <summary>The statistics routes in JSON and CSV, for an agency in Santiago, whose clocks go back at midnight on 4 April 2026.</summary>
+public sealed class StatisticsFormatsTests(ServerFixture server) : IClassFixture<ServerFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task The_JSON_and_CSV_statistics_carry_the_figures_of_the_agency_days_across_a_clock_change()
+    {
+        var agency = $"fmt-{Guid.NewGuid():N}"[..16];
+        using var admin = server.Client(Roles.Admin, agency);
+        var hours = string.Join(",", new[] { "monday", "tuesday", "wednesday", "thursday", "friday" }.Select(d => $$"""{"day":"{{d}}","start":"08:30:00","end":"17:30:00"}"""));
+        using (var calendar = await admin.PutAsync("/admin/calendar", Json($$"""{"zone":"America/Santiago","hours":[{{hours}}],"holidays":[]}"""), Ct))
+        {
+            Assert.True(calendar.StatusCode == HttpStatusCode.OK, await calendar.Content.ReadAsStringAsync(Ct));
+        }
+
+        // Saturday 4 April lasts 25 hours: 23:00–24:00 comes twice, 02:00Z–03:00Z at -03 and 03:00Z–04:00Z at -04.
+        // c1 opens at 03:30Z, 23:30 on 4 April the second time; c2 at 04:00Z, the midnight that starts 5 April; c1 is
+        // resolved on Monday 6 April at 16:00Z (12:00 at -04), 36.5 hours after it opened, 3.5 business hours (08:30–12:00).
+        await AppendAsync(agency, "c1", Instant.FromUtc(2026, 4, 5, 3, 30), Instant.FromUtc(2026, 4, 6, 16, 0));
+        await AppendAsync(agency, "c2", Instant.FromUtc(2026, 4, 5, 4, 0), null);
+        await server.WaitForProjectionsAsync();
+        using var agent = server.Client(Roles.Agent, agency);
+        const string Query = "granularity=day&from=2026-04-03&to=2026-04-06";
+
+        using var json = await agent.GetAsync($"/statistics/transparency?{Query}", Ct);
+        using var csv = await agent.GetAsync($"/statistics/transparency.csv?{Query}", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, json.StatusCode);
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
+        var text = await json.Content.ReadAsStringAsync(Ct);
+        var rows = JsonSerializer.Deserialize<List<TransparencyStatisticsRow>>(text, ApiJson.Response)!;
+        Assert.Equal(
+            [("2026-04-03", 0L, 0L, 0L), ("2026-04-04", 1L, 0L, 1L), ("2026-04-05", 1L, 0L, 2L), ("2026-04-06", 0L, 1L, 1L)],
+            rows.Select(r => (LocalDatePattern.Iso.Format(r.PeriodStart), r.Opened, r.Resolved, r.BacklogAtEnd)));
+        Assert.Equal((36.5, 3.5, 1.0), (rows[3].MedianResolutionHours, rows[3].MedianBusinessResolutionHours, rows[3].SlaComplianceRate));
+        // Figures that do not apply are left out of the JSON, and empty in the CSV.
+        Assert.DoesNotContain("null", text, StringComparison.Ordinal);
+        Assert.Equal(TransparencyReport.ToCsv(rows), await csv.Content.ReadAsStringAsync(Ct));
+        var queries = new TransparencyStatisticsQueries(server.Services.GetRequiredService<EventCaseDatabase>().Store, server.Services.GetRequiredService<CalendarCache>());
+        Assert.Equal(await queries.ComputeAsync(agency, StatisticsGranularity.Day, new LocalDate(2026, 4, 3), new LocalDate(2026, 4, 6), Ct), rows);
+    }
+
+    private async Task AppendAsync(string agency, string id, Instant opened, Instant? resolved)
+    {
+        var caseId = new CaseId(id);
+        var events = new List<object>
+        {
+            new CaseOpened(
+                caseId, new CaseNumber("FMT", 2026, id == "c1" ? 1 : 2), new AgencyId(agency), new ServiceCode("pothole"), "A hole", null, null, Channel.Phone,
+                new Dictionary<string, IReadOnlyList<string>>(), CasePriority.Normal, SlaTarget.BusinessHours(8), opened),
+            new CaseAssigned(caseId, new Assignment(new TeamId("roads")), opened),
+        };
+        if (resolved is { } at)
+        {
+            events.Add(new CaseResolved(caseId, "repaired", "Filled.", at));
+        }
+
+        await server.Services.GetRequiredService<EventCaseDatabase>().Store.AppendToStreamsAsync(
+            [new StreamAppend(new StreamName(agency, id), "case", ExpectedVersion.NoStream, [.. events.Select(e => new NewEvent(Guid.NewGuid(), e, new EventMetadata("alice", "agent")))])],
+            Ct);
+    }
+}
