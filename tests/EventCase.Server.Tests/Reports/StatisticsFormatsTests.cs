@@ -63,14 +63,43 @@ public sealed class StatisticsFormatsTests(ServerFixture server) : IClassFixture
         Assert.Equal(await queries.ComputeAsync(agency, StatisticsGranularity.Day, new LocalDate(2026, 4, 3), new LocalDate(2026, 4, 6), Ct), rows);
     }
 
-    private async Task AppendAsync(string agency, string id, Instant opened, Instant? resolved)
+    [Fact]
+    public async Task Daily_statistics_over_a_date_the_agency_zone_skipped_list_it_as_an_empty_day()
+    {
+        // Samoa moved across the date line at the end of 29 December 2011: Friday 30 December never happened in Apia.
+        var agency = $"apia-{Guid.NewGuid():N}"[..16];
+        using var admin = server.Client(Roles.Admin, agency);
+        using (var calendar = await admin.PutAsync(
+            "/admin/calendar", Json("""{"zone":"Pacific/Apia","hours":[{"day":"monday","start":"08:00:00","end":"16:00:00"}],"holidays":[]}"""), Ct))
+        {
+            Assert.True(calendar.StatusCode == HttpStatusCode.OK, await calendar.Content.ReadAsStringAsync(Ct));
+        }
+
+        // Opened at noon on Thursday 29 December (-10:00), still open.
+        await AppendAsync(agency, "c1", Instant.FromUtc(2011, 12, 29, 22, 0), null, SlaTarget.CalendarDays(5));
+        await server.WaitForProjectionsAsync();
+        using var agent = server.Client(Roles.Agent, agency);
+        var errors = server.UnexpectedErrorCount;
+
+        using var response = await agent.GetAsync("/statistics/transparency?granularity=day&from=2011-12-29&to=2011-12-31", Ct);
+
+        var text = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        Assert.Equal(errors, server.UnexpectedErrorCount);
+        var rows = JsonSerializer.Deserialize<List<TransparencyStatisticsRow>>(text, ApiJson.Response)!;
+        Assert.Equal(
+            [("2011-12-29", 1L, 1L), ("2011-12-30", 0L, 1L), ("2011-12-31", 0L, 1L)],
+            rows.Select(r => (LocalDatePattern.Iso.Format(r.PeriodStart), r.Opened, r.BacklogAtEnd)));
+    }
+
+    private async Task AppendAsync(string agency, string id, Instant opened, Instant? resolved, SlaTarget? target = null)
     {
         var caseId = new CaseId(id);
         var events = new List<object>
         {
             new CaseOpened(
                 caseId, new CaseNumber("FMT", 2026, id == "c1" ? 1 : 2), new AgencyId(agency), new ServiceCode("pothole"), "A hole", null, null, Channel.Phone,
-                new Dictionary<string, IReadOnlyList<string>>(), CasePriority.Normal, SlaTarget.BusinessHours(8), opened),
+                new Dictionary<string, IReadOnlyList<string>>(), CasePriority.Normal, target ?? SlaTarget.BusinessHours(8), opened),
             new CaseAssigned(caseId, new Assignment(new TeamId("roads")), opened),
         };
         if (resolved is { } at)
