@@ -283,8 +283,8 @@ public sealed class BusinessCalendar
     {
         // Look from a day early: a change at midnight starts exactly at the range's first instant (the day it shortens
         // or lengthens is in range even though the transition is on its boundary). Dates are filtered below.
-        var rangeStart = Zone.AtStartOfDay(from).ToInstant() - Duration.FromDays(1);
-        var rangeEnd = Zone.AtStartOfDay(toExclusive).ToInstant();
+        var rangeStart = StartOf(from) - Duration.FromDays(1);
+        var rangeEnd = StartOf(toExclusive);
         LocalDate? last = null;
         foreach (var interval in Zone.GetZoneIntervals(rangeStart, rangeEnd))
         {
@@ -293,12 +293,13 @@ public sealed class BusinessCalendar
                 continue;
             }
 
-            // The wall-clock dates just before and at the transition: a change at midnight touches both.
+            // The wall-clock dates just before and at the transition, and any between: a change at midnight touches
+            // both, and one across the date line skips a date whole (Apia, 30 December 2011) or repeats one.
             var before = (interval.Start - Duration.Epsilon).InZone(Zone).Date;
             var after = interval.Start.InZone(Zone).Date;
-            foreach (var date in before == after ? [before] : new[] { before, after })
+            for (var date = LocalDate.Min(before, after); date <= LocalDate.Max(before, after); date = date.PlusDays(1))
             {
-                if (date >= from && date < toExclusive && date != last)
+                if (date >= from && date < toExclusive && (last is null || date > last))
                 {
                     last = date;
                     yield return date;
@@ -376,7 +377,7 @@ public sealed class BusinessCalendar
     /// </summary>
     private int StretchesOn(LocalDate date, Span<Stretch> buffer)
     {
-        if (_holidays.Contains(date))
+        if (_holidays.Contains(date) || SkippedWhole(date))
         {
             return 0;
         }
@@ -429,7 +430,7 @@ public sealed class BusinessCalendar
         var start = InstantAwayFromOffsetChanges(date + period.Start)
             ?? Zone.ResolveLocal(date + period.Start, StartResolver).ToInstant();
         var end = period.End == LocalTime.Midnight
-            ? InstantAwayFromOffsetChanges(date.PlusDays(1).AtMidnight()) ?? Zone.AtStartOfDay(date.PlusDays(1)).ToInstant()
+            ? InstantAwayFromOffsetChanges(date.PlusDays(1).AtMidnight()) ?? StartOf(date.PlusDays(1))
             : InstantAwayFromOffsetChanges(date + period.End) ?? Zone.ResolveLocal(date + period.End, EndResolver).ToInstant();
         return (start, end);
     }
@@ -451,4 +452,16 @@ public sealed class BusinessCalendar
     }
 
     private static readonly Duration OffsetChangeMargin = Duration.FromDays(2);
+
+    /// <summary>
+    /// Whether the zone skipped <paramref name="date"/> whole, as Apia did 30 December 2011 crossing the date line: it
+    /// has no instant, so no working time, where mapping its periods forward would count them on the next date's clock.
+    /// </summary>
+    private bool SkippedWhole(LocalDate date) =>
+        InstantAwayFromOffsetChanges(date.AtMidnight()) is null
+        && Zone.MapLocal(date.AtMidnight()).Count == 0
+        && Zone.MapLocal(date.PlusDays(1).AtMidnight().PlusNanoseconds(-1)).Count == 0;
+
+    /// <summary>The first instant of <paramref name="date"/>; for a date skipped whole, the next date's first instant.</summary>
+    private Instant StartOf(LocalDate date) => SkippedWhole(date) ? StartOf(date.PlusDays(1)) : Zone.AtStartOfDay(date).ToInstant();
 }

@@ -52,6 +52,23 @@ public sealed class BusinessCalendarTests
     }
 
     [Fact]
+    public void A_date_the_zone_skipped_whole_has_no_business_time_and_nothing_falls_due_on_it()
+    {
+        // Samoa moved across the date line at the end of Thursday 29 December 2011: Friday the 30th never happened there.
+        var apia = DateTimeZoneProviders.Tzdb["Pacific/Apia"];
+        var calendar = BusinessCalendar.Weekdays("Pacific/Apia", [WorkingPeriod.Of(8, 0, 12, 0), WorkingPeriod.Of(13, 0, 16, 0)]);
+        Instant At(int year, int month, int day, int hour) => apia.AtStrictly(new LocalDateTime(year, month, day, hour, 0)).ToInstant();
+
+        Assert.Equal(Duration.Zero, calendar.BusinessTimeOn(new LocalDate(2011, 12, 30)));
+        // Thursday alone, then Monday: no phantom Friday mapped onto Saturday's hours.
+        Assert.Equal(Duration.FromHours(7), calendar.BusinessTimeBetween(At(2011, 12, 29, 0), At(2012, 1, 2, 0)));
+        // Three weeks (the whole-week path): fifteen weekdays less the skipped Friday.
+        Assert.Equal(Duration.FromHours(14 * 7), calendar.BusinessTimeBetween(At(2011, 12, 19, 0), At(2012, 1, 9, 0)));
+        Assert.Equal(At(2012, 1, 2, 10), calendar.AddBusinessTime(At(2011, 12, 29, 15), Duration.FromHours(3)));
+        Assert.Equal(At(2012, 1, 16, 10), calendar.AddBusinessTime(At(2011, 12, 19, 8), Duration.FromHours(14 * 7 + 7 * 5 + 2)));
+    }
+
+    [Fact]
     public void Shifts_split_inside_the_repeated_hour_count_the_night_the_clocks_go_back_once()
     {
         // 1 November 2026, 02:00 EDT → 01:00 EST: 01:30 happens twice. The first shift ends at the second 01:30, the
