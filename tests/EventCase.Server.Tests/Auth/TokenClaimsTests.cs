@@ -78,6 +78,85 @@ public sealed class TokenClaimsTests(ServerFixture server) : IClassFixture<Serve
         Assert.Equal(before, await server.EventCountAsync());
     }
 
+    /// <summary>
+    /// Roles and agencies that are almost a known one: another letter case, a space, a look-alike letter, another JSON
+    /// type. None is read as the role or agency it resembles (as JSON members, written as sent).
+    /// </summary>
+    public static TheoryData<string, string> AlmostKnownClaims => new()
+    {
+        { "role", "\"Admin\"" },
+        { "role", "\"admin \"" },
+        { "role", "\" admin\"" },
+        { "role", "\"adm\u0131n\"" },
+        { "role", "1" },
+        { "role", "{\"name\":\"admin\"}" },
+        { "role", "[]" },
+        { "role", "null" },
+        { "agency", $"\"{AgencyA} \"" },
+        { "agency", $"\" {AgencyA}\"" },
+        { "agency", "\"d\u0435mo-city\"" },
+        { "agency", "\"demo\u00A0city\"" },
+        { "agency", "\"demo-city\\u0000\"" },
+        { "agency", "\"\"" },
+        { "agency", "[]" },
+        { "agency", "{\"id\":\"demo-city\"}" },
+    };
+
+    [Theory]
+    [MemberData(nameof(AlmostKnownClaims))]
+    public async Task A_role_or_agency_that_only_resembles_a_known_one_is_refused_and_writes_nothing(string claim, string json)
+    {
+        var id = await server.OpenCaseAsync();
+        var claims = claim == "role" ? TokenForgeryTests.Claims(role: json) : TokenForgeryTests.Claims(agency: json);
+        var before = await server.EventCountAsync();
+
+        // Notes are open to every role but auditors: only the claims can make this a 403.
+        using var response = await SendAsync(TokenForgeryTests.Token(TokenForgeryTests.Header(), claims), HttpMethod.Post, $"/cases/{id}/notes", """{"text":"Who wrote this?","visibility":"public"}""");
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{claim} {json}: {(int)response.StatusCode} {text}");
+        Assert.Equal(before, await server.EventCountAsync());
+    }
+
+    [Fact]
+    public async Task An_agency_in_another_letter_case_is_another_agency_that_sees_nothing_of_the_first()
+    {
+        var id = await server.OpenCaseAsync(AgencyA);
+        var number = (await ReadJsonAsync(await server.Client(EventCase.Server.Auth.Roles.Agent).GetAsync($"/cases/{id}")))["number"]!.GetValue<string>();
+        var token = TokenForgeryTests.Token(TokenForgeryTests.Header(), TokenForgeryTests.Claims(agency: $"\"{AgencyA.ToUpperInvariant()}\""));
+        var before = await server.EventCountAsync();
+
+        using var view = await SendAsync(token, HttpMethod.Get, $"/cases/{id}");
+        using var byNumber = await SendAsync(token, HttpMethod.Get, $"/cases/by-number/{number}");
+        using var note = await SendAsync(token, HttpMethod.Post, $"/cases/{id}/notes", """{"text":"Shouting"}""");
+        using var list = await SendAsync(token, HttpMethod.Get, "/cases?limit=200");
+
+        Assert.Equal(HttpStatusCode.NotFound, view.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, byNumber.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, note.StatusCode);
+        Assert.Empty((await ReadJsonAsync(list))["items"]!.AsArray());
+        Assert.Equal(before, await server.EventCountAsync());
+    }
+
+    /// <summary>
+    /// RFC 7519 lets a parser either refuse a claims set naming a member twice or read the last one; the token handler
+    /// reads the last. What matters is that the token is one caller: authorized and recorded as the same role, never let
+    /// in as one and written down as the other (as a list of two roles was, before such lists were refused).
+    /// </summary>
+    [Fact]
+    public async Task A_claim_written_twice_as_a_json_member_is_its_last_value_both_for_the_policy_and_for_the_record()
+    {
+        var id = await server.OpenCaseAsync(AgencyA, citizen: "citizen-1");
+        var claims = TokenForgeryTests.Claims(role: "\"citizen\"", extra: ",\"citizen\":\"citizen-1\",\"role\":\"admin\"");
+
+        using var response = await SendAsync(TokenForgeryTests.Token(TokenForgeryTests.Header(), claims), HttpMethod.Post, $"/cases/{id}/priority", """{"to":"urgent"}""");
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        using var auditor = server.Client(EventCase.Server.Auth.Roles.Auditor);
+        var history = await ReadJsonAsync(await auditor.GetAsync($"/cases/{id}/history"));
+        Assert.Equal("admin", history["events"]!.AsArray()[^1]!["metadata"]!["actorRole"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task A_role_given_as_a_list_of_one_is_that_role()
     {
