@@ -25,7 +25,8 @@ if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]) && string.IsNullOrW
 
 builder.Services.AddOptions<ServerSettings>().Bind(builder.Configuration.GetSection(ServerSettings.Section)).ValidateOnStart();
 builder.Services.AddSingleton<IValidateOptions<ServerSettings>, ServerSettingsValidation>();
-builder.Services.Configure<Open311Settings>(builder.Configuration.GetSection(Open311Settings.Section));
+builder.Services.AddOptions<Open311Settings>().Bind(builder.Configuration.GetSection(Open311Settings.Section)).ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<Open311Settings>, Open311SettingsValidation>();
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
     ApiJson.Configure(o.SerializerOptions);

@@ -53,6 +53,67 @@ public sealed class Open311Settings
 
     /// <summary>api_key → client credential.</summary>
     public Dictionary<string, Open311Client> Clients { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The roles an Open311 client may act in: staff roles (a citizen is no client, and reads are by key).</summary>
+    internal static readonly string[] ClientRoles = [Roles.Agent, Roles.Supervisor, Roles.Admin, Roles.Auditor];
+
+    /// <summary>
+    /// What is wrong with these settings, one message per setting naming it as configured; empty when none is. The
+    /// service refuses to start with any (<see cref="Open311SettingsValidation"/>): a client with an agency that is no
+    /// agency id failed every one of its requests with a 500, and one with another role was refused as a wrong key.
+    /// </summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (AgencyProblem(PublicAgency) is { } publicProblem)
+        {
+            problems.Add($"{Section}:{nameof(PublicAgency)} is '{PublicAgency}': {publicProblem}");
+        }
+
+        // Keys are secrets: a problem names the client by its name, or by its place in the list, never by its key.
+        var index = 0;
+        foreach (var (_, client) in Clients.OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            var which = string.IsNullOrWhiteSpace(client.Name)
+                ? string.Create(CultureInfo.InvariantCulture, $"the client at position {index + 1} (no Name)")
+                : $"client '{client.Name}'";
+            if (AgencyProblem(client.Agency) is { } agencyProblem)
+            {
+                problems.Add($"{Section}:{nameof(Clients)}: {which} has Agency '{client.Agency}': {agencyProblem}");
+            }
+
+            if (!ClientRoles.Contains(client.Role, StringComparer.Ordinal))
+            {
+                problems.Add($"{Section}:{nameof(Clients)}: {which} has Role '{client.Role}'; it must be one of {string.Join(", ", ClientRoles)}.");
+            }
+
+            index++;
+        }
+
+        return problems;
+    }
+
+    private static string? AgencyProblem(string? agency)
+    {
+        try
+        {
+            _ = new AgencyId(agency ?? "");
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message.Split(" (Parameter", 2)[0];
+        }
+    }
+}
+
+/// <summary>Refuses unusable <see cref="Open311Settings"/> when the service starts, naming each setting.</summary>
+internal sealed class Open311SettingsValidation : IValidateOptions<Open311Settings>
+{
+    public ValidateOptionsResult Validate(string? name, Open311Settings options) =>
+        options.Problems() is { Count: > 0 } problems
+            ? ValidateOptionsResult.Fail(problems)
+            : ValidateOptionsResult.Success;
 }
 
 /// <summary>An Open311 service request as GeoReport v2 names its fields.</summary>
@@ -751,7 +812,7 @@ public static class Open311Api
         }
 
         if (!settings.Clients.TryGetValue(key, out var configured) || string.IsNullOrWhiteSpace(configured.Agency)
-            || configured.Role is not (Roles.Agent or Roles.Supervisor or Roles.Admin or Roles.Auditor))
+            || !Open311Settings.ClientRoles.Contains(configured.Role, StringComparer.Ordinal))
         {
             return null;
         }

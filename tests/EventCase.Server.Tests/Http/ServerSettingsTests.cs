@@ -1,4 +1,5 @@
 using EventCase.Server.Hosting;
+using EventCase.Server.Open311;
 using EventCase.Server.Tests.Hosting;
 using static EventCase.Server.Tests.Support.ServerFixture;
 
@@ -32,6 +33,43 @@ public sealed class ServerSettingsTests
     public void The_default_settings_are_usable()
     {
         Assert.True(new ServerSettingsValidation().Validate(null, new ServerSettings()).Succeeded);
+    }
+
+    [Fact]
+    public void Open311_settings_name_each_client_that_cannot_be_used_by_its_name_never_by_its_key()
+    {
+        var settings = new Open311Settings
+        {
+            PublicAgency = "demo city",
+            Clients = new(StringComparer.Ordinal)
+            {
+                ["secret-key-1"] = new Open311Client { Agency = "", Role = "agent", Name = "intake app" },
+                ["secret-key-2"] = new Open311Client { Agency = "demo-city", Role = "citizen" },
+                ["secret-key-3"] = new Open311Client { Agency = "demo-city", Role = "agent", Name = "fine" },
+            },
+        };
+
+        var failures = new Open311SettingsValidation().Validate(null, settings).Failures!.ToList();
+
+        Assert.Equal(3, failures.Count);
+        Assert.StartsWith("Open311:PublicAgency is 'demo city': ", failures[0], StringComparison.Ordinal);
+        Assert.StartsWith("Open311:Clients: client 'intake app' has Agency '': ", failures[1], StringComparison.Ordinal);
+        Assert.Equal("Open311:Clients: the client at position 2 (no Name) has Role 'citizen'; it must be one of agent, supervisor, admin, auditor.", failures[2]);
+        Assert.DoesNotContain(failures, f => f.Contains("secret-key", StringComparison.Ordinal));
+        Assert.True(new Open311SettingsValidation().Validate(null, new Open311Settings()).Succeeded);
+    }
+
+    [Fact]
+    public async Task A_service_with_an_open311_client_it_cannot_use_does_not_start_and_says_which_in_one_line()
+    {
+        var (exit, log, error) = await ServerProcess.RunUntilExitAsync(
+            ["--urls", "http://127.0.0.1:0", "--ConnectionStrings:EventCase", "Host=127.0.0.1;Port=1;Username=nobody", "--Auth:SigningKey", SigningKey,
+                "--Open311:Clients:k1:Agency", "Demo City", "--Open311:Clients:k1:Name", "kiosk"], Ct);
+
+        Assert.Equal(1, exit);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: Open311:Clients: client 'kiosk' has Agency 'Demo City': ", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", log + error, StringComparison.Ordinal);
     }
 
     [Fact]
