@@ -18,9 +18,9 @@ public sealed class ErrorReportingTests
     [Fact]
     public void A_library_refusal_does_not_name_the_library_parameter()
     {
-        var failure = CommandFailure.From(new ArgumentException("A agency id may only contain letters.", "value"));
+        var failure = CommandFailure.From(new ArgumentException("An agency id may only contain letters.", "value"));
 
-        Assert.Equal("A agency id may only contain letters.", failure.Message);
+        Assert.Equal("An agency id may only contain letters.", failure.Message);
         Assert.Equal(ExitCodes.Failure, failure.ExitCode);
     }
 

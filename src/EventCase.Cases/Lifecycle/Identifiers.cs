@@ -67,6 +67,9 @@ public sealed class StringValueJsonConverter<T> : JsonConverter<T>
 
 internal static class IdentifierRules
 {
+    /// <summary>"An" before a vowel ("an agency id"), else "A" ("a team id"): the messages name what was refused.</summary>
+    private static string Article(string what) => "aeiou".Contains(what[0], StringComparison.Ordinal) ? "An" : "A";
+
     private static readonly SearchValues<char> CodeChars =
         SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.");
 
@@ -74,17 +77,17 @@ internal static class IdentifierRules
     {
         if (string.IsNullOrEmpty(value))
         {
-            throw new ArgumentException($"A {what} must not be empty.", nameof(value));
+            throw new ArgumentException($"{Article(what)} {what} must not be empty.", nameof(value));
         }
 
         if (value.Length > maxLength)
         {
-            throw new ArgumentException($"A {what} is at most {maxLength} characters; '{value}' has {value.Length}.", nameof(value));
+            throw new ArgumentException($"{Article(what)} {what} is at most {maxLength} characters; '{value}' has {value.Length}.", nameof(value));
         }
 
         if (value.AsSpan().ContainsAnyExcept(CodeChars))
         {
-            throw new ArgumentException($"A {what} may only contain letters, digits, '-', '_' and '.'; '{value}' does not qualify.", nameof(value));
+            throw new ArgumentException($"{Article(what)} {what} may only contain letters, digits, '-', '_' and '.'; '{value}' does not qualify.", nameof(value));
         }
 
         return value;
@@ -94,17 +97,17 @@ internal static class IdentifierRules
     {
         if (string.IsNullOrWhiteSpace(value))
         {
-            throw new ArgumentException($"A {what} must not be empty.", nameof(value));
+            throw new ArgumentException($"{Article(what)} {what} must not be empty.", nameof(value));
         }
 
         if (value.Length > maxLength)
         {
-            throw new ArgumentException($"A {what} is at most {maxLength} characters; '{value}' has {value.Length}.", nameof(value));
+            throw new ArgumentException($"{Article(what)} {what} is at most {maxLength} characters; '{value}' has {value.Length}.", nameof(value));
         }
 
         if (value.AsSpan().ContainsAnyInRange('\0', '\x1f') || value.Contains('\x7f', StringComparison.Ordinal))
         {
-            throw new ArgumentException($"A {what} must not contain control characters.", nameof(value));
+            throw new ArgumentException($"{Article(what)} {what} must not contain control characters.", nameof(value));
         }
 
         return value;
