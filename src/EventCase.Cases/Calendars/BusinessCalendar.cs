@@ -458,10 +458,7 @@ public sealed class BusinessCalendar
     /// has no instant, so no working time, where mapping its periods forward would count them on the next date's clock.
     /// </summary>
     private bool SkippedWhole(LocalDate date) =>
-        InstantAwayFromOffsetChanges(date.AtMidnight()) is null
-        && Zone.MapLocal(date.AtMidnight()).Count == 0
-        && Zone.MapLocal(date.PlusDays(1).AtMidnight().PlusNanoseconds(-1)).Count == 0;
+        InstantAwayFromOffsetChanges(date.AtMidnight()) is null && SkippedDates.IsSkippedWhole(Zone, date);
 
-    /// <summary>The first instant of <paramref name="date"/>; for a date skipped whole, the next date's first instant.</summary>
-    private Instant StartOf(LocalDate date) => SkippedWhole(date) ? StartOf(date.PlusDays(1)) : Zone.AtStartOfDay(date).ToInstant();
+    private Instant StartOf(LocalDate date) => SkippedDates.StartOf(Zone, date);
 }

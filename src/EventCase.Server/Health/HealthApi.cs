@@ -45,7 +45,7 @@ public static class HealthApi
         // but does not answer (frozen, partitioned away) keeps the driver waiting for its connect and command timeouts
         // (15 s, then 30 s twice over) whatever token it is given, and a probe that times out says nothing about why.
         var timeout = TimeSpan.FromSeconds(settings.Value.ReadinessTimeoutSeconds);
-        var running = readiness.CurrentAsync(TimeSpan.FromSeconds(settings.Value.ReadinessMaxProjectionLagSeconds));
+        var running = readiness.CurrentAsync();
         IReadOnlyList<HealthCheck> checks;
         try
         {
@@ -109,19 +109,19 @@ public static class HealthApi
 /// that run instead of starting another, so that probes against a database that does not answer do not pile up
 /// connections and queries behind it (each probe stops waiting at its deadline; the run ends with the driver's timeouts).
 /// </summary>
-internal sealed class ReadinessChecks(EventCaseDatabase database)
+internal sealed class ReadinessChecks(EventCaseDatabase database, IOptions<ServerSettings> settings)
 {
     private readonly Lock _gate = new();
     private Task<IReadOnlyList<HealthCheck>>? _running;
 
     /// <summary>The run in progress, or a new one when none is.</summary>
-    public Task<IReadOnlyList<HealthCheck>> CurrentAsync(TimeSpan maxProjectionLag)
+    public Task<IReadOnlyList<HealthCheck>> CurrentAsync()
     {
         lock (_gate)
         {
             if (_running is null || _running.IsCompleted)
             {
-                _running = HealthApi.RunChecksAsync(database, maxProjectionLag);
+                _running = HealthApi.RunChecksAsync(database, TimeSpan.FromSeconds(settings.Value.ReadinessMaxProjectionLagSeconds));
             }
 
             return _running;

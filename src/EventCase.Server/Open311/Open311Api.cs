@@ -102,7 +102,8 @@ public sealed class Open311Settings
         }
         catch (ArgumentException e)
         {
-            return e.Message.Split(" (Parameter", 2)[0];
+            // The message without " (Parameter 'value')": the constructor's parameter, not the setting.
+            return e.ParamName is { } parameter ? e.Message.Replace($" (Parameter '{parameter}')", "", StringComparison.Ordinal) : e.Message;
         }
     }
 }

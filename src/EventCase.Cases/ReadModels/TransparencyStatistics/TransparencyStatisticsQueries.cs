@@ -1,3 +1,4 @@
+using EventCase.Cases.Calendars;
 using EventCase.EventStore;
 using Npgsql;
 using NpgsqlTypes;
@@ -136,8 +137,9 @@ public sealed class TransparencyStatisticsQueries(PostgresEventStore store, IAge
                LEFT JOIN backlog_changes b ON b.service = s.service AND b.i = p.i
               ORDER BY s.service, p.i
              """);
-        var starts = periods.Select(p => StartOf(zone, p.Start).ToDateTimeUtc()).ToList();
-        var ends = periods.Select(p => StartOf(zone, p.End).ToDateTimeUtc()).ToArray();
+        // A date the zone skipped whole (Apia, 30 December 2011) starts where the next one does: an empty period.
+        var starts = periods.Select(p => SkippedDates.StartOf(zone, p.Start).ToDateTimeUtc()).ToList();
+        var ends = periods.Select(p => SkippedDates.StartOf(zone, p.End).ToDateTimeUtc()).ToArray();
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = agency });
         command.Parameters.Add(new NpgsqlParameter<DateOnly[]> { TypedValue = [.. periods.Select(p => p.Start.ToDateOnly())], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Date });
         command.Parameters.Add(new NpgsqlParameter<DateOnly[]> { TypedValue = [.. periods.Select(p => p.End.ToDateOnly())], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Date });
@@ -169,23 +171,6 @@ public sealed class TransparencyStatisticsQueries(PostgresEventStore store, IAge
         }
 
         return rows;
-    }
-
-    /// <summary>
-    /// The first instant of <paramref name="date"/> in <paramref name="zone"/>. A date the zone skipped whole (Apia jumped
-    /// from 29 to 31 December 2011) has no instants: it starts where the next date starts, an empty period. NodaTime's
-    /// AtStartOfDay throws for it, which made a day-by-day report over such a date fail (a 500 from the service).
-    /// </summary>
-    private static Instant StartOf(DateTimeZone zone, LocalDate date)
-    {
-        try
-        {
-            return zone.AtStartOfDay(date).ToInstant();
-        }
-        catch (SkippedTimeException)
-        {
-            return StartOf(zone, date.PlusDays(1));
-        }
     }
 
     /// <summary>The periods of <paramref name="granularity"/> covering <paramref name="from"/> to <paramref name="to"/>.</summary>
