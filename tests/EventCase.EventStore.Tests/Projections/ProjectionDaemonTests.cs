@@ -306,10 +306,13 @@ public sealed class ProjectionDaemonTests(DatabaseFixture database) : Projection
         await SetThirteenthAsync(original);
         await CaughtUpAsync(store);
 
-        // The pass that finished read at least up to the thirteenth event (the failed ones did), and the rest of the
-        // 40 if it could see them: a write transaction of another test class open at that moment (they share the
-        // cluster) hides what came after it, which the live path then applies. The rows prove the whole log either way.
-        Assert.InRange((await StatusAsync(store)).Rebuild!.Events, 13, 40);
+        // How far the pass that finished read depends on the other test classes sharing the cluster: a write
+        // transaction of theirs open at that moment hides the log from where it began (CI once saw a finishing pass read
+        // none of the 40, the live path applying them after the swap). What holds either way: the rebuild finished
+        // without a failure left behind, and the rows are those of the whole log.
+        var finished = await StatusAsync(store);
+        Assert.Null(finished.Failure);
+        Assert.InRange(finished.Rebuild!.Events, 0, 40);
         AssertSameRows(NoteTallyProjection.Expected(await WholeLogAsync(store)), await RowsAsync());
     }
 
