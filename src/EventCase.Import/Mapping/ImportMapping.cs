@@ -16,11 +16,14 @@ public sealed record ImportMapping
     /// <summary>A short name of the source, recorded in every imported event's metadata (e.g. <c>boston-311</c>).</summary>
     public required string Source { get; init; }
 
-    /// <summary>The IANA zone the source's wall-clock timestamps are local to (e.g. <c>America/New_York</c>).</summary>
+    /// <summary>The IANA zone the source's wall-clock timestamps are local to (e.g. <c>America/New_York</c>); for
+    /// timestamps with an offset, the zone whose local dates the case numbers and reports use.</summary>
     public required string TimeZone { get; init; }
 
-    /// <summary>NodaTime <c>LocalDateTimePattern</c> texts tried in order (invariant culture), e.g.
-    /// <c>MM/dd/yyyy hh:mm:ss tt</c> or <c>yyyy-MM-dd HH:mm:ss</c>.</summary>
+    /// <summary>NodaTime pattern texts tried in order (invariant culture): <c>LocalDateTimePattern</c> texts for
+    /// wall-clock times in <see cref="TimeZone"/>, e.g. <c>MM/dd/yyyy hh:mm:ss tt</c> or <c>yyyy-MM-dd HH:mm:ss</c>, and
+    /// <c>OffsetDateTimePattern</c> texts for timestamps that carry their offset, e.g.
+    /// <c>uuuu-MM-dd'T'HH:mm:sso&lt;G&gt;</c> for <c>2015-01-05T12:40:41-05:00</c> or <c>…41Z</c>.</summary>
     public required IReadOnlyList<string> TimestampFormats { get; init; }
 
     /// <summary>Which columns hold what.</summary>
@@ -132,10 +135,10 @@ public sealed record ImportMapping
         for (var i = 0; i < TimestampFormats!.Count; i++)
         {
             var format = TimestampFormats[i];
-            Require(!string.IsNullOrWhiteSpace(format), $"timestampFormats[{i}] is empty; each must be a NodaTime LocalDateTimePattern text.");
+            Require(!string.IsNullOrWhiteSpace(format), $"timestampFormats[{i}] is empty; each must be a NodaTime LocalDateTimePattern text, or an OffsetDateTimePattern text for timestamps with an offset.");
             try
             {
-                _ = NodaTime.Text.LocalDateTimePattern.CreateWithInvariantCulture(format);
+                _ = Synthesis.TimestampFormat.Create(format);
             }
             catch (Exception e) when (e is ArgumentException or FormatException)
             {

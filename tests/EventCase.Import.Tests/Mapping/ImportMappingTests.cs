@@ -47,6 +47,7 @@ public sealed class ImportMappingTests
     [InlineData("\"source\": \"boston-311\",", "\"source\": \"boston-311\", \"colour\": \"blue\",", "not valid JSON for an import mapping")]
     [InlineData("[ \"MM/dd/yyyy hh:mm:ss tt\" ]", "[ \"MM/dd/yyyy hh:mm:ss tt\", \"QQ\" ]", "timestampFormats[1] 'QQ' is not a valid NodaTime pattern")]
     [InlineData("[ \"MM/dd/yyyy hh:mm:ss tt\" ]", "[ null ]", "timestampFormats[0] is empty")]
+    [InlineData("[ \"MM/dd/yyyy hh:mm:ss tt\" ]", "[ \"uuuu-MM-dd'T'HH:mm:sso<Q>\" ]", "timestampFormats[0] 'uuuu-MM-dd'T'HH:mm:sso<Q>' is not a valid NodaTime pattern")]
     [InlineData("[ { \"latitude\": 42.3594, \"longitude\": -71.0587 } ]", "[ null ]", "placeholderPoints[0] is null")]
     [InlineData("[ { \"latitude\": 42.3594, \"longitude\": -71.0587 } ]", "[ { \"latitude\": 142.3594, \"longitude\": -71.0587 } ]", "placeholderPoints[0] (142.3594, -71.0587 ± 5E-05) must have a latitude of −90–90")]
     [InlineData("[ \"CASE_TITLE\" ]", "[ \"CASE_TITLE\", null ]", "columns.description[1] is empty or null")]
@@ -61,6 +62,17 @@ public sealed class ImportMappingTests
         Assert.Contains(find, json, StringComparison.Ordinal);
         var error = Assert.Throws<InvalidImportMappingException>(() => ImportMapping.Parse(json.Replace(find, replace, StringComparison.Ordinal)));
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Timestamp_formats_may_read_an_offset_beside_wall_clock_formats()
+    {
+        var json = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "mappings", "boston_311_2015.json"))
+            .Replace("[ \"MM/dd/yyyy hh:mm:ss tt\" ]", "[ \"MM/dd/yyyy hh:mm:ss tt\", \"uuuu-MM-dd'T'HH:mm:sso<G>\" ]", StringComparison.Ordinal);
+
+        var mapping = ImportMapping.Parse(json);
+
+        Assert.Equal(["MM/dd/yyyy hh:mm:ss tt", "uuuu-MM-dd'T'HH:mm:sso<G>"], mapping.TimestampFormats);
     }
 
     [Theory]

@@ -1,4 +1,5 @@
 using EventCase.Cases;
+using EventCase.Cases.Closing;
 using EventCase.Cases.Lifecycle;
 using EventCase.Cases.MarkingDuplicate;
 using EventCase.Cases.Opening;
@@ -70,6 +71,38 @@ public sealed class GenericSourceImportTests(DatabaseFixture database) : ImportT
         Assert.Equal(Channel.Phone, opened3.Channel);
         Assert.Equal(CaseStatus.Cancelled, Fold(a3).Status);
         Assert.Equal(2, opened3.Attributes["import.quality"].Count);
+    }
+
+    [Fact]
+    public async Task Timestamps_written_with_an_offset_are_imported_as_the_instants_they_name_and_numbered_by_the_citys_date()
+    {
+        var tenant = NewAgency("springfield");
+        var mapping = ImportMapping.Parse(MappingJson.Replace(
+            "[ \"yyyy-MM-dd HH:mm:ss\" ]", "[ \"uuuu-MM-dd'T'HH:mm:sso<G>\" ]", StringComparison.Ordinal));
+        const string csv = """
+            id,created,updated,closed,type,state,via,same_as,where
+            C1,2026-12-31T23:30:00Z,,2027-01-02T08:00:00-05:00,Street lights,done,web,,
+            C2,2026-10-25T02:30:00+01:00,,,Noise,new,web,,
+            C3,2026-10-25 02:30:00,,,Noise,new,web,,
+            """;
+
+        var summary = await ImportCsvAsync(csv, mapping, tenant);
+
+        // C3 has no offset, which the one format requires; C2's offset says which of Berlin's two 02:30s it is.
+        Assert.Equal((3L, 2L, 0L, 1L), (summary.RowsRead, summary.Imported, summary.Flagged, summary.Rejected));
+        Assert.Equal(1, summary.RejectsByRule[QualityRules.UnparseableCreated]);
+
+        // 23:30 UTC on New Year's Eve is 00:30 on 1 January 2027 in Berlin: the case is numbered in 2027.
+        var c1 = await CaseEventsAsync(tenant, "spr-C1");
+        var opened = Assert.IsType<CaseOpened>(c1[0].Data);
+        Assert.Equal(Instant.FromUtc(2026, 12, 31, 23, 30), opened.At);
+        Assert.StartsWith("SPR-2027-", opened.Number.Value, StringComparison.Ordinal);
+        Assert.False(opened.Attributes.ContainsKey("import.quality"));
+        Assert.Equal(Instant.FromUtc(2027, 1, 2, 13, 0), Assert.IsType<CaseClosed>(c1[^1].Data).At);
+
+        var c2 = await CaseEventsAsync(tenant, "spr-C2");
+        Assert.Equal(Instant.FromUtc(2026, 10, 25, 1, 30), Assert.IsType<CaseOpened>(c2[0].Data).At);
+        Assert.Empty(await CaseEventsAsync(tenant, "spr-C3"));
     }
 
     [Fact]

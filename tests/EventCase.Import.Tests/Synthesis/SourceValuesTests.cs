@@ -50,6 +50,39 @@ public sealed class SourceValuesTests
         Assert.Equal(LocalResolution.Unique, Boston.Parse("11/01/2015 02:30:00 AM")!.Value.Resolution);
     }
 
+    [Fact]
+    public void A_timestamp_with_an_offset_is_the_instant_it_names_whatever_the_citys_zone()
+    {
+        var withOffsets = new SourceTimestamps("America/New_York", ["MM/dd/yyyy hh:mm:ss tt", "uuuu-MM-dd'T'HH:mm:sso<G>"]);
+
+        var eastern = withOffsets.Parse("2015-01-05T12:40:41-05:00")!.Value;
+        Assert.Equal(Instant.FromUtc(2015, 1, 5, 17, 40, 41), eastern.Instant);
+        Assert.Equal(new LocalDateTime(2015, 1, 5, 12, 40, 41), eastern.Local);
+
+        // Written in UTC, the local date is Boston's: 03:10 UTC on 1 January is the evening of 31 December there.
+        var utc = withOffsets.Parse("2015-01-01T03:10:00Z")!.Value;
+        Assert.Equal(Instant.FromUtc(2015, 1, 1, 3, 10), utc.Instant);
+        Assert.Equal(new LocalDateTime(2014, 12, 31, 22, 10), utc.Local);
+
+        // The offset settles which of the autumn overlap's two 01:30s is meant: nothing to resolve, nothing to flag.
+        var later = withOffsets.Parse("2015-11-01T01:30:00-05:00")!.Value;
+        Assert.Equal(Instant.FromUtc(2015, 11, 1, 6, 30), later.Instant);
+        Assert.Equal(LocalResolution.Unique, later.Resolution);
+
+        // Offset-less formats in the same list keep their meaning.
+        Assert.Equal(Instant.FromUtc(2015, 1, 5, 17, 40, 41), withOffsets.Parse("01/05/2015 12:40:41 PM")!.Value.Instant);
+        Assert.Null(withOffsets.Parse("2015-01-05T12:40:41"));
+    }
+
+    [Fact]
+    public void A_timestamp_with_an_offset_past_the_last_instant_is_out_of_range_rather_than_an_exception()
+    {
+        var withOffsets = new SourceTimestamps("America/New_York", ["uuuu-MM-dd'T'HH:mm:sso<G>"]);
+
+        Assert.Null(withOffsets.Parse("9999-12-31T23:00:00-05:00", out var outOfRange));
+        Assert.True(outOfRange);
+    }
+
     [Theory]
     [InlineData("PWDx_Street Light Outages", "pwdx_street-light-outages")]
     [InlineData("INFO01_GenericeFormforOtherServiceRequestTypes", "info01_genericeformforotherservicerequesttypes")]
