@@ -46,10 +46,10 @@ public sealed class TransparencyReportFormatsTests(DatabaseFixture database) : I
         // closed, c4 open at the end of March and of April.
         Assert.Equal(
             [
-                "agency,service,granularity,period_start,period_end,opened,resolved,closed,backlog_at_end,median_resolution_hours,p90_resolution_hours,median_business_resolution_hours,p90_business_resolution_hours,sla_compliance_rate,reopen_rate,average_satisfaction",
-                "formats,pothole,month,2026-02-01,2026-03-01,1,0,0,0,,,,,,,",
-                "formats,pothole,month,2026-03-01,2026-04-01,4,3,2,1,6.5,59.7,6.5,23.7,0.6667,0.3333,4.5",
-                "formats,pothole,month,2026-04-01,2026-05-01,0,0,0,1,,,,,,,",
+                "agency,service,granularity,period_start,period_end,opened,resolved,closed,backlog_at_end,median_resolution_hours,p90_resolution_hours,median_business_resolution_hours,p90_business_resolution_hours,sla_compliance_rate,reopen_rate,average_satisfaction,satisfaction_responses",
+                "formats,pothole,month,2026-02-01,2026-03-01,1,0,0,0,,,,,,,,0",
+                "formats,pothole,month,2026-03-01,2026-04-01,4,3,2,1,6.5,59.7,6.5,23.7,0.6667,0.3333,4.5,2",
+                "formats,pothole,month,2026-04-01,2026-05-01,0,0,0,1,,,,,,,,0",
                 string.Empty,
             ],
             csv.Split("\r\n"));
@@ -84,6 +84,33 @@ public sealed class TransparencyReportFormatsTests(DatabaseFixture database) : I
         }
     }
 
+    [Fact]
+    public async Task With_min_cases_the_reports_leave_out_the_figures_of_fewer_cases_and_keep_the_counts()
+    {
+        await SeedAsync();
+        string[] march = ["report", "transparency", "--agency", Agency, "--from", "2026-03-01", "--to", "2026-03-31", "--format", "csv", "--connection", database.ConnectionString];
+
+        // March has three first resolutions and two satisfaction scores.
+        var three = (await RunAsync([.. march, "--min-cases", "3"])).Split("\r\n");
+        var four = (await RunAsync([.. march, "--min-cases", "4"])).Split("\r\n");
+
+        Assert.Equal("formats,pothole,month,2026-03-01,2026-04-01,4,3,2,1,6.5,59.7,6.5,23.7,0.6667,0.3333,,2", three[1]);
+        Assert.Equal("formats,pothole,month,2026-03-01,2026-04-01,4,3,2,1,,,,,,,,2", four[1]);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1001")]
+    [InlineData("some")]
+    public async Task A_min_cases_outside_1_to_1000_is_a_bad_argument(string value)
+    {
+        var (exit, _, error) = await CliRunner.RunAsync(
+            ["report", "transparency", "--agency", Agency, "--min-cases", value, "--connection", database.ConnectionString]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--min-cases", error, StringComparison.Ordinal);
+    }
+
     private static string Round(JsonNode? node, int decimals, string? format = null, string missing = "") =>
         node is null ? missing
         : format is null ? Math.Round(node.GetValue<double>(), decimals).ToString("0.####", CultureInfo.InvariantCulture)
@@ -96,8 +123,13 @@ public sealed class TransparencyReportFormatsTests(DatabaseFixture database) : I
         return output;
     }
 
+    // The tests of this class share its database: the cases are appended once.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task>> Seeded = new();
+
+    private Task SeedAsync() => Seeded.GetOrAdd(database.ConnectionString, _ => new Lazy<Task>(SeedOnceAsync)).Value;
+
     /// <summary>The cases, the read models created as the service creates them, the case facts caught up.</summary>
-    private async Task SeedAsync()
+    private async Task SeedOnceAsync()
     {
         var testers = await ProjectionTester.CreateManyAsync(
             database.DataSource, new EventTypeRegistry().RegisterAll(CaseEventTypes.All), BuiltInProjections.Create(CliSession.Calendars), cancellationToken: Ct);

@@ -23,9 +23,23 @@ internal static class ReportCommands
         format.AcceptOnlyFromAmong("table", "csv", "json");
         var from = new Option<string?>("--from") { Description = $"First day (yyyy-MM-dd, the agency's local date, from {Format(FirstReportableDay)}; default: a year before --to)" };
         var to = new Option<string?>("--to") { Description = $"Last day (yyyy-MM-dd, up to {Format(LastReportableDay)}; default: today)" };
+        var minCases = new Option<int>("--min-cases")
+        {
+            Description = "For publication: leave out figures computed from fewer cases than this (resolution times, SLA "
+                + "compliance and reopen rate under this many resolutions; satisfaction under this many responses); counts "
+                + $"are always given. 1–{TransparencyStatisticsRow.MaximumWithholdingThreshold:N0}, default 1: nothing left out",
+            DefaultValueFactory = _ => 1,
+        };
+        minCases.AddValidator(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > TransparencyStatisticsRow.MaximumWithholdingThreshold)
+            {
+                r.AddError($"--min-cases must be from 1 to {TransparencyStatisticsRow.MaximumWithholdingThreshold:N0}.");
+            }
+        });
         var transparency = new Command("transparency", "Opened, resolved, closed, backlog, median and p90 resolution time, SLA compliance, reopen rate, satisfaction")
         {
-            agency, period, format, from, to,
+            agency, period, format, from, to, minCases,
         };
         StatisticsGranularity Granularity(System.CommandLine.Parsing.SymbolResult r) => r.GetValue(period) switch
         {
@@ -67,7 +81,11 @@ internal static class ReportCommands
 
             var granularity = Granularity(result.CommandResult);
             var queries = new TransparencyStatisticsQueries(session.Store, new AgencyCalendars(new Dictionary<string, Cases.Calendars.BusinessCalendar> { [agencyId] = calendar }));
-            var rows = (await queries.ComputeAsync(agencyId, granularity, first, last, ct)).Where(r => r.Opened > 0 || r.Resolved > 0 || r.Closed > 0 || r.BacklogAtEnd > 0).ToList();
+            var threshold = result.GetValue(minCases);
+            var rows = (await queries.ComputeAsync(agencyId, granularity, first, last, ct))
+                .Where(r => r.Opened > 0 || r.Resolved > 0 || r.Closed > 0 || r.BacklogAtEnd > 0)
+                .Select(r => r.WithholdingFiguresOfFewerThan(threshold))
+                .ToList();
             switch (result.GetValue(format))
             {
                 case "csv":

@@ -124,7 +124,9 @@ public static class ReportsApi
     private static RouteHandlerBuilder WithStatisticsParameters(this RouteHandlerBuilder route) => route
         .WithQueryParameter("granularity", QueryType.OneOf(["day", "week", "month"], defaultValue: "month"), "The length of each period, by name (default month).")
         .WithQueryParameter("from", QueryType.Date, "The first date, in the agency's zone (default three months before to); on or before to and at most ten years before it.")
-        .WithQueryParameter("to", QueryType.Date, "The last date, in the agency's zone (default today); its period must end by 9999-12-31.");
+        .WithQueryParameter("to", QueryType.Date, "The last date, in the agency's zone (default today); its period must end by 9999-12-31.")
+        .WithQueryParameter("minCases", QueryType.Integer(1, TransparencyStatisticsRow.MaximumWithholdingThreshold, defaultValue: 1),
+            "For publication: figures computed from fewer cases than this are left out (resolution times, SLA compliance and reopen rate under this many resolutions; average satisfaction under this many responses). Counts are always given. Default 1: nothing left out.");
 
     private static async Task<Results<Ok<Page<CaseSummaryRow>>, ProblemHttpResult>> ListCasesAsync(
         HttpContext http, EventCaseDatabase database, IClock clock, [CommaSeparatedList] string? status, string? service, string? team, string? assignee,
@@ -284,24 +286,26 @@ public static class ReportsApi
     }
 
     private static async Task<Results<Ok<IReadOnlyList<TransparencyStatisticsRow>>, ProblemHttpResult>> StatisticsJsonAsync(
-        HttpContext http, EventCaseDatabase database, CalendarCache calendars, IClock clock, string? granularity, string? from, string? to, CancellationToken cancellationToken)
+        HttpContext http, EventCaseDatabase database, CalendarCache calendars, IClock clock, string? granularity, string? from, string? to, string? minCases, CancellationToken cancellationToken)
     {
-        var (rows, problem) = await StatisticsAsync(http, database, calendars, clock, granularity, from, to, cancellationToken);
+        var (rows, problem) = await StatisticsAsync(http, database, calendars, clock, granularity, from, to, minCases, cancellationToken);
         return problem is not null ? problem : TypedResults.Ok(rows!);
     }
 
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> StatisticsCsvAsync(
-        HttpContext http, EventCaseDatabase database, CalendarCache calendars, IClock clock, string? granularity, string? from, string? to, CancellationToken cancellationToken)
+        HttpContext http, EventCaseDatabase database, CalendarCache calendars, IClock clock, string? granularity, string? from, string? to, string? minCases, CancellationToken cancellationToken)
     {
-        var (rows, problem) = await StatisticsAsync(http, database, calendars, clock, granularity, from, to, cancellationToken);
+        var (rows, problem) = await StatisticsAsync(http, database, calendars, clock, granularity, from, to, minCases, cancellationToken);
         return problem is not null ? problem : TypedResults.Text(TransparencyReport.ToCsv(rows!), "text/csv", Encoding.UTF8);
     }
 
     private static async Task<(IReadOnlyList<TransparencyStatisticsRow>? Rows, ProblemHttpResult? Problem)> StatisticsAsync(
-        HttpContext http, EventCaseDatabase database, CalendarCache calendars, IClock clock, string? granularity, string? from, string? to, CancellationToken cancellationToken)
+        HttpContext http, EventCaseDatabase database, CalendarCache calendars, IClock clock, string? granularity, string? from, string? to, string? minCases,
+        CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User);
         var v = new Validation();
+        var threshold = (int)(v.Long(minCases, "minCases", 1, TransparencyStatisticsRow.MaximumWithholdingThreshold) ?? 1);
         var unit = StatisticsGranularity.Month;
         if (granularity is not null)
         {
@@ -342,7 +346,7 @@ public static class ReportsApi
         }
 
         var rows = await new TransparencyStatisticsQueries(database.Store, calendars).ComputeAsync(caller.Agency.Value, unit, start, end, cancellationToken);
-        return (rows, null);
+        return ([.. rows.Select(row => row.WithholdingFiguresOfFewerThan(threshold))], null);
     }
 
     private static LocalDate? Date(Validation v, string? text, string field)

@@ -58,7 +58,8 @@ internal static class IndependentStatistics
                     Percentile(businessHours, 0.9),
                     resolved.Count == 0 ? null : resolved.Count(c => c.MetSla == true) / (double)resolved.Count,
                     resolved.Count == 0 ? null : resolved.Count(c => c.Reopened) / (double)resolved.Count,
-                    scores.Count == 0 ? null : scores.Average()));
+                    scores.Count == 0 ? null : scores.Average(),
+                    scores.Count));
             }
         }
 
@@ -73,8 +74,8 @@ internal static class IndependentStatistics
         {
             Assert.Equal((e.Agency, e.Service, e.Granularity, e.PeriodStart, e.PeriodEnd), (a.Agency, a.Service, a.Granularity, a.PeriodStart, a.PeriodEnd));
             Assert.True(
-                (e.Opened, e.Resolved, e.Closed, e.BacklogAtEnd) == (a.Opened, a.Resolved, a.Closed, a.BacklogAtEnd),
-                $"{a.Service} {a.PeriodStart}: expected {(e.Opened, e.Resolved, e.Closed, e.BacklogAtEnd)}, got {(a.Opened, a.Resolved, a.Closed, a.BacklogAtEnd)}");
+                (e.Opened, e.Resolved, e.Closed, e.BacklogAtEnd, e.SatisfactionResponses) == (a.Opened, a.Resolved, a.Closed, a.BacklogAtEnd, a.SatisfactionResponses),
+                $"{a.Service} {a.PeriodStart}: expected {(e.Opened, e.Resolved, e.Closed, e.BacklogAtEnd, e.SatisfactionResponses)}, got {(a.Opened, a.Resolved, a.Closed, a.BacklogAtEnd, a.SatisfactionResponses)}");
             AssertClose(e.MedianResolutionHours, a.MedianResolutionHours);
             AssertClose(e.P90ResolutionHours, a.P90ResolutionHours);
             AssertClose(e.MedianBusinessResolutionHours, a.MedianBusinessResolutionHours);

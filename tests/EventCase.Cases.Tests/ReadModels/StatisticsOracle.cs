@@ -295,7 +295,8 @@ internal static class StatisticsOracle
                     Percentile(wall, 0.5), Percentile(wall, 0.9), Percentile(business, 0.5), Percentile(business, 0.9),
                     resolved.Count == 0 ? null : resolved.Count(c => c.MetSla == true) / (double)resolved.Count,
                     resolved.Count == 0 ? null : resolved.Count(c => c.Reopened) / (double)resolved.Count,
-                    scores.Count == 0 ? null : scores.Sum() / scores.Count));
+                    scores.Count == 0 ? null : scores.Sum() / scores.Count,
+                    scores.Count));
             }
         }
 

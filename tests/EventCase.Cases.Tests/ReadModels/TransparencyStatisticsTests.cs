@@ -56,6 +56,7 @@ public sealed class TransparencyStatisticsTests(CaseFactsFixture fixture) : ICla
         Assert.Equal(2.0 / 3, marchPotholes.SlaComplianceRate!.Value, 9);
         Assert.Equal(1.0 / 3, marchPotholes.ReopenRate!.Value, 9);
         Assert.Equal(11.0 / 3, marchPotholes.AverageSatisfaction!.Value, 9);
+        Assert.Equal(3, marchPotholes.SatisfactionResponses);
         await Golden.VerifyAsync(TransparencyReport.ToJson(monthly), "monthly-json");
         await Golden.VerifyAsync(TransparencyReport.ToCsv(monthly).Split("\r\n"), "monthly-csv");
     }
@@ -64,11 +65,11 @@ public sealed class TransparencyStatisticsTests(CaseFactsFixture fixture) : ICla
     public void CSV_quotes_cells_with_commas_and_quotes_and_leaves_missing_figures_empty()
     {
         var row = new TransparencyStatisticsRow("boston", "pot,\"hole\"", StatisticsGranularity.Day, new LocalDate(2026, 3, 1), new LocalDate(2026, 3, 2),
-            1, 0, 0, 1, null, null, null, null, null, null, null);
+            1, 0, 0, 1, null, null, null, null, null, null, null, 0);
 
         var csv = TransparencyReport.ToCsv([row]).Split("\r\n");
 
-        Assert.Equal("boston,\"pot,\"\"hole\"\"\",day,2026-03-01,2026-03-02,1,0,0,1,,,,,,,", csv[1]);
+        Assert.Equal("boston,\"pot,\"\"hole\"\"\",day,2026-03-01,2026-03-02,1,0,0,1,,,,,,,,0", csv[1]);
     }
 
     [Theory]
@@ -80,10 +81,27 @@ public sealed class TransparencyStatisticsTests(CaseFactsFixture fixture) : ICla
     public void CSV_keeps_a_cell_a_spreadsheet_would_run_as_a_formula_as_text(string service, string cell)
     {
         var row = new TransparencyStatisticsRow("-agency", service, StatisticsGranularity.Day, new LocalDate(2026, 3, 1), new LocalDate(2026, 3, 2),
-            1, 0, 0, 1, null, null, null, null, null, null, null);
+            1, 0, 0, 1, null, null, null, null, null, null, null, 0);
 
         var csv = TransparencyReport.ToCsv([row]).Split("\r\n");
 
-        Assert.Equal($"'-agency,{cell},day,2026-03-01,2026-03-02,1,0,0,1,,,,,,,", csv[1]);
+        Assert.Equal($"'-agency,{cell},day,2026-03-01,2026-03-02,1,0,0,1,,,,,,,,0", csv[1]);
+    }
+
+    [Fact]
+    public void Withholding_leaves_out_the_figures_of_fewer_cases_than_the_threshold_and_keeps_every_count()
+    {
+        // Two cases first resolved in the day, one of them scored: a median of two and one citizen's score.
+        var row = new TransparencyStatisticsRow("boston", "pothole", StatisticsGranularity.Day, new LocalDate(2026, 3, 1), new LocalDate(2026, 3, 2),
+            5, 2, 1, 7, 10.5, 19.7, 4.0, 8.0, 0.5, 0.5, 2.0, 1);
+
+        Assert.Equal(row, row.WithholdingFiguresOfFewerThan(1));
+        Assert.Equal(row with { AverageSatisfaction = null }, row.WithholdingFiguresOfFewerThan(2));
+        Assert.Equal(
+            new TransparencyStatisticsRow("boston", "pothole", StatisticsGranularity.Day, new LocalDate(2026, 3, 1), new LocalDate(2026, 3, 2),
+                5, 2, 1, 7, null, null, null, null, null, null, null, 1),
+            row.WithholdingFiguresOfFewerThan(3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => row.WithholdingFiguresOfFewerThan(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => row.WithholdingFiguresOfFewerThan(TransparencyStatisticsRow.MaximumWithholdingThreshold + 1));
     }
 }

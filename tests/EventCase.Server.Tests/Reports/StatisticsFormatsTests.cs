@@ -64,6 +64,53 @@ public sealed class StatisticsFormatsTests(ServerFixture server) : IClassFixture
     }
 
     [Fact]
+    public async Task For_publication_the_figures_of_fewer_cases_than_minCases_are_left_out_and_the_counts_stay()
+    {
+        var agency = $"pub-{Guid.NewGuid():N}"[..16];
+        // Two cases resolved on 6 April, one on 7 April: the 7th's median would be that one case's resolution time.
+        await AppendAsync(agency, "c1", Instant.FromUtc(2026, 4, 6, 13, 0), Instant.FromUtc(2026, 4, 6, 15, 0));
+        await AppendAsync(agency, "c2", Instant.FromUtc(2026, 4, 6, 13, 0), Instant.FromUtc(2026, 4, 6, 17, 0));
+        await AppendAsync(agency, "c3", Instant.FromUtc(2026, 4, 7, 13, 0), Instant.FromUtc(2026, 4, 7, 14, 0));
+        await server.WaitForProjectionsAsync();
+        using var agent = server.Client(Roles.Agent, agency);
+        const string Query = "granularity=day&from=2026-04-06&to=2026-04-07";
+
+        using var all = await agent.GetAsync($"/statistics/transparency?{Query}", Ct);
+        using var published = await agent.GetAsync($"/statistics/transparency?{Query}&minCases=2", Ct);
+        using var publishedCsv = await agent.GetAsync($"/statistics/transparency.csv?{Query}&minCases=2", Ct);
+
+        var everything = JsonSerializer.Deserialize<List<TransparencyStatisticsRow>>(await all.Content.ReadAsStringAsync(Ct), ApiJson.Response)!;
+        var text = await published.Content.ReadAsStringAsync(Ct);
+        Assert.True(published.StatusCode == HttpStatusCode.OK, text);
+        var rows = JsonSerializer.Deserialize<List<TransparencyStatisticsRow>>(text, ApiJson.Response)!;
+        Assert.Equal(3.0, everything[0].MedianResolutionHours);
+        Assert.Equal(1.0, everything[1].MedianResolutionHours);
+        Assert.Equal(everything[0], rows[0]);
+        Assert.Equal((1L, 1L, null, null, null, null), (rows[1].Opened, rows[1].Resolved, rows[1].MedianResolutionHours, rows[1].P90ResolutionHours, rows[1].SlaComplianceRate, rows[1].ReopenRate));
+        Assert.Equal(TransparencyReport.ToCsv(rows), await publishedCsv.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-1")]
+    [InlineData("1001")]
+    [InlineData("two")]
+    [InlineData("2.5")]
+    public async Task A_minCases_that_is_no_whole_number_from_1_to_1000_is_a_bad_request_naming_it(string value)
+    {
+        using var agent = server.Client(Roles.Agent, "pub-bad");
+
+        foreach (var route in new[] { "/statistics/transparency", "/statistics/transparency.csv" })
+        {
+            using var response = await agent.GetAsync($"{route}?minCases={Uri.EscapeDataString(value)}", Ct);
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
+            Assert.Equal("must be a whole number from 1 to 1000.", problem.GetProperty("errors").GetProperty("minCases")[0].GetString());
+        }
+    }
+
+    [Fact]
     public async Task Daily_statistics_over_a_date_the_agency_zone_skipped_list_it_as_an_empty_day()
     {
         // Samoa moved across the date line at the end of 29 December 2011: Friday 30 December never happened in Apia.

@@ -17,7 +17,7 @@ public static class TransparencyReport
     [
         "agency", "service", "granularity", "period_start", "period_end", "opened", "resolved", "closed", "backlog_at_end",
         "median_resolution_hours", "p90_resolution_hours", "median_business_resolution_hours", "p90_business_resolution_hours",
-        "sla_compliance_rate", "reopen_rate", "average_satisfaction",
+        "sla_compliance_rate", "reopen_rate", "average_satisfaction", "satisfaction_responses",
     ];
 
     private static readonly JsonSerializerOptions Json = CreateJsonOptions();
@@ -36,7 +36,7 @@ public static class TransparencyReport
                 row.PeriodStart.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), row.PeriodEnd.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                 N(row.Opened), N(row.Resolved), N(row.Closed), N(row.BacklogAtEnd),
                 N(row.MedianResolutionHours), N(row.P90ResolutionHours), N(row.MedianBusinessResolutionHours), N(row.P90BusinessResolutionHours),
-                N(row.SlaComplianceRate), N(row.ReopenRate), N(row.AverageSatisfaction),
+                N(row.SlaComplianceRate), N(row.ReopenRate), N(row.AverageSatisfaction), N(row.SatisfactionResponses),
             };
             await writer.WriteAsync(new StringBuilder(string.Join(',', cells)).Append("\r\n"), cancellationToken);
         }

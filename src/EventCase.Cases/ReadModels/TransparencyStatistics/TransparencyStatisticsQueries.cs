@@ -40,6 +40,8 @@ public enum StatisticsGranularity
 /// <param name="SlaComplianceRate">Share (0–1) of first resolutions that met the SLA target.</param>
 /// <param name="ReopenRate">Share (0–1) of those cases reopened since.</param>
 /// <param name="AverageSatisfaction">Mean of the last satisfaction score (1–5) of those cases that have one.</param>
+/// <param name="SatisfactionResponses">How many of those cases have a satisfaction score: the count behind
+/// <paramref name="AverageSatisfaction"/>.</param>
 public sealed record TransparencyStatisticsRow(
     string Agency,
     string Service,
@@ -56,7 +58,42 @@ public sealed record TransparencyStatisticsRow(
     double? P90BusinessResolutionHours,
     double? SlaComplianceRate,
     double? ReopenRate,
-    double? AverageSatisfaction);
+    double? AverageSatisfaction,
+    long SatisfactionResponses)
+{
+    /// <summary>The most cases <see cref="WithholdingFiguresOfFewerThan"/> accepts as its threshold.</summary>
+    public const int MaximumWithholdingThreshold = 1_000;
+
+    /// <summary>
+    /// This row for publication with the figures computed from fewer than <paramref name="minimumCases"/> cases left
+    /// out (null): the resolution times, SLA compliance and reopen rate when fewer cases were first resolved in the
+    /// period, the average satisfaction when fewer of them were scored. With one case behind it, a day's median
+    /// resolution time is that case's, and its average satisfaction is one citizen's answer. The counts stay: they
+    /// are of cases, not of what happened to a person. A threshold of 1 leaves out nothing.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="minimumCases"/> is below 1 or above
+    /// <see cref="MaximumWithholdingThreshold"/>.</exception>
+    public TransparencyStatisticsRow WithholdingFiguresOfFewerThan(int minimumCases)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(minimumCases, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(minimumCases, MaximumWithholdingThreshold);
+        var row = this;
+        if (Resolved < minimumCases)
+        {
+            row = row with
+            {
+                MedianResolutionHours = null,
+                P90ResolutionHours = null,
+                MedianBusinessResolutionHours = null,
+                P90BusinessResolutionHours = null,
+                SlaComplianceRate = null,
+                ReopenRate = null,
+            };
+        }
+
+        return SatisfactionResponses < minimumCases ? row with { AverageSatisfaction = null } : row;
+    }
+}
 
 /// <summary>
 /// Aggregates the case facts (<see cref="CaseFactsProjection"/>) per agency × service × day, week or month. Period
@@ -113,7 +150,8 @@ public sealed class TransparencyStatisticsQueries(PostgresEventStore store, IAge
                         percentile_cont(0.9) WITHIN GROUP (ORDER BY business_resolution_hours) AS p90_business,
                         avg(CASE WHEN met_sla THEN 1.0 ELSE 0.0 END)::double precision AS compliance,
                         avg(CASE WHEN reopen_count > 0 THEN 1.0 ELSE 0.0 END)::double precision AS reopen_rate,
-                        avg(satisfaction)::double precision AS satisfaction
+                        avg(satisfaction)::double precision AS satisfaction,
+                        count(satisfaction) AS responses
                    FROM facts WHERE resolved_in IS NOT NULL GROUP BY service, resolved_in),
              stretches AS (
                  SELECT service, width_bucket(opened_from, $5::timestamptz[]) AS ended_before, width_bucket(opened_until, $5::timestamptz[]) AS ended_by_end
@@ -128,7 +166,8 @@ public sealed class TransparencyStatisticsQueries(PostgresEventStore store, IAge
                   GROUP BY service, i)
              SELECT s.service, p.period_start, p.period_end, coalesce(o.n, 0), coalesce(r.n, 0), coalesce(c.n, 0),
                     (sum(coalesce(b.change, 0)) OVER (PARTITION BY s.service ORDER BY p.i))::bigint,
-                    r.median_calendar, r.p90_calendar, r.median_business, r.p90_business, r.compliance, r.reopen_rate, r.satisfaction
+                    r.median_calendar, r.p90_calendar, r.median_business, r.p90_business, r.compliance, r.reopen_rate, r.satisfaction,
+                    coalesce(r.responses, 0)
                FROM periods p
               CROSS JOIN services s
                LEFT JOIN opened o ON o.service = s.service AND o.i = p.i
@@ -167,7 +206,8 @@ public sealed class TransparencyStatisticsQueries(PostgresEventStore store, IAge
                 D(10),
                 D(11),
                 D(12),
-                D(13)));
+                D(13),
+                reader.GetInt64(14)));
         }
 
         return rows;
