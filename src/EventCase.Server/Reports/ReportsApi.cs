@@ -323,7 +323,7 @@ public static class ReportsApi
         var today = clock.GetCurrentInstant().InZone(calendars.For(caller.Agency.Value).Zone).Date;
         var end = Date(v, to, "to") ?? today;
         var start = Date(v, from, "from") ?? end.PlusMonths(-3);
-        if (v.IsValid && (start > end || Period.Between(start, end, PeriodUnits.Days).Days > 3660))
+        if (v.IsValid && (start > end || start < end.PlusYears(-10)))
         {
             v.Add("from", "must be on or before ?to= and at most ten years before it.");
         }

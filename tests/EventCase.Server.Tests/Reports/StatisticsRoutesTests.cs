@@ -39,4 +39,21 @@ public sealed class StatisticsRoutesTests(ServerFixture server) : IClassFixture<
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains((await ReadJsonAsync(response)).AsArray(), r => r!["periodEnd"]!.GetValue<string>() == "9999-01-01");
     }
+
+    [Theory]
+    [InlineData("2016-04-06", HttpStatusCode.OK)]
+    [InlineData("2016-04-05", HttpStatusCode.BadRequest)]
+    [InlineData("2016-03-31", HttpStatusCode.BadRequest)]
+    public async Task A_range_may_reach_back_ten_years_to_the_day_and_no_further(string from, HttpStatusCode status)
+    {
+        using var agent = server.Client(Roles.Agent);
+
+        using var response = await agent.GetAsync($"/statistics/transparency?granularity=month&from={from}&to=2026-04-06", Ct);
+
+        Assert.Equal(status, response.StatusCode);
+        if (status == HttpStatusCode.BadRequest)
+        {
+            Assert.NotNull((await ReadJsonAsync(response))["errors"]!["from"]);
+        }
+    }
 }
