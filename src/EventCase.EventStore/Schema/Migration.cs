@@ -11,8 +11,24 @@ namespace EventCase.EventStore.Schema;
 /// <param name="Sql">The script, with <c>__schema__</c> placeholders.</param>
 public sealed partial record Migration(int Version, string Name, string Sql)
 {
-    /// <summary>SHA-256 of the script text, recorded when applied so that an edited, already-applied script is noticed.</summary>
-    public string Checksum { get; } = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Sql)));
+    /// <summary>
+    /// SHA-256 of the script text with its line endings as LF, recorded when applied so that an edited, already-applied
+    /// script is noticed. Line endings do not count: git on Windows checks the scripts out with CRLF, and the same script
+    /// must not read as edited to a build made from that checkout.
+    /// </summary>
+    public string Checksum { get; } = ChecksumOf(Sql.Replace("\r\n", "\n", StringComparison.Ordinal));
+
+    // What builds before the normalization recorded for a CRLF checkout: the hash of the bytes as checked out.
+    private string CrLfChecksum { get; } = ChecksumOf(Sql.Replace("\r\n", "\n", StringComparison.Ordinal).Replace("\n", "\r\n", StringComparison.Ordinal));
+
+    /// <summary>
+    /// True when <paramref name="recorded"/>, a checksum <c>schema_migrations</c> holds for this version, is this script's:
+    /// <see cref="Checksum"/>, or the checksum an earlier build made from a CRLF checkout recorded for the same text.
+    /// </summary>
+    internal bool WasRecordedAs(string recorded) =>
+        string.Equals(recorded, Checksum, StringComparison.Ordinal) || string.Equals(recorded, CrLfChecksum, StringComparison.Ordinal);
+
+    private static string ChecksumOf(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
     /// <summary>
     /// Loads every embedded resource of <paramref name="assembly"/> named <c>…NNNN_name.sql</c> whose resource name

@@ -82,7 +82,7 @@ public static partial class SchemaMigrator
         {
             if (applied.TryGetValue(migration.Version, out var checksum))
             {
-                if (!string.Equals(checksum, migration.Checksum, StringComparison.Ordinal))
+                if (!migration.WasRecordedAs(checksum))
                 {
                     throw new InvalidOperationException(
                         $"Migration {migrationSet} {migration.Version:D4}_{migration.Name} was changed after it was applied to schema '{schema}'. " +

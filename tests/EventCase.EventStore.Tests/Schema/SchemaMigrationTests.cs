@@ -95,6 +95,44 @@ public sealed class SchemaMigrationTests(DatabaseFixture database) : IClassFixtu
     }
 
     [Fact]
+    public void A_script_checked_out_with_CRLF_line_endings_has_the_checksum_of_its_LF_text()
+    {
+        // git on Windows (core.autocrlf) checks the .sql files out with CRLF, and they are embedded as checked out.
+        var lf = new Migration(1, "first", "CREATE TABLE __schema__.t (\n    id int\n);\n");
+        var crlf = new Migration(1, "first", "CREATE TABLE __schema__.t (\r\n    id int\r\n);\r\n");
+
+        Assert.Equal(lf.Checksum, crlf.Checksum);
+    }
+
+    [Fact]
+    public async Task A_schema_migrated_by_a_build_with_LF_scripts_starts_under_a_build_with_CRLF_scripts()
+    {
+        var lf = new Migration(1, "first", "CREATE TABLE __schema__.t (\n    id int\n);\n");
+        var crlf = new Migration(1, "first", "CREATE TABLE __schema__.t (\r\n    id int\r\n);\r\n");
+        await SchemaMigrator.MigrateAsync(database.DataSource, "lf_then_crlf", "custom", [lf], cancellationToken: Ct);
+
+        Assert.Empty(await SchemaMigrator.MigrateAsync(database.DataSource, "lf_then_crlf", "custom", [crlf], cancellationToken: Ct));
+    }
+
+    [Fact]
+    public async Task A_schema_a_build_with_CRLF_scripts_recorded_the_raw_checksum_of_starts_under_a_build_with_LF_scripts()
+    {
+        // Builds before line endings were normalized recorded the SHA-256 of the script's bytes as checked out.
+        const string CrLfText = "CREATE TABLE __schema__.t (\r\n    id int\r\n);\r\n";
+        var raw = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(CrLfText)));
+        await SchemaMigrator.MigrateAsync(database.DataSource, "crlf_then_lf", "custom", [new Migration(1, "first", CrLfText)], cancellationToken: Ct);
+        await using (var record = database.DataSource.CreateCommand("UPDATE crlf_then_lf.schema_migrations SET checksum = $1"))
+        {
+            record.Parameters.AddWithValue(raw);
+            await record.ExecuteNonQueryAsync(Ct);
+        }
+
+        var lf = new Migration(1, "first", "CREATE TABLE __schema__.t (\n    id int\n);\n");
+
+        Assert.Empty(await SchemaMigrator.MigrateAsync(database.DataSource, "crlf_then_lf", "custom", [lf], cancellationToken: Ct));
+    }
+
+    [Fact]
     public async Task A_failing_migration_leaves_the_schema_as_it_was()
     {
         var good = new Migration(1, "good", "CREATE TABLE __schema__.good (id int);");
