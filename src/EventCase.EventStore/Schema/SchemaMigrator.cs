@@ -84,9 +84,14 @@ public static partial class SchemaMigrator
             {
                 if (!migration.WasRecordedAs(checksum))
                 {
+                    // Met by an operator starting a build on a database another build made (a development build from
+                    // before a script was final, or one with an edited script), so it says what to do, not only the rule.
                     throw new InvalidOperationException(
-                        $"Migration {migrationSet} {migration.Version:D4}_{migration.Name} was changed after it was applied to schema '{schema}'. " +
-                        "Applied migrations must never be edited: add a new migration instead.");
+                        $"Schema '{schema}' was migrated with another text of migration {migrationSet} {migration.Version:D4}_{migration.Name} " +
+                        $"than this build carries (recorded checksum {checksum}, this build's {migration.Checksum}), so this build cannot tell " +
+                        "what the schema holds and nothing was changed. The database was made by a build whose script differed: run that " +
+                        "build, or restore a backup made by a released build. A developer who edited an applied script puts it back and " +
+                        "adds a new migration instead.");
                 }
 
                 continue;

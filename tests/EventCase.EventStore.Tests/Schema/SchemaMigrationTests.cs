@@ -82,7 +82,7 @@ public sealed class SchemaMigrationTests(DatabaseFixture database) : IClassFixtu
     }
 
     [Fact]
-    public async Task A_migration_edited_after_it_was_applied_is_refused()
+    public async Task A_migration_edited_after_it_was_applied_is_refused_with_both_checksums_and_what_the_operator_can_do()
     {
         var original = new Migration(1, "first", "CREATE TABLE __schema__.t (id int);");
         var edited = new Migration(1, "first", "CREATE TABLE __schema__.t (id bigint);");
@@ -91,7 +91,14 @@ public sealed class SchemaMigrationTests(DatabaseFixture database) : IClassFixtu
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
             SchemaMigrator.MigrateAsync(database.DataSource, "edited", "custom", [edited], cancellationToken: Ct));
 
-        Assert.Contains("was changed after it was applied", error.Message, StringComparison.Ordinal);
+        // Seen by an operator upgrading a database another build made, not only by the developer who edited a script.
+        Assert.Contains("Schema 'edited'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("custom 0001_first", error.Message, StringComparison.Ordinal);
+        Assert.Contains("recorded checksum " + original.Checksum, error.Message, StringComparison.Ordinal);
+        Assert.Contains("this build's " + edited.Checksum, error.Message, StringComparison.Ordinal);
+        Assert.Contains("nothing was changed", error.Message, StringComparison.Ordinal);
+        Assert.Contains("restore a backup", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, await SchemaMigrator.GetAppliedVersionAsync(database.DataSource, "edited", "custom", Ct));
     }
 
     [Fact]
