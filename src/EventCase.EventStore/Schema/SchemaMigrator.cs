@@ -77,6 +77,19 @@ public static partial class SchemaMigrator
             }
         }
 
+        var carried = migrations.Select(m => m.Version).DefaultIfEmpty(0).Max();
+        if (applied.Keys.Where(v => v > carried).Order().ToList() is [var first, ..] newer)
+        {
+            // An older build started on a database a newer one upgraded (a rollback, or an old node restarted in the
+            // middle of an upgrade). It served requests, writing rows in the shapes the newer build had rebuilt away
+            // from, with nothing but /health/ready saying the schema was ahead: refused before anything is touched.
+            throw new InvalidOperationException(
+                $"Schema '{schema}' has migration {migrationSet} {first:D4}{(newer.Count > 1 ? FormattableString.Invariant($" (and {newer.Count - 1} more)") : "")}, " +
+                $"which this build does not carry (it has up to {carried:D4}): a newer build migrated it, so this build would " +
+                "write what the newer one no longer reads, and nothing was changed. Run the newer build; to go back to this " +
+                "one, restore the backup taken before the upgrade.");
+        }
+
         var newlyApplied = new List<int>();
         foreach (var migration in migrations.OrderBy(m => m.Version))
         {

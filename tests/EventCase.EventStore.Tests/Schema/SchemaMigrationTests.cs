@@ -102,6 +102,24 @@ public sealed class SchemaMigrationTests(DatabaseFixture database) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_schema_a_newer_build_migrated_is_refused_by_an_older_build_before_anything_is_touched()
+    {
+        Migration[] older = [new(1, "first", "CREATE TABLE __schema__.t (id int);")];
+        Migration[] newer = [.. older, new(2, "second", "ALTER TABLE __schema__.t ADD COLUMN name text;"), new(3, "third", "CREATE TABLE __schema__.u (id int);")];
+        await SchemaMigrator.MigrateAsync(database.DataSource, "newer", "custom", newer, cancellationToken: Ct);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            SchemaMigrator.MigrateAsync(database.DataSource, "newer", "custom", older, cancellationToken: Ct));
+
+        Assert.Contains("Schema 'newer' has migration custom 0002 (and 1 more), which this build does not carry (it has up to 0001)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("nothing was changed", error.Message, StringComparison.Ordinal);
+        Assert.Contains("restore the backup taken before the upgrade", error.Message, StringComparison.Ordinal);
+        Assert.Equal(3, await SchemaMigrator.GetAppliedVersionAsync(database.DataSource, "newer", "custom", Ct));
+        // The build that made it still starts.
+        Assert.Empty(await SchemaMigrator.MigrateAsync(database.DataSource, "newer", "custom", newer, cancellationToken: Ct));
+    }
+
+    [Fact]
     public void A_script_checked_out_with_CRLF_line_endings_has_the_checksum_of_its_LF_text()
     {
         // git on Windows (core.autocrlf) checks the .sql files out with CRLF, and they are embedded as checked out.
