@@ -205,7 +205,7 @@ public sealed class ProjectionDaemon : BackgroundService
             int rows;
             try
             {
-                rows = await worker.StepAsync(connection, record.Checkpoint, cancellationToken);
+                rows = await ProjectionOwnership.ReportWhileAsync([worker], () => worker.StepAsync(connection, record.Checkpoint, cancellationToken), cancellationToken);
             }
             catch (ProjectionFailedException failure)
             {

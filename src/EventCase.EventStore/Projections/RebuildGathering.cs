@@ -98,7 +98,14 @@ internal sealed class RebuildGathering(TimeSpan window, ILogger logger)
                 logger.LogInformation("Rebuilding projections {Projections} in one pass over the log.", string.Join(", ", workers.Select(w => w.Runner.Projection.Name)));
             }
 
-            await ProjectionWorker.RebuildTogetherAsync(workers, connection, cancellationToken);
+            await ProjectionOwnership.ReportWhileAsync(
+                workers,
+                async () =>
+                {
+                    await ProjectionWorker.RebuildTogetherAsync(workers, connection, cancellationToken);
+                    return true;
+                },
+                cancellationToken);
             return true;
         }
         finally
@@ -177,6 +184,64 @@ internal static class ProjectionOwnership
         return await reader.ReadAsync(cancellationToken) && reader.GetBoolean(2)
             ? (reader.GetInt32(0), reader.IsDBNull(1) ? null : reader.GetString(1))
             : null;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> of the owner of <paramref name="workers"/>' projections (a live batch, a rebuild) and,
+    /// for as long as it lasts beyond a poll interval, reports for them every poll interval on a pooled connection of its
+    /// own. Why: the work folds events in memory between two statements, which to the database looks like a frozen owner
+    /// (its heartbeat old, its connection waiting on its client); a slow projection whose batch took longer than
+    /// <see cref="ProjectionDaemonOptions.TakeOverFromSilentOwnerAfter"/> was ended part-way through every batch by another
+    /// node, which was then ended in turn, and the projection never moved. A frozen process reports nothing, so it is
+    /// still ended. The reports cannot come from the owning connection: it is busy, or inside the batch's transaction,
+    /// whose writes nobody sees before the commit.
+    /// </summary>
+    public static async Task<T> ReportWhileAsync<T>(IReadOnlyList<ProjectionWorker> workers, Func<Task<T>> work, CancellationToken cancellationToken)
+    {
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reports = ReportUntilAsync(workers, done.Token);
+        try
+        {
+            return await work();
+        }
+        finally
+        {
+            await done.CancelAsync();
+            await reports;
+        }
+    }
+
+    private static async Task ReportUntilAsync(IReadOnlyList<ProjectionWorker> workers, CancellationToken cancellationToken)
+    {
+        var store = workers[0].Store;
+        var options = workers[0].Options;
+        var names = workers.Select(w => w.Runner.Projection.Name).ToArray();
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(options.PollInterval, cancellationToken);
+                try
+                {
+                    await using var batch = store.DataSource.CreateBatch();
+                    batch.BatchCommands.Add(AsynchronousCommit.BatchCommand());
+                    var update = new NpgsqlBatchCommand($"UPDATE {store.Options.Schema}.projections SET owner = $2, owner_heartbeat_at = now() WHERE name = ANY($1)");
+                    update.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = names });
+                    update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = options.NodeId });
+                    batch.BatchCommands.Add(update);
+                    await batch.ExecuteNonQueryAsync(cancellationToken);
+                }
+                catch (Exception e) when (e is NpgsqlException or TimeoutException)
+                {
+                    // A report that did not get through is tried again a poll interval later; the work itself meets and
+                    // handles a database that is gone.
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The work is over.
+        }
     }
 
     /// <summary>Releases the lock; false when the connection did not hold it.</summary>

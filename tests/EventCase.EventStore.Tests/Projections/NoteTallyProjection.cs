@@ -14,6 +14,9 @@ public sealed class NoteTallyProjection(ProjectionMode mode = ProjectionMode.Asy
     /// <summary>The projection throws on a note with this text (a bug in a projection, as in real life).</summary>
     public string? FailOnText { get; set; }
 
+    /// <summary>How long <see cref="Apply"/> takes per event: a slow projection (a costly lookup in its configuration).</summary>
+    public TimeSpan? DelayPerEvent { get; init; }
+
     public override string Name => name;
 
     public override ProjectionMode Mode => mode;
@@ -77,6 +80,11 @@ public sealed class NoteTallyProjection(ProjectionMode mode = ProjectionMode.Asy
         ArgumentNullException.ThrowIfNull(recorded);
         ArgumentNullException.ThrowIfNull(output);
         Interlocked.Increment(ref recorded.MetadataRead ? ref _withMetadata : ref _withoutMetadata);
+        if (DelayPerEvent is { } delay)
+        {
+            Thread.Sleep(delay);
+        }
+
         switch (recorded.Data)
         {
             case ThingOpened opened:

@@ -121,4 +121,48 @@ public sealed class SilentOwnerTests(DatabaseFixture database) : ProjectionTestB
         Assert.Equal("frozen-node", (await StatusAsync(store)).Owner);
         await WaitUntilAsync(async () => (await StatusAsync(store)) is { Owner: "node-b", LagEvents: 0 }, "node B took over once the owner fell silent", seconds: 30);
     }
+
+    /// <summary>
+    /// A slow projection (100 ms an event: three seconds a batch of 30, three times the silence allowed) run by two nodes.
+    /// Its owner works in memory between two statements, which from the database looks like a frozen node; it was ended
+    /// part-way through every batch, the node that took over was ended in turn by the first, and the projection never
+    /// moved (a drill's checkpoint stood still for a minute while the nodes took it from each other).
+    /// </summary>
+    [Fact]
+    public async Task An_owner_whose_batch_outlasts_the_silence_allowed_keeps_reporting_and_finishes_it_beside_another_node()
+    {
+        var store = await CreateStoreAsync(null, new NoteTallyProjection { DelayPerEvent = TimeSpan.FromMilliseconds(100) });
+        await using var first = new DaemonHost(store, Options("node-a"));
+        await first.StartAsync();
+        await CaughtUpAsync(store);
+        await using var second = new DaemonHost(store, Options("node-b"));
+        await second.StartAsync();
+
+        await AppendNotesAsync(store, new StreamName("boston", "s-1"), Enumerable.Range(1, 30).Select(i => $"note {i}").ToArray());
+
+        await CaughtUpAsync(store, seconds: 30);
+        AssertSameRows(NoteTallyProjection.Expected(await WholeLogAsync(store)), await RowsAsync());
+    }
+
+    /// <summary>The same for a rebuild, whose owner folds the log in memory between its progress reports.</summary>
+    [Fact]
+    public async Task An_owner_whose_rebuild_folds_longer_than_the_silence_allowed_keeps_reporting_and_swaps_it_in_beside_another_node()
+    {
+        var store = await CreateStoreAsync(null, new NoteTallyProjection { DelayPerEvent = TimeSpan.FromMilliseconds(100) });
+        await using var first = new DaemonHost(store, Options("node-a"));
+        await first.StartAsync();
+        await AppendNotesAsync(store, new StreamName("boston", "s-1"), Enumerable.Range(1, 30).Select(i => $"note {i}").ToArray());
+        await CaughtUpAsync(store);
+        await using var second = new DaemonHost(store, Options("node-b"));
+        await second.StartAsync();
+
+        await store.Projections.RequestRebuildAsync("note_tally", Ct);
+
+        await WaitUntilAsync(
+            async () => await CountAsync($"SELECT count(*) FROM {Schema}.projections WHERE name = 'note_tally' AND rebuild_requested_at IS NULL AND state = 'running' AND built") == 1,
+            "the rebuild was swapped in",
+            seconds: 30);
+        await CaughtUpAsync(store, seconds: 30);
+        AssertSameRows(NoteTallyProjection.Expected(await WholeLogAsync(store)), await RowsAsync());
+    }
 }
