@@ -346,6 +346,19 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
         }
 
         ValidateEntryTables(projection, _entryTables);
+        foreach (var index in projection.Indexes)
+        {
+            ValidateIndex(projection, projection.TableName, ["tenant_id", "row_key", .. names], index);
+        }
+
+        foreach (var table in _entryTables)
+        {
+            foreach (var index in table.IndexColumns)
+            {
+                ValidateIndex(projection, table.Name, ["entry_id", "tenant_id", "row_key", .. table.ColumnNames], index);
+            }
+        }
+
         _correlated = projection.CorrelatedColumns.Select(group => CorrelatedGroup(projection, names, group)).ToList();
         _rowPerStream = projection.Mode == ProjectionMode.Inline || !OverridesRowKey(projection);
     }
@@ -384,6 +397,48 @@ internal sealed class RowProjectionRunner<TRow> : ProjectionRunner
                 $"Projection '{projection.Name}': entry tables {string.Join(" and ", shared.Select(table => $"'{table.Name}'"))} both take entries of type {shared.Key.Name}; " +
                 "output.Emit chooses the table by the entry's type, so give each table an entry type of its own.");
         }
+    }
+
+    /// <summary>
+    /// Checks an index at registration: it goes into SQL as written, and a column the table does not have (a typo, a
+    /// column since renamed) otherwise failed MigrateAsync with PostgreSQL's error, after the store's own migrations, or
+    /// a later rebuild, when the index was added with a version bump. An index is a list of the table's columns, each
+    /// optionally followed by ASC or DESC and by NULLS FIRST or NULLS LAST; nothing else reaches the SQL.
+    /// </summary>
+    private static void ValidateIndex(Projection<TRow> projection, string table, IReadOnlyList<string> tableColumns, string? index)
+    {
+        foreach (var item in (index ?? string.Empty).Split(','))
+        {
+            var words = item.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            var problem = words.Length == 0 ? "an empty column"
+                : !tableColumns.Contains(words[0], StringComparer.Ordinal) ? $"'{words[0]}', which is not a column of table '{table}' ({string.Join(", ", tableColumns)})"
+                : !IsIndexOrder(words.AsSpan(1)) ? $"'{item.Trim()}', whose order is not ASC or DESC followed by NULLS FIRST or NULLS LAST"
+                : null;
+            if (problem is not null)
+            {
+                throw new ArgumentException(
+                    $"Projection '{projection.Name}': index '{index}' names {problem}; an index is a list of the table's columns, each optionally followed by ASC or DESC and by NULLS FIRST or NULLS LAST.");
+            }
+        }
+    }
+
+    /// <summary>Whether <paramref name="words"/> (what follows a column in an index) are <c>[ASC | DESC] [NULLS FIRST | NULLS LAST]</c>.</summary>
+    private static bool IsIndexOrder(ReadOnlySpan<string> words)
+    {
+        var next = 0;
+        if (next < words.Length && (Is(words[next], "ASC") || Is(words[next], "DESC")))
+        {
+            next++;
+        }
+
+        if (next + 1 < words.Length && Is(words[next], "NULLS") && (Is(words[next + 1], "FIRST") || Is(words[next + 1], "LAST")))
+        {
+            next += 2;
+        }
+
+        return next == words.Length;
+
+        static bool Is(string word, string keyword) => string.Equals(word, keyword, StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>True when the projection's class (or a base between it and <see cref="Projection{TRow}"/>) overrides <see cref="Projection{TRow}.RowKey"/>.</summary>

@@ -168,6 +168,45 @@ public sealed class ProjectionRegistrationTests(DatabaseFixture database) : Proj
         Assert.Contains("entry tables 'first_entries' and 'second_entries' both take entries of type TextEntry", error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// An index was put into SQL as written and first met PostgreSQL at MigrateAsync, after the store's own migrations
+    /// (a host that checks its options had said nothing); added to an existing projection with a version bump, it failed
+    /// the rebuild instead, the live tables serving the old version meanwhile.
+    /// </summary>
+    [Theory]
+    [InlineData("tenant_id, txt", "'txt', which is not a column of table 'shaped' (tenant_id, row_key, text)")]
+    [InlineData("tenant_id, row_data", "'row_data', which is not a column of table 'shaped' (tenant_id, row_key, text)")]
+    [InlineData("lower(text)", "'lower(text)', which is not a column of table 'shaped' (tenant_id, row_key, text)")]
+    [InlineData("tenant_id, text DESC NULLS", "'text DESC NULLS', whose order is not ASC or DESC followed by NULLS FIRST or NULLS LAST")]
+    [InlineData("tenant_id,, text", "an empty column")]
+    [InlineData("tenant_id); DROP TABLE events; --", "'tenant_id);', which is not a column of table 'shaped' (tenant_id, row_key, text)")]
+    public void An_index_that_is_not_a_list_of_the_tables_columns_is_refused_naming_the_projection_and_what_is_wrong(string index, string problem)
+    {
+        var error = Refused(() => new ShapedProjection { IndexColumns = [index] });
+
+        Assert.Contains($"Projection 'shaped': index '{index}' names {problem}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_entry_table_index_naming_a_column_the_entry_table_does_not_have_is_refused()
+    {
+        var error = Refused(() => new ShapedProjection { Entries = [TextEntries("shaped_entries", ["text"], "tenant_id, row_key, position")] });
+
+        Assert.Contains(
+            "Projection 'shaped': index 'tenant_id, row_key, position' names 'position', which is not a column of table 'shaped_entries' (entry_id, tenant_id, row_key, text)",
+            error.Message,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_index_of_the_tables_columns_with_orders_and_nulls_placement_is_created()
+    {
+        var store = await CreateStoreAsync(null, new ShapedProjection { IndexColumns = ["tenant_id, text desc nulls last, row_key ASC", "text NULLS FIRST"] });
+
+        Assert.Single(store.Projections.All);
+        Assert.Equal(2, await CountAsync($"SELECT count(*) FROM pg_indexes WHERE schemaname = '{Schema}' AND tablename = 'shaped' AND indexname <> 'shaped_pkey'"));
+    }
+
     [Fact]
     public void A_projection_handling_an_event_type_the_serializer_does_not_know_is_refused_saying_so()
     {
