@@ -104,6 +104,7 @@ public sealed class EventCaseStorage : IAsyncDisposable
                 [.. BuiltInProjections.Create(calendars), .. projections]);
             await store.MigrateAsync(cancellationToken);
             await CasesSchema.MigrateAsync(dataSource, schema, cancellationToken);
+            await WarnOfInlineProjectionsNotRegisteredAsync(store, logger, cancellationToken);
             return new EventCaseStorage(dataSource, store, embedded);
         }
         catch
@@ -115,6 +116,30 @@ public sealed class EventCaseStorage : IAsyncDisposable
             }
 
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Warns of each inline projection that another process registered (its mode is recorded in the database) and this
+    /// one does not: an inline projection is written by the appends of the processes that register it, and by no other,
+    /// so every case this process writes is missing from it until it is rebuilt, and neither its status nor readiness
+    /// can show it (an inline projection has no lag). Appending here is not refused: a host may mean to rebuild it.
+    /// </summary>
+    private static async Task WarnOfInlineProjectionsNotRegisteredAsync(PostgresEventStore store, ILogger logger, CancellationToken cancellationToken)
+    {
+        var registered = store.Projections.All.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        await using var command = store.DataSource.CreateCommand($"SELECT name FROM {store.Options.Schema}.projections WHERE mode = 'inline' ORDER BY name");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var name = reader.GetString(0);
+            if (!registered.Contains(name))
+            {
+                logger.LogWarning(
+                    "Inline projection {Projection} is recorded in the database but not registered in this process: the cases this process writes are missing from it until it is rebuilt (eventcase projections rebuild {Projection}). Register it in every process that writes (EventCaseOptions.Projections), or remove it (writing-a-projection.md).",
+                    name,
+                    name);
+            }
         }
     }
 

@@ -23,10 +23,18 @@ public sealed class OwnProjectionTests(DatabaseFixture database) : IClassFixture
 
     private IHost Build(string schema, params Projection[] projections) => Build(schema, database.ConnectionString, null, projections);
 
-    private static IHost Build(string schema, string? connectionString, string? embeddedDataDirectory, params Projection[] projections)
+    private static IHost Build(string schema, string? connectionString, string? embeddedDataDirectory, params Projection[] projections) =>
+        Build(schema, connectionString, embeddedDataDirectory, null, projections);
+
+    private static IHost Build(string schema, string? connectionString, string? embeddedDataDirectory, ILoggerProvider? logs, params Projection[] projections)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
         builder.Services.AddEventCase(o =>
         {
             o.ConnectionString = connectionString;
@@ -165,6 +173,32 @@ public sealed class OwnProjectionTests(DatabaseFixture database) : IClassFixture
         }
     }
 
+    /// <summary>
+    /// An inline projection is written by the appends of the processes that register it, and by no other: a host (or
+    /// the service) started on a database where another host records one, without registering it, wrote cases that
+    /// were missing from it for good, and nothing said so (status and readiness showed it current: inline projections
+    /// have no lag).
+    /// </summary>
+    [Fact]
+    public async Task A_host_that_does_not_register_an_inline_projection_recorded_in_the_database_warns_that_its_cases_will_be_missing_from_it()
+    {
+        var schema = "own_" + Guid.NewGuid().ToString("N")[..8];
+        using (var registering = Build(schema, new CasesOpened()))
+        {
+            await registering.StartAsync(Ct);
+            await registering.StopAsync(Ct);
+        }
+
+        var logs = new WarningLines();
+        using var other = Build(schema, database.ConnectionString, null, logs);
+        await other.StartAsync(Ct);
+        await other.StopAsync(Ct);
+
+        var warning = Assert.Single(logs.Lines, line => line.Contains("cases_opened", StringComparison.Ordinal));
+        Assert.Contains("Inline projection cases_opened is recorded in the database but not registered in this process", warning, StringComparison.Ordinal);
+        Assert.Contains("cases this process writes are missing from it until it is rebuilt", warning, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void The_options_check_lists_projection_problems_with_every_other_problem()
     {
@@ -190,6 +224,52 @@ public sealed class OwnProjectionTests(DatabaseFixture database) : IClassFixture
         await using var command = database.DataSource.CreateCommand("SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1)");
         command.Parameters.AddWithValue(schema);
         return (bool)(await command.ExecuteScalarAsync(Ct))!;
+    }
+
+    private sealed record CaseOpenedRow(string Service);
+
+    /// <summary>An inline projection: one row per case, its service.</summary>
+    private sealed class CasesOpened : Projection<CaseOpenedRow>
+    {
+        public override string Name => "cases_opened";
+
+        public override ProjectionMode Mode => ProjectionMode.Inline;
+
+        public override IReadOnlyCollection<Type> EventTypes => [typeof(CaseOpened)];
+
+        public override bool ReadsMetadata => false;
+
+        public override IReadOnlyList<ProjectionColumn<CaseOpenedRow>> Columns => [ProjectionColumn<CaseOpenedRow>.Text("service", r => r.Service)];
+
+        public override CaseOpenedRow? Apply(CaseOpenedRow? row, RecordedEvent recorded, ProjectionOutput output) =>
+            recorded.Data is CaseOpened opened ? new CaseOpenedRow(opened.Service.Value) : row;
+    }
+
+    /// <summary>The warnings a host logs.</summary>
+    private sealed class WarningLines : ILoggerProvider, ILogger
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+
+        public IReadOnlyCollection<string> Lines => _lines;
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                _lines.Enqueue(formatter(state, exception));
+            }
+        }
+
+        public void Dispose()
+        {
+        }
     }
 
     private sealed record ServiceCount(string Service, int Opened);
