@@ -366,88 +366,109 @@ public sealed class CaseCommandHandler
             _ => throw new ArgumentException("Not a link command.", nameof(command)),
         };
         var other = command.CaseId == child ? parent : child;
-        for (var attempt = 1; ; attempt++)
+        CaseLinkLock? linking = null;
+        try
         {
-            var loaded = await LoadForCommandAsync(context, command.CaseId, cancellationToken);
-            if (Precheck(loaded, command, context, attempt) is { } answered)
+            for (var attempt = 1; ; attempt++)
             {
-                return answered;
-            }
-
-            if (loaded.State is not OpenedCase || other == command.CaseId)
-            {
-                // Not opened, or linked to itself: the decider's answer needs no other case.
-                var alone = CaseDecider.Decide(command, loaded.State);
-                return new CaseCommandResult.Rejected(alone.Rejection!, loaded.Version) { Attempts = attempt };
-            }
-
-            var counterpart = await LoadLatestAsync(context.Agency, other, cancellationToken);
-            if (counterpart.State is not OpenedCase)
-            {
-                return new CaseCommandResult.Rejected(new CaseNotFound(other.Value, command.Action), loaded.Version) { Attempts = attempt };
-            }
-
-            var (childCase, parentCase) = command.CaseId == child ? (loaded, counterpart) : (counterpart, loaded);
-            var ancestry = await AncestryAsync(context.Agency, (OpenedCase)parentCase.State, cancellationToken);
-            var sides = new[]
-            {
-                (Loaded: childCase, Command: (CaseCommand)new LinkParentCase(child, parent, ancestry, command.Now)),
-                (Loaded: parentCase, Command: new LinkChildCase(parent, child, ancestry, command.Now)),
-            }.OrderBy(side => side.Loaded.Stream == loaded.Stream ? 0 : 1).ToArray();
-            var decisions = new List<(LoadedCase Loaded, CaseCommand Command, IReadOnlyList<CaseEvent> Events)>();
-            foreach (var (side, sideCommand) in sides)
-            {
-                var decision = CaseDecider.Decide(sideCommand, side.State);
-                if (decision.Rejection is { } rejection)
+                var loaded = await LoadForCommandAsync(context, command.CaseId, cancellationToken);
+                if (Precheck(loaded, command, context, attempt) is { } answered)
                 {
-                    return new CaseCommandResult.Rejected(decisions.Count == 0 ? rejection : AsSentCase(rejection, command, (OpenedCase)loaded.State, other), loaded.Version)
+                    return answered;
+                }
+
+                if (loaded.State is not OpenedCase || other == command.CaseId)
+                {
+                    // Not opened, or linked to itself: the decider's answer needs no other case.
+                    var alone = CaseDecider.Decide(command, loaded.State);
+                    return new CaseCommandResult.Rejected(alone.Rejection!, loaded.Version) { Attempts = attempt };
+                }
+
+                var counterpart = await LoadLatestAsync(context.Agency, other, cancellationToken);
+                if (counterpart.State is not OpenedCase)
+                {
+                    return new CaseCommandResult.Rejected(new CaseNotFound(other.Value, command.Action), loaded.Version) { Attempts = attempt };
+                }
+
+                var (childCase, parentCase) = command.CaseId == child ? (loaded, counterpart) : (counterpart, loaded);
+                if (linking is null && ((OpenedCase)parentCase.State).Parent is not null)
+                {
+                    // The parent's ancestry is read, not appended to, so a link made meanwhile higher up could close a
+                    // loop that neither link sees (CaseLinkLock says why this lock is enough). Load again under the
+                    // lock: this is not a lost race, so it does not count as another attempt.
+                    linking = await CaseLinkLock.TakeAsync(_store, context.Agency, cancellationToken);
+                    attempt--;
+                    continue;
+                }
+
+                var ancestry = await AncestryAsync(context.Agency, (OpenedCase)parentCase.State, cancellationToken);
+                var sides = new[]
+                {
+                    (Loaded: childCase, Command: (CaseCommand)new LinkParentCase(child, parent, ancestry, command.Now)),
+                    (Loaded: parentCase, Command: new LinkChildCase(parent, child, ancestry, command.Now)),
+                }.OrderBy(side => side.Loaded.Stream == loaded.Stream ? 0 : 1).ToArray();
+                var decisions = new List<(LoadedCase Loaded, CaseCommand Command, IReadOnlyList<CaseEvent> Events)>();
+                foreach (var (side, sideCommand) in sides)
+                {
+                    var decision = CaseDecider.Decide(sideCommand, side.State);
+                    if (decision.Rejection is { } rejection)
                     {
-                        Attempts = attempt,
-                    };
+                        return new CaseCommandResult.Rejected(decisions.Count == 0 ? rejection : AsSentCase(rejection, command, (OpenedCase)loaded.State, other), loaded.Version)
+                        {
+                            Attempts = attempt,
+                        };
+                    }
+
+                    decisions.Add((side, sideCommand, decision.Events));
                 }
 
-                decisions.Add((side, sideCommand, decision.Events));
-            }
-
-            var appends = decisions
-                .Where(d => d.Events.Count > 0)
-                // The other case's event ids derive from the key and the case the command was sent to: the same key
-                // sent to link another case to that same other case is another request, and must not meet these ids as
-                // a retry of its own (its side would be skipped as already appended).
-                .Select(d => new StreamAppend(d.Loaded.Stream, CaseStreams.StreamType, ExpectedVersion.Exactly(d.Loaded.Version),
-                    ToNewEvents(d.Loaded.Stream, command, context, d.Events, sentStream: d.Loaded.Stream == loaded.Stream ? null : loaded.Stream)))
-                .ToList();
-            var own = decisions[0];
-            if (appends.Count == 0)
-            {
-                return new CaseCommandResult.Accepted(loaded.Version, [], loaded.State) { Attempts = attempt };
-            }
-
-            var (appended, answer) = await AppendBothSidesAsync(command, context, appends, attempt, cancellationToken);
-            if (answer is not null)
-            {
-                return answer;
-            }
-
-            if (appended is null)
-            {
-                continue;
-            }
-
-            var version = loaded.Version;
-            CaseState state = loaded.State;
-            for (var i = 0; i < appends.Count; i++)
-            {
-                var decided = decisions.Single(d => d.Loaded.Stream == appends[i].Stream);
-                var folded = CaseDecider.Fold(decided.Loaded.State, decided.Events);
-                await SnapshotIfDueAsync(decided.Loaded.Stream, decided.Loaded.Version, appended[i].NextExpectedVersion, folded, cancellationToken);
-                if (decided.Loaded.Stream == loaded.Stream)
+                var appends = decisions
+                    .Where(d => d.Events.Count > 0)
+                    // The other case's event ids derive from the key and the case the command was sent to: the same key
+                    // sent to link another case to that same other case is another request, and must not meet these ids as
+                    // a retry of its own (its side would be skipped as already appended).
+                    .Select(d => new StreamAppend(d.Loaded.Stream, CaseStreams.StreamType, ExpectedVersion.Exactly(d.Loaded.Version),
+                        ToNewEvents(d.Loaded.Stream, command, context, d.Events, sentStream: d.Loaded.Stream == loaded.Stream ? null : loaded.Stream)))
+                    .ToList();
+                var own = decisions[0];
+                if (appends.Count == 0)
                 {
-                    (version, state) = (appended[i].NextExpectedVersion, folded);
+                    return new CaseCommandResult.Accepted(loaded.Version, [], loaded.State) { Attempts = attempt };
                 }
-            }
 
-            return new CaseCommandResult.Accepted(version, own.Events, state) { Attempts = attempt };
+                var (appended, answer) = await AppendBothSidesAsync(command, context, appends, attempt, cancellationToken);
+                if (answer is not null)
+                {
+                    return answer;
+                }
+
+                if (appended is null)
+                {
+                    continue;
+                }
+
+                var version = loaded.Version;
+                CaseState state = loaded.State;
+                for (var i = 0; i < appends.Count; i++)
+                {
+                    var decided = decisions.Single(d => d.Loaded.Stream == appends[i].Stream);
+                    var folded = CaseDecider.Fold(decided.Loaded.State, decided.Events);
+                    await SnapshotIfDueAsync(decided.Loaded.Stream, decided.Loaded.Version, appended[i].NextExpectedVersion, folded, cancellationToken);
+                    if (decided.Loaded.Stream == loaded.Stream)
+                    {
+                        (version, state) = (appended[i].NextExpectedVersion, folded);
+                    }
+                }
+
+                return new CaseCommandResult.Accepted(version, own.Events, state) { Attempts = attempt };
+            }
+        }
+        finally
+        {
+            if (linking is not null)
+            {
+                await linking.DisposeAsync();
+            }
         }
     }
 

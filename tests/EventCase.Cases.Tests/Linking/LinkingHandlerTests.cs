@@ -59,6 +59,48 @@ public sealed class LinkingHandlerTests(DatabaseFixture database) : HandlerTestB
     }
 
     [Fact]
+    public async Task Two_links_made_at_once_that_would_close_a_loop_of_four_cases_leave_no_case_under_its_own_descendant()
+    {
+        // v is x's child and y is u's child. "x under y" and "u under v", made at once, would close the loop
+        // x → y → u → v → x: each touches two cases the other does not, and each parent's ancestry (y → u, v → x) was
+        // fine when read. While the first is about to append, the second runs; it must not decide on the ancestry the
+        // first is changing.
+        var agency = NewAgency();
+        var (x, y, u, v) = (await OpenCaseAsync(agency), await OpenCaseAsync(agency), await OpenCaseAsync(agency), await OpenCaseAsync(agency));
+        Assert.IsType<CaseCommandResult.Accepted>(await Handler().HandleAsync(new LinkParentCase(v, x, [], Later(1)), Agent(agency), Ct));
+        Assert.IsType<CaseCommandResult.Accepted>(await Handler().HandleAsync(new LinkParentCase(y, u, [], Later(2)), Agent(agency), Ct));
+        Task<CaseCommandResult>? second = null;
+        var options = new CaseCommandHandlerOptions
+        {
+            BeforeAppend = async (_, attempt, ct) =>
+            {
+                if (attempt == 1 && second is null)
+                {
+                    second = Handler().HandleAsync(new LinkParentCase(u, v, [], Later(3)), Agent(agency), ct);
+                    await FinishedOrWaitingOnALockAsync(second, ct);
+                }
+            },
+        };
+
+        var first = await Handler(options).HandleAsync(new LinkParentCase(x, y, [], Later(3)), Agent(agency), Ct);
+        var results = new[] { first, await second! };
+
+        Assert.Single(results, r => r is CaseCommandResult.Accepted);
+        var refused = Assert.IsType<CaseCommandResult.Rejected>(Assert.Single(results, r => r is CaseCommandResult.Rejected));
+        Assert.Equal(CaseLinkProblem.Cycle, Assert.IsType<InvalidCaseLink>(refused.Rejection).Problem);
+        foreach (var start in new[] { x, y, u, v })
+        {
+            var above = new List<CaseId>();
+            for (var at = await StateAsync(agency, start); at.Parent is { } parent && !above.Contains(parent); at = await StateAsync(agency, parent))
+            {
+                above.Add(parent);
+            }
+
+            Assert.DoesNotContain(start, above);
+        }
+    }
+
+    [Fact]
     public async Task A_link_sent_again_with_its_idempotency_key_appends_nothing_on_either_case()
     {
         var agency = NewAgency();
@@ -106,5 +148,24 @@ public sealed class LinkingHandlerTests(DatabaseFixture database) : HandlerTestB
         Assert.Equal(missing.Value, Assert.IsType<CaseNotFound>(rejected.Rejection).CaseLabel);
         Assert.Single(await ReadAsync(agency, parent));
         Assert.Empty(await ReadAsync(agency, missing));
+    }
+
+    private async Task<OpenedCase> StateAsync(AgencyId agency, CaseId caseId) =>
+        (OpenedCase)CaseState.Fold((await ReadAsync(agency, caseId)).Select(e => (CaseEvent)e.Data));
+
+    /// <summary>Waits until <paramref name="command"/> has finished, or waits itself on an advisory lock of this database.</summary>
+    private async Task FinishedOrWaitingOnALockAsync(Task command, CancellationToken cancellationToken)
+    {
+        while (!command.IsCompleted)
+        {
+            await using var waiting = DataSource.CreateCommand(
+                "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()");
+            if ((long)(await waiting.ExecuteScalarAsync(cancellationToken))! > 0)
+            {
+                return;
+            }
+
+            await Task.Delay(10, cancellationToken);
+        }
     }
 }
