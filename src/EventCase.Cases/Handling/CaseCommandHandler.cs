@@ -585,12 +585,17 @@ public sealed class CaseCommandHandler
             $"case {sent.Label} is {sent.Status}; {command.Action} is refused by the other case of the link: {link.Message}")
         : counterpart;
 
-    /// <summary>The ancestors of <paramref name="start"/>, parent first (bounded, so a corrupt chain cannot loop).</summary>
+    /// <summary>
+    /// The ancestors of <paramref name="start"/>, parent first, up to its topmost case, however many: a link is refused
+    /// as a cycle only if the child is among them, so a walk cut short would let a case under its own deep descendant. A
+    /// chain that comes back to a case it passed (which no link makes) stops there rather than loop.
+    /// </summary>
     private async Task<IReadOnlyList<CaseId>> AncestryAsync(AgencyId agency, OpenedCase start, CancellationToken cancellationToken)
     {
         var ancestry = new List<CaseId>();
+        var seen = new HashSet<CaseId>();
         var current = start;
-        while (current.Parent is { } parent && ancestry.Count < MaxAncestry && !ancestry.Contains(parent))
+        while (current.Parent is { } parent && seen.Add(parent))
         {
             ancestry.Add(parent);
             if ((await LoadLatestAsync(agency, parent, cancellationToken)).State is not OpenedCase next)
@@ -603,8 +608,6 @@ public sealed class CaseCommandHandler
 
         return ancestry;
     }
-
-    private const int MaxAncestry = 100;
 
     /// <summary>
     /// Takes a snapshot when an append crosses a multiple of <see cref="CaseCommandHandlerOptions.SnapshotEvery"/>: the

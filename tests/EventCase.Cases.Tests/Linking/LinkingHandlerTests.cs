@@ -2,6 +2,8 @@ using EventCase.Cases.Handling;
 using EventCase.Cases.Lifecycle;
 using EventCase.Cases.Linking;
 using EventCase.Cases.Tests.Handling;
+using EventCase.EventStore;
+using EventCase.EventStore.Metadata;
 using EventCase.Testing;
 
 namespace EventCase.Cases.Tests.Linking;
@@ -98,6 +100,32 @@ public sealed class LinkingHandlerTests(DatabaseFixture database) : HandlerTestB
 
             Assert.DoesNotContain(start, above);
         }
+    }
+
+    [Fact]
+    public async Task A_case_cannot_be_linked_under_its_own_descendant_however_deep_the_descendant_is()
+    {
+        // A chain of 102 cases, each the child of the one before: the last one's ancestry is 101 cases long. The links
+        // are stored as the handler stores them (both sides), without deciding each one.
+        var agency = NewAgency();
+        var chain = new List<CaseId> { await OpenCaseAsync(agency) };
+        for (var i = 1; i < 102; i++)
+        {
+            chain.Add(await OpenCaseAsync(agency));
+            await Store.AppendToStreamsAsync(
+            [
+                new StreamAppend(CaseStreams.For(agency, chain[i]), CaseStreams.StreamType, ExpectedVersion.Any,
+                    [new NewEvent(Guid.NewGuid(), new ParentCaseLinked(chain[i], chain[i - 1], Later(i)), new EventMetadata("agent-7", "agent"))]),
+                new StreamAppend(CaseStreams.For(agency, chain[i - 1]), CaseStreams.StreamType, ExpectedVersion.Any,
+                    [new NewEvent(Guid.NewGuid(), new ChildCaseLinked(chain[i - 1], chain[i], Later(i)), new EventMetadata("agent-7", "agent"))]),
+            ], Ct);
+        }
+
+        var result = await Handler().HandleAsync(new LinkParentCase(chain[0], chain[^1], [], Later(200)), Agent(agency), Ct);
+
+        var refused = Assert.IsType<CaseCommandResult.Rejected>(result);
+        Assert.Equal(CaseLinkProblem.Cycle, Assert.IsType<InvalidCaseLink>(refused.Rejection).Problem);
+        Assert.Null((await StateAsync(agency, chain[0])).Parent);
     }
 
     [Fact]
