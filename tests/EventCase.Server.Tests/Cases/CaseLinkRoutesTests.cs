@@ -198,6 +198,28 @@ public sealed class CaseLinkRoutesTests(ServerFixture server) : IClassFixture<Se
         Assert.Empty((await GetAsync(agent, c))["children"]!.AsArray());
     }
 
+    [Fact]
+    public async Task A_link_to_another_agencys_case_is_400_naming_caseId_and_a_link_to_itself_409_from_either_side()
+    {
+        var own = await server.OpenCaseAsync();
+        var theirs = await server.OpenCaseAsync(AgencyB);
+        using var agent = server.Client(Roles.Agent);
+        var before = await server.EventCountAsync();
+
+        foreach (var side in new[] { "link-parent", "link-child" })
+        {
+            using var other = await agent.PostAsync($"/cases/{own}/{side}", Json($$"""{"caseId":"{{theirs}}"}"""), Ct);
+            Assert.Equal(HttpStatusCode.BadRequest, other.StatusCode);
+            Assert.NotNull((await ReadJsonAsync(other))["errors"]!["caseId"]);
+
+            using var itself = await agent.PostAsync($"/cases/{own}/{side}", Json($$"""{"caseId":"{{own}}"}"""), Ct);
+            Assert.Equal(HttpStatusCode.Conflict, itself.StatusCode);
+            Assert.Equal("https://eventcase.dev/problems/case.link-to-itself", (await ReadJsonAsync(itself))["type"]!.GetValue<string>());
+        }
+
+        Assert.Equal(before, await server.EventCountAsync());
+    }
+
     private static async Task<JsonNode> GetAsync(HttpClient client, string id)
     {
         using var response = await client.GetAsync($"/cases/{id}", Ct);
