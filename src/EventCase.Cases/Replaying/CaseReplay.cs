@@ -102,6 +102,7 @@ public static class CaseReplay
         fields["reopenCount"] = c.ReopenCount.ToString(CultureInfo.InvariantCulture);
         fields["satisfaction"] = c.Satisfaction?.ToString(CultureInfo.InvariantCulture);
         fields["duplicateOf"] = c.DuplicateOf?.Value;
+        fields["duplicates"] = c.Duplicates.Count == 0 ? null : string.Join(",", c.Duplicates.Select(x => x.Value));
         fields["transferredTo"] = c.TransferredTo?.Value;
         fields["parent"] = c.Parent?.Value;
         fields["children"] = c.Children.Count == 0 ? null : string.Join(",", c.Children.Select(x => x.Value));

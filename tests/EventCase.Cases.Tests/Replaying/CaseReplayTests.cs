@@ -2,6 +2,7 @@ using EventCase.Cases.Assigning;
 using EventCase.Cases.Escalating;
 using EventCase.Cases.Handling;
 using EventCase.Cases.Lifecycle;
+using EventCase.Cases.MarkingDuplicate;
 using EventCase.Cases.Replaying;
 using EventCase.Cases.Resolving;
 using EventCase.Cases.Tests.Handling;
@@ -73,5 +74,20 @@ public sealed class CaseReplayTests(DatabaseFixture database) : HandlerTestBase(
         Assert.Contains(new FieldChange("status", "Assigned", "Resolved"), resolution.Changes);
         Assert.Contains(new FieldChange("resolution", null, "repaired"), resolution.Changes);
         Assert.Equal(steps.Select(s => s.Version), events.Select(e => e.StreamVersion));
+    }
+
+    [Fact]
+    public async Task A_merge_shows_on_the_originals_replay_as_a_new_duplicate()
+    {
+        var agency = NewAgency();
+        var original = await OpenCaseAsync(agency);
+        var duplicate = await OpenCaseAsync(agency);
+        Assert.IsType<CaseCommandResult.Accepted>(await Handler().HandleAsync(new MarkDuplicate(duplicate, original, null, At(30)), Agent(agency), Ct));
+
+        var steps = CaseReplay.Steps(await ReadAsync(agency, original));
+
+        var merge = steps.Single(s => s.Event.Data is DuplicateCaseMerged);
+        Assert.Equal([new FieldChange("duplicates", null, duplicate.Value)], merge.Changes);
+        Assert.Equal(duplicate.Value, CaseReplay.Describe(steps[^1].StateAfter)["duplicates"]);
     }
 }
