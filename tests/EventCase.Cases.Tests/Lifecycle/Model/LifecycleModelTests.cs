@@ -94,11 +94,64 @@ public sealed class LifecycleModelTests(DatabaseFixture database) : IClassFixtur
         }
 
         await run.CheckEveryReadModelAsync($"seed {seed}, at the end");
+        await run.CheckFactsSpanningTwoCasesAsync($"seed {seed}");
         await run.CheckStreamRebuildsChangeNothingAsync($"seed {seed}");
         await run.CheckWholeRebuildsGiveTheLiveRowsAsync($"seed {seed}");
         // The run is only worth something if it went everywhere: every status, every refusal the docs name.
         Assert.Equal([], Everywhere.Except(run.Seen.Concat(run.Reached)).Order(StringComparer.Ordinal));
         Assert.True(model.Cases.Count() > 100, $"seed {seed}: only {model.Cases.Count()} cases");
+    }
+
+    /// <summary>
+    /// Commands sent four at a time to a dozen cases cannot be predicted one by one, but whatever wins, the facts that
+    /// span two cases must hold: each link and each merge is on both cases or neither, a case has one parent and never
+    /// descends from itself, nothing is merged into a case that no longer carries on, a case carrying duplicates is not
+    /// cancelled or merged afterwards, and each transfer opened its receiving case.
+    /// </summary>
+    [Theory]
+    [InlineData(3)]
+    [InlineData(4)]
+    public async Task Commands_sent_at_once_leave_every_fact_that_spans_two_cases_on_both_and_no_loop(int seed)
+    {
+        var run = await Run.StartAsync(database, seed, Ct);
+        var random = new Random(seed);
+        var now = T0;
+        var cases = new List<string>();
+        for (var i = 0; i < 12; i++)
+        {
+            cases.Add($"case-{seed}-{i}");
+            Assert.Null((await run.OpenAsync(run.A, cases[^1], i % 2 == 0 ? "roads" : null, CasePriority.Normal, now)).Code);
+        }
+
+        for (var round = 0; round < 120; round++)
+        {
+            now += Duration.FromMinutes(random.Next(1, 30));
+            var at = now;
+            var sends = Enumerable.Range(0, 4).Select(_ =>
+            {
+                var caseId = cases[random.Next(cases.Count)];
+                var other = cases[random.Next(cases.Count)];
+                Step step = random.Next(12) switch
+                {
+                    < 4 => new Step.Link(other, random.Next(2) == 0),
+                    < 6 => new Step.MarkDuplicate(other),
+                    6 => new Step.Cancel("Withdrawn"),
+                    7 => new Step.Transfer(run.B, "Their road"),
+                    8 => new Step.Resolve("repaired"),
+                    9 => new Step.Reopen("Still there", Duration.FromDays(30)),
+                    10 => new Step.Close(),
+                    _ => new Step.Assign("parks", null),
+                };
+                return run.SendAsync(run.A, caseId, step, at);
+            }).ToList();
+            foreach (var answer in await Task.WhenAll(sends))
+            {
+                Assert.True(answer.Code != "unexpected" || answer.Raw.StartsWith("ConcurrencyConflict", StringComparison.Ordinal), $"seed {seed}, round {round}: {answer.Raw}");
+            }
+        }
+
+        var written = await run.CheckFactsSpanningTwoCasesAsync($"seed {seed}");
+        Assert.Superset(new HashSet<Type> { typeof(Commands.Linking.ParentCaseLinked), typeof(Commands.MarkingDuplicate.DuplicateCaseMerged), typeof(Commands.Transferring.CaseTransferred) }, written);
     }
 
     /// <summary>Mostly a case still being worked, now and then a final one, one that does not exist or another agency's.</summary>
@@ -515,6 +568,85 @@ public sealed class LifecycleModelTests(DatabaseFixture database) : IClassFixtur
                     == (fact.Case.Status, fact.Case.ReopenCount, fact.FirstResolvedAt, fact.Satisfaction, fact.OpenSince, intervals.GetValueOrDefault(key, []).Count),
                     $"{about}: the statistics' facts {fact} with {intervals.GetValueOrDefault(key, []).Count} open intervals are not the model's {c.OpenSince} {c.OpenIntervals}");
             }
+        }
+
+        /// <summary>The invariants of links, merges and transfers over every case stream of the run (see the concurrent test); returns the kinds of events written.</summary>
+        public async Task<HashSet<Type>> CheckFactsSpanningTwoCasesAsync(string because)
+        {
+            var streams = new List<(string Agency, string Id)>();
+            await using (var command = Store.DataSource.CreateCommand($"SELECT tenant_id, stream_id FROM {_schema}.streams WHERE NOT starts_with(stream_id, '$')"))
+            await using (var reader = await command.ExecuteReaderAsync(Ct))
+            {
+                while (await reader.ReadAsync(Ct))
+                {
+                    streams.Add((reader.GetString(0), reader.GetString(1)));
+                }
+            }
+
+            var histories = new Dictionary<(string Agency, string Id), List<CaseEvent>>();
+            foreach (var stream in streams)
+            {
+                var events = new List<CaseEvent>();
+                await foreach (var e in Store.ReadStreamAsync(CaseStreams.For(new AgencyId(stream.Agency), new CaseId(stream.Id)), ReadStreamOptions.All, Ct))
+                {
+                    events.Add((CaseEvent)e.Data);
+                }
+
+                histories[stream] = events;
+            }
+
+            List<CaseEvent> Of(string agency, CaseId id) => histories.GetValueOrDefault((agency, id.Value)) ?? [];
+            foreach (var ((agency, id), events) in histories)
+            {
+                var about = $"{because}, case {id}";
+                var parents = events.OfType<Commands.Linking.ParentCaseLinked>().Select(e => e.ParentCaseId).ToList();
+                Assert.True(parents.Distinct().Count() <= 1, $"{about} has parents {string.Join(", ", parents)}");
+                foreach (var linked in events.OfType<Commands.Linking.ParentCaseLinked>())
+                {
+                    Assert.Single(Of(agency, linked.ParentCaseId).OfType<Commands.Linking.ChildCaseLinked>(), e => e.ChildCaseId.Value == id);
+                }
+
+                foreach (var linked in events.OfType<Commands.Linking.ChildCaseLinked>())
+                {
+                    Assert.Single(Of(agency, linked.ChildCaseId).OfType<Commands.Linking.ParentCaseLinked>(), e => e.ParentCaseId.Value == id);
+                }
+
+                var above = new List<CaseId>();
+                for (var parent = parents.FirstOrDefault(); parent is not null && !above.Contains(parent);
+                     parent = Of(agency, parent).OfType<Commands.Linking.ParentCaseLinked>().FirstOrDefault()?.ParentCaseId)
+                {
+                    above.Add(parent);
+                }
+
+                Assert.True(!above.Any(a => a.Value == id), $"{about} descends from itself: {string.Join(" → ", above)}");
+
+                foreach (var marked in events.OfType<Commands.MarkingDuplicate.CaseMarkedDuplicate>())
+                {
+                    var original = Of(agency, marked.OriginalCaseId);
+                    var merged = original.FindIndex(e => e is Commands.MarkingDuplicate.DuplicateCaseMerged m && m.DuplicateCaseId.Value == id);
+                    Assert.True(merged >= 0, $"{about} was marked a duplicate of {marked.OriginalCaseId}, which does not record it");
+                    Assert.False(original.Take(merged).Any(e => e is Commands.Cancelling.CaseCancelled or Commands.MarkingDuplicate.CaseMarkedDuplicate or Commands.Transferring.CaseTransferred),
+                        $"{about} was merged into {marked.OriginalCaseId}, which no longer carried on");
+                }
+
+                var firstMerge = events.FindIndex(e => e is Commands.MarkingDuplicate.DuplicateCaseMerged);
+                if (firstMerge >= 0)
+                {
+                    Assert.False(events.Skip(firstMerge).Any(e => e is Commands.Cancelling.CaseCancelled or Commands.MarkingDuplicate.CaseMarkedDuplicate),
+                        $"{about} carries duplicates and was cancelled or merged afterwards");
+                }
+
+                foreach (var transferred in events.OfType<Commands.Transferring.CaseTransferred>())
+                {
+                    var receiving = Assert.IsType<CaseOpened>(Of(transferred.ToAgency.Value, transferred.ToCaseId!).FirstOrDefault());
+                    Assert.Equal(new Commands.Transferring.TransferredFrom(new AgencyId(agency), new CaseId(id), receiving.TransferredFrom!.Number), receiving.TransferredFrom);
+                }
+
+                Assert.True(events.Count(e => e.GetType().Name is nameof(Commands.Closing.CaseClosed) or nameof(Commands.Cancelling.CaseCancelled)
+                    or nameof(Commands.MarkingDuplicate.CaseMarkedDuplicate) or nameof(Commands.Transferring.CaseTransferred)) <= 1, $"{about} ended twice");
+            }
+
+            return histories.Values.SelectMany(h => h).Select(e => e.GetType()).ToHashSet();
         }
 
         /// <summary>Pauses as stretches of time, adjacent ones joined, one the stop ended closed at the stop.</summary>
