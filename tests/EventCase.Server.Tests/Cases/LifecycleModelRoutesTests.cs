@@ -64,7 +64,7 @@ public sealed class LifecycleModelRoutesTests(LifecycleServerFixture server) : I
             }
 
             var cases = model.Cases.Where(c => c.Agency == AgencyA).ToList();
-            var live = cases.Where(c => !c.Status.IsFinal()).ToList();
+            var live = cases.Where(c => !LifecycleModel.IsFinal(c.Status)).ToList();
             var sent = live.Count > 0 && random.Next(5) > 0 ? live[random.Next(live.Count)] : cases[random.Next(cases.Count)];
             var other = random.Next(15) == 0 ? sent : cases[random.Next(cases.Count)];
             var (path, body, stepTaken) = RandomCommand(random, other.Id);

@@ -8,7 +8,7 @@ namespace EventCase.Cases.Tests.Lifecycle.Model;
 /// <c>docs/read-models.md</c> and decisions 0020 and 0021, not from the product's code: what each command does to the
 /// cases of several agencies, which events each case's stream gains, and which refusal codes the docs allow when a
 /// command is refused. Where the docs name several problems of one command without saying which is told first, every
-/// one of them is allowed. It shares nothing with the decider but the names of statuses and event types.
+/// one of them is allowed. It shares nothing with the product but the names of statuses, priorities and event types.
 /// </summary>
 internal sealed class LifecycleModel
 {
@@ -29,6 +29,14 @@ internal sealed class LifecycleModel
     public const string UnknownAgency = "transfer.unknown-agency";
 
     private readonly Dictionary<string, ModelCase> _cases = new(StringComparer.Ordinal);
+
+    /// <summary>"Open status" in the docs: Open, Assigned, InProgress or AwaitingCitizen.</summary>
+    public static bool IsOpen(CaseStatus status) =>
+        status is CaseStatus.Open or CaseStatus.Assigned or CaseStatus.InProgress or CaseStatus.AwaitingCitizen;
+
+    /// <summary>The statuses no command leads out of: Closed, Cancelled, Duplicate, TransferredOut.</summary>
+    public static bool IsFinal(CaseStatus status) =>
+        status is CaseStatus.Closed or CaseStatus.Cancelled or CaseStatus.Duplicate or CaseStatus.TransferredOut;
 
     /// <summary>The agencies with a catalog (those a transfer may go to), with the team their routing gives a pothole, if any.</summary>
     public Dictionary<string, string?> Agencies { get; } = new(StringComparer.Ordinal);
@@ -81,7 +89,7 @@ internal sealed class LifecycleModel
         }
 
         var s = c.Status;
-        var active = s.IsActive();
+        var active = IsOpen(s);
         switch (step)
         {
             case Step.Assign a:
@@ -252,7 +260,7 @@ internal sealed class LifecycleModel
                     return Outcome.Refused(c, NotFound, m.Original);
                 }
 
-                var carriesOn = original.Status.IsActive() || original.Status is CaseStatus.Resolved or CaseStatus.Closed;
+                var carriesOn = IsOpen(original.Status) || original.Status is CaseStatus.Resolved or CaseStatus.Closed;
                 var problems = Problems((!carriesOn, DoesNotCarryOn), (c.Duplicates.Count > 0, HasDuplicates));
                 return problems.Count > 0
                     ? Outcome.Refused(c, problems)
@@ -435,19 +443,19 @@ internal sealed class ModelCase(string agency, string id, string number, CasePri
     public void Move(CaseStatus to, Instant at)
     {
         var from = Status;
-        if (from.IsActive() && !to.IsActive())
+        if (LifecycleModel.IsOpen(from) && !LifecycleModel.IsOpen(to))
         {
             OpenIntervals++;
             OpenSince = null;
         }
-        else if (!from.IsActive() && to.IsActive())
+        else if (!LifecycleModel.IsOpen(from) && LifecycleModel.IsOpen(to))
         {
             OpenSince = at;
         }
 
         var wasPaused = from is CaseStatus.AwaitingCitizen or CaseStatus.Resolved;
         var paused = to is CaseStatus.AwaitingCitizen or CaseStatus.Resolved;
-        if (to.IsFinal())
+        if (LifecycleModel.IsFinal(to))
         {
             StoppedAt = at;
         }

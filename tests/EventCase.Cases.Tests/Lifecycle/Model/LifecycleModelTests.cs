@@ -171,7 +171,7 @@ public sealed class LifecycleModelTests(DatabaseFixture database) : IClassFixtur
             return (any.Agency == run.A ? run.B : run.A, any.Id);
         }
 
-        var live = cases.Where(c => !c.Status.IsFinal()).ToList();
+        var live = cases.Where(c => !LifecycleModel.IsFinal(c.Status)).ToList();
         var pick = draw < 85 && live.Count > 0 ? live[random.Next(live.Count)] : cases[random.Next(cases.Count)];
         return (pick.Agency, pick.Id);
     }
@@ -213,7 +213,7 @@ public sealed class LifecycleModelTests(DatabaseFixture database) : IClassFixtur
         }
 
         // Mostly a command that suits the case's status, so that cases live long and reach every status; else any.
-        if (model is { Duplicates.Count: > 0 } && model.Status.IsActive() && random.Next(4) == 0)
+        if (model is { Duplicates.Count: > 0 } && LifecycleModel.IsOpen(model.Status) && random.Next(4) == 0)
         {
             // A case carrying others' requests, to be cancelled or merged itself.
             return random.Next(2) == 0 ? new Step.Cancel("Withdrawn") : new Step.MarkDuplicate(Other());
@@ -544,10 +544,10 @@ public sealed class LifecycleModelTests(DatabaseFixture database) : IClassFixtur
                 Assert.Equal((sla.Due, sla.BreachedAt), (summary.SlaDue, summary.SlaBreachedAt));
 
                 // The queue keeps every case that is not final, queued while open.
-                Assert.True(c.Status.IsFinal() != queue.ContainsKey(key), $"{about}: {(queue.ContainsKey(key) ? "has" : "lacks")} a work queue row");
-                if (!c.Status.IsFinal())
+                Assert.True(LifecycleModel.IsFinal(c.Status) != queue.ContainsKey(key), $"{about}: {(queue.ContainsKey(key) ? "has" : "lacks")} a work queue row");
+                if (!LifecycleModel.IsFinal(c.Status))
                 {
-                    Assert.Equal(c.Status.IsActive() ? "true" : "false", queued[key]);
+                    Assert.Equal(LifecycleModel.IsOpen(c.Status) ? "true" : "false", queued[key]);
                     Assert.Equal(JsonSerializer.Serialize(summary, Store.Serializer.Options), JsonSerializer.Serialize(queue[key], Store.Serializer.Options));
                 }
 
@@ -556,7 +556,7 @@ public sealed class LifecycleModelTests(DatabaseFixture database) : IClassFixtur
                 var clock = clocks[key];
                 Assert.True(
                     c.StoppedAt == clock.Sla.StoppedAt && expectedPauses.SequenceEqual(Normalized(clock.Sla.Pauses.Select(p => (p.Start, p.End)), clock.Sla.StoppedAt))
-                    && (c.Status.IsFinal() || clock.Paused == (c.Status is CaseStatus.AwaitingCitizen or CaseStatus.Resolved))
+                    && (LifecycleModel.IsFinal(c.Status) || clock.Paused == (c.Status is CaseStatus.AwaitingCitizen or CaseStatus.Resolved))
                     && (sla.Due, sla.BreachedAt) == (clock.Due, clock.BreachedAt),
                     $"{about}: the SLA clock {clock} is not the model's (pauses {string.Join(", ", expectedPauses)}, stopped {c.StoppedAt}) or the events' (due {sla.Due}, breached {sla.BreachedAt})");
 
