@@ -116,6 +116,25 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
     }
 
     [Fact]
+    public async Task Replay_shows_why_as_the_reason_the_event_carries_before_the_one_given_with_the_command()
+    {
+        // The escalation carries its own reason ("near a school", what the agent typed); the command's context one
+        // ("citizen called") is the only reason the other steps have. The service records reasons only in the events.
+        var (_, caseId, _) = await OpenScriptedCaseAsync();
+
+        var (exit, output, error) = await CliRunner.RunAsync("replay", caseId.Value, "--agency", "boston", "--json", "--connection", database.ConnectionString);
+        var (tableExit, table, tableError) = await CliRunner.RunAsync("replay", caseId.Value, "--agency", "boston", "--connection", database.ConnectionString);
+
+        Assert.True(exit == 0, error);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal(
+            ["citizen called", "citizen called", "near a school"],
+            json.RootElement.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("reason").GetString()));
+        Assert.True(tableExit == 0, tableError);
+        Assert.Contains("near a school", table.Split('\n').Single(l => l.Contains("case.escalated.v1", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Replay_by_case_number_at_a_version_prints_the_state_at_that_version_as_json()
     {
         var (_, _, number) = await OpenScriptedCaseAsync();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using EventCase.Cases.Lifecycle;
 using EventCase.EventStore;
+using EventCase.EventStore.Metadata;
 using NodaTime;
 using NodaTime.Text;
 
@@ -17,7 +18,15 @@ public sealed record FieldChange(string Field, string? Before, string? After);
 /// <param name="Event">The event as recorded (with who, when, why).</param>
 /// <param name="Changes">The fields it changed.</param>
 /// <param name="StateAfter">The case after the event.</param>
-public sealed record ReplayStep(long Version, RecordedEvent Event, IReadOnlyList<FieldChange> Changes, CaseState StateAfter);
+public sealed record ReplayStep(long Version, RecordedEvent Event, IReadOnlyList<FieldChange> Changes, CaseState StateAfter)
+{
+    /// <summary>
+    /// Why it happened, in the actor's words: the reason the event carries (an escalation's, a cancellation's, a
+    /// reopening's…), else the one given with the command (<see cref="EventMetadata.Reason"/>); null when neither has
+    /// one. The same reason as the audit trail's entry for the event.
+    /// </summary>
+    public string? Reason => CaseEventReason.Of((CaseEvent)Event.Data, Event.Metadata);
+}
 
 /// <summary>A case as it was at a point of its history.</summary>
 /// <param name="Version">The last version included (0 when the case did not exist yet).</param>

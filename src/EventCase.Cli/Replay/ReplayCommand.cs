@@ -96,7 +96,7 @@ internal static class ReplayCommand
                         recordedAt = InstantPattern.ExtendedIso.Format(s.Event.RecordedAt),
                         actor = s.Event.Metadata.ActorId,
                         role = s.Event.Metadata.ActorRole,
-                        reason = s.Event.Metadata.Reason,
+                        reason = s.Reason,
                         changes = s.Changes,
                     }),
                 }, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
@@ -114,7 +114,7 @@ internal static class ReplayCommand
                     InstantPattern.ExtendedIso.Format(step.Event.RecordedAt),
                     Markup.Escape(step.Event.EventType),
                     Markup.Escape($"{step.Event.Metadata.ActorId} ({step.Event.Metadata.ActorRole})"),
-                    Markup.Escape(step.Event.Metadata.Reason ?? ""),
+                    Markup.Escape(step.Reason ?? ""),
                     Markup.Escape(string.Join("; ", step.Changes.Select(c => $"{c.Field}: {c.Before ?? "–"} → {c.After ?? "–"}"))));
             }
 

@@ -100,25 +100,13 @@ public sealed class AuditTrailProjection : Projection<CaseSummaryRow>
             metadata.ActorRole,
             metadata.Channel,
             Summarize(e),
-            ReasonOf(e) ?? metadata.Reason,
+            CaseEventReason.Of(e, metadata),
             e.At,
             recorded.RecordedAt,
             Diff(row, next),
             metadata.CorrelationId));
         return next;
     }
-
-    private static string? ReasonOf(CaseEvent e) => e switch
-    {
-        CaseUnassigned x => x.Reason,
-        CaseEscalated x => x.Reason,
-        CaseDeescalated x => x.Reason,
-        PriorityChanged x => x.Reason,
-        CaseTransferred x => x.Reason,
-        CaseReopened x => x.Reason,
-        CaseCancelled x => x.Reason,
-        _ => null,
-    };
 
     private static string Summarize(CaseEvent e) => e switch
     {
