@@ -127,7 +127,7 @@ public sealed class RebuildCaseCommandTests(DatabaseFixture database) : IClassFi
     }
 
     [Fact]
-    public async Task Naming_an_unknown_projection_is_a_bad_argument_that_lists_the_registered_ones()
+    public async Task Naming_an_unknown_projection_is_a_bad_argument_that_lists_the_registered_ones_and_names_no_library_parameter()
     {
         var (caseId, _) = await OpenCaseAsync();
 
@@ -136,6 +136,8 @@ public sealed class RebuildCaseCommandTests(DatabaseFixture database) : IClassFi
         Assert.Equal(2, exit);
         Assert.Empty(output);
         Assert.Contains("No projection named 'nope' is registered; registered: case_numbers, case_summary, work_queue", error, StringComparison.Ordinal);
+        // "(Parameter 'name')" is the library's parameter, which the user never saw; the option is --projection.
+        Assert.DoesNotContain("(Parameter", error, StringComparison.Ordinal);
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 

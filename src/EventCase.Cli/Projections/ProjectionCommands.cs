@@ -183,7 +183,8 @@ internal static class ProjectionCommands
             }
             catch (ArgumentException e)
             {
-                throw CliException.BadArgument(CommandFailure.OneLine(e.Message.Replace(" (Parameter 'options')", "", StringComparison.Ordinal)), e);
+                // Without the library's parameter name ('options', 'name'): the user gave --projection.
+                throw CliException.BadArgument(CommandFailure.OneLine(CommandFailure.WithoutParameterName(e)), e);
             }
             catch (StreamRebuildRefusedException e)
             {
