@@ -40,7 +40,7 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
     [InlineData("--version and --at cannot be combined", "replay", "case-1", "--agency", "boston", "--version", "2", "--at", "2026-01-01T00:00:00Z")]
     [InlineData("is not an ISO-8601 instant", "replay", "case-1", "--agency", "boston", "--at", "yesterday")]
     [InlineData("Unrecognized command or argument 'frobnicate'", "frobnicate")]
-    [InlineData("Cannot parse argument 'abc' for option '--version'", "replay", "x", "--agency", "a", "--version", "abc")]
+    [InlineData("--version 'abc' is not a whole number.", "replay", "x", "--agency", "a", "--version", "abc")]
     [InlineData("--agency 'bad agency' is not an agency id: 1–64 letters, digits, '-', '_' or '.'.", "replay", "x", "--agency", "bad agency")]
     [InlineData("--connection is not a PostgreSQL connection string", "replay", "x", "--agency", "boston", "--connection", "garbage")]
     [InlineData("--schema 'Bad-Schema' must be a lower-case SQL identifier", "replay", "x", "--agency", "boston", "--schema", "Bad-Schema")]
@@ -58,6 +58,23 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    [Theory]
+    [InlineData("--version 'two' is not a whole number.", "replay", "x", "--agency", "a", "--version", "two")]
+    [InlineData("--version '99999999999999999999' is too large.", "replay", "x", "--agency", "a", "--version", "99999999999999999999")]
+    [InlineData("--sample '1.5' is not a whole number.", "projections", "check", "--agency", "a", "--sample", "1.5")]
+    [InlineData("--sample '3000000000' is too large.", "projections", "check", "--agency", "a", "--sample", "3000000000")]
+    [InlineData("--timeout '5s' is not a whole number.", "projections", "rebuild", "case_numbers", "--wait", "--timeout", "5s")]
+    public async Task A_number_option_given_something_else_says_so_in_words_without_naming_a_dotnet_type(string expected, params string[] args)
+    {
+        var (exit, output, error) = await CliRunner.RunAsync(args);
+
+        Assert.Equal(2, exit);
+        Assert.Empty(output);
+        Assert.Contains("error: " + expected, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
     [Fact]
     public async Task An_unparsable_number_for_an_option_with_its_own_check_is_a_clear_error_not_a_crash()
     {
@@ -69,7 +86,7 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
 
             Assert.Equal(2, exit);
             Assert.Empty(output);
-            Assert.Contains("Cannot parse argument 'abc' for option '--batch-size'", error, StringComparison.Ordinal);
+            Assert.Contains("--batch-size 'abc' is not a whole number.", error, StringComparison.Ordinal);
             Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         }
         finally

@@ -24,6 +24,7 @@ internal static class ImportCommand
         var rejects = new Option<FileInfo?>("--rejects") { Description = "Write the rejects report (CSV: row, source id, rule, reason) here (default: <file>.rejects.csv)" };
         rejects.AcceptWritableFilePathsOnly();
         var batch = new Option<int>("--batch-size") { Description = "Cases per append batch", DefaultValueFactory = _ => 1_000 };
+        batch.AcceptWholeNumbersOnly();
         batch.AddValidator(r =>
         {
             if (r.GetValueOrDefault<int>() is < 1 or > 10_000)
@@ -32,6 +33,7 @@ internal static class ImportCommand
             }
         });
         var maxRows = new Option<long?>("--max-rows") { Description = "Stop after this many rows (a trial run)" };
+        maxRows.AcceptWholeNumbersOnly();
         maxRows.AddValidator(r =>
         {
             if (r.GetValueOrDefault<long?>() is < 1)

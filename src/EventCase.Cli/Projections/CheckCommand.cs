@@ -27,6 +27,7 @@ internal static class CheckCommand
         var agency = new Option<string>("--agency") { Description = "The agency (tenant) whose cases to check", Required = true };
         agency.AcceptOnlyTenantIds();
         var sample = new Option<int?>("--sample") { Description = $"Check this many of the agency's cases, picked at random (default {DefaultSample:N0}; 1–1,000,000)" };
+        sample.AcceptWholeNumbersOnly();
         var all = new Option<bool>("--all") { Description = "Check every case of the agency" };
         var repair = new Option<bool>("--repair") { Description = "Rebuild the cases whose rows disagree with their events" };
         var command = new Command(

@@ -57,6 +57,7 @@ internal static class ProjectionCommands
         var name = new Argument<string>("name") { Description = "The projection to rebuild (see `projections status`)" };
         var wait = new Option<bool>("--wait") { Description = "Wait for the rebuild to finish, showing progress" };
         var timeout = new Option<int?>("--timeout") { Description = "With --wait: give up waiting after this many seconds (exit code 1; the rebuild stays requested)" };
+        timeout.AcceptWholeNumbersOnly();
         timeout.AddValidator(r =>
         {
             if (r.GetValueOrDefault<int?>() is < 1)

@@ -23,6 +23,7 @@ internal static class ReplayCommand
         var agency = new Option<string>("--agency") { Description = "The agency (tenant) the case belongs to", Required = true };
         agency.AcceptOnlyTenantIds();
         var version = new Option<long?>("--version") { Description = "Show the case as it was after this version" };
+        version.AcceptWholeNumbersOnly();
         var at = new Option<string?>("--at") { Description = "Show the case as it was at this instant of its own timeline, when each event happened rather than when it was recorded (ISO-8601, e.g. 2026-03-03T14:00:00Z or 2026-03-03T09:00:00-05:00)" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of tables" };
         var command = new Command("replay", "Step through a case's history, with what each event changed, up to a version or an instant")
