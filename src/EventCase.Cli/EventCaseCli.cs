@@ -118,7 +118,7 @@ internal static class EventCaseCli
         {
             // Every failure ends here as one line, whatever it is: a stack trace is no answer for an operator, and an
             // unhandled exception would abort the process (exit code 134) instead of giving a code scripts can act on.
-            var failure = CommandFailure.From(e);
+            var failure = CommandFailure.From(e, string.Join(' ', CommandPath(parsed.CommandResult)));
             var verbose = parsed.GetValue(GlobalOptions.VerboseOption);
             await error.WriteLineAsync("error: " + failure.Message + (failure.ExitCode == ExitCodes.BadArguments ? HelpHint(parsed, root) : ""));
             if (verbose)

@@ -80,13 +80,32 @@ public sealed class ReadOnlyDatabaseTests(DatabaseFixture database) : IClassFixt
             var (exit, _, error) = await CliRunner.RunAsync("import", source, "--mapping", mapping, "--tenant", "boston", "--connection", ReadOnlyConnection);
 
             Assert.Equal(1, exit);
-            Assert.StartsWith("error: 25006: cannot execute", error, StringComparison.Ordinal);
+            Assert.StartsWith("error: the database is read-only", error, StringComparison.Ordinal);
+            Assert.Contains("(25006: cannot execute", error, StringComparison.Ordinal);
             Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         }
         finally
         {
             File.Delete(source);
         }
+    }
+
+    [Theory]
+    [InlineData("projections check", "projections", "check", "--agency", "boston", "--sample", "1")]
+    [InlineData("projections rebuild-case", "projections", "rebuild-case", "replicated-1", "--agency", "boston", "--dry-run")]
+    [InlineData("projections rebuild", "projections", "rebuild", "work_queue")]
+    public async Task A_command_that_writes_says_on_a_read_only_connection_that_it_needs_the_primary_even_when_it_only_compares(string command, params string[] args)
+    {
+        // A check and a dry run change nothing, yet compare by folding into the tables and rolling back: PostgreSQL's
+        // "cannot execute DELETE in a read-only transaction" alone told an operator neither why nor where to run them.
+        var (exit, output, error) = await CliRunner.RunAsync([.. args, "--connection", ReadOnlyConnection]);
+
+        Assert.Equal(1, exit);
+        Assert.Empty(output);
+        Assert.StartsWith($"error: the database is read-only (a hot standby, or default_transaction_read_only is on) and `eventcase {command}` writes to it", error, StringComparison.Ordinal);
+        Assert.Contains("run it against the primary", error, StringComparison.Ordinal);
+        Assert.Contains("(25006: cannot execute", error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     [Theory]

@@ -48,6 +48,36 @@ internal sealed record CommandFailure(string Message, int ExitCode, bool Expecte
         }
     }
 
+    /// <summary>
+    /// What to report for <paramref name="exception"/>, which ended <paramref name="command"/> (its path, such as
+    /// <c>projections check</c>). A write the database refused for being read-only (SQLSTATE 25006: a hot standby, or
+    /// <c>default_transaction_read_only</c>) says so and where to run the command instead: PostgreSQL's own line
+    /// ("cannot execute DELETE in a read-only transaction") names neither, and a check or a dry run, which change
+    /// nothing, write too (they compare by folding into the tables and rolling back).
+    /// </summary>
+    public static CommandFailure From(Exception exception, string command)
+    {
+        var failure = From(exception);
+        if (!RefusedAsReadOnly(exception))
+        {
+            return failure;
+        }
+
+        var comparesByWriting = command is "projections check" or "projections rebuild-case" ? " (a check or a --dry-run too: it compares by writing and rolling back)" : "";
+        return failure with
+        {
+            Message = $"the database is read-only (a hot standby, or default_transaction_read_only is on) and `eventcase {command}` writes to it{comparesByWriting}: run it against the primary ({failure.Message})",
+        };
+    }
+
+    private static bool RefusedAsReadOnly(Exception exception) => exception switch
+    {
+        PostgresException { SqlState: PostgresErrorCodes.ReadOnlySqlTransaction } => true,
+        AggregateException aggregate => aggregate.Flatten().InnerExceptions.Count > 0 && RefusedAsReadOnly(aggregate.Flatten().InnerExceptions[0]),
+        { InnerException: { } inner } => RefusedAsReadOnly(inner),
+        _ => false,
+    };
+
     /// <summary>The message of an <see cref="ArgumentException"/> without the parameter name .NET appends to it.</summary>
     public static string WithoutParameterName(ArgumentException exception)
     {
