@@ -32,6 +32,7 @@ internal static class EventCaseCli
         root.Subcommands.Add(ImportCommand.Create(console, progress));
         root.Subcommands.Add(ReportCommands.Create(console));
         root.Subcommands.Insert(0, ServeCommand.Create());
+        CommandExamples.ShowInHelp(root);
         return root;
     }
 

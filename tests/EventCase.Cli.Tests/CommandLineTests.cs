@@ -35,6 +35,30 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
         Assert.Contains("Description:", output, StringComparison.Ordinal);
     }
 
+    public static TheoryData<string> LeafCommands => new() { "serve", "db start", "db stop", "db status", "replay", "projections status", "projections rebuild", "projections rebuild-case", "projections check", "audit verify", "audit checkpoint", "audit export", "audit verify-export", "audit keygen", "import", "report transparency" };
+
+    [Theory]
+    [MemberData(nameof(LeafCommands))]
+    public async Task Every_commands_help_ends_with_examples_of_it_that_the_command_line_understands(string command)
+    {
+        var (exit, output, _) = await CliRunner.RunAsync([.. command.Split(' '), "--help"]);
+
+        Assert.Equal(0, exit);
+        var examples = output[(output.IndexOf("Examples:", StringComparison.Ordinal) is var at and >= 0 ? at : throw new Xunit.Sdk.XunitException($"no examples in the help of {command}:\n{output}"))..]
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Skip(1)
+            .ToList();
+        Assert.NotEmpty(examples);
+        foreach (var example in examples)
+        {
+            Assert.StartsWith($"eventcase {command} ", example + " ", StringComparison.Ordinal);
+
+            // Every option and argument in it is one the command takes (files it names need not exist here).
+            var parsed = EventCaseCli.Build(AnsiConsole.Console).Parse(example["eventcase ".Length..]);
+            Assert.All(parsed.Errors, e => Assert.Contains("does not exist", e.Message, StringComparison.Ordinal));
+        }
+    }
+
     [Theory]
     [InlineData("error: Option '--agency' is required.", "replay", "case-1")]
     [InlineData("--version and --at cannot be combined", "replay", "case-1", "--agency", "boston", "--version", "2", "--at", "2026-01-01T00:00:00Z")]

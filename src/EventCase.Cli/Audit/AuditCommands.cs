@@ -51,6 +51,10 @@ internal static class AuditCommands
                 r.AddError("--public-key needs --since-checkpoint (it is the key the checkpoint must be signed with).");
             }
         });
+        command.AddExamples(
+            "eventcase audit verify",
+            "eventcase audit verify --tenant boston --stream 01a2116c-5a36-737c-941f-c3f08f29cb30",
+            "eventcase audit verify --tenant boston --since-checkpoint boston-2026-11-23.json --public-key agency.pub.pem");
         command.SetAction(async (result, ct) =>
         {
             var tenantId = result.GetValue(tenant);
@@ -192,6 +196,7 @@ internal static class AuditCommands
         {
             file, format,
         };
+        command.AddExamples("eventcase audit verify-export boston-march.csv", "eventcase audit verify-export audit-boston.jsonl --format jsonl");
         command.SetAction(async (result, ct) =>
         {
             var source = result.GetValue(file)!;
@@ -326,6 +331,7 @@ internal static class AuditCommands
         var output = new Option<FileInfo?>("--out") { Description = "Write the checkpoint JSON here (default: standard output)" };
         output.AcceptWritableFilePathsOnly();
         var command = new Command("checkpoint", "Sign a checkpoint of every stream head of a tenant (a Merkle root), to publish for auditors") { tenant, key, output };
+        command.AddExamples("eventcase audit checkpoint --tenant boston --key agency.pem --out boston-2026-11-23.json");
         command.SetAction(async (result, ct) =>
         {
             var keyOption = result.GetValue(key);
@@ -455,6 +461,9 @@ internal static class AuditCommands
                 r.AddError($"--to {toText} is not after --from {fromText}: the period [--from, --to) would be empty.");
             }
         });
+        command.AddExamples(
+            "eventcase audit export --tenant boston --from 2026-03-01T00:00:00-05:00 --to 2026-04-01T00:00:00-04:00 --format csv --out boston-march.csv",
+            "eventcase audit export --tenant boston --stream 01a2116c-5a36-737c-941f-c3f08f29cb30 --out case.jsonl");
         command.SetAction(async (result, ct) =>
         {
             var tenantId = result.GetValue(tenant)!;
@@ -517,6 +526,7 @@ internal static class AuditCommands
                 r.AddError($"--out: {file.FullName} exists; it may be the signing key in use, which cannot be recovered once replaced. Pass --force to replace it.");
             }
         });
+        command.AddExamples("eventcase audit keygen --out agency.pem");
         command.SetAction(async (result, ct) =>
         {
             using var key = CheckpointSigningKey.Generate();

@@ -13,6 +13,7 @@ internal static class DbCommands
         var db = new Command("db", "Manage the embedded PostgreSQL the service uses when no connection string is given");
 
         var start = new Command("start", "Start the embedded PostgreSQL (initialising it on first use) and leave it running");
+        start.AddExamples("eventcase db start", "eventcase db start --data-dir /srv/eventcase/postgres");
         start.SetAction(async (result, ct) =>
         {
             var directory = Directory(result);
@@ -29,6 +30,7 @@ internal static class DbCommands
         });
 
         var stop = new Command("stop", "Stop the embedded PostgreSQL");
+        stop.AddExamples("eventcase db stop", "eventcase db stop --data-dir /srv/eventcase/postgres");
         stop.SetAction(async (result, ct) =>
         {
             var directory = Directory(result);
@@ -46,6 +48,7 @@ internal static class DbCommands
         });
 
         var status = new Command("status", "Show whether the embedded PostgreSQL runs, where, and on which port");
+        status.AddExamples("eventcase db status");
         status.SetAction(result =>
         {
             var directory = Directory(result);

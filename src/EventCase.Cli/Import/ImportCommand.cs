@@ -46,6 +46,9 @@ internal static class ImportCommand
         {
             file, mapping, tenant, rejects, batch, maxRows, noRebuild,
         };
+        command.AddExamples(
+            "eventcase import boston_311_2015.csv --mapping mappings/boston_311_2015.json --tenant boston --max-rows 1000",
+            "eventcase import boston_311_2015.csv --mapping mappings/boston_311_2015.json --tenant boston --rejects boston-rejects.csv");
         command.SetAction(async (result, ct) =>
         {
             var source = result.GetValue(file)!;

@@ -48,6 +48,7 @@ internal static class CheckCommand
                 result.AddError("--sample and --all cannot be combined.");
             }
         });
+        command.AddExamples("eventcase projections check --agency boston --sample 200", "eventcase projections check --agency boston --all --repair");
         command.SetAction(async (result, ct) =>
         {
             await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.RequireExisting, ct);

@@ -15,6 +15,7 @@ internal static class ProjectionCommands
         var projections = new Command("projections", "Inspect and rebuild the read models");
 
         var status = new Command("status", "Checkpoint, lag, owner, state and pending rebuild requests of every projection");
+        status.AddExamples("eventcase projections status", "eventcase projections status --connection \"Host=replica;Username=eventcase;Database=eventcase\"");
         status.SetAction(async (result, ct) =>
         {
             await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.RequireExisting, ct);
@@ -73,6 +74,7 @@ internal static class ProjectionCommands
                 r.AddError("--timeout needs --wait.");
             }
         });
+        rebuild.AddExamples("eventcase projections rebuild sla_clocks", "eventcase projections rebuild case_summary --wait --timeout 600");
         rebuild.SetAction(async (result, ct) =>
         {
             var projection = result.GetValue(name)!;
@@ -166,6 +168,9 @@ internal static class ProjectionCommands
         {
             caseArgument, agency, only, dryRun,
         };
+        command.AddExamples(
+            "eventcase projections rebuild-case BOS-2026-000123 --agency boston --dry-run",
+            "eventcase projections rebuild-case BOS-2026-000123 --agency boston --projection work_queue");
         command.SetAction(async (result, ct) =>
         {
             await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.RequireExisting, ct);

@@ -47,6 +47,10 @@ internal static class ReplayCommand
                 result.AddError($"--at '{text}' is not {InstantText.Expected}.");
             }
         });
+        command.AddExamples(
+            "eventcase replay BOS-2026-000123 --agency boston",
+            "eventcase replay BOS-2026-000123 --agency boston --at 2026-03-03T09:00:00-05:00",
+            "eventcase replay BOS-2026-000123 --agency boston --version 4 --json");
         command.SetAction(async (result, ct) =>
         {
             await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.RequireExisting, ct);

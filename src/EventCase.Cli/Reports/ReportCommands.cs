@@ -66,6 +66,9 @@ internal static class ReportCommands
                 r.AddError(rangeProblem);
             }
         });
+        transparency.AddExamples(
+            "eventcase report transparency --agency boston",
+            "eventcase report transparency --agency boston --period week --from 2026-01-01 --to 2026-03-31 --format csv");
         transparency.SetAction(async (result, ct) =>
         {
             await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.RequireExisting, ct);

@@ -28,6 +28,9 @@ internal static class ServeCommand
         });
         var environment = new Option<string>("--environment") { Description = "ASP.NET Core environment; Production needs Auth:SigningKey (e.g. $Auth__SigningKey), Development generates one and enables dev tokens", DefaultValueFactory = _ => "Production" };
         var command = new Command("serve", "Run the EventCase service: REST API, Open311, projection daemon (embedded PostgreSQL unless --connection)") { urls, environment };
+        command.AddExamples(
+            "eventcase serve --environment Development",
+            "eventcase serve --connection \"Host=db;Username=eventcase;Database=eventcase\" --urls http://0.0.0.0:5311");
         command.SetAction(async (result, ct) =>
         {
             var options = GlobalOptions.From(result);
