@@ -223,6 +223,21 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
     }
 
     [Fact]
+    public async Task Replaying_a_case_number_in_lower_case_or_with_spaces_around_it_finds_no_case_but_the_error_names_the_number_meant()
+    {
+        var (_, _, number) = await OpenScriptedCaseAsync();
+
+        foreach (var typed in new[] { number.Value.ToLowerInvariant(), $" {number.Value} " })
+        {
+            var (exit, output, error) = await CliRunner.RunAsync("replay", typed, "--agency", "boston", "--connection", database.ConnectionString);
+
+            Assert.Equal(1, exit);
+            Assert.Empty(output);
+            Assert.Equal($"error: no case {typed} in agency boston; did you mean {number.Value}? (case numbers are upper case, without spaces)", error.Trim());
+        }
+    }
+
+    [Fact]
     public async Task Projections_status_lists_the_projections_with_their_lag()
     {
         await OpenScriptedCaseAsync();

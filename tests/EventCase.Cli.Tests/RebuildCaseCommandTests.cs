@@ -142,6 +142,20 @@ public sealed class RebuildCaseCommandTests(DatabaseFixture database) : IClassFi
     }
 
     [Fact]
+    public async Task A_case_number_in_lower_case_is_no_case_id_without_events_but_an_error_that_names_the_number_meant()
+    {
+        var (_, number) = await OpenCaseAsync();
+        var typed = number.Value.ToLowerInvariant();
+
+        var (exit, output, error) = await CliRunner.RunAsync("projections", "rebuild-case", typed, "--agency", "boston", "--connection", database.ConnectionString);
+
+        // It was taken for a case id without events, and the command exited 0 saying there was nothing to rebuild.
+        Assert.Equal(1, exit);
+        Assert.Empty(output);
+        Assert.Equal($"error: no case {typed} in agency boston; did you mean {number.Value}? (case numbers are upper case, without spaces)", error.Trim());
+    }
+
+    [Fact]
     public async Task A_case_number_no_case_has_is_one_error_line_and_a_case_id_without_events_is_said_to_have_none()
     {
         await OpenCaseAsync();
