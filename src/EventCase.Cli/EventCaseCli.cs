@@ -37,10 +37,12 @@ internal static class EventCaseCli
     }
 
     /// <summary>
-    /// How wide tables are when standard output is a file or a pipe. Spectre.Console cannot ask a file its width and
-    /// takes 80 columns, which wrapped cells mid-word and mid-number ("16,00" over "3") in the logs of scheduled runs.
+    /// How wide tables may grow when standard output is a file or a pipe. Spectre.Console cannot ask a file its width
+    /// and takes 80 columns, which wrapped cells mid-word and mid-number ("16,00" over "3") in the logs of scheduled
+    /// runs; 400 still wrapped a replay's steps, whose reasons are up to 2,000 characters beside all that the opening
+    /// step set. Tables are as wide as their content, so this is only a bound no row of ours reaches.
     /// </summary>
-    public const int RedirectedWidth = 400;
+    public const int RedirectedWidth = 100_000;
 
     /// <summary>
     /// The console for standard output redirected to a file or a pipe: no escape codes (colours, cursor moves) and

@@ -120,7 +120,7 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
         }
     }
 
-    private async Task<(AgencyId Agency, CaseId Case, CaseNumber Number)> OpenScriptedCaseAsync()
+    private async Task<(AgencyId Agency, CaseId Case, CaseNumber Number)> OpenScriptedCaseAsync(string escalationReason = "near a school")
     {
         var store = new PostgresEventStore(database.DataSource, CaseEvents.CreateSerializer(), projections: [new CaseNumberLookupProjection()]);
         await store.MigrateAsync(Ct);
@@ -138,7 +138,7 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
         }, Ct);
         Assert.IsType<CaseCommandResult.Accepted>(opened);
         Assert.IsType<CaseCommandResult.Accepted>(await handler.HandleAsync(new AssignCase(caseId, new Assignment(new TeamId("streets")), T0 + Duration.FromHours(1)), context, Ct));
-        Assert.IsType<CaseCommandResult.Accepted>(await handler.HandleAsync(new EscalateCase(caseId, 2, "near a school", T0 + Duration.FromHours(2)), context, Ct));
+        Assert.IsType<CaseCommandResult.Accepted>(await handler.HandleAsync(new EscalateCase(caseId, 2, escalationReason, T0 + Duration.FromHours(2)), context, Ct));
         return (agency, caseId, number!);
     }
 
@@ -302,6 +302,25 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
         Assert.Single(output.ToString().Split('\n'), line => line.Contains("data directory", StringComparison.Ordinal) && line.Contains(directory, StringComparison.Ordinal));
         Assert.DoesNotContain('\u001b', output.ToString());
         Assert.EndsWith("\nintact", output.ToString().TrimEnd(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_replay_to_a_file_or_a_pipe_keeps_each_step_on_one_line_however_long_what_it_changed()
+    {
+        // A reason is up to 2,000 characters, and the opening step lists every field it set: at 400 columns such a row
+        // was wrapped onto more lines, which a log or a grep reads as more steps.
+        var reason = string.Join(' ', Enumerable.Repeat("The resident called again: the hole has grown.", 20));
+        var (_, caseId, _) = await OpenScriptedCaseAsync(reason);
+        var output = new StringWriter();
+
+        var exit = await EventCaseCli.RunAsync(["replay", caseId.Value, "--agency", "boston", "--connection", database.ConnectionString], EventCaseCli.CreateRedirectedConsole(output), new StringWriter(), Ct);
+
+        Assert.Equal(0, exit);
+        var rows = output.ToString().Split('\n').Where(l => l.StartsWith('│')).ToList();
+        Assert.Equal(["v", "1", "2", "3"], rows.Take(4).Select(r => r.Split('│')[1].Trim()));
+        Assert.Contains("case.opened.v1", rows[1], StringComparison.Ordinal);
+        Assert.Contains("reopenCount: – → 0", rows[1], StringComparison.Ordinal);
+        Assert.Contains(reason, rows[3], StringComparison.Ordinal);
     }
 
     private async Task TamperAsync(string sql)
