@@ -59,6 +59,30 @@ public sealed class ErrorReportingTests
     }
 
     [Fact]
+    public async Task A_database_that_cannot_be_reached_is_one_line_that_says_why()
+    {
+        // Nothing listens on port 1. Npgsql's own message names only the address; the cause (refused, timed out, no
+        // such host) is its inner exception, and is what tells a wrong port from a firewall or a stopped server.
+        var (exit, output, error) = await CliRunner.RunAsync("projections", "status", "--connection", "Host=127.0.0.1;Port=1;Timeout=5");
+
+        Assert.Equal(1, exit);
+        Assert.Empty(output);
+        Assert.Equal("error: Failed to connect to 127.0.0.1:1: Connection refused", error.Trim());
+    }
+
+    [Fact]
+    public async Task A_database_host_that_does_not_resolve_is_named_in_the_one_line()
+    {
+        // Npgsql's message is the resolver's alone ("Name or service not known"), which does not say what was looked up.
+        var (exit, output, error) = await CliRunner.RunAsync("projections", "status", "--connection", "Host=no-such-host.invalid;Timeout=5");
+
+        Assert.Equal(1, exit);
+        Assert.Empty(output);
+        Assert.StartsWith("error: the database host 'no-such-host.invalid' cannot be found (", error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
     public async Task A_failure_is_one_line_and_verbose_adds_the_stack_trace_after_it()
     {
         // Nothing listens on port 1: the connection is refused at once.

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using EventCase.Cases.Agencies;
 using EventCase.Cases.Calendars;
 using EventCase.Cases.Handling;
@@ -105,6 +106,12 @@ internal sealed class CliSession : IAsyncDisposable
             }
 
             return session;
+        }
+        catch (NpgsqlException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData } resolving)
+        {
+            // The resolver's message alone ("Name or service not known") does not say which name it could not find.
+            await session.DisposeAsync();
+            throw new CliException($"the database host '{new NpgsqlConnectionStringBuilder(connection).Host}' cannot be found ({resolving.Message})", ExitCodes.Failure, e);
         }
         catch
         {

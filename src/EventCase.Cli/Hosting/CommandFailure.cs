@@ -33,6 +33,11 @@ internal sealed record CommandFailure(string Message, int ExitCode, bool Expecte
                 return new(OneLine(cli.Message), cli.ExitCode, true);
             case InvalidImportMappingException:
                 return new(OneLine(exception.Message), ExitCodes.BadArguments, true);
+            case NpgsqlException { InnerException: (System.Net.Sockets.SocketException or TimeoutException or IOException) and { } cause } connecting
+                when connecting is not PostgresException && !connecting.Message.Contains(cause.Message, StringComparison.Ordinal):
+                // "Failed to connect to db:5432" alone: why (refused, timed out, no such host) is the inner exception's,
+                // and is what tells a wrong port from a stopped server or a firewall.
+                return new(OneLine($"{connecting.Message.TrimEnd('.')}: {cause.Message}"), ExitCodes.Failure, true);
             case EventStoreException or EmbeddedPostgresException or NpgsqlException or TimeoutException or IOException or UnauthorizedAccessException:
                 return new(OneLine(exception.Message), ExitCodes.Failure, true);
             case ArgumentException argument:
