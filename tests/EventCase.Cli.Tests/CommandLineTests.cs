@@ -237,6 +237,36 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
         }
     }
 
+    [Theory]
+    [InlineData("--connection", "Host=db;Username=eventcase;Database=eventcase", "start")]
+    [InlineData("--connection", "Host=db;Username=eventcase;Database=eventcase", "status")]
+    [InlineData("--schema", "other", "stop")]
+    public async Task A_db_command_given_an_option_it_would_ignore_is_a_bad_argument(string option, string value, string command)
+    {
+        // db start|stop|status manage the embedded cluster in --data-dir: `db status --connection <production>`
+        // showed the embedded cluster's status, and `db start --connection …` started it, as if the option named it.
+        var directory = Path.Combine(Path.GetTempPath(), "eventcase-cli-db-" + Guid.NewGuid().ToString("N")[..8]);
+
+        try
+        {
+            var (exit, output, error) = await CliRunner.RunAsync("db", command, "--data-dir", directory, option, value);
+
+            Assert.Equal(2, exit);
+            Assert.Empty(output);
+            Assert.StartsWith($"error: {option}: `eventcase db {command}` manages the embedded PostgreSQL in --data-dir", error, StringComparison.Ordinal);
+            Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.False(Directory.Exists(directory));
+        }
+        finally
+        {
+            if (Directory.Exists(directory))
+            {
+                await CliRunner.RunAsync("db", "stop", "--data-dir", directory);
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+
     [Fact]
     public async Task Projections_status_lists_the_projections_with_their_lag()
     {

@@ -64,11 +64,32 @@ internal static class DbCommands
             return ExitCodes.Success;
         });
 
+        foreach (var command in new[] { start, stop, status })
+        {
+            RefuseOptionsItIgnores(command);
+        }
+
         db.Subcommands.Add(start);
         db.Subcommands.Add(stop);
         db.Subcommands.Add(status);
         return db;
     }
+
+    /// <summary>
+    /// --connection and --schema are every command's, but a db command would ignore them: it manages the embedded
+    /// cluster in --data-dir, and `db status --connection` showed that cluster's status as if it were the server named.
+    /// </summary>
+    private static void RefuseOptionsItIgnores(Command command) =>
+        command.AddValidator(result =>
+        {
+            foreach (var option in new Option[] { GlobalOptions.ConnectionOption, GlobalOptions.SchemaOption })
+            {
+                if (result.GetResult(option) is { Implicit: false })
+                {
+                    result.AddError($"{option.Name}: `eventcase db {command.Name}` manages the embedded PostgreSQL in --data-dir and takes no {option.Name}.");
+                }
+            }
+        });
 
     private static string Directory(ParseResult result) =>
         GlobalOptions.From(result).DataDirectory ?? DataDirectories.DefaultPostgresDirectory();
