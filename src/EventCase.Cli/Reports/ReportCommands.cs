@@ -30,6 +30,7 @@ internal static class ReportCommands
                 + $"are always given. 1–{TransparencyStatisticsRow.MaximumWithholdingThreshold:N0}, default 1: nothing left out",
             DefaultValueFactory = _ => 1,
         };
+        minCases.AcceptWholeNumbersOnly();
         minCases.AddValidator(r =>
         {
             if (r.GetValueOrDefault<int>() is < 1 or > TransparencyStatisticsRow.MaximumWithholdingThreshold)
@@ -68,7 +69,8 @@ internal static class ReportCommands
         });
         transparency.AddExamples(
             "eventcase report transparency --agency boston",
-            "eventcase report transparency --agency boston --period week --from 2026-01-01 --to 2026-03-31 --format csv");
+            "eventcase report transparency --agency boston --period week --from 2026-01-01 --to 2026-03-31 --format csv",
+            "eventcase report transparency --agency boston --period day --format csv --min-cases 10");
         transparency.SetAction(async (result, ct) =>
         {
             await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.RequireExisting, ct);
