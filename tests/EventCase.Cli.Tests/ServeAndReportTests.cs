@@ -93,6 +93,31 @@ public sealed class ServeAndReportTests(DatabaseFixture database) : IClassFixtur
         }
     }
 
+    [Theory]
+    [InlineData("serve", "", "", "", "--environment Production")]
+    [InlineData("serve", "agencies", "", "", "--environment Production")]
+    [InlineData("serve --schema mine", "agencies", "", "", "--environment Production --EventCase:Schema mine")]
+    [InlineData("serve", "", "Host=service", "Host=cli", "--environment Production")]
+    [InlineData("serve", "", "", "Host=cli", "--environment Production --ConnectionStrings:EventCase Host=cli")]
+    [InlineData("serve --connection Host=given", "", "Host=service", "Host=cli", "--environment Production --ConnectionStrings:EventCase Host=given")]
+    public void Serve_passes_the_service_only_what_was_given_so_the_services_own_configuration_is_not_overridden_by_defaults(
+        string commandLine, string schemaSetting, string serviceConnection, string cliConnection, string expected)
+    {
+        var variables = new Dictionary<string, string?>
+        {
+            ["EventCase__Schema"] = schemaSetting,
+            ["ConnectionStrings__EventCase"] = serviceConnection,
+            ["EVENTCASE_CONNECTION"] = cliConnection,
+        };
+        var result = EventCaseCli.Build(Spectre.Console.AnsiConsole.Console).Parse(commandLine);
+        Assert.Empty(result.Errors);
+
+        var args = EventCase.Cli.Serve.ServeCommand.ServiceArguments(result, "Production", null, name => variables.GetValueOrDefault(name));
+
+        // EventCase__Schema reaches the service through its environment, which these arguments would outrank.
+        Assert.Equal(expected, string.Join(' ', args));
+    }
+
     [Fact]
     public async Task Serve_with_an_address_that_is_not_one_is_a_bad_argument()
     {

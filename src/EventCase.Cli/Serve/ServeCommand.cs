@@ -33,22 +33,7 @@ internal static class ServeCommand
             "eventcase serve --connection \"Host=db;Username=eventcase;Database=eventcase\" --urls http://0.0.0.0:5311");
         command.SetAction(async (result, ct) =>
         {
-            var options = GlobalOptions.From(result);
-            var args = new List<string> { "--environment", result.GetValue(environment)!, "--EventCase:Schema", options.Schema };
-            if ((options.Connection ?? Environment.GetEnvironmentVariable("EVENTCASE_CONNECTION")) is { Length: > 0 } connection)
-            {
-                args.AddRange(["--ConnectionStrings:EventCase", connection]);
-            }
-
-            if (options.DataDirectory is { } directory)
-            {
-                args.AddRange(["--EventCase:DataDirectory", directory]);
-            }
-
-            if (result.GetValue(urls) is { } listen)
-            {
-                args.AddRange(["--urls", listen]);
-            }
+            var args = ServiceArguments(result, result.GetValue(environment)!, result.GetValue(urls), Environment.GetEnvironmentVariable);
 
             // The service's own entry point, so that `serve` and `dotnet run --project src/EventCase.Server` are one program.
             var entryPoint = typeof(EventCase.Server.Hosting.EventCaseDatabase).Assembly.EntryPoint
@@ -79,5 +64,42 @@ internal static class ServeCommand
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// The service's command line for a <c>serve</c> command line. Options given on it win; otherwise the service's own
+    /// configuration does (<c>ConnectionStrings__EventCase</c>, <c>EventCase__Schema</c>, its settings files), and the
+    /// CLI's <c>EVENTCASE_CONNECTION</c> only stands in for a connection string the service is not given. Passed as
+    /// command-line arguments, which outrank every other source, the defaults of <c>--schema</c> and
+    /// <c>EVENTCASE_CONNECTION</c> overrode them: an agency moving its service to <c>serve</c> with
+    /// <c>EventCase__Schema</c> set got an empty, demo-seeded schema beside its data.
+    /// </summary>
+    internal static List<string> ServiceArguments(ParseResult result, string environmentName, string? urls, Func<string, string?> environment)
+    {
+        var options = GlobalOptions.From(result);
+        var args = new List<string> { "--environment", environmentName };
+        if (result.GetResult(GlobalOptions.SchemaOption) is { Implicit: false })
+        {
+            args.AddRange(["--EventCase:Schema", options.Schema]);
+        }
+
+        var connection = options.Connection
+            ?? (string.IsNullOrEmpty(environment("ConnectionStrings__EventCase")) ? environment("EVENTCASE_CONNECTION") : null);
+        if (connection is { Length: > 0 })
+        {
+            args.AddRange(["--ConnectionStrings:EventCase", connection]);
+        }
+
+        if (options.DataDirectory is { } directory)
+        {
+            args.AddRange(["--EventCase:DataDirectory", directory]);
+        }
+
+        if (urls is not null)
+        {
+            args.AddRange(["--urls", urls]);
+        }
+
+        return args;
     }
 }
