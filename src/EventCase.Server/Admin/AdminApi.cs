@@ -178,6 +178,18 @@ public static class AdminApi
     private static Validation CheckCalendar(CalendarDefinition calendar)
     {
         var v = new Validation();
+        // Members left out read as null: written so, the calendar's event could not be read back (decision 0019), and
+        // every later case of the agency failed.
+        if (calendar.Hours is null)
+        {
+            v.Add("hours", "is required.");
+        }
+
+        if (calendar.Holidays is null)
+        {
+            v.Add("holidays", "is required.");
+        }
+
         var holidays = calendar.Holidays ?? [];
         if (holidays.Count > 1000)
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using EventCase.EventStore.Serialization;
 
 namespace EventCase.Server.Http;
@@ -38,6 +39,32 @@ public static class ApiJson
         options.AllowDuplicateProperties = false;
         options.NumberHandling = JsonNumberHandling.Strict;
         options.MaxDepth = 32;
+        options.TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { ValueTypeParametersAreRequired } };
         return options;
     }
+
+    /// <summary>
+    /// Makes a constructor parameter of a non-nullable value type without a default value (a <c>LocalTime</c>, a
+    /// weekday) a required member: absent, it would read as its default — a calendar period without its end ended at
+    /// midnight — and nothing after the read can tell. Request records make every member nullable and check it
+    /// themselves; this is for the domain records some routes read whole (the calendar). Missing reference members
+    /// read as null, which the handlers check, so that every error of a body is reported at once.
+    /// </summary>
+    private static void ValueTypeParametersAreRequired(JsonTypeInfo typeInfo)
+    {
+        if (typeInfo.Kind != JsonTypeInfoKind.Object)
+        {
+            return;
+        }
+
+        foreach (var property in typeInfo.Properties)
+        {
+            if (property.AssociatedParameter is { HasDefaultValue: false, ParameterType: { IsValueType: true } type }
+                && Nullable.GetUnderlyingType(type) is null)
+            {
+                property.IsRequired = true;
+            }
+        }
+    }
 }
+

@@ -68,6 +68,11 @@ public static class JsonBody
                 ? (null, Problems.Invalid("body", "The body must be a JSON object, not null."))
                 : (value, null);
         }
+        catch (JsonException e) when (MissingMembers(e) is { Count: > 0 } missing)
+        {
+            var field = FieldOf(e.Path);
+            return (null, Problems.Invalid(missing.ToDictionary(m => field == "body" ? m : field + "." + m, _ => new[] { "is required." }, StringComparer.Ordinal)));
+        }
         catch (JsonException e)
         {
             return (null, Problems.Invalid(FieldOf(e.Path), Describe(e)));
@@ -125,6 +130,24 @@ public static class JsonBody
 
         var end = message.IndexOf(" Path:", StringComparison.Ordinal);
         return end > 0 ? message[..end] : message;
+    }
+
+    /// <summary>
+    /// The required members a body lacks (<see cref="ApiJson.Request"/>), from the serializer's
+    /// "… was missing required properties including: 'start', 'end'." (their JSON names); empty for any other error.
+    /// </summary>
+    private static List<string> MissingMembers(JsonException e)
+    {
+        const string Marker = "missing required properties including: ";
+        var at = e.Message.IndexOf(Marker, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return [];
+        }
+
+        var list = e.Message[(at + Marker.Length)..];
+        var end = list.IndexOf(" Path:", StringComparison.Ordinal);
+        return [.. (end < 0 ? list : list[..end]).TrimEnd('.', ' ').Split(", ").Select(n => n.Trim('\'')).Where(n => n.Length > 0)];
     }
 
     /// <summary>

@@ -1,0 +1,37 @@
+using System.Net;
+using EventCase.Server.Auth;
+using EventCase.Server.Tests.Support;
+using static EventCase.Server.Tests.Support.ServerFixture;
+
+namespace EventCase.Server.Tests.Http.Fuzzing;
+
+/// <summary>What the OpenAPI fuzzer (<c>OpenApiFuzzTests</c>) found, each pinned by the request that showed it.</summary>
+public sealed class FuzzFindingsTests(ServerFixture server) : IClassFixture<ServerFixture>
+{
+    private const string Hours = """[{"day":"monday","start":"08:00:00","end":"17:00:00"}]""";
+
+    [Theory]
+    [InlineData($$"""{"zone":"America/New_York","hours":{{Hours}}}""", "holidays", "is required.")]
+    [InlineData($$"""{"zone":"America/New_York","hours":{{Hours}},"holidays":null}""", "holidays", "is required.")]
+    [InlineData("""{"zone":"America/New_York","holidays":[]}""", "hours", "is required.")]
+    [InlineData("""{"zone":"America/New_York","hours":[{"day":"monday","start":"08:00:00"}],"holidays":[]}""", "hours[0].end", "is required.")]
+    [InlineData("""{"zone":"America/New_York","hours":[{"day":"monday","end":"17:00:00"}],"holidays":[]}""", "hours[0].start", "is required.")]
+    [InlineData("""{"zone":"America/New_York","hours":[{"start":"08:00:00","end":"17:00:00"}],"holidays":[]}""", "hours[0].day", "is required.")]
+    public async Task A_calendar_lacking_a_member_is_refused_naming_it_and_cases_can_still_be_opened(string body, string field, string message)
+    {
+        // A calendar without holidays was written with none at all, which the store then refused to read: every later
+        // case of the agency was a 500. A period without its end was taken as ending at midnight.
+        var before = await server.EventCountAsync();
+        using var admin = server.Client(Roles.Admin);
+
+        using var response = await admin.PutAsync("/admin/calendar", Json(body));
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {text}");
+        Assert.Equal(message, (await ReadJsonAsync(response))["errors"]?[field]?[0]?.GetValue<string>());
+        Assert.DoesNotContain("EventCase.", text, StringComparison.Ordinal);
+        Assert.Equal(before, await server.EventCountAsync());
+        await server.OpenCaseAsync();
+        Assert.Equal(0, server.UnexpectedErrorCount);
+    }
+}
