@@ -38,6 +38,9 @@ public static class ApiJson
         // The last of two values would silently win: a body that says two things is refused, naming the member.
         options.AllowDuplicateProperties = false;
         options.NumberHandling = JsonNumberHandling.Strict;
+        // Ahead of the string-enum converter, which reads "low,urgent" as the two values' flags combined (for any enum):
+        // a priority sent as two became a third, "normal".
+        options.Converters.Insert(0, new SingleEnumNameConverter(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false)));
         options.MaxDepth = 32;
         options.TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { ValueTypeParametersAreRequired } };
         return options;
@@ -68,3 +71,32 @@ public static class ApiJson
     }
 }
 
+/// <summary>
+/// Reads an enum from one name only: a comma-separated list of names is refused (a <see cref="JsonException"/> at the
+/// member), where <see cref="JsonStringEnumConverter"/> would combine them as flags. Writing is the inner converter's.
+/// </summary>
+internal sealed class SingleEnumNameConverter(JsonStringEnumConverter names) : JsonConverterFactory
+{
+    public override bool CanConvert(Type typeToConvert) => typeToConvert.IsEnum;
+
+    public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
+        (JsonConverter)Activator.CreateInstance(typeof(Single<>).MakeGenericType(typeToConvert), names.CreateConverter(typeToConvert, options))!;
+
+    private sealed class Single<T>(JsonConverter inner) : JsonConverter<T>
+        where T : struct, Enum
+    {
+        private readonly JsonConverter<T> _inner = (JsonConverter<T>)inner;
+
+        public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            if (reader.TokenType == JsonTokenType.String && reader.GetString()!.Contains(',', StringComparison.Ordinal))
+            {
+                throw new JsonException("must be one value, not a comma-separated list.");
+            }
+
+            return _inner.Read(ref reader, typeToConvert, options);
+        }
+
+        public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) => _inner.Write(writer, value, options);
+    }
+}

@@ -34,4 +34,22 @@ public sealed class FuzzFindingsTests(ServerFixture server) : IClassFixture<Serv
         await server.OpenCaseAsync();
         Assert.Equal(0, server.UnexpectedErrorCount);
     }
+
+    [Theory]
+    [InlineData("/cases/{id}/priority", """{"to":"low,normal"}""", "to")]
+    [InlineData("/cases/{id}/contacts", """{"direction":"inbound,outbound","channel":"phone","summary":"Call"}""", "direction")]
+    [InlineData("/cases", """{"service":"pothole","description":"A hole","channel":"web,phone","location":{"address":"1 Main St"}}""", "channel")]
+    public async Task An_enum_member_given_as_a_list_of_names_is_refused_naming_it(string path, string body, string field)
+    {
+        // The string-enum converter read "low,normal" as the two flags combined: the priority became "normal".
+        var id = await server.OpenCaseAsync();
+        var before = await server.EventCountAsync();
+        using var agent = server.Client(Roles.Agent);
+
+        using var response = await agent.PostAsync(path.Replace("{id}", id, StringComparison.Ordinal), Json(body));
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        Assert.Equal("must be one value, not a comma-separated list.", (await ReadJsonAsync(response))["errors"]?[field]?[0]?.GetValue<string>());
+        Assert.Equal(before, await server.EventCountAsync());
+    }
 }
