@@ -221,7 +221,11 @@ public sealed class Validation
 
         try
         {
-            return create(value);
+            var created = create(value);
+            // The value objects refuse control characters but not noncharacters or unpaired surrogates, which no text
+            // that comes in may hold (docs/api.md): an agent id "a\uFFFF" was written into the case's events. Checked
+            // after the value object, whose own message (a service code's characters) says more when both refuse.
+            return AcceptedCharacters(value, field) ? created : null;
         }
         catch (ArgumentException e)
         {

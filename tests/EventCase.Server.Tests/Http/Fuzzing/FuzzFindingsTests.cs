@@ -52,4 +52,22 @@ public sealed class FuzzFindingsTests(ServerFixture server) : IClassFixture<Serv
         Assert.Equal("must be one value, not a comma-separated list.", (await ReadJsonAsync(response))["errors"]?[field]?[0]?.GetValue<string>());
         Assert.Equal(before, await server.EventCountAsync());
     }
+
+    [Theory]
+    [InlineData("a\\uffffb")]
+    [InlineData("a\\ufdd0b")]
+    [InlineData("a\\udbff\\udfffb")]
+    public async Task An_agent_id_holding_a_unicode_noncharacter_is_refused_naming_it(string agentJson)
+    {
+        // Identifiers refused control characters only, so the noncharacter reached the case's events and every output.
+        var id = await server.OpenCaseAsync();
+        var before = await server.EventCountAsync();
+        using var agent = server.Client(Roles.Agent);
+
+        using var response = await agent.PostAsync($"/cases/{id}/assign", Json($$"""{"team":"roads","agent":"{{agentJson}}"}"""));
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        Assert.NotNull((await ReadJsonAsync(response))["errors"]?["agent"]);
+        Assert.Equal(before, await server.EventCountAsync());
+    }
 }
