@@ -481,7 +481,9 @@ public static class AdminApi
         SlaTarget? sla = null;
         if ((r.SlaHours is null) == (r.SlaCalendarDays is null))
         {
+            // The pair is at fault, so both are named: a client marks the field it has, whichever that is.
             v.Add("slaHours", "give exactly one of slaHours or slaCalendarDays.");
+            v.Add("slaCalendarDays", "give exactly one of slaHours or slaCalendarDays.");
         }
         else if (r.SlaHours is { } hours)
         {

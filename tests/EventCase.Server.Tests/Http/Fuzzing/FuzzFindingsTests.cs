@@ -70,4 +70,21 @@ public sealed class FuzzFindingsTests(ServerFixture server) : IClassFixture<Serv
         Assert.NotNull((await ReadJsonAsync(response))["errors"]?["agent"]);
         Assert.Equal(before, await server.EventCountAsync());
     }
+
+    [Theory]
+    [InlineData(""" "slaHours":5,"slaCalendarDays":2 """)]
+    [InlineData(""" "description":"d" """)]
+    public async Task A_service_with_both_or_neither_sla_target_names_both_members(string members)
+    {
+        var before = await server.EventCountAsync();
+        using var admin = server.Client(Roles.Admin);
+
+        using var response = await admin.PostAsync("/admin/services", Json($$"""{"code":"sla-pair","name":"Pair",{{members}}}"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await ReadJsonAsync(response))["errors"]!;
+        Assert.NotNull(errors["slaHours"]);
+        Assert.NotNull(errors["slaCalendarDays"]);
+        Assert.Equal(before, await server.EventCountAsync());
+    }
 }
