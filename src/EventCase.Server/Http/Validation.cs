@@ -309,7 +309,8 @@ public sealed class Validation
         return value;
     }
 
-    private const string UnacceptedCharacters = "must not contain control characters, Unicode noncharacters or unpaired surrogates.";
+    /// <summary>What an error says of text that <see cref="IsAcceptedText"/> refuses.</summary>
+    public const string UnacceptedCharacters = "must not contain control characters, Unicode noncharacters or unpaired surrogates.";
 
     private static bool IsNoncharacter(int codePoint) => codePoint is >= 0xFDD0 and <= 0xFDEF || (codePoint & 0xFFFE) == 0xFFFE;
 

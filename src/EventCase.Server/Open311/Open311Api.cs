@@ -357,6 +357,7 @@ public static class Open311Api
         }
 
         IFormCollection form;
+        byte[] body = [];
         try
         {
             if (http.Request.ContentLength > serverSettings.Value.MaxRequestBodyBytes)
@@ -365,10 +366,12 @@ public static class Open311Api
             }
 
             // A chunked body has no length to check first: it is read up to the limit, then parsed from memory.
-            if (await JsonBody.ReadUpToAsync(http.Request, serverSettings.Value.MaxRequestBodyBytes, cancellationToken) is not { } body)
+            if (await JsonBody.ReadUpToAsync(http.Request, serverSettings.Value.MaxRequestBodyBytes, cancellationToken) is not { } read)
             {
                 return Error(xml, 413, "The request body is too large.");
             }
+
+            body = read;
 
             http.Request.Body = new MemoryStream(body, writable: false);
             form = await http.Request.ReadFormAsync(cancellationToken);
@@ -379,7 +382,11 @@ public static class Open311Api
         }
         catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
         {
-            return Error(xml, 400, "The form could not be read.");
+            // The form reader refuses a NUL in a name or value (a URL-encoded %00) for the form as a whole; the field
+            // holding it is found again in the body so that the answer names it, as for any other character refused.
+            return Error(xml, 400, FieldHoldingNul(body) is { } field
+                ? $"{field}: {Validation.UnacceptedCharacters}"
+                : "The form could not be read.");
         }
 
         // As with query parameters: a field given twice would be read as its values joined with a comma. Only attribute[code]
@@ -387,6 +394,17 @@ public static class Open311Api
         if (SingleFormFields.FirstOrDefault(field => form[field].Count > 1) is { } repeated)
         {
             return Error(xml, 400, $"{repeated}: {RequestValues.GivenMoreThanOnce}");
+        }
+
+        // Each field by its GeoReport name, including those this request then does without (a device_id beside an
+        // account_id) and before they are mapped onto the case's citizen, whose errors would name citizen members
+        // ("reference", "name") the client never sent.
+        foreach (var (key, values) in form)
+        {
+            if (!Validation.IsAcceptedText(key) || values.Any(v => v is not null && !Validation.IsAcceptedText(v)))
+            {
+                return Error(xml, 400, $"{(Validation.IsAcceptedText(key) ? key : "a field name")}: {Validation.UnacceptedCharacters}");
+            }
         }
 
         if (OtherJurisdiction(xml, settings.Value, Text(form["jurisdiction_id"])) is { } otherFormJurisdiction)
@@ -457,7 +475,14 @@ public static class Open311Api
         var outcome = await CasesApi.OpenCaseAsync(http, client.Caller, request, idempotencyKey, "open311", database, reference, serverSettings.Value, clock.GetCurrentInstant(), cancellationToken);
         if (outcome.Result is ProblemHttpResult problem)
         {
-            return Error(xml, problem.StatusCode is 422 or 409 ? 400 : problem.StatusCode, Describe(problem));
+            // The citizen's members are made of form fields: named by those, which the client sent.
+            var referenceField = accountId is not null ? "account_id" : Text(form["email"]) is not null ? "email" : "device_id";
+            return Error(xml, problem.StatusCode is 422 or 409 ? 400 : problem.StatusCode, Describe(problem, field => field switch
+            {
+                "citizen.reference" => referenceField,
+                "citizen.name" => "first_name and last_name",
+                _ => Open311Field(field),
+            }));
         }
 
         var created = ((Created<CommandResponse>)outcome.Result).Value!;
@@ -849,9 +874,9 @@ public static class Open311Api
     }
 
     /// <summary>A problem as a GeoReport error description: each field by its Open311 name with its messages, else its detail.</summary>
-    private static string Describe(ProblemHttpResult problem) =>
+    private static string Describe(ProblemHttpResult problem, Func<string, string>? field = null) =>
         problem.ProblemDetails.Extensions.TryGetValue("errors", out var errors) && errors is IDictionary<string, string[]> fields
-            ? string.Join("; ", fields.Select(f => $"{Open311Field(f.Key)}: {string.Join(" ", f.Value)}"))
+            ? string.Join("; ", fields.Select(f => $"{(field ?? Open311Field)(f.Key)}: {string.Join(" ", f.Value)}"))
             : problem.ProblemDetails.Detail ?? problem.ProblemDetails.Title ?? "The request was refused.";
 
     private static string Open311Field(string field) => field switch
@@ -864,6 +889,27 @@ public static class Open311Api
         _ when field.StartsWith("attributes.", StringComparison.Ordinal) => $"attribute[{field["attributes.".Length..]}]",
         _ => field.Replace("citizen.", "", StringComparison.Ordinal),
     };
+
+    /// <summary>The name of the first field of a URL-encoded form whose name or value holds a NUL, or null.</summary>
+    private static string? FieldHoldingNul(byte[] body)
+    {
+        foreach (var pair in Encoding.UTF8.GetString(body).Split('&'))
+        {
+            var (name, value) = pair.IndexOf('=', StringComparison.Ordinal) is var at and >= 0 ? (pair[..at], pair[(at + 1)..]) : (pair, "");
+            var decodedName = Uri.UnescapeDataString(name.Replace('+', ' '));
+            if (decodedName.Contains('\0', StringComparison.Ordinal))
+            {
+                return "a field name";
+            }
+
+            if (Uri.UnescapeDataString(value.Replace('+', ' ')).Contains('\0', StringComparison.Ordinal))
+            {
+                return Validation.IsAcceptedText(decodedName) && decodedName.Length <= 100 ? decodedName : "a field";
+            }
+        }
+
+        return null;
+    }
 
     private static string? Text(Microsoft.Extensions.Primitives.StringValues value) =>
         string.IsNullOrWhiteSpace(value.ToString()) ? null : value.ToString();
