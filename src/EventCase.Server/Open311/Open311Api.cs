@@ -531,6 +531,12 @@ public static class Open311Api
         if (!string.IsNullOrWhiteSpace(ids))
         {
             var wantedIds = ids.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            // Compared with stored ids and numbers in SQL, which cannot take a NUL; a control character names no request.
+            if (wantedIds.Any(id => !Validation.IsAcceptedText(id) || id.Any(char.IsControl)))
+            {
+                return Error(xml, 400, $"service_request_id: {Validation.UnacceptedCharacters}");
+            }
+
             if (wantedIds.Length > MaxRequestIds)
             {
                 // Refused, not cut to the first ones: an answer without the rest would read as "those do not exist".

@@ -123,6 +123,21 @@ public sealed class FuzzFindingsTests(ServerFixture server) : IClassFixture<Serv
         Assert.Equal("account_id: is at most 200 characters.", (await ReadJsonAsync(response))[0]!["description"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData("a%00b")]
+    [InlineData("a%07b")]
+    [InlineData("a%EF%BF%BEb")]
+    public async Task An_open311_service_request_id_holding_a_control_character_or_noncharacter_is_refused_naming_it(string id)
+    {
+        // Each id was looked up as given and not found: a 200 with an empty list, as if the request did not exist.
+        using var client = server.Client();
+
+        using var response = await client.GetAsync($"/open311/v2/requests.json?api_key=agent-key-a&service_request_id=DEMO-2026-000001,{id}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith("service_request_id: ", (await ReadJsonAsync(response))[0]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
     private static ByteArrayContent Form(string form)
     {
         // No charset: one would make the reader decode the escapes as that charset, not UTF-8.
