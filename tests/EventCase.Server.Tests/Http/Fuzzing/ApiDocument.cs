@@ -88,10 +88,9 @@ internal static class ApiDocument
                         p!["name"]!.GetValue<string>(), p["in"]!.GetValue<string>(), p["required"]?.GetValue<bool>() ?? false,
                         Shape(p["schema"]?.AsObject() ?? [])))
                     .ToList();
-                var content = operation["requestBody"]?["content"]?.AsObject();
-                var json = content?["application/json"]?["schema"]?.AsObject();
+                var json = operation["requestBody"]?["content"]?["application/json"]?["schema"]?.AsObject();
                 operations.Add(new ApiOperation(method.ToUpperInvariant(), path, operation["operationId"]?.GetValue<string>() ?? "", operation["summary"]?.GetValue<string>() ?? "", parameters,
-                    json is null ? null : Shape(json), content?.Select(c => c.Key).ToList() ?? []));
+                    json is null ? null : Shape(json)));
             }
         }
 
@@ -114,7 +113,7 @@ internal static class ApiDocument
 
 /// <summary>One operation of the document.</summary>
 internal sealed record ApiOperation(
-    string Method, string Path, string OperationId, string Summary, IReadOnlyList<ApiParameter> Parameters, SchemaShape? JsonBody, IReadOnlyList<string> BodyContentTypes)
+    string Method, string Path, string OperationId, string Summary, IReadOnlyList<ApiParameter> Parameters, SchemaShape? JsonBody)
 {
     public override string ToString() => $"{Method} {Path}";
 }

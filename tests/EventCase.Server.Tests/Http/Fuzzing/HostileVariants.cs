@@ -385,7 +385,6 @@ internal sealed class OperationUnderTest(ApiOperation operation)
     private IEnumerable<HostileRequest> MemberVariants(SchemaShape schema, JsonObject body, List<object> prefix)
     {
         var members = schema.Members().ToList();
-        var objectField = FieldName(prefix);
         if (prefix.Count > 0)
         {
             yield return Member("an unknown member", Expectation.Refused, [.. prefix, "zzUnknown"], "1", body);
@@ -401,7 +400,6 @@ internal sealed class OperationUnderTest(ApiOperation operation)
             yield return Member($"{first.Name} given twice", Expectation.Refused, [.. prefix, first.Name], $"{value},\"{first.Name}\":{value}", body);
         }
 
-        _ = objectField;
         foreach (var (name, shape, required) in members)
         {
             List<object> path = [.. prefix, name];

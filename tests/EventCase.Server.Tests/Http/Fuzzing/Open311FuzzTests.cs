@@ -49,7 +49,7 @@ public sealed class Open311FuzzTests(ServerFixture server) : IClassFixture<Serve
             foreach (var request in Variants(operation, format, values))
             {
                 sent++;
-                var (status, failure) = await SendAndCheckAsync(request, format);
+                var (status, failure) = await SendAndCheckAsync(request);
                 var after = await StoreStateAsync();
                 if (status >= 400 && after != state)
                 {
@@ -210,7 +210,7 @@ public sealed class Open311FuzzTests(ServerFixture server) : IClassFixture<Serve
             yield return Post($"{name} given twice", Expectation.Refused, name, [.. Form, (name, value)]);
             yield return Post($"{name} given twice in another letter case", Expectation.MayBeTaken, null, [.. Form, (name.ToUpperInvariant(), value)]);
             yield return Post($"{name} empty", required ? Expectation.Refused : Expectation.MayBeTaken, name, With(""));
-            yield return Post($"{name} with a NUL", name == "api_key" ? Expectation.Refused : Expectation.Refused, name == "api_key" ? null : name, With("a\0b"));
+            yield return Post($"{name} with a NUL", Expectation.Refused, name == "api_key" ? null : name, With("a\0b"));
             yield return Post($"{name} with a control character", Expectation.Refused, name == "api_key" ? null : name, With("a\u0001b"));
             yield return Post($"{name} with U+FFFF", Expectation.Refused, name == "api_key" ? null : name, With("a\uffffb"));
             yield return Post($"{name} with a right-to-left override", Expectation.MayBeTaken, name, With("\u202e" + value));
@@ -262,7 +262,7 @@ public sealed class Open311FuzzTests(ServerFixture server) : IClassFixture<Serve
     private static byte[] FormBody(IEnumerable<(string Name, string Value)> fields) =>
         Encoding.UTF8.GetBytes(string.Join("&", fields.Select(f => Uri.EscapeDataString(f.Name) + "=" + Uri.EscapeDataString(f.Value))));
 
-    private async Task<(int Status, string? Failure)> SendAndCheckAsync(HostileRequest request, string format)
+    private async Task<(int Status, string? Failure)> SendAndCheckAsync(HostileRequest request)
     {
         using var client = server.Client();
         using var message = new HttpRequestMessage(new HttpMethod(request.Method), request.PathAndQuery);
@@ -284,10 +284,10 @@ public sealed class Open311FuzzTests(ServerFixture server) : IClassFixture<Serve
         using var response = await client.SendAsync(message, TestContext.Current.CancellationToken);
         var status = (int)response.StatusCode;
         var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
-        return (status, Check(request, status, response.Content.Headers.ContentType, text, format));
+        return (status, Check(request, status, response.Content.Headers.ContentType, text));
     }
 
-    private static string? Check(HostileRequest request, int status, MediaTypeHeaderValue? contentType, string text, string format)
+    private static string? Check(HostileRequest request, int status, MediaTypeHeaderValue? contentType, string text)
     {
         var shown = text.Length > 300 ? text[..300] + "…" : text;
         if (status >= 500)
@@ -352,7 +352,6 @@ public sealed class Open311FuzzTests(ServerFixture server) : IClassFixture<Serve
             return $"{status} that does not name '{field}': {shown}";
         }
 
-        _ = format;
         return null;
     }
 
