@@ -31,6 +31,7 @@ internal static class EventCaseCli
         root.Subcommands.Add(AuditCommands.Create(console, progress));
         root.Subcommands.Add(ImportCommand.Create(console, progress));
         root.Subcommands.Add(ReportCommands.Create(console));
+        root.Subcommands.Add(Restore.AdoptRestoredLogCommand.Create(console));
         root.Subcommands.Insert(0, ServeCommand.Create());
         CommandExamples.ShowInHelp(root);
         return root;

@@ -109,6 +109,9 @@ public sealed class PostgresEventStore
     /// <summary>
     /// Creates or upgrades the store's schema. Idempotent; safe when several processes call it at the same moment.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The schema cannot be used as it is: a migration script differs from
+    /// the one recorded, a newer build migrated it, or the log was restored from another cluster and runs ahead of this
+    /// server's transaction ids (see <see cref="AdoptRestoredLogAsync"/>). The message says what to do.</exception>
     public async Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken = default)
     {
         var applied = await SchemaMigrator.MigrateAsync(
@@ -118,9 +121,28 @@ public sealed class PostgresEventStore
             Migrations,
             new Dictionary<string, string> { ["__channel__"] = _options.NotificationChannel },
             cancellationToken);
+        await using (var connection = await _dataSource.OpenConnectionAsync(cancellationToken))
+        {
+            if (await RestoredLog.AheadOfServerAsync(connection, _schema, null, cancellationToken) is var (newest, serverNext))
+            {
+                throw RestoredLog.Refusal(_schema, newest, serverNext);
+            }
+        }
+
         await Projections.EnsureCreatedAsync(cancellationToken);
         return applied;
     }
+
+    /// <summary>
+    /// Makes a log restored with <c>pg_dump</c>/<c>pg_restore</c> from another cluster usable on this one: its events'
+    /// transaction ids, which run ahead of this server's, are moved into the server's past (the events keep their content,
+    /// hashes and order within each stream; the restored events keep their position order among themselves), and every
+    /// projection's rebuild is requested. Appends wait while it runs. Run it once, before the service starts, when
+    /// <see cref="MigrateAsync"/> refuses the log; on any other log it changes nothing.
+    /// </summary>
+    /// <returns>The number of events whose transaction id was moved; 0 when the log did not run ahead of the server.</returns>
+    public Task<long> AdoptRestoredLogAsync(CancellationToken cancellationToken = default) =>
+        RestoredLog.AdoptAsync(_dataSource, _schema, cancellationToken);
 
     /// <summary>
     /// Appends <paramref name="events"/> to <paramref name="stream"/> atomically, in one round trip, if the stream is at

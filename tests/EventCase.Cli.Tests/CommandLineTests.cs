@@ -22,7 +22,7 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
 
     private static readonly Instant T0 = Instant.FromUtc(2026, 3, 2, 14, 0);
 
-    public static TheoryData<string> Commands => new() { "", "db", "db start", "db stop", "db status", "replay", "projections", "projections status", "projections rebuild", "projections rebuild-case", "projections check", "audit", "audit verify", "audit checkpoint", "audit export", "audit keygen", "import", "serve", "report", "report transparency" };
+    public static TheoryData<string> Commands => new() { "", "db", "db start", "db stop", "db status", "replay", "projections", "projections status", "projections rebuild", "projections rebuild-case", "projections check", "audit", "audit verify", "audit checkpoint", "audit export", "audit keygen", "import", "serve", "report", "report transparency", "adopt-restored-log" };
 
     [Theory]
     [MemberData(nameof(Commands))]
@@ -35,7 +35,7 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
         Assert.Contains("Description:", output, StringComparison.Ordinal);
     }
 
-    public static TheoryData<string> LeafCommands => new() { "serve", "db start", "db stop", "db status", "replay", "projections status", "projections rebuild", "projections rebuild-case", "projections check", "audit verify", "audit checkpoint", "audit export", "audit verify-export", "audit keygen", "import", "report transparency" };
+    public static TheoryData<string> LeafCommands => new() { "serve", "db start", "db stop", "db status", "replay", "projections status", "projections rebuild", "projections rebuild-case", "projections check", "audit verify", "audit checkpoint", "audit export", "audit verify-export", "audit keygen", "import", "report transparency", "adopt-restored-log" };
 
     [Theory]
     [MemberData(nameof(LeafCommands))]
