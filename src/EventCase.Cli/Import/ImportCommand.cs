@@ -122,13 +122,18 @@ internal static class ImportCommand
             {
                 // Stopped part-way: what was committed stays, so show it, then the one line that says where and why.
                 console.Write(SummaryTable(e.Completed));
+                await RequestRebuildsAsync(session, console, result.GetValue(noRebuild), e.Completed.EventsWritten, CancellationToken.None);
                 throw new CliException(e.Message);
             }
             catch (ImportCancelledException e)
             {
                 // Ctrl-C: the same table of what was committed; the line saying so and that a re-run resumes is the
-                // cancellation's own (EventCaseCli.RunAsync), with exit code 130.
+                // cancellation's own (EventCaseCli.RunAsync), with exit code 130. The committed cases are in the log but
+                // in no read model until a rebuild, and a re-run requests one only if it writes something: requested now,
+                // with a deadline of its own, since the command's token is cancelled.
                 console.Write(SummaryTable(e.Completed));
+                using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await RequestRebuildsAsync(session, console, result.GetValue(noRebuild), e.Completed.EventsWritten, deadline.Token);
                 throw;
             }
 
@@ -156,32 +161,42 @@ internal static class ImportCommand
                 console.WriteLine($"rejects report: {report}");
             }
 
-            if (!result.GetValue(noRebuild) && summary.EventsWritten > 0)
-            {
-                var projections = await session.Store.Projections.GetStatusAsync(ct);
-                foreach (var projection in projections)
-                {
-                    await session.Store.Projections.RequestRebuildAsync(projection.Name, ct);
-                }
-
-                console.WriteLine(projections.Count == 0
-                    ? "no projections registered yet: the service builds them from the log when it starts."
-                    : $"rebuild requested for {projections.Count} projections; the running service (eventcase serve) rebuilds them from the log.");
-            }
-            else if (summary.EventsWritten > 0)
-            {
-                // The import appends without the projections: until they are rebuilt, every read model lacks what it
-                // wrote, the inline ones too, whose status shows no lag (they have no checkpoint to fall behind).
-                var projections = await session.Store.Projections.GetStatusAsync(ct);
-                if (projections.Count > 0)
-                {
-                    console.WriteLine($"not rebuilt (--no-rebuild): the read models lack the imported cases until `eventcase projections rebuild` of each of {string.Join(", ", projections.Select(p => p.Name))}.");
-                }
-            }
+            await RequestRebuildsAsync(session, console, result.GetValue(noRebuild), summary.EventsWritten, ct);
 
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// After an import that wrote events, whole or stopped part-way: requests every projection's rebuild, or, with
+    /// <c>--no-rebuild</c>, says which read models lack the imported cases. The import appends without the projections.
+    /// </summary>
+    private static async Task RequestRebuildsAsync(CliSession session, IAnsiConsole console, bool noRebuild, long eventsWritten, CancellationToken cancellationToken)
+    {
+        if (eventsWritten == 0)
+        {
+            return;
+        }
+
+        var projections = await session.Store.Projections.GetStatusAsync(cancellationToken);
+        if (!noRebuild)
+        {
+            foreach (var projection in projections)
+            {
+                await session.Store.Projections.RequestRebuildAsync(projection.Name, cancellationToken);
+            }
+
+            console.WriteLine(projections.Count == 0
+                ? "no projections registered yet: the service builds them from the log when it starts."
+                : $"rebuild requested for {projections.Count} projections; the running service (eventcase serve) rebuilds them from the log.");
+        }
+        else if (projections.Count > 0)
+        {
+            // Until they are rebuilt, every read model lacks what the import wrote, the inline ones too, whose status
+            // shows no lag (they have no checkpoint to fall behind).
+            console.WriteLine($"not rebuilt (--no-rebuild): the read models lack the imported cases until `eventcase projections rebuild` of each of {string.Join(", ", projections.Select(p => p.Name))}.");
+        }
     }
 
     private static Table SummaryTable(ImportSummary summary)
