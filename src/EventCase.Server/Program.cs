@@ -91,8 +91,18 @@ app.UseCorrelationAndRequestLogging();
 app.UseAuthentication();
 app.UseAuthorization();
 
-// Fail at start-up, not on the first request, when production has no signing key.
-_ = app.Services.GetRequiredService<TokenKeys>();
+// Fail at start-up, not on the first request, when production has no signing key: in one line and exit code 1, as for
+// the other settings the service cannot use, not an unhandled exception that aborts the process with 134.
+try
+{
+    _ = app.Services.GetRequiredService<TokenKeys>();
+}
+catch (InvalidOperationException e)
+{
+    await Console.Error.WriteLineAsync("error: " + e.Message);
+    await app.DisposeAsync();
+    return 1;
+}
 
 app.MapOpenApi();
 // Every route is mapped under one group that checks the values in its URL first: route values the service can take,
@@ -158,8 +168,12 @@ try
     }
     catch (Exception e)
     {
+        // The log keeps the stack trace for a bug report; the operator, or the supervisor restarting the service, gets
+        // the reason in one line and exit code 1 (a schema a newer build migrated, a log restored from another
+        // cluster), as from `eventcase serve`, not an unhandled exception that aborts the process with 134.
         app.Logger.LogCritical(e, "EventCase could not start");
-        throw;
+        await Console.Error.WriteLineAsync("error: " + e.Message);
+        return 1;
     }
 
     try

@@ -56,10 +56,27 @@ public sealed class ServeAndReportTests(DatabaseFixture database) : IClassFixtur
     [Fact]
     public async Task Serve_in_production_without_a_signing_key_is_one_clear_error()
     {
-        var (exit, _, error) = await CliRunner.RunAsync("serve", "--connection", database.ConnectionString, "--urls", "http://127.0.0.1:1");
+        // A process of its own: the service writes its start-up errors on the process's standard error, which is where
+        // an operator reads them, and which an in-process run of the command line does not capture.
+        using var process = StartServe(1, "Production");
+        try
+        {
+            var output = process.StandardOutput.ReadToEndAsync(Ct);
+            var error = await process.StandardError.ReadToEndAsync(Ct);
+            await process.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(120), Ct);
+            await output;
 
-        Assert.Equal(1, exit);
-        Assert.StartsWith("error: Auth:SigningKey is not configured.", error, StringComparison.Ordinal);
+            Assert.Equal(1, process.ExitCode);
+            var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith("error: Auth:SigningKey is not configured.", line, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
     }
 
     /// <summary>The schema as the service leaves it: the event store migrated, with the built-in projections' tables.</summary>
@@ -169,10 +186,10 @@ public sealed class ServeAndReportTests(DatabaseFixture database) : IClassFixtur
     }
 
     /// <summary>Runs <c>eventcase serve</c> as a process of its own on <paramref name="port"/>, output redirected.</summary>
-    private Process StartServe(int port)
+    private Process StartServe(int port, string environment = "Development")
     {
         var cli = Path.Combine(AppContext.BaseDirectory, "eventcase.dll");
-        return Process.Start(new ProcessStartInfo("dotnet", [cli, "serve", "--environment", "Development", "--connection", database.ConnectionString, "--urls", $"http://127.0.0.1:{port}"])
+        return Process.Start(new ProcessStartInfo("dotnet", [cli, "serve", "--environment", environment, "--connection", database.ConnectionString, "--urls", $"http://127.0.0.1:{port}"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
