@@ -1,3 +1,4 @@
+using EventCase.Cases;
 using Microsoft.Extensions.Options;
 
 namespace EventCase.Server.Hosting;
@@ -85,7 +86,47 @@ public sealed class ServerSettings
             problems.Add(FormattableString.Invariant($"{Section}:{nameof(StartupTimeoutSeconds)} is {StartupTimeoutSeconds}; it must be 0 or more and at most 3600 (seconds)."));
         }
 
+        // Checked here, not when the agency's first case is numbered: a prefix no case number can have failed every open
+        // of that agency with a 500, and an entry under a key that is no agency id was never used, without a word.
+        foreach (var (agency, prefix) in CasePrefixes)
+        {
+            if (!IsAgencyId(agency))
+            {
+                problems.Add($"{Section}:{nameof(CasePrefixes)} has an entry for '{agency}', which is no agency id: an agency id is 1–64 letters, digits, '-', '_' or '.'.");
+            }
+            else if (!string.IsNullOrWhiteSpace(prefix) && !IsCaseNumberPrefix(prefix))
+            {
+                problems.Add($"{Section}:{nameof(CasePrefixes)}:{agency} is '{prefix}'; it must be 2–8 upper-case letters or digits starting with a letter (e.g. SPR).");
+            }
+        }
+
         return problems;
+    }
+
+    private static bool IsAgencyId(string agency)
+    {
+        try
+        {
+            _ = new AgencyId(agency);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsCaseNumberPrefix(string prefix)
+    {
+        try
+        {
+            _ = new CaseNumber(prefix, 2000, 1);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 }
 

@@ -30,6 +30,24 @@ public sealed class ServerSettingsTests
     }
 
     [Fact]
+    public void A_case_number_prefix_that_no_case_number_can_have_is_refused_naming_the_agency_instead_of_failing_every_open()
+    {
+        var settings = new ServerSettings
+        {
+            CasePrefixes = new(StringComparer.Ordinal) { ["ogdenville"] = "og", ["springfield"] = "SPR", ["Demo City"] = "DEMO" },
+        };
+
+        var result = new ServerSettingsValidation().Validate(null, settings);
+
+        Assert.Equal(
+            [
+                "EventCase:CasePrefixes:ogdenville is 'og'; it must be 2–8 upper-case letters or digits starting with a letter (e.g. SPR).",
+                "EventCase:CasePrefixes has an entry for 'Demo City', which is no agency id: an agency id is 1–64 letters, digits, '-', '_' or '.'.",
+            ],
+            result.Failures);
+    }
+
+    [Fact]
     public void The_default_settings_are_usable()
     {
         Assert.True(new ServerSettingsValidation().Validate(null, new ServerSettings()).Succeeded);
