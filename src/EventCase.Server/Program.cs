@@ -135,7 +135,9 @@ app.Lifetime.ApplicationStarted.Register(() =>
 
     if (app.Environment.IsDevelopment())
     {
-        Console.WriteLine("Development: get a token with  curl -s -X POST <url>/dev/token -H 'Content-Type: application/json' -d '{\"role\":\"agent\",\"agency\":\"demo-city\"}'");
+        // The address itself, not a placeholder: the line is pasted into a terminal as it stands.
+        var url = addresses.FirstOrDefault() ?? "<url>";
+        Console.WriteLine($"Development: get a token with  curl -s -X POST {url}/dev/token -H 'Content-Type: application/json' -d '{{\"role\":\"agent\",\"agency\":\"demo-city\"}}'");
     }
 });
 
