@@ -55,12 +55,14 @@ public sealed class DatabaseAtStartupTests(DatabaseFixture database) : IClassFix
     public async Task A_database_still_unreachable_at_the_deadline_is_one_line_saying_what_to_check_and_exit_code_one()
     {
         var unreachable = $"Host=127.0.0.1;Port={FreePort()};Username=nobody;Database=nothing";
+        // 5 s, not less: the first attempt must fail with the retry interval (1 s) to spare before the deadline for
+        // the retry line to be logged, and a loaded machine took over a second to make it (2 s failed 2 runs in 6).
         var (exit, log, error) = await ServerProcess.RunUntilExitAsync(
-            ["--urls", "http://127.0.0.1:0", "--ConnectionStrings:EventCase", unreachable, "--Auth:SigningKey", SigningKey, "--EventCase:StartupTimeoutSeconds", "2"], Ct);
+            ["--urls", "http://127.0.0.1:0", "--ConnectionStrings:EventCase", unreachable, "--Auth:SigningKey", SigningKey, "--EventCase:StartupTimeoutSeconds", "5"], Ct);
 
         Assert.Equal(1, exit);
         var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("error: the database could not be reached (waited 2 s, EventCase:StartupTimeoutSeconds): ", line, StringComparison.Ordinal);
+        Assert.StartsWith("error: the database could not be reached (waited 5 s, EventCase:StartupTimeoutSeconds): ", line, StringComparison.Ordinal);
         Assert.EndsWith("Check that PostgreSQL is running and that ConnectionStrings:EventCase points at it.", line.TrimEnd(), StringComparison.Ordinal);
         Assert.Contains("The database is not reachable yet", log, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", log + error, StringComparison.Ordinal);
