@@ -1168,7 +1168,7 @@ public sealed class PostgresEventStore
     }
 
     /// <summary>Every read of events (stream or log) builds them here, so all carry the same fields.</summary>
-    private RecordedEvent Materialize(RawEvent raw)
+    internal RecordedEvent Materialize(RawEvent raw)
     {
         var (typeName, data) = Serializer.DeserializeData(raw.StoredType, raw.Data, raw.Position);
         return RecordedEvent.WithStoredMetadata(

@@ -42,3 +42,38 @@ public sealed record StreamVerification(AuditReport Report, long? HeadVersion, A
     /// <summary>The stream's first break, or null when its chain and head verified.</summary>
     public AuditFinding? Finding => Report.Findings.Count > 0 ? Report.Findings[0] : null;
 }
+
+/// <summary>A stream's events with the verification of its chain over those very rows (<see cref="AuditVerifier.ReadStreamAsync"/>).</summary>
+/// <param name="Events">Every event of the stream, oldest first, as stored: altered or not, they are what was read.</param>
+/// <param name="Verification">The chain and the stream row, verified over the rows that gave <paramref name="Events"/>.</param>
+public sealed record VerifiedStream(IReadOnlyList<RecordedEvent> Events, StreamVerification Verification)
+{
+    /// <summary>The stream's first break, or null when its chain and head verified.</summary>
+    public AuditFinding? Finding => Verification.Finding;
+}
+
+/// <summary>
+/// An event of a stream no longer reads as its type (or its recorded-at no longer fits an instant), and the stream's
+/// chain shows it was altered after it was written: what would be a bug in an intact stream is evidence here.
+/// </summary>
+/// <param name="stream">The stream.</param>
+/// <param name="version">The version of the event that does not read.</param>
+/// <param name="storedEventType">Its type as stored.</param>
+/// <param name="position">Its place in the global log.</param>
+/// <param name="finding">The chain's first break (not necessarily at the same version).</param>
+/// <param name="inner">Why the event does not read.</param>
+public sealed class AlteredEventUnreadableException(StreamName stream, long version, string storedEventType, long position, AuditFinding finding, Exception inner)
+    : InvalidOperationException(
+        string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"event version {version} of {stream.Tenant}/{stream.Id} ({storedEventType}, log position {position}) cannot be read ({inner?.Message.TrimEnd('.')}): it was altered after it was written: {finding}"),
+        inner)
+{
+    /// <summary>The stream.</summary>
+    public StreamName Stream { get; } = stream;
+
+    /// <summary>The version of the event that does not read.</summary>
+    public long Version { get; } = version;
+
+    /// <summary>The chain's first break.</summary>
+    public AuditFinding Finding { get; } = finding;
+}

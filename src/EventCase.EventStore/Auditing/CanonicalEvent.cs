@@ -96,13 +96,47 @@ internal sealed class CanonicalEncoder
         return AuditHash.FromBytes(hash);
     }
 
+    /// <summary>
+    /// <see cref="Hash(AuditHash, string, string, long, Guid, string, long, string, string)"/> of JSON documents given as
+    /// the UTF-8 bytes PostgreSQL sent for the jsonb columns (its binary jsonb is the text <c>data::text</c> renders,
+    /// after a version byte the driver removes): a stream read that deserializes those bytes hashes them as they are,
+    /// without transcoding them to UTF-16 and back.
+    /// </summary>
+    public AuditHash Hash(
+        AuditHash previous, string tenant, string streamId, long version, Guid eventId, string eventType, long recordedAtMicros,
+        ReadOnlySpan<byte> dataUtf8, ReadOnlySpan<byte> metadataUtf8)
+    {
+        var at = EncodeFixed(previous, tenant, streamId, version, eventId, eventType, recordedAtMicros, dataUtf8.Length + metadataUtf8.Length);
+        var span = _buffer.AsSpan();
+        at = WriteUtf8(span, at, dataUtf8);
+        at = WriteUtf8(span, at, metadataUtf8);
+        Span<byte> hash = stackalloc byte[AuditHash.Length];
+        SHA256.HashData(span[..at], hash);
+        return AuditHash.FromBytes(hash);
+    }
+
     /// <summary>Writes previous hash ‖ canonical bytes at the start of <see cref="Buffer"/>; returns their length.</summary>
     public int Encode(
         AuditHash previous, string tenant, string streamId, long version, Guid eventId, string eventType, long recordedAtMicros, string data, string metadata)
     {
+        // UTF-8 needs at most 3 bytes per UTF-16 char.
+        var at = EncodeFixed(previous, tenant, streamId, version, eventId, eventType, recordedAtMicros, 3 * (data.Length + metadata.Length));
+        var span = _buffer.AsSpan();
+        at = WriteText(span, at, data);
+        at = WriteText(span, at, metadata);
+        return at;
+    }
+
+    /// <summary>
+    /// Writes previous hash ‖ the canonical fields before the data, with room after them for the two documents
+    /// (<paramref name="documentsBound"/> bytes at most, their length prefixes aside); returns where the data goes.
+    /// </summary>
+    private int EncodeFixed(
+        AuditHash previous, string tenant, string streamId, long version, Guid eventId, string eventType, long recordedAtMicros, int documentsBound)
+    {
         // An upper bound: UTF-8 needs at most 3 bytes per UTF-16 char; five length prefixes; the fixed fields.
         var bound = AuditHash.Length + 1 + (5 * 4) + 8 + 16 + 8 +
-                    (3 * (tenant.Length + streamId.Length + eventType.Length + data.Length + metadata.Length));
+                    (3 * (tenant.Length + streamId.Length + eventType.Length)) + documentsBound;
         if (_buffer.Length < bound)
         {
             _buffer = new byte[Math.Max(bound, _buffer.Length * 2)];
@@ -122,8 +156,6 @@ internal sealed class CanonicalEncoder
         at = WriteText(span, at, eventType);
         BinaryPrimitives.WriteInt64BigEndian(span[at..], recordedAtMicros);
         at += 8;
-        at = WriteText(span, at, data);
-        at = WriteText(span, at, metadata);
         return at;
     }
 
@@ -132,5 +164,12 @@ internal sealed class CanonicalEncoder
         var written = Encoding.UTF8.GetBytes(text, span[(at + 4)..]);
         BinaryPrimitives.WriteInt32BigEndian(span[at..], written);
         return at + 4 + written;
+    }
+
+    private static int WriteUtf8(Span<byte> span, int at, ReadOnlySpan<byte> utf8)
+    {
+        BinaryPrimitives.WriteInt32BigEndian(span[at..], utf8.Length);
+        utf8.CopyTo(span[(at + 4)..]);
+        return at + 4 + utf8.Length;
     }
 }

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace EventCase.EventStore.Auditing;
 
 /// <summary>One event row as the chain check sees it.</summary>
@@ -128,6 +130,26 @@ internal sealed class ChainWalker(CanonicalEncoder encoder)
         _breakBeforePrevious = _beforePrevious;
         _afterBreak.Add(Row(version, eventId, eventType, recordedAtMicros, data, metadata, storedHash));
         return false;
+    }
+
+    /// <summary>
+    /// <see cref="Accept(long, Guid, string, long, string, string, AuditHash?)"/> of a row whose JSON documents are the
+    /// UTF-8 bytes PostgreSQL sent (what a stream read deserializes): an intact row is hashed from those bytes as they
+    /// are; any other goes the way of the text fields, which keeps one classification of breaks.
+    /// </summary>
+    public bool Accept(
+        long version, Guid eventId, string eventType, long recordedAtMicros, ReadOnlySpan<byte> dataUtf8, ReadOnlySpan<byte> metadataUtf8, AuditHash? storedHash)
+    {
+        if (!IsBroken && version == _expected && storedHash is { } stored &&
+            encoder.Hash(_previous, _stream.Tenant, _stream.Id, version, eventId, eventType, recordedAtMicros, dataUtf8, metadataUtf8) == stored)
+        {
+            _beforePrevious = _previous;
+            _previous = stored;
+            _expected++;
+            return true;
+        }
+
+        return Accept(version, eventId, eventType, recordedAtMicros, Encoding.UTF8.GetString(dataUtf8), Encoding.UTF8.GetString(metadataUtf8), storedHash);
     }
 
     /// <summary>Ends the stream: its first break, or null when its chain (and, if known, its head) is intact.</summary>

@@ -52,7 +52,23 @@ public abstract class AuditTestBase(DatabaseFixture database) : StoreTestBase(da
         // The tenant-wide walk, in batches smaller than the stream, must reach the same verdict.
         var byTenant = await new AuditVerifier(Store, batchSize: 3).VerifyTenantAsync(stream.Tenant, cancellationToken: Ct);
         Assert.Equal(finding, Assert.Single(byTenant.Findings));
+
+        // So must the one-pass read that a history, a time travel or a replay shows (over the rows it returns).
+        Assert.Equal(finding, await FindingOfVerifiedReadAsync(stream));
         return finding;
+    }
+
+    /// <summary>The finding of <see cref="AuditVerifier.ReadStreamAsync"/>, also when an altered event no longer reads.</summary>
+    protected async Task<AuditFinding?> FindingOfVerifiedReadAsync(StreamName stream)
+    {
+        try
+        {
+            return (await new AuditVerifier(Store).ReadStreamAsync(stream, Ct)).Finding;
+        }
+        catch (AlteredEventUnreadableException unreadable)
+        {
+            return unreadable.Finding;
+        }
     }
 
     protected async Task<byte[]> StoredHashAsync(StreamName stream, long version)
