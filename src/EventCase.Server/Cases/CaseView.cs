@@ -7,7 +7,9 @@ using EventCase.Cases.Opening;
 using EventCase.Cases.Sla;
 using EventCase.Cases.Transferring;
 using EventCase.EventStore;
+using EventCase.EventStore.Auditing;
 using EventCase.Server.Http;
+using EventCase.Server.Reports;
 using NodaTime;
 
 namespace EventCase.Server.Cases;
@@ -233,7 +235,9 @@ public sealed record HistoryEntry(long Version, long Position, Guid EventId, str
 /// <param name="CaseId">The case.</param>
 /// <param name="Version">Its current version.</param>
 /// <param name="Events">The events, oldest first.</param>
-public sealed record CaseHistory(string CaseId, long Version, IReadOnlyList<HistoryEntry> Events);
+/// <param name="Chain">The case's hash chain verified over the events read for this answer: whether they are the events
+/// as written.</param>
+public sealed record CaseHistory(string CaseId, long Version, IReadOnlyList<HistoryEntry> Events, CaseChain Chain);
 
 /// <summary>The case as it was at a version or instant.</summary>
 /// <param name="AsOfVersion">The version folded to.</param>
@@ -242,4 +246,24 @@ public sealed record CaseHistory(string CaseId, long Version, IReadOnlyList<Hist
 /// <param name="Case">The folded state.</param>
 /// <param name="SlaClock">The SLA clock as it stood then (at the instant asked for, or at the event of the version asked
 /// for), on the business calendars the agency had set by then: its due instant is the one the queues showed.</param>
-public sealed record CaseAsOf(long AsOfVersion, Instant? AsOfInstant, long CurrentVersion, CaseView Case, SlaClock SlaClock);
+/// <param name="Chain">The case's whole hash chain (not only up to the version folded to) verified over the events read
+/// for this answer: whether they are the events as written.</param>
+public sealed record CaseAsOf(long AsOfVersion, Instant? AsOfInstant, long CurrentVersion, CaseView Case, SlaClock SlaClock, CaseChain Chain);
+
+/// <summary>
+/// Whether the events an answer was built from are the events as written: the case stream's hash chain and head,
+/// verified over those very rows as <c>GET /audit/cases/{id}/verification</c> verifies them (docs/audit.md), so that a
+/// history or a time travel never shows altered events as genuine. An alteration whose hashes were all recomputed, or a
+/// tail cut off with the stream row moved back, verifies: only a signed checkpoint shows those (decision 0026).
+/// </summary>
+/// <param name="Intact">True when the chain and the head verified.</param>
+/// <param name="Finding">Where the chain first breaks, when it does.</param>
+public sealed record CaseChain(bool Intact, CaseVerificationFinding? Finding)
+{
+    /// <summary>The chain status of <paramref name="read"/>.</summary>
+    public static CaseChain Of(VerifiedStream read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        return read.Finding is { } f ? new CaseChain(false, new CaseVerificationFinding(f.Version, f.Kind, f.Detail)) : new CaseChain(true, null);
+    }
+}

@@ -53,6 +53,10 @@ public static class Problems
     /// request, a write with the same Idempotency-Key.</summary>
     public const string Unavailable = "server.unavailable";
 
+    /// <summary>A case's stored events were altered after they were written and no longer read as a case (500): the
+    /// hash chain's first break is in the <c>finding</c> extension.</summary>
+    public const string CaseAltered = "case.altered";
+
     /// <summary>The type URI of <paramref name="code"/>.</summary>
     public static string TypeOf(string code) => TypeBase + code;
 
@@ -79,6 +83,19 @@ public static class Problems
     /// <summary>A 400 for one field.</summary>
     public static ProblemHttpResult Invalid(string field, string message) =>
         Invalid(new Dictionary<string, string[]> { [field] = [message] }, message);
+
+    /// <summary>
+    /// The case's events were altered after they were written, and what was altered no longer reads or folds (500, so
+    /// that monitoring sees it): the chain's first break, as <c>GET /audit/cases/{id}/verification</c> reports it.
+    /// </summary>
+    public static ProblemHttpResult Altered(string id, EventCase.EventStore.Auditing.AuditFinding finding)
+    {
+        ArgumentNullException.ThrowIfNull(finding);
+        return Of(StatusCodes.Status500InternalServerError, CaseAltered, "The case was altered after it was written.",
+            $"Case '{Truncate(id)}' cannot be shown: its stored events were altered after they were written and no longer read as a case. " +
+            $"The hash chain's first break is in finding; GET /audit/cases/{Truncate(id)}/export gives the events as stored.",
+            new Dictionary<string, object?> { ["finding"] = new Reports.CaseVerificationFinding(finding.Version, finding.Kind, finding.Detail) });
+    }
 
     /// <summary>A 404 that does not say whether the resource exists elsewhere.</summary>
     public static ProblemHttpResult NotFoundCase(string id) =>
