@@ -405,6 +405,58 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
         Assert.Contains($"boston/{caseId.Value} was altered after it was written", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("edited", "EditedEvent", "--json")]
+    [InlineData("edited", "EditedEvent", "--version", "2")]
+    [InlineData("deleted", "DeletedEvent")]
+    [InlineData("deleted", "DeletedEvent", "--at", "2026-03-02T15:30:00Z")]
+    [InlineData("swapped", "ReorderedEvents", "--json")]
+    [InlineData("swapped", "ReorderedEvents", "--version", "3")]
+    public async Task Replaying_a_case_with_an_event_edited_deleted_or_swapped_calls_it_altered_at_that_version_with_exit_code_three(
+        string alteration, string kind, params string[] options)
+    {
+        var (_, caseId, _) = await OpenScriptedCaseAsync();
+        var row = $"tenant_id = 'boston' AND stream_id = '{caseId.Value}'";
+        switch (alteration)
+        {
+            case "edited":
+                // The assignment backdated by half an hour: it still reads, and a replay --at shows it earlier.
+                await TamperAsync($"UPDATE eventcase.events SET data = jsonb_set(data, '{{at}}', '\"2026-03-02T14:30:00Z\"') WHERE {row} AND stream_version = 2");
+                break;
+            case "deleted":
+                await TamperAsync($"DELETE FROM eventcase.events WHERE {row} AND stream_version = 2");
+                break;
+            default:
+                await TamperAsync($"UPDATE eventcase.events SET stream_version = -1 WHERE {row} AND stream_version = 2");
+                await TamperAsync($"UPDATE eventcase.events SET stream_version = 2 WHERE {row} AND stream_version = 3");
+                await TamperAsync($"UPDATE eventcase.events SET stream_version = 3 WHERE {row} AND stream_version = -1");
+                break;
+        }
+
+        var (exit, output, error) = await CliRunner.RunAsync(["replay", caseId.Value, "--agency", "boston", .. options, "--connection", database.ConnectionString]);
+
+        Assert.Equal(3, exit);
+        Assert.False(string.IsNullOrWhiteSpace(output), "the history is shown as stored, then called altered");
+        Assert.Contains($"boston/{caseId.Value} was altered after it was written", error, StringComparison.Ordinal);
+        Assert.Contains($"boston/{caseId.Value} v2: {kind}", error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task Replaying_an_untouched_case_at_any_point_exits_zero_without_a_warning()
+    {
+        var (_, caseId, _) = await OpenScriptedCaseAsync();
+
+        string[][] points = [[], ["--version", "1"], ["--at", "2026-03-02T15:00:00Z"], ["--json"]];
+        foreach (var options in points)
+        {
+            var (exit, _, error) = await CliRunner.RunAsync(["replay", caseId.Value, "--agency", "boston", .. options, "--connection", database.ConnectionString]);
+
+            Assert.Equal(0, exit);
+            Assert.Equal("", error);
+        }
+    }
+
     [Fact]
     public async Task Waiting_for_a_rebuild_that_no_service_owns_says_so_and_gives_up_at_the_timeout()
     {
