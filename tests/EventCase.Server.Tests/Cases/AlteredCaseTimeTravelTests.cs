@@ -105,6 +105,26 @@ public sealed class AlteredCaseTimeTravelTests(ServerFixture server) : IClassFix
 
     [Theory]
     [MemberData(nameof(Readings))]
+    public async Task Metadata_altered_until_it_no_longer_reads_is_a_case_altered_problem_not_an_internal_error(string reading)
+    {
+        var (id, notes) = await CaseWithTwoNotesAsync();
+        // Metadata without its actor: the event's data still reads, but who wrote the note (history, the note's author in
+        // the fold) cannot be read.
+        await TamperAsync(id, "UPDATE eventcase.events SET metadata = '{}' WHERE tenant_id = $1 AND stream_id = $2 AND stream_version = $3", notes[0]);
+        var unexpected = server.UnexpectedErrorCount;
+        using var auditor = server.Client(Roles.Auditor);
+
+        using var response = await auditor.GetAsync(Path(reading, id, notes[1]), Ct);
+        var problem = await ReadJsonAsync(response);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("case.altered", problem["code"]!.GetValue<string>());
+        Assert.Equal(notes[0], problem["finding"]!["version"]!.GetValue<long>());
+        Assert.Equal(unexpected, server.UnexpectedErrorCount);
+    }
+
+    [Theory]
+    [MemberData(nameof(Readings))]
     public async Task A_case_whose_opening_was_deleted_is_altered_to_the_agency_and_not_found_to_the_citizen(string reading)
     {
         var (id, notes) = await CaseWithTwoNotesAsync();
