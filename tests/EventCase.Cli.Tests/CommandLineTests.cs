@@ -211,6 +211,25 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
             InstantPattern.ExtendedIso.Parse(s.GetProperty("recordedAt").GetString()!).Value > T0 + Duration.FromHours(2)));
     }
 
+    [Theory]
+    [InlineData(60, 0, 2)]
+    [InlineData(60, -1, 1)]
+    [InlineData(120, 0, 3)]
+    [InlineData(120, -1, 2)]
+    [InlineData(0, 0, 1)]
+    public async Task Replay_at_the_instant_of_a_step_includes_it_and_one_tick_before_does_not(int minutes, int ticks, long version)
+    {
+        var (_, caseId, _) = await OpenScriptedCaseAsync();
+        var at = InstantPattern.ExtendedIso.Format(T0 + Duration.FromMinutes(minutes) + Duration.FromTicks(ticks));
+
+        var (exit, output, error) = await CliRunner.RunAsync("replay", caseId.Value, "--agency", "boston", "--at", at, "--json", "--connection", database.ConnectionString);
+
+        Assert.True(exit == 0, error);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal(version, json.RootElement.GetProperty("version").GetInt64());
+        Assert.Equal(version, json.RootElement.GetProperty("steps").GetArrayLength());
+    }
+
     [Fact]
     public async Task Replaying_an_unknown_case_is_one_error_line_and_exit_code_one()
     {
