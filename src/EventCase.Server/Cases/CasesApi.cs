@@ -294,8 +294,8 @@ public static class CasesApi
     /// <summary>
     /// The caller's case with its hash chain verified over the events read (one read, one pass: decision 0026), or the
     /// problem to answer: not found (also for a case the caller may not see), or altered past reading. An altered case
-    /// whose first event no longer reads as its opening is altered to the agency's staff, and still not found to a
-    /// citizen, whose case it cannot be shown to be.
+    /// whose opening no longer reads (or whose events were all deleted, its stream row left) is altered to the agency's
+    /// staff, and still not found to a citizen, whose case it cannot be shown to be.
     /// </summary>
     private static async Task<(VerifiedStream? Read, ProblemHttpResult? Problem)> ReadVerifiedAsync(
         EventCaseDatabase database, Caller caller, CaseId caseId, string id, CancellationToken cancellationToken)
@@ -312,7 +312,9 @@ public static class CasesApi
 
         if (read.Events.Count == 0 || !CaseAccess.MaySee(caller, read.Events[0]))
         {
-            return (null, read.Finding is { } finding && !caller.IsCitizen && read.Events.Count > 0
+            // A finding needs events or a stream row left in the agency: every event deleted with the stream row kept
+            // is an alteration too, while a case deleted whole is found by nothing but a signed checkpoint.
+            return (null, read.Finding is { } finding && !caller.IsCitizen
                 ? Problems.Altered(id, finding)
                 : Problems.NotFoundCase(id));
         }

@@ -142,6 +142,25 @@ public sealed class AlteredCaseTimeTravelTests(ServerFixture server) : IClassFix
         Assert.Equal(HttpStatusCode.NotFound, citizens.StatusCode);
     }
 
+    [Fact]
+    public async Task A_case_whose_events_were_all_deleted_but_its_stream_row_is_altered_to_the_agency_not_missing()
+    {
+        var (id, _) = await CaseWithTwoNotesAsync();
+        await using (var command = server.DataSource.CreateCommand("DELETE FROM eventcase.events WHERE tenant_id = $1 AND stream_id = $2"))
+        {
+            command.Parameters.AddWithValue(AgencyA);
+            command.Parameters.AddWithValue(id);
+            Assert.Equal(4, await command.ExecuteNonQueryAsync(Ct));
+        }
+
+        using var auditor = server.Client(Roles.Auditor);
+        using var response = await auditor.GetAsync($"/cases/{id}/history", Ct);
+        var problem = await ReadJsonAsync(response);
+
+        Assert.Equal("case.altered", problem["code"]!.GetValue<string>());
+        Assert.Equal((1L, "deletedEvent"), (problem["finding"]!["version"]!.GetValue<long>(), problem["finding"]!["kind"]!.GetValue<string>()));
+    }
+
     private static void AssertAltered(JsonNode body, long version, string kind)
     {
         var chain = body["chain"]!;
