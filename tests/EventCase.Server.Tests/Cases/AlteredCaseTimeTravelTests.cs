@@ -142,6 +142,35 @@ public sealed class AlteredCaseTimeTravelTests(ServerFixture server) : IClassFix
         Assert.Equal(HttpStatusCode.NotFound, citizens.StatusCode);
     }
 
+    [Theory]
+    [InlineData("data", "data || '{\"unexpected\": 1}'", HttpStatusCode.NotFound)]
+    // The citizen's view never reads who wrote an internal note: it folds as any readable alteration does.
+    [InlineData("metadata", "'{}'", HttpStatusCode.OK)]
+    public async Task The_case_now_whose_event_was_altered_until_it_no_longer_reads_is_a_case_altered_problem_by_id_and_by_number(
+        string column, string value, HttpStatusCode toCitizen)
+    {
+        var (id, notes) = await CaseWithTwoNotesAsync();
+        using var auditor = server.Client(Roles.Auditor);
+        var number = (await ReadJsonAsync(await auditor.GetAsync($"/cases/{id}", Ct)))["number"]!.GetValue<string>();
+        await TamperAsync(id, $"UPDATE eventcase.events SET {column} = {value} WHERE tenant_id = $1 AND stream_id = $2 AND stream_version = $3", notes[0]);
+        var unexpected = server.UnexpectedErrorCount;
+        using var citizen = server.Client(Roles.Citizen, citizen: "citizen-1");
+
+        foreach (var path in new[] { $"/cases/{id}", $"/cases/by-number/{number}" })
+        {
+            using var response = await auditor.GetAsync(path, Ct);
+            var problem = await ReadJsonAsync(response);
+            using var citizens = await citizen.GetAsync(path, Ct);
+
+            Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+            Assert.Equal("case.altered", problem["code"]!.GetValue<string>());
+            Assert.Equal((notes[0], "editedEvent"), (problem["finding"]!["version"]!.GetValue<long>(), problem["finding"]!["kind"]!.GetValue<string>()));
+            Assert.Equal(toCitizen, citizens.StatusCode);
+        }
+
+        Assert.Equal(unexpected, server.UnexpectedErrorCount);
+    }
+
     [Fact]
     public async Task A_case_whose_events_were_all_deleted_but_its_stream_row_is_altered_to_the_agency_not_missing()
     {
