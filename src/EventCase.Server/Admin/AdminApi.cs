@@ -337,7 +337,7 @@ public static class AdminApi
     /// What a write's headers ask for (If-Match, Idempotency-Key) and the request a key stands for: the route as called
     /// (its name and route values: the service code or rule id) and, once the body is read, its fingerprint.
     /// </summary>
-    private sealed record Precondition(long? Expected, string? Key, ProblemHttpResult? Problem, string Action)
+    private sealed record Precondition(IfMatchCondition? Expected, string? Key, ProblemHttpResult? Problem, string Action)
     {
         public string? Fingerprint { get; init; }
     }
@@ -349,7 +349,7 @@ public static class AdminApi
         var action = string.Concat([name, .. http.Request.RouteValues.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => " " + v.Value)]);
         if (!VersionHeaders.TryReadIfMatch(http.Request, out var expected))
         {
-            return new(null, null, Problems.Invalid("If-Match", "must be an entity tag holding a version, such as \"3\"."), action);
+            return new(null, null, Problems.Invalid("If-Match", "must be * or entity tags holding versions, such as \"3\" or \"3\", \"4\"."), action);
         }
 
         return VersionHeaders.TryReadIdempotencyKey(http.Request, out var key)
@@ -411,10 +411,12 @@ public static class AdminApi
     private static async Task<(AppendResult? Result, ProblemHttpResult? Problem)> AppendAsync(
         HttpContext http, ReferenceData reference, Caller caller, string stream, long loadedVersion, Precondition pre, IReadOnlyList<object> events, CancellationToken cancellationToken)
     {
-        if (pre.Expected is { } expected && expected != loadedVersion)
+        if (pre.Expected is { } expected && !expected.Matches(loadedVersion))
         {
             VersionHeaders.SetETag(http.Response, loadedVersion);
-            return (null, Problems.Precondition(expected, loadedVersion));
+            return (null, expected.StrongVersions.Count == 0
+                ? Problems.PreconditionOfWeakTags(loadedVersion)
+                : Problems.Precondition(expected.StrongVersions[0], loadedVersion));
         }
 
         if (events.Count == 0)
@@ -447,7 +449,9 @@ public static class AdminApi
                 return (null, reused);
             }
 
-            return (null, pre.Expected is not null ? Problems.Precondition(pre.Expected.Value, e.ActualVersion) : Problems.Conflict(e.ActualVersion));
+            // If-Match matched the version loaded, which another writer has moved on since: the caller's precondition, not a
+            // lost race to decide again.
+            return (null, pre.Expected is { IsAny: false } ? Problems.Precondition(loadedVersion, e.ActualVersion) : Problems.Conflict(e.ActualVersion));
         }
 
         if (result.AlreadyAppended && pre.Key is { } storedKey)

@@ -65,9 +65,9 @@ public static class CaseCommandPipeline
             return Problems.NotFoundCase(id);
         }
 
-        if (!VersionHeaders.TryReadIfMatch(http.Request, out var expected))
+        if (!VersionHeaders.TryReadIfMatch(http.Request, out var ifMatch))
         {
-            return Problems.Invalid("If-Match", "must be an entity tag holding a case version, such as \"3\".");
+            return Problems.Invalid("If-Match", "must be * or entity tags holding case versions, such as \"3\" or \"3\", \"4\".");
         }
 
         if (!VersionHeaders.TryReadIdempotencyKey(http.Request, out var key))
@@ -89,6 +89,29 @@ public static class CaseCommandPipeline
         if (!CaseAccess.MaySee(caller, await CaseAccess.ReadFirstAsync(database.Store, caller.Agency, caseId, cancellationToken)))
         {
             return Problems.NotFoundCase(id);
+        }
+
+        long? expected = null;
+        if (ifMatch is { IsAny: false, StrongVersions: var versions })
+        {
+            if (versions.Count == 1)
+            {
+                expected = versions[0];
+            }
+            else
+            {
+                // The handler compares one version, as it decides; a list matches when it holds the current one, which is
+                // then the version expected. A list that does not is the handler's 412 on its first version, after the
+                // Idempotency-Key's replay, as for one tag; weak tags alone match nothing.
+                var current = (await database.Store.GetStreamInfoAsync(new StreamName(caller.Agency.Value, caseId.Value), cancellationToken))?.Version ?? 0;
+                if (versions.Count == 0)
+                {
+                    VersionHeaders.SetETag(http.Response, current);
+                    return Problems.PreconditionOfWeakTags(current);
+                }
+
+                expected = versions.Contains(current) ? current : versions[0];
+            }
         }
 
         var input = new CommandInput(caseId, services.GetRequiredService<IClock>().GetCurrentInstant(), caller, new Validation(), database,

@@ -111,6 +111,15 @@ public static class Problems
             $"If-Match named version {expected} but the current version is {current}.",
             new Dictionary<string, object?> { ["expectedVersion"] = expected, ["currentVersion"] = current });
 
+    /// <summary>
+    /// A 412 for an If-Match that names no version at all: a weak entity tag never matches under If-Match's strong
+    /// comparison (RFC 9110 §13.1.1), whatever version it holds.
+    /// </summary>
+    public static ProblemHttpResult PreconditionOfWeakTags(long current) =>
+        Of(StatusCodes.Status412PreconditionFailed, PreconditionFailed, "The resource has changed.",
+            FormattableString.Invariant($"If-Match holds only weak entity tags, which never match a write's precondition; send the ETag as given, \"{current}\"."),
+            new Dictionary<string, object?> { ["currentVersion"] = current });
+
     /// <summary>A 409 with the current version.</summary>
     public static ProblemHttpResult Conflict(long current) =>
         Of(StatusCodes.Status409Conflict, ConcurrencyConflict, "Concurrent changes.",

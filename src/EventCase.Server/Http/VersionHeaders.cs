@@ -15,29 +15,79 @@ public static class VersionHeaders
         response.Headers.ETag = ETag(version);
     }
 
+    /// <summary>The most entity tags an If-Match list may hold: a client names the versions it has seen, not a range.</summary>
+    public const int MaxIfMatchTags = 100;
+
     /// <summary>
-    /// Reads If-Match: absent or <c>*</c> → no expectation; <c>"3"</c>, <c>W/"3"</c> or <c>3</c> → 3; anything else →
-    /// a validation error.
+    /// Reads If-Match (RFC 9110 §13.1.1): absent or blank → null (no expectation); <c>*</c> → <see cref="IfMatchCondition.Any"/>;
+    /// a comma-separated list of entity tags (also over several field lines) → the versions its strong tags name. Weak
+    /// tags (<c>W/"3"</c>) are well-formed but never match, since If-Match compares strongly. False (a 400) for anything
+    /// else: a tag without its quotes (<c>3</c>, <c>"3</c>), a tag that holds no version (<c>"three"</c>, <c>"-1"</c>),
+    /// <c>*</c> beside tags, more than <see cref="MaxIfMatchTags"/> tags.
     /// </summary>
-    public static bool TryReadIfMatch(HttpRequest request, out long? expected)
+    public static bool TryReadIfMatch(HttpRequest request, out IfMatchCondition? condition)
     {
         ArgumentNullException.ThrowIfNull(request);
-        expected = null;
-        var header = request.Headers.IfMatch.ToString().Trim();
-        if (header.Length == 0 || header == "*")
+        condition = null;
+        var values = request.Headers.IfMatch;
+        // Field lines given more than once mean their values joined as one list (RFC 9110 §5.3).
+        var header = string.Join(',', values.Select(v => v ?? ""));
+        if (header.Trim().Length == 0)
         {
             return true;
         }
 
-        var value = header.StartsWith("W/", StringComparison.Ordinal) ? header[2..] : header;
-        value = value.Trim('"');
-        if (long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var version) && version <= int.MaxValue * 1000L)
+        if (header.Trim() == "*")
         {
-            expected = version;
+            condition = IfMatchCondition.Any;
             return true;
         }
 
-        return false;
+        var strong = new List<long>();
+        var tags = 0;
+        var i = 0;
+        while (true)
+        {
+            // Empty list elements and the whitespace around elements are allowed (RFC 9110 §5.6.1).
+            while (i < header.Length && header[i] is ' ' or '\t' or ',')
+            {
+                i++;
+            }
+
+            if (i == header.Length)
+            {
+                break;
+            }
+
+            var weak = header.AsSpan(i).StartsWith("W/", StringComparison.Ordinal);
+            i += weak ? 2 : 0;
+            var end = i < header.Length && header[i] == '"' ? header.IndexOf('"', i + 1) : -1;
+            if (end < 0 || ++tags > MaxIfMatchTags
+                || !long.TryParse(header.AsSpan(i + 1, end - i - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var version)
+                || version > int.MaxValue * 1000L)
+            {
+                return false;
+            }
+
+            if (!weak)
+            {
+                strong.Add(version);
+            }
+
+            i = end + 1;
+            while (i < header.Length && header[i] is ' ' or '\t')
+            {
+                i++;
+            }
+
+            if (i < header.Length && header[i] != ',')
+            {
+                return false;
+            }
+        }
+
+        condition = new IfMatchCondition(strong);
+        return true;
     }
 
     /// <summary>Says that the answer is the one a retry with the same Idempotency-Key gets: the write was made before.</summary>
@@ -67,4 +117,19 @@ public static class VersionHeaders
         key = value;
         return true;
     }
+}
+
+/// <summary>
+/// What an If-Match header asks of a write: any current version (<c>*</c>), or one of the versions its strong entity
+/// tags name. Weak tags name none, so a header holding only weak tags never matches (412). Immutable.
+/// </summary>
+/// <param name="StrongVersions">The versions named by strong tags, in the header's order; empty for <c>*</c> and for weak tags only.</param>
+/// <param name="IsAny">True for <c>*</c>.</param>
+public sealed record IfMatchCondition(IReadOnlyList<long> StrongVersions, bool IsAny = false)
+{
+    /// <summary><c>If-Match: *</c>: the resource exists, at whatever version.</summary>
+    public static IfMatchCondition Any { get; } = new([], IsAny: true);
+
+    /// <summary>Whether a resource at <paramref name="current"/> meets the condition (the strong comparison).</summary>
+    public bool Matches(long current) => IsAny || StrongVersions.Contains(current);
 }

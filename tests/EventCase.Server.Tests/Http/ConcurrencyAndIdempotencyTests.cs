@@ -302,4 +302,102 @@ public sealed class ConcurrencyAndIdempotencyTests(ServerFixture server) : IClas
         Assert.Equal(await first.Content.ReadAsStringAsync(), await retry.Content.ReadAsStringAsync());
         Assert.Equal(before, await server.EventCountAsync());
     }
+
+    [Fact]
+    public async Task A_weak_entity_tag_of_the_current_version_never_matches_if_match_and_the_write_is_412_with_nothing_written()
+    {
+        var id = await server.OpenCaseAsync();
+        using var client = server.Client(Roles.Agent);
+        var etag = (await client.GetAsync($"/cases/{id}")).Headers.ETag!.Tag;
+        var before = await server.EventCountAsync();
+
+        // RFC 9110 §13.1.1: If-Match uses the strong comparison, under which W/"2" and "2" differ.
+        using var weak = await client.SendAsync(Post($"/cases/{id}/notes", """{"text":"weak"}""", ifMatch: "W/" + etag));
+        using var weakList = await client.SendAsync(Post($"/cases/{id}/notes", """{"text":"weak"}""", ifMatch: $"W/\"0\", W/{etag}"));
+
+        foreach (var response in new[] { weak, weakList })
+        {
+            Assert.Equal(HttpStatusCode.PreconditionFailed, response.StatusCode);
+            var problem = await ReadJsonAsync(response);
+            Assert.Equal("concurrency.precondition-failed", problem["code"]!.GetValue<string>());
+            Assert.Equal(etag, $"\"{problem["currentVersion"]}\"");
+            Assert.Equal(etag, response.Headers.ETag!.Tag);
+        }
+
+        Assert.Equal(before, await server.EventCountAsync());
+    }
+
+    [Fact]
+    public async Task An_admin_write_with_a_weak_entity_tag_of_the_current_version_is_412_with_nothing_written()
+    {
+        using var admin = server.Client(Roles.Admin);
+        var etag = (await admin.GetAsync("/admin/routing")).Headers.ETag!.Tag;
+        var before = await server.EventCountAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Put, "/admin/routing/default") { Content = Json("""{"team":"weak-team"}""") };
+        request.Headers.TryAddWithoutValidation("If-Match", "W/" + etag);
+
+        using var response = await admin.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.PreconditionFailed, response.StatusCode);
+        Assert.Equal("concurrency.precondition-failed", (await ReadJsonAsync(response))["code"]!.GetValue<string>());
+        Assert.Equal(before, await server.EventCountAsync());
+    }
+
+    [Fact]
+    public async Task An_if_match_list_holding_the_current_version_matches_in_one_field_line_or_several_and_one_without_it_is_412()
+    {
+        var id = await server.OpenCaseAsync();
+        using var client = server.Client(Roles.Agent);
+        var version = long.Parse((await client.GetAsync($"/cases/{id}")).Headers.ETag!.Tag.Trim('"'), System.Globalization.CultureInfo.InvariantCulture);
+
+        using var oneLine = await client.SendAsync(Post($"/cases/{id}/notes", """{"text":"one line"}""", ifMatch: $"\"{version + 7}\", W/\"{version + 1}\", \"{version}\""));
+        Assert.Equal(HttpStatusCode.OK, oneLine.StatusCode);
+        using var twoLines = Post($"/cases/{id}/notes", """{"text":"two lines"}""");
+        twoLines.Headers.TryAddWithoutValidation("If-Match", $"\"{version}\"");
+        twoLines.Headers.TryAddWithoutValidation("If-Match", $"\"{version + 1}\"");
+        using var secondLine = await client.SendAsync(twoLines);
+        Assert.Equal(HttpStatusCode.OK, secondLine.StatusCode);
+        var before = await server.EventCountAsync();
+
+        using var stale = await client.SendAsync(Post($"/cases/{id}/notes", """{"text":"stale"}""", ifMatch: $"\"{version}\", \"{version + 1}\""));
+
+        Assert.Equal(HttpStatusCode.PreconditionFailed, stale.StatusCode);
+        Assert.Equal(version + 2, (await ReadJsonAsync(stale))["currentVersion"]!.GetValue<long>());
+        Assert.Equal(before, await server.EventCountAsync());
+    }
+
+    [Theory]
+    [InlineData("2")]
+    [InlineData("\"2")]
+    [InlineData("2\"")]
+    [InlineData("\"2\" \"3\"")]
+    [InlineData("*, \"2\"")]
+    [InlineData("\"2,3\"")]
+    [InlineData("\"é\"")]
+    public async Task A_malformed_if_match_is_400_naming_the_header_and_writes_nothing(string ifMatch)
+    {
+        var id = await server.OpenCaseAsync();
+        using var client = server.Client(Roles.Agent);
+        var before = await server.EventCountAsync();
+
+        using var response = await client.SendAsync(Post($"/cases/{id}/notes", """{"text":"n"}""", ifMatch: ifMatch));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.NotNull((await ReadJsonAsync(response))["errors"]!["If-Match"]);
+        Assert.Equal(before, await server.EventCountAsync());
+    }
+
+    [Fact]
+    public async Task If_match_of_300_digits_or_of_more_than_a_hundred_tags_is_400_naming_the_header()
+    {
+        var id = await server.OpenCaseAsync();
+        using var client = server.Client(Roles.Agent);
+
+        using var digits = await client.SendAsync(Post($"/cases/{id}/notes", """{"text":"n"}""", ifMatch: $"\"{new string('9', 300)}\""));
+        using var many = await client.SendAsync(Post($"/cases/{id}/notes", """{"text":"n"}""", ifMatch: string.Join(", ", Enumerable.Range(0, 101).Select(i => $"\"{i}\""))));
+
+        Assert.Equal(HttpStatusCode.BadRequest, digits.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, many.StatusCode);
+        Assert.NotNull((await ReadJsonAsync(many))["errors"]!["If-Match"]);
+    }
 }

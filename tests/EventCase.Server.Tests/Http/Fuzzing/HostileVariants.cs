@@ -310,9 +310,13 @@ internal sealed class OperationUnderTest(ApiOperation operation)
             ("If-Match", "\"99999999999999999999999\"", Expectation.Refused),
             ("If-Match", "\"-1\"", Expectation.Refused),
             ("If-Match", "\"\"", Expectation.Refused),
-            // Read as "5", leniently: a 412 or the command decided at version 5.
-            ("If-Match", "5", Expectation.MayBeTaken),
+            // An entity tag is quoted (RFC 9110 §8.8.3): a bare or half-quoted version is malformed, not read as one.
+            ("If-Match", "5", Expectation.Refused),
+            ("If-Match", "\"5", Expectation.Refused),
+            ("If-Match", "*, \"1\"", Expectation.Refused),
+            // A list matches when it holds the current version; weak tags never do (a 412).
             ("If-Match", "\"1\", \"2\"", Expectation.MayBeTaken),
+            ("If-Match", "W/\"1\"", Expectation.MayBeTaken),
             ("If-Match", "*", Expectation.MayBeTaken),
             ("If-Match", "\"999999\"", Expectation.MayBeTaken),
             ("If-Match", new string('"', 5000), Expectation.Refused),
