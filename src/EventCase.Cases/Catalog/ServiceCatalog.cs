@@ -84,6 +84,12 @@ public enum CatalogRejectionKind
 /// <param name="Message">The rule, in plain words.</param>
 public sealed record CatalogRejection(CatalogRejectionKind Kind, string Message)
 {
+    /// <summary>
+    /// For <see cref="CatalogRejectionKind.InvalidDefinition"/>, each problem with the member it is about (the
+    /// definition's, or the command's <c>reason</c>); empty for the other kinds.
+    /// </summary>
+    public IReadOnlyList<DefinitionProblem> Problems { get; init; } = [];
+
     /// <inheritdoc />
     public override string ToString() => Message;
 }
@@ -195,7 +201,10 @@ public sealed record ServiceCatalog
                 {
                     null => Unknown(c.Service, "RetireService"),
                     { IsRetired: true } => Reject(CatalogRejectionKind.Retired, $"service '{c.Service}' is retired; RetireService needs an offered service"),
-                    _ when string.IsNullOrWhiteSpace(c.Reason) => Reject(CatalogRejectionKind.InvalidDefinition, $"service '{c.Service}' is offered; RetireService needs a reason"),
+                    _ when string.IsNullOrWhiteSpace(c.Reason) => CatalogDecision.Reject(new CatalogRejection(CatalogRejectionKind.InvalidDefinition, $"service '{c.Service}' is offered; RetireService needs a reason")
+                    {
+                        Problems = [new DefinitionProblem("reason", "RetireService needs a reason")],
+                    }),
                     _ => CatalogDecision.Accept(new ServiceRetired(c.Service, c.Reason, c.Now)),
                 };
             case ReinstateService c:
@@ -216,10 +225,14 @@ public sealed record ServiceCatalog
 
     private static CatalogDecision? InvalidDefinition(ServiceDefinition definition)
     {
-        var problems = definition.DefinitionProblems();
+        var problems = definition.FindProblems();
         return problems.Count == 0
             ? null
-            : Reject(CatalogRejectionKind.InvalidDefinition, $"service '{definition.Code}' has an invalid definition: {string.Join("; ", problems)}");
+            : CatalogDecision.Reject(new CatalogRejection(CatalogRejectionKind.InvalidDefinition,
+                $"service '{definition.Code}' has an invalid definition: {string.Join("; ", problems.Select(p => p.Message).Distinct(StringComparer.Ordinal))}")
+            {
+                Problems = problems,
+            });
     }
 
     private static CatalogDecision Unknown(ServiceCode code, string action) =>

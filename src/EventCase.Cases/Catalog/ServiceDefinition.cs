@@ -34,37 +34,52 @@ public sealed record ServiceDefinition(
     /// Problems with the definition itself (blank name, duplicate attribute codes, lists without values, values on
     /// non-list attributes, duplicate list keys); empty when it is sound.
     /// </summary>
-    public IReadOnlyList<string> DefinitionProblems()
+    public IReadOnlyList<string> DefinitionProblems() => [.. FindProblems().Select(p => p.Message).Distinct(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// The problems of <see cref="DefinitionProblems"/>, each with the member it is about (<c>name</c>,
+    /// <c>attributes[1].code</c>, <c>attributes[0].values</c>, <c>attributes[0].values[2].key</c>; indexes as listed in
+    /// the definition). A problem of several members (a code or key given twice) is listed once for each.
+    /// </summary>
+    public IReadOnlyList<DefinitionProblem> FindProblems()
     {
-        var problems = new List<string>();
+        var problems = new List<DefinitionProblem>();
         if (string.IsNullOrWhiteSpace(Name))
         {
-            problems.Add($"service '{Code}' needs a name");
+            problems.Add(new("name", $"service '{Code}' needs a name"));
         }
 
-        foreach (var duplicate in Attributes.GroupBy(a => a.Code, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        var indexed = Attributes.Select((a, i) => (Attribute: a, Field: string.Create(CultureInfo.InvariantCulture, $"attributes[{i}]"))).ToList();
+        foreach (var duplicate in indexed.GroupBy(a => a.Attribute.Code, StringComparer.Ordinal).Where(g => g.Count() > 1))
         {
-            problems.Add($"service '{Code}' defines attribute '{duplicate.Key}' {duplicate.Count()} times");
+            foreach (var (_, field) in duplicate)
+            {
+                problems.Add(new(field + ".code", $"service '{Code}' defines attribute '{duplicate.Key}' {duplicate.Count()} times"));
+            }
         }
 
-        foreach (var attribute in Attributes)
+        foreach (var (attribute, field) in indexed)
         {
             if (string.IsNullOrWhiteSpace(attribute.Code))
             {
-                problems.Add($"service '{Code}' has an attribute without a code");
+                problems.Add(new(field + ".code", $"service '{Code}' has an attribute without a code"));
             }
             else if (attribute.IsList && attribute.Values.Count == 0)
             {
-                problems.Add($"attribute '{attribute.Code}' of service '{Code}' is a {attribute.Datatype} but has no values");
+                problems.Add(new(field + ".values", $"attribute '{attribute.Code}' of service '{Code}' is a {attribute.Datatype} but has no values"));
             }
             else if (!attribute.IsList && attribute.Values.Count > 0)
             {
-                problems.Add($"attribute '{attribute.Code}' of service '{Code}' is a {attribute.Datatype} and cannot have list values");
+                problems.Add(new(field + ".values", $"attribute '{attribute.Code}' of service '{Code}' is a {attribute.Datatype} and cannot have list values"));
             }
 
-            foreach (var key in attribute.Values.GroupBy(v => v.Key, StringComparer.Ordinal).Where(g => g.Count() > 1))
+            foreach (var key in attribute.Values.Select((v, j) => (v.Key, j)).GroupBy(v => v.Key, StringComparer.Ordinal).Where(g => g.Count() > 1))
             {
-                problems.Add($"attribute '{attribute.Code}' of service '{Code}' lists value '{key.Key}' more than once");
+                foreach (var (_, j) in key)
+                {
+                    problems.Add(new(string.Create(CultureInfo.InvariantCulture, $"{field}.values[{j}].key"),
+                        $"attribute '{attribute.Code}' of service '{Code}' lists value '{key.Key}' more than once"));
+                }
             }
         }
 
@@ -153,3 +168,8 @@ public sealed record ServiceDefinition(
         || LocalDateTimePattern.ExtendedIso.Parse(text).Success
         || LocalDatePattern.Iso.Parse(text).Success;
 }
+
+/// <summary>One thing wrong with a <see cref="ServiceDefinition"/>.</summary>
+/// <param name="Field">The camelCase path of the member it is about, e.g. <c>attributes[2].code</c>.</param>
+/// <param name="Message">What is wrong, in plain words.</param>
+public sealed record DefinitionProblem(string Field, string Message);

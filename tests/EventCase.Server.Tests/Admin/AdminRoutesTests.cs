@@ -84,6 +84,36 @@ public sealed class AdminRoutesTests(ServerFixture server) : IClassFixture<Serve
     }
 
     [Fact]
+    public async Task A_service_definition_the_catalog_refuses_is_422_with_errors_naming_each_member_at_fault()
+    {
+        using var admin = server.Client(Roles.Admin);
+        var before = await server.EventCountAsync();
+
+        using var defined = await admin.PostAsync("/admin/services", Json("""
+            {"code":"bins","name":"Bins","description":"Bins","defaultPriority":"low","slaHours":8,"attributes":[
+              {"code":"size","datatype":"singlevaluelist","required":true,"description":"Size?","values":[{"key":"s","name":"Small"},{"key":"s","name":"Also small"}]},
+              {"code":"colour","datatype":"singlevaluelist","required":false,"description":"Colour?"},
+              {"code":"size","datatype":"string","required":false,"description":"Size again?"}]}
+            """));
+        using var updated = await admin.PutAsync("/admin/services/pothole", Json("""
+            {"name":"Pothole","description":"A hole","defaultPriority":"normal","slaHours":40,"attributes":[
+              {"code":"depth","datatype":"number","required":false,"description":"Depth?","values":[{"key":"1","name":"One"}]}]}
+            """));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, defined.StatusCode);
+        var problem = await ReadJsonAsync(defined);
+        Assert.Equal("catalog.invalid-definition", problem["code"]!.GetValue<string>());
+        var errors = problem["errors"]!.AsObject();
+        Assert.Equal(
+            ["attributes[0].code", "attributes[0].values[0].key", "attributes[0].values[1].key", "attributes[1].values", "attributes[2].code"],
+            errors.Select(e => e.Key).Order(StringComparer.Ordinal));
+        Assert.Contains("no values", errors["attributes[1].values"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, updated.StatusCode);
+        Assert.Equal(["attributes[0].values"], (await ReadJsonAsync(updated))["errors"]!.AsObject().Select(e => e.Key));
+        Assert.Equal(before, await server.EventCountAsync());
+    }
+
+    [Fact]
     public async Task A_routing_rule_added_with_an_id_of_code_characters_can_be_replaced_and_removed_by_that_id()
     {
         using var admin = server.Client(Roles.Admin);
