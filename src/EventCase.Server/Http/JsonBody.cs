@@ -30,6 +30,12 @@ public static class JsonBody
                 "Send Content-Type: application/json."));
         }
 
+        if (RequestCharset.Unread(request.ContentType) is { } charset)
+        {
+            return (null, Problems.Of(StatusCodes.Status415UnsupportedMediaType, Problems.UnsupportedMediaType, "The body must be UTF-8 JSON.",
+                RequestCharset.Refusal(charset)));
+        }
+
         byte[] body;
         try
         {

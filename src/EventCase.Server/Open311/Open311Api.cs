@@ -356,6 +356,11 @@ public static class Open311Api
             return Error(xml, 400, "Send the request as application/x-www-form-urlencoded (or multipart/form-data).");
         }
 
+        if (RequestCharset.Unread(http.Request.ContentType) is { } charset)
+        {
+            return Error(xml, 415, RequestCharset.Refusal(charset));
+        }
+
         IFormCollection form;
         byte[] body = [];
         try
@@ -372,6 +377,12 @@ public static class Open311Api
             }
 
             body = read;
+            if (!IsMultipart(http.Request.ContentType) && FieldNotUtf8(body) is { } notUtf8)
+            {
+                // Percent-escapes stand for UTF-8 bytes: others were kept in the text as sent ("caf%E9"), or made the
+                // form reader fail.
+                return Error(xml, 400, $"{notUtf8}: is not UTF-8 text (percent-encode the UTF-8 bytes of each character, %C3%A9 for é).");
+            }
 
             http.Request.Body = new MemoryStream(body, writable: false);
             form = await http.Request.ReadFormAsync(cancellationToken);
@@ -897,6 +908,35 @@ public static class Open311Api
     };
 
     /// <summary>The name of the first field of a URL-encoded form whose name or value holds a NUL, or null.</summary>
+    private static bool IsMultipart(string? contentType) =>
+        contentType?.TrimStart().StartsWith("multipart/", StringComparison.OrdinalIgnoreCase) == true;
+
+    /// <summary>
+    /// The first field of a URL-encoded form whose name or value, percent-decoded, is not UTF-8 ("a field name" for a
+    /// name), or null.
+    /// </summary>
+    private static string? FieldNotUtf8(byte[] body)
+    {
+        // Latin-1 keeps each byte as one character, so the escapes are decoded to the bytes they stand for.
+        foreach (var pair in Encoding.Latin1.GetString(body).Split('&'))
+        {
+            var (name, value) = pair.IndexOf('=', StringComparison.Ordinal) is var at and >= 0 ? (pair[..at], pair[(at + 1)..]) : (pair, "");
+            var nameBytes = System.Net.WebUtility.UrlDecodeToBytes(Encoding.Latin1.GetBytes(name), 0, name.Length);
+            if (!System.Text.Unicode.Utf8.IsValid(nameBytes))
+            {
+                return "a field name";
+            }
+
+            if (!System.Text.Unicode.Utf8.IsValid(System.Net.WebUtility.UrlDecodeToBytes(Encoding.Latin1.GetBytes(value), 0, value.Length)))
+            {
+                var decodedName = Encoding.UTF8.GetString(nameBytes);
+                return Validation.IsAcceptedText(decodedName) && decodedName.Length <= 100 ? decodedName : "a field";
+            }
+        }
+
+        return null;
+    }
+
     private static string? FieldHoldingNul(byte[] body)
     {
         foreach (var pair in Encoding.UTF8.GetString(body).Split('&'))

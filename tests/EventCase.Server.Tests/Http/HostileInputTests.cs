@@ -253,6 +253,48 @@ public sealed class HostileInputTests(ServerFixture server) : IClassFixture<Serv
         Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
     }
 
+    [Theory]
+    [InlineData("latin1")]
+    [InlineData("ISO-8859-1")]
+    [InlineData("windows-1252")]
+    [InlineData("utf-16")]
+    [InlineData("no-such-charset")]
+    public async Task A_json_body_labelled_with_a_charset_other_than_utf_8_is_415_naming_the_charset_and_writes_nothing(string charset)
+    {
+        using var agent = server.Client(Roles.Agent);
+        var before = await server.EventCountAsync();
+        // "cafÃ©" in Latin-1 is the UTF-8 of "café": read as UTF-8 it is taken, as other text than the client sent.
+        const string json = """{"service":"pothole","description":"cafÃ©","location":{"address":"1 Main St"}}""";
+        using var content = new ByteArrayContent(charset == "utf-16" ? Encoding.Unicode.GetBytes(json) : Encoding.Latin1.GetBytes(json));
+        content.Headers.TryAddWithoutValidation("Content-Type", $"application/json; charset={charset}");
+
+        using var response = await agent.PostAsync("/cases", content);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        var problem = await ReadJsonAsync(response);
+        Assert.Equal("request.unsupported-media-type", problem["code"]!.GetValue<string>());
+        Assert.Contains($"charset={charset}", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(before, await server.EventCountAsync());
+    }
+
+    [Theory]
+    [InlineData("utf-8")]
+    [InlineData("UTF-8")]
+    [InlineData("\"utf-8\"")]
+    [InlineData("us-ascii")]
+    public async Task A_json_body_labelled_utf_8_or_us_ascii_is_read_as_utf_8(string charset)
+    {
+        using var agent = server.Client(Roles.Agent);
+        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"service":"pothole","description":"café","location":{"address":"1 Main St"}}"""));
+        content.Headers.TryAddWithoutValidation("Content-Type", $"application/json; charset={charset}");
+
+        using var response = await agent.PostAsync("/cases", content);
+
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        var id = (await ReadJsonAsync(response))["caseId"]!.GetValue<string>();
+        Assert.Equal("café", (await ReadJsonAsync(await agent.GetAsync($"/cases/{id}")))["description"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task A_body_larger_than_the_limit_without_a_content_length_is_413()
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using EventCase.Cases;
@@ -469,6 +470,61 @@ public sealed class Open311Tests(ServerFixture server) : IClassFixture<ServerFix
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Created, text);
         Assert.NotNull(JsonNode.Parse(text)![0]!["token"]);
+    }
+
+    [Theory]
+    [InlineData("application/x-www-form-urlencoded; charset=latin1", "latin1")]
+    [InlineData("application/x-www-form-urlencoded; charset=us-ascii", null)]
+    [InlineData("application/x-www-form-urlencoded; charset=ISO-8859-1", "ISO-8859-1")]
+    [InlineData("application/x-www-form-urlencoded; charset=utf-16", "utf-16")]
+    [InlineData("application/x-www-form-urlencoded", null)]
+    public async Task A_form_whose_text_is_not_utf_8_is_refused_naming_the_charset_or_the_field_and_opens_nothing(string contentType, string? charset)
+    {
+        using var client = server.Client();
+        var before = await server.EventCountAsync();
+        // é as the Latin-1 byte %E9: the form reader of a Latin-1 or US-ASCII form kept "caf%E9" as the description.
+        using var content = new ByteArrayContent(Encoding.ASCII.GetBytes("api_key=agent-key-a&service_code=pothole&address_string=1+Main+St&description=caf%E9"));
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        using var response = await client.PostAsync("/open311/v2/requests.json", content);
+
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsArray().Single()!;
+        if (charset is null)
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.StartsWith("description: ", error["description"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+            Assert.Contains($"charset={charset}", error["description"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(before, await server.EventCountAsync());
+    }
+
+    [Fact]
+    public async Task A_multipart_form_labelled_latin1_is_a_georeport_415_and_a_utf_8_form_keeps_its_text()
+    {
+        using var client = server.Client();
+        var before = await server.EventCountAsync();
+        var parts = "--b\r\nContent-Disposition: form-data; name=\"api_key\"\r\n\r\nagent-key-a\r\n--b\r\nContent-Disposition: form-data; name=\"service_code\"\r\n\r\npothole\r\n"
+            + "--b\r\nContent-Disposition: form-data; name=\"address_string\"\r\n\r\n1 Main St\r\n--b\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\ncafé\r\n--b--\r\n";
+        using var latin1 = new ByteArrayContent(Encoding.Latin1.GetBytes(parts));
+        latin1.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=b; charset=latin1");
+        using var utf8 = new ByteArrayContent(Encoding.ASCII.GetBytes("api_key=agent-key-a&service_code=pothole&address_string=1+Main+St&description=caf%C3%A9"));
+        utf8.Headers.TryAddWithoutValidation("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8");
+
+        using var refused = await client.PostAsync("/open311/v2/requests.json", latin1);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, refused.StatusCode);
+        Assert.Equal(before, await server.EventCountAsync());
+        using var taken = await client.PostAsync("/open311/v2/requests.json", utf8);
+
+        var text = await taken.Content.ReadAsStringAsync();
+        Assert.True(taken.StatusCode == HttpStatusCode.Created, text);
+        using var agent = server.Client(Roles.Agent);
+        var view = await ReadJsonAsync(await agent.GetAsync($"/cases/{JsonNode.Parse(text)![0]!["token"]!.GetValue<string>()}"));
+        Assert.Equal("café", view["description"]!.GetValue<string>());
     }
 
     [Fact]

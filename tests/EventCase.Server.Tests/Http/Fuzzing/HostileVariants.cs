@@ -375,7 +375,9 @@ internal sealed class OperationUnderTest(ApiOperation operation)
         yield return With("sent as multipart without a boundary", Expectation.Refused, null, "--x--"u8.ToArray(), "multipart/form-data");
         yield return With("sent as application/jsonx", Expectation.Refused, null, Encoding.UTF8.GetBytes(Body.ToJsonString()), "application/jsonx");
         yield return With("a Content-Type that is no media type", Expectation.Refused, null, Encoding.UTF8.GetBytes(Body.ToJsonString()), ";;;");
-        yield return With("JSON labelled UTF-16", Expectation.MayBeTaken, null, Encoding.UTF8.GetBytes("[]"), "application/json; charset=utf-16");
+        // JSON is read as UTF-8 only (RFC 8259 §8.1): another charset is a 415 naming it, never text read as something else.
+        yield return With("JSON labelled UTF-16", Expectation.Refused, null, Encoding.UTF8.GetBytes("[]"), "application/json; charset=utf-16");
+        yield return With("JSON labelled Latin-1", Expectation.Refused, null, Encoding.UTF8.GetBytes(Body.ToJsonString()), "application/json; charset=latin1");
         yield return With("an array with Accept: application/xml", Expectation.Refused, "body", "[]"u8.ToArray()) with
         {
             Headers = [("Accept", "application/xml")],
