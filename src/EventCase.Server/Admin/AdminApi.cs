@@ -360,7 +360,7 @@ public static class AdminApi
 
         return VersionHeaders.TryReadIdempotencyKey(http.Request, out var key)
             ? new(expected, key, null, action)
-            : new(null, null, Problems.Invalid("Idempotency-Key", "must be 1–200 printable ASCII characters."), action);
+            : new(null, null, Problems.Invalid("Idempotency-Key", VersionHeaders.IdempotencyKeyProblem(http.Request)), action);
     }
 
     // The metadata entries an admin write's events carry besides the envelope, as a case command's do.

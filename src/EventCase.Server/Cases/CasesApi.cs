@@ -67,7 +67,7 @@ public static class CasesApi
     {
         if (!VersionHeaders.TryReadIdempotencyKey(http.Request, out var key))
         {
-            return Problems.Invalid("Idempotency-Key", "must be 1–200 printable ASCII characters.");
+            return Problems.Invalid("Idempotency-Key", VersionHeaders.IdempotencyKeyProblem(http.Request));
         }
 
         var (body, problem) = await JsonBody.ReadAsync<OpenCaseRequest>(http.Request, cancellationToken);

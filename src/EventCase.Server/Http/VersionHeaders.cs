@@ -97,6 +97,18 @@ public static class VersionHeaders
         response.Headers["Idempotent-Replayed"] = "true";
     }
 
+    /// <summary>
+    /// What is wrong with an Idempotency-Key <see cref="TryReadIdempotencyKey"/> refused, as the sentence under the
+    /// header's name: a key given twice (even twice the same) is not one key, whatever each value is.
+    /// </summary>
+    public static string IdempotencyKeyProblem(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Headers["Idempotency-Key"].Count > 1
+            ? "is given more than once; send one key."
+            : "must be 1–200 printable ASCII characters.";
+    }
+
     /// <summary>Reads Idempotency-Key: absent → null; 1–200 printable characters → the key; else a validation error.</summary>
     public static bool TryReadIdempotencyKey(HttpRequest request, out string? key)
     {

@@ -480,7 +480,7 @@ public static class Open311Api
         if (!VersionHeaders.TryReadIdempotencyKey(http.Request, out var idempotencyKey))
         {
             // As on the REST routes: a key the client meant to send but that is unusable must not be dropped silently.
-            return Error(xml, 400, "Idempotency-Key must be 1–200 printable ASCII characters.");
+            return Error(xml, 400, "Idempotency-Key " + VersionHeaders.IdempotencyKeyProblem(http.Request));
         }
 
         var outcome = await CasesApi.OpenCaseAsync(http, client.Caller, request, idempotencyKey, "open311", database, reference, serverSettings.Value, clock.GetCurrentInstant(), cancellationToken);

@@ -400,4 +400,32 @@ public sealed class ConcurrencyAndIdempotencyTests(ServerFixture server) : IClas
         Assert.Equal(HttpStatusCode.BadRequest, many.StatusCode);
         Assert.NotNull((await ReadJsonAsync(many))["errors"]!["If-Match"]);
     }
+
+    [Theory]
+    [InlineData("/cases")]
+    [InlineData("/cases/{id}/notes")]
+    [InlineData("/admin/routing/default")]
+    public async Task An_idempotency_key_given_twice_is_400_saying_so_even_when_both_are_the_same(string route)
+    {
+        var id = await server.OpenCaseAsync();
+        using var client = server.Client(route.StartsWith("/admin", StringComparison.Ordinal) ? Roles.Admin : Roles.Agent);
+        var before = await server.EventCountAsync();
+        using var request = new HttpRequestMessage(route.StartsWith("/admin", StringComparison.Ordinal) ? HttpMethod.Put : HttpMethod.Post, route.Replace("{id}", id, StringComparison.Ordinal))
+        {
+            Content = Json(route switch
+            {
+                "/cases" => """{"service":"graffiti","description":"Tag","location":{"address":"7 Pine St"}}""",
+                "/admin/routing/default" => """{"team":"roads"}""",
+                _ => """{"text":"twice"}""",
+            }),
+        };
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", "same-key");
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", "same-key");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("more than once", (await ReadJsonAsync(response))["errors"]!["Idempotency-Key"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(before, await server.EventCountAsync());
+    }
 }
