@@ -74,7 +74,7 @@ builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
     document.Info.Title = "EventCase API";
     document.Info.Description = "Event-sourced case management: REST API, Open311 GeoReport v2, time travel, audit. Errors are RFC 9457 problem details with type https://eventcase.dev/problems/{code}.";
     return Task.CompletedTask;
-}).AddSchemaTransformer(OpenApiSchemas.DescribeTextValues).AddSchemaTransformer(OpenApiSchemas.DescribeRequiredProperties)
+}).AddDocumentTransformer(OpenApiResponses.AddSharedResponses).AddSchemaTransformer(OpenApiSchemas.DescribeTextValues).AddSchemaTransformer(OpenApiSchemas.DescribeRequiredProperties)
     .AddOperationTransformer(OpenApiParameters.DescribeParameters));
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
 // The host logs a failed start or stop with its whole exception before it throws; Program says what failed itself

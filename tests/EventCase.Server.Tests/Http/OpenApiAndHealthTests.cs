@@ -69,6 +69,38 @@ public sealed class OpenApiAndHealthTests(ServerFixture server) : IClassFixture<
     }
 
     [Fact]
+    public async Task Every_operation_that_reads_the_database_documents_the_503_with_retry_after_and_every_operation_the_500()
+    {
+        // What a client generated from the document must handle besides each route's own answers: the database being
+        // unreachable (a restart, a failover, an exhausted pool) and the unexpected. Declared once, referenced by each.
+        using var client = server.Client();
+        var document = await ServerFixture.ReadJsonAsync(await client.GetAsync("/openapi/v1.json"));
+        var shared = document["components"]!["responses"]!.AsObject();
+        var missing = new List<string>();
+        foreach (var (path, item) in document["paths"]!.AsObject())
+        {
+            foreach (var (method, operation) in item!.AsObject())
+            {
+                var responses = operation!["responses"]!.AsObject();
+                var withoutDatabase = path is "/health/live" or "/dev/token";
+                foreach (var status in withoutDatabase ? ["500"] : new[] { "500", "503" })
+                {
+                    var response = responses[status] is { } r && r["$ref"]?.GetValue<string>() is { } reference
+                        ? shared[reference["#/components/responses/".Length..]]
+                        : responses[status];
+                    if (response is null || (status == "503" && path != "/health/ready" && response["headers"]?["Retry-After"] is null))
+                    {
+                        missing.Add($"{status} of {method.ToUpperInvariant()} {path}");
+                    }
+                }
+            }
+        }
+
+        Assert.Empty(missing);
+        Assert.NotNull(shared["ServiceUnavailable"]!["content"]!["application/problem+json"]);
+    }
+
+    [Fact]
     public async Task Every_array_in_the_openapi_document_says_what_its_items_are()
     {
         using var client = server.Client();

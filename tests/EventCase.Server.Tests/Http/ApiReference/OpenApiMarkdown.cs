@@ -36,6 +36,10 @@ internal static class OpenApiMarkdown
             }
         }
 
+        // Responses every operation may give, declared once (components/responses) and linked from each operation.
+        var shared = (document["components"]?["responses"] as JsonObject)?.Select(r => (Name: r.Key, Response: r.Value as JsonObject ?? [])).ToList() ?? [];
+        var sharedAnchor = shared.Count == 0 ? null : anchors.Allocate("Shared responses");
+        var sharedAnchors = shared.ToDictionary(r => r.Name, r => anchors.Allocate(r.Name), StringComparer.Ordinal);
         var schemasAnchor = anchors.Allocate("Schemas");
         var schemaAnchors = schemas.ToDictionary(s => s.Name, s => anchors.Allocate(s.Name), StringComparer.Ordinal);
         var types = new TypeNames(schemaAnchors);
@@ -63,6 +67,11 @@ internal static class OpenApiMarkdown
             md.Append('\n');
         }
 
+        if (sharedAnchor is not null)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"- [Shared responses](#{sharedAnchor})\n");
+        }
+
         md.Append(CultureInfo.InvariantCulture, $"- [Schemas](#{schemasAnchor})\n");
 
         foreach (var tag in tags)
@@ -70,7 +79,23 @@ internal static class OpenApiMarkdown
             md.Append(CultureInfo.InvariantCulture, $"\n## {tag}\n");
             foreach (var operation in operations.Where(o => FirstTag(o) == tag))
             {
-                RenderOperation(md, operation, types);
+                RenderOperation(md, operation, types, sharedAnchors);
+            }
+        }
+
+        if (sharedAnchor is not null)
+        {
+            md.Append("\n## Shared responses\n");
+            foreach (var (name, response) in shared)
+            {
+                md.Append(CultureInfo.InvariantCulture, $"\n### {name}\n\n");
+                md.Append(OneLine(Text(response["description"]) ?? "")).Append("\n\n");
+                var content = Content(response).Select(c => $"`{c.MediaType}`" + (c.Content?["schema"] is { } schema ? " " + types.Of(schema) : "")).ToList();
+                md.Append("Content: ").Append(content.Count == 0 ? "—" : string.Join(", ", content)).Append('\n');
+                foreach (var (header, value) in response["headers"] as JsonObject ?? [])
+                {
+                    md.Append(CultureInfo.InvariantCulture, $"\nHeader `{header}`: {types.Of(value?["schema"])}. {OneLine(Text(value?["description"]) ?? "")}\n");
+                }
             }
         }
 
@@ -83,7 +108,7 @@ internal static class OpenApiMarkdown
         return md.ToString();
     }
 
-    private static void RenderOperation(StringBuilder md, Operation operation, TypeNames types)
+    private static void RenderOperation(StringBuilder md, Operation operation, TypeNames types, IReadOnlyDictionary<string, string> sharedAnchors)
     {
         var node = operation.Node;
         md.Append(CultureInfo.InvariantCulture, $"\n### {Heading(operation)}\n\n");
@@ -147,6 +172,13 @@ internal static class OpenApiMarkdown
             md.Append("| status | description | content |\n| --- | --- | --- |\n");
             foreach (var (status, response) in responses.OrderBy(r => r.Key == "default" ? 1 : 0).ThenBy(r => r.Key, StringComparer.Ordinal))
             {
+                if (Text(response?["$ref"]) is { } reference && reference.StartsWith(ResponseRefPrefix, StringComparison.Ordinal)
+                    && sharedAnchors.TryGetValue(reference[ResponseRefPrefix.Length..], out var anchor))
+                {
+                    md.Append(CultureInfo.InvariantCulture, $"| {status} | [{reference[ResponseRefPrefix.Length..]}](#{anchor}) | — |\n");
+                    continue;
+                }
+
                 var content = Content(response as JsonObject).Select(c => $"`{c.MediaType}`" + (c.Content?["schema"] is { } schema ? " " + types.Of(schema) : "")).ToList();
                 md.Append(CultureInfo.InvariantCulture,
                     $"| {status} | {Cell(Text(response?["description"]) ?? "")} | {Cell(content.Count == 0 ? "—" : string.Join("<br>", content))} |\n");
@@ -261,6 +293,8 @@ internal static class OpenApiMarkdown
     private static string Heading(Operation operation) => $"`{operation.Method.ToUpperInvariant()} {operation.Path}`";
 
     private static IEnumerable<JsonObject> Parameters(JsonNode? parameters) => (parameters as JsonArray)?.OfType<JsonObject>() ?? [];
+
+    private const string ResponseRefPrefix = "#/components/responses/";
 
     private static IEnumerable<(string MediaType, JsonNode? Content)> Content(JsonObject? owner) =>
         (owner?["content"] as JsonObject)?.Select(c => (c.Key, c.Value)) ?? [];
