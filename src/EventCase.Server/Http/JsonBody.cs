@@ -30,6 +30,13 @@ public static class JsonBody
                 "Send Content-Type: application/json."));
         }
 
+        if (RequestContentCoding.Unread(request) is { } coding)
+        {
+            var detail = RequestContentCoding.Refuse(request.HttpContext.Response, coding);
+            return (null, Problems.Of(StatusCodes.Status415UnsupportedMediaType, Problems.UnsupportedMediaType, "The body must not be compressed.", detail,
+                new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["Content-Encoding"] = [detail] } }));
+        }
+
         if (RequestCharset.Unread(request.ContentType) is { } charset)
         {
             return (null, Problems.Of(StatusCodes.Status415UnsupportedMediaType, Problems.UnsupportedMediaType, "The body must be UTF-8 JSON.",

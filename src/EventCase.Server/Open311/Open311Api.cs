@@ -356,6 +356,11 @@ public static class Open311Api
             return Error(xml, 400, "Send the request as application/x-www-form-urlencoded (or multipart/form-data).");
         }
 
+        if (RequestContentCoding.Unread(http.Request) is { } coding)
+        {
+            return Error(xml, 415, RequestContentCoding.Refuse(http.Response, coding));
+        }
+
         if (RequestCharset.Unread(http.Request.ContentType) is { } charset)
         {
             return Error(xml, 415, RequestCharset.Refusal(charset));

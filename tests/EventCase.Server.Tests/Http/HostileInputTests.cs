@@ -295,6 +295,33 @@ public sealed class HostileInputTests(ServerFixture server) : IClassFixture<Serv
         Assert.Equal("café", (await ReadJsonAsync(await agent.GetAsync($"/cases/{id}")))["description"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData("gzip", true)]
+    [InlineData("gzip", false)]
+    [InlineData("br", false)]
+    public async Task A_body_with_a_content_encoding_is_415_naming_the_header_whether_or_not_it_is_compressed(string coding, bool compressed)
+    {
+        using var agent = server.Client(Roles.Agent);
+        var before = await server.EventCountAsync();
+        var json = Encoding.UTF8.GetBytes("""{"service":"pothole","description":"Compressed","location":{"address":"1 Main St"}}""");
+        using var gzipped = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(gzipped, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(json);
+        }
+
+        using var content = new ByteArrayContent(compressed ? gzipped.ToArray() : json);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        content.Headers.ContentEncoding.Add(coding);
+
+        using var response = await agent.PostAsync("/cases", content);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.NotNull((await ReadJsonAsync(response))["errors"]!["Content-Encoding"]);
+        Assert.Equal("identity", Assert.Single(response.Headers.GetValues("Accept-Encoding")));
+        Assert.Equal(before, await server.EventCountAsync());
+    }
+
     [Fact]
     public async Task A_body_larger_than_the_limit_without_a_content_length_is_413()
     {

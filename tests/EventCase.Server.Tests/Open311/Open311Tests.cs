@@ -528,6 +528,21 @@ public sealed class Open311Tests(ServerFixture server) : IClassFixture<ServerFix
     }
 
     [Fact]
+    public async Task A_form_labelled_with_a_content_encoding_is_a_georeport_415_naming_the_header_and_opens_nothing()
+    {
+        using var client = server.Client();
+        var before = await server.EventCountAsync();
+        using var content = Form(("api_key", "agent-key-a"), ("service_code", "pothole"), ("address_string", "1 Main St"));
+        content.Headers.ContentEncoding.Add("gzip");
+
+        using var response = await client.PostAsync("/open311/v2/requests.json", content);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.StartsWith("Content-Encoding: gzip", (await ReadJsonAsync(response))[0]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(before, await server.EventCountAsync());
+    }
+
+    [Fact]
     public async Task A_chunked_form_over_the_body_limit_is_a_georeport_413_and_opens_nothing()
     {
         using var client = server.Client();
