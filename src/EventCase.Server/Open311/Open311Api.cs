@@ -382,7 +382,15 @@ public static class Open311Api
             }
 
             body = read;
-            if (!IsMultipart(http.Request.ContentType) && FieldNotUtf8(body) is { } notUtf8)
+            if (IsMultipart(http.Request.ContentType))
+            {
+                if (await PartNotUtf8Async(body, http.Request.ContentType, cancellationToken) is { } partNotUtf8)
+                {
+                    // The form reader decodes such a part as UTF-8 with U+FFFD in place of each byte it cannot read.
+                    return Error(xml, 400, $"{partNotUtf8}: is not UTF-8 text (send it as UTF-8, or name its charset in the part's Content-Type).");
+                }
+            }
+            else if (FieldNotUtf8(body) is { } notUtf8)
             {
                 // Percent-escapes stand for UTF-8 bytes: others were kept in the text as sent ("caf%E9"), or made the
                 // form reader fail.
@@ -913,6 +921,48 @@ public static class Open311Api
     };
 
     /// <summary>The name of the first field of a URL-encoded form whose name or value holds a NUL, or null.</summary>
+    /// <summary>
+    /// The first field of a <c>multipart/form-data</c> body whose part names no charset it is decoded with and is not
+    /// UTF-8, or null (also for a body the form reader then refuses itself). A part that names a known charset is read
+    /// in it, correctly.
+    /// </summary>
+    private static async Task<string?> PartNotUtf8Async(byte[] body, string? contentType, CancellationToken cancellationToken)
+    {
+        if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var mediaType) || !mediaType.Boundary.HasValue
+            || Microsoft.Net.Http.Headers.HeaderUtilities.RemoveQuotes(mediaType.Boundary).ToString() is not { Length: > 0 } boundary)
+        {
+            return null;
+        }
+
+        try
+        {
+            var reader = new Microsoft.AspNetCore.WebUtilities.MultipartReader(boundary, new MemoryStream(body, writable: false));
+            while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
+            {
+                if (!Microsoft.Net.Http.Headers.ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                    || disposition.FileName.HasValue || disposition.FileNameStar.HasValue
+                    || (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(section.ContentType, out var partType) && partType.Encoding is not null))
+                {
+                    continue;
+                }
+
+                using var value = new MemoryStream();
+                await section.Body.CopyToAsync(value, cancellationToken);
+                if (!System.Text.Unicode.Utf8.IsValid(value.GetBuffer().AsSpan(0, (int)value.Length)))
+                {
+                    var name = disposition.Name.HasValue ? Microsoft.Net.Http.Headers.HeaderUtilities.RemoveQuotes(disposition.Name).ToString() : "";
+                    return Validation.IsAcceptedText(name) && name.Length is > 0 and <= 100 ? name : "a field";
+                }
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            return null;
+        }
+
+        return null;
+    }
+
     private static bool IsMultipart(string? contentType) =>
         contentType?.TrimStart().StartsWith("multipart/", StringComparison.OrdinalIgnoreCase) == true;
 

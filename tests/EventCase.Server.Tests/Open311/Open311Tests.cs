@@ -528,6 +528,33 @@ public sealed class Open311Tests(ServerFixture server) : IClassFixture<ServerFix
     }
 
     [Fact]
+    public async Task A_multipart_part_that_is_not_utf_8_and_names_no_charset_is_a_georeport_400_naming_it_and_one_naming_its_charset_is_read_in_it()
+    {
+        using var client = server.Client();
+        static byte[] Parts(string descriptionHeaders) =>
+            [.. Encoding.ASCII.GetBytes("--b\r\nContent-Disposition: form-data; name=\"api_key\"\r\n\r\nagent-key-a\r\n--b\r\nContent-Disposition: form-data; name=\"service_code\"\r\n\r\npothole\r\n"
+                + "--b\r\nContent-Disposition: form-data; name=\"address_string\"\r\n\r\n1 Main St\r\n--b\r\nContent-Disposition: form-data; name=\"description\"\r\n" + descriptionHeaders + "\r\n"),
+             .. Encoding.Latin1.GetBytes("café"), .. Encoding.ASCII.GetBytes("\r\n--b--\r\n")];
+        var before = await server.EventCountAsync();
+        using var unnamed = new ByteArrayContent(Parts(""));
+        unnamed.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=b");
+        using var named = new ByteArrayContent(Parts("Content-Type: text/plain; charset=iso-8859-1\r\n"));
+        named.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=b");
+
+        using var refused = await client.PostAsync("/open311/v2/requests.json", unnamed);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.StartsWith("description: ", (await ReadJsonAsync(refused))[0]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(before, await server.EventCountAsync());
+        using var taken = await client.PostAsync("/open311/v2/requests.json", named);
+
+        var text = await taken.Content.ReadAsStringAsync();
+        Assert.True(taken.StatusCode == HttpStatusCode.Created, text);
+        using var agent = server.Client(Roles.Agent);
+        var view = await ReadJsonAsync(await agent.GetAsync($"/cases/{JsonNode.Parse(text)![0]!["token"]!.GetValue<string>()}"));
+        Assert.Equal("café", view["description"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_form_labelled_with_a_content_encoding_is_a_georeport_415_naming_the_header_and_opens_nothing()
     {
         using var client = server.Client();
