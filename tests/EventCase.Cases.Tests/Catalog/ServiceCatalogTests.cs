@@ -78,6 +78,24 @@ public sealed class ServiceCatalogTests
             + "attribute 'size' of service 'pothole' is a SingleValueList but has no values; "
             + "attribute 'depth' of service 'pothole' is a Number and cannot have list values",
             rejection.Message);
+        Assert.Equal(
+            [("attributes[1].code", "service 'pothole' defines attribute 'depth' 2 times"), ("attributes[2].code", "service 'pothole' defines attribute 'depth' 2 times"),
+             ("attributes[0].values", "attribute 'size' of service 'pothole' is a SingleValueList but has no values"),
+             ("attributes[1].values", "attribute 'depth' of service 'pothole' is a Number and cannot have list values")],
+            rejection.Problems.Select(p => (p.Field, p.Message)));
+    }
+
+    [Fact]
+    public void A_list_key_given_twice_is_named_at_each_of_its_values_and_a_retirement_without_a_reason_at_reason()
+    {
+        var twice = PotholeService with
+        {
+            Attributes = [new ServiceAttribute("size", AttributeDatatype.SingleValueList, true, "How big?", 1, [new AttributeValue("s", "Small"), new AttributeValue("m", "Mid"), new AttributeValue("s", "Small again")])],
+        };
+
+        Assert.Equal(["attributes[0].values[0].key", "attributes[0].values[2].key"], twice.FindProblems().Select(p => p.Field));
+        var retire = ServiceCatalog.Decide(new RetireService(Pothole, " ", Now), After(new DefineService(PotholeService, Now))).Rejection!;
+        Assert.Equal("reason", Assert.Single(retire.Problems).Field);
     }
 }
 
