@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Spectre.Console;
 
 namespace EventCase.Cli.Tests;
@@ -23,5 +24,28 @@ internal static class CliRunner
         console.Profile.Width = 200;
         var exit = await EventCaseCli.RunAsync(args, console, error, cancellationToken);
         return (exit, output.ToString(), error.ToString());
+    }
+
+    /// <summary>
+    /// Runs the built tool as a process, as a script or a cron job does, with <paramref name="environment"/> added to
+    /// its environment: for what is read from the environment, which tests running side by side in this process share.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunProcessAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "eventcase.dll"), .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var error = await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(120), TestContext.Current.CancellationToken);
+        return (process.ExitCode, await output, error);
     }
 }

@@ -98,4 +98,33 @@ public sealed class ErrorReportingTests
         Assert.StartsWith(error.Trim(), verboseError, StringComparison.Ordinal);
         Assert.Contains("   at ", verboseError, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("garbage", "Format of the initialization string does not conform to specification")]
+    [InlineData("Host=;Port=abc", "Couldn't set port")]
+    [InlineData("Host=;", "it names no Host")]
+    [InlineData("Username=eventcase;Database=eventcase", "it names no Host")]
+    [InlineData("Host=127.0.0.1;Port=70000", "Port 70000 is not a TCP port (1 to 65535)")]
+    public async Task A_connection_string_that_cannot_be_used_is_a_bad_argument_naming_where_it_came_from_whether_option_or_environment(string connection, string problem)
+    {
+        var (optionExit, optionOutput, optionError) = await CliRunner.RunAsync("projections", "status", "--connection", connection);
+        var (environmentExit, environmentOutput, environmentError) = await CliRunner.RunProcessAsync(
+            new Dictionary<string, string?> { ["EVENTCASE_CONNECTION"] = connection }, "projections", "status");
+
+        Assert.Equal((2, ""), (optionExit, optionOutput));
+        Assert.StartsWith($"error: --connection is not a PostgreSQL connection string such as Host=db;Username=eventcase;Database=eventcase: {problem}", optionError, StringComparison.Ordinal);
+        Assert.Equal((2, ""), (environmentExit, environmentOutput));
+        Assert.StartsWith($"error: EVENTCASE_CONNECTION is not a PostgreSQL connection string such as Host=db;Username=eventcase;Database=eventcase: {problem}", environmentError, StringComparison.Ordinal);
+        Assert.Single(environmentError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task An_empty_connection_option_is_a_bad_argument_not_the_embedded_database()
+    {
+        // `--connection "$DB"` with $DB unset: taken as no option, it ran on the embedded PostgreSQL, created on the spot.
+        var (exit, output, error) = await CliRunner.RunAsync("import", RepositoryFiles.Path("EventCase.sln"), "--mapping", RepositoryFiles.Path("mappings", "boston_311_2015.json"), "--tenant", "boston", "--connection", "");
+
+        Assert.Equal((2, ""), (exit, output));
+        Assert.StartsWith("error: --connection is not a PostgreSQL connection string such as Host=db;Username=eventcase;Database=eventcase: it is empty", error, StringComparison.Ordinal);
+    }
 }

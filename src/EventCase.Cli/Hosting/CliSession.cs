@@ -75,12 +75,14 @@ internal sealed class CliSession : IAsyncDisposable
     public static async Task<CliSession> OpenAsync(GlobalOptions options, SchemaAccess access, CancellationToken cancellationToken)
     {
         var connection = options.Connection;
-        if (string.IsNullOrWhiteSpace(connection) && Environment.GetEnvironmentVariable("EVENTCASE_CONNECTION") is { Length: > 0 } fromEnvironment)
+        if (string.IsNullOrWhiteSpace(connection) && !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("EVENTCASE_CONNECTION")))
         {
-            connection = fromEnvironment;
+            connection = Environment.GetEnvironmentVariable("EVENTCASE_CONNECTION")!;
             if (GlobalOptions.ConnectionStringProblem(connection) is { } problem)
             {
-                throw new CliException($"EVENTCASE_CONNECTION is not a PostgreSQL connection string: {problem}");
+                // The same mistake as in --connection, which the parser refuses as a bad argument: the same exit code.
+                // Nothing has been done yet.
+                throw CliException.BadArgument(GlobalOptions.NotAConnectionString("EVENTCASE_CONNECTION", problem));
             }
         }
 

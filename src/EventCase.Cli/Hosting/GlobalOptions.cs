@@ -36,9 +36,9 @@ internal sealed record GlobalOptions(string? Connection, string? DataDirectory, 
         };
         option.AddValidator(r =>
         {
-            if (r.GetValueOrDefault<string?>() is { Length: > 0 } text && ConnectionStringProblem(text) is { } problem)
+            if (r.GetValueOrDefault<string?>() is { } text && ConnectionStringProblem(text) is { } problem)
             {
-                r.AddError($"--connection is not a PostgreSQL connection string such as Host=db;Username=eventcase;Database=eventcase: {problem}");
+                r.AddError(NotAConnectionString("--connection", problem));
             }
         });
         return option;
@@ -80,13 +80,33 @@ internal sealed record GlobalOptions(string? Connection, string? DataDirectory, 
         return option;
     }
 
-    /// <summary>Why <paramref name="connectionString"/> cannot be used by Npgsql, or null.</summary>
+    /// <summary>
+    /// The one line for a connection string that cannot be used, naming where it came from (<c>--connection</c> or
+    /// <c>EVENTCASE_CONNECTION</c>): the same mistake is the same bad argument, exit code 2, wherever it was made.
+    /// </summary>
+    public static string NotAConnectionString(string source, string problem) =>
+        $"{source} is not a PostgreSQL connection string such as Host=db;Username=eventcase;Database=eventcase: {problem}";
+
+    /// <summary>
+    /// Why <paramref name="connectionString"/> cannot be used by Npgsql, or null. Besides what Npgsql's parser refuses,
+    /// a string naming no host or a port out of range: Npgsql takes both and fails only when connecting, with a line
+    /// naming neither ("Value cannot be null.", "Specified argument was out of the range of valid values."). A blank
+    /// one is refused too: `--connection "$DB"` with $DB unset would otherwise run on the embedded PostgreSQL (created
+    /// on the spot) and an import would write there as if into the database meant.
+    /// </summary>
     public static string? ConnectionStringProblem(string connectionString)
     {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return "it is empty (leave the option out for $EVENTCASE_CONNECTION, else the embedded PostgreSQL)";
+        }
+
         try
         {
-            _ = new NpgsqlConnectionStringBuilder(connectionString);
-            return null;
+            var builder = new NpgsqlConnectionStringBuilder(connectionString);
+            return string.IsNullOrWhiteSpace(builder.Host) ? "it names no Host"
+                : builder.Port is < 1 or > 65535 ? $"Port {builder.Port} is not a TCP port (1 to 65535)"
+                : null;
         }
         catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException)
         {
