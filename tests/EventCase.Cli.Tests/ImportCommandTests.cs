@@ -161,6 +161,37 @@ public sealed class ImportCommandTests(DatabaseFixture database) : IClassFixture
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_rejects_report_that_cannot_be_written_is_a_bad_argument_naming_rejects_before_anything_is_done(bool named)
+    {
+        // The shared exports are on a read-only share: the default report beside the file, or one named there, failed
+        // once the rows started, after the schema was made, exit code 1, with a line about how far the import got.
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "Unix permissions");
+        var readOnly = Directory.CreateDirectory(Path.Combine(_directory, "read-only")).FullName;
+        var source = Path.Combine(readOnly, "rows.csv");
+        await File.WriteAllTextAsync(source, BostonRows, Ct);
+        var mapping = await BostonMappingAsync();
+        using var locked = UnwritableDirectory.Lock(readOnly);
+        var report = Path.Combine(readOnly, named ? "rejects.csv" : "rows.csv.rejects.csv");
+        string[] rejects = named ? ["--rejects", report] : [];
+
+        var (exit, output, error) = await CliRunner.RunAsync(
+            ["import", source, "--mapping", mapping, "--tenant", "boston", .. rejects, "--schema", "never_made", "--connection", database.ConnectionString]);
+
+        Assert.Equal((2, ""), (exit, output));
+        Assert.StartsWith(
+            named ? $"error: --rejects: {report} cannot be written: " : $"error: the rejects report goes beside the file by default, and {report} cannot be written: ",
+            error,
+            StringComparison.Ordinal);
+        Assert.Contains(named ? "(see `eventcase import --help`)" : "name a file to write it to with --rejects FILE.", error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        await using var schema = database.DataSource.CreateCommand("SELECT count(*) FROM pg_namespace WHERE nspname = 'never_made'");
+        Assert.Equal(0L, await schema.ExecuteScalarAsync(Ct));
+    }
+
     [Fact]
     public async Task A_rejects_report_naming_the_file_being_imported_or_the_mapping_is_a_bad_argument_and_leaves_both_as_they_were()
     {

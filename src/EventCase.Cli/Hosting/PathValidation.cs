@@ -84,6 +84,41 @@ internal static class PathValidation
             : $"{file.FullName} cannot be written: the directory {directory.FullName} does not exist.";
     }
 
+    /// <summary>
+    /// Why <paramref name="file"/> cannot be written now, found by trying, or null: <see cref="ProblemWriting"/>'s
+    /// checks, then the file opened for writing without changing it when it exists, or a hidden file created in its
+    /// directory (and deleted) when it does not. For a file written while the work goes on, whose failure would stop the
+    /// work half-way (an import's report): permissions, a read-only mount or a full quota are found before.
+    /// </summary>
+    public static string? ProblemCreating(FileInfo file)
+    {
+        if (ProblemWriting(file) is { } problem)
+        {
+            return problem;
+        }
+
+        var directory = file.DirectoryName ?? ".";
+        var probe = Path.Combine(directory, $".{file.Name}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            if (file.Exists)
+            {
+                using var existing = new FileStream(file.FullName, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+            }
+            else
+            {
+                using var created = new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
+            }
+
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The probe's name means nothing to the user: the directory it was tried in does.
+            return $"{file.FullName} cannot be written: {e.Message.Replace(probe, directory, StringComparison.Ordinal)}";
+        }
+    }
+
     /// <summary>Why <paramref name="path"/> cannot be (or become) a directory, or null.</summary>
     public static string? ProblemWithDirectory(string path)
     {

@@ -78,6 +78,16 @@ internal static class ImportCommand
                 var what = CsvImporter.IsSameFile(report, source.FullName) ? "the file being imported" : "the mapping file";
                 throw CliException.BadArgument($"--rejects {report} is {what}: the report would overwrite it; name another file (default: <file>.rejects.csv).");
             }
+
+            // The report is opened once the rows start, after the schema was created or migrated: a directory the user
+            // may not write to (an export on a read-only share, the default beside it) stopped the import there, exit
+            // code 1, with a line about the import's progress. Tried first, it is a bad argument and nothing is done.
+            if (PathValidation.ProblemCreating(new FileInfo(report)) is { } unwritable)
+            {
+                throw CliException.BadArgument(result.GetValue(rejects) is null
+                    ? $"the rejects report goes beside the file by default, and {unwritable.TrimEnd('.')}; name a file to write it to with --rejects FILE."
+                    : $"--rejects: {unwritable}");
+            }
             await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.CreateOrMigrate, ct);
 
             // Imports append without inline projections: they catch up afterwards, by rebuild, not row by row.
