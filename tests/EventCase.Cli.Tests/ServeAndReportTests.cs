@@ -144,10 +144,40 @@ public sealed class ServeAndReportTests(DatabaseFixture database) : IClassFixtur
         Assert.Contains("--urls: 'garbage' is not an address to listen on", error, StringComparison.Ordinal);
     }
 
+    /// <summary>An agency that exists (it has a stream) and had no case in the ranges reported on.</summary>
+    private async Task SeedAgencyAsync(string agency)
+    {
+        var store = new PostgresEventStore(database.DataSource, CaseEvents.CreateSerializer(), projections: BuiltInProjections.Create(CliSession.Calendars));
+        await store.MigrateAsync(Ct);
+        var caseId = new EventCase.Cases.CaseId("seeded-1");
+        var stream = CaseStreams.For(new EventCase.Cases.AgencyId(agency), caseId);
+        if (await store.GetStreamInfoAsync(stream, Ct) is null)
+        {
+            await store.AppendToStreamAsync(stream, CaseStreams.StreamType, ExpectedVersion.NoStream,
+                [new NewEvent(Guid.NewGuid(), new EventCase.Cases.AddingNotes.NoteAdded(caseId, EventCase.Cases.AddingNotes.NoteVisibility.Internal, "a note", NodaTime.Instant.FromUtc(2015, 3, 2, 14, 0)), new EventCase.EventStore.Metadata.EventMetadata("agent-7", "agent"))], Ct);
+        }
+    }
+
+    [Theory]
+    [InlineData("table")]
+    [InlineData("csv")]
+    [InlineData("json")]
+    public async Task A_transparency_report_of_an_agency_with_no_streams_is_an_error_not_an_empty_report(string format)
+    {
+        // A typo in --agency gave an empty table, a bare CSV header or [] with exit code 0: a scheduled publication
+        // went out empty. audit verify --tenant and audit export say the same of a tenant with no streams, exit 1.
+        await SeedAgencyAsync("boston");
+
+        var (exit, output, error) = await CliRunner.RunAsync("report", "transparency", "--agency", "bostn", "--format", format, "--connection", database.ConnectionString);
+
+        Assert.Equal((1, ""), (exit, output));
+        Assert.Equal("error: nothing to report: agency 'bostn' has no streams (is --agency right?)", error.Trim());
+    }
+
     [Fact]
     public async Task Transparency_report_prints_csv_with_its_header()
     {
-        await MigrateAsTheServiceDoesAsync();
+        await SeedAgencyAsync("boston");
         var (exit, output, error) = await CliRunner.RunAsync(
             "report", "transparency", "--agency", "boston", "--period", "week", "--format", "csv", "--from", "2026-01-01", "--to", "2026-03-31", "--connection", database.ConnectionString);
 

@@ -496,7 +496,7 @@ internal static class AuditCommands
                     throw new CliException($"nothing to export: tenant '{tenantId}' has no stream '{streamId}'");
                 }
 
-                if (!await TenantExistsAsync(session, tenantId, ct))
+                if (!await session.TenantHasStreamsAsync(tenantId, ct))
                 {
                     throw new CliException($"nothing to export: tenant '{tenantId}' has no streams");
                 }
@@ -563,13 +563,6 @@ internal static class AuditCommands
         }
 
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
-    }
-
-    private static async Task<bool> TenantExistsAsync(CliSession session, string tenant, CancellationToken cancellationToken)
-    {
-        await using var command = session.DataSource.CreateCommand($"SELECT EXISTS (SELECT 1 FROM {session.Store.Options.Schema}.streams WHERE tenant_id = $1)");
-        command.Parameters.AddWithValue(tenant);
-        return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
 
     /// <summary>Shows the rate in events per second.</summary>

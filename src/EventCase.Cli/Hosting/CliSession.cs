@@ -142,6 +142,18 @@ internal sealed class CliSession : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="tenant"/> has any stream (cases, or the agency's catalog, calendar and routing). An agency
+    /// with none is most likely a typo or the wrong database: the commands given one say so and exit 1, as
+    /// <c>audit verify --tenant</c> does, rather than give an empty answer that passes for a true one.
+    /// </summary>
+    public async Task<bool> TenantHasStreamsAsync(string tenant, CancellationToken cancellationToken)
+    {
+        await using var command = DataSource.CreateCommand($"SELECT EXISTS (SELECT 1 FROM {Store.Options.Schema}.streams WHERE tenant_id = $1)");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        return await command.ExecuteScalarAsync(cancellationToken) is true;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await DataSource.DisposeAsync();

@@ -56,6 +56,12 @@ internal static class CheckCommand
             var cases = await CasesAsync(session, agencyId, result.GetValue(all) ? null : result.GetValue(sample) ?? DefaultSample, ct);
             if (cases.Count == 0)
             {
+                // As audit verify --tenant: an agency with no stream at all is a typo, not a clean check.
+                if (!await session.TenantHasStreamsAsync(agencyId, ct))
+                {
+                    throw new CliException($"nothing to check: agency '{agencyId}' has no streams (is --agency right?)");
+                }
+
                 console.MarkupLineInterpolated($"[yellow]agency {agencyId} has no cases[/]: nothing to check.");
                 return ExitCodes.Success;
             }

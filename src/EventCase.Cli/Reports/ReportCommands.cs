@@ -75,6 +75,14 @@ internal static class ReportCommands
         {
             await using var session = await CliSession.OpenAsync(GlobalOptions.From(result), SchemaAccess.RequireExisting, ct);
             var agencyId = result.GetValue(agency)!;
+
+            // An agency with no stream at all is a typo or the wrong database: an empty report (exit 0) passed for "no
+            // cases", and a scheduled publication went out empty. An agency that exists and had no cases is one.
+            if (!await session.TenantHasStreamsAsync(agencyId, ct))
+            {
+                throw new CliException($"nothing to report: agency '{agencyId}' has no streams (is --agency right?)");
+            }
+
             var calendar = await session.LoadCalendarAsync(agencyId, ct);
             var today = SystemClock.Instance.GetCurrentInstant().InZone(calendar.Zone).Date;
             var last = result.GetValue(to) is { } t ? LocalDatePattern.Iso.Parse(t).Value : today;
