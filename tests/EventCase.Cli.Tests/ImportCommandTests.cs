@@ -217,6 +217,22 @@ public sealed class ImportCommandTests(DatabaseFixture database) : IClassFixture
     }
 
     [Fact]
+    public async Task An_import_whose_every_row_is_rejected_says_that_nothing_was_imported()
+    {
+        // Exit code 0, as docs/import.md says of a finished import; only the table's zeros said that nothing came in.
+        var source = await WriteAsync("all-rejected.csv", BostonRows.Replace("01/05/2015", "yesterday", StringComparison.Ordinal));
+        var report = Path.Combine(_directory, "all-rejected-report.csv");
+
+        var (exit, output, error) = await CliRunner.RunAsync(
+            "import", source, "--mapping", await BostonMappingAsync(), "--tenant", "boston-none", "--rejects", report, "--connection", database.ConnectionString);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("nothing was imported: every one of the 3 rows read was rejected (the rejects report says why).", output, StringComparison.Ordinal);
+        Assert.Contains("rejected (unparseable-created): 3", output, StringComparison.Ordinal);
+        Assert.Contains($"rejects report: {report}", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_import_that_only_flags_rows_says_where_its_report_lists_them()
     {
         // The third row stands at City Hall, Boston's "no geocode" point: imported and flagged, listed in the report.

@@ -164,6 +164,15 @@ internal static class ImportCommand
                 console.WriteLine($"flagged ({rule}): {count:N0}");
             }
 
+            // A run that wrote nothing still exits 0 (docs/import.md): its table's zeros were easy to read past in a log,
+            // so one line says it, and why.
+            if (summary.EventsWritten == 0)
+            {
+                console.WriteLine(summary.Rejected == summary.RowsRead
+                    ? $"nothing was imported: every one of the {summary.RowsRead:N0} rows read was rejected (the rejects report says why)."
+                    : $"nothing was imported: of the {summary.RowsRead:N0} rows read, {summary.Rejected:N0} were rejected, {summary.AlreadyImported:N0} already imported and {summary.Changed:N0} changed since imported.");
+            }
+
             // The report lists flagged rows too (imported, with what was wrong with them): a run that only flagged rows
             // wrote one as well, and said nothing of where.
             if (summary.Rejected > 0 || summary.Flagged > 0)
