@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.Runtime.CompilerServices;
 using EventCase.Cli.Audit;
 using EventCase.Cli.Db;
 using EventCase.Cli.Hosting;
@@ -84,6 +86,7 @@ internal static class EventCaseCli
     public static async Task<int> RunAsync(string[] args, IAnsiConsole console, TextWriter error, CancellationToken cancellationToken = default, IAnsiConsole? progress = null)
     {
         var root = Build(console, progress);
+        var commandToken = ObserveCommandTokens(root);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -109,13 +112,22 @@ internal static class EventCaseCli
                 },
                 cancellationToken);
         }
-        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested || e.CancellationToken.IsCancellationRequested)
+        catch (Exception e) when (cancellationToken.IsCancellationRequested || commandToken.Value.IsCancellationRequested
+            || e is OperationCanceledException { CancellationToken.IsCancellationRequested: true })
         {
-            // Either token: on Ctrl-C in a terminal System.CommandLine's own handler cancels the command's token, and
-            // the one given here only afterwards (Program.cs), so an interrupted command would otherwise be reported
-            // as an unexpected error with exit code 1.
+            // Any token: on Ctrl-C System.CommandLine's own handler cancels the command's token, and the one given here
+            // only once the command has ended (Program.cs), so the command's is the one to ask. Any exception: what a
+            // cancellation surfaces as is not always an OperationCanceledException. In a terminal Ctrl-C interrupts the
+            // whole process group, the embedded PostgreSQL's pg_ctl and initdb too, which then fail with their own exit
+            // code 130 ("PostgreSQL did not start"); a statement cancelled as it ended is a PostgresException 57014.
+            // Each of them exited 1, as if the command had failed on its own; the user had stopped it.
             // A cancelled import says what it had committed and that running it again resumes; anything else was only stopped.
             await error.WriteLineAsync(e is ImportCancelledException cancelled ? cancelled.Message : "cancelled");
+            if (e is not OperationCanceledException && parsed.GetValue(GlobalOptions.VerboseOption))
+            {
+                await error.WriteLineAsync(e.ToString());
+            }
+
             return ExitCodes.Cancelled;
         }
         catch (Exception e)
@@ -131,6 +143,40 @@ internal static class EventCaseCli
             }
 
             return failure.ExitCode;
+        }
+    }
+
+    /// <summary>
+    /// Wraps every command's action so that the token System.CommandLine gives it can be asked once it has ended: the
+    /// token that Ctrl-C cancels first (see <see cref="RunAsync"/>). Default until a command runs.
+    /// </summary>
+    private static StrongBox<CancellationToken> ObserveCommandTokens(Command command)
+    {
+        var token = new StrongBox<CancellationToken>();
+        Observe(command);
+        return token;
+
+        void Observe(Command current)
+        {
+            if (current.Action is AsynchronousCommandLineAction action)
+            {
+                current.Action = new TokenObservingAction(action, token);
+            }
+
+            foreach (var subcommand in current.Subcommands)
+            {
+                Observe(subcommand);
+            }
+        }
+    }
+
+    /// <summary>A command's action, noting the token it is given before it runs.</summary>
+    private sealed class TokenObservingAction(AsynchronousCommandLineAction action, StrongBox<CancellationToken> token) : AsynchronousCommandLineAction
+    {
+        public override Task<int> InvokeAsync(ParseResult parseResult, CancellationToken cancellationToken = default)
+        {
+            token.Value = cancellationToken;
+            return action.InvokeAsync(parseResult, cancellationToken);
         }
     }
 

@@ -216,6 +216,119 @@ public sealed class ImportCommandTests(DatabaseFixture database) : IClassFixture
         Assert.Equal(mappingText, await File.ReadAllTextAsync(mapping, Ct));
     }
 
+    [Theory]
+    [InlineData("initdb")]
+    [InlineData("pg_ctl start")]
+    [InlineData("pg_ctl stop")]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Ctrl_c_while_the_embedded_database_is_created_started_or_stopped_exits_130_and_leaves_no_server_running(string program)
+    {
+        // Ctrl-C in a terminal signals the whole foreground process group: the tool, and the initdb or pg_ctl it runs
+        // for the embedded PostgreSQL, which then failed with their own exit code 130 ("PostgreSQL did not start",
+        // "did not stop", or a permission check taken for a directory it cannot write): exit 1. So the tool runs as a
+        // process group of its own here, signalled as a terminal does once that program runs for its data directory.
+        Assert.SkipUnless(File.Exists("/usr/bin/setsid"), "needs setsid(1) for a process group of its own");
+        var dataDirectory = Directory.CreateTempSubdirectory("eventcase-cli-ctrl-c-").FullName;
+        File.SetUnixFileMode(dataDirectory, (UnixFileMode)0b111_101_101);
+        var cluster = Path.Combine(dataDirectory, "postgres");
+        var source = await WriteAsync("ctrl-c.csv", BostonRows);
+        string[] args = ["import", source, "--mapping", await BostonMappingAsync(), "--tenant", "ctrl-c", "--rejects", Path.Combine(_directory, "ctrl-c-rejects.csv"), "--no-rebuild", "--data-dir", cluster];
+        try
+        {
+            if (program != "initdb")
+            {
+                var (created, _, createdError) = await RunInProcessGroupAsync(args, interruptWhenRunning: null, cluster);
+                Assert.True(created == 0, createdError);
+            }
+
+            var (exit, output, error) = await RunInProcessGroupAsync(args, program, cluster);
+
+            Assert.True(exit == 130, $"exit code {exit}: {error}");
+            Assert.Matches(@"^(The import of ctrl-c.csv was cancelled .*\n)?cancelled\n$|^The import of ctrl-c.csv was cancelled .*\n$", error);
+            Assert.False(await ServerStillRunningAsync(cluster), $"a server still runs from {cluster}: {output}{error}");
+        }
+        finally
+        {
+            await using (var postgres = new EventCase.EventStore.Embedded.EmbeddedPostgres(EventCase.EventStore.Embedded.EmbeddedPostgresOptions.Persistent(cluster)))
+            {
+                await postgres.StopAsync(CancellationToken.None);
+            }
+
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Runs the built tool as the leader of a process group of its own and, once a process running
+    /// <paramref name="interruptWhenRunning"/> (such as "pg_ctl start") on <paramref name="cluster"/> appears, signals
+    /// the group with SIGINT, as Ctrl-C in a terminal does.
+    /// </summary>
+    private static async Task<(int ExitCode, string Output, string Error)> RunInProcessGroupAsync(string[] args, string? interruptWhenRunning, string cluster)
+    {
+        var start = new ProcessStartInfo("/usr/bin/setsid", ["dotnet", Path.Combine(AppContext.BaseDirectory, "eventcase.dll"), .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(Ct);
+        var error = process.StandardError.ReadToEndAsync(Ct);
+        if (interruptWhenRunning is not null)
+        {
+            var words = interruptWhenRunning.Split(' ');
+            while (!process.HasExited && !IsRunning(words, cluster))
+            {
+                await Task.Delay(2, Ct);
+            }
+
+            // setsid(1) started by a process that is no group leader execs the tool itself: its id is the group's.
+            using var kill = Process.Start("kill", ["-INT", "--", $"-{process.Id}"])!;
+            await kill.WaitForExitAsync(Ct);
+        }
+
+        await process.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(120), Ct);
+        return (process.ExitCode, await output, await error);
+    }
+
+    /// <summary>Whether a process runs whose command line holds each of <paramref name="words"/> and names <paramref name="cluster"/>.</summary>
+    private static bool IsRunning(string[] words, string cluster)
+    {
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                var arguments = File.ReadAllText(Path.Combine(directory, "cmdline")).Split('\0');
+                if (arguments.Contains(cluster) && words.All(word => arguments.Any(a => a == word || a.EndsWith("/" + word, StringComparison.Ordinal))))
+                {
+                    return true;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A process that ended meanwhile, or that is not ours to read.
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether a server runs from <paramref name="cluster"/> once a fast shutdown under way has had time to end.</summary>
+    private static async Task<bool> ServerStillRunningAsync(string cluster)
+    {
+        await using var postgres = new EventCase.EventStore.Embedded.EmbeddedPostgres(EventCase.EventStore.Embedded.EmbeddedPostgresOptions.Persistent(cluster));
+        for (var waited = 0; postgres.GetStatus().IsRunning; waited++)
+        {
+            if (waited == 50)
+            {
+                return true;
+            }
+
+            await Task.Delay(100, Ct);
+        }
+
+        return false;
+    }
+
     [Fact]
     public async Task An_import_whose_every_row_is_rejected_says_that_nothing_was_imported()
     {

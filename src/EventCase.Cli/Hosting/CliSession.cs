@@ -90,7 +90,33 @@ internal sealed class CliSession : IAsyncDisposable
         if (string.IsNullOrWhiteSpace(connection))
         {
             embedded = new EmbeddedPostgres(EmbeddedPostgresOptions.Persistent(options.DataDirectory ?? DataDirectories.DefaultPostgresDirectory()));
-            await embedded.StartAsync(cancellationToken);
+            var runningBefore = embedded.GetStatus().IsRunning;
+            try
+            {
+                await embedded.StartAsync(cancellationToken);
+            }
+            catch
+            {
+                // Stopped part-way (Ctrl-C while it waited for the server to accept connections, or pg_ctl interrupted
+                // once it had launched it): the server the command started kept running after it, and the next command
+                // attached to it and left it running too, since it had not started it. Only one that was not running
+                // before is stopped.
+                if (!runningBefore && embedded.GetStatus().IsRunning)
+                {
+                    try
+                    {
+                        await embedded.StopAsync(CancellationToken.None);
+                    }
+                    catch (EmbeddedPostgresException)
+                    {
+                        // What failed first is what to report; the status names a server left running.
+                    }
+                }
+
+                await embedded.DisposeAsync();
+                throw;
+            }
+
             // The same database the server uses on the embedded cluster.
             connection = embedded.ConnectionString;
         }
@@ -159,7 +185,19 @@ internal sealed class CliSession : IAsyncDisposable
         await DataSource.DisposeAsync();
         if (_embedded is not null)
         {
-            await _embedded.DisposeAsync();
+            try
+            {
+                await _embedded.DisposeAsync();
+            }
+            catch (EmbeddedPostgresException) when (_embedded.GetStatus() is { IsRunning: true } status)
+            {
+                // pg_ctl stop interrupted before it told the server to stop: Ctrl-C in a terminal reaches it too, while
+                // the server, a session of its own, is not signalled and kept running. Asked once more, then the
+                // failure is reported (as cancelled, after a Ctrl-C).
+                await using var again = new EmbeddedPostgres(EmbeddedPostgresOptions.Persistent(status.DataDirectory));
+                await again.StopAsync(CancellationToken.None);
+                throw;
+            }
         }
     }
 }
