@@ -217,16 +217,19 @@ public sealed class ImportCommandTests(DatabaseFixture database) : IClassFixture
     }
 
     [Theory]
-    [InlineData("initdb")]
-    [InlineData("pg_ctl start")]
-    [InlineData("pg_ctl stop")]
+    [InlineData("initdb", null)]
+    [InlineData("pg_ctl start", null)]
+    [InlineData("postgres -p", "pg_ctl start")]
+    [InlineData("pg_ctl stop", null)]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    public async Task Ctrl_c_while_the_embedded_database_is_created_started_or_stopped_exits_130_and_leaves_no_server_running(string program)
+    public async Task Ctrl_c_while_the_embedded_database_is_created_started_or_stopped_exits_130_and_leaves_no_server_running(string program, string? once)
     {
         // Ctrl-C in a terminal signals the whole foreground process group: the tool, and the initdb or pg_ctl it runs
         // for the embedded PostgreSQL, which then failed with their own exit code 130 ("PostgreSQL did not start",
         // "did not stop", or a permission check taken for a directory it cannot write): exit 1. So the tool runs as a
-        // process group of its own here, signalled as a terminal does once that program runs for its data directory.
+        // process group of its own here, signalled as a terminal does once that program runs for its data directory
+        // and, when `once` is given, that one no longer does ("postgres -p" once "pg_ctl start" has
+        // returned: the server runs, and the tool is connecting to it).
         Assert.SkipUnless(File.Exists("/usr/bin/setsid"), "needs setsid(1) for a process group of its own");
         var dataDirectory = Directory.CreateTempSubdirectory("eventcase-cli-ctrl-c-").FullName;
         File.SetUnixFileMode(dataDirectory, (UnixFileMode)0b111_101_101);
@@ -237,11 +240,11 @@ public sealed class ImportCommandTests(DatabaseFixture database) : IClassFixture
         {
             if (program != "initdb")
             {
-                var (created, _, createdError) = await RunInProcessGroupAsync(args, interruptWhenRunning: null, cluster);
+                var (created, _, createdError) = await RunInProcessGroupAsync(args, null, null, cluster);
                 Assert.True(created == 0, createdError);
             }
 
-            var (exit, output, error) = await RunInProcessGroupAsync(args, program, cluster);
+            var (exit, output, error) = await RunInProcessGroupAsync(args, program, once, cluster);
 
             Assert.True(exit == 130, $"exit code {exit}: {error}");
             Assert.Matches(@"^(The import of ctrl-c.csv was cancelled .*\n)?cancelled\n$|^The import of ctrl-c.csv was cancelled .*\n$", error);
@@ -260,10 +263,10 @@ public sealed class ImportCommandTests(DatabaseFixture database) : IClassFixture
 
     /// <summary>
     /// Runs the built tool as the leader of a process group of its own and, once a process running
-    /// <paramref name="interruptWhenRunning"/> (such as "pg_ctl start") on <paramref name="cluster"/> appears, signals
-    /// the group with SIGINT, as Ctrl-C in a terminal does.
+    /// <paramref name="interruptWhenRunning"/> (such as "pg_ctl start") on <paramref name="cluster"/> appears, and none
+    /// running <paramref name="once"/> does any longer, signals the group with SIGINT, as Ctrl-C in a terminal does.
     /// </summary>
-    private static async Task<(int ExitCode, string Output, string Error)> RunInProcessGroupAsync(string[] args, string? interruptWhenRunning, string cluster)
+    private static async Task<(int ExitCode, string Output, string Error)> RunInProcessGroupAsync(string[] args, string? interruptWhenRunning, string? once, string cluster)
     {
         var start = new ProcessStartInfo("/usr/bin/setsid", ["dotnet", Path.Combine(AppContext.BaseDirectory, "eventcase.dll"), .. args])
         {
@@ -276,7 +279,8 @@ public sealed class ImportCommandTests(DatabaseFixture database) : IClassFixture
         if (interruptWhenRunning is not null)
         {
             var words = interruptWhenRunning.Split(' ');
-            while (!process.HasExited && !IsRunning(words, cluster))
+            var gone = once?.Split(' ');
+            while (!process.HasExited && !(IsRunning(words, cluster) && (gone is null || !IsRunning(gone, cluster))))
             {
                 await Task.Delay(2, Ct);
             }

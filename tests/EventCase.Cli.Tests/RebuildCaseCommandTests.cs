@@ -234,4 +234,37 @@ public sealed class RebuildCaseCommandTests(DatabaseFixture database) : IClassFi
         header = output.Split('\n').Single(line => line.Contains("│ read model", StringComparison.Ordinal));
         Assert.Matches(@"^│\s*read model\s*│\s*cases checked\s*│\s*disagreed\s*│\s*rebuilt\s*│$", header.Trim());
     }
+
+    [Fact]
+    public async Task Check_with_repair_cancelled_at_any_point_exits_130_and_leaves_each_case_repaired_or_as_it_was()
+    {
+        // Ctrl-C once exited 1 here: every moment of a run (reading the cases, comparing, rebuilding) is interrupted in
+        // turn, and each case's rows are whole, its rebuild committed or not at all.
+        var cases = new List<CaseId>();
+        for (var i = 0; i < 12; i++)
+        {
+            cases.Add((await OpenCaseAsync("capital-city")).Case);
+        }
+
+        var outcomes = new List<string>();
+        foreach (var delay in new[] { 0, 1, 2, 3, 5, 8, 12, 18, 25, 35, 50, 70, 100, 140, 200, 280, 400 })
+        {
+            foreach (var caseId in cases)
+            {
+                await SpoilQueueRowAsync(caseId);
+            }
+
+            using var ctrlC = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            ctrlC.CancelAfter(delay);
+            var (exit, _, error) = await CliRunner.RunAsync(ctrlC.Token, "projections", "check", "--agency", "capital-city", "--all", "--repair", "--connection", database.ConnectionString);
+
+            outcomes.Add($"{delay} ms: {exit} {error.Trim()}");
+            foreach (var caseId in cases)
+            {
+                Assert.Contains(await QueueEscalationAsync(caseId), new[] { 0, 2 });
+            }
+        }
+
+        Assert.All(outcomes, outcome => Assert.Matches(@"^\d+ ms: (0 |130 cancelled)$", outcome));
+    }
 }
