@@ -136,6 +136,23 @@ public sealed class ServeAndReportTests(DatabaseFixture database) : IClassFixtur
     }
 
     [Fact]
+    public void Serve_refuses_an_EVENTCASE_CONNECTION_it_would_pass_on_that_is_no_connection_string_naming_the_variable()
+    {
+        // The service failed to start on it with a stack trace and "Couldn't set port", exit 1.
+        var variables = new Dictionary<string, string?> { ["EVENTCASE_CONNECTION"] = "Host=;Port=abc" };
+        var result = EventCaseCli.Build(Spectre.Console.AnsiConsole.Console).Parse("serve");
+
+        var refused = Assert.Throws<CliException>(() => EventCase.Cli.Serve.ServeCommand.ServiceArguments(result, "Production", null, name => variables.GetValueOrDefault(name)));
+
+        Assert.Equal(ExitCodes.BadArguments, refused.ExitCode);
+        Assert.Equal("EVENTCASE_CONNECTION is not a PostgreSQL connection string such as Host=db;Username=eventcase;Database=eventcase: Couldn't set port", refused.Message);
+
+        // The service's own connection string wins, and the variable is not looked at.
+        variables["ConnectionStrings__EventCase"] = "Host=service";
+        Assert.DoesNotContain("--ConnectionStrings:EventCase", EventCase.Cli.Serve.ServeCommand.ServiceArguments(result, "Production", null, name => variables.GetValueOrDefault(name)));
+    }
+
+    [Fact]
     public async Task Serve_with_an_address_that_is_not_one_is_a_bad_argument()
     {
         var (exit, _, error) = await CliRunner.RunAsync("serve", "--urls", "garbage");

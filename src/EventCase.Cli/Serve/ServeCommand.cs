@@ -85,6 +85,13 @@ internal static class ServeCommand
 
         var connection = options.Connection
             ?? (string.IsNullOrEmpty(environment("ConnectionStrings__EventCase")) ? environment("EVENTCASE_CONNECTION") : null);
+        if (options.Connection is null && !string.IsNullOrWhiteSpace(connection) && GlobalOptions.ConnectionStringProblem(connection) is { } problem)
+        {
+            // As every other command: the service reported it as its own start-up failure, a stack trace and a line
+            // ("Couldn't set port") naming neither the variable nor what it must be.
+            throw CliException.BadArgument(GlobalOptions.NotAConnectionString("EVENTCASE_CONNECTION", problem));
+        }
+
         if (connection is { Length: > 0 })
         {
             args.AddRange(["--ConnectionStrings:EventCase", connection]);
