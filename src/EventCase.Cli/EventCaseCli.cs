@@ -119,8 +119,8 @@ internal static class EventCaseCli
             // only once the command has ended (Program.cs), so the command's is the one to ask. Any exception: what a
             // cancellation surfaces as is not always an OperationCanceledException. In a terminal Ctrl-C interrupts the
             // whole process group, the embedded PostgreSQL's pg_ctl and initdb too, which then fail with their own exit
-            // code 130 ("PostgreSQL did not start"); a statement cancelled as it ended is a PostgresException 57014.
-            // Each of them exited 1, as if the command had failed on its own; the user had stopped it.
+            // code 130 ("PostgreSQL did not start", "did not stop"), and each exited 1 as if the command had failed on
+            // its own: the user had stopped it. With --verbose, what it surfaced as follows the line.
             // A cancelled import says what it had committed and that running it again resumes; anything else was only stopped.
             await error.WriteLineAsync(e is ImportCancelledException cancelled ? cancelled.Message : "cancelled");
             if (e is not OperationCanceledException && parsed.GetValue(GlobalOptions.VerboseOption))
