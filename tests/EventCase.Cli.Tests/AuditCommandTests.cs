@@ -362,6 +362,26 @@ public sealed class AuditCommandTests(DatabaseFixture database) : IClassFixture<
         AssertOneLine(error);
     }
 
+    [Theory]
+    [InlineData("audit", "export", "--tenant", "boston", "--stream", "s", "--out")]
+    [InlineData("audit", "checkpoint", "--tenant", "boston", "--out")]
+    [InlineData("audit", "keygen", "--out")]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task An_output_file_in_a_directory_that_cannot_be_written_is_a_bad_argument_before_any_work(params string[] args)
+    {
+        // A checkpoint was signed after verifying the whole tenant, then failed to be written: exit 1, the work lost.
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "Unix permissions");
+        var readOnly = Directory.CreateDirectory(Path.Combine(_directory, "read-only")).FullName;
+        using var locked = UnwritableDirectory.Lock(readOnly);
+        var target = Path.Combine(readOnly, "out.json");
+
+        var (exit, output, error) = await CliRunner.RunAsync([.. args, target, "--connection", "Host=127.0.0.1;Port=1;Timeout=5"]);
+
+        Assert.Equal((2, ""), (exit, output));
+        Assert.StartsWith($"error: --out: {target} cannot be written: ", error, StringComparison.Ordinal);
+        AssertOneLine(error);
+    }
+
     [Fact]
     public async Task An_output_path_that_is_a_directory_is_a_bad_argument()
     {

@@ -38,12 +38,14 @@ internal static class PathValidation
 
     /// <summary>
     /// The option names a file to write: not a directory, in a directory that exists (commands do not create
-    /// directories: a typo in one should not scatter files).
+    /// directories: a typo in one should not scatter files), and that can be written now (<see cref="ProblemCreating"/>):
+    /// a directory the user may not write to failed only when the file was written, after the work (a checkpoint
+    /// signed after verifying a whole tenant), exit code 1.
     /// </summary>
     public static void AcceptWritableFilePathsOnly(this Option option) =>
         option.AddValidator(r =>
         {
-            if (r.GetValueOrDefault<FileInfo?>() is { } file && ProblemWriting(file) is { } problem)
+            if (r.GetValueOrDefault<FileInfo?>() is { } file && ProblemCreating(file) is { } problem)
             {
                 r.AddError($"{option.Name}: {problem}");
             }
