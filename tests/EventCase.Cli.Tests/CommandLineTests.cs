@@ -286,6 +286,37 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
         }
     }
 
+    [Theory]
+    [InlineData("audit", "verify")]
+    [InlineData("projections", "status")]
+    [InlineData("report", "transparency", "--agency", "boston")]
+    [InlineData("replay", "BOS-2026-000001", "--agency", "boston")]
+    public async Task A_command_that_only_reads_names_an_embedded_data_directory_without_a_database_and_creates_none(params string[] command)
+    {
+        // Run as root without --data-dir, such a command created a cluster under /var/lib/eventcase (an initdb of
+        // seconds) only to say that it held no event store.
+        var directory = Path.Combine(Path.GetTempPath(), "eventcase-cli-none-" + Guid.NewGuid().ToString("N")[..8]);
+
+        try
+        {
+            var (exit, output, error) = await CliRunner.RunAsync([.. command, "--data-dir", directory]);
+
+            Assert.Equal(1, exit);
+            Assert.Empty(output);
+            Assert.StartsWith($"error: no event store: the embedded PostgreSQL's data directory {directory} holds no database yet", error, StringComparison.Ordinal);
+            Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.False(Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any());
+        }
+        finally
+        {
+            if (Directory.Exists(directory))
+            {
+                await CliRunner.RunAsync("db", "stop", "--data-dir", directory);
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+
     [Fact]
     public async Task Projections_status_lists_the_projections_with_their_lag()
     {

@@ -90,6 +90,18 @@ internal sealed class CliSession : IAsyncDisposable
         if (string.IsNullOrWhiteSpace(connection))
         {
             embedded = new EmbeddedPostgres(EmbeddedPostgresOptions.Persistent(options.DataDirectory ?? DataDirectories.DefaultPostgresDirectory()));
+            if (access != SchemaAccess.CreateOrMigrate && !embedded.GetStatus().IsInitialized)
+            {
+                // A command that only reads would find no event store in a cluster it had just created: saying so
+                // without creating one spares the initdb (seconds, and a cluster left behind, as root under /var/lib),
+                // and names the directory, which is most often the mistake (another user's, or --data-dir forgotten).
+                var directory = embedded.DataDirectory;
+                await embedded.DisposeAsync();
+                throw new CliException(
+                    $"no event store: the embedded PostgreSQL's data directory {directory} holds no database yet (is --data-dir or EVENTCASE_DATA_DIR right?); "
+                    + "the service, or `eventcase import`, creates it there, or name another database with --connection");
+            }
+
             var runningBefore = embedded.GetStatus().IsRunning;
             try
             {
