@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using EventCase.Cli.Audit;
 using EventCase.Cli.Db;
 using EventCase.Cli.Hosting;
+using EventCase.EventStore.Embedded;
 using EventCase.Cli.Import;
 using EventCase.Cli.Reports;
 using EventCase.Cli.Serve;
@@ -170,13 +171,40 @@ internal static class EventCaseCli
         }
     }
 
-    /// <summary>A command's action, noting the token it is given before it runs.</summary>
+    /// <summary>
+    /// A command's action, noting the token it is given before it runs, and waiting for the Ctrl-C that interrupted the
+    /// embedded PostgreSQL's programs to reach this process too.
+    /// </summary>
     private sealed class TokenObservingAction(AsynchronousCommandLineAction action, StrongBox<CancellationToken> token) : AsynchronousCommandLineAction
     {
-        public override Task<int> InvokeAsync(ParseResult parseResult, CancellationToken cancellationToken = default)
+        /// <summary>How long an interrupted program's failure waits for this process's own cancellation.</summary>
+        private static readonly TimeSpan SignalGrace = TimeSpan.FromSeconds(1);
+
+        public override async Task<int> InvokeAsync(ParseResult parseResult, CancellationToken cancellationToken = default)
         {
             token.Value = cancellationToken;
-            return action.InvokeAsync(parseResult, cancellationToken);
+            try
+            {
+                return await action.InvokeAsync(parseResult, cancellationToken);
+            }
+            catch (EmbeddedPostgresException e) when (e.ProgramExitCode == ExitCodes.Cancelled && !cancellationToken.IsCancellationRequested)
+            {
+                // initdb or pg_ctl ended by SIGINT: Ctrl-C in a terminal reaches every process of the group at once, and
+                // the child's exit can be seen before this process's own handler has cancelled the command (once in CI:
+                // exit code 1, "initdb failed (exit code 130)"). The wait is here, inside the action, because
+                // System.CommandLine's handler, run once the action has returned, cancelled a source it had disposed
+                // and aborted the process (exit code 134). Without a cancellation to follow, it is a failure as any other.
+                try
+                {
+                    await Task.Delay(SignalGrace, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    throw new OperationCanceledException("the embedded PostgreSQL was interrupted with this command", e, cancellationToken);
+                }
+
+                throw;
+            }
         }
     }
 

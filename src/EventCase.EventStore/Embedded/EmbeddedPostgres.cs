@@ -345,7 +345,7 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
                 $"This process runs as root, so PostgreSQL runs as the OS user '{_osUser}', but that user cannot write to {directory}. " +
                 "Every parent directory must be traversable by that user (chmod o+x), and the directory itself must belong to it. " +
                 "Choose a data directory under a traversable path (for example /var/lib/eventcase), make the parents traversable, " +
-                "or run as a normal user." + (check.Output.Length > 0 ? " (" + check.Output + ")" : ""));
+                "or run as a normal user." + (check.Output.Length > 0 ? " (" + check.Output + ")" : ""), check.ExitCode);
         }
     }
 
@@ -361,7 +361,7 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
         if (!result.Succeeded)
         {
             throw new EmbeddedPostgresException(
-                $"initdb failed (exit code {result.ExitCode}) for {DataDirectory}{AsUser()}:\n{result.Output}");
+                $"initdb failed (exit code {result.ExitCode}) for {DataDirectory}{AsUser()}:\n{result.Output}", result.ExitCode);
         }
     }
 
@@ -391,7 +391,7 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
             if (!portTaken || attempt == StartAttempts)
             {
                 throw new EmbeddedPostgresException(
-                    $"PostgreSQL did not start from {DataDirectory}{AsUser()} (pg_ctl exit code {result.ExitCode}):\n{result.Output}\n{LogTail()}");
+                    $"PostgreSQL did not start from {DataDirectory}{AsUser()} (pg_ctl exit code {result.ExitCode}):\n{result.Output}\n{LogTail()}", result.ExitCode);
             }
         }
     }
@@ -464,7 +464,7 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
         if (!result.Succeeded && ReadRunningServer() is not null)
         {
             throw new EmbeddedPostgresException(
-                $"PostgreSQL from {DataDirectory} did not stop (pg_ctl stop -m {mode}, exit code {result.ExitCode}):\n{result.Output}\n{LogTail()}");
+                $"PostgreSQL from {DataDirectory} did not stop (pg_ctl stop -m {mode}, exit code {result.ExitCode}):\n{result.Output}\n{LogTail()}", result.ExitCode);
         }
 
         _port = null;

@@ -11,6 +11,18 @@ public class EmbeddedPostgresException : Exception
         : base(message, innerException)
     {
     }
+
+    /// <summary>Creates the exception for a program the step ran that failed with <paramref name="programExitCode"/>.</summary>
+    public EmbeddedPostgresException(string message, int programExitCode)
+        : base(message) => ProgramExitCode = programExitCode;
+
+    /// <summary>
+    /// The exit code of the program whose failure this is (<c>initdb</c>, <c>pg_ctl</c>, the write check run as the
+    /// server's OS user), when one ran and failed; null otherwise. 130 is a program interrupted by SIGINT: Ctrl-C in a
+    /// terminal reaches the whole process group, so a caller that was interrupted too can tell this failure from one
+    /// of the cluster's own.
+    /// </summary>
+    public int? ProgramExitCode { get; }
 }
 
 /// <summary>
