@@ -920,7 +920,6 @@ public static class Open311Api
         _ => field.Replace("citizen.", "", StringComparison.Ordinal),
     };
 
-    /// <summary>The name of the first field of a URL-encoded form whose name or value holds a NUL, or null.</summary>
     /// <summary>
     /// The first field of a <c>multipart/form-data</c> body whose part names no charset it is decoded with and is not
     /// UTF-8, or null (also for a body the form reader then refuses itself). A part that names a known charset is read
@@ -992,6 +991,7 @@ public static class Open311Api
         return null;
     }
 
+    /// <summary>The name of the first field of a URL-encoded form whose name or value holds a NUL, or null.</summary>
     private static string? FieldHoldingNul(byte[] body)
     {
         foreach (var pair in Encoding.UTF8.GetString(body).Split('&'))
