@@ -520,11 +520,7 @@ public sealed class Open311Tests(ServerFixture server) : IClassFixture<ServerFix
         Assert.Equal(before, await server.EventCountAsync());
         using var taken = await client.PostAsync("/open311/v2/requests.json", utf8);
 
-        var text = await taken.Content.ReadAsStringAsync();
-        Assert.True(taken.StatusCode == HttpStatusCode.Created, text);
-        using var agent = server.Client(Roles.Agent);
-        var view = await ReadJsonAsync(await agent.GetAsync($"/cases/{JsonNode.Parse(text)![0]!["token"]!.GetValue<string>()}"));
-        Assert.Equal("café", view["description"]!.GetValue<string>());
+        await AssertOpenedWithDescriptionAsync(taken, "café");
     }
 
     [Fact]
@@ -547,11 +543,17 @@ public sealed class Open311Tests(ServerFixture server) : IClassFixture<ServerFix
         Assert.Equal(before, await server.EventCountAsync());
         using var taken = await client.PostAsync("/open311/v2/requests.json", named);
 
+        await AssertOpenedWithDescriptionAsync(taken, "café");
+    }
+
+    /// <summary>Asserts that <paramref name="taken"/> opened a case whose description, as an agent reads it, is <paramref name="description"/>.</summary>
+    private async Task AssertOpenedWithDescriptionAsync(HttpResponseMessage taken, string description)
+    {
         var text = await taken.Content.ReadAsStringAsync();
         Assert.True(taken.StatusCode == HttpStatusCode.Created, text);
         using var agent = server.Client(Roles.Agent);
         var view = await ReadJsonAsync(await agent.GetAsync($"/cases/{JsonNode.Parse(text)![0]!["token"]!.GetValue<string>()}"));
-        Assert.Equal("café", view["description"]!.GetValue<string>());
+        Assert.Equal(description, view["description"]!.GetValue<string>());
     }
 
     [Fact]

@@ -1,10 +1,8 @@
-using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using EventCase.Server.Tests.Support;
-using Xunit.Sdk;
 using static EventCase.Server.Tests.Support.ServerFixture;
 
 namespace EventCase.Server.Tests.Http.Fuzzing;
@@ -39,43 +37,17 @@ public sealed class Open311FuzzTests(ServerFixture server) : IClassFixture<Serve
         using var agent = server.Client(EventCase.Server.Auth.Roles.Agent);
         var number = (await ReadJsonAsync(await agent.GetAsync($"/cases/{id}")))["number"]!.GetValue<string>();
         var values = new Dictionary<string, string>(StringComparer.Ordinal) { ["code"] = "pothole", ["id"] = number, ["token"] = id };
-        var watch = Stopwatch.StartNew();
-        var failures = new List<string>();
-        var sent = 0;
-        var state = await StoreStateAsync();
-        var unexpected = server.UnexpectedErrorCount;
+        var run = await FuzzRun.StartAsync(server, operation.ToString());
         foreach (var format in new[] { "json", "xml" })
         {
             foreach (var request in Variants(operation, format, values))
             {
-                sent++;
                 var (status, failure) = await SendAndCheckAsync(request);
-                var after = await StoreStateAsync();
-                if (status >= 400 && after != state)
-                {
-                    failure ??= $"{status} but the store changed from {state} to {after}";
-                }
-
-                if (server.UnexpectedErrorCount != unexpected)
-                {
-                    failure ??= $"{status}, and the unexpected-error handler ran";
-                    unexpected = server.UnexpectedErrorCount;
-                }
-
-                if (failure is not null)
-                {
-                    failures.Add($"{request}: {failure}");
-                }
-
-                state = after;
+                await run.CheckAsync(request, status, failure);
             }
         }
 
-        TestContext.Current.TestOutputHelper?.WriteLine($"{operation}: {sent} variants in {watch.ElapsedMilliseconds} ms");
-        if (failures.Count > 0)
-        {
-            throw new XunitException($"{failures.Count} of {sent} variants of {operation} were answered wrongly:\n" + string.Join("\n", failures.Take(40)));
-        }
+        run.ThrowIfAnyFailed();
     }
 
     private static IEnumerable<HostileRequest> Variants(ApiOperation operation, string format, Dictionary<string, string> values)
@@ -356,14 +328,5 @@ public sealed class Open311FuzzTests(ServerFixture server) : IClassFixture<Serve
         }
 
         return null;
-    }
-
-    private async Task<(long Position, long Events, long Streams)> StoreStateAsync()
-    {
-        await using var command = server.DataSource.CreateCommand(
-            "SELECT coalesce(max(position), 0), count(*), (SELECT count(*) FROM eventcase.streams) FROM eventcase.events");
-        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
-        await reader.ReadAsync(TestContext.Current.CancellationToken);
-        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
     }
 }

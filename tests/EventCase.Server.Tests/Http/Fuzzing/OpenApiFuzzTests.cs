@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -9,7 +8,6 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Infrastructure;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Xunit.Sdk;
 using static EventCase.Server.Tests.Support.ServerFixture;
 
 namespace EventCase.Server.Tests.Http.Fuzzing;
@@ -77,41 +75,15 @@ public sealed class OpenApiFuzzTests(ServerFixture server) : IClassFixture<Serve
     {
         var operation = ApiDocument.Operations.Single(o => o.Method == method && o.Path == path);
         var target = await PrepareAsync(operation);
-        var watch = Stopwatch.StartNew();
-        var failures = new List<string>();
-        var sent = 0;
-        var state = await StoreStateAsync();
-        var unexpected = server.UnexpectedErrorCount;
+        var run = await FuzzRun.StartAsync(server, operation.ToString());
         var agency = AgencyFor(operation);
         foreach (var request in target.Variants())
         {
-            sent++;
             var (status, failure) = await SendAndCheckAsync(request, agency);
-            var after = await StoreStateAsync();
-            if (status >= 400 && after != state)
-            {
-                failure ??= $"{status} but the store changed from {state} to {after}";
-            }
-
-            if (server.UnexpectedErrorCount != unexpected)
-            {
-                failure ??= $"{status}, and the unexpected-error handler ran";
-                unexpected = server.UnexpectedErrorCount;
-            }
-
-            if (failure is not null)
-            {
-                failures.Add($"{request}: {failure}");
-            }
-
-            state = after;
+            await run.CheckAsync(request, status, failure);
         }
 
-        TestContext.Current.TestOutputHelper?.WriteLine($"{operation}: {sent} variants in {watch.ElapsedMilliseconds} ms");
-        if (failures.Count > 0)
-        {
-            throw new XunitException($"{failures.Count} of {sent} variants of {operation} were answered wrongly:\n" + string.Join("\n", failures.Take(40)));
-        }
+        run.ThrowIfAnyFailed();
     }
 
     /// <summary>
@@ -346,15 +318,5 @@ public sealed class OpenApiFuzzTests(ServerFixture server) : IClassFixture<Serve
             using var created = await admin.PostAsync("/admin/routing/rules", Json($$"""{"ruleId":"{{RuleId}}","priority":50,"services":["{{ServiceCode}}"],"team":"roads"}"""));
             Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
         }
-    }
-
-    /// <summary>The log's last position, how many events and how many streams there are.</summary>
-    private async Task<(long Position, long Events, long Streams)> StoreStateAsync()
-    {
-        await using var command = server.DataSource.CreateCommand(
-            "SELECT coalesce(max(position), 0), count(*), (SELECT count(*) FROM eventcase.streams) FROM eventcase.events");
-        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
-        await reader.ReadAsync(TestContext.Current.CancellationToken);
-        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
     }
 }
