@@ -114,7 +114,7 @@ public sealed record ProjectionsView(IReadOnlyList<ProjectionView> Projections, 
 /// <param name="State">running, rebuilding or failed.</param>
 /// <param name="Built">Whether its live tables were ever built from the log.</param>
 /// <param name="CheckpointPosition">The log position its live tables reflect (async).</param>
-/// <param name="HeadPosition">The highest position in the log.</param>
+/// <param name="HeadPosition">The position of the last event in the log's order: the checkpoint of a read model that has caught up.</param>
 /// <param name="LagEvents">Events after its checkpoint (0 for inline).</param>
 /// <param name="LagSeconds">How long the oldest of them has waited.</param>
 /// <param name="Owner">The node that owns it.</param>
