@@ -11,13 +11,10 @@ internal sealed class AppendSignal
     public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var next = Volatile.Read(ref _next).Task;
-        try
-        {
-            await next.WaitAsync(timeout, cancellationToken);
-        }
-        catch (TimeoutException)
-        {
-            // The poll interval passed: look at the log anyway.
-        }
+        // A poll interval that passes without a pulse is the ordinary end of a wait (every agent of an idle service, every
+        // interval): it returns without throwing, so that it stays out of the exceptions an operator watches. Only a
+        // cancellation (shutting down) throws.
+        await next.WaitAsync(timeout, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        cancellationToken.ThrowIfCancellationRequested();
     }
 }

@@ -220,7 +220,15 @@ internal static class ProjectionOwnership
         {
             while (true)
             {
-                await Task.Delay(options.PollInterval, cancellationToken);
+                // The work's end stops the wait far more often than a poll interval ends it (every batch of a busy
+                // projection, tens a second): awaited without throwing, that ordinary end stays out of the exceptions
+                // an operator watches (dotnet.exceptions counted a TaskCanceledException per batch).
+                await Task.Delay(options.PollInterval, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+
                 try
                 {
                     await using var batch = store.DataSource.CreateBatch();
