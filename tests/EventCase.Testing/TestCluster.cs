@@ -13,11 +13,20 @@ namespace EventCase.Testing;
 /// only if one of its tests needs a database. It is stopped by <see cref="PostgresClusterFixture"/> when a test
 /// assembly registers it as an assembly fixture, and otherwise on <see cref="AppDomain.ProcessExit"/>; a cluster
 /// left behind by a killed process is removed by the next run's start.
+/// <para>
+/// With <c>EVENTCASE_TEST_HOLD_XMIN=1</c> the server also gets a <see cref="XminHolder"/>, which keeps a transaction
+/// open most of the time, as other test classes sharing the server do now and then: a test that reads the global log
+/// or an asynchronous read model right after writing, without waiting, then fails every time instead of once in a
+/// while.
+/// </para>
 /// </remarks>
 public static class TestCluster
 {
     /// <summary>Points the tests at an existing server (a connection string of a user allowed to create databases).</summary>
     public const string ConnectionVariable = "EVENTCASE_TEST_CONNECTION";
+
+    /// <summary>Set to <c>1</c> to run a <see cref="XminHolder"/> on the server for the whole run.</summary>
+    public const string HoldXminVariable = "EVENTCASE_TEST_HOLD_XMIN";
 
     private static readonly Lock Sync = new();
     private static Task<Server>? _server;
@@ -54,6 +63,11 @@ public static class TestCluster
         try
         {
             var started = await server;
+            if (started.Holder is not null)
+            {
+                await started.Holder.DisposeAsync();
+            }
+
             await started.Admin.DisposeAsync();
             if (started.Embedded is not null)
             {
@@ -88,6 +102,14 @@ public static class TestCluster
 
     private static async Task<Server> StartServerAsync()
     {
+        var server = await StartOrConnectAsync();
+        return Environment.GetEnvironmentVariable(HoldXminVariable) == "1"
+            ? server with { Holder = XminHolder.Start(server.Admin) }
+            : server;
+    }
+
+    private static async Task<Server> StartOrConnectAsync()
+    {
         var configured = Environment.GetEnvironmentVariable(ConnectionVariable);
         if (!string.IsNullOrWhiteSpace(configured))
         {
@@ -104,5 +126,8 @@ public static class TestCluster
         return new Server(embedded.ConnectionString, NpgsqlDataSource.Create(embedded.ConnectionString), embedded);
     }
 
-    private sealed record Server(string ConnectionString, NpgsqlDataSource Admin, EmbeddedPostgres? Embedded);
+    private sealed record Server(string ConnectionString, NpgsqlDataSource Admin, EmbeddedPostgres? Embedded)
+    {
+        public XminHolder? Holder { get; init; }
+    }
 }
