@@ -198,7 +198,10 @@ public sealed class ProjectionDaemonTests(DatabaseFixture database) : Projection
             }
         }, Ct)).ToArray();
 
-        await Task.Delay(200, Ct);
+        // The rebuild must have some of the writers' events to read, or it ends at the 600 the first build read and
+        // its end cannot be told from that build's: wait until they are readable (a transaction another test class
+        // holds open on the shared server keeps them from every reader for a moment).
+        await WaitUntilAsync(async () => (await store.ReadLogAsync(LogPosition.Start, 601, cancellationToken: Ct)).Events.Count > 600, "the writers' first events were readable");
         await store.Projections.RequestRebuildAsync("note_tally", Ct);
         await WaitUntilAsync(async () => (await StatusAsync(store)).Rebuild?.StartedAt is not null, "the rebuild started");
         await WaitUntilAsync(async () => (await StatusAsync(store)) is { State: ProjectionStates.Running, Rebuild.Events: > 600 }, "the rebuild finished");
