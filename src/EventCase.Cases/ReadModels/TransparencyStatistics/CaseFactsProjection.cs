@@ -28,9 +28,10 @@ public sealed class CaseFactsProjection(IAgencyCalendars calendars) : Projection
     /// 2: a case is breached once its clock has run past the due instant, not at it; time is counted on the calendar in
     /// force while it passed. 3: the open intervals are indexed by case, which a case's rebuild reads and deletes by
     /// (decision 0022). 4: a working minute counts once on a clock-change day whose periods overlap in real time (due
-    /// instants and business hours stored by 3 could count it twice).
+    /// instants and business hours stored by 3 could count it twice). 5: the cases open now and the open stretches are
+    /// indexed by when they started and ended, so that a range's statistics read only what can count in it.
     /// </summary>
-    public override int Version => 4;
+    public override int Version => 5;
 
     /// <inheritdoc />
     public override IReadOnlyCollection<Type> EventTypes => CaseEventTypes.All;
@@ -56,7 +57,7 @@ public sealed class CaseFactsProjection(IAgencyCalendars calendars) : Projection
 
     /// <inheritdoc />
     public override IReadOnlyList<string> Indexes { get; } =
-        ["tenant_id, service, opened_at", "tenant_id, service, first_resolved_at", "tenant_id, service, closed_at"];
+        ["tenant_id, service, opened_at", "tenant_id, service, first_resolved_at", "tenant_id, service, closed_at", "tenant_id, service, open_since"];
 
     /// <inheritdoc />
     public override IReadOnlyList<EntryTable> EntryTables { get; } =
@@ -68,7 +69,7 @@ public sealed class CaseFactsProjection(IAgencyCalendars calendars) : Projection
                 ProjectionColumn<OpenInterval>.Instant("opened_from", i => i.From),
                 ProjectionColumn<OpenInterval>.Instant("opened_until", i => i.Until),
             ],
-            ["tenant_id, service, opened_from", "tenant_id, row_key"]),
+            ["tenant_id, service, opened_from", "tenant_id, service, opened_until", "tenant_id, row_key"]),
     ];
 
     /// <inheritdoc />

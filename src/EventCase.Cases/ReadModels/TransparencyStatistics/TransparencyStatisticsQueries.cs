@@ -127,10 +127,22 @@ public sealed class TransparencyStatisticsQueries(PostgresEventStore store, IAge
         // periods' ends, it is how many periods ended by x, so whatever is open from x on is open at the end of the
         // periods after those: the backlog is a running sum of +1 where an open stretch starts to count, -1 where it
         // stops.
+        //
+        // Only the cases and stretches that can count in the range are read, through the indexes: those opened, first
+        // resolved or closed in it, those open now since before its end, and the stretches open at one of its periods'
+        // ends. Reading every case of the agency (what this was) made a month's figures cost as much as the agency's
+        // whole history: a soak run's statistics took 11 ms at the start and 400 ms at 44,000 cases. The services, which
+        // every one of the agency's cases names, are found by stepping through the index from one service to the next.
         await using var command = store.DataSource.CreateCommand(
             $"""
-             WITH periods AS (
+             WITH RECURSIVE periods AS (
                  SELECT * FROM unnest($2::date[], $3::date[]) WITH ORDINALITY AS p(period_start, period_end, i)),
+             service_steps AS (
+                 (SELECT service FROM {_facts} WHERE tenant_id = $1 ORDER BY service LIMIT 1)
+                 UNION ALL
+                 SELECT (SELECT f.service FROM {_facts} f WHERE f.tenant_id = $1 AND f.service > s.service ORDER BY f.service LIMIT 1)
+                   FROM service_steps s WHERE s.service IS NOT NULL),
+             services AS (SELECT service FROM service_steps WHERE service IS NOT NULL),
              facts AS MATERIALIZED (
                  SELECT service,
                         width_bucket(opened_at, $4::timestamptz[]) AS opened_in,
@@ -138,8 +150,10 @@ public sealed class TransparencyStatisticsQueries(PostgresEventStore store, IAge
                         width_bucket(closed_at, $4::timestamptz[]) AS closed_in,
                         width_bucket(open_since, $5::timestamptz[]) + 1 AS open_from,
                         calendar_resolution_hours, business_resolution_hours, met_sla, reopen_count, satisfaction
-                   FROM {_facts} WHERE tenant_id = $1),
-             services AS (SELECT DISTINCT service FROM facts),
+                   FROM {_facts}
+                  WHERE tenant_id = $1 AND service = ANY (ARRAY(SELECT service FROM services))
+                    AND ((opened_at >= $6 AND opened_at < $7) OR (first_resolved_at >= $6 AND first_resolved_at < $7)
+                         OR (closed_at >= $6 AND closed_at < $7) OR open_since < $7)),
              opened AS (SELECT service, opened_in AS i, count(*) AS n FROM facts GROUP BY service, opened_in),
              closed AS (SELECT service, closed_in AS i, count(*) AS n FROM facts WHERE closed_in IS NOT NULL GROUP BY service, closed_in),
              resolved AS (
@@ -155,7 +169,9 @@ public sealed class TransparencyStatisticsQueries(PostgresEventStore store, IAge
                    FROM facts WHERE resolved_in IS NOT NULL GROUP BY service, resolved_in),
              stretches AS (
                  SELECT service, width_bucket(opened_from, $5::timestamptz[]) AS ended_before, width_bucket(opened_until, $5::timestamptz[]) AS ended_by_end
-                   FROM {_intervals} WHERE tenant_id = $1),
+                   FROM {_intervals}
+                  WHERE tenant_id = $1 AND service = ANY (ARRAY(SELECT service FROM services))
+                    AND opened_until >= $8 AND opened_from < $7),
              backlog_changes AS (
                  SELECT service, i, sum(change) AS change FROM (
                      SELECT service, open_from AS i, 1 AS change FROM facts WHERE open_from IS NOT NULL
@@ -184,6 +200,9 @@ public sealed class TransparencyStatisticsQueries(PostgresEventStore store, IAge
         command.Parameters.Add(new NpgsqlParameter<DateOnly[]> { TypedValue = [.. periods.Select(p => p.End.ToDateOnly())], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Date });
         command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. starts, ends[^1]] });
         command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = ends });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = starts[0] });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = ends[^1] });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = ends[0] });
 
         var rows = new List<TransparencyStatisticsRow>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
