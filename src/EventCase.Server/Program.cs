@@ -69,7 +69,7 @@ builder.Services.AddHostedService(sp =>
         sp.GetRequiredService<ILogger<CalendarRefreshService>>());
 });
 builder.Services.AddEventCaseAuth();
-builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+builder.Services.AddOpenApi(o => o.ExcludeHead().AddDocumentTransformer((document, _, _) =>
 {
     document.Info.Title = "EventCase API";
     document.Info.Description = "Event-sourced case management: REST API, Open311 GeoReport v2, time travel, audit. Errors are RFC 9457 problem details with type https://eventcase.dev/problems/{code}.";
@@ -104,10 +104,10 @@ catch (InvalidOperationException e)
     return 1;
 }
 
-app.MapOpenApi();
+app.MapOpenApi().AnswerHead();
 // Every route is mapped under one group that checks the values in its URL first: route values the service can take,
-// single-valued query parameters given once (RequestValues).
-var routes = app.MapGroup("").CheckRequestValues();
+// single-valued query parameters given once (RequestValues); its GET routes also take HEAD (ReadRequests).
+var routes = app.MapGroup("").CheckRequestValues().AnswerHead();
 if (app.Environment.IsDevelopment())
 {
     routes.MapDevTokenApi();
