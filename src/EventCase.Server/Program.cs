@@ -104,10 +104,11 @@ catch (InvalidOperationException e)
     return 1;
 }
 
-app.MapOpenApi().AnswerHead();
+app.MapOpenApi().AnswerHeadAndPreconditions();
 // Every route is mapped under one group that checks the values in its URL first: route values the service can take,
-// single-valued query parameters given once (RequestValues); its GET routes also take HEAD (ReadRequests).
-var routes = app.MapGroup("").CheckRequestValues().AnswerHead();
+// single-valued query parameters given once (RequestValues); its GET routes also take HEAD and honour If-Match and
+// If-None-Match (ReadRequests).
+var routes = app.MapGroup("").CheckRequestValues().AnswerHeadAndPreconditions();
 if (app.Environment.IsDevelopment())
 {
     routes.MapDevTokenApi();
