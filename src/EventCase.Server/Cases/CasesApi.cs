@@ -299,7 +299,7 @@ public static class CasesApi
             var version = events[^1].StreamVersion;
             var history = new CaseHistory(id, version,
                 [.. events.Where(e => !caller.IsCitizen || HistoryEntry.IsPublic(e)).Select(HistoryEntry.From)], CaseChain.Of(read));
-            VersionHeaders.SetETag(http.Response, version);
+            SetVerifiedETag(http, read);
             return TypedResults.Ok(history);
         }
         catch (JsonException) when (read.Finding is { } finding)
@@ -338,6 +338,21 @@ public static class CasesApi
         }
 
         return (read, null);
+    }
+
+    /// <summary>
+    /// The ETag of a history or a time travel: the case's current version, as everywhere, since the answer shows the
+    /// current version and the chain's verdict over the whole case, and so changes with every event, not only with the
+    /// version folded to. An answer whose chain is broken carries none: its events are not those any version was written
+    /// with, so no version stands for them, and a client revalidating its copy (If-None-Match) must not be told it is
+    /// still the case's (a 304 would hide the alteration, decision 0026).
+    /// </summary>
+    private static void SetVerifiedETag(HttpContext http, VerifiedStream read)
+    {
+        if (read.Finding is null)
+        {
+            VersionHeaders.SetETag(http.Response, read.Events[^1].StreamVersion);
+        }
     }
 
     private static async Task<Results<Ok<CaseAsOf>, ProblemHttpResult>> AsOfAsync(
@@ -386,7 +401,7 @@ public static class CasesApi
             var history = events.Select(e => e.Data).OfType<CaseEvent>().SkipWhile(e => e is not CaseOpened).ToList();
             var then = toInstant ?? history[^1].At;
             var sla = SlaClock.Compute(view.Sla, calendars.HistoryFor(view.Agency).AsOf(then), SlaTimeline.FromHistory(history), then);
-            VersionHeaders.SetETag(http.Response, view.Version);
+            SetVerifiedETag(http, read);
             return TypedResults.Ok(new CaseAsOf(view.Version, toInstant, current[^1].StreamVersion, view, sla, CaseChain.Of(read)));
         }
         catch (Exception e) when (read.Finding is { } finding && e is not OperationCanceledException)

@@ -55,6 +55,26 @@ public sealed class AlteredCaseTimeTravelTests(ServerFixture server) : IClassFix
 
     [Theory]
     [MemberData(nameof(Readings))]
+    public async Task A_client_revalidating_its_copy_after_a_note_was_rewritten_gets_the_altered_answer_not_a_304(string reading)
+    {
+        var (id, notes) = await CaseWithTwoNotesAsync();
+        using var auditor = server.Client(Roles.Auditor);
+        using var before = await auditor.GetAsync(Path(reading, id, notes[1]), Ct);
+        var etag = before.Headers.ETag?.Tag;
+        Assert.NotNull(etag);
+        await TamperAsync(id, "UPDATE eventcase.events SET data = jsonb_set(data, '{text}', '\"nothing to see\"') WHERE tenant_id = $1 AND stream_id = $2 AND stream_version = $3", notes[0]);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, Path(reading, id, notes[1]));
+        request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+        using var after = await auditor.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.Null(after.Headers.ETag);
+        AssertAltered(await ReadJsonAsync(after), notes[0], "editedEvent");
+    }
+
+    [Theory]
+    [MemberData(nameof(Readings))]
     public async Task A_note_deleted_with_sql_is_called_a_deleted_event_at_its_version(string reading)
     {
         var (id, notes) = await CaseWithTwoNotesAsync();

@@ -90,6 +90,26 @@ public sealed class ConditionalReadsTests(ServerFixture server) : IClassFixture<
         Assert.Empty(await again.Content.ReadAsByteArrayAsync(Ct));
     }
 
+    [Theory]
+    [InlineData("/cases/{0}/as-of?version=1")]
+    [InlineData("/cases/{0}/as-of?at=2100-01-01T00:00:00Z")]
+    [InlineData("/cases/{0}/history")]
+    public async Task A_time_travel_or_history_read_again_after_the_case_changed_is_answered_whole(string route)
+    {
+        // The answer names the case's current version (and the chain over all of it), so it changes with every event.
+        var id = await server.OpenCaseAsync();
+        var path = route.Replace("{0}", id, StringComparison.Ordinal);
+        using var first = await GetAsync(path);
+        var etag = first.Headers.ETag?.Tag;
+        Assert.Equal("\"2\"", etag);
+        await AddNoteAsync(id);
+
+        using var again = await GetAsync(path, ("If-None-Match", etag!));
+
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal("\"3\"", again.Headers.ETag?.Tag);
+    }
+
     [Fact]
     public async Task A_head_request_with_if_none_match_of_the_etag_is_304_too()
     {
