@@ -91,6 +91,24 @@ public sealed class StatisticsFormatsTests(ServerFixture server) : IClassFixture
     }
 
     [Theory]
+    [InlineData("/statistics/transparency", "text/csv", "application/json")]
+    [InlineData("/statistics/transparency?format=csv", "text/csv", "application/json")]
+    [InlineData("/statistics/transparency.csv", "application/json", "text/csv")]
+    [InlineData("/statistics/transparency", "application/xml", "application/json")]
+    public async Task The_format_is_the_one_the_path_names_whatever_accept_asks_for(string route, string accept, string answered)
+    {
+        // docs/api.md, "Accept": RFC 9110 §12.5.1 lets a server disregard Accept; the path chooses, and says so in Content-Type.
+        using var agent = server.Client(Roles.Agent);
+        using var request = new HttpRequestMessage(HttpMethod.Get, route);
+        request.Headers.Add("Accept", accept);
+
+        using var response = await agent.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(answered, response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Theory]
     [InlineData("0")]
     [InlineData("-1")]
     [InlineData("1001")]
