@@ -64,12 +64,10 @@ internal sealed class OperationUnderTest(ApiOperation operation)
             yield return variant;
         }
 
-        if (IsWrite)
+        // Reads too: those that send an ETag honour If-Match and If-None-Match (docs/api.md, "Conditional reads").
+        foreach (var variant in HeaderVariants())
         {
-            foreach (var variant in HeaderVariants())
-            {
-                yield return variant;
-            }
+            yield return variant;
         }
 
         if (Operation.JsonBody is { } schema && Body is not null)
@@ -320,6 +318,15 @@ internal sealed class OperationUnderTest(ApiOperation operation)
             ("If-Match", "*", Expectation.MayBeTaken),
             ("If-Match", "\"999999\"", Expectation.MayBeTaken),
             ("If-Match", new string('"', 5000), Expectation.Refused),
+            // Writes ignore If-None-Match; reads that send an ETag answer 304 to a match and 400 naming it when malformed.
+            ("If-None-Match", "*", Expectation.MayBeTaken),
+            ("If-None-Match", "W/\"1\", \"2\"", Expectation.MayBeTaken),
+            ("If-None-Match", "\"2-gzip\"", Expectation.MayBeTaken),
+            ("If-None-Match", "2", Expectation.MayBeTaken),
+            ("If-None-Match", "*, \"1\"", Expectation.MayBeTaken),
+            ("If-None-Match", "\"é\"", Expectation.MayBeTaken),
+            ("If-None-Match", string.Join(", ", Enumerable.Range(0, 101).Select(i => $"\"{i}\"")), Expectation.MayBeTaken),
+            ("If-None-Match", new string('"', 5000), Expectation.MayBeTaken),
             ("Idempotency-Key", new string('k', 300), Expectation.Refused),
             ("Idempotency-Key", "key\twith-a-tab", Expectation.Refused),
             ("Idempotency-Key", "clé", Expectation.Refused),
@@ -328,7 +335,12 @@ internal sealed class OperationUnderTest(ApiOperation operation)
             ("Idempotency-Key", "", Expectation.MayBeTaken),
         })
         {
-            var honoured = header == "If-Match" ? HonoursIfMatch : HonoursIdempotencyKey;
+            var honoured = header switch
+            {
+                "If-Match" => HonoursIfMatch,
+                "Idempotency-Key" => HonoursIdempotencyKey,
+                _ => false,
+            };
             yield return Request($"header {header}: {Printable(value)}", honoured ? expect : Expectation.MayBeTaken, header) with { Headers = [(header, value)] };
         }
 
