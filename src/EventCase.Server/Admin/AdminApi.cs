@@ -28,7 +28,7 @@ public static class AdminApi
         var admin = endpoints.MapGroup("/admin").WithTags("Admin")
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         admin.MapGet("/services", GetCatalogAsync).WithName("GetServiceCatalog").WithSummary("The agency's service catalog.")
-            .RequireAuthorization(Policies.StaffOrAuditor);
+            .RequireAuthorization(Policies.StaffOrAuditor).ProducesProblem(StatusCodes.Status400BadRequest).ProducesRevalidation();
         Write(admin.MapPost("/services", DefineServiceAsync).WithName("DefineService").WithSummary("Adds a service to the catalog.").Accepts<NewServiceRequest>("application/json"));
         Write(admin.MapPut("/services/{code}", UpdateServiceAsync).WithName("UpdateService").WithSummary("Changes a service's definition.").Accepts<ServiceRequest>("application/json")
             .WithRouteParameter("code", ServiceCodeDescription));
@@ -37,7 +37,7 @@ public static class AdminApi
         Write(admin.MapPost("/services/{code}/reinstate", ReinstateServiceAsync).WithName("ReinstateService").WithSummary("Offers a retired service again.")
             .WithRouteParameter("code", ServiceCodeDescription));
         admin.MapGet("/routing", GetRoutingAsync).WithName("GetRoutingTable").WithSummary("The agency's routing rules and default team.")
-            .RequireAuthorization(Policies.StaffOrAuditor);
+            .RequireAuthorization(Policies.StaffOrAuditor).ProducesProblem(StatusCodes.Status400BadRequest).ProducesRevalidation();
         Write(admin.MapPost("/routing/rules", AddRuleAsync).WithName("AddRoutingRule").WithSummary("Adds a routing rule.").Accepts<NewRoutingRuleRequest>("application/json"));
         Write(admin.MapPut("/routing/rules/{ruleId}", ReplaceRuleAsync).WithName("ReplaceRoutingRule").WithSummary("Replaces a routing rule.").Accepts<RoutingRuleRequest>("application/json")
             .WithRouteParameter("ruleId", RuleIdDescription));
@@ -45,7 +45,7 @@ public static class AdminApi
             .WithRouteParameter("ruleId", RuleIdDescription));
         Write(admin.MapPut("/routing/default", SetDefaultAsync).WithName("SetDefaultRoute").WithSummary("Sets the team that gets what no rule matches.").Accepts<DefaultRouteRequest>("application/json"));
         admin.MapGet("/calendar", GetCalendarAsync).WithName("GetCalendar").WithSummary("The agency's business calendar.")
-            .RequireAuthorization(Policies.StaffOrAuditor);
+            .RequireAuthorization(Policies.StaffOrAuditor).ProducesProblem(StatusCodes.Status400BadRequest).ProducesRevalidation();
         Write(admin.MapPut("/calendar", SetCalendarAsync).WithName("SetCalendar").WithSummary("Sets the agency's business calendar (zone, weekly hours, holidays).").Accepts<CalendarDefinition>("application/json"));
         ReadModelsAdmin.Map(admin);
         return endpoints;

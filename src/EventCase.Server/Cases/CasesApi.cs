@@ -38,19 +38,19 @@ public static class CasesApi
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         cases.MapGet("/{id}", GetAsync)
             .WithName("GetCase").WithSummary("The case now; ETag is its version.")
-            .RequireAuthorization(Policies.Read).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Policies.Read).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesRevalidation()
             .WithRouteParameter("id", CaseIdDescription);
         cases.MapGet("/by-number/{number}", GetByNumberAsync)
             .WithName("GetCaseByNumber").WithSummary("The case with this number (e.g. DEMO-2026-000001).")
-            .RequireAuthorization(Policies.Read).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Policies.Read).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesRevalidation()
             .WithRouteParameter("number", "The case number, e.g. DEMO-2026-000001.");
         cases.MapGet("/{id}/history", HistoryAsync)
             .WithName("GetCaseHistory").WithSummary("Every event of the case with its metadata (citizens: without internal notes).")
-            .RequireAuthorization(Policies.Read).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Policies.Read).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesRevalidation()
             .WithRouteParameter("id", CaseIdDescription);
         cases.MapGet("/{id}/as-of", AsOfAsync)
             .WithName("GetCaseAsOf").WithSummary("Time travel: the case as it was at ?version=N or at ?at=<ISO-8601 instant>, with its SLA clock as it stood then.")
-            .RequireAuthorization(Policies.Read).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Policies.Read).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesRevalidation()
             .WithRouteParameter("id", CaseIdDescription)
             // Exactly one of the two is required, which OpenAPI cannot say of a parameter: each is optional on its own.
             .WithQueryParameter("version", QueryType.Integer(1, long.MaxValue / 2), "The version to fold the case to (give this or at, not both); a later one is the case now.")

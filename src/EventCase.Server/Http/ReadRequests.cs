@@ -60,6 +60,13 @@ internal static class ReadRequests
         return options;
     }
 
+    /// <summary>
+    /// Declares in the OpenAPI document what a GET route that sends an ETag answers to preconditions besides its 200 and
+    /// its 400 (a malformed If-Match or If-None-Match): 304 Not Modified, and the 412 problem.
+    /// </summary>
+    public static RouteHandlerBuilder ProducesRevalidation(this RouteHandlerBuilder route) =>
+        route.Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status412PreconditionFailed);
+
     private static async ValueTask<object?> EvaluateAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
     {
         var answer = await next(invocation);
