@@ -185,11 +185,22 @@ internal static class EventCaseCli
             token.Value = cancellationToken;
             try
             {
-                return await action.InvokeAsync(parseResult, cancellationToken);
+                var exitCode = await action.InvokeAsync(parseResult, cancellationToken);
+
+                // Interrupted as it ended, most often while the embedded PostgreSQL it had started was stopped, which is
+                // let finish: Ctrl-C is still exit code 130, as the README promises scripts. `serve` is the exception:
+                // Ctrl-C is how it is stopped.
+                if (cancellationToken.IsCancellationRequested && parseResult.CommandResult.Command.Name != "serve")
+                {
+                    throw new OperationCanceledException("interrupted as the command ended", cancellationToken);
+                }
+
+                return exitCode;
             }
             catch (EmbeddedPostgresException e) when (e.ProgramExitCode == ExitCodes.Cancelled && !cancellationToken.IsCancellationRequested)
             {
-                // initdb or pg_ctl ended by SIGINT: Ctrl-C in a terminal reaches every process of the group at once, and
+                // initdb or pg_ctl ended by SIGINT (where setsid(1) is missing: OsProcess otherwise runs them out of the
+                // terminal's process group): Ctrl-C in a terminal reaches every process of the group at once, and
                 // the child's exit can be seen before this process's own handler has cancelled the command (once in CI:
                 // exit code 1, "initdb failed (exit code 130)"). The wait is here, inside the action, because
                 // System.CommandLine's handler, run once the action has returned, cancelled a source it had disposed

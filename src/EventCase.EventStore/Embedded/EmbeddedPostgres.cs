@@ -141,6 +141,12 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
     /// persistent data directory. Returns once the server accepts connections. Does nothing when already running.
     /// In temporary mode, first removes temporary clusters whose owning process is gone.
     /// </summary>
+    /// <remarks>
+    /// Cancelling lets a running <c>initdb</c> or <c>pg_ctl start</c> finish, so that the data directory is left whole
+    /// (an initdb killed half-way left one no start could use), and stops a server this call started with
+    /// <c>pg_ctl stop -m fast</c>, so that the next start needs no crash recovery. It then throws
+    /// <see cref="OperationCanceledException"/>.
+    /// </remarks>
     /// <exception cref="PostgresBinariesNotFoundException">No PostgreSQL binaries were found.</exception>
     /// <exception cref="EmbeddedPostgresException">The cluster could not be created or started; the message holds the server log's tail.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -371,15 +377,35 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
         {
             var port = FreeLoopbackPort();
             var logOffset = File.Exists(LogPath) ? new FileInfo(LogPath).Length : 0;
-            var result = await OsProcess.RunAsync(
-                Program("pg_ctl"),
-                ["start", "-D", DataDirectory, "-w", "-t", TimeoutSeconds(), "-l", LogPath, "-o", ServerOptions(port)],
-                _osUser,
-                _options.Timeout + TimeSpan.FromSeconds(10),
-                cancellationToken);
+            ProcessResult result;
+            try
+            {
+                result = await OsProcess.RunAsync(
+                    Program("pg_ctl"),
+                    ["start", "-D", DataDirectory, "-w", "-t", TimeoutSeconds(), "-l", LogPath, "-o", ServerOptions(port)],
+                    _osUser,
+                    _options.Timeout + TimeSpan.FromSeconds(10),
+                    cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // Cancelled while pg_ctl ran, which was let finish: the server it started is stopped cleanly.
+                await StopAfterFailedStartAsync();
+                throw;
+            }
             if (result.Succeeded)
             {
-                await WaitUntilAcceptingConnectionsAsync(port, cancellationToken);
+                try
+                {
+                    await WaitUntilAcceptingConnectionsAsync(port, cancellationToken);
+                }
+                catch
+                {
+                    // A start that does not return a running server leaves none behind, as it found none.
+                    await StopAfterFailedStartAsync();
+                    throw;
+                }
+
                 _port = port;
                 return;
             }
@@ -393,6 +419,18 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
                 throw new EmbeddedPostgresException(
                     $"PostgreSQL did not start from {DataDirectory}{AsUser()} (pg_ctl exit code {result.ExitCode}):\n{result.Output}\n{LogTail()}", result.ExitCode);
             }
+        }
+    }
+
+    private async Task StopAfterFailedStartAsync()
+    {
+        try
+        {
+            await StopCoreAsync("fast", CancellationToken.None);
+        }
+        catch (EmbeddedPostgresException)
+        {
+            // What failed first is what to report; the status names a server left running.
         }
     }
 

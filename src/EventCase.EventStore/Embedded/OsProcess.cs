@@ -22,6 +22,14 @@ internal static partial class OsProcess
     /// Runs <paramref name="program"/> and collects stdout and stderr together. With <paramref name="runAs"/>, runs it
     /// through <c>runuser -u USER --</c> (or <c>su</c> when runuser is missing).
     /// </summary>
+    /// <remarks>
+    /// The program runs in a session of its own (<c>setsid</c>), and cancelling waits for it to finish (within
+    /// <paramref name="timeout"/>) before throwing <see cref="OperationCanceledException"/>: initdb and pg_ctl leave
+    /// the data directory whole only when they finish. Ctrl-C in a terminal signals the whole foreground process group,
+    /// and killing them on cancel (the process tree, with SIGKILL) left an initdb's half-made cluster, PG_VERSION
+    /// written but no pg_control, that no later start could use, or its bootstrap server's postmaster.pid. Only a
+    /// program that outlives <paramref name="timeout"/> is killed.
+    /// </remarks>
     public static async Task<ProcessResult> RunAsync(
         string program, IEnumerable<string> arguments, string? runAs, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -42,29 +50,31 @@ internal static partial class OsProcess
         info.Environment.Remove("PGPORT");
         info.Environment.Remove("PGHOST");
 
+        List<string> command;
         if (runAs is null)
         {
-            info.FileName = program;
-            args.ForEach(info.ArgumentList.Add);
+            command = [program, .. args];
         }
-        else if (FindRunuser() is { } runuser)
+        else if (FindOnPath("runuser") is { } runuser)
         {
-            info.FileName = runuser;
-            foreach (var a in (string[])["-u", runAs, "--", program])
-            {
-                info.ArgumentList.Add(a);
-            }
-
-            args.ForEach(info.ArgumentList.Add);
+            command = [runuser, "-u", runAs, "--", program, .. args];
         }
         else
         {
-            info.FileName = "su";
-            foreach (var a in (string[])["-s", "/bin/sh", runAs, "-c", "exec " + string.Join(' ', args.Prepend(program).Select(ShellQuote))])
-            {
-                info.ArgumentList.Add(a);
-            }
+            command = ["su", "-s", "/bin/sh", runAs, "-c", "exec " + string.Join(' ', args.Prepend(program).Select(ShellQuote))];
         }
+
+        var description = string.Join(' ', command);
+
+        // Out of the terminal's process group, so that Ctrl-C reaches this process alone, which then lets the program
+        // finish (see remarks). -w: setsid forks when its caller leads a process group, and must then still wait.
+        if (!OperatingSystem.IsWindows() && FindOnPath("setsid") is { } setsid)
+        {
+            command.InsertRange(0, [setsid, "-w"]);
+        }
+
+        info.FileName = command[0];
+        command.Skip(1).ToList().ForEach(info.ArgumentList.Add);
 
         using var process = new Process { StartInfo = info };
         try
@@ -73,29 +83,29 @@ internal static partial class OsProcess
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            throw new EmbeddedPostgresException($"Could not run {Describe(info)}: {e.Message}", e);
+            throw new EmbeddedPostgresException($"Could not run {description}: {e.Message}", e);
         }
 
         process.StandardInput.Close();
         var output = new StringBuilder();
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-
-        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeoutSource.CancelAfter(timeout);
+        using var timeoutSource = new CancellationTokenSource(timeout);
+        var stdout = process.StandardOutput.ReadToEndAsync(timeoutSource.Token);
+        var stderr = process.StandardError.ReadToEndAsync(timeoutSource.Token);
         try
         {
             await process.WaitForExitAsync(timeoutSource.Token);
             output.Append(await stdout).Append(await stderr);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested)
         {
             process.Kill(entireProcessTree: true);
-            cancellationToken.ThrowIfCancellationRequested();
             throw new EmbeddedPostgresException(
-                $"{Describe(info)} did not finish within {timeout.TotalSeconds:0} s and was killed.");
+                $"{description} did not finish within {timeout.TotalSeconds:0} s and was killed.");
         }
 
+        // Cancelled meanwhile: the program still did its work (a cluster created, a server started), which the caller,
+        // given no result, finds in the state it left.
+        cancellationToken.ThrowIfCancellationRequested();
         return new ProcessResult(process.ExitCode, output.ToString().Trim());
     }
 
@@ -136,15 +146,12 @@ internal static partial class OsProcess
 
     public static string ShellQuote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
-    private static string? FindRunuser()
+    private static string? FindOnPath(string name)
     {
         var dirs = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Concat(["/usr/sbin", "/sbin", "/usr/bin", "/bin"]);
-        return dirs.Select(d => Path.Combine(d, "runuser")).FirstOrDefault(File.Exists);
+        return dirs.Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
     }
-
-    private static string Describe(ProcessStartInfo info) =>
-        string.Join(' ', info.ArgumentList.Prepend(info.FileName));
 
     private static partial class NativeMethods
     {
