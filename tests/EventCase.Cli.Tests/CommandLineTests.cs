@@ -60,6 +60,38 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
     }
 
     [Theory]
+    [InlineData("db")]
+    [InlineData("db start")]
+    [InlineData("db stop")]
+    [InlineData("db status")]
+    public async Task The_db_commands_help_lists_only_the_options_they_take_not_connection_or_schema_which_they_refuse(string command)
+    {
+        var (exit, output, _) = await CliRunner.RunAsync([.. command.Split(' '), "--help"]);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("--data-dir <data-dir>", output, StringComparison.Ordinal);
+        Assert.Contains("--verbose", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("--connection", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("--schema", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("replay")]
+    [InlineData("audit verify")]
+    [InlineData("import")]
+    public async Task The_other_commands_help_still_lists_connection_and_schema_also_after_a_db_commands_help(string command)
+    {
+        await CliRunner.RunAsync("db", "start", "--help");
+
+        var (exit, output, _) = await CliRunner.RunAsync([.. command.Split(' ', StringSplitOptions.RemoveEmptyEntries), "--help"]);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("--connection <connection>", output, StringComparison.Ordinal);
+        Assert.Contains("--schema <schema>", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("error: Option '--agency' is required.", "replay", "case-1")]
     [InlineData("--version and --at cannot be combined", "replay", "case-1", "--agency", "boston", "--version", "2", "--at", "2026-01-01T00:00:00Z")]
     [InlineData("is not an ISO-8601 instant", "replay", "case-1", "--agency", "boston", "--at", "yesterday")]

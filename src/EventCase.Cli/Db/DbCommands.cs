@@ -69,6 +69,11 @@ internal static class DbCommands
             RefuseOptionsItIgnores(command);
         }
 
+        foreach (var command in new[] { db, start, stop, status })
+        {
+            command.OmitFromHelp(GlobalOptions.ConnectionOption, GlobalOptions.SchemaOption);
+        }
+
         db.Subcommands.Add(start);
         db.Subcommands.Add(stop);
         db.Subcommands.Add(status);
