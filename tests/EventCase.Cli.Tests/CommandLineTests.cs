@@ -208,6 +208,21 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
     }
 
     [Fact]
+    public async Task Replaying_a_case_whose_every_event_was_deleted_its_stream_row_left_calls_it_altered_with_exit_code_three()
+    {
+        // The service's history calls it altered (decision 0026); replay said there was no such case, exit 1.
+        var (_, caseId, _) = await OpenScriptedCaseAsync();
+        await TamperAsync($"DELETE FROM eventcase.events WHERE tenant_id = 'boston' AND stream_id = '{caseId.Value}'");
+
+        var (exit, output, error) = await CliRunner.RunAsync("replay", caseId.Value, "--agency", "boston", "--connection", database.ConnectionString);
+
+        Assert.True(exit == 3, $"exit code {exit}: {error}");
+        Assert.Empty(output);
+        Assert.Contains($"boston/{caseId.Value} was altered after it was written", error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
     public async Task Replay_by_case_number_at_a_version_prints_the_state_at_that_version_as_json()
     {
         var (_, _, number) = await OpenScriptedCaseAsync();

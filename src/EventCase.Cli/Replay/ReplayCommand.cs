@@ -57,15 +57,17 @@ internal static class ReplayCommand
             var agencyId = new AgencyId(result.GetValue(agency)!);
             var caseText = result.GetValue(caseArgument)!;
             var (caseId, stream) = await CaseArgument.ResolveAsync(session, agencyId.Value, caseText, ct);
-            var history = await ReadHistoryAsync(session, stream, ct);
+
+            // A replay is what an auditor trusts: the case is read with its hash chain verified over the very rows
+            // shown (one statement, decision 0026), so that altered data is never shown, nor fails to fold, without
+            // being called altered.
+            var (history, alteration) = await ReadHistoryAsync(session, stream, ct);
             if (history.Count == 0)
             {
+                // Every event deleted, the stream row left, is an alteration; a case deleted whole is not found.
+                ThrowIfAltered(stream, alteration);
                 throw new CliException($"no case {caseText} in agency {agencyId.Value}");
             }
-
-            // A replay is what an auditor trusts: it checks the case's hash chain (one stream, one query), so that
-            // altered data is never shown, nor fails to fold, without being called altered.
-            var alteration = await FirstAlterationAsync(session, stream, ct);
             ReplayPoint point;
             try
             {
@@ -151,41 +153,56 @@ internal static class ReplayCommand
         }
     }
 
-    /// <summary>The first break in the stream's hash chain, or null when it verifies.</summary>
-    private static async Task<AuditFinding?> FirstAlterationAsync(CliSession session, StreamName stream, CancellationToken cancellationToken)
-    {
-        var report = await new AuditVerifier(session.Store).VerifyStreamAsync(stream, cancellationToken: cancellationToken);
-        return report.IsIntact ? null : report.Findings.FirstOrDefault() ?? new AuditFinding(stream, 0, TamperKind.EditedEvent, $"{report.BrokenStreams} broken stream(s)");
-    }
-
     /// <summary>
-    /// The case's events, oldest first. An event that no longer deserializes is reported by version, stream and log
-    /// position, with what the hash chain says about it: altered after it was written (exit code 3, as
+    /// The case's events, oldest first, and the first break in its hash chain (null when it verifies), from one read
+    /// (<see cref="AuditVerifier.ReadStreamAsync"/>). An event that no longer deserializes is reported by version, stream
+    /// and log position, with what the hash chain says about it: altered after it was written (exit code 3, as
     /// <c>audit verify</c> would say), or stored like this (exit code 1: an event this version of eventcase cannot
     /// read, a bug or a missing upcaster, not tampering).
     /// </summary>
-    private static async Task<IReadOnlyList<RecordedEvent>> ReadHistoryAsync(CliSession session, StreamName stream, CancellationToken cancellationToken)
+    private static async Task<(IReadOnlyList<RecordedEvent> History, AuditFinding? Alteration)> ReadHistoryAsync(
+        CliSession session, StreamName stream, CancellationToken cancellationToken)
     {
-        var events = new List<RecordedEvent>();
         try
         {
-            await foreach (var recorded in session.Store.ReadStreamAsync(stream, ReadStreamOptions.All, cancellationToken))
-            {
-                events.Add(recorded);
-            }
-
-            return events;
+            var read = await new AuditVerifier(session.Store).ReadStreamAsync(stream, cancellationToken);
+            return (read.Events, read.Finding);
+        }
+        catch (AlteredEventUnreadableException e)
+        {
+            // Its message names the event by version, type and log position, and the chain's first break.
+            throw new CliException(
+                $"{CommandFailure.OneLine(e.Message)} (see `eventcase audit verify --tenant {stream.Tenant} --stream {stream.Id}`)",
+                ExitCodes.TamperingFound,
+                e);
         }
         // InvalidCastException: a recorded-at outside the years 1–9999, which only SQL can store and .NET cannot hold.
         catch (Exception e) when (e is JsonException or UnknownEventTypeException or NotSupportedException or InvalidCastException)
         {
-            throw await UnreadableEventAsync(session, stream, events.Count == 0 ? 0 : events[^1].StreamVersion, e, cancellationToken);
+            // The chain is intact (else the exception above): stored like this.
+            throw await UnreadableEventAsync(session, stream, e, cancellationToken);
         }
     }
 
-    private static async Task<CliException> UnreadableEventAsync(
-        CliSession session, StreamName stream, long lastReadVersion, Exception error, CancellationToken cancellationToken)
+    /// <summary>
+    /// An event stored as it is and unreadable by this build: the stream is read again as the store reads it, up to the
+    /// event that fails, to name it by version, type and log position. Only on this failure, never on a replay that reads.
+    /// </summary>
+    private static async Task<CliException> UnreadableEventAsync(CliSession session, StreamName stream, Exception error, CancellationToken cancellationToken)
     {
+        long lastReadVersion = 0;
+        try
+        {
+            await foreach (var recorded in session.Store.ReadStreamAsync(stream, ReadStreamOptions.All, cancellationToken))
+            {
+                lastReadVersion = recorded.StreamVersion;
+            }
+        }
+        catch (Exception e) when (e is JsonException or UnknownEventTypeException or NotSupportedException or InvalidCastException)
+        {
+            // Stopped at the same event, as expected: the one after lastReadVersion.
+        }
+
         // Events are read in version order, so the one that failed is the first after the last one read.
         var what = $"an event of {stream.Tenant}/{stream.Id} after version {lastReadVersion}";
         await using (var command = session.DataSource.CreateCommand(
@@ -203,11 +220,6 @@ internal static class ReplayCommand
         }
 
         var reason = CommandFailure.OneLine(error.Message).TrimEnd('.');
-        return await FirstAlterationAsync(session, stream, cancellationToken) is { } alteration
-            ? new CliException(
-                $"{what} cannot be read ({reason}): it was altered after it was written: {alteration} (see `eventcase audit verify --tenant {stream.Tenant} --stream {stream.Id}`)",
-                ExitCodes.TamperingFound,
-                error)
-            : new CliException($"{what} cannot be read ({reason}); its hash chain is intact, so it was stored like this: an event this version of eventcase cannot read", ExitCodes.Failure, error);
+        return new CliException($"{what} cannot be read ({reason}); its hash chain is intact, so it was stored like this: an event this version of eventcase cannot read", ExitCodes.Failure, error);
     }
 }
