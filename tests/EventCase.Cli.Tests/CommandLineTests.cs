@@ -208,6 +208,27 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
     }
 
     [Fact]
+    public async Task Replaying_a_case_with_an_event_this_build_cannot_read_and_an_intact_chain_names_it_with_exit_code_one()
+    {
+        // Written by a newer build, say: not tampering. Replay names the event by version, type and log position.
+        var (_, caseId, _) = await OpenScriptedCaseAsync();
+        var newer = new PostgresEventStore(database.DataSource, new EventCase.EventStore.Serialization.EventSerializer(CaseEvents.CreateRegistry().Register<EventOfANewerBuild>()));
+        await newer.AppendToStreamAsync(CaseStreams.For(new AgencyId("boston"), caseId), CaseStreams.StreamType, ExpectedVersion.Any,
+            [new NewEvent(Guid.NewGuid(), new EventOfANewerBuild("later"), new EventCase.EventStore.Metadata.EventMetadata("agent-7", "agent"))], Ct);
+
+        var (exit, output, error) = await CliRunner.RunAsync("replay", caseId.Value, "--agency", "boston", "--connection", database.ConnectionString);
+
+        Assert.True(exit == 1, $"exit code {exit}: {error}");
+        Assert.Empty(output);
+        Assert.StartsWith($"error: event version 4 of boston/{caseId.Value} (test.newer-build.v1, log position ", error, StringComparison.Ordinal);
+        Assert.Contains("its hash chain is intact, so it was stored like this", error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [EventCase.EventStore.Serialization.EventType("test.newer-build.v1")]
+    private sealed record EventOfANewerBuild(string What);
+
+    [Fact]
     public async Task Replaying_a_case_whose_every_event_was_deleted_its_stream_row_left_calls_it_altered_with_exit_code_three()
     {
         // The service's history calls it altered (decision 0026); replay said there was no such case, exit 1.
