@@ -208,6 +208,20 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
     }
 
     [Fact]
+    public async Task Replay_as_json_is_json_whatever_the_consoles_width_and_however_long_a_reason()
+    {
+        // The console (200 columns here, a terminal's width in use) wrapped the JSON it wrote, inside its strings.
+        var reason = "The pothole is next to the school gate and " + string.Join(' ', Enumerable.Repeat("children cross there every morning", 12));
+        var (_, caseId, _) = await OpenScriptedCaseAsync(reason);
+
+        var (exit, output, error) = await CliRunner.RunAsync("replay", caseId.Value, "--agency", "boston", "--json", "--connection", database.ConnectionString);
+
+        Assert.True(exit == 0, error);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal(reason, json.RootElement.GetProperty("steps")[2].GetProperty("reason").GetString());
+    }
+
+    [Fact]
     public async Task Replaying_a_case_with_an_event_this_build_cannot_read_and_an_intact_chain_names_it_with_exit_code_one()
     {
         // Written by a newer build, say: not tampering. Replay names the event by version, type and log position.

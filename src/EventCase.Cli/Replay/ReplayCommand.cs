@@ -87,7 +87,9 @@ internal static class ReplayCommand
 
             if (result.GetValue(json))
             {
-                console.WriteLine(JsonSerializer.Serialize(new
+                // Written as it is: the console wraps what it writes at its width, and a terminal narrower than a line
+                // of the JSON (a long reason) had line breaks put inside its strings, which no JSON reader takes.
+                console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(new
                 {
                     caseId = caseId.Value,
                     version = point.Version,
