@@ -1,11 +1,13 @@
 using System.Text.Json;
 using EventCase.Cases;
+using EventCase.Cases.AddingNotes;
 using EventCase.Cases.Assigning;
 using EventCase.Cases.Catalog;
 using EventCase.Cases.Escalating;
 using EventCase.Cases.Handling;
 using EventCase.Cases.Numbering;
 using EventCase.Cases.Opening;
+using EventCase.Cases.RecordingContacts;
 using EventCase.Cases.Schema;
 using EventCase.Cases.Sla;
 using EventCase.EventStore;
@@ -205,6 +207,34 @@ public sealed class CommandLineTests(DatabaseFixture database) : IClassFixture<D
             json.RootElement.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("reason").GetString()));
         Assert.True(tableExit == 0, tableError);
         Assert.Contains("near a school", table.Split('\n').Single(l => l.Contains("case.escalated.v1", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replay_shows_what_a_note_and_a_contact_said_whole_in_json_and_on_one_shortened_line_in_the_table()
+    {
+        // A note changes no field of the case: its step showed "note.added" with nothing changed, and an auditor
+        // replaying the case learnt that a note was written but not what it said.
+        var (agency, caseId, _) = await OpenScriptedCaseAsync();
+        var handler = new CaseCommandHandler(new PostgresEventStore(database.DataSource, CaseEvents.CreateSerializer()), new PostgresCaseNumberAllocator(database.DataSource));
+        var context = new CommandContext(agency, "agent-7", "agent", "corr-2", "phone", null);
+        var note = "Crew found the hole\nfilled by a neighbour; " + new string('x', 300) + " END";
+        Assert.IsType<CaseCommandResult.Accepted>(await handler.HandleAsync(new AddNote(caseId, NoteVisibility.Internal, note, T0 + Duration.FromHours(3)), context, Ct));
+        Assert.IsType<CaseCommandResult.Accepted>(await handler.HandleAsync(new RecordContact(caseId, ContactDirection.Outbound, Channel.Phone, "Told the citizen it is fixed", T0 + Duration.FromHours(4)), context, Ct));
+
+        var (exit, output, error) = await CliRunner.RunAsync("replay", caseId.Value, "--agency", "boston", "--json", "--connection", database.ConnectionString);
+        var tableOutput = new StringWriter();
+        var tableExit = await EventCaseCli.RunAsync(["replay", caseId.Value, "--agency", "boston", "--connection", database.ConnectionString], EventCaseCli.CreateRedirectedConsole(tableOutput), new StringWriter(), Ct);
+        var table = tableOutput.ToString();
+
+        Assert.True(exit == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var texts = json.RootElement.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("text").GetString()).ToList();
+        Assert.Equal([null, null, null, "internal note: " + note, "outbound phone: Told the citizen it is fixed"], texts);
+        Assert.Equal(0, tableExit);
+        var noteLine = Assert.Single(table.Split('\n'), l => l.Contains("internal note: Crew found the hole filled by a neighbour; xxx", StringComparison.Ordinal));
+        Assert.Contains("x…", noteLine, StringComparison.Ordinal);
+        Assert.DoesNotContain("END", noteLine, StringComparison.Ordinal);
+        Assert.Contains("outbound phone: Told the citizen it is fixed", table, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using EventCase.Cases;
+using EventCase.Cases.AddingNotes;
 using EventCase.Cases.Lifecycle;
+using EventCase.Cases.RecordingContacts;
 using EventCase.Cases.Replaying;
 using EventCase.Cli.Hosting;
 using EventCase.EventStore;
@@ -106,6 +108,7 @@ internal static class ReplayCommand
                         actor = s.Event.Metadata.ActorId,
                         role = s.Event.Metadata.ActorRole,
                         reason = s.Reason,
+                        text = TextOf((CaseEvent)s.Event.Data),
                         changes = s.Changes,
                     }),
                 }, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
@@ -114,7 +117,7 @@ internal static class ReplayCommand
             }
 
             console.MarkupLineInterpolated($"[bold]{caseText}[/] at version {point.Version} of {history[^1].StreamVersion}");
-            var steps = new Table().AddColumns("v", "at", "recorded", "event", "who", "why", "changed");
+            var steps = new Table().AddColumns("v", "at", "recorded", "event", "who", "why", "text", "changed");
             foreach (var step in point.Steps)
             {
                 steps.AddRow(
@@ -124,6 +127,7 @@ internal static class ReplayCommand
                     Markup.Escape(step.Event.EventType),
                     Markup.Escape($"{step.Event.Metadata.ActorId} ({step.Event.Metadata.ActorRole})"),
                     Markup.Escape(step.Reason ?? ""),
+                    Markup.Escape(Shortened(TextOf((CaseEvent)step.Event.Data))),
                     Markup.Escape(string.Join("; ", step.Changes.Select(c => $"{c.Field}: {c.Before ?? "–"} → {c.After ?? "–"}"))));
             }
 
@@ -139,6 +143,42 @@ internal static class ReplayCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>The most of a step's text the table shows; --json gives it whole.</summary>
+    private const int TableTextLength = 200;
+
+    /// <summary>
+    /// What a step said that is no field of the case: a note's text, a contact's summary. The fold keeps neither, so
+    /// the step showed no change at all, and an auditor replaying a case saw that a note was added but not what it said.
+    /// </summary>
+    private static string? TextOf(CaseEvent e) => e switch
+    {
+        NoteAdded note => $"{note.Visibility.ToString().ToLowerInvariant()} note: {note.Text}",
+        CitizenContacted contact => $"{contact.Direction.ToString().ToLowerInvariant()} {contact.Channel.ToString().ToLowerInvariant()}: {contact.Summary}",
+        _ => null,
+    };
+
+    /// <summary>
+    /// <paramref name="text"/> on one line (a table row is a line in a file or a pipe) and cut at
+    /// <see cref="TableTextLength"/> characters with an ellipsis.
+    /// </summary>
+    private static string Shortened(string? text)
+    {
+        if (text is null)
+        {
+            return "";
+        }
+
+        var line = string.Join(' ', text.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        if (line.Length <= TableTextLength)
+        {
+            return line;
+        }
+
+        // Never half a surrogate pair (an emoji in a note).
+        var cut = char.IsHighSurrogate(line[TableTextLength - 2]) ? TableTextLength - 2 : TableTextLength - 1;
+        return string.Concat(line.AsSpan(0, cut).TrimEnd(), "…");
     }
 
     /// <summary>
