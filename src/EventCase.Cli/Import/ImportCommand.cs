@@ -13,6 +13,15 @@ namespace EventCase.Cli.Import;
 /// <summary><c>eventcase import &lt;file&gt; --mapping M --tenant T</c>: legacy 311 history in, full case lifecycles out.</summary>
 internal static class ImportCommand
 {
+    /// <summary>
+    /// The share of the file whose rows are committed, for the progress bar beside the count of committed rows: the
+    /// file's share read so far, scaled by the share of the rows read that are committed. The bar showed the bytes the
+    /// parser had read, which runs ahead of the appends by the batches queued for them: 96% and no time left beside
+    /// 19,003 rows committed of 23,788 (80%).
+    /// </summary>
+    internal static double CommittedFraction(ImportProgress progress) =>
+        progress.Fraction is not { } read || progress.RowsRead == 0 ? 0 : read * Math.Min(1, (double)progress.RowsCommitted / progress.RowsRead);
+
     public static Command Create(IAnsiConsole console, IAnsiConsole progress)
     {
         var file = new Argument<FileInfo>("file") { Description = "The CSV export to import" };
@@ -106,7 +115,7 @@ internal static class ImportCommand
                         var task = progress.AddTask($"importing {sourceName}", maxValue: 1_000);
                         var reporter = new Progress<ImportProgress>(p =>
                         {
-                            task.Value = (p.Fraction ?? 0) * 1_000;
+                            task.Value = CommittedFraction(p) * 1_000;
                             task.Description = string.Create(CultureInfo.InvariantCulture, $"importing {sourceName}: {p.RowsCommitted:N0} rows, {p.RowsPerSecond:N0} rows/s");
                         });
                         summary = await new CsvImporter(store).ImportAsync(source.FullName, importMapping, agency, new ImportOptions
@@ -116,6 +125,7 @@ internal static class ImportCommand
                             ReportPath = report,
                             Progress = reporter,
                         }, ct);
+                        task.Description = string.Create(CultureInfo.InvariantCulture, $"importing {sourceName}: {summary.RowsRead:N0} rows, {summary.RowsPerSecond:N0} rows/s");
                         task.Value = task.MaxValue;
                     });
             }
