@@ -228,6 +228,8 @@ public sealed class HostileInputTests(ServerFixture server) : IClassFixture<Serv
     public async Task The_queue_flags_read_true_and_false_in_any_letter_case()
     {
         var id = await server.OpenCaseAsync();
+        // A case of its own left unassigned: the queue held one only when another test of the class had opened it first.
+        var left = await server.OpenCaseAsync();
         using var agent = server.Client(Roles.Agent);
         await EventCase.Server.Tests.Cases.CaseRoutesTests.PostOkAsync(agent, $"/cases/{id}/assign", """{"team":"roads","agent":"bob"}""");
         await server.WaitForProjectionsAsync();
@@ -235,7 +237,7 @@ public sealed class HostileInputTests(ServerFixture server) : IClassFixture<Serv
         var unassigned = (await ReadJsonAsync(await agent.GetAsync("/queues?unassigned=TRUE&limit=200")))["items"]!.AsArray();
         var assigned = (await ReadJsonAsync(await agent.GetAsync("/queues?unassigned=false&breached=False&limit=200")))["items"]!.AsArray();
 
-        Assert.NotEmpty(unassigned);
+        Assert.Contains(unassigned, i => i!["caseId"]!.GetValue<string>() == left);
         Assert.All(unassigned, i => Assert.Null(i!["assignee"]));
         Assert.Contains(assigned, i => i!["caseId"]!.GetValue<string>() == id);
         Assert.All(assigned, i => Assert.NotNull(i!["assignee"]));
