@@ -139,49 +139,19 @@ internal static class ReadRequests
             return true;
         }
 
-        var opaqueTags = new List<string>();
-        var i = 0;
-        while (true)
+        if (!VersionHeaders.TryReadEntityTags(header, out var tags))
         {
-            // Empty list elements and the whitespace around elements are allowed (RFC 9110 §5.6.1).
-            while (i < header.Length && header[i] is ' ' or '\t' or ',')
-            {
-                i++;
-            }
-
-            if (i == header.Length)
-            {
-                break;
-            }
-
-            i += header.AsSpan(i).StartsWith("W/", StringComparison.Ordinal) ? 2 : 0;
-            var end = i < header.Length && header[i] == '"' ? header.IndexOf('"', i + 1) : -1;
-            if (end < 0 || opaqueTags.Count == VersionHeaders.MaxIfMatchTags || header.AsSpan(i + 1, end - i - 1).ContainsAnyExceptInRange('\x21', '\x7e'))
-            {
-                return false;
-            }
-
-            opaqueTags.Add(header.Substring(i, end - i + 1));
-            i = end + 1;
-            while (i < header.Length && header[i] is ' ' or '\t')
-            {
-                i++;
-            }
-
-            if (i < header.Length && header[i] != ',')
-            {
-                return false;
-            }
+            return false;
         }
 
-        condition = new IfNoneMatchCondition(opaqueTags);
+        condition = new IfNoneMatchCondition([.. tags.Select(t => t.Opaque)]);
         return true;
     }
 
-    /// <summary>An If-None-Match header: any representation (<c>*</c>), or the quoted opaque tags it lists, weak or not.</summary>
+    /// <summary>An If-None-Match header: any representation (<c>*</c>), or the opaque tags it lists (without their quotes), weak or not.</summary>
     private sealed record IfNoneMatchCondition(IReadOnlyList<string> OpaqueTags, bool IsAny = false)
     {
         /// <summary>The weak comparison (§8.8.3.2): the opaque tags are equal, whether either is weak or not.</summary>
-        public bool Matches(long current) => IsAny || OpaqueTags.Contains(VersionHeaders.ETag(current), StringComparer.Ordinal);
+        public bool Matches(long current) => IsAny || OpaqueTags.Contains(current.ToString(CultureInfo.InvariantCulture), StringComparer.Ordinal);
     }
 }

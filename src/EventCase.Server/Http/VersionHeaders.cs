@@ -43,28 +43,15 @@ public static class VersionHeaders
             return true;
         }
 
-        var strong = new List<long>();
-        var tags = 0;
-        var i = 0;
-        while (true)
+        if (!TryReadEntityTags(header, out var tags))
         {
-            // Empty list elements and the whitespace around elements are allowed (RFC 9110 §5.6.1).
-            while (i < header.Length && header[i] is ' ' or '\t' or ',')
-            {
-                i++;
-            }
+            return false;
+        }
 
-            if (i == header.Length)
-            {
-                break;
-            }
-
-            var weak = header.AsSpan(i).StartsWith("W/", StringComparison.Ordinal);
-            i += weak ? 2 : 0;
-            var end = i < header.Length && header[i] == '"' ? header.IndexOf('"', i + 1) : -1;
-            if (end < 0 || ++tags > MaxIfMatchTags
-                || !long.TryParse(header.AsSpan(i + 1, end - i - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var version)
-                || version > int.MaxValue * 1000L)
+        var strong = new List<long>();
+        foreach (var (weak, opaque) in tags)
+        {
+            if (!long.TryParse(opaque, NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version > int.MaxValue * 1000L)
             {
                 return false;
             }
@@ -73,7 +60,43 @@ public static class VersionHeaders
             {
                 strong.Add(version);
             }
+        }
 
+        condition = new IfMatchCondition(strong);
+        return true;
+    }
+
+    /// <summary>
+    /// Splits an If-Match or If-None-Match value (its field lines joined with commas) into its entity tags (RFC 9110
+    /// §8.8.3): each with whether it is weak (<c>W/</c>) and its opaque part without the quotes. Empty list elements and
+    /// the whitespace around elements are allowed (§5.6.1). False for what is no list of entity tags: a tag without its
+    /// quotes, a character an entity tag cannot hold, <c>*</c> beside tags, more than <see cref="MaxIfMatchTags"/> tags.
+    /// </summary>
+    internal static bool TryReadEntityTags(string header, out List<(bool Weak, string Opaque)> tags)
+    {
+        tags = [];
+        var i = 0;
+        while (true)
+        {
+            while (i < header.Length && header[i] is ' ' or '\t' or ',')
+            {
+                i++;
+            }
+
+            if (i == header.Length)
+            {
+                return true;
+            }
+
+            var weak = header.AsSpan(i).StartsWith("W/", StringComparison.Ordinal);
+            i += weak ? 2 : 0;
+            var end = i < header.Length && header[i] == '"' ? header.IndexOf('"', i + 1) : -1;
+            if (end < 0 || tags.Count == MaxIfMatchTags || header.AsSpan(i + 1, end - i - 1).ContainsAnyExceptInRange('\x21', '\x7e'))
+            {
+                return false;
+            }
+
+            tags.Add((weak, header.Substring(i + 1, end - i - 1)));
             i = end + 1;
             while (i < header.Length && header[i] is ' ' or '\t')
             {
@@ -85,9 +108,6 @@ public static class VersionHeaders
                 return false;
             }
         }
-
-        condition = new IfMatchCondition(strong);
-        return true;
     }
 
     /// <summary>Says that the answer is the one a retry with the same Idempotency-Key gets: the write was made before.</summary>
