@@ -46,11 +46,38 @@ public sealed class ProjectionDaemon : BackgroundService
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        WarnIfThePoolIsTooSmall();
         var agents = _store.Projections.Runners
             .Select(runner => RunAgentAsync(new ProjectionWorker(_store, runner, _options), stoppingToken))
             .ToList();
         agents.Add(ListenAsync(stoppingToken));
         await Task.WhenAll(agents);
+    }
+
+    /// <summary>
+    /// The connections the daemon may hold from the store's pool on a node that owns every projection: one per
+    /// projection for as long as it owns it, one that listens for NOTIFY, and while it rebuilds, one that reads ahead
+    /// and one per lane the read models are finished in side by side (at least two, else one per core).
+    /// </summary>
+    internal static (int Held, int WhileRebuilding) ConnectionsNeeded(int projections) =>
+        (projections + 1, 1 + Math.Max(2, Environment.ProcessorCount));
+
+    /// <summary>
+    /// Says at start when the pool the daemon shares with everything else on the node (Npgsql's Maximum Pool Size) is
+    /// smaller than it needs: with a pool of 7 and the six built-in projections, the service started without a word and
+    /// then answered every request 503 once Npgsql's timeout had passed, waiting for a connection the daemon held.
+    /// A warning, not a refusal: another node may own some of the projections, and the pool is the host's to size.
+    /// </summary>
+    private void WarnIfThePoolIsTooSmall()
+    {
+        var pool = new NpgsqlConnectionStringBuilder(_store.DataSource.ConnectionString).MaxPoolSize;
+        var (held, whileRebuilding) = ConnectionsNeeded(_store.Projections.Runners.Count);
+        if (pool < held + whileRebuilding)
+        {
+            _logger.LogWarning(
+                "The connection pool (Maximum Pool Size={Pool}) is too small for the projection daemon: on a node that owns its {Projections} projection(s) it holds {Held} connections while it runs and up to {WhileRebuilding} more while it rebuilds, leaving too few for requests, which then wait for a connection and fail with 503. Give it at least {Floor} plus the requests served at once (docs/operating.md, Connections).",
+                pool, _store.Projections.Runners.Count, held, whileRebuilding, held + whileRebuilding);
+        }
     }
 
     private async Task ListenAsync(CancellationToken cancellationToken)

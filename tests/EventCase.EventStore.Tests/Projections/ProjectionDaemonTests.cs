@@ -320,6 +320,39 @@ public sealed class ProjectionDaemonTests(DatabaseFixture database) : Projection
     }
 
     [Fact]
+    public async Task A_pool_too_small_for_the_daemon_and_the_requests_is_named_at_start_with_the_size_it_needs()
+    {
+        // With a pool of 7 and the six built-in projections, a soak drill's service started without a word and then
+        // answered every request 503: the daemon held the connections the requests waited for.
+        await using var small = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(Database.ConnectionString) { MaxPoolSize = 3 }.ConnectionString);
+        var store = await CreateStoreAsync(small, new NoteTallyProjection());
+        var log = new LogCapture();
+
+        await using var daemon = new DaemonHost(store, Options("small-pool"), log);
+        await daemon.StartAsync();
+
+        // One projection held, one NOTIFY listener, and a rebuild's reader and lanes (at least two).
+        var needed = 1 + 1 + 1 + Math.Max(2, Environment.ProcessorCount);
+        await WaitUntilAsync(() => Task.FromResult(log.Messages.Any(m => m.Contains("Maximum Pool Size=3", StringComparison.Ordinal))), "the daemon said so");
+        Assert.Contains(log.Messages, m => m.Contains($"at least {needed} plus the requests served at once", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_pool_of_the_default_size_starts_the_daemon_without_a_word_about_it()
+    {
+        var store = await CreateStoreAsync(null, new NoteTallyProjection());
+        var log = new LogCapture();
+
+        await using var daemon = new DaemonHost(store, Options("default-pool"), log);
+        await daemon.StartAsync();
+        await AppendNotesAsync(store, new StreamName("boston", "pool-1"), "a note");
+
+        // The daemon has run its start (what says so comes first) once it has applied an event.
+        await CaughtUpAsync(store);
+        Assert.DoesNotContain(log.Messages, m => m.Contains("Maximum Pool Size", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Projections_due_for_a_rebuild_at_the_same_time_are_rebuilt_in_one_pass_over_the_log()
     {
         var plain = await CreateStoreAsync();
