@@ -24,6 +24,15 @@ public sealed class ExistenceProbeTests(ServerFixture server) : IClassFixture<Se
         }
 
         using var otherAgency = server.Client(Roles.Agent, AgencyB);
+        // The other agency's queue cursor points at its first case: escalated to the top tier, so that the caller's new
+        // cases, not escalated, all come after it. Without it, where the cursor fell among the caller's cases depended
+        // on the two agencies' calendars and the time of day, and the page after it was empty in one CI run.
+        var escalated = await server.OpenCaseAsync(AgencyB, citizen: "citizen-b");
+        using (var escalate = await otherAgency.PostAsync($"/cases/{escalated}/escalate", Json("""{"toLevel":3,"reason":"First in its queue"}""")))
+        {
+            Assert.Equal(HttpStatusCode.OK, escalate.StatusCode);
+        }
+
         using var otherCitizen = server.Client(Roles.Citizen, citizen: "citizen-1");
         var agencyCursor = await CursorAsync(otherAgency, "/cases?limit=1");
         var citizenCursor = await CursorAsync(otherCitizen, "/cases?limit=1");
