@@ -32,7 +32,7 @@ public sealed class EmbeddedPostgresInterruptionTests : IDisposable
         var cluster = Path.Combine(_directory, "postgres");
         try
         {
-            var (exit, error) = await RunDbStartInterruptedAsync(cluster, wholeGroup, () => IsRunning(["initdb"], cluster));
+            var (exit, error) = await RunDbStartInterruptedAsync(cluster, wholeGroup, () => ClusterProcesses.IsRunning(["initdb"], cluster));
 
             Assert.True(exit == 130, $"exit code {exit}: {error}");
             Assert.Equal("cancelled\n", error);
@@ -60,11 +60,11 @@ public sealed class EmbeddedPostgresInterruptionTests : IDisposable
             await StopAsync(cluster);
 
             var (exit, error) = await RunDbStartInterruptedAsync(
-                cluster, wholeGroup, () => IsRunning(["pg_ctl", "start"], cluster) && IsRunning(["postgres", "-p"], cluster));
+                cluster, wholeGroup, () => ClusterProcesses.IsRunning(["pg_ctl", "start"], cluster) && ClusterProcesses.IsRunning(["postgres", "-p"], cluster));
 
             Assert.True(exit == 130, $"exit code {exit}: {error}");
             Assert.Equal("cancelled\n", error);
-            Assert.False(IsRunning(["postgres", "-p"], cluster), "the server the cancelled start launched still runs");
+            Assert.False(ClusterProcesses.IsRunning(["postgres", "-p"], cluster), "the server the cancelled start launched still runs");
             await AssertNextStartNeedsNoRecoveryAsync(cluster);
         }
         finally
@@ -126,27 +126,5 @@ public sealed class EmbeddedPostgresInterruptionTests : IDisposable
     {
         await using var postgres = new EmbeddedPostgres(EmbeddedPostgresOptions.Persistent(cluster));
         await postgres.StopAsync(CancellationToken.None);
-    }
-
-    /// <summary>Whether a process runs whose command line holds each of <paramref name="words"/> and names <paramref name="cluster"/>.</summary>
-    private static bool IsRunning(string[] words, string cluster)
-    {
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            try
-            {
-                var arguments = File.ReadAllText(Path.Combine(directory, "cmdline")).Split('\0');
-                if (arguments.Contains(cluster) && words.All(word => arguments.Any(a => a == word || a.EndsWith("/" + word, StringComparison.Ordinal))))
-                {
-                    return true;
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // A process that ended meanwhile, or that is not ours to read.
-            }
-        }
-
-        return false;
     }
 }

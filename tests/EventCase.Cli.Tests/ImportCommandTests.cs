@@ -281,7 +281,7 @@ public sealed class ImportCommandTests(DatabaseFixture database) : IClassFixture
         {
             var words = interruptWhenRunning.Split(' ');
             var gone = once?.Split(' ');
-            while (!process.HasExited && !(IsRunning(words, cluster) && (gone is null || !IsRunning(gone, cluster))))
+            while (!process.HasExited && !(ClusterProcesses.IsRunning(words, cluster) && (gone is null || !ClusterProcesses.IsRunning(gone, cluster))))
             {
                 await Task.Delay(2, Ct);
             }
@@ -293,28 +293,6 @@ public sealed class ImportCommandTests(DatabaseFixture database) : IClassFixture
 
         await process.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(120), Ct);
         return (process.ExitCode, await output, await error);
-    }
-
-    /// <summary>Whether a process runs whose command line holds each of <paramref name="words"/> and names <paramref name="cluster"/>.</summary>
-    private static bool IsRunning(string[] words, string cluster)
-    {
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            try
-            {
-                var arguments = File.ReadAllText(Path.Combine(directory, "cmdline")).Split('\0');
-                if (arguments.Contains(cluster) && words.All(word => arguments.Any(a => a == word || a.EndsWith("/" + word, StringComparison.Ordinal))))
-                {
-                    return true;
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // A process that ended meanwhile, or that is not ours to read.
-            }
-        }
-
-        return false;
     }
 
     /// <summary>Whether a server runs from <paramref name="cluster"/> once a fast shutdown under way has had time to end.</summary>
