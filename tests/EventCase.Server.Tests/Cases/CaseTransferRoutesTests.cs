@@ -13,13 +13,7 @@ namespace EventCase.Server.Tests.Cases;
 /// </summary>
 public sealed class CaseTransferRoutesTests(ServerFixture server) : IClassFixture<ServerFixture>, IAsyncLifetime
 {
-    public async ValueTask InitializeAsync()
-    {
-        using var admin = server.Client(Roles.Admin, AgencyB);
-        using var response = await admin.PostAsync("/admin/routing/rules", Json("""{"ruleId":"b-roads","priority":1,"services":["pothole"],"team":"b-roads"}"""));
-        // The fixture is shared by the class's tests: the rule exists after the first.
-        Assert.True(response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.Conflict, await response.Content.ReadAsStringAsync());
-    }
+    public async ValueTask InitializeAsync() => await server.RouteAgencyBPotholesToItsRoadsTeamAsync();
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 

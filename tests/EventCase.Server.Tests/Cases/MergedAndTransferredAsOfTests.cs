@@ -16,12 +16,7 @@ public sealed class MergedAndTransferredAsOfTests(ServerFixture server) : IClass
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public async ValueTask InitializeAsync()
-    {
-        using var admin = server.Client(Roles.Admin, AgencyB);
-        using var response = await admin.PostAsync("/admin/routing/rules", Json("""{"ruleId":"b-roads","priority":1,"services":["pothole"],"team":"b-roads"}"""));
-        Assert.True(response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.Conflict, await response.Content.ReadAsStringAsync());
-    }
+    public async ValueTask InitializeAsync() => await server.RouteAgencyBPotholesToItsRoadsTeamAsync();
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
@@ -85,6 +86,17 @@ public class ServerFixture : DatabaseFixture
         }
 
         return client;
+    }
+
+    /// <summary>
+    /// Routes the second agency's potholes to its roads team (<c>b-roads</c>), for tests that transfer cases to it. The
+    /// fixture is shared by a class's tests: the rule exists after the first call, which the later calls accept.
+    /// </summary>
+    public async Task RouteAgencyBPotholesToItsRoadsTeamAsync()
+    {
+        using var admin = Client(Roles.Admin, AgencyB);
+        using var response = await admin.PostAsync("/admin/routing/rules", Json("""{"ruleId":"b-roads","priority":1,"services":["pothole"],"team":"b-roads"}"""));
+        Assert.True(response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.Conflict, await response.Content.ReadAsStringAsync());
     }
 
     /// <summary>Opens a pothole case in <paramref name="agency"/> and returns its id.</summary>
